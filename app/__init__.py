@@ -1,0 +1,83 @@
+"""Beeldbrug: a child's coach, teachers and parents look together at what the child needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, Config, config_from_env
+
+
+def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
+    """Build the application: settings, extensions, blueprints, CLI and error pages."""
+    config = config or config_from_env()
+    config.check()
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(Path(config.INSTANCE_PATH)),
+    )
+    app.config.from_object(config)
+    app.config.update(overrides)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(BASE_DIR / "translations")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["TRUSTED_PROXIES"]:
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+
+    from app.core import logs
+
+    logs.init_logging()
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models as _models  # noqa: F401  (every model registered before first use)
+    from app.auth import login
+    from app.core import access, web
+    from app.core.db import db, utcnow
+    from app.core.jobs import huey
+    from app.extensions import babel, csrf, limiter, mail
+
+    db.init_app(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale)
+    login.init_app(app)
+    web.init_app(app)
+    app.before_request(access.enforce_route_rule)
+    if app.config["JOBS_URL"] == "immediate://":
+        huey.immediate = True
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        return {"lang": locale, "text_dir": web.text_direction(locale), "now": utcnow()}
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Views are imported here, not in each package's __init__, so that models can be imported
+    # on their own (by Alembic, tasks and the access policy) without pulling in every view.
+    from app.admin import bp as admin_bp
+    from app.admin import views as _admin_views  # noqa: F401
+    from app.auth import bp as auth_bp
+    from app.auth import views as _auth_views  # noqa: F401
+    from app.people import bp as people_bp
+    from app.people import views as _people_views  # noqa: F401
+
+    for blueprint in (auth_bp, people_bp, admin_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,88 @@
+"""What a school admin does: staff accounts. An admin never touches a child's content."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth import services as auth
+from app.auth.models import User
+from app.core import audit
+from app.core.errors import RefusedError
+from app.people.models import Child, School
+
+ACTIVATION_VALID_FOR = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class StaffData:
+    name: str
+    email: str
+    language: str
+    is_school_admin: bool
+
+
+def staff_of(session: Session, school: School) -> list[User]:
+    """The school's staff accounts, by name."""
+    return list(
+        session.scalars(
+            select(User).where(User.school_id == school.id, User.is_staff.is_(True)).order_by(User.name)
+        )
+    )
+
+
+def child_names(session: Session, school: School) -> list[str]:
+    """Only the names of the school's children: an admin sees nothing else about them."""
+    return list(session.scalars(select(Child.name).where(Child.school_id == school.id).order_by(Child.name)))
+
+
+def create_staff(session: Session, school: School, data: StaffData, *, actor: User) -> User:
+    """Create a staff account and mail a link to choose a password.
+
+    Raises RefusedError when the address already has an account.
+    """
+    email = auth.normalise_email(data.email)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise RefusedError(_l("An account with this e-mail address exists already."), field="email")
+    user = User(
+        email=email,
+        name=data.name.strip(),
+        preferred_language=data.language,
+        is_staff=True,
+        is_school_admin=data.is_school_admin,
+        school_id=school.id,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        "staff_created",
+        actor=actor,
+        obj=user,
+        data={"admin": data.is_school_admin},
+        personal={"email": email},
+    )
+    auth.create_password_link(session, user, valid_for=ACTIVATION_VALID_FOR, purpose="activate")
+    return user
+
+
+def set_deactivated(session: Session, user: User, deactivated: bool, *, actor: User) -> None:
+    """Deactivate (signing out everywhere at once) or reactivate a staff account.
+
+    Raises RefusedError when an admin tries to deactivate their own account.
+    """
+    if deactivated and user.id == actor.id:
+        raise RefusedError(_l("You cannot deactivate your own account."))
+    user.is_deactivated = deactivated
+    if deactivated:
+        auth.end_other_sessions(session, user)
+    audit.record(session, "staff_deactivated" if deactivated else "staff_reactivated", actor=actor, obj=user)
+
+
+def resend_activation(session: Session, user: User, *, actor: User) -> None:
+    """Mail a new link to choose a password (for staff who lost the first one)."""
+    auth.create_password_link(session, user, valid_for=ACTIVATION_VALID_FOR, purpose="activate")

@@ -1,0 +1,94 @@
+"""The school admin's pages: staff accounts and the list of children's names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin import bp, services
+from app.admin.forms import StaffForm
+from app.core import access
+from app.core.db import db
+from app.core.errors import RefusedError
+from app.people.forms import ConfirmForm
+
+
+@bp.get("/")
+@access.admin_only
+def index() -> Any:
+    school = current_user.school
+    return render_template(
+        "admin/index.html",
+        school=school,
+        staff=services.staff_of(db.session, school),
+        child_names=services.child_names(db.session, school),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/staff/new", methods=["GET", "POST"])
+@access.admin_only
+def new_staff() -> Any:
+    form = StaffForm()
+    if form.validate_on_submit():
+        data = services.StaffData(
+            name=form.name.data,
+            email=form.email.data,
+            language=form.language.data,
+            is_school_admin=form.is_school_admin.data,
+        )
+        try:
+            user = services.create_staff(db.session, current_user.school, data, actor=current_user)
+        except RefusedError as refused:
+            db.session.rollback()
+            form.email.errors = [*form.email.errors, str(refused.message)]
+        else:
+            db.session.commit()
+            flash(_("%(name)s has been sent a link to choose a password.", name=user.name), "success")
+            return redirect(url_for("admin.index"))
+    return render_template("admin/staff_form.html", form=form)
+
+
+@bp.post("/staff/<int:user_id>/deactivate")
+@access.admin_only
+def deactivate(user_id: int) -> Any:
+    return _set_deactivated(user_id, True)
+
+
+@bp.post("/staff/<int:user_id>/reactivate")
+@access.admin_only
+def reactivate(user_id: int) -> Any:
+    return _set_deactivated(user_id, False)
+
+
+@bp.post("/staff/<int:user_id>/resend")
+@access.admin_only
+def resend(user_id: int) -> Any:
+    user = access.staff_or_404(current_user.school, user_id)
+    if ConfirmForm().validate_on_submit():
+        services.resend_activation(db.session, user, actor=current_user)
+        db.session.commit()
+        flash(_("A new link has been sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for("admin.index"))
+
+
+def _set_deactivated(user_id: int, deactivated: bool) -> Any:
+    user = access.staff_or_404(current_user.school, user_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.set_deactivated(db.session, user, deactivated, actor=current_user)
+        except RefusedError as refused:
+            db.session.rollback()
+            flash(str(refused.message), "error")
+        else:
+            db.session.commit()
+            message = (
+                _("%(name)s can no longer sign in.", name=user.name)
+                if deactivated
+                else _("%(name)s can sign in again.", name=user.name)
+            )
+            flash(message, "success")
+    return redirect(url_for("admin.index"))

@@ -1,0 +1,320 @@
+"""Accounts: passwords, sign-in with throttling, server-side sessions, reset links.
+
+Nothing here reads the request; views pass in what they know (address, device).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, url_for
+from limits import parse
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+from app.auth.models import PasswordToken, SignInMethod, User, UserSession
+from app.core import audit
+from app.core.db import utcnow
+from app.core.mail import queue_mail, render_mail
+from app.extensions import limiter
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+
+# Dutch favourites that the English-language list does not hold.
+_DUTCH_COMMON = {
+    "wachtwoord", "wachtwoord1", "wachtwoord123", "welkom01", "welkom123", "welkom2024",
+    "welkom2025", "welkom2026", "geheim123", "voetbal1", "voetbal123", "ajax1900", "feyenoord",
+    "zomer2025", "zomer2026", "winter2025", "lente2026", "herfst2026", "beeldbrug", "beeldbrug1",
+    "school123", "schoolwachtwoord", "qwertyuiop", "azertyuiop", "1234567890",
+}  # fmt: skip
+
+
+def new_token() -> str:
+    """A fresh URL-safe secret (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """What is stored for a token: its SHA-256, so a database leak reveals no live link."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# --- passwords ------------------------------------------------------------------------------
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(
+        time_cost=cfg["ARGON2_TIME_COST"],
+        memory_cost=cfg["ARGON2_MEMORY_COST"],
+        parallelism=cfg["ARGON2_PARALLELISM"],
+    )
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    return frozenset(FREQUENCY_LISTS["passwords"]) | _DUTCH_COMMON
+
+
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """Why ``password`` is refused, as a message key, or None when it is fine.
+
+    The rules follow current guidance: length 8 to 128, no composition rules, and refuse
+    passwords that are common or built from the person's own e-mail address or name.
+    """
+    if len(password) < PASSWORD_MIN:
+        return "too_short"
+    if len(password) > PASSWORD_MAX:
+        return "too_long"
+    lowered = password.lower()
+    if lowered in _common_passwords() or len(set(lowered)) < 3:
+        return "common"
+    own = {normalise_email(email), normalise_email(email).split("@")[0], name.strip().lower()}
+    if lowered in {o for o in own if o} or lowered.replace(" ", "") in own:
+        return "personal"
+    return None
+
+
+def set_password(user: User, password: str) -> None:
+    """Hash and store ``password`` (argon2id). The caller checks password_problem first."""
+    user.password_hash = _hasher().hash(password)
+    user.password_changed_at = utcnow()
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """Verify ``password``; rehash when the parameters changed. Unknown users cost the same."""
+    hasher = _hasher()
+    if user is None or not user.password_hash:
+        _burn_time(hasher, password)
+        return False
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+def _burn_time(hasher: PasswordHasher, password: str) -> None:
+    dummy = _dummy_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    try:
+        hasher.verify(dummy, password)
+    except (VerificationError, InvalidHashError):
+        pass
+
+
+@cache
+def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
+    return PasswordHasher(time_cost, memory_cost, parallelism).hash(secrets.token_hex(16))
+
+
+# --- sign-in throttling ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Throttle:
+    blocked: bool
+    retry_minutes: int = 0
+
+
+def _limits() -> list[tuple[str, str]]:
+    cfg = current_app.config
+    return [("account", cfg["SIGN_IN_LIMIT_PER_ACCOUNT"]), ("address", cfg["SIGN_IN_LIMIT_PER_ADDRESS"])]
+
+
+def _keys(email: str, address: str) -> dict[str, str]:
+    # The account key is a digest: rate-limit storage never holds a typed e-mail address.
+    return {"account": token_digest(normalise_email(email)), "address": address}
+
+
+def sign_in_throttle(email: str, address: str) -> Throttle:
+    """Whether sign-in for this account or from this address is paused after failures."""
+    keys = _keys(email, address)
+    worst = 0
+    for kind, limit in _limits():
+        item = parse(limit)
+        if not limiter.limiter.test(item, "sign-in", kind, keys[kind]):
+            reset_at, _ = limiter.limiter.get_window_stats(item, "sign-in", kind, keys[kind])
+            seconds = max(int(reset_at - utcnow().timestamp()), 60)
+            worst = max(worst, -(-seconds // 60))
+    return Throttle(blocked=worst > 0, retry_minutes=worst)
+
+
+def count_failed_sign_in(email: str, address: str) -> None:
+    """Count one failed sign-in against the account and against the address."""
+    keys = _keys(email, address)
+    for kind, limit in _limits():
+        limiter.limiter.hit(parse(limit), "sign-in", kind, keys[kind])
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None (same work either way)."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    ok = check_password(user, password)
+    if not ok or user is None or user.is_deactivated:
+        return None
+    return user
+
+
+def record_failed_sign_in(session: Session, email: str, *, throttled: bool = False) -> None:
+    """Audit a failed or throttled sign-in; the typed address goes to the erasable part."""
+    user = session.scalar(select(User.id).where(User.email == normalise_email(email)))
+    audit.record(
+        session,
+        "sign_in_throttled" if throttled else "sign_in_failed",
+        actor=user,
+        personal={"email": normalise_email(email)[:254]},
+    )
+
+
+# --- server-side sessions -------------------------------------------------------------------
+
+
+def is_school_side(session: Session, user: User) -> bool:
+    """Staff, or anyone with a school-side role in a circle: these get the short idle time-out."""
+    from app.people.models import Membership, Role
+
+    if user.is_staff or user.is_school_admin:
+        return True
+    return (
+        session.scalar(
+            select(Membership.id)
+            .where(Membership.user_id == user.id, Membership.role != Role.PARENT)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def start_session(session: Session, user: User, method: SignInMethod) -> str:
+    """Create a server-side session for ``user`` and return its secret token (for the cookie)."""
+    cfg = current_app.config
+    idle = cfg["STAFF_IDLE_TIMEOUT"] if is_school_side(session, user) else cfg["OTHER_IDLE_TIMEOUT"]
+    token = new_token()
+    now = utcnow()
+    session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=token_digest(token),
+            method=method,
+            idle_minutes=int(idle.total_seconds() // 60),
+            created_at=now,
+            expires_at=now + cfg["SESSION_ABSOLUTE_TIMEOUT"],
+        )
+    )
+    audit.record(session, "sign_in", actor=user, data={"method": method.value})
+    return token
+
+
+def session_for_token(session: Session, token: str | None) -> UserSession | None:
+    """The live session with this token, or None when unknown, revoked or past its lifetime."""
+    if not token:
+        return None
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == token_digest(token)))
+    if row is None or row.expires_at <= utcnow() or row.user.is_deactivated:
+        return None
+    return row
+
+
+def end_session(session: Session, token: str | None, *, actor: User | None) -> None:
+    """Revoke the session with this token: the cookie stops working everywhere at once."""
+    if token:
+        session.execute(delete(UserSession).where(UserSession.token_hash == token_digest(token)))
+    if actor is not None:
+        audit.record(session, "sign_out", actor=actor)
+
+
+def end_other_sessions(session: Session, user: User, keep_token: str | None = None) -> int:
+    """Revoke every session of ``user`` except the one holding ``keep_token``; return how many."""
+    stmt = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_token:
+        stmt = stmt.where(UserSession.token_hash != token_digest(keep_token))
+    return session.execute(stmt).rowcount or 0
+
+
+def change_password(
+    session: Session, user: User, current: str, new: str, *, keep_token: str | None
+) -> bool:
+    """Change the password after checking the current one; end the user's other sessions."""
+    if not check_password(user, current):
+        return False
+    set_password(user, new)
+    ended = end_other_sessions(session, user, keep_token)
+    audit.record(session, "password_changed", actor=user, data={"sessions_ended": ended})
+    return True
+
+
+# --- password links (reset, first password of a staff account) ------------------------------
+
+
+def create_password_link(
+    session: Session, user: User, *, valid_for: timedelta, purpose: str = "reset"
+) -> str:
+    """Store a single-use, expiring link for ``user`` and mail it. Returns the token."""
+    token = new_token()
+    now = utcnow()
+    session.add(
+        PasswordToken(
+            user_id=user.id, token_hash=token_digest(token), created_at=now, expires_at=now + valid_for
+        )
+    )
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset", token=token)
+    template = "activate_account" if purpose == "activate" else "password_reset"
+    queue_mail(
+        session,
+        render_mail(
+            template,
+            to=user.email,
+            language=user.preferred_language,
+            user=user,
+            link=link,
+            hours=int(valid_for.total_seconds() // 3600),
+            minutes=int(valid_for.total_seconds() // 60),
+        ),
+    )
+    audit.record(session, f"password_link_{purpose}", actor=user, obj=user)
+    return token
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Mail a reset link when an active account has this address; otherwise do nothing.
+
+    The caller answers the same either way, so nobody learns whether an address is known.
+    """
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or user.is_deactivated:
+        return
+    create_password_link(session, user, valid_for=current_app.config["RESET_VALID_FOR"])
+
+
+def password_token(session: Session, token: str) -> PasswordToken | None:
+    """The unused, unexpired password link with this token, or None."""
+    row = session.scalar(select(PasswordToken).where(PasswordToken.token_hash == token_digest(token)))
+    if row is None or row.used_at is not None or row.expires_at <= utcnow():
+        return None
+    if row.user.is_deactivated:
+        return None
+    return row
+
+
+def use_password_token(session: Session, row: PasswordToken, password: str) -> User:
+    """Set the new password, spend the link, and sign the account out everywhere."""
+    user = row.user
+    set_password(user, password)
+    row.used_at = utcnow()
+    end_other_sessions(session, user)
+    audit.record(session, "password_reset", actor=user)
+    return user

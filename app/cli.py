@@ -1,0 +1,108 @@
+"""Command-line tasks: ``flask --app app <command>``."""
+
+from __future__ import annotations
+
+import sys
+
+
+import click
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from flask import Flask, current_app
+
+from config import BASE_DIR
+
+
+def alembic_config(url: str | None = None) -> AlembicConfig:
+    cfg = AlembicConfig(str(BASE_DIR / "alembic.ini"))
+    cfg.set_main_option("script_location", str(BASE_DIR / "migrations"))
+    if url:
+        cfg.attributes["database_url"] = url
+    return cfg
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(audit_verify)
+    app.cli.add_command(create_school)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: head)."""
+    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (for example -1 or base)."""
+    command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+
+
+@db_group.command("current")
+def db_current() -> None:
+    """Show the revision the database is at."""
+    command.current(alembic_config(current_app.config["DATABASE_URL"]))
+
+
+@click.command("demo-data")
+def demo_data() -> None:
+    """Load the demo school once (idempotent) and print the demo accounts."""
+    from app.demo import DEMO_PASSWORD, load_demo
+
+    accounts = load_demo()
+    click.echo("")
+    click.echo("Demo accounts (password for all: %s)" % DEMO_PASSWORD)
+    for role, email, name in accounts:
+        click.echo(f"  {role:<22} {email:<34} {name}")
+    click.echo("")
+
+
+@click.command("audit-verify")
+def audit_verify() -> None:
+    """Check the audit log's hash chain; exit 1 and name the first broken link if any."""
+    from app.core import audit
+    from app.core.db import db
+
+    report = audit.verify(db.session)
+    if report.ok:
+        click.echo(f"audit chain intact: {report.checked} events")
+        return
+    where = f" at event {report.event_id}" if report.event_id is not None else ""
+    click.echo(f"audit chain BROKEN{where}: {report.problem} ({report.checked} events verified before it)")
+    sys.exit(1)
+
+
+@click.command("create-school")
+@click.option("--name", required=True, help="The school's name.")
+@click.option("--city", default=None, help="The school's town.")
+@click.option("--admin-email", required=True, help="E-mail address of the first school admin.")
+@click.option("--admin-name", required=True, help="Name of the first school admin.")
+def create_school(name: str, city: str | None, admin_email: str, admin_name: str) -> None:
+    """Create a school with its first admin, who is mailed a link to choose a password."""
+    from app.admin import services as admin
+    from app.core.db import db
+    from app.people.models import School
+
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        school = School(name=name, city=city)
+        db.session.add(school)
+        db.session.flush()
+        admin.create_staff(
+            db.session,
+            school,
+            admin.StaffData(name=admin_name, email=admin_email, language="nl", is_school_admin=True),
+            actor=None,
+        )
+        db.session.commit()
+    click.echo(f"school {school.id} created; {admin_email} has been mailed a link to choose a password")
+
+

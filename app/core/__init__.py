@@ -1,0 +1,1 @@
+"""Shared machinery: database, access policy, audit, mail, storage, PDFs."""

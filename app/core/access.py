@@ -1,0 +1,269 @@
+"""The one access policy of Beeldbrug, and the loaders that apply it.
+
+Who may do what with a child is decided by the role a person has in that child's circle,
+looked up fresh on every request (so a removal takes effect at once). Someone outside the circle
+learns nothing: every loader answers 404, the school admin included. A member whose role does not
+allow the action gets 403.
+
+Every endpoint declares its rule with one of the decorators below; an endpoint without one is
+refused by :func:`enforce_route_rule` and fails the authorization test built from ``url_map``.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort, current_app, g, request
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+
+from app.auth.models import User
+from app.core.db import db, utcnow
+from app.people.models import Child, Invitation, Membership, Role
+
+log = logging.getLogger("beeldbrug.access")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Action(enum.StrEnum):
+    """Things a member of a child's circle can do."""
+
+    VIEW_CHILD = "view_child"  # the child's page: name, group, guiding question, circle
+    EDIT_CHILD = "edit_child"  # change name, group, birth date, guiding question
+    INVITE = "invite"  # invite someone into the circle
+    MANAGE_CIRCLE = "manage_circle"  # remove members, withdraw open invitations
+
+
+C, T, S, P = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT
+
+#: The policy, role by action. Read a row as "who may".
+POLICY: dict[Action, frozenset[Role]] = {
+    Action.VIEW_CHILD: frozenset({C, T, S, P}),
+    Action.EDIT_CHILD: frozenset({C}),
+    Action.INVITE: frozenset({C}),
+    Action.MANAGE_CIRCLE: frozenset({C}),
+}
+
+
+def role_allows(role: Role | None, action: Action) -> bool:
+    """True when ``role`` may do ``action``; no role (not in the circle) may do nothing."""
+    return role is not None and role in POLICY.get(action, frozenset())
+
+
+# --- circle membership --------------------------------------------------------------------
+
+
+def active_membership_clause() -> Any:
+    now = utcnow()
+    return (Membership.active_from <= now) & or_(
+        Membership.active_until.is_(None), Membership.active_until > now
+    )
+
+
+def role_in_circle(user: Any, child_id: int) -> Role | None:
+    """The role ``user`` has in the child's circle right now, or None (cached per request)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    cache: dict[int, Role | None] = g.setdefault("circle_roles", {})
+    if child_id not in cache:
+        cache[child_id] = db.session.scalar(
+            select(Membership.role).where(
+                Membership.child_id == child_id,
+                Membership.user_id == user.id,
+                active_membership_clause(),
+            )
+        )
+    return cache[child_id]
+
+
+def may(user: Any, child: Child, action: Action) -> bool:
+    """True when ``user`` may do ``action`` for ``child``. Any error in deciding denies."""
+    try:
+        return role_allows(role_in_circle(user, child.id), action)
+    except Exception:
+        log.exception("access check failed; denying")
+        return False
+
+
+def permissions(user: Any, child: Child) -> frozenset[Action]:
+    """Every action ``user`` may do for ``child``: the flags a template needs."""
+    return frozenset(action for action in Action if may(user, child, action))
+
+
+def child_or_404(child_id: int, user: Any, action: Action = Action.VIEW_CHILD) -> Child:
+    """Load a child for ``user``: 404 unless in the circle, 403 if the role may not ``action``.
+
+    Raises werkzeug's NotFound or Forbidden; an error while deciding raises NotFound.
+    """
+    try:
+        role = role_in_circle(user, child_id)
+        child = db.session.get(Child, child_id) if role is not None else None
+    except Exception:
+        log.exception("access check failed; denying")
+        role, child = None, None
+    if child is None:
+        log_denied("not_in_circle", child_id)
+        abort(404)
+    if not role_allows(role, action):
+        log_denied(f"role_{role}_may_not_{action}", child_id)
+        abort(403)
+    return child
+
+
+def membership_or_404(child: Child, membership_id: int) -> Membership:
+    """A membership of ``child`` by id (an id from another child's circle gives 404)."""
+    membership = db.session.scalar(
+        select(Membership).where(Membership.child_id == child.id, Membership.id == membership_id)
+    )
+    if membership is None:
+        abort(404)
+    return membership
+
+
+def invitation_or_404(child: Child, invitation_id: int) -> Invitation:
+    """An invitation into ``child``'s circle by id (another child's invitation gives 404)."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.child_id == child.id, Invitation.id == invitation_id)
+    )
+    if invitation is None:
+        abort(404)
+    return invitation
+
+
+def children_of(user: User) -> Select[tuple[Child, Role]]:
+    """The children whose circle ``user`` is in now, with the user's role, by name."""
+    return (
+        select(Child, Membership.role)
+        .join(Membership, Membership.child_id == Child.id)
+        .where(Membership.user_id == user.id, active_membership_clause())
+        .order_by(Child.name, Child.id)
+    )
+
+
+# --- school-wide permissions ---------------------------------------------------------------
+
+
+def may_open_trajectory(user: Any) -> bool:
+    """Staff of a school may open a trajectory, and become its coach."""
+    return bool(getattr(user, "is_staff", False) and user.school_id is not None)
+
+
+def may_manage_school(user: Any) -> bool:
+    """School admins manage staff accounts and consent templates; they see no child content."""
+    return bool(getattr(user, "is_school_admin", False) and user.school_id is not None)
+
+
+# --- route rules -----------------------------------------------------------------------------
+
+
+class Scope(enum.StrEnum):
+    PUBLIC = "public"  # anyone, signed in or not
+    SIGNED_IN = "signed_in"  # any signed-in person
+    STAFF = "staff"  # signed-in school staff
+    ADMIN = "admin"  # signed-in school admin
+    CHILD = "child"  # a member of the child's circle whose role allows the action
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    scope: Scope
+    action: Action | None = None
+
+
+def _tag(view: F, rule: RouteRule) -> F:
+    view.access_rule = rule  # type: ignore[attr-defined]
+    return view
+
+
+def public(view: F) -> F:
+    """Open to anyone, signed in or not."""
+    return _tag(view, RouteRule(Scope.PUBLIC))
+
+
+def signed_in(view: F) -> F:
+    """Open to any signed-in person."""
+    return _tag(view, RouteRule(Scope.SIGNED_IN))
+
+
+def staff_only(view: F) -> F:
+    """Open to signed-in school staff; others get 403."""
+    return _tag(view, RouteRule(Scope.STAFF))
+
+
+def admin_only(view: F) -> F:
+    """Open to signed-in school admins; others get 403."""
+    return _tag(view, RouteRule(Scope.ADMIN))
+
+
+def for_child(action: Action) -> Callable[[F], F]:
+    """Load the URL's ``child_id`` through :func:`child_or_404` and pass the child on."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(child_id: int, **kwargs: Any) -> Any:
+            child = child_or_404(child_id, current_user, action)
+            return view(child, **kwargs)
+
+        return _tag(wrapper, RouteRule(Scope.CHILD, action))  # type: ignore[arg-type]
+
+    return decorator
+
+
+PUBLIC_ENDPOINTS = frozenset({"static"})
+
+
+def rule_for(endpoint: str | None) -> RouteRule | None:
+    """The rule an endpoint declared, or None."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return RouteRule(Scope.PUBLIC)
+    view = current_app.view_functions.get(endpoint or "")
+    return getattr(view, "access_rule", None)
+
+
+def enforce_route_rule() -> Any:
+    """before_request: deny by default; anonymous visitors are sent to sign in."""
+    if request.endpoint is None:  # no such route: the 404 handler answers
+        return None
+    rule = rule_for(request.endpoint)
+    if rule is None:
+        log.error("endpoint %s has no access rule; refused", request.endpoint)
+        abort(404)
+    if rule.scope is Scope.PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        from app.extensions import login_manager
+
+        return login_manager.unauthorized()
+    if rule.scope is Scope.STAFF and not current_user.is_staff:
+        log_denied("not_staff", None)
+        abort(403)
+    if rule.scope is Scope.ADMIN and not may_manage_school(current_user):
+        log_denied("not_admin", None)
+        abort(403)
+    return None
+
+
+def log_denied(reason: str, child_id: int | None) -> None:
+    """Security log of a refused request (no personal data beyond the account id)."""
+    log.warning(
+        "access denied: %s user=%s child=%s endpoint=%s",
+        reason,
+        getattr(current_user, "id", None),
+        child_id,
+        request.endpoint if request else None,
+    )
+
+
+def staff_or_404(school: Any, user_id: int) -> User:
+    """A staff account of ``school`` by id; staff of another school, or a parent, gives 404."""
+    user = db.session.scalar(
+        select(User).where(User.id == user_id, User.school_id == school.id, User.is_staff.is_(True))
+    )
+    if user is None:
+        abort(404)
+    return user

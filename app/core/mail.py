@@ -1,0 +1,72 @@
+"""Outgoing mail: rendered in the recipient's language, sent after the transaction commits.
+
+Services call :func:`queue_mail`; nothing leaves until the database commit succeeds (a rolled
+back invitation never mails a link). The message is handed to the job queue, which sends it
+through Flask-Mailman: SMTP in production, the console in the embedded default.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_mailman import EmailMultiAlternatives
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.core.jobs import job
+
+log = logging.getLogger("beeldbrug.mail")
+OUTBOX_KEY = "beeldbrug_outbox"
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    to: str
+    subject: str
+    text: str
+    html: str
+
+
+def render_mail(template: str, *, to: str, language: str, **context: object) -> OutgoingMail:
+    """Render ``templates/mail/<template>.txt`` and ``.html`` in ``language``.
+
+    The subject is the text template's first line.
+    """
+    with force_locale(language):
+        text = render_template(f"mail/{template}.txt", **context)
+        html = render_template(f"mail/{template}.html", **context)
+    subject, _, body = text.partition("\n")
+    return OutgoingMail(to=to, subject=subject.strip(), text=body.lstrip("\n"), html=html)
+
+
+def queue_mail(session: Session, message: OutgoingMail) -> None:
+    """Send ``message`` once ``session`` commits; drop it if the session rolls back."""
+    session.info.setdefault(OUTBOX_KEY, []).append(message)
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_outbox(session: Session) -> None:
+    for message in session.info.pop(OUTBOX_KEY, []):
+        send_mail(asdict(message))
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_outbox(session: Session) -> None:
+    session.info.pop(OUTBOX_KEY, None)
+
+
+@job(retries=5, retry_delay=60)
+def send_mail(message: dict[str, str]) -> None:
+    """Deliver one message through the configured mail backend (retried by the queue)."""
+    mail = EmailMultiAlternatives(
+        subject=message["subject"],
+        body=message["text"],
+        from_email=current_app.config["MAIL_DEFAULT_SENDER"],
+        to=[message["to"]],
+    )
+    mail.attach_alternative(message["html"], "text/html")
+    mail.send(fail_silently=False)
+    log.info("mail sent: %s", message["subject"])

@@ -1,0 +1,146 @@
+"""Response headers, error pages and the language of each request."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("beeldbrug.web")
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def security_headers(response: Any) -> Any:
+    """Headers on every response; signed-in pages are never cached anywhere."""
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.endpoint != "static" or current_user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+    if g.get("hsts"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def select_locale() -> str:
+    """?lang= on this request, then the signed-in person's choice, then the session's, else Dutch."""
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang") if request else None
+    if asked in languages:
+        return asked
+    if current_user and current_user.is_authenticated and current_user.preferred_language in languages:
+        return current_user.preferred_language
+    if session.get("lang") in languages:
+        return session["lang"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def text_direction(locale: str) -> str:
+    return "rtl" if locale.split("_")[0] in {"ar", "he", "fa", "ur"} else "ltr"
+
+
+def _error_page(status: int, title: str, message: str, **headers: str) -> Any:
+    body = render_template("errors/error.html", status=status, title=title, message=message)
+    return body, status, headers
+
+
+def age_on(born: Any, today: Any = None) -> int:
+    """Age in whole years on ``today`` (default: today in UTC)."""
+    from app.core.db import utcnow
+
+    today = today or utcnow().date()
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(security_headers)
+    app.add_template_filter(age_on, "age")
+    hsts = app.config.get("HSTS", False)
+
+    @app.before_request
+    def _mark_hsts() -> None:
+        g.hsts = hsts
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> Any:
+        log.warning(
+            "csrf failure: %s user=%s endpoint=%s",
+            error.description,
+            getattr(current_user, "id", None),
+            request.endpoint,
+        )
+        return _error_page(
+            400,
+            _("This form has expired"),
+            _("For your safety the form could not be sent. Go back, reload the page and try again."),
+        )
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(error: OperationalError) -> Any:
+        if "locked" in str(error.orig).lower() or "busy" in str(error.orig).lower():
+            log.warning("database busy: %s", request.endpoint)
+            return _error_page(
+                503,
+                _("Busy for a moment"),
+                _("Beeldbrug is busy for a moment. Nothing was saved; please try again."),
+                **{"Retry-After": "2"},
+            )
+        return _internal_error(error)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Any:
+        titles = {
+            400: (_("Something was wrong with the request"), _("Go back and try again.")),
+            403: (
+                _("Not allowed"),
+                _("Your role in this circle does not allow this. Ask the coach if you need it."),
+            ),
+            404: (_("Page not found"), _("This page does not exist, or it is not for you.")),
+            405: (_("Not allowed"), _("This address cannot be used in this way.")),
+            410: (_("No longer available"), _("This page is no longer available.")),
+            413: (
+                _("Too large"),
+                _("What you sent is larger than Beeldbrug accepts. Nothing was saved."),
+            ),
+            429: (_("Too many attempts"), _("Please wait a few minutes and try again.")),
+        }
+        title, message = titles.get(error.code or 500, (_("Something went wrong"), error.description or ""))
+        return _error_page(error.code or 500, title, message)
+
+    @app.errorhandler(Exception)
+    def _internal_error(error: Exception) -> Any:
+        if isinstance(error, HTTPException):
+            return _http_error(error)
+        log.exception("unhandled error on %s", request.endpoint)
+        return _error_page(
+            500,
+            _("Something went wrong"),
+            _("Something went wrong on our side. Nothing was saved. Please try again later."),
+        )

@@ -1,0 +1,22 @@
+"""Every model, imported in one place: the registry Alembic and the relationships see."""
+
+from app.auth.models import PasswordToken, SignInMethod, User, UserSession
+from app.core.audit import AuditChain, AuditEvent, AuditPersonal
+from app.core.db import Base
+from app.people.models import Child, Invitation, Membership, Role, School
+
+__all__ = [
+    "AuditChain",
+    "AuditEvent",
+    "AuditPersonal",
+    "Base",
+    "Child",
+    "Invitation",
+    "Membership",
+    "PasswordToken",
+    "Role",
+    "School",
+    "SignInMethod",
+    "User",
+    "UserSession",
+]

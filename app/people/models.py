@@ -1,0 +1,111 @@
+"""Schools, children, the circle around each child, and invitations into it."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.auth.models import User
+from app.core.db import Base, UTCDateTime, enum_column, utcnow
+
+
+class Role(enum.StrEnum):
+    """A person's role in one child's circle."""
+
+    COACH = "coach"
+    TEACHER = "teacher"
+    SPECIALIST = "specialist"
+    PARENT = "parent"
+
+    @property
+    def is_school_side(self) -> bool:
+        return self is not Role.PARENT
+
+
+class School(Base):
+    __tablename__ = "schools"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(160))
+    city: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<School {self.id}>"
+
+
+class Child(Base):
+    """A child with an open (or ended) video interaction guidance trajectory."""
+
+    __tablename__ = "children"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    group_name: Mapped[str] = mapped_column(String(60))
+    guiding_question: Mapped[str] = mapped_column(Text)
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    school: Mapped[School] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Child {self.id} school={self.school_id}>"
+
+
+class Membership(Base):
+    """A person's place in a child's circle, with one role, for a period."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (Index("ix_memberships_child_user", "child_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    active_from: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    active_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    child: Mapped[Child] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Membership {self.id} child={self.child_id} user={self.user_id} {self.role}>"
+
+
+class Invitation(Base):
+    """An e-mailed, single-use invitation into one child's circle with one role."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    language: Mapped[str] = mapped_column(String(8), default="nl")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    access_until: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    child: Mapped[Child] = relationship()
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.id} child={self.child_id} {self.role}>"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None

@@ -1,0 +1,231 @@
+"""Home, the child's page, opening a trajectory, and the circle: invite, accept, remove."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth import login
+from app.auth.models import SignInMethod
+from app.core import access
+from app.core.access import Action
+from app.core.db import db
+from app.core.errors import RefusedError
+from app.people import bp, services
+from app.people.forms import (
+    ROLE_LABELS,
+    AcceptNewAccountForm,
+    ConfirmForm,
+    InviteForm,
+    TrajectoryForm,
+)
+from app.people.models import Child, Role
+from app.people.services import InvitationState
+
+
+@bp.app_template_global("role_label")
+def role_label(role: Role | str) -> str:
+    """The person-facing name of a role, in the current language."""
+    return str(ROLE_LABELS[Role(role)])
+
+
+@bp.get("/")
+@access.signed_in
+def home() -> Any:
+    rows = db.session.execute(access.children_of(current_user)).all()
+    return render_template(
+        "people/home.html",
+        rows=rows,
+        can_open=access.may_open_trajectory(current_user),
+        can_manage_school=access.may_manage_school(current_user),
+    )
+
+
+@bp.route("/children/new", methods=["GET", "POST"])
+@access.staff_only
+def open_trajectory() -> Any:
+    if not access.may_open_trajectory(current_user):
+        abort(403)
+    form = TrajectoryForm()
+    if form.validate_on_submit():
+        child = services.open_trajectory(
+            db.session, current_user.school, _child_data(form), actor=current_user
+        )
+        db.session.commit()
+        flash(_("The trajectory is open. Invite the teacher and the parents next."), "success")
+        return redirect(url_for("people.child", child_id=child.id))
+    return render_template("people/trajectory_form.html", form=form, child=None)
+
+
+@bp.get("/children/<int:child_id>")
+@access.for_child(Action.VIEW_CHILD)
+def child(child: Child) -> Any:
+    can = access.permissions(current_user, child)
+    return render_template(
+        "people/child.html",
+        child=child,
+        members=services.circle(db.session, child),
+        invitations=services.open_invitations(db.session, child) if Action.INVITE in can else [],
+        can=can,
+        my_role=access.role_in_circle(current_user, child.id),
+        confirm_form=ConfirmForm(),
+    )
+
+
+@bp.route("/children/<int:child_id>/edit", methods=["GET", "POST"])
+@access.for_child(Action.EDIT_CHILD)
+def edit_child(child: Child) -> Any:
+    form = TrajectoryForm(obj=child)
+    if form.validate_on_submit():
+        services.update_child(db.session, child, _child_data(form), actor=current_user)
+        db.session.commit()
+        flash(_("The details are saved."), "success")
+        return redirect(url_for("people.child", child_id=child.id))
+    return render_template("people/trajectory_form.html", form=form, child=child)
+
+
+def _child_data(form: TrajectoryForm) -> services.ChildData:
+    return services.ChildData(
+        name=form.name.data,
+        date_of_birth=form.date_of_birth.data,
+        group_name=form.group_name.data,
+        guiding_question=form.guiding_question.data,
+    )
+
+
+@bp.route("/children/<int:child_id>/invite", methods=["GET", "POST"])
+@access.for_child(Action.INVITE)
+def invite(child: Child) -> Any:
+    form = InviteForm()
+    if form.validate_on_submit():
+        data = services.InvitationData(
+            email=form.email.data,
+            name=form.name.data,
+            role=Role(form.role.data),
+            language=form.language.data,
+            access_until=form.access_until.data,
+        )
+        try:
+            invitation, _token = services.invite(db.session, child, data, actor=current_user)
+        except RefusedError as refused:
+            db.session.rollback()
+            _form_error(form, refused)
+        else:
+            db.session.commit()
+            flash(
+                _("The invitation is on its way to %(email)s.", email=invitation.email), "success"
+            )
+            return redirect(url_for("people.child", child_id=child.id))
+    return render_template("people/invite.html", form=form, child=child)
+
+
+@bp.route(
+    "/children/<int:child_id>/members/<int:membership_id>/remove", methods=["GET", "POST"]
+)
+@access.for_child(Action.MANAGE_CIRCLE)
+def remove_member(child: Child, membership_id: int) -> Any:
+    membership = access.membership_or_404(child, membership_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_member(db.session, membership, actor=current_user)
+        except RefusedError as refused:
+            db.session.rollback()
+            flash(str(refused.message), "error")
+        else:
+            db.session.commit()
+            flash(
+                _("%(name)s is no longer in the circle.", name=membership.user.name), "success"
+            )
+        return redirect(url_for("people.child", child_id=child.id))
+    return render_template(
+        "people/remove_member.html", child=child, membership=membership, form=form
+    )
+
+
+@bp.post("/children/<int:child_id>/invitations/<int:invitation_id>/withdraw")
+@access.for_child(Action.MANAGE_CIRCLE)
+def withdraw_invitation(child: Child, invitation_id: int) -> Any:
+    invitation = access.invitation_or_404(child, invitation_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.withdraw_invitation(db.session, invitation, actor=current_user)
+        except RefusedError as refused:
+            db.session.rollback()
+            flash(str(refused.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The invitation is withdrawn; its link no longer works."), "success")
+    return redirect(url_for("people.child", child_id=child.id))
+
+
+_STATE_STATUS = {
+    InvitationState.UNKNOWN: 404,
+    InvitationState.EXPIRED: 410,
+    InvitationState.USED: 410,
+    InvitationState.WITHDRAWN: 410,
+    InvitationState.CLOSED: 410,
+}
+
+
+@bp.route("/invitation", methods=["GET", "POST"])
+@access.public
+def accept() -> Any:
+    token = request.args.get("token", "")
+    state, invitation = services.invitation_for_token(db.session, token)
+    if state is not InvitationState.OPEN or invitation is None:
+        return render_template("people/invitation_invalid.html", state=state), _STATE_STATUS[state]
+
+    if current_user.is_authenticated:
+        form = ConfirmForm()
+        if current_user.email != invitation.email:
+            return render_template(
+                "people/accept.html", invitation=invitation, mismatch=True, form=form
+            ), 409
+        if form.validate_on_submit():
+            services.accept_as(db.session, invitation, current_user)
+            db.session.commit()
+            flash(_("Welcome to the circle of %(name)s.", name=invitation.child.name), "success")
+            return redirect(url_for("people.child", child_id=invitation.child_id))
+        return render_template("people/accept.html", invitation=invitation, form=form)
+
+    if services.has_account(db.session, invitation):
+        return render_template(
+            "people/accept.html", invitation=invitation, sign_in_first=True, form=None
+        )
+
+    form = AcceptNewAccountForm(
+        name=invitation.name if request.method == "GET" else None,
+        language=invitation.language if request.method == "GET" else None,
+    )
+    form.known_email = invitation.email
+    if form.validate_on_submit():
+        try:
+            user = services.accept_with_new_account(
+                db.session,
+                invitation,
+                name=form.name.data,
+                password=form.password.data,
+                language=form.language.data,
+            )
+        except RefusedError as refused:
+            db.session.rollback()
+            form.form_errors.append(str(refused.message))
+        else:
+            session["lang"] = user.preferred_language
+            login.sign_in(user, SignInMethod.INVITATION)
+            db.session.commit()
+            flash(_("Welcome to the circle of %(name)s.", name=invitation.child.name), "success")
+            return redirect(url_for("people.child", child_id=invitation.child_id))
+    return render_template("people/accept.html", invitation=invitation, form=form)
+
+
+def _form_error(form: Any, refused: RefusedError) -> None:
+    field = getattr(form, refused.field, None) if refused.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(refused.message)]
+    else:
+        form.form_errors.append(str(refused.message))

@@ -1,0 +1,9 @@
+"""Entry point of the job worker: ``huey_consumer app.tasks.huey``.
+
+Importing the feature task modules here registers every task with the consumer.
+"""
+
+from app.core import mail as _mail  # noqa: F401  (registers the send-mail task)
+from app.core.jobs import huey
+
+__all__ = ["huey"]

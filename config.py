@@ -1,0 +1,139 @@
+"""Settings for Beeldbrug, read from the environment.
+
+`Config` is the embedded default (SQLite in `instance/`, mails to the console, jobs in a SQLite
+queue). Setting `BEELDBRUG_ENV=production` selects `ProductionConfig`, which refuses to start with
+a missing or default secret key and sends cookies only over HTTPS. `TestConfig` is for the suite.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker production refuses
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))  # type: ignore[arg-type]
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """The embedded default profile: everything on this machine, nothing to set up."""
+
+    ENV_NAME = "development"
+    INSTANCE_PATH = Path(_env("BEELDBRUG_INSTANCE", str(BASE_DIR / "instance")))  # type: ignore[arg-type]
+
+    SECRET_KEY = _env("SECRET_KEY", DEV_SECRET_KEY)
+    DATABASE_URL = _env("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'beeldbrug.db'}")
+    SQLITE_BUSY_TIMEOUT_MS = _env_int("SQLITE_BUSY_TIMEOUT_MS", 5000)
+    MEDIA_ROOT = Path(_env("MEDIA_ROOT", str(INSTANCE_PATH / "media")))  # type: ignore[arg-type]
+    # The job queue: a SQLite file by default, redis://127.0.0.1:6379/0 in scale-out.
+    JOBS_URL = _env("JOBS_URL", f"sqlite:///{INSTANCE_PATH / 'jobs.db'}")
+    # Rate-limit counters: memory:// suits the single embedded process, redis:// scale-out.
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = _env("RATELIMIT_KEY_PREFIX", "beeldbrug")
+    RATELIMIT_HEADERS_ENABLED = False
+    # Number of reverse proxies in front of the app whose X-Forwarded-For is trusted.
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+
+    BABEL_DEFAULT_LOCALE = _env("DEFAULT_LANGUAGE", "nl")
+    BABEL_DEFAULT_TIMEZONE = _env("DISPLAY_TIMEZONE", "Europe/Amsterdam")
+    LANGUAGES = ("nl", "en")
+
+    # Mail: the console backend prints mails (with their links) to the server log; set
+    # MAIL_BACKEND=smtp and the MAIL_* values for a real server.
+    MAIL_BACKEND = _env("MAIL_BACKEND", "console")
+    MAIL_SERVER = _env("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USERNAME = _env("MAIL_USERNAME")
+    MAIL_PASSWORD = _env("MAIL_PASSWORD")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
+    MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Beeldbrug <no-reply@beeldbrug.localhost>")
+    # Links in mails are built from this address, never from the request's Host header.
+    BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
+
+    # Passwords: argon2id at OWASP's minimum cost (m=19 MiB, t=2, p=1); sign-ins are throttled.
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)
+    ARGON2_MEMORY_COST = _env_int("ARGON2_MEMORY_COST", 19 * 1024)
+    ARGON2_PARALLELISM = _env_int("ARGON2_PARALLELISM", 1)
+    SIGN_IN_LIMIT_PER_ACCOUNT = _env("SIGN_IN_LIMIT_PER_ACCOUNT", "10/15 minutes")
+    SIGN_IN_LIMIT_PER_ADDRESS = _env("SIGN_IN_LIMIT_PER_ADDRESS", "100/15 minutes")
+    RESET_REQUEST_LIMIT = _env("RESET_REQUEST_LIMIT", "5/hour")
+
+    # Sessions: revocable server-side records; staff idle time-out and an absolute lifetime.
+    SESSION_COOKIE_NAME = "beeldbrug_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", False)
+    STAFF_IDLE_TIMEOUT = timedelta(minutes=_env_int("STAFF_IDLE_MINUTES", 30))
+    OTHER_IDLE_TIMEOUT = timedelta(hours=_env_int("OTHER_IDLE_HOURS", 12))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
+
+    INVITATION_VALID_FOR = timedelta(days=_env_int("INVITATION_VALID_DAYS", 14))
+    RESET_VALID_FOR = timedelta(minutes=_env_int("RESET_VALID_MINUTES", 60))
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, which expires on its own
+    MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+    HSTS = False
+    PREFERRED_URL_SCHEME = "http"
+
+    @classmethod
+    def check(cls) -> None:
+        """Refuse settings that are unsafe for this profile (raises RuntimeError)."""
+
+
+class ProductionConfig(Config):
+    """Scale-out or a single server in production: secrets must be set, cookies HTTPS-only."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
+    HSTS = True
+    PREFERRED_URL_SCHEME = "https"
+    MAIL_BACKEND = _env("MAIL_BACKEND", "smtp")
+
+    @classmethod
+    def check(cls) -> None:
+        if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY or len(cls.SECRET_KEY) < 32:
+            raise RuntimeError(
+                "SECRET_KEY must be set to a random value of at least 32 characters in production."
+            )
+
+
+class TestConfig(Config):
+    """The test suite: a throw-away database, fast password hashing, jobs run inline."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+    DATABASE_URL = _env("TEST_DATABASE_URL", "sqlite:///:memory:")
+    JOBS_URL = "immediate://"
+    RATELIMIT_STORAGE_URI = _env("TEST_RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = f"beeldbrug-test-{os.getpid()}"
+    WTF_CSRF_ENABLED = False
+    MAIL_BACKEND = "locmem"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024
+    BASE_URL = "http://localhost"
+
+
+def config_from_env() -> type[Config]:
+    """Pick the settings class named by BEELDBRUG_ENV (development, production or test)."""
+    name = (_env("BEELDBRUG_ENV", "development") or "development").lower()
+    return {"production": ProductionConfig, "test": TestConfig}.get(name, Config)

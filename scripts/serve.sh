@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Start every process of the embedded portal: the job worker and the web server.
+# Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+
+"$BIN/huey_consumer" app.tasks.huey --workers 1 --worker-type thread --quiet &
+worker=$!
+"$BIN/gunicorn" --config gunicorn.conf.py 'app:create_app()' &
+web=$!
+trap 'kill "$worker" "$web" 2>/dev/null; wait' INT TERM EXIT
+
+echo "Beeldbrug is running on http://127.0.0.1:5000  (Ctrl-C stops it)"
+wait -n "$worker" "$web"

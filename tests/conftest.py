@@ -1,0 +1,332 @@
+"""Shared fixtures: the app on a migrated database, rollback per test, a real SMTP server.
+
+The database is SQLite in a temporary folder, or PostgreSQL when ``TEST_DATABASE_URL`` is set.
+Every test runs inside a transaction that is rolled back afterwards, even when the code under
+test commits (SAVEPOINTs, with the pysqlite BEGIN fix that ``app.core.db`` installs).
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["BEELDBRUG_ENV"] = "test"
+os.environ["JOBS_URL"] = "immediate://"
+
+import email
+import email.policy
+import itertools
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.auth import services as auth
+from app.auth.models import User
+from app.cli import alembic_config
+from app.core.db import db
+from app.extensions import limiter
+from app.people.models import Child, Membership, Role, School
+from config import TestConfig
+
+PASSWORD = "een goed wachtwoord"
+
+
+# --- database --------------------------------------------------------------------------------
+
+
+def reset_postgres(url: str) -> None:
+    """Create the database if needed and empty its public schema."""
+    from sqlalchemy import create_engine
+
+    parsed = make_url(url)
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    admin.dispose()
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def fresh_database_url(tmp_path_factory: pytest.TempPathFactory, suffix: str) -> str:
+    """A new, empty database: a SQLite file, or a PostgreSQL database named after ``suffix``."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if base:
+        parsed = make_url(base)
+        url = parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(hide_password=False)
+        reset_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp(suffix) / 'beeldbrug.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return fresh_database_url(tmp_path_factory, "main")
+
+
+# --- mail ------------------------------------------------------------------------------------
+
+
+class Mailbox:
+    """Messages received by the loopback SMTP server."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._lock:
+            self.messages.append(message)  # type: ignore[arg-type]
+        return "250 OK"
+
+    def clear(self) -> None:
+        with self._lock:
+            self.messages.clear()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+    def last_to(self, address: str) -> EmailMessage:
+        found = self.to(address)
+        assert found, f"no mail to {address}; have {[str(m['To']) for m in self.messages]}"
+        return found[-1]
+
+    @staticmethod
+    def text_of(message: EmailMessage) -> str:
+        part = message.get_body(preferencelist=("plain",))
+        assert part is not None
+        return part.get_content()
+
+    def link_in(self, message: EmailMessage) -> str:
+        """The first portal link in the plain-text part, as a path with query."""
+        match = re.search(r"https?://[^\s/]+(/\S+)", self.text_of(message))
+        assert match, "no link in the mail"
+        return match.group(1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Controller, Mailbox]]:
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, mailbox
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
+    return smtp_server[1]
+
+
+# --- the app ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, smtp_server: tuple[Controller, Mailbox], tmp_path_factory) -> Iterator[Flask]:
+    controller, _ = smtp_server
+    command.upgrade(alembic_config(database_url), "head")
+    application = create_app(
+        TestConfig,
+        DATABASE_URL=database_url,
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=controller.port,
+        MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+    )
+    yield application
+    db.session.remove()
+    if db.engine is not None:
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Roll back everything a test did, commits included."""
+    if "app" not in request.fixturenames or request.node.get_closest_marker("no_rollback"):
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    request.getfixturevalue("mailbox").clear()
+    with app.app_context():
+        limiter.reset()
+    db.session.remove()
+    connection = db.engine.connect()  # type: ignore[union-attr]
+    outer = connection.begin()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield
+    finally:
+        db.session.remove()
+        outer.rollback()
+        connection.close()
+        db.session.configure(bind=db.engine)
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        yield
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    return app.test_cli_runner()
+
+
+# --- factories -------------------------------------------------------------------------------
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_school(app: Flask) -> Callable[..., School]:
+    def make(name: str = "Basisschool De Linde") -> School:
+        school = School(name=f"{name} {next(_counter)}", city="Amersfoort")
+        db.session.add(school)
+        db.session.commit()
+        return school
+
+    return make
+
+
+@pytest.fixture
+def school(make_school: Callable[..., School]) -> School:
+    return make_school()
+
+
+@pytest.fixture
+def make_user(app: Flask, school: School) -> Callable[..., User]:
+    def make(
+        name: str | None = None,
+        *,
+        email: str | None = None,
+        staff: bool = False,
+        admin: bool = False,
+        of_school: School | None = None,
+        language: str = "nl",
+        password: str = PASSWORD,
+    ) -> User:
+        n = next(_counter)
+        with app.app_context():
+            user = User(
+                email=email or f"person{n}@example.nl",
+                name=name or f"Persoon {n}",
+                preferred_language=language,
+                is_staff=staff or admin,
+                is_school_admin=admin,
+                school_id=(of_school or school).id if (staff or admin) else None,
+            )
+            auth.set_password(user, password)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@dataclass
+class Circle:
+    child: Child
+    coach: User
+    teacher: User
+    specialist: User
+    parent: User
+    parent2: User
+
+    def members(self) -> dict[Role, User]:
+        return {
+            Role.COACH: self.coach,
+            Role.TEACHER: self.teacher,
+            Role.SPECIALIST: self.specialist,
+            Role.PARENT: self.parent,
+        }
+
+
+@pytest.fixture
+def make_child(app: Flask, school: School, make_user: Callable[..., User]) -> Callable[..., Child]:
+    def make(
+        name: str = "Sem de Boer",
+        *,
+        coach: User | None = None,
+        teachers: tuple[User, ...] = (),
+        specialists: tuple[User, ...] = (),
+        parents: tuple[User, ...] = (),
+        born: date = date(2017, 5, 2),
+        of_school: School | None = None,
+    ) -> Child:
+        child = Child(
+            school_id=(of_school or school).id,
+            name=name,
+            date_of_birth=born,
+            group_name="groep 4",
+            guiding_question="Wat heeft Sem nodig om bij de instructie te blijven?",
+            started_on=date(2026, 9, 1),
+        )
+        db.session.add(child)
+        db.session.flush()
+        coach = coach or make_user("Coach", staff=True)
+        roles = [(coach, Role.COACH)]
+        roles += [(u, Role.TEACHER) for u in teachers]
+        roles += [(u, Role.SPECIALIST) for u in specialists]
+        roles += [(u, Role.PARENT) for u in parents]
+        for user, role in roles:
+            db.session.add(Membership(child_id=child.id, user_id=user.id, role=role))
+        db.session.commit()
+        return child
+
+    return make
+
+
+@pytest.fixture
+def circle(make_user: Callable[..., User], make_child: Callable[..., Child]) -> Circle:
+    coach = make_user("Coach Carla", staff=True)
+    teacher = make_user("Juf Tamara", staff=True)
+    specialist = make_user("Specialist Sam")
+    parent = make_user("Ouder Petra")
+    parent2 = make_user("Ouder Paul")
+    child = make_child(
+        coach=coach, teachers=(teacher,), specialists=(specialist,), parents=(parent, parent2)
+    )
+    return Circle(child, coach, teacher, specialist, parent, parent2)
+
+
+@pytest.fixture
+def login_as(client: FlaskClient) -> Callable[[User], FlaskClient]:
+    """Sign ``user`` in through the real sign-in form of ``client``."""
+
+    def login(user: User, password: str = PASSWORD, on: FlaskClient | None = None) -> FlaskClient:
+        c = on or client
+        response = c.post("/sign-in", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return c
+
+    return login

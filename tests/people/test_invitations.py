@@ -1,0 +1,70 @@
+"""Inviting into a circle: the mail, accepting with a new or existing account, bad links."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.auth.models import User
+from app.core.db import db, utcnow
+from app.people.models import Invitation, Membership, Role
+
+
+def invite(client, child, **overrides):
+    data = {
+        "name": "Ouder Olga",
+        "email": "olga@example.nl",
+        "role": "parent",
+        "language": "nl",
+        **overrides,
+    }
+    return client.post(f"/children/{child.id}/invite", data=data)
+
+
+def test_coach_invites_parent_who_accepts_with_new_account(client, circle, login_as, mailbox):
+    login_as(circle.coach)
+    response = invite(client, circle.child)
+    assert response.status_code == 302
+
+    mail = mailbox.last_to("olga@example.nl")
+    body = mailbox.text_of(mail)
+    assert circle.child.name in mail["Subject"]
+    assert "Coach Carla" in body
+    link = mailbox.link_in(mail)
+    assert link.startswith("/invitation?token=")
+
+    client.post("/sign-out")
+    page = client.get(link)
+    assert page.status_code == 200
+    assert circle.child.name in page.get_data(as_text=True)
+
+    response = client.post(
+        link,
+        data={"name": "Olga Smit", "password": "zon en zee 2026", "confirm": "zon en zee 2026", "language": "en"},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/children/{circle.child.id}"
+    child_page = client.get(response.headers["Location"])
+    assert child_page.status_code == 200
+    assert circle.child.guiding_question in child_page.get_data(as_text=True)
+
+    olga = db.session.scalar(select(User).where(User.email == "olga@example.nl"))
+    assert olga is not None and olga.name == "Olga Smit" and not olga.is_staff
+    role = db.session.scalar(
+        select(Membership.role).where(Membership.user_id == olga.id, Membership.child_id == circle.child.id)
+    )
+    assert role is Role.PARENT
+
+    # The link was single-use.
+    client.post("/sign-out")
+    again = client.get(link)
+    assert again.status_code == 410
+
+
+def test_invitation_token_is_stored_hashed(client, circle, login_as, mailbox):
+    login_as(circle.coach)
+    invite(client, circle.child)
+    token = mailbox.link_in(mailbox.last_to("olga@example.nl")).split("token=")[1].split("&")[0]
+    stored = db.session.scalar(select(Invitation.token_hash))
+    assert token not in stored and len(stored) == 64
