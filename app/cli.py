@@ -9,6 +9,7 @@ import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from config import BASE_DIR
 
@@ -34,6 +35,7 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
+@with_appcontext
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Migrate the database up to REVISION (default: head)."""
@@ -41,6 +43,7 @@ def db_upgrade(revision: str) -> None:
 
 
 @db_group.command("downgrade")
+@with_appcontext
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION (for example -1 or base)."""
@@ -48,12 +51,14 @@ def db_downgrade(revision: str) -> None:
 
 
 @db_group.command("current")
+@with_appcontext
 def db_current() -> None:
     """Show the revision the database is at."""
     command.current(alembic_config(current_app.config["DATABASE_URL"]))
 
 
 @click.command("demo-data")
+@with_appcontext
 def demo_data() -> None:
     """Load the demo school once (idempotent) and print the demo accounts."""
     from app.demo import DEMO_PASSWORD, load_demo
@@ -67,6 +72,7 @@ def demo_data() -> None:
 
 
 @click.command("audit-verify")
+@with_appcontext
 def audit_verify() -> None:
     """Check the audit log's hash chain; exit 1 and name the first broken link if any."""
     from app.core import audit
@@ -82,6 +88,7 @@ def audit_verify() -> None:
 
 
 @click.command("create-school")
+@with_appcontext
 @click.option("--name", required=True, help="The school's name.")
 @click.option("--city", default=None, help="The school's town.")
 @click.option("--admin-email", required=True, help="E-mail address of the first school admin.")

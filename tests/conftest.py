@@ -27,13 +27,13 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from alembic import command
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.auth import services as auth
 from app.auth.models import User
 from app.cli import alembic_config
 from app.core.db import db
@@ -163,14 +163,13 @@ def app(database_url: str, smtp_server: tuple[Controller, Mailbox], tmp_path_fac
         db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Roll back everything a test did, commits included."""
-    if "app" not in request.fixturenames or request.node.get_closest_marker("no_rollback"):
-        yield
-        return
-    app: Flask = request.getfixturevalue("app")
-    request.getfixturevalue("mailbox").clear()
+@pytest.fixture
+def db_connection(app: Flask, mailbox: Mailbox) -> Iterator[Any]:
+    """The connection every session of this test uses, inside a transaction rolled back after.
+
+    Code under test may commit: its commits release SAVEPOINTs inside this transaction.
+    """
+    mailbox.clear()
     with app.app_context():
         limiter.reset()
     db.session.remove()
@@ -178,12 +177,19 @@ def _transaction(request: pytest.FixtureRequest) -> Iterator[None]:
     outer = connection.begin()
     db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
     try:
-        yield
+        yield connection
     finally:
         db.session.remove()
         outer.rollback()
         connection.close()
         db.session.configure(bind=db.engine)
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request: pytest.FixtureRequest) -> None:
+    """Roll back everything a test did, commits included (any test that uses the app)."""
+    if "app" in request.fixturenames and not request.node.get_closest_marker("e2e"):
+        request.getfixturevalue("db_connection")
 
 
 @pytest.fixture
@@ -223,6 +229,18 @@ def school(make_school: Callable[..., School]) -> School:
     return make_school()
 
 
+_hashes: dict[str, str] = {}
+
+
+def _password_hash(app: Flask, password: str) -> str:
+    # Hashing once per password keeps the suite fast; the parameters are the app's own.
+    if password not in _hashes:
+        cfg = app.config
+        hasher = PasswordHasher(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"])
+        _hashes[password] = hasher.hash(password)
+    return _hashes[password]
+
+
 @pytest.fixture
 def make_user(app: Flask, school: School) -> Callable[..., User]:
     def make(
@@ -236,16 +254,15 @@ def make_user(app: Flask, school: School) -> Callable[..., User]:
         password: str = PASSWORD,
     ) -> User:
         n = next(_counter)
-        with app.app_context():
-            user = User(
-                email=email or f"person{n}@example.nl",
-                name=name or f"Persoon {n}",
-                preferred_language=language,
-                is_staff=staff or admin,
-                is_school_admin=admin,
-                school_id=(of_school or school).id if (staff or admin) else None,
-            )
-            auth.set_password(user, password)
+        user = User(
+            email=email or f"person{n}@example.nl",
+            name=name or f"Persoon {n}",
+            preferred_language=language,
+            is_staff=staff or admin,
+            is_school_admin=admin,
+            school_id=(of_school or school).id if (staff or admin) else None,
+            password_hash=_password_hash(app, password),
+        )
         db.session.add(user)
         db.session.commit()
         return user

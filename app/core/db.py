@@ -83,8 +83,12 @@ class Database:
         self.session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
 
     def init_app(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
-        self.session.configure(bind=self.engine)
+        url = app.config["DATABASE_URL"]
+        # One engine per database: a second app on the same database (tests, the job worker
+        # inside the web process) shares the pool instead of replacing it.
+        if self.engine is None or self.engine.url.render_as_string(hide_password=False) != url:
+            self.engine = make_engine(url, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+            self.session.configure(bind=self.engine)
         app.teardown_appcontext(self._remove_session)
 
     def _remove_session(self, exc: BaseException | None) -> None:

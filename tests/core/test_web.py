@@ -1,0 +1,145 @@
+"""Headers, CSRF, error pages, logging and settings (SECURITY B.7, E.22, E.24, E.25, F.26-27)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from app import create_app
+from app.core.logs import SafeFormatter
+from app.people.models import Child
+from app.core.db import db
+from config import ProductionConfig, TestConfig
+
+from ..conftest import PASSWORD
+
+
+def test_security_headers_on_every_response(client, login_as, circle):
+    for response in (client.get("/sign-in"), client.get("/static/css/app.css"), client.get("/nope")):
+        headers = response.headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        for part in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+            assert part in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin"
+    login_as(circle.parent)
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+
+
+def test_pages_have_no_inline_script(client, login_as, circle):
+    login_as(circle.coach)
+    for url in ("/", f"/children/{circle.child.id}", f"/children/{circle.child.id}/invite", "/account"):
+        page = client.get(url).get_data(as_text=True)
+        assert "<script>" not in page and " onclick=" not in page and "javascript:" not in page
+
+
+def test_hsts_in_production_only(app, client):
+    assert "Strict-Transport-Security" not in client.get("/sign-in").headers
+    assert ProductionConfig.HSTS is True
+
+
+def test_production_refuses_a_missing_or_default_secret_key(monkeypatch):
+    for value in (None, "dev-only-not-secret", "short"):
+        monkeypatch.setattr(ProductionConfig, "SECRET_KEY", value)
+        with pytest.raises(RuntimeError, match="SECRET_KEY"):
+            create_app(ProductionConfig)
+
+
+@pytest.fixture
+def csrf_app(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield app
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_forms_without_a_valid_csrf_token_are_refused(csrf_app, circle, caplog):
+    client = csrf_app.test_client()
+    response = client.post("/sign-in", data={"email": circle.parent.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "form" in response.get_data(as_text=True).lower()
+    assert client.get("/").status_code == 302  # not signed in
+
+    page = client.get("/sign-in").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    response = client.post("/sign-in", data={"email": circle.parent.email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302
+
+    # Sign-out is a state change too: a forged one does nothing.
+    with caplog.at_level(logging.WARNING, logger="beeldbrug.web"):
+        assert client.post("/sign-out", data={"csrf_token": "forged"}).status_code == 400
+    assert client.get("/").status_code == 200
+    assert "csrf failure" in caplog.text
+
+    # A forged invitation creates nothing.
+    before = db.session.scalar(select(func.count(Child.id)))
+    assert client.post("/children/new", data={"name": "X", "csrf_token": "forged"}).status_code == 400
+    assert db.session.scalar(select(func.count(Child.id))) == before
+
+
+def test_no_stack_trace_reaches_the_user(database_url, tmp_path):
+    app = create_app(TestConfig, DATABASE_URL=database_url, MEDIA_ROOT=tmp_path)
+
+    @app.get("/boom")
+    def boom():
+        raise ValueError("secret internals /etc/passwd")
+
+    boom.access_rule = __import__("app.core.access", fromlist=["x"]).RouteRule(
+        __import__("app.core.access", fromlist=["x"]).Scope.PUBLIC
+    )
+    response = app.test_client().get("/boom")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Traceback" not in body and "secret internals" not in body and "ValueError" not in body
+
+
+def test_a_locked_database_answers_503_with_retry_after(database_url, tmp_path):
+    from app.core import access
+
+    app = create_app(TestConfig, DATABASE_URL=database_url, MEDIA_ROOT=tmp_path)
+
+    @app.post("/locked")
+    @access.public
+    def locked():
+        raise OperationalError("UPDATE x", {}, Exception("database is locked"))
+
+    response = app.test_client().post("/locked")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+
+
+def test_unknown_route_is_a_friendly_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "<h1>" in response.get_data(as_text=True)
+
+
+def test_log_lines_escape_newlines():
+    formatter = SafeFormatter("%(message)s")
+    record = logging.LogRecord("beeldbrug", logging.INFO, "", 0, "name=%s", ("Eve\nINFO forged line",), None)
+    line = formatter.format(record)
+    assert "\n" not in line and "Eve\\nINFO forged line" in line
+
+
+def test_log_records_are_in_utc():
+    formatter = SafeFormatter("%(asctime)s", "%Y-%m-%dT%H:%M:%S")
+    record = logging.LogRecord("beeldbrug", logging.INFO, "", 0, "x", (), None)
+    record.created = 0
+    assert formatter.format(record) == "1970-01-01T00:00:00"
+
+
+def test_no_password_or_token_in_the_log(client, circle, mailbox, caplog):
+    with caplog.at_level(logging.DEBUG):
+        client.post("/sign-in", data={"email": circle.parent.email, "password": "my secret pw"})
+        client.post("/sign-in", data={"email": circle.parent.email, "password": PASSWORD})
+        client.post("/forgot-password", data={"email": circle.parent.email})
+    token = mailbox.link_in(mailbox.last_to(circle.parent.email)).split("token=")[1]
+    # Everything logged, except the test's own SMTP server (which logs what it receives).
+    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail.log"))
+    assert "my secret pw" not in logged and PASSWORD not in logged
+    assert token not in logged
+    session_cookie = client.get_cookie("beeldbrug_session").value
+    assert session_cookie not in logged

@@ -1,0 +1,249 @@
+"""The authorization matrix, generated from ``app.url_map`` (SECURITY C.10, C.11, E.23).
+
+Every route is requested by every kind of visitor; the expected answer follows from the rule
+the route declared in ``app.core.access``. A route without a rule fails here, and so does a
+route whose parameters this file cannot fill in: adding a route means deciding who may use it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import url_for
+from sqlalchemy import func, select
+
+from app.core import access
+from app.core.access import Scope
+from app.core.db import Base, db
+from app.people.models import Invitation, Role
+
+#: The only endpoints anyone may use without signing in. Changing this is a deliberate act.
+PUBLIC = {
+    "static",
+    "auth.sign_in",
+    "auth.sign_out",
+    "auth.forgot_password",
+    "auth.reset",
+    "auth.set_language",
+    "people.accept",
+}
+
+A = access.Action
+#: Every non-public endpoint and the rule it must declare.
+RULES = {
+    "people.home": (Scope.SIGNED_IN, None),
+    "auth.account": (Scope.SIGNED_IN, None),
+    "people.open_trajectory": (Scope.STAFF, None),
+    "admin.index": (Scope.ADMIN, None),
+    "admin.new_staff": (Scope.ADMIN, None),
+    "admin.deactivate": (Scope.ADMIN, None),
+    "admin.reactivate": (Scope.ADMIN, None),
+    "admin.resend": (Scope.ADMIN, None),
+    "people.child": (Scope.CHILD, A.VIEW_CHILD),
+    "people.edit_child": (Scope.CHILD, A.EDIT_CHILD),
+    "people.invite": (Scope.CHILD, A.INVITE),
+    "people.remove_member": (Scope.CHILD, A.MANAGE_CIRCLE),
+    "people.withdraw_invitation": (Scope.CHILD, A.MANAGE_CIRCLE),
+}
+
+#: Who may do what in a child's circle, written out: coach, teacher, specialist, parent.
+POLICY = {
+    A.VIEW_CHILD: "C T S P",
+    A.EDIT_CHILD: "C",
+    A.INVITE: "C",
+    A.MANAGE_CIRCLE: "C",
+}
+LETTER = {"C": Role.COACH, "T": Role.TEACHER, "S": Role.SPECIALIST, "P": Role.PARENT}
+
+VISITORS = ["anonymous", "coach", "teacher", "specialist", "parent", "school_admin", "outsider"]
+ROLE_OF = {
+    "coach": Role.COACH,
+    "teacher": Role.TEACHER,
+    "specialist": Role.SPECIALIST,
+    "parent": Role.PARENT,
+}
+STAFF = {"coach", "teacher", "school_admin", "outsider"}
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    method: str
+    arguments: frozenset[str]
+
+
+def all_routes(app) -> list[Route]:
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            routes.append(Route(rule.endpoint, method, frozenset(rule.arguments)))
+    return routes
+
+
+def test_every_route_declares_an_access_rule(app):
+    with app.test_request_context():
+        missing = [r.endpoint for r in all_routes(app) if access.rule_for(r.endpoint) is None]
+    assert missing == []
+
+
+def test_only_the_listed_endpoints_are_public(app):
+    with app.test_request_context():
+        public = {
+            rule.endpoint
+            for rule in app.url_map.iter_rules()
+            if access.rule_for(rule.endpoint).scope is Scope.PUBLIC
+        }
+    assert public == PUBLIC
+
+
+def test_every_endpoint_declares_the_agreed_rule(app):
+    with app.test_request_context():
+        declared = {
+            rule.endpoint: (access.rule_for(rule.endpoint).scope, access.rule_for(rule.endpoint).action)
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint not in PUBLIC
+        }
+    assert declared == RULES
+
+
+def test_the_policy_table_is_the_agreed_one():
+    written = {action: frozenset(LETTER[x] for x in roles.split()) for action, roles in POLICY.items()}
+    assert access.POLICY == written
+
+
+def expected(route: Route, visitor: str) -> str:
+    """'ok' (< 400), 'sign_in' (redirect to sign in), 'forbidden' (403) or 'not_found' (404)."""
+    rule = access.rule_for(route.endpoint)
+    assert rule is not None
+    if rule.scope is Scope.PUBLIC:
+        return "public"
+    if visitor == "anonymous":
+        return "sign_in"
+    if rule.scope is Scope.SIGNED_IN:
+        return "ok"
+    if rule.scope is Scope.STAFF:
+        return "ok" if visitor in STAFF else "forbidden"
+    if rule.scope is Scope.ADMIN:
+        return "ok" if visitor == "school_admin" else "forbidden"
+    assert rule.scope is Scope.CHILD and rule.action is not None
+    role = ROLE_OF.get(visitor)
+    if role is None:
+        return "not_found"
+    return "ok" if access.role_allows(role, rule.action) else "forbidden"
+
+
+def outcome(response: Any) -> str:
+    if response.status_code == 302 and "/sign-in" in response.headers.get("Location", ""):
+        return "sign_in"
+    if response.status_code == 403:
+        return "forbidden"
+    if response.status_code == 404:
+        return "not_found"
+    if response.status_code < 400:
+        return "ok"
+    return f"status {response.status_code}"
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table))
+        for table in Base.metadata.sorted_tables
+    }
+
+
+@pytest.fixture
+def world(app, circle, make_user, make_child, school):
+    """The circle under test, plus a school admin and the coach of another child."""
+    admin = make_user("Beheerder Bea", admin=True)
+    outsider = make_user("Andere Coach", staff=True)
+    make_child("Ander Kind", coach=outsider)
+    invitation = Invitation(
+        child_id=circle.child.id,
+        email="open@example.nl",
+        name="Open Uitnodiging",
+        role=Role.PARENT,
+        token_hash="f" * 64,
+        expires_at=_later(),
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    membership_id = db.session.scalar(
+        select(access.Membership.id).where(
+            access.Membership.child_id == circle.child.id,
+            access.Membership.user_id == circle.parent2.id,
+        )
+    )
+    people = {
+        "coach": circle.coach,
+        "teacher": circle.teacher,
+        "specialist": circle.specialist,
+        "parent": circle.parent,
+        "school_admin": admin,
+        "outsider": outsider,
+    }
+    values = {
+        "child_id": circle.child.id,
+        "membership_id": membership_id,
+        "invitation_id": invitation.id,
+        "user_id": circle.teacher.id,
+    }
+    return people, values
+
+
+def _later():
+    from datetime import timedelta
+
+    from app.core.db import utcnow
+
+    return utcnow() + timedelta(days=3)
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_authorization_matrix(app, client, login_as, world, db_connection, visitor):
+    people, values = world
+    if visitor != "anonymous":
+        login_as(people[visitor])
+    with app.test_request_context():
+        routes = all_routes(app)
+        urls, wants = {}, {}
+        for route in routes:
+            unknown = route.arguments - values.keys()
+            assert not unknown, f"{route.endpoint}: give the test a value for {sorted(unknown)}"
+            urls[route] = url_for(route.endpoint, **{k: values[k] for k in route.arguments})
+            wants[route] = expected(route, visitor)
+
+    wrong = []
+    for route in routes:
+        if visitor != "anonymous" and route.endpoint == "auth.sign_out":
+            continue  # would end the session the rest of the walk needs
+        want = wants[route]
+        savepoint = db_connection.begin_nested()
+        before = row_counts() if route.method == "GET" else None
+        response = client.open(urls[route], method=route.method, data={})
+        got = outcome(response)
+        if want == "public":
+            if response.status_code >= 500 or got == "forbidden":
+                wrong.append(f"{route.method} {route.endpoint}: {response.status_code}")
+        elif got != want:
+            wrong.append(f"{route.method} {route.endpoint}: expected {want}, got {got}")
+        if before is not None and row_counts() != before:
+            wrong.append(f"GET {route.endpoint} changed data")
+        db.session.remove()
+        savepoint.rollback()
+    assert wrong == []
+
+
+def test_a_failing_permission_check_denies(app, client, login_as, circle, monkeypatch):
+    login_as(circle.coach)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("policy store unavailable")
+
+    monkeypatch.setattr(access, "role_in_circle", broken)
+    response = client.get(f"/children/{circle.child.id}")
+    assert response.status_code == 404
+    assert circle.child.guiding_question not in response.get_data(as_text=True)
