@@ -113,11 +113,9 @@ def _flask(args: list[str], env: dict[str, str]) -> None:
         check=False,
     )
     if result.returncode != 0:
-        pytest.fail(
-            f"`flask {' '.join(args)}` failed ({result.returncode}):\n"
-            f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}",
-            pytrace=False,
-        )
+        output = "\n".join((result.stdout + result.stderr).splitlines()[-LOG_TAIL_LINES:])
+        command = " ".join(args)
+        pytest.fail(f"`flask {command}` failed ({result.returncode}):\n{output}", pytrace=False)
 
 
 def _wait_until_listening(process: subprocess.Popen[bytes], port: int, timeout: float) -> None:
