@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 translations: $(STAMP)
-	@$(BIN)/pybabel compile --use-fuzzy -q -d translations 2>/dev/null || $(BIN)/pybabel compile -q -d translations
+	@$(BIN)/pybabel -q compile -d translations
 
 setup: $(STAMP) translations
 

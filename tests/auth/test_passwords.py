@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -50,9 +51,11 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(client, circle, 
     known = client.post("/forgot-password", data={"email": circle.parent.email})
     unknown = client.post("/forgot-password", data={"email": "nobody@example.nl"})
     assert known.status_code == unknown.status_code == 200
-    assert known.get_data(as_text=True).replace(circle.parent.email, "X") == unknown.get_data(
-        as_text=True
-    ).replace("nobody@example.nl", "X")
+    def strip(response, address):
+        text = re.sub(r'name="csrf_token" value="[^"]*"', "", response.get_data(as_text=True))
+        return text.replace(address, "X")
+
+    assert strip(known, circle.parent.email) == strip(unknown, "nobody@example.nl")
     assert len(mailbox.to(circle.parent.email)) == 1
     assert mailbox.to("nobody@example.nl") == []
 
