@@ -8,6 +8,7 @@ a missing or default secret key and sends cookies only over HTTPS. `TestConfig` 
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -89,6 +90,14 @@ class Config:
     INVITATION_VALID_FOR = timedelta(days=_env_int("INVITATION_VALID_DAYS", 14))
     RESET_VALID_FOR = timedelta(minutes=_env_int("RESET_VALID_MINUTES", 60))
 
+    # Sealing issued PDFs (see app/core/pdf.py). By default each school gets its own key and
+    # self-signed certificate in SIGNING_DIR (instance/signing). In production set
+    # SIGNING_PKCS12_PATH to one PKCS#12 file (key, certificate, CA chain) for the installation
+    # and SIGNING_PKCS12_PASSWORD to its password.
+    SIGNING_DIR = Path(_env("SIGNING_DIR", str(INSTANCE_PATH / "signing")))  # type: ignore[arg-type]
+    SIGNING_PKCS12_PATH = _env("SIGNING_PKCS12_PATH")
+    SIGNING_PKCS12_PASSWORD = _env("SIGNING_PKCS12_PASSWORD")
+
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, which expires on its own
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
     HSTS = False
@@ -131,6 +140,10 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024
     BASE_URL = "http://localhost"
+    # Test keys never land in the real instance folder.
+    SIGNING_DIR = Path(tempfile.gettempdir()) / f"beeldbrug-test-signing-{os.getpid()}"
+    SIGNING_PKCS12_PATH = None
+    SIGNING_PKCS12_PASSWORD = None
 
 
 def config_from_env() -> type[Config]:

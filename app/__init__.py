@@ -76,8 +76,10 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import views as _admin_views  # noqa: F401
     from app.auth import bp as auth_bp
     from app.auth import views as _auth_views  # noqa: F401
+    from app.documents import bp as documents_bp
+    from app.documents import views as _documents_views  # noqa: F401
     from app.people import bp as people_bp
     from app.people import views as _people_views  # noqa: F401
 
-    for blueprint in (auth_bp, people_bp, admin_bp):
+    for blueprint in (auth_bp, people_bp, admin_bp, documents_bp):
         app.register_blueprint(blueprint)

@@ -27,6 +27,13 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(audit_verify)
     app.cli.add_command(create_school)
+    _add_document_commands(app)
+
+
+def _add_document_commands(app: Flask) -> None:
+    from app.documents.cli import verify_pdf
+
+    app.cli.add_command(verify_pdf)
 
 
 @click.group("db")

@@ -3,6 +3,7 @@
 from app.auth.models import PasswordToken, SignInMethod, User, UserSession
 from app.core.audit import AuditChain, AuditEvent, AuditPersonal
 from app.core.db import Base
+from app.documents.models import Document, DocumentKind
 from app.people.models import Child, Invitation, Membership, Role, School
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "AuditPersonal",
     "Base",
     "Child",
+    "Document",
+    "DocumentKind",
     "Invitation",
     "Membership",
     "PasswordToken",

@@ -1,0 +1,50 @@
+"""``flask verify-pdf``: check a PDF from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_babel import force_locale
+
+from app.documents.forms import MAX_VERIFY_BYTES
+
+
+@click.command("verify-pdf")
+@click.argument("file", type=click.File("rb"))
+@with_appcontext
+def verify_pdf(file: click.utils.LazyFile) -> None:
+    """Check that FILE is a PDF Beeldbrug issued and that nobody changed it.
+
+    Prints what the document is and exits 0 when it is genuine and unaltered; prints the
+    reason and exits 1 otherwise.
+    """
+    from app.core.db import db
+    from app.documents import services
+
+    data = file.read(MAX_VERIFY_BYTES + 1)
+    if len(data) > MAX_VERIFY_BYTES:
+        click.echo(f"NOT VERIFIED: larger than {MAX_VERIFY_BYTES // (1024 * 1024)} MB", err=True)
+        sys.exit(1)
+    # The rest of the command line speaks English; so do the reasons here.
+    with (
+        current_app.test_request_context(base_url=current_app.config["BASE_URL"]),
+        force_locale("en"),
+    ):
+        result = services.verify_upload(db.session, data)
+        if not result.ok or result.document is None:
+            click.echo(f"NOT VERIFIED: {result.reason}", err=True)
+            if result.signer_subject:
+                click.echo(f"sealed by: {result.signer_subject}", err=True)
+            sys.exit(1)
+        document = result.document
+        click.echo("VERIFIED: genuine and unaltered")
+        click.echo(f"kind:      {document.kind.value}")
+        click.echo(f"title:     {document.title}")
+        click.echo(f"school:    {document.school.name}")
+        click.echo(f"issued at: {document.issued_at.isoformat(timespec='seconds')}")
+        click.echo(f"sha256:    {document.sha256}")
+        if result.signer_subject:
+            click.echo(f"sealed by: {result.signer_subject}")

@@ -1,0 +1,181 @@
+"""Issuing and verifying documents.
+
+:func:`issue_document` is how every feature hands out a PDF: it renders the print template,
+seals the PDF with the school's key, stores the file and records it as a :class:`Document`,
+all or nothing. :func:`verify_upload` tells whether a PDF someone has is one Beeldbrug issued,
+unchanged.
+
+Services take the acting user explicitly, add and flush, write the audit event, and leave the
+commit to the caller.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.core import audit, pdf, storage
+from app.core.db import utcnow
+from app.documents.models import Document, DocumentKind
+from app.people.models import Child, School
+
+STORAGE_FOLDER = "documents"
+
+#: Why an upload did not pass, beyond what the seal check says (see ``pdf.REASONS``).
+NOT_ISSUED = _l("This PDF has a valid seal, but Beeldbrug has no record of issuing it.")
+
+
+def issue_document(
+    session: Session,
+    *,
+    school: School,
+    kind: DocumentKind,
+    child: Child | None,
+    subject: Any,
+    title: str,
+    template: str,
+    values: Mapping[str, Any],
+    actor: User | None,
+    reason: str,
+    language: str | None = None,
+) -> Document:
+    """Render, seal, store and record one PDF; returns the flushed :class:`Document`.
+
+    ``subject`` is the record the document is about (a model instance with an ``id``; it is
+    flushed first if new). ``template`` is a ``pdf/…`` layout extending ``pdf/base.html``;
+    it gets ``values`` plus ``school_name``, ``document_title``, ``issued_at`` and
+    ``page_counter`` (a value given in ``values`` wins). ``reason`` goes into the seal, and
+    ``language`` (default: the current one) is the language the document is printed in.
+
+    All or nothing: if anything after storing the file fails, the file is deleted before the
+    error propagates; if the caller's transaction later rolls back, or the session is closed
+    without a commit, the file is deleted then. Raises ValueError for a template outside
+    ``pdf/``, ``pdf.SigningError`` when the school's key cannot be had, OSError when the file
+    cannot be written, and database errors from the flush.
+    """
+    if getattr(subject, "id", None) is None:
+        session.flush()
+    if getattr(subject, "id", None) is None:
+        raise ValueError("the document's subject needs an id")
+    issued_at = utcnow()
+    context = {
+        "school_name": school.name,
+        "document_title": str(title),
+        "issued_at": issued_at,
+        **values,
+    }
+    with pdf.print_context(language):
+        rendered = pdf.render_pdf(template, **context)
+    sealed = pdf.seal_pdf(rendered, school, reason=str(reason), location=school.city)
+
+    stored = storage.store_bytes(sealed, folder=STORAGE_FOLDER, suffix=".pdf")
+    try:
+        storage.delete_on_rollback(session, stored.key)
+        document = Document(
+            school_id=school.id,
+            kind=DocumentKind(kind),
+            child_id=child.id if child is not None else None,
+            subject_type=type(subject).__name__,
+            subject_id=subject.id,
+            title=str(title)[:160],
+            sha256=stored.sha256,
+            size=stored.size,
+            storage_key=stored.key,
+            issued_at=issued_at,
+            issued_by_id=actor.id if actor is not None else None,
+        )
+        session.add(document)
+        session.flush()
+        audit.record(
+            session,
+            "document_issued",
+            actor=actor,
+            child=child,
+            obj=document,
+            data={"kind": document.kind.value, "sha256": document.sha256},
+        )
+    except BaseException:
+        storage.forget_pending(session, stored.key)
+        storage.delete(stored.key)
+        raise
+    return document
+
+
+def documents_about(session: Session, subject: Any) -> list[Document]:
+    """The documents issued about ``subject`` (a model instance), oldest first."""
+    return list(
+        session.scalars(
+            select(Document)
+            .where(
+                Document.subject_type == type(subject).__name__,
+                Document.subject_id == subject.id,
+            )
+            .order_by(Document.issued_at, Document.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """Whether a PDF is one Beeldbrug issued, unchanged; and if so, which document it is.
+
+    ``code`` is a short language-neutral reason (for logs and audit data); ``reason`` is the
+    sentence to show a person.
+    """
+
+    ok: bool
+    code: str | None
+    document: Document | None = None
+    signer_subject: str | None = None
+    signed_at: datetime | None = None
+    sha256: str | None = None
+
+    @property
+    def reason(self) -> Any:
+        """The translated (lazy) sentence for ``code``, or None when ``ok``."""
+        if self.code is None:
+            return None
+        if self.code == "not_issued":
+            return NOT_ISSUED
+        return pdf.REASONS[self.code]
+
+
+def verify_upload(session: Session, data: bytes) -> VerificationResult:
+    """Check that ``data`` is a PDF that Beeldbrug issued and that nobody changed since.
+
+    The seal must validate (intact, trusted, covering the whole file) against the certificates
+    this installation seals with, and the file's SHA-256 must belong to an issued document.
+    Never raises for bad input; the result says why it did not pass. Changes nothing.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    check = pdf.verify_pdf(data, pdf.trusted_certificates())
+    found = {"signer_subject": check.signer_subject, "signed_at": check.signed_at, "sha256": digest}
+    if not check.ok:
+        return VerificationResult(False, check.code, **found)
+    document = session.scalar(select(Document).where(Document.sha256 == digest))
+    if document is None:
+        return VerificationResult(False, "not_issued", **found)
+    return VerificationResult(True, None, document, **found)
+
+
+def record_verification(
+    session: Session, result: VerificationResult, *, actor: User | None
+) -> None:
+    """Write the audit event of one verification (its outcome, never the file)."""
+    document = result.document
+    audit.record(
+        session,
+        "document_verified",
+        actor=actor,
+        child=document.child_id if document is not None else None,
+        obj=document,
+        data={"ok": result.ok, "reason": result.code, "sha256": result.sha256},
+    )
