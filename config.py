@@ -87,6 +87,10 @@ class Config:
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12))
     PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
 
+    # Consent: footage is kept at most this many months after a trajectory (the template's
+    # retention term cannot exceed it).
+    CONSENT_MAX_RETENTION_MONTHS = _env_int("CONSENT_MAX_RETENTION_MONTHS", 12)
+
     INVITATION_VALID_FOR = timedelta(days=_env_int("INVITATION_VALID_DAYS", 14))
     RESET_VALID_FOR = timedelta(minutes=_env_int("RESET_VALID_MINUTES", 60))
 

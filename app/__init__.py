@@ -24,7 +24,8 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     app.config.from_object(config)
     app.config.update(overrides)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(BASE_DIR / "translations")
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # The instance folder holds the database, media and signing keys: for this account only.
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
@@ -76,10 +77,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import views as _admin_views  # noqa: F401
     from app.auth import bp as auth_bp
     from app.auth import views as _auth_views  # noqa: F401
+    from app.consent import bp as consent_bp
+    from app.consent import views as _consent_views  # noqa: F401
     from app.documents import bp as documents_bp
     from app.documents import views as _documents_views  # noqa: F401
     from app.people import bp as people_bp
     from app.people import views as _people_views  # noqa: F401
 
-    for blueprint in (auth_bp, people_bp, admin_bp, documents_bp):
+    for blueprint in (auth_bp, people_bp, consent_bp, admin_bp, documents_bp):
         app.register_blueprint(blueprint)

@@ -103,6 +103,7 @@ def audit_verify() -> None:
 def create_school(name: str, city: str | None, admin_email: str, admin_name: str) -> None:
     """Create a school with its first admin, who is mailed a link to choose a password."""
     from app.admin import services as admin
+    from app.consent import services as consent
     from app.core.db import db
     from app.people.models import School
 
@@ -110,6 +111,7 @@ def create_school(name: str, city: str | None, admin_email: str, admin_name: str
         school = School(name=name, city=city)
         db.session.add(school)
         db.session.flush()
+        consent.ensure_published_template(db.session, school, actor=None)
         admin.create_staff(
             db.session,
             school,

@@ -6,13 +6,19 @@ password is DEMO_PASSWORD. The footage and people are invented.
 
 from __future__ import annotations
 
+import io
+import math
+import secrets
 from datetime import date, timedelta
 
 from flask import current_app
+from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from app.auth import services as auth
-from app.auth.models import User
+from app.auth.models import SignInMethod, User
+from app.consent import services as consent
+from app.consent.models import Answer, Purpose, SignatureMethod
 from app.core import audit
 from app.core.db import db, utcnow
 from app.people.models import Child, Membership, Role, School
@@ -107,3 +113,37 @@ def _create(session) -> None:  # type: ignore[no-untyped-def]
             session.add(Membership(child_id=child.id, user_id=users[key].id, role=role))
         audit.record(session, "demo_loaded", actor=users["coach"], child=child, obj=child)
     session.flush()
+    template = consent.ensure_published_template(session, school, actor=users["admin"])
+    noah = session.scalar(select(Child).where(Child.school_id == school.id, Child.name == "Noah Bakker"))
+    _sign_demo_consent(session, noah, users["parent"], template)
+
+
+def _sign_demo_consent(session, child: Child, parent: User, template) -> None:  # type: ignore[no-untyped-def]
+    """Peter Bakker's signed consent for Noah: yes to everything but peer review."""
+    answers = {p: Answer.YES for p in Purpose}
+    answers[Purpose.PEER_REVIEW] = Answer.NO
+    consent.sign(
+        session,
+        child,
+        parent,
+        template=template,
+        language="nl",
+        answers=answers,
+        typed_name=parent.name,
+        signature=consent.Signature(SignatureMethod.DRAWN, demo_signature_png()),
+        opened_at=utcnow() - timedelta(minutes=4),
+        nonce=secrets.token_hex(16),
+        evidence=consent.Evidence("127.0.0.1", "Beeldbrug demo data", SignInMethod.PASSWORD),
+    )
+
+
+def demo_signature_png() -> bytes:
+    """A synthetic signature: a few pen strokes, drawn with Pillow (nobody's real signature)."""
+    image = Image.new("RGBA", (600, 200), (0, 0, 0, 0))
+    pen = ImageDraw.Draw(image)
+    wave = [(40 + x * 5, 120 - 45 * math.sin(x / 6) * math.exp(-x / 90)) for x in range(100)]
+    pen.line(wave, fill=(20, 33, 61, 255), width=4, joint="curve")
+    pen.line([(300, 150), (360, 60), (400, 150), (470, 70), (540, 140)], fill=(20, 33, 61, 255), width=4, joint="curve")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

@@ -1,6 +1,7 @@
 """Every model, imported in one place: the registry Alembic and the relationships see."""
 
 from app.auth.models import PasswordToken, SignInMethod, User, UserSession
+from app.consent.models import ConsentRecord, ConsentTemplate
 from app.core.audit import AuditChain, AuditEvent, AuditPersonal
 from app.core.db import Base
 from app.documents.models import Document, DocumentKind
@@ -12,6 +13,8 @@ __all__ = [
     "AuditPersonal",
     "Base",
     "Child",
+    "ConsentRecord",
+    "ConsentTemplate",
     "Document",
     "DocumentKind",
     "Invitation",

@@ -347,3 +347,8 @@ def login_as(client: FlaskClient) -> Callable[[User], FlaskClient]:
         return c
 
     return login
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser journeys run last: they are the slowest, and the quick tests fail first."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)

@@ -192,7 +192,10 @@ def is_school_side(session: Session, user: User) -> bool:
     return (
         session.scalar(
             select(Membership.id)
-            .where(Membership.user_id == user.id, Membership.role != Role.PARENT)
+            .where(
+                Membership.user_id == user.id,
+                Membership.role.in_([Role.COACH, Role.TEACHER, Role.SPECIALIST]),
+            )
             .limit(1)
         )
         is not None

@@ -37,16 +37,24 @@ class Action(enum.StrEnum):
     EDIT_CHILD = "edit_child"  # change name, group, birth date, guiding question
     INVITE = "invite"  # invite someone into the circle
     MANAGE_CIRCLE = "manage_circle"  # remove members, withdraw open invitations
+    VIEW_CONSENT = "view_consent"  # the status per purpose, who has not answered yet
+    SIGN_CONSENT = "sign_consent"  # sign or withdraw one's own consent (see may_sign_consent)
+    REQUEST_CONSENT = "request_consent"  # ask the signers who have not answered, by e-mail
+    VIEW_ALL_CONSENT_RECORDS = "view_all_consent_records"  # every signer's records and PDFs
 
 
-C, T, S, P = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT
+C, T, S, P, U = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT, Role.PUPIL
 
 #: The policy, role by action. Read a row as "who may".
 POLICY: dict[Action, frozenset[Role]] = {
-    Action.VIEW_CHILD: frozenset({C, T, S, P}),
+    Action.VIEW_CHILD: frozenset({C, T, S, P, U}),
     Action.EDIT_CHILD: frozenset({C}),
     Action.INVITE: frozenset({C}),
     Action.MANAGE_CIRCLE: frozenset({C}),
+    Action.VIEW_CONSENT: frozenset({C, T, S, P, U}),
+    Action.SIGN_CONSENT: frozenset({P, U}),
+    Action.REQUEST_CONSENT: frozenset({C}),
+    Action.VIEW_ALL_CONSENT_RECORDS: frozenset({C}),
 }
 
 
@@ -133,6 +141,48 @@ def invitation_or_404(child: Child, invitation_id: int) -> Invitation:
     if invitation is None:
         abort(404)
     return invitation
+
+
+def may_sign_consent(user: Any, child: Child) -> bool:
+    """Parents sign for a child under the consent age; from that age only the pupil signs."""
+    from app.consent.models import SignerRole
+    from app.consent.rules import signer_role_for
+
+    role = role_in_circle(user, child.id)
+    if not role_allows(role, Action.SIGN_CONSENT):
+        return False
+    decides = signer_role_for(child.date_of_birth, utcnow().date())
+    return role is (Role.PUPIL if decides is SignerRole.PUPIL else Role.PARENT)
+
+
+def consent_record_or_404(child: Child, record_id: int, user: Any) -> Any:
+    """A consent record of ``child`` by id: the signer's own, or any for those allowed to see
+    all records; another member gets 403, an id from another child 404."""
+    from app.consent.models import ConsentRecord
+
+    record = db.session.scalar(
+        select(ConsentRecord).where(ConsentRecord.child_id == child.id, ConsentRecord.id == record_id)
+    )
+    if record is None:
+        abort(404)
+    if record.signer_id != getattr(user, "id", None) and not may(user, child, Action.VIEW_ALL_CONSENT_RECORDS):
+        log_denied("not_own_consent_record", child.id)
+        abort(403)
+    return record
+
+
+def consent_template_or_404(school: Any, template_id: int) -> Any:
+    """A consent template version of ``school`` by id (another school's gives 404)."""
+    from app.consent.models import ConsentTemplate
+
+    template = db.session.scalar(
+        select(ConsentTemplate).where(
+            ConsentTemplate.school_id == school.id, ConsentTemplate.id == template_id
+        )
+    )
+    if template is None:
+        abort(404)
+    return template
 
 
 def children_of(user: User) -> Select[tuple[Child, Role]]:

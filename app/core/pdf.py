@@ -27,6 +27,7 @@ Loaded signers are cached per process; a key file that changes on disk is loaded
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import logging
@@ -35,12 +36,13 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
@@ -58,12 +60,13 @@ from markupsafe import Markup
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+T = TypeVar("T")
 log = logging.getLogger("beeldbrug.pdf")
 
 SEAL_FIELD = "BeeldbrugSeal"
@@ -398,10 +401,25 @@ def seal_pdf(pdf: bytes, school: Any, *, reason: str, location: str | None = Non
         name=str(school.name),
     )
     out = BytesIO()
-    signers.PdfSigner(meta, signer=signer_for(school)).sign_pdf(
-        IncrementalPdfFileWriter(BytesIO(pdf)), output=out
-    )
+    signer = signers.PdfSigner(meta, signer=signer_for(school))
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    run_coroutine(lambda: signer.async_sign_pdf(writer, output=out))
     return out.getvalue()
+
+
+def run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run one of pyHanko's coroutines to completion from synchronous code.
+
+    pyHanko's own synchronous wrappers call ``asyncio.run``, which refuses to run inside a
+    thread whose event loop is already running (an async server, or a test session that
+    drives a browser). There the coroutine gets a loop of its own in a short-lived thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-seal") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 #: Why a PDF did not pass, by code (the code goes into logs and audit data, the text to people).
@@ -468,10 +486,8 @@ def verify_pdf(data: bytes, school_certs: Sequence[asn1_x509.Certificate]) -> Se
         return SealCheck(False, "no_seal")
     signature = next((s for s in signatures if s.field_name == SEAL_FIELD), signatures[0])
     try:
-        status = validate_pdf_signature(
-            signature,
-            ValidationContext(trust_roots=list(school_certs), allow_fetching=False),
-        )
+        context = ValidationContext(trust_roots=list(school_certs), allow_fetching=False)
+        status = run_coroutine(lambda: async_validate_pdf_signature(signature, context))
     except Exception:  # a corrupted signature block raises instead of returning a status
         log.info("seal could not be validated", exc_info=True)
         return SealCheck(False, "seal_damaged")

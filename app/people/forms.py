@@ -26,6 +26,7 @@ ROLE_LABELS = {
     Role.TEACHER: _l("Teacher"),
     Role.SPECIALIST: _l("Specialist"),
     Role.PARENT: _l("Parent or carer"),
+    Role.PUPIL: _l("Pupil"),
 }
 
 
@@ -79,7 +80,7 @@ class InviteForm(FlaskForm):
         _l("Role in the circle"),
         choices=[
             SelectChoice(r.value, ROLE_LABELS[r])
-            for r in (Role.PARENT, Role.TEACHER, Role.SPECIALIST, Role.COACH)
+            for r in (Role.PARENT, Role.TEACHER, Role.SPECIALIST, Role.COACH, Role.PUPIL)
         ],
     )
     language = SelectField(

@@ -19,10 +19,11 @@ class Role(enum.StrEnum):
     TEACHER = "teacher"
     SPECIALIST = "specialist"
     PARENT = "parent"
+    PUPIL = "pupil"  # the child themself, from the consent age on
 
     @property
     def is_school_side(self) -> bool:
-        return self is not Role.PARENT
+        return self in (Role.COACH, Role.TEACHER, Role.SPECIALIST)
 
 
 class School(Base):
@@ -52,6 +53,8 @@ class Child(Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # When the coach was told that the pupil reached the consent age (told once).
+    consent_age_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     school: Mapped[School] = relationship()
 

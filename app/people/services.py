@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 
 from app.auth import services as auth
 from app.auth.models import User
+from app.consent.models import SignerRole
+from app.consent.rules import signer_role_for
 from app.core import audit
 from app.core.access import active_membership_clause
 from app.core.db import utcnow
@@ -75,7 +77,7 @@ def update_child(session: Session, child: Child, data: ChildData, *, actor: User
 
 def circle(session: Session, child: Child) -> list[Membership]:
     """The child's current circle, coaches first, then teachers, specialists, parents."""
-    order = {Role.COACH: 0, Role.TEACHER: 1, Role.SPECIALIST: 2, Role.PARENT: 3}
+    order = {Role.COACH: 0, Role.TEACHER: 1, Role.SPECIALIST: 2, Role.PARENT: 3, Role.PUPIL: 4}
     members = session.scalars(
         select(Membership).where(Membership.child_id == child.id, active_membership_clause())
     ).all()
@@ -139,6 +141,8 @@ def invite(
             _l("An invitation to this address is still open. Withdraw it first to send a new one."),
             field="email",
         )
+    if data.role is Role.PUPIL and signer_role_for(child.date_of_birth, utcnow().date()) is not SignerRole.PUPIL:
+        raise RefusedError(_l("A pupil joins the circle from the age of 16."), field="role")
     if data.role is Role.SPECIALIST and data.access_until is None:
         raise RefusedError(_l("A specialist joins for a limited time: give an end date."), field="access_until")
 

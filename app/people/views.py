@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import login
 from app.auth.models import SignInMethod
+from app.consent import services as consent
 from app.core import access
 from app.core.access import Action
 from app.core.db import db
@@ -64,14 +66,22 @@ def open_trajectory() -> Any:
 @access.for_child(Action.VIEW_CHILD)
 def child(child: Child) -> Any:
     can = access.permissions(current_user, child)
+    members = services.circle(db.session, child)
+    template = consent.published_template(db.session, child.school_id)
+    consent_status = consent.status(db.session, child)
     return render_template(
         "people/child.html",
         child=child,
-        members=services.circle(db.session, child),
+        members=members,
         invitations=services.open_invitations(db.session, child) if Action.INVITE in can else [],
         can=can,
         my_role=access.role_in_circle(current_user, child.id),
         confirm_form=ConfirmForm(),
+        consent_status=consent_status,
+        consent_labels=consent.text_in(template, str(get_locale()))["purposes"] if template else None,
+        signer_names={m.user_id: m.user.name for m in members},
+        may_sign=access.may_sign_consent(current_user, child),
+        pupil_in_circle=any(m.role is Role.PUPIL for m in members),
     )
 
 

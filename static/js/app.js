@@ -28,3 +28,9 @@ window.addEventListener("pageshow", () => {
     for (const button of form.querySelectorAll("button[type=submit]")) button.disabled = false;
   }
 });
+
+// The signature pad on the consent form.
+const pad = document.querySelector("[data-signature]");
+if (pad) {
+  import("./signature-pad.js").then(({ setUpSignaturePad }) => setUpSignaturePad(pad));
+}

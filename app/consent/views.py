@@ -1,0 +1,322 @@
+"""Consent pages: the status, signing, withdrawing, the PDFs; and the school's texts."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from datetime import datetime
+from typing import Any
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.models import SignInMethod
+from app.consent import bp, services
+from app.consent.forms import WithdrawForm, form_data_from, sign_form, template_form, texts_from
+from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignatureMethod
+from app.consent.rules import PurposeState
+from app.core import access
+from app.core.access import Action
+from app.core.db import db, utcnow
+from app.core.errors import RefusedError
+from app.core.tokens import read_value, sign_value
+from app.documents.models import Document
+from app.documents.views import send_document
+from app.people.forms import ConfirmForm
+from app.people.models import Child
+
+TOKEN_SALT = "consent-form"
+TOKEN_MAX_AGE = 6 * 3600
+
+
+@bp.app_template_global("purpose_state_label")
+def purpose_state_label(state: PurposeState | str) -> str:
+    """How a purpose's status reads for people."""
+    return str(
+        {
+            PurposeState.GRANTED: _("granted"),
+            PurposeState.REFUSED: _("not granted"),
+            PurposeState.WITHDRAWN: _("withdrawn"),
+            PurposeState.DISAGREEMENT: _("parents disagree: on hold"),
+            PurposeState.UNANSWERED: _("no answer yet"),
+        }[PurposeState(state)]
+    )
+
+
+def _evidence() -> services.Evidence:
+    row = g.get("user_session")
+    return services.Evidence(
+        ip_address=request.remote_addr or "",
+        user_agent=request.user_agent.string or "",
+        sign_in_method=row.method if row is not None else SignInMethod.PASSWORD,
+    )
+
+
+def _documents_by_record(records: list[ConsentRecord]) -> dict[int, Document]:
+    if not records:
+        return {}
+    rows = db.session.scalars(
+        select(Document).where(
+            Document.subject_type == "ConsentRecord", Document.subject_id.in_([r.id for r in records])
+        )
+    )
+    return {d.subject_id: d for d in rows}
+
+
+@bp.get("/children/<int:child_id>/consent")
+@access.for_child(Action.VIEW_CONSENT)
+def overview(child: Child) -> Any:
+    status = services.status(db.session, child)
+    template = services.published_template(db.session, child.school_id)
+    can_all = access.may(current_user, child, Action.VIEW_ALL_CONSENT_RECORDS)
+    records = services.records_of(db.session, child, None if can_all else current_user)
+    signer_names = {u.id: u.name for u in services.signers(db.session, child)}
+    my_latest = status.latest.get(current_user.id)
+    return render_template(
+        "consent/overview.html",
+        child=child,
+        status=status,
+        labels=services.text_in(template, str(get_locale()))["purposes"] if template else None,
+        signer_names=signer_names,
+        records=records,
+        documents=_documents_by_record(records),
+        my_latest=my_latest,
+        my_yeses=[p for p in PURPOSES if my_latest and my_latest.answer(p) is Answer.YES],
+        may_sign=access.may_sign_consent(current_user, child),
+        may_request=access.may(current_user, child, Action.REQUEST_CONSENT),
+        can_all=can_all,
+        has_template=template is not None,
+        form=ConfirmForm(),
+    )
+
+
+def _language(template: Any) -> str:
+    language = str(get_locale())
+    return language if language in template.texts else "nl"
+
+
+@bp.route("/children/<int:child_id>/consent/sign", methods=["GET", "POST"])
+@access.for_child(Action.SIGN_CONSENT)
+def sign(child: Child) -> Any:
+    if not access.may_sign_consent(current_user, child):
+        abort(403)
+    template = services.published_template(db.session, child.school_id)
+    if template is None:
+        return render_template("consent/no_template.html", child=child), 409
+    language = _language(template)
+    text = services.text_in(template, language)
+    form = sign_form(text)
+    status_code = 200
+
+    if request.method == "POST":
+        opened = read_value(form.token.data or "", salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+        if not opened or opened.get("c") != child.id or opened.get("u") != current_user.id:
+            form.form_errors.append(_("This form was open too long or is not yours. Read the text again and answer."))
+            status_code = 400
+        elif str(opened.get("t")) != str(template.id) or form.template_id.data != str(template.id):
+            form.form_errors.append(_("The consent text has changed since you opened it. Read the new text and answer again."))
+            status_code = 409
+        elif form.validate():
+            try:
+                services.sign(
+                    db.session,
+                    child,
+                    current_user,
+                    template=template,
+                    language=language,
+                    answers={p: Answer(form[p.value].data) for p in PURPOSES},
+                    typed_name=form.typed_name.data,
+                    signature=_signature(form),
+                    opened_at=datetime.fromisoformat(opened["o"]),
+                    nonce=opened["n"],
+                    evidence=_evidence(),
+                )
+            except RefusedError as refused:
+                db.session.rollback()
+                if refused.field == "nonce":
+                    flash(str(refused.message), "info")
+                    return redirect(url_for("consent.overview", child_id=child.id))
+                _error(form, refused)
+            else:
+                db.session.commit()
+                flash(_("Thank you. Your answers are saved and signed. You can download the PDF below."), "success")
+                return redirect(url_for("consent.overview", child_id=child.id))
+        else:
+            status_code = 200
+
+    token = sign_value(
+        {"c": child.id, "u": current_user.id, "t": template.id, "o": utcnow().isoformat(), "n": secrets.token_hex(16)},
+        salt=TOKEN_SALT,
+    )
+    if request.method == "POST" and form.token.data and status_code == 200:
+        token = form.token.data  # keep the first opening time and the same submission id
+    form.token.data = token
+    form.template_id.data = str(template.id)
+    return render_template(
+        "consent/sign.html", child=child, form=form, text=text, template=template, language=language
+    ), status_code
+
+
+def _signature(form: Any) -> services.Signature:
+    if form.type_signature.data:
+        return services.Signature(SignatureMethod.TYPED)
+    try:
+        png = base64.b64decode(form.signature.data.split(",", 1)[1], validate=True)
+    except (binascii.Error, IndexError, ValueError):
+        png = b""
+    return services.Signature(SignatureMethod.DRAWN, png)
+
+
+def _error(form: Any, refused: RefusedError) -> None:
+    field = form._fields.get(refused.field) if refused.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(refused.message)]
+    else:
+        form.form_errors.append(str(refused.message))
+
+
+@bp.route("/children/<int:child_id>/consent/withdraw", methods=["GET", "POST"])
+@access.for_child(Action.SIGN_CONSENT)
+def withdraw(child: Child) -> Any:
+    if not access.may_sign_consent(current_user, child):
+        abort(403)
+    asked = request.args.get("purpose", "all")
+    latest = services.latest_records(db.session, child, [current_user.id]).get(current_user.id)
+    granted = [p for p in PURPOSES if latest is not None and latest.answer(p) is Answer.YES]
+    if asked == "all":
+        purposes = granted
+    elif asked in {p.value for p in PURPOSES} and Purpose(asked) in granted:
+        purposes = [Purpose(asked)]
+    else:
+        purposes = []
+    if not purposes:
+        flash(_("There is no consent of yours to withdraw here."), "info")
+        return redirect(url_for("consent.overview", child_id=child.id))
+
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        nonce = read_value(form.token.data or "", salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+        if nonce and nonce.get("u") == current_user.id and nonce.get("c") == child.id:
+            try:
+                services.withdraw(db.session, child, current_user, purposes, nonce=nonce["n"], evidence=_evidence())
+            except RefusedError as refused:
+                db.session.rollback()
+                flash(str(refused.message), "info")
+            else:
+                db.session.commit()
+                flash(_("Your consent is withdrawn. This takes effect at once."), "success")
+            return redirect(url_for("consent.overview", child_id=child.id))
+        form.form_errors.append(_("This form was open too long or is not yours. Please try again."))
+    form.token.data = sign_value({"c": child.id, "u": current_user.id, "n": secrets.token_hex(16)}, salt=TOKEN_SALT)
+    template = latest.template  # type: ignore[union-attr]
+    labels = services.text_in(template, _language(template))["purposes"]
+    return render_template(
+        "consent/withdraw.html", child=child, form=form, purposes=purposes, labels=labels, asked=asked
+    )
+
+
+@bp.post("/children/<int:child_id>/consent/request")
+@access.for_child(Action.REQUEST_CONSENT)
+def request_consent(child: Child) -> Any:
+    if ConfirmForm().validate_on_submit():
+        asked = services.request_consent(db.session, child, actor=current_user)
+        db.session.commit()
+        if asked:
+            flash(_("We have asked %(names)s by e-mail.", names=", ".join(u.name for u in asked)), "success")
+        else:
+            flash(_("Everyone who decides has already answered."), "info")
+    return redirect(url_for("consent.overview", child_id=child.id))
+
+
+@bp.get("/children/<int:child_id>/consent/records/<int:record_id>/pdf")
+@access.for_child(Action.VIEW_CONSENT)
+def record_pdf(child: Child, record_id: int) -> Any:
+    record = access.consent_record_or_404(child, record_id, current_user)
+    document = _documents_by_record([record]).get(record.id)
+    if document is None:
+        abort(404)
+    current_app.logger.info("consent pdf sent: record=%s user=%s", record.id, current_user.id)
+    return send_document(document)
+
+
+# --- the school's consent texts (school admin) ---------------------------------------------
+
+
+@bp.get("/admin/consent")
+@access.admin_only
+def templates() -> Any:
+    school = current_user.school
+    return render_template(
+        "consent/templates.html",
+        versions=services.template_versions(db.session, school),
+        draft=services.draft_template(db.session, school),
+        form=ConfirmForm(),
+    )
+
+
+@bp.post("/admin/consent/draft")
+@access.admin_only
+def start_draft() -> Any:
+    if ConfirmForm().validate_on_submit():
+        draft = services.start_draft(db.session, current_user.school, actor=current_user)
+        db.session.commit()
+        return redirect(url_for("consent.edit_template", template_id=draft.id))
+    return redirect(url_for("consent.templates"))
+
+
+@bp.get("/admin/consent/<int:template_id>")
+@access.admin_only
+def show_template(template_id: int) -> Any:
+    template = access.consent_template_or_404(current_user.school, template_id)
+    texts = {lang: services.text_in(template, lang) for lang in current_app.config["LANGUAGES"]}
+    return render_template("consent/template_show.html", template=template, texts=texts, form=ConfirmForm())
+
+
+@bp.route("/admin/consent/<int:template_id>/edit", methods=["GET", "POST"])
+@access.admin_only
+def edit_template(template_id: int) -> Any:
+    template = access.consent_template_or_404(current_user.school, template_id)
+    if template.is_published:
+        flash(_("A published version cannot be changed. Start a new draft."), "info")
+        return redirect(url_for("consent.show_template", template_id=template.id))
+    languages = tuple(current_app.config["LANGUAGES"])
+    form = template_form(
+        languages,
+        services.max_retention_months(),
+        data=None if request.method == "POST" else form_data_from(template.texts, template.retention_months),
+    )
+    if form.validate_on_submit():
+        try:
+            services.update_draft(
+                db.session, template, texts_from(form, languages), form.retention_months.data, actor=current_user
+            )
+        except RefusedError as refused:
+            db.session.rollback()
+            _error(form, refused)
+        else:
+            db.session.commit()
+            flash(_("The draft is saved. Publish it when it is ready."), "success")
+            return redirect(url_for("consent.show_template", template_id=template.id))
+    return render_template(
+        "consent/template_form.html", template=template, form=form, languages=languages, purposes=PURPOSES
+    )
+
+
+@bp.post("/admin/consent/<int:template_id>/publish")
+@access.admin_only
+def publish_template(template_id: int) -> Any:
+    template = access.consent_template_or_404(current_user.school, template_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            services.publish(db.session, template, actor=current_user)
+        except RefusedError as refused:
+            db.session.rollback()
+            flash(str(refused.message), "error")
+        else:
+            db.session.commit()
+            flash(_("Version %(version)d is published. New signers read this text from now on.", version=template.version), "success")
+    return redirect(url_for("consent.show_template", template_id=template.id))
