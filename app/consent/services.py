@@ -651,45 +651,58 @@ def evidence_events(session: Session, record: ConsentRecord) -> list[EvidenceEve
     return sorted(events, key=lambda e: e.at)
 
 
+def pdf_values(session: Session, record: ConsentRecord) -> dict[str, Any]:
+    """What ``pdf/consent.html`` shows for a record."""
+    return {
+        "record": record,
+        "child": session.get(Child, record.child_id),
+        "text": text_in(record.template, record.language),
+        "purposes": PURPOSES,
+        "evidence": evidence_events(session, record),
+        "signer": record.signer,
+        "signature_data_uri": (
+            "data:image/png;base64," + base64.b64encode(record.signature_png).decode()
+            if record.signature_png
+            else None
+        ),
+    }
+
+
+def pdf_title(record: ConsentRecord) -> str:
+    """The document's title, in the record's language."""
+    with force_locale(record.language):
+        from flask_babel import gettext as _
+
+        if record.kind is RecordKind.CONSENT:
+            return _("Consent for video recordings")
+        return _("Withdrawal of consent")
+
+
 def issue_pdf(session: Session, record: ConsentRecord, *, actor: User | None) -> Document:
     """Render, seal, store and record the PDF of a consent record (in the signer's language).
 
     Raises what ``documents.services.issue_document`` raises; the caller's transaction then
     rolls back with the record, so no record exists without its document.
     """
-    child = session.get(Child, record.child_id)
-    school = child.school
-    template = record.template
+    values = pdf_values(session, record)
+    child = values["child"]
     with force_locale(record.language):
         from flask_babel import gettext as _
 
-        title = _("Consent for video recordings") if record.kind is RecordKind.CONSENT else _("Withdrawal of consent")
         reason = _("Signed consent, sealed by the school")
     return issue_document(
         session,
-        school=school,
+        school=child.school,
         kind=DocumentKind.CONSENT,
         child=child,
         subject=record,
-        title=title,
+        title=pdf_title(record),
         template="pdf/consent.html",
-        values={
-            "record": record,
-            "child": child,
-            "text": text_in(template, record.language),
-            "purposes": PURPOSES,
-            "evidence": evidence_events(session, record),
-            "signer": record.signer,
-            "signature_data_uri": _data_uri(record.signature_png),
-        },
+        values=values,
         actor=actor,
         reason=reason,
         language=record.language,
     )
-
-
-def _data_uri(png: bytes | None) -> str | None:
-    return "data:image/png;base64," + base64.b64encode(png).decode() if png else None
 
 
 def records_of(session: Session, child: Child, signer: User | None = None) -> list[ConsentRecord]:
