@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -72,7 +71,7 @@ def demo_data() -> None:
 
     accounts = load_demo()
     click.echo("")
-    click.echo("Demo accounts (password for all: %s)" % DEMO_PASSWORD)
+    click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD})")
     for role, email, name in accounts:
         click.echo(f"  {role:<22} {email:<34} {name}")
     click.echo("")
@@ -90,7 +89,9 @@ def audit_verify() -> None:
         click.echo(f"audit chain intact: {report.checked} events")
         return
     where = f" at event {report.event_id}" if report.event_id is not None else ""
-    click.echo(f"audit chain BROKEN{where}: {report.problem} ({report.checked} events verified before it)")
+    click.echo(
+        f"audit chain BROKEN{where}: {report.problem} ({report.checked} events verified before it)"
+    )
     sys.exit(1)
 
 
@@ -115,10 +116,12 @@ def create_school(name: str, city: str | None, admin_email: str, admin_name: str
         admin.create_staff(
             db.session,
             school,
-            admin.StaffData(name=admin_name, email=admin_email, language="nl", is_school_admin=True),
+            admin.StaffData(
+                name=admin_name, email=admin_email, language="nl", is_school_admin=True
+            ),
             actor=None,
         )
         db.session.commit()
-    click.echo(f"school {school.id} created; {admin_email} has been mailed a link to choose a password")
-
-
+    click.echo(
+        f"school {school.id} created; {admin_email} has been mailed a link to choose a password"
+    )

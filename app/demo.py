@@ -114,7 +114,9 @@ def _create(session) -> None:  # type: ignore[no-untyped-def]
         audit.record(session, "demo_loaded", actor=users["coach"], child=child, obj=child)
     session.flush()
     template = consent.ensure_published_template(session, school, actor=users["admin"])
-    noah = session.scalar(select(Child).where(Child.school_id == school.id, Child.name == "Noah Bakker"))
+    noah = session.scalar(
+        select(Child).where(Child.school_id == school.id, Child.name == "Noah Bakker")
+    )
     _sign_demo_consent(session, noah, users["parent"], template)
 
 
@@ -143,7 +145,12 @@ def demo_signature_png() -> bytes:
     pen = ImageDraw.Draw(image)
     wave = [(40 + x * 5, 120 - 45 * math.sin(x / 6) * math.exp(-x / 90)) for x in range(100)]
     pen.line(wave, fill=(20, 33, 61, 255), width=4, joint="curve")
-    pen.line([(300, 150), (360, 60), (400, 150), (470, 70), (540, 140)], fill=(20, 33, 61, 255), width=4, joint="curve")
+    pen.line(
+        [(300, 150), (360, 60), (400, 150), (470, 70), (540, 140)],
+        fill=(20, 33, 61, 255),
+        width=4,
+        joint="curve",
+    )
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()

@@ -66,7 +66,9 @@ def run(runs: int, warmup: int) -> dict[str, float | int | bool]:
                 with pdf.print_context(record.language):
                     rendered = pdf.render_pdf("pdf/consent.html", **values)
                 middle = time.perf_counter()
-                sealed = pdf.seal_pdf(rendered, child.school, reason="Toestemming", location=child.school.city)
+                sealed = pdf.seal_pdf(
+                    rendered, child.school, reason="Toestemming", location=child.school.city
+                )
                 end = time.perf_counter()
                 if i >= warmup:
                     totals.append((end - start) * 1000)
@@ -95,9 +97,10 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "OK" if r["median_ms"] <= BUDGET_MS and r["verified"] else "OVER BUDGET"
     print(f"machine: {machine_info()}")
     print(
-        f"consent PDF ({r['pages']} pages, {r['kib']} KiB), render + seal, median of {args.runs} "
-        f"warm runs: {r['median_ms']:.0f} ms (render {r['render_ms']:.0f}, seal {r['seal_ms']:.0f}, "
-        f"slowest {r['max_ms']:.0f}); budget {BUDGET_MS:.0f} ms: {verdict}; seal verifies: {r['verified']}"
+        f"consent PDF ({r['pages']} pages, {r['kib']} KiB), render + seal, "
+        f"median of {args.runs} warm runs: {r['median_ms']:.0f} ms "
+        f"(render {r['render_ms']:.0f}, seal {r['seal_ms']:.0f}, slowest {r['max_ms']:.0f}); "
+        f"budget {BUDGET_MS:.0f} ms: {verdict}; seal verifies: {r['verified']}"
     )
     return 0 if verdict == "OK" else 1
 

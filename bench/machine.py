@@ -18,4 +18,5 @@ def machine_info() -> str:
     except OSError:
         pass
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{model}, {cores} cores, Python {platform.python_version()}, {platform.platform(terse=True)}"
+    python = platform.python_version()
+    return f"{model}, {cores} cores, Python {python}, {platform.platform(terse=True)}"

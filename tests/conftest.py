@@ -54,7 +54,9 @@ def reset_postgres(url: str) -> None:
     parsed = make_url(url)
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database})
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+        )
         if not exists:
             conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     admin.dispose()
@@ -70,7 +72,9 @@ def fresh_database_url(tmp_path_factory: pytest.TempPathFactory, suffix: str) ->
     base = os.environ.get("TEST_DATABASE_URL")
     if base:
         parsed = make_url(base)
-        url = parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(hide_password=False)
+        url = parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(
+            hide_password=False
+        )
         reset_postgres(url)
         return url
     return f"sqlite:///{tmp_path_factory.mktemp(suffix) / 'beeldbrug.db'}"
@@ -146,7 +150,9 @@ def mailbox(smtp_server: tuple[Controller, Mailbox]) -> Mailbox:
 
 
 @pytest.fixture(scope="session")
-def app(database_url: str, smtp_server: tuple[Controller, Mailbox], tmp_path_factory) -> Iterator[Flask]:
+def app(
+    database_url: str, smtp_server: tuple[Controller, Mailbox], tmp_path_factory
+) -> Iterator[Flask]:
     controller, _ = smtp_server
     command.upgrade(alembic_config(database_url), "head")
     application = create_app(
@@ -236,7 +242,9 @@ def _password_hash(app: Flask, password: str) -> str:
     # Hashing once per password keeps the suite fast; the parameters are the app's own.
     if password not in _hashes:
         cfg = app.config
-        hasher = PasswordHasher(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"])
+        hasher = PasswordHasher(
+            cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"], cfg["ARGON2_PARALLELISM"]
+        )
         _hashes[password] = hasher.hash(password)
     return _hashes[password]
 

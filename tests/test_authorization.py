@@ -76,7 +76,13 @@ POLICY = {
     A.REQUEST_CONSENT: "C",
     A.VIEW_ALL_CONSENT_RECORDS: "C",
 }
-LETTER = {"C": Role.COACH, "T": Role.TEACHER, "S": Role.SPECIALIST, "P": Role.PARENT, "U": Role.PUPIL}
+LETTER = {
+    "C": Role.COACH,
+    "T": Role.TEACHER,
+    "S": Role.SPECIALIST,
+    "P": Role.PARENT,
+    "U": Role.PUPIL,
+}
 
 VISITORS = ["anonymous", "coach", "teacher", "specialist", "parent", "school_admin", "outsider"]
 ROLE_OF = {
@@ -124,7 +130,10 @@ def test_only_the_listed_endpoints_are_public(app):
 def test_every_endpoint_declares_the_agreed_rule(app):
     with app.test_request_context():
         declared = {
-            rule.endpoint: (access.rule_for(rule.endpoint).scope, access.rule_for(rule.endpoint).action)
+            rule.endpoint: (
+                access.rule_for(rule.endpoint).scope,
+                access.rule_for(rule.endpoint).action,
+            )
             for rule in app.url_map.iter_rules()
             if rule.endpoint not in PUBLIC
         }
@@ -132,8 +141,10 @@ def test_every_endpoint_declares_the_agreed_rule(app):
 
 
 def test_the_policy_table_is_the_agreed_one():
-    written = {action: frozenset(LETTER[x] for x in roles.split()) for action, roles in POLICY.items()}
-    assert access.POLICY == written
+    written = {
+        action: frozenset(LETTER[x] for x in roles.split()) for action, roles in POLICY.items()
+    }
+    assert written == access.POLICY
 
 
 def expected(route: Route, visitor: str) -> str:

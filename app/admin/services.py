@@ -30,14 +30,18 @@ def staff_of(session: Session, school: School) -> list[User]:
     """The school's staff accounts, by name."""
     return list(
         session.scalars(
-            select(User).where(User.school_id == school.id, User.is_staff.is_(True)).order_by(User.name)
+            select(User)
+            .where(User.school_id == school.id, User.is_staff.is_(True))
+            .order_by(User.name)
         )
     )
 
 
 def child_names(session: Session, school: School) -> list[str]:
     """Only the names of the school's children: an admin sees nothing else about them."""
-    return list(session.scalars(select(Child.name).where(Child.school_id == school.id).order_by(Child.name)))
+    return list(
+        session.scalars(select(Child.name).where(Child.school_id == school.id).order_by(Child.name))
+    )
 
 
 def create_staff(session: Session, school: School, data: StaffData, *, actor: User) -> User:
@@ -80,7 +84,9 @@ def set_deactivated(session: Session, user: User, deactivated: bool, *, actor: U
     user.is_deactivated = deactivated
     if deactivated:
         auth.end_other_sessions(session, user)
-    audit.record(session, "staff_deactivated" if deactivated else "staff_reactivated", actor=actor, obj=user)
+    audit.record(
+        session, "staff_deactivated" if deactivated else "staff_reactivated", actor=actor, obj=user
+    )
 
 
 def resend_activation(session: Session, user: User, *, actor: User) -> None:

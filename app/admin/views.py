@@ -47,7 +47,9 @@ def new_staff() -> Any:
             form.email.errors = [*form.email.errors, str(refused.message)]
         else:
             db.session.commit()
-            flash(_("%(name)s has been sent a link to choose a password.", name=user.name), "success")
+            flash(
+                _("%(name)s has been sent a link to choose a password.", name=user.name), "success"
+            )
             return redirect(url_for("admin.index"))
     return render_template("admin/staff_form.html", form=form)
 

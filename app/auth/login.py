@@ -51,7 +51,9 @@ def _expire(reason: str) -> None:
 
 def _unauthorized() -> Any:
     if getattr(g, "session_ended", None) == "idle":
-        flash(_("You were signed out after a period without activity. Please sign in again."), "info")
+        flash(
+            _("You were signed out after a period without activity. Please sign in again."), "info"
+        )
     target = request.full_path if request.method == "GET" else None
     if target and target.endswith("?"):
         target = target[:-1]

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 class SignInMethod(enum.StrEnum):
-    PASSWORD = "password"
+    PASSWORD = "password"  # noqa: S105 - the name of a sign-in method
     INVITATION = "invitation"  # a new account made by accepting an e-mailed invitation
     RESET = "reset"
 

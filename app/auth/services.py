@@ -5,6 +5,7 @@ Nothing here reads the request; views pass in what they know (address, device).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -110,10 +111,8 @@ def check_password(user: User | None, password: str) -> bool:
 
 def _burn_time(hasher: PasswordHasher, password: str) -> None:
     dummy = _dummy_hash(hasher.time_cost, hasher.memory_cost, hasher.parallelism)
-    try:
+    with contextlib.suppress(VerificationError, InvalidHashError):
         hasher.verify(dummy, password)
-    except (VerificationError, InvalidHashError):
-        pass
 
 
 @cache
@@ -132,7 +131,10 @@ class Throttle:
 
 def _limits() -> list[tuple[str, str]]:
     cfg = current_app.config
-    return [("account", cfg["SIGN_IN_LIMIT_PER_ACCOUNT"]), ("address", cfg["SIGN_IN_LIMIT_PER_ADDRESS"])]
+    return [
+        ("account", cfg["SIGN_IN_LIMIT_PER_ACCOUNT"]),
+        ("address", cfg["SIGN_IN_LIMIT_PER_ADDRESS"]),
+    ]
 
 
 def _keys(email: str, address: str) -> dict[str, str]:
@@ -271,7 +273,10 @@ def create_password_link(
     now = utcnow()
     session.add(
         PasswordToken(
-            user_id=user.id, token_hash=token_digest(token), created_at=now, expires_at=now + valid_for
+            user_id=user.id,
+            token_hash=token_digest(token),
+            created_at=now,
+            expires_at=now + valid_for,
         )
     )
     link = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset", token=token)
@@ -305,7 +310,9 @@ def request_password_reset(session: Session, email: str) -> None:
 
 def password_token(session: Session, token: str) -> PasswordToken | None:
     """The unused, unexpired password link with this token, or None."""
-    row = session.scalar(select(PasswordToken).where(PasswordToken.token_hash == token_digest(token)))
+    row = session.scalar(
+        select(PasswordToken).where(PasswordToken.token_hash == token_digest(token))
+    )
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         return None
     if row.user.is_deactivated:

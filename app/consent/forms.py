@@ -26,7 +26,10 @@ def _answer_field(label: str, description: str) -> RadioField:
     # No default: nothing is pre-ticked, and silence is no.
     return RadioField(
         label,
-        choices=[SelectChoice(Answer.YES.value, _l("Yes, I agree")), SelectChoice(Answer.NO.value, _l("No"))],
+        choices=[
+            SelectChoice(Answer.YES.value, _l("Yes, I agree")),
+            SelectChoice(Answer.NO.value, _l("No")),
+        ],
         validators=[InputRequired(message=_l("Answer yes or no for this part."))],
         description=description,
     )
@@ -51,7 +54,9 @@ class _SignFormBase(FlaskForm):
     )
 
     def validate_signature(self, field: Field) -> None:
-        if not self.type_signature.data and not (field.data or "").startswith("data:image/png;base64,"):
+        if not self.type_signature.data and not (field.data or "").startswith(
+            "data:image/png;base64,"
+        ):
             raise ValidationError(str(_l("Draw your signature in the box, or choose to type it.")))
 
     def answer_fields(self) -> list[Field]:
@@ -88,21 +93,47 @@ def template_form(languages: tuple[str, ...], max_months: int, **kwargs: Any) ->
         _l("Retention term after the trajectory (months)"),
         validators=[
             InputRequired(message=_l("Please fill in this field.")),
-            NumberRange(min=1, max=max_months, message=_l("Choose from 1 to %(max)d months.", max=max_months)),
+            NumberRange(
+                min=1,
+                max=max_months,
+                message=_l("Choose from 1 to %(max)d months.", max=max_months),
+            ),
         ],
         description=_l("Write {months} in a text where this number should appear."),
     )
     for lang in languages:
-        setattr(TemplateForm, f"{lang}-title", StringField(_l("Title"), validators=[required(), max_length(200)]))
-        setattr(TemplateForm, f"{lang}-intro", TextAreaField(_l("Introduction"), validators=[required(), max_length(4000)], render_kw={"rows": 6}))
+        setattr(
+            TemplateForm,
+            f"{lang}-title",
+            StringField(_l("Title"), validators=[required(), max_length(200)]),
+        )
+        setattr(
+            TemplateForm,
+            f"{lang}-intro",
+            TextAreaField(
+                _l("Introduction"), validators=[required(), max_length(4000)], render_kw={"rows": 6}
+            ),
+        )
         for purpose in PURPOSES:
-            setattr(TemplateForm, f"{lang}-{purpose.value}-label", StringField(_l("Short name"), validators=[required(), max_length(120)]))
+            setattr(
+                TemplateForm,
+                f"{lang}-{purpose.value}-label",
+                StringField(_l("Short name"), validators=[required(), max_length(120)]),
+            )
             setattr(
                 TemplateForm,
                 f"{lang}-{purpose.value}-explanation",
-                TextAreaField(_l("Explanation"), validators=[required(), max_length(2000)], render_kw={"rows": 3}),
+                TextAreaField(
+                    _l("Explanation"),
+                    validators=[required(), max_length(2000)],
+                    render_kw={"rows": 3},
+                ),
             )
-        setattr(TemplateForm, f"{lang}-closing", TextAreaField(_l("Closing text"), validators=[max_length(4000)], render_kw={"rows": 3}))
+        setattr(
+            TemplateForm,
+            f"{lang}-closing",
+            TextAreaField(_l("Closing text"), validators=[max_length(4000)], render_kw={"rows": 3}),
+        )
     return TemplateForm(**kwargs)
 
 

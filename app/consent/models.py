@@ -131,7 +131,9 @@ class ConsentRecord(Base):
     template: Mapped[ConsentTemplate] = relationship()
 
     def __repr__(self) -> str:
-        return f"<ConsentRecord {self.id} child={self.child_id} signer={self.signer_id} {self.kind}>"
+        return (
+            f"<ConsentRecord {self.id} child={self.child_id} signer={self.signer_id} {self.kind}>"
+        )
 
     def answer(self, purpose: Purpose) -> Answer | None:
         value = (self.answers or {}).get(purpose.value)
@@ -154,4 +156,6 @@ def _refuse_published_update(mapper: Any, connection: Any, target: ConsentTempla
     history = get_history(target, "published_at")
     before = (history.deleted or history.unchanged or [None])[0]
     if before is not None:
-        raise ImmutableRecordError(f"consent template {target.id} is published and cannot be changed")
+        raise ImmutableRecordError(
+            f"consent template {target.id} is published and cannot be changed"
+        )

@@ -109,7 +109,13 @@ def ensure_published_template(
     )
     session.add(template)
     session.flush()
-    audit.record(session, "consent_template_published", actor=actor, obj=template, data={"version": template.version, "default": True})
+    audit.record(
+        session,
+        "consent_template_published",
+        actor=actor,
+        obj=template,
+        data={"version": template.version, "default": True},
+    )
     return template
 
 
@@ -135,12 +141,19 @@ def start_draft(session: Session, school: School, *, actor: User) -> ConsentTemp
     )
     session.add(draft)
     session.flush()
-    audit.record(session, "consent_template_drafted", actor=actor, obj=draft, data={"version": draft.version})
+    audit.record(
+        session, "consent_template_drafted", actor=actor, obj=draft, data={"version": draft.version}
+    )
     return draft
 
 
 def update_draft(
-    session: Session, draft: ConsentTemplate, texts: Mapping[str, Any], retention_months: int, *, actor: User
+    session: Session,
+    draft: ConsentTemplate,
+    texts: Mapping[str, Any],
+    retention_months: int,
+    *,
+    actor: User,
 ) -> None:
     """Replace a draft's texts and retention term. Raises RefusedError for a published version."""
     if draft.is_published:
@@ -152,7 +165,9 @@ def update_draft(
         )
     draft.texts = copy.deepcopy(dict(texts))
     draft.retention_months = retention_months
-    audit.record(session, "consent_template_edited", actor=actor, obj=draft, data={"version": draft.version})
+    audit.record(
+        session, "consent_template_edited", actor=actor, obj=draft, data={"version": draft.version}
+    )
 
 
 def publish(session: Session, draft: ConsentTemplate, *, actor: User) -> None:
@@ -166,7 +181,13 @@ def publish(session: Session, draft: ConsentTemplate, *, actor: User) -> None:
         raise RefusedError(_l("Fill in every text in every language before publishing."))
     draft.published_at = utcnow()
     draft.published_by_id = actor.id
-    audit.record(session, "consent_template_published", actor=actor, obj=draft, data={"version": draft.version})
+    audit.record(
+        session,
+        "consent_template_published",
+        actor=actor,
+        obj=draft,
+        data={"version": draft.version},
+    )
 
 
 def _complete(text: Mapping[str, Any] | None) -> bool:
@@ -174,14 +195,19 @@ def _complete(text: Mapping[str, Any] | None) -> bool:
         return False
     purposes = text.get("purposes") or {}
     return all(
-        (purposes.get(p.value) or {}).get("label") and (purposes.get(p.value) or {}).get("explanation")
+        (purposes.get(p.value) or {}).get("label")
+        and (purposes.get(p.value) or {}).get("explanation")
         for p in PURPOSES
     )
 
 
 def text_in(template: ConsentTemplate, language: str) -> dict[str, Any]:
-    """The template's text in ``language`` (Dutch when that language is missing), months filled in."""
-    text = template.texts.get(language) or template.texts.get("nl") or next(iter(template.texts.values()))
+    """The template's text in ``language`` (Dutch when it lacks that language), months filled in."""
+    text = (
+        template.texts.get(language)
+        or template.texts.get("nl")
+        or next(iter(template.texts.values()))
+    )
     months = str(template.retention_months)
     return {
         "title": text["title"],
@@ -202,7 +228,11 @@ def text_shown(template: ConsentTemplate, language: str) -> str:
     text = text_in(template, language)
     parts = [text["title"], "", text["intro"], ""]
     for n, purpose in enumerate(PURPOSES, start=1):
-        parts += [f"{n}. {text['purposes'][purpose]['label']}", text["purposes"][purpose]["explanation"], ""]
+        parts += [
+            f"{n}. {text['purposes'][purpose]['label']}",
+            text["purposes"][purpose]["explanation"],
+            "",
+        ]
     if text["closing"]:
         parts.append(text["closing"])
     parts.append(f"[{template.school_id}/v{template.version}/{language}]")
@@ -265,7 +295,9 @@ def status(session: Session, child: Child, at: datetime | None = None) -> Consen
     at_time = at or utcnow()
     people = signers(session, child, at_time)
     ids = [u.id for u in people]
-    return rules.combine(signer_role_for(child, at_time.date()), ids, latest_records(session, child, ids, at))
+    return rules.combine(
+        signer_role_for(child, at_time.date()), ids, latest_records(session, child, ids, at)
+    )
 
 
 def allows(child: Child, purpose: Purpose, at: datetime | None = None) -> bool:
@@ -300,16 +332,24 @@ def clean_signature_png(data: bytes) -> bytes:
     Raises RefusedError when it is not a PNG, too large, or empty (nothing drawn).
     """
     if not data or len(data) > SIGNATURE_MAX_BYTES or not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise RefusedError(_l("Draw your signature in the box, or choose to type it."), field="signature")
+        raise RefusedError(
+            _l("Draw your signature in the box, or choose to type it."), field="signature"
+        )
     try:
         with Image.open(io.BytesIO(data)) as image:
             if max(image.size) > SIGNATURE_MAX_SIDE:
-                raise RefusedError(_l("Draw your signature in the box, or choose to type it."), field="signature")
+                raise RefusedError(
+                    _l("Draw your signature in the box, or choose to type it."), field="signature"
+                )
             image = image.convert("RGBA")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise RefusedError(_l("Draw your signature in the box, or choose to type it."), field="signature") from exc
+        raise RefusedError(
+            _l("Draw your signature in the box, or choose to type it."), field="signature"
+        ) from exc
     if image.getchannel("A").getbbox() is None:
-        raise RefusedError(_l("Draw your signature in the box, or choose to type it."), field="signature")
+        raise RefusedError(
+            _l("Draw your signature in the box, or choose to type it."), field="signature"
+        )
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
@@ -337,7 +377,10 @@ def sign(
     """
     if template.id != getattr(published_template(session, child.school_id), "id", None):
         raise RefusedError(
-            _l("The consent text has changed since you opened it. Read the new text and answer again."),
+            _l(
+                "The consent text has changed since you opened it. "
+                "Read the new text and answer again."
+            ),
             field="template",
         )
     _check_signer(session, child, signer)
@@ -423,7 +466,9 @@ def withdraw(
     return _store(session, child, signer, record, "consent_withdrawn")
 
 
-def withdrawal_text(child: Child, signer: User, purposes: list[Purpose], previous: ConsentRecord) -> str:
+def withdrawal_text(
+    child: Child, signer: User, purposes: list[Purpose], previous: ConsentRecord
+) -> str:
     """The statement a withdrawal record holds, in the language of the earlier consent."""
     labels = text_in(previous.template, previous.language)["purposes"]
     with force_locale(previous.language):
@@ -433,7 +478,11 @@ def withdrawal_text(child: Child, signer: User, purposes: list[Purpose], previou
             _("%(name)s withdraws consent for %(child)s for:", name=signer.name, child=child.name),
             *[f"- {labels[p]['label']}" for p in purposes],
             _("This takes effect at once. Recordings used only for these parts are destroyed."),
-            _("Earlier consent: record %(id)s of %(date)s.", id=previous.id, date=previous.signed_at.date().isoformat()),
+            _(
+                "Earlier consent: record %(id)s of %(date)s.",
+                id=previous.id,
+                date=previous.signed_at.date().isoformat(),
+            ),
         ]
     return "\n".join(lines)
 
@@ -443,9 +492,13 @@ def _check_signer(session: Session, child: Child, signer: User) -> None:
         raise RefusedError(_l("You do not decide about consent for this child."))
 
 
-def _store(session: Session, child: Child, signer: User, record: ConsentRecord, action: str) -> ConsentRecord:
+def _store(
+    session: Session, child: Child, signer: User, record: ConsentRecord, action: str
+) -> ConsentRecord:
     before = status(session, child)
-    if session.scalar(select(ConsentRecord.id).where(ConsentRecord.form_nonce == record.form_nonce)):
+    if session.scalar(
+        select(ConsentRecord.id).where(ConsentRecord.form_nonce == record.form_nonce)
+    ):
         raise RefusedError(_l("Your answers were already saved."), field="nonce")
     try:
         with session.begin_nested():
@@ -459,7 +512,11 @@ def _store(session: Session, child: Child, signer: User, record: ConsentRecord, 
         actor=signer,
         child=child,
         obj=record,
-        data={"opened_at": record.opened_at.isoformat(), "version": record.template_version, "language": record.language},
+        data={
+            "opened_at": record.opened_at.isoformat(),
+            "version": record.template_version,
+            "language": record.language,
+        },
     )
     audit.record(
         session,
@@ -492,7 +549,11 @@ def coaches_of(session: Session, child: Child) -> list[User]:
         session.scalars(
             select(User)
             .join(Membership, Membership.user_id == User.id)
-            .where(Membership.child_id == child.id, Membership.role == Role.COACH, active_membership_clause())
+            .where(
+                Membership.child_id == child.id,
+                Membership.role == Role.COACH,
+                active_membership_clause(),
+            )
         )
     )
 
@@ -518,7 +579,9 @@ def _tell_coaches_of_disagreement(
                 link=_child_link(child),
             ),
         )
-    audit.record(session, "consent_disagreement", child=child, data={"purposes": [p.value for p in purposes]})
+    audit.record(
+        session, "consent_disagreement", child=child, data={"purposes": [p.value for p in purposes]}
+    )
 
 
 def request_consent(session: Session, child: Child, *, actor: User) -> list[User]:
@@ -539,7 +602,14 @@ def request_consent(session: Session, child: Child, *, actor: User) -> list[User
                 link=_child_link(child, "consent.sign"),
             ),
         )
-        audit.record(session, "consent_requested", actor=actor, child=child, obj=person, data={"signer_id": person.id})
+        audit.record(
+            session,
+            "consent_requested",
+            actor=actor,
+            child=child,
+            obj=person,
+            data={"signer_id": person.id},
+        )
     return asked
 
 
@@ -638,7 +708,11 @@ def evidence_events(session: Session, record: ConsentRecord) -> list[EvidenceEve
         personal = json.loads(details) if details else {}
         payload = event.payload()
         # The opening is written when the form comes back signed; it carries when it was opened.
-        at = datetime.fromisoformat(payload["opened_at"]) if "opened_at" in payload else event.created_at
+        at = (
+            datetime.fromisoformat(payload["opened_at"])
+            if "opened_at" in payload
+            else event.created_at
+        )
         events.append(
             EvidenceEvent(
                 what=event.action,
@@ -710,4 +784,6 @@ def records_of(session: Session, child: Child, signer: User | None = None) -> li
     stmt = select(ConsentRecord).where(ConsentRecord.child_id == child.id)
     if signer is not None:
         stmt = stmt.where(ConsentRecord.signer_id == signer.id)
-    return list(session.scalars(stmt.order_by(ConsentRecord.signed_at.desc(), ConsentRecord.id.desc())))
+    return list(
+        session.scalars(stmt.order_by(ConsentRecord.signed_at.desc(), ConsentRecord.id.desc()))
+    )

@@ -29,7 +29,7 @@ from app.documents.views import send_document
 from app.people.forms import ConfirmForm
 from app.people.models import Child
 
-TOKEN_SALT = "consent-form"
+TOKEN_SALT = "consent-form"  # noqa: S105 - a purpose label, not a secret
 TOKEN_MAX_AGE = 6 * 3600
 
 
@@ -61,7 +61,8 @@ def _documents_by_record(records: list[ConsentRecord]) -> dict[int, Document]:
         return {}
     rows = db.session.scalars(
         select(Document).where(
-            Document.subject_type == "ConsentRecord", Document.subject_id.in_([r.id for r in records])
+            Document.subject_type == "ConsentRecord",
+            Document.subject_id.in_([r.id for r in records]),
         )
     )
     return {d.subject_id: d for d in rows}
@@ -115,10 +116,17 @@ def sign(child: Child) -> Any:
     if request.method == "POST":
         opened = read_value(form.token.data or "", salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
         if not opened or opened.get("c") != child.id or opened.get("u") != current_user.id:
-            form.form_errors.append(_("This form was open too long or is not yours. Read the text again and answer."))
+            form.form_errors.append(
+                _("This form was open too long or is not yours. Read the text again and answer.")
+            )
             status_code = 400
         elif str(opened.get("t")) != str(template.id) or form.template_id.data != str(template.id):
-            form.form_errors.append(_("The consent text has changed since you opened it. Read the new text and answer again."))
+            form.form_errors.append(
+                _(
+                    "The consent text has changed since you opened it. "
+                    "Read the new text and answer again."
+                )
+            )
             status_code = 409
         elif form.validate():
             try:
@@ -143,13 +151,25 @@ def sign(child: Child) -> Any:
                 _error(form, refused)
             else:
                 db.session.commit()
-                flash(_("Thank you. Your answers are saved and signed. You can download the PDF below."), "success")
+                flash(
+                    _(
+                        "Thank you. Your answers are saved and signed. "
+                        "You can download the PDF below."
+                    ),
+                    "success",
+                )
                 return redirect(url_for("consent.overview", child_id=child.id))
         else:
             status_code = 200
 
     token = sign_value(
-        {"c": child.id, "u": current_user.id, "t": template.id, "o": utcnow().isoformat(), "n": secrets.token_hex(16)},
+        {
+            "c": child.id,
+            "u": current_user.id,
+            "t": template.id,
+            "o": utcnow().isoformat(),
+            "n": secrets.token_hex(16),
+        },
         salt=TOKEN_SALT,
     )
     if request.method == "POST" and form.token.data and status_code == 200:
@@ -202,7 +222,14 @@ def withdraw(child: Child) -> Any:
         nonce = read_value(form.token.data or "", salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
         if nonce and nonce.get("u") == current_user.id and nonce.get("c") == child.id:
             try:
-                services.withdraw(db.session, child, current_user, purposes, nonce=nonce["n"], evidence=_evidence())
+                services.withdraw(
+                    db.session,
+                    child,
+                    current_user,
+                    purposes,
+                    nonce=nonce["n"],
+                    evidence=_evidence(),
+                )
             except RefusedError as refused:
                 db.session.rollback()
                 flash(str(refused.message), "info")
@@ -211,11 +238,18 @@ def withdraw(child: Child) -> Any:
                 flash(_("Your consent is withdrawn. This takes effect at once."), "success")
             return redirect(url_for("consent.overview", child_id=child.id))
         form.form_errors.append(_("This form was open too long or is not yours. Please try again."))
-    form.token.data = sign_value({"c": child.id, "u": current_user.id, "n": secrets.token_hex(16)}, salt=TOKEN_SALT)
+    form.token.data = sign_value(
+        {"c": child.id, "u": current_user.id, "n": secrets.token_hex(16)}, salt=TOKEN_SALT
+    )
     template = latest.template  # type: ignore[union-attr]
     labels = services.text_in(template, _language(template))["purposes"]
     return render_template(
-        "consent/withdraw.html", child=child, form=form, purposes=purposes, labels=labels, asked=asked
+        "consent/withdraw.html",
+        child=child,
+        form=form,
+        purposes=purposes,
+        labels=labels,
+        asked=asked,
     )
 
 
@@ -226,7 +260,10 @@ def request_consent(child: Child) -> Any:
         asked = services.request_consent(db.session, child, actor=current_user)
         db.session.commit()
         if asked:
-            flash(_("We have asked %(names)s by e-mail.", names=", ".join(u.name for u in asked)), "success")
+            flash(
+                _("We have asked %(names)s by e-mail.", names=", ".join(u.name for u in asked)),
+                "success",
+            )
         else:
             flash(_("Everyone who decides has already answered."), "info")
     return redirect(url_for("consent.overview", child_id=child.id))
@@ -273,7 +310,9 @@ def start_draft() -> Any:
 def show_template(template_id: int) -> Any:
     template = access.consent_template_or_404(current_user.school, template_id)
     texts = {lang: services.text_in(template, lang) for lang in current_app.config["LANGUAGES"]}
-    return render_template("consent/template_show.html", template=template, texts=texts, form=ConfirmForm())
+    return render_template(
+        "consent/template_show.html", template=template, texts=texts, form=ConfirmForm()
+    )
 
 
 @bp.route("/admin/consent/<int:template_id>/edit", methods=["GET", "POST"])
@@ -287,12 +326,18 @@ def edit_template(template_id: int) -> Any:
     form = template_form(
         languages,
         services.max_retention_months(),
-        data=None if request.method == "POST" else form_data_from(template.texts, template.retention_months),
+        data=None
+        if request.method == "POST"
+        else form_data_from(template.texts, template.retention_months),
     )
     if form.validate_on_submit():
         try:
             services.update_draft(
-                db.session, template, texts_from(form, languages), form.retention_months.data, actor=current_user
+                db.session,
+                template,
+                texts_from(form, languages),
+                form.retention_months.data,
+                actor=current_user,
             )
         except RefusedError as refused:
             db.session.rollback()
@@ -302,7 +347,11 @@ def edit_template(template_id: int) -> Any:
             flash(_("The draft is saved. Publish it when it is ready."), "success")
             return redirect(url_for("consent.show_template", template_id=template.id))
     return render_template(
-        "consent/template_form.html", template=template, form=form, languages=languages, purposes=PURPOSES
+        "consent/template_form.html",
+        template=template,
+        form=form,
+        languages=languages,
+        purposes=PURPOSES,
     )
 
 
@@ -318,5 +367,11 @@ def publish_template(template_id: int) -> Any:
             flash(str(refused.message), "error")
         else:
             db.session.commit()
-            flash(_("Version %(version)d is published. New signers read this text from now on.", version=template.version), "success")
+            flash(
+                _(
+                    "Version %(version)d is published. New signers read this text from now on.",
+                    version=template.version,
+                ),
+                "success",
+            )
     return redirect(url_for("consent.show_template", template_id=template.id))

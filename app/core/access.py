@@ -161,11 +161,15 @@ def consent_record_or_404(child: Child, record_id: int, user: Any) -> Any:
     from app.consent.models import ConsentRecord
 
     record = db.session.scalar(
-        select(ConsentRecord).where(ConsentRecord.child_id == child.id, ConsentRecord.id == record_id)
+        select(ConsentRecord).where(
+            ConsentRecord.child_id == child.id, ConsentRecord.id == record_id
+        )
     )
     if record is None:
         abort(404)
-    if record.signer_id != getattr(user, "id", None) and not may(user, child, Action.VIEW_ALL_CONSENT_RECORDS):
+    if record.signer_id != getattr(user, "id", None) and not may(
+        user, child, Action.VIEW_ALL_CONSENT_RECORDS
+    ):
         log_denied("not_own_consent_record", child.id)
         abort(403)
     return record

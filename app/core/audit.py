@@ -213,5 +213,4 @@ def _walk(session: Session) -> Iterator[tuple[AuditEvent, str | None]]:
         .order_by(AuditEvent.id)
         .execution_options(yield_per=1000)
     )
-    for event, details in session.execute(stmt):
-        yield event, details
+    yield from session.execute(stmt).tuples()

@@ -8,12 +8,11 @@ of one failing half-way; requests with a safe method (GET, HEAD, OPTIONS) read w
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, has_request_context, request
-import enum
-
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker

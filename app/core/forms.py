@@ -28,7 +28,10 @@ def email_field(label: Any) -> StringField:
         validators=[
             required(),
             max_length(254),
-            Email(message=_l("Enter an e-mail address like name@example.nl."), check_deliverability=False),
+            Email(
+                message=_l("Enter an e-mail address like name@example.nl."),
+                check_deliverability=False,
+            ),
         ],
         render_kw={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"},
     )

@@ -48,7 +48,7 @@ def security_headers(response: Any) -> Any:
 
 
 def select_locale() -> str:
-    """?lang= on this request, then the signed-in person's choice, then the session's, else Dutch."""
+    """?lang= on this request, the signed-in person's choice, the session's, else Dutch."""
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
@@ -57,7 +57,11 @@ def select_locale() -> str:
     asked = request.args.get("lang")
     if asked in languages:
         return asked
-    if current_user and current_user.is_authenticated and current_user.preferred_language in languages:
+    if (
+        current_user
+        and current_user.is_authenticated
+        and current_user.preferred_language in languages
+    ):
         return current_user.preferred_language
     if session.get("lang") in languages:
         return session["lang"]
@@ -101,7 +105,10 @@ def init_app(app: Flask) -> None:
         return _error_page(
             400,
             _("This form has expired"),
-            _("For your safety the form could not be sent. Go back, reload the page and try again."),
+            _(
+                "For your safety the form could not be sent. "
+                "Go back, reload the page and try again."
+            ),
         )
 
     @app.errorhandler(OperationalError)
@@ -133,7 +140,9 @@ def init_app(app: Flask) -> None:
             ),
             429: (_("Too many attempts"), _("Please wait a few minutes and try again.")),
         }
-        title, message = titles.get(error.code or 500, (_("Something went wrong"), error.description or ""))
+        title, message = titles.get(
+            error.code or 500, (_("Something went wrong"), error.description or "")
+        )
         return _error_page(error.code or 500, title, message)
 
     @app.errorhandler(Exception)

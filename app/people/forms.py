@@ -52,11 +52,11 @@ def _plausible_birth_date(form: FlaskForm, field: Field) -> None:
 
 class TrajectoryForm(FlaskForm):
     name = StringField(
-        _l("Child's name"), validators=[required(), max_length(120)], render_kw={"autocomplete": "off"}
+        _l("Child's name"),
+        validators=[required(), max_length(120)],
+        render_kw={"autocomplete": "off"},
     )
-    date_of_birth = _date_field(
-        _l("Date of birth"), required(), _plausible_birth_date
-    )
+    date_of_birth = _date_field(_l("Date of birth"), required(), _plausible_birth_date)
     group_name = StringField(
         _l("Group or class"),
         validators=[required(), max_length(60)],
@@ -97,7 +97,9 @@ class InviteForm(FlaskForm):
     def validate_access_until(self, field: Field) -> None:
         if field.data is None:
             if self.role.data == Role.SPECIALIST.value:
-                raise ValidationError(str(_l("A specialist joins for a limited time: give an end date.")))
+                raise ValidationError(
+                    str(_l("A specialist joins for a limited time: give an end date."))
+                )
             return
         today: date = utcnow().date()
         if field.data < today:
@@ -108,7 +110,9 @@ class InviteForm(FlaskForm):
 
 class AcceptNewAccountForm(FlaskForm):
     name = StringField(
-        _l("Your name"), validators=[required(), max_length(120)], render_kw={"autocomplete": "name"}
+        _l("Your name"),
+        validators=[required(), max_length(120)],
+        render_kw={"autocomplete": "name"},
     )
     password = new_password_field(_l("Choose a password"), name_field="name")
     confirm = PasswordField(

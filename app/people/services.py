@@ -141,10 +141,15 @@ def invite(
             _l("An invitation to this address is still open. Withdraw it first to send a new one."),
             field="email",
         )
-    if data.role is Role.PUPIL and signer_role_for(child.date_of_birth, utcnow().date()) is not SignerRole.PUPIL:
+    if (
+        data.role is Role.PUPIL
+        and signer_role_for(child.date_of_birth, utcnow().date()) is not SignerRole.PUPIL
+    ):
         raise RefusedError(_l("A pupil joins the circle from the age of 16."), field="role")
     if data.role is Role.SPECIALIST and data.access_until is None:
-        raise RefusedError(_l("A specialist joins for a limited time: give an end date."), field="access_until")
+        raise RefusedError(
+            _l("A specialist joins for a limited time: give an end date."), field="access_until"
+        )
 
     token = auth.new_token()
     now = utcnow()
@@ -201,9 +206,11 @@ class InvitationState(StrEnum):
 
 def invitation_for_token(session: Session, token: str) -> tuple[InvitationState, Invitation | None]:
     """Look an invitation up by its secret token and say whether it can still be accepted."""
-    invitation = session.scalar(
-        select(Invitation).where(Invitation.token_hash == auth.token_digest(token))
-    ) if token else None
+    invitation = (
+        session.scalar(select(Invitation).where(Invitation.token_hash == auth.token_digest(token)))
+        if token
+        else None
+    )
     if invitation is None:
         return InvitationState.UNKNOWN, None
     if invitation.accepted_at is not None:
@@ -235,7 +242,9 @@ def _join(session: Session, invitation: Invitation, user: User) -> Membership:
     invitation.accepted_by_id = user.id
     if already is not None:
         # Already in the circle (say, invited twice): keep the role they have.
-        audit.record(session, "invitation_accepted", actor=user, child=invitation.child_id, obj=invitation)
+        audit.record(
+            session, "invitation_accepted", actor=user, child=invitation.child_id, obj=invitation
+        )
         return already
     until = (
         datetime.combine(invitation.access_until, time.max, tzinfo=UTC)
@@ -243,11 +252,17 @@ def _join(session: Session, invitation: Invitation, user: User) -> Membership:
         else None
     )
     membership = Membership(
-        child_id=invitation.child_id, user_id=user.id, role=invitation.role, active_from=now, active_until=until
+        child_id=invitation.child_id,
+        user_id=user.id,
+        role=invitation.role,
+        active_from=now,
+        active_until=until,
     )
     session.add(membership)
     session.flush()
-    audit.record(session, "invitation_accepted", actor=user, child=invitation.child_id, obj=invitation)
+    audit.record(
+        session, "invitation_accepted", actor=user, child=invitation.child_id, obj=invitation
+    )
     audit.record(
         session,
         "member_added",
@@ -274,7 +289,9 @@ def accept_with_new_account(
     Raises RefusedError when an account with that address exists meanwhile.
     """
     if session.scalar(select(User.id).where(User.email == invitation.email)) is not None:
-        raise RefusedError(_l("An account with this e-mail address exists already. Sign in to accept."))
+        raise RefusedError(
+            _l("An account with this e-mail address exists already. Sign in to accept.")
+        )
     school_side = invitation.role in (Role.COACH, Role.TEACHER)
     user = User(
         email=invitation.email,
@@ -296,7 +313,9 @@ def withdraw_invitation(session: Session, invitation: Invitation, *, actor: User
     if not invitation.is_open:
         raise RefusedError(_l("This invitation was already used or withdrawn."))
     invitation.revoked_at = utcnow()
-    audit.record(session, "invitation_withdrawn", actor=actor, child=invitation.child_id, obj=invitation)
+    audit.record(
+        session, "invitation_withdrawn", actor=actor, child=invitation.child_id, obj=invitation
+    )
 
 
 def remove_member(session: Session, membership: Membership, *, actor: User) -> None:

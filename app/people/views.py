@@ -78,7 +78,9 @@ def child(child: Child) -> Any:
         my_role=access.role_in_circle(current_user, child.id),
         confirm_form=ConfirmForm(),
         consent_status=consent_status,
-        consent_labels=consent.text_in(template, str(get_locale()))["purposes"] if template else None,
+        consent_labels=consent.text_in(template, str(get_locale()))["purposes"]
+        if template
+        else None,
         signer_names={m.user_id: m.user.name for m in members},
         may_sign=access.may_sign_consent(current_user, child),
         pupil_in_circle=any(m.role is Role.PUPIL for m in members),
@@ -132,9 +134,7 @@ def invite(child: Child) -> Any:
     return render_template("people/invite.html", form=form, child=child)
 
 
-@bp.route(
-    "/children/<int:child_id>/members/<int:membership_id>/remove", methods=["GET", "POST"]
-)
+@bp.route("/children/<int:child_id>/members/<int:membership_id>/remove", methods=["GET", "POST"])
 @access.for_child(Action.MANAGE_CIRCLE)
 def remove_member(child: Child, membership_id: int) -> Any:
     membership = access.membership_or_404(child, membership_id)
@@ -147,9 +147,7 @@ def remove_member(child: Child, membership_id: int) -> Any:
             flash(str(refused.message), "error")
         else:
             db.session.commit()
-            flash(
-                _("%(name)s is no longer in the circle.", name=membership.user.name), "success"
-            )
+            flash(_("%(name)s is no longer in the circle.", name=membership.user.name), "success")
         return redirect(url_for("people.child", child_id=child.id))
     return render_template(
         "people/remove_member.html", child=child, membership=membership, form=form

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "5e1f0a7c9d22"
 down_revision: str | None = "c3a8e1f2b4d5"
 branch_labels: str | Sequence[str] | None = None

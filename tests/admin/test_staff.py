@@ -17,7 +17,8 @@ def admin(make_user):
 def test_admin_creates_a_staff_account_who_chooses_a_password(client, login_as, admin, mailbox):
     login_as(admin)
     response = client.post(
-        "/admin/staff/new", data={"name": "Juf Noor", "email": "Noor@School.example", "language": "nl"}
+        "/admin/staff/new",
+        data={"name": "Juf Noor", "email": "Noor@School.example", "language": "nl"},
     )
     assert response.status_code == 302
     noor = db.session.scalar(select(User).where(User.email == "noor@school.example"))
@@ -25,8 +26,18 @@ def test_admin_creates_a_staff_account_who_chooses_a_password(client, login_as, 
     assert noor.password_hash is None
     link = mailbox.link_in(mailbox.last_to("noor@school.example"))
     client.post("/sign-out")
-    assert client.post(link, data={"password": "mijn eerste wachtwoord", "confirm": "mijn eerste wachtwoord"}).status_code == 302
-    assert client.post("/sign-in", data={"email": "noor@school.example", "password": "mijn eerste wachtwoord"}).status_code == 302
+    assert (
+        client.post(
+            link, data={"password": "mijn eerste wachtwoord", "confirm": "mijn eerste wachtwoord"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            "/sign-in", data={"email": "noor@school.example", "password": "mijn eerste wachtwoord"}
+        ).status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize(
@@ -48,10 +59,13 @@ def test_bad_staff_input_is_refused(client, login_as, admin, data, field):
 def test_duplicate_staff_address_is_refused(client, login_as, admin, circle):
     login_as(admin)
     response = client.post(
-        "/admin/staff/new", data={"name": "Dubbel", "email": circle.parent.email.upper(), "language": "nl"}
+        "/admin/staff/new",
+        data={"name": "Dubbel", "email": circle.parent.email.upper(), "language": "nl"},
     )
     assert 'id="email-error"' in response.get_data(as_text=True)
-    assert db.session.scalar(select(func.count(User.id)).where(User.email == circle.parent.email)) == 1
+    assert (
+        db.session.scalar(select(func.count(User.id)).where(User.email == circle.parent.email)) == 1
+    )
 
 
 def test_deactivation_signs_the_person_out_at_once(app, client, login_as, admin, circle):
@@ -59,7 +73,12 @@ def test_deactivation_signs_the_person_out_at_once(app, client, login_as, admin,
     login_as(admin)
     assert client.post(f"/admin/staff/{circle.teacher.id}/deactivate").status_code == 302
     assert teacher_client.get("/").status_code == 302
-    assert db.session.scalar(select(func.count(UserSession.id)).where(UserSession.user_id == circle.teacher.id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count(UserSession.id)).where(UserSession.user_id == circle.teacher.id)
+        )
+        == 0
+    )
     client.post(f"/admin/staff/{circle.teacher.id}/reactivate")
     assert not db.session.get(User, circle.teacher.id).is_deactivated
 
@@ -70,7 +89,9 @@ def test_admin_cannot_deactivate_themselves(client, login_as, admin):
     assert not db.session.get(User, admin.id).is_deactivated
 
 
-def test_staff_of_another_school_or_a_parent_is_404(client, login_as, admin, make_school, make_user, circle):
+def test_staff_of_another_school_or_a_parent_is_404(
+    client, login_as, admin, make_school, make_user, circle
+):
     other = make_user("Elders", staff=True, of_school=make_school("Andere School"))
     login_as(admin)
     assert client.post(f"/admin/staff/{other.id}/deactivate").status_code == 404
@@ -78,7 +99,9 @@ def test_staff_of_another_school_or_a_parent_is_404(client, login_as, admin, mak
     assert not db.session.get(User, other.id).is_deactivated
 
 
-def test_admin_page_lists_only_own_school(client, login_as, admin, make_school, make_user, make_child):
+def test_admin_page_lists_only_own_school(
+    client, login_as, admin, make_school, make_user, make_child
+):
     elsewhere = make_school("Andere School")
     make_child("Kind Elders", coach=make_user(staff=True, of_school=elsewhere), of_school=elsewhere)
     login_as(admin)
@@ -87,7 +110,15 @@ def test_admin_page_lists_only_own_school(client, login_as, admin, make_school, 
 
 def test_create_school_command(runner, mailbox):
     result = runner.invoke(
-        args=["create-school", "--name", "IKC Het Anker", "--admin-email", "directie@anker.example", "--admin-name", "Jolien"]
+        args=[
+            "create-school",
+            "--name",
+            "IKC Het Anker",
+            "--admin-email",
+            "directie@anker.example",
+            "--admin-name",
+            "Jolien",
+        ]
     )
     assert result.exit_code == 0, result.output
     admin = db.session.scalar(select(User).where(User.email == "directie@anker.example"))

@@ -36,7 +36,13 @@ def test_weak_passwords_are_refused(app, password, problem):
 
 @pytest.mark.parametrize(
     "password",
-    ["een goed wachtwoord", "correct horse battery staple", "zonderhoofdletters", "a" * 60 + "b!c", ("lang genoeg " * 11)[:128]],
+    [
+        "een goed wachtwoord",
+        "correct horse battery staple",
+        "zonderhoofdletters",
+        "a" * 60 + "b!c",
+        ("lang genoeg " * 11)[:128],
+    ],
 )
 def test_good_passwords_need_no_composition_rules(app, password):
     assert services.password_problem(password, email="petra@example.nl", name="Petra") is None
@@ -51,6 +57,7 @@ def test_reset_answers_the_same_for_known_and_unknown_addresses(client, circle, 
     known = client.post("/forgot-password", data={"email": circle.parent.email})
     unknown = client.post("/forgot-password", data={"email": "nobody@example.nl"})
     assert known.status_code == unknown.status_code == 200
+
     def strip(response, address):
         text = re.sub(r'name="csrf_token" value="[^"]*"', "", response.get_data(as_text=True))
         return text.replace(address, "X")
@@ -65,12 +72,19 @@ def test_reset_link_sets_password_once_and_ends_sessions(app, client, login_as, 
     link = reset_link(client, mailbox, circle.parent.email)
     assert link.startswith("/reset?token=")
     assert client.get(link).status_code == 200
-    response = client.post(link, data={"password": "nieuw en lang genoeg", "confirm": "nieuw en lang genoeg"})
+    response = client.post(
+        link, data={"password": "nieuw en lang genoeg", "confirm": "nieuw en lang genoeg"}
+    )
     assert response.status_code == 302
 
     assert other_device.get("/").status_code == 302  # signed out everywhere
     assert client.get(link).status_code == 410  # single use
-    assert client.post("/sign-in", data={"email": circle.parent.email, "password": PASSWORD}).status_code == 200
+    assert (
+        client.post(
+            "/sign-in", data={"email": circle.parent.email, "password": PASSWORD}
+        ).status_code
+        == 200
+    )
     assert (
         client.post(
             "/sign-in", data={"email": circle.parent.email, "password": "nieuw en lang genoeg"}
@@ -128,7 +142,12 @@ def test_password_change_ends_other_sessions(app, client, login_as, circle):
     assert response.status_code == 302
     assert client.get("/").status_code == 200  # this device stays signed in
     assert other_device.get("/").status_code == 302
-    assert db.session.scalar(select(func.count(UserSession.id)).where(UserSession.user_id == circle.parent.id)) == 1
+    assert (
+        db.session.scalar(
+            select(func.count(UserSession.id)).where(UserSession.user_id == circle.parent.id)
+        )
+        == 1
+    )
 
 
 def test_password_change_with_wrong_current_password_changes_nothing(client, login_as, circle):
@@ -149,7 +168,9 @@ def test_password_change_with_wrong_current_password_changes_nothing(client, log
 
 def test_account_details_and_language_are_saved(client, login_as, circle):
     login_as(circle.parent)
-    response = client.post("/account", data={"account-name": "Petra de Groot", "account-language": "en"})
+    response = client.post(
+        "/account", data={"account-name": "Petra de Groot", "account-language": "en"}
+    )
     assert response.status_code == 302
     user = db.session.get(User, circle.parent.id)
     assert user.name == "Petra de Groot" and user.preferred_language == "en"

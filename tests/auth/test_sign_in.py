@@ -116,12 +116,16 @@ def test_session_is_renewed_at_sign_in(client, circle):
     sign_in(client, circle.parent.email, PASSWORD)
     after = client.get_cookie("beeldbrug_session")
     assert after is not None and (before is None or before.value != after.value)
-    first_session = db.session.scalar(select(UserSession.token_hash).where(UserSession.user_id == circle.parent.id))
+    first_session = db.session.scalar(
+        select(UserSession.token_hash).where(UserSession.user_id == circle.parent.id)
+    )
 
     # A second sign-in (say, on the same browser after a sign-out) gets a new server session.
     client.post("/sign-out")
     sign_in(client, circle.parent.email, PASSWORD)
-    second_session = db.session.scalar(select(UserSession.token_hash).where(UserSession.user_id == circle.parent.id))
+    second_session = db.session.scalar(
+        select(UserSession.token_hash).where(UserSession.user_id == circle.parent.id)
+    )
     assert second_session != first_session
 
 
@@ -134,7 +138,12 @@ def test_sign_out_revokes_the_session_on_the_server(app, client, circle):
     replay.set_cookie("beeldbrug_session", stolen)
     response = replay.get("/")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
-    assert db.session.scalar(select(func.count(UserSession.id)).where(UserSession.user_id == circle.parent.id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count(UserSession.id)).where(UserSession.user_id == circle.parent.id)
+        )
+        == 0
+    )
 
 
 def test_sign_out_needs_post(client, circle):
@@ -209,12 +218,17 @@ def test_malformed_sign_in_is_refused_with_a_message(client, data):
 
 def test_next_only_goes_to_this_site(client, circle):
     response = client.post(
-        "/sign-in", data={"email": circle.parent.email, "password": PASSWORD, "next": "//evil.example/x"}
+        "/sign-in",
+        data={"email": circle.parent.email, "password": PASSWORD, "next": "//evil.example/x"},
     )
     assert response.headers["Location"] == "/"
     client.post("/sign-out")
     response = client.post(
         "/sign-in",
-        data={"email": circle.parent.email, "password": PASSWORD, "next": f"/children/{circle.child.id}"},
+        data={
+            "email": circle.parent.email,
+            "password": PASSWORD,
+            "next": f"/children/{circle.child.id}",
+        },
     )
     assert response.headers["Location"] == f"/children/{circle.child.id}"

@@ -20,7 +20,9 @@ ALL_YES = {p: Answer.YES for p in Purpose}
 def signature_png(width: int = 600, height: int = 200, draw: bool = True) -> bytes:
     image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
     if draw:
-        ImageDraw.Draw(image).line([(20, 150), (120, 40), (220, 160), (320, 50)], fill=(0, 0, 0, 255), width=4)
+        ImageDraw.Draw(image).line(
+            [(20, 150), (120, 40), (220, 160), (320, 50)], fill=(0, 0, 0, 255), width=4
+        )
     out = io.BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()

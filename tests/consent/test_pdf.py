@@ -22,20 +22,27 @@ from .helpers import ALL_YES, sign_consent
 
 
 def pdf_of(app, record) -> tuple[Document, bytes]:
-    document = db.session.scalar(select(Document).where(Document.subject_type == "ConsentRecord", Document.subject_id == record.id))
-    with app.app_context():
-        with storage.open_file(document.storage_key) as fh:
-            return document, fh.read()
+    document = db.session.scalar(
+        select(Document).where(
+            Document.subject_type == "ConsentRecord", Document.subject_id == record.id
+        )
+    )
+    with app.app_context(), storage.open_file(document.storage_key) as fh:
+        return document, fh.read()
 
 
 def text_of(data: bytes, tmp_path) -> str:
     path = tmp_path / "consent.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def test_the_pdf_says_who_what_and_shows_the_text_and_evidence(app, circle, tmp_path):
-    record = sign_consent(app, circle.child, circle.parent, {**ALL_YES, Purpose.PEER_REVIEW: Answer.NO})
+    record = sign_consent(
+        app, circle.child, circle.parent, {**ALL_YES, Purpose.PEER_REVIEW: Answer.NO}
+    )
     document, data = pdf_of(app, record)
     text = " ".join(text_of(data, tmp_path).split())
     child = db.session.get(Child, circle.child.id)
@@ -63,7 +70,9 @@ def test_the_seal_validates_against_the_schools_certificate(app, circle):
         cert = pdf.material_for(db.session.get(Child, circle.child.id).school).certificate
     signature = PdfFileReader(BytesIO(data)).embedded_signatures[0]
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[cert], allow_fetching=False))
+    status = validate_pdf_signature(
+        signature, ValidationContext(trust_roots=[cert], allow_fetching=False)
+    )
     assert status.intact and status.valid and status.trusted and status.bottom_line
     assert status.coverage.name == "ENTIRE_FILE"
 

@@ -21,7 +21,9 @@ from .helpers import signature_png
 @pytest.fixture
 def published(app, circle):
     with app.app_context():
-        services.ensure_published_template(db.session, db.session.get(Child, circle.child.id).school, actor=None)
+        services.ensure_published_template(
+            db.session, db.session.get(Child, circle.child.id).school, actor=None
+        )
         db.session.commit()
 
 
@@ -46,7 +48,13 @@ def drawn(png=None):
 
 
 def submit(client, url, hidden, **fields):
-    data = {**hidden, **answers(), "typed_name": "Petra de Boer", "signature": drawn(), "confirm": "y"}
+    data = {
+        **hidden,
+        **answers(),
+        "typed_name": "Petra de Boer",
+        "signature": drawn(),
+        "confirm": "y",
+    }
     data.update(fields)
     return client.post(url, data={k: v for k, v in data.items() if v is not None})
 
@@ -76,7 +84,9 @@ def test_parent_signs_and_everything_is_kept(client, login_as, circle, published
     assert record.opened_at <= record.signed_at and record.signed_at.tzinfo is not None
     document = db.session.scalar(select(Document).where(Document.subject_id == record.id))
     assert document is not None and document.kind.value == "consent"
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.child_id == circle.child.id)).all()
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.child_id == circle.child.id)
+    ).all()
     assert {"consent_opened", "consent_signed", "document_issued"} <= set(actions)
 
     overview = client.get(f"/children/{circle.child.id}/consent").get_data(as_text=True)
@@ -115,7 +125,9 @@ def test_typed_signature_for_keyboard_users(client, login_as, circle, published)
         ({"retention": "maybe"}, "retention-error"),
     ],
 )
-def test_bad_input_is_refused_with_a_message_and_nothing_stored(client, login_as, circle, published, fields, error_id):
+def test_bad_input_is_refused_with_a_message_and_nothing_stored(
+    client, login_as, circle, published, fields, error_id
+):
     login_as(circle.parent)
     url, _, hidden = open_form(client, circle.child)
     response = submit(client, url, hidden, **fields)
@@ -132,7 +144,9 @@ def test_an_empty_drawing_is_no_signature(client, login_as, circle, published):
     assert records() == 0
 
 
-def test_template_changed_while_the_form_was_open(app, client, login_as, circle, published, make_user):
+def test_template_changed_while_the_form_was_open(
+    app, client, login_as, circle, published, make_user
+):
     login_as(circle.parent)
     url, _, hidden = open_form(client, circle.child)
     with app.app_context():
@@ -149,7 +163,9 @@ def test_template_changed_while_the_form_was_open(app, client, login_as, circle,
     # The page now carries the new version; answering it works.
     new_hidden = {
         "token": re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1),
-        "template_id": re.search(r'name="template_id" type="hidden" value="([^"]+)"', page).group(1),
+        "template_id": re.search(r'name="template_id" type="hidden" value="([^"]+)"', page).group(
+            1
+        ),
     }
     assert submit(client, url, new_hidden).status_code == 302
     assert db.session.scalar(select(ConsentRecord.template_version)) == 2
@@ -176,7 +192,9 @@ def test_a_forged_or_foreign_token_is_refused(client, login_as, circle, publishe
     assert response.status_code == 400 and records() == 0
 
 
-def test_consent_for_a_child_outside_the_circle_is_404(client, login_as, circle, published, make_child, make_user):
+def test_consent_for_a_child_outside_the_circle_is_404(
+    client, login_as, circle, published, make_child, make_user
+):
     other = make_child("Ander Kind", coach=make_user(staff=True))
     login_as(circle.parent)
     assert client.get(f"/children/{other.id}/consent/sign").status_code == 404
@@ -216,11 +234,15 @@ def withdraw_via_pages(client, child, purpose):
     url = f"/children/{child.id}/consent/withdraw?purpose={purpose}"
     page = client.get(url)
     assert page.status_code == 200
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)).group(1)
+    token = re.search(
+        r'name="token" type="hidden" value="([^"]+)"', page.get_data(as_text=True)
+    ).group(1)
     return client.post(url, data={"token": token})
 
 
-def test_withdrawal_in_two_clicks_takes_effect_on_the_next_request(app, client, login_as, circle, published):
+def test_withdrawal_in_two_clicks_takes_effect_on_the_next_request(
+    app, client, login_as, circle, published
+):
     login_as(circle.parent)
     sign_via_pages(client, circle)
     with app.app_context():
@@ -232,7 +254,9 @@ def test_withdrawal_in_two_clicks_takes_effect_on_the_next_request(app, client, 
     with app.app_context():
         assert not services.allows(db.session.get(Child, circle.child.id), Purpose.SCHOOL_RECORDING)
         assert services.allows(db.session.get(Child, circle.child.id), Purpose.HOME_RECORDING)
-    withdrawal = db.session.scalar(select(ConsentRecord).where(ConsentRecord.kind == RecordKind.WITHDRAWAL))
+    withdrawal = db.session.scalar(
+        select(ConsentRecord).where(ConsentRecord.kind == RecordKind.WITHDRAWAL)
+    )
     assert withdrawal.withdrawn == ["school_recording"]
     assert withdrawal.signature_method.value == "confirmed"
     assert db.session.scalar(select(func.count(Document.id))) == 2
@@ -254,7 +278,9 @@ def test_withdrawing_twice_with_one_form_stores_one_record(client, login_as, cir
     login_as(circle.parent)
     sign_via_pages(client, circle)
     url = f"/children/{circle.child.id}/consent/withdraw?purpose=all"
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+    token = re.search(
+        r'name="token" type="hidden" value="([^"]+)"', client.get(url).get_data(as_text=True)
+    ).group(1)
     client.post(url, data={"token": token})
     client.post(url, data={"token": token})
     assert records() == 2
@@ -319,13 +345,22 @@ def test_no_route_changes_a_signed_record(app, client, login_as, circle, publish
     for rule in app.url_map.iter_rules():
         if "POST" not in (rule.methods or ()) or rule.endpoint in {"auth.sign_out", "static"}:
             continue
-        values = {"child_id": circle.child.id, "record_id": record.id, "template_id": record.template_id,
-                  "membership_id": 1, "invitation_id": 1, "user_id": circle.parent.id}  # fmt: skip
+        values = {
+            "child_id": circle.child.id,
+            "record_id": record.id,
+            "template_id": record.template_id,
+            "membership_id": 1,
+            "invitation_id": 1,
+            "user_id": circle.parent.id,
+        }
         with app.test_request_context():
             from flask import url_for
 
             url = url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
         client.post(url, data=hostile)
     db.session.expire_all()
-    after = {c.name: getattr(db.session.get(ConsentRecord, record.id), c.name) for c in ConsentRecord.__table__.columns}
+    after = {
+        c.name: getattr(db.session.get(ConsentRecord, record.id), c.name)
+        for c in ConsentRecord.__table__.columns
+    }
     assert after == before

@@ -72,7 +72,10 @@ def test_withdrawal_ends_the_grant_and_history_stays_answerable(app, circle):
         db.session.commit()
     assert not allows(app, circle.child, Purpose.SCHOOL_RECORDING)
     assert allows(app, circle.child, Purpose.HOME_RECORDING)
-    assert status_of(app, circle.child).purposes[Purpose.SCHOOL_RECORDING].state is PurposeState.WITHDRAWN
+    assert (
+        status_of(app, circle.child).purposes[Purpose.SCHOOL_RECORDING].state
+        is PurposeState.WITHDRAWN
+    )
     assert allows(app, circle.child, Purpose.SCHOOL_RECORDING, at=before_withdrawal)
 
 
@@ -80,7 +83,9 @@ def test_a_removed_parents_answers_no_longer_count(app, circle):
     sign_consent(app, circle.child, circle.parent)
     sign_consent(app, circle.child, circle.parent2, {**ALL_YES, Purpose.TEAM_VIEWING: Answer.NO})
     membership = db.session.scalar(
-        select(Membership).where(Membership.child_id == circle.child.id, Membership.user_id == circle.parent2.id)
+        select(Membership).where(
+            Membership.child_id == circle.child.id, Membership.user_id == circle.parent2.id
+        )
     )
     membership.active_until = utcnow() - timedelta(seconds=1)
     db.session.commit()
@@ -111,7 +116,9 @@ def test_from_sixteen_parents_answers_no_longer_count(app, circle, make_user):
     sign_consent(app, circle.child, circle.parent)
     assert allows(app, circle.child, Purpose.SCHOOL_RECORDING)
     child = db.session.get(Child, circle.child.id)
-    child.date_of_birth = utcnow().date().replace(year=utcnow().date().year - 16) - timedelta(days=1)
+    child.date_of_birth = utcnow().date().replace(year=utcnow().date().year - 16) - timedelta(
+        days=1
+    )
     pupil = make_user("Sem zelf")
     db.session.add(Membership(child_id=child.id, user_id=pupil.id, role=Role.PUPIL))
     db.session.commit()

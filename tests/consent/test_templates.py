@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.consent.default_texts import DEFAULT_TEXTS
 from app.consent.forms import form_data_from
 from app.consent.models import ConsentTemplate
-from app.consent.default_texts import DEFAULT_TEXTS
 from app.core.db import db
 
 
@@ -48,7 +48,9 @@ def test_a_published_version_cannot_be_edited_through_the_page(client, login_as,
     login_as(admin)
     draft = start(client)
     client.post(f"/admin/consent/{draft.id}/publish")
-    response = client.post(f"/admin/consent/{draft.id}/edit", data=form_data(**{"nl-title": "Stiekem anders"}))
+    response = client.post(
+        f"/admin/consent/{draft.id}/edit", data=form_data(**{"nl-title": "Stiekem anders"})
+    )
     assert response.status_code == 302
     assert db.session.get(ConsentTemplate, draft.id).texts["nl"]["title"] != "Stiekem anders"
     client.post(f"/admin/consent/{draft.id}/publish")  # publishing again changes nothing

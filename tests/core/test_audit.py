@@ -10,7 +10,9 @@ from app.core.db import db
 
 
 def _events(n: int, actor) -> list[AuditEvent]:
-    events = [audit.record(db.session, f"test_event_{i}", actor=actor, data={"i": i}) for i in range(n)]
+    events = [
+        audit.record(db.session, f"test_event_{i}", actor=actor, data={"i": i}) for i in range(n)
+    ]
     db.session.commit()
     return events
 
@@ -29,7 +31,9 @@ def test_cli_reports_an_intact_chain(runner, circle):
 
 def test_editing_a_row_is_detected(runner, circle):
     events = _events(4, circle.coach)
-    db.session.execute(update(AuditEvent).where(AuditEvent.id == events[1].id).values(action="nothing_to_see"))
+    db.session.execute(
+        update(AuditEvent).where(AuditEvent.id == events[1].id).values(action="nothing_to_see")
+    )
     db.session.commit()
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 1
@@ -69,7 +73,11 @@ def test_editing_personal_details_is_detected_but_erasing_them_is_allowed(app, c
 
 
 def test_events_carry_who_what_when_and_where(client, circle):
-    client.post("/sign-in", data={"email": circle.parent.email, "password": "wrong one"}, environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    client.post(
+        "/sign-in",
+        data={"email": circle.parent.email, "password": "wrong one"},
+        environ_base={"REMOTE_ADDR": "192.0.2.9"},
+    )
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sign_in_failed"))
     assert event.actor_id == circle.parent.id
     assert event.created_at.tzinfo is not None

@@ -9,16 +9,20 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
+from app.core.db import db
 from app.core.logs import SafeFormatter
 from app.people.models import Child
-from app.core.db import db
 from config import ProductionConfig, TestConfig
 
 from ..conftest import PASSWORD
 
 
 def test_security_headers_on_every_response(client, login_as, circle):
-    for response in (client.get("/sign-in"), client.get("/static/css/app.css"), client.get("/nope")):
+    for response in (
+        client.get("/sign-in"),
+        client.get("/static/css/app.css"),
+        client.get("/nope"),
+    ):
         headers = response.headers
         csp = headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp and "unsafe-inline" not in csp
@@ -32,7 +36,12 @@ def test_security_headers_on_every_response(client, login_as, circle):
 
 def test_pages_have_no_inline_script(client, login_as, circle):
     login_as(circle.coach)
-    for url in ("/", f"/children/{circle.child.id}", f"/children/{circle.child.id}/invite", "/account"):
+    for url in (
+        "/",
+        f"/children/{circle.child.id}",
+        f"/children/{circle.child.id}/invite",
+        "/account",
+    ):
         page = client.get(url).get_data(as_text=True)
         assert "<script>" not in page and " onclick=" not in page and "javascript:" not in page
 
@@ -65,7 +74,9 @@ def test_forms_without_a_valid_csrf_token_are_refused(csrf_app, circle, caplog):
 
     page = client.get("/sign-in").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    response = client.post("/sign-in", data={"email": circle.parent.email, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/sign-in", data={"email": circle.parent.email, "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
 
     # Sign-out is a state change too: a forged one does nothing.
@@ -76,7 +87,9 @@ def test_forms_without_a_valid_csrf_token_are_refused(csrf_app, circle, caplog):
 
     # A forged invitation creates nothing.
     before = db.session.scalar(select(func.count(Child.id)))
-    assert client.post("/children/new", data={"name": "X", "csrf_token": "forged"}).status_code == 400
+    assert (
+        client.post("/children/new", data={"name": "X", "csrf_token": "forged"}).status_code == 400
+    )
     assert db.session.scalar(select(func.count(Child.id))) == before
 
 
@@ -119,7 +132,9 @@ def test_unknown_route_is_a_friendly_404(client):
 
 def test_log_lines_escape_newlines():
     formatter = SafeFormatter("%(message)s")
-    record = logging.LogRecord("beeldbrug", logging.INFO, "", 0, "name=%s", ("Eve\nINFO forged line",), None)
+    record = logging.LogRecord(
+        "beeldbrug", logging.INFO, "", 0, "name=%s", ("Eve\nINFO forged line",), None
+    )
     line = formatter.format(record)
     assert "\n" not in line and "Eve\\nINFO forged line" in line
 

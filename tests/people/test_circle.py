@@ -42,7 +42,9 @@ def test_staff_member_opens_a_trajectory_and_becomes_its_coach(client, login_as,
     page = client.get(f"/children/{child.id}").get_data(as_text=True)
     assert 'class="guiding-question"' in page
     assert TRAJECTORY["guiding_question"] in page
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.child_id == child.id)).all()
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.child_id == child.id)
+    ).all()
     assert "trajectory_opened" in actions and "member_added" in actions
 
 
@@ -59,7 +61,9 @@ def test_staff_member_opens_a_trajectory_and_becomes_its_coach(client, login_as,
         ("guiding_question", "?" * 1001),
     ],
 )
-def test_bad_trajectory_input_is_refused_and_nothing_stored(client, login_as, make_user, field, value):
+def test_bad_trajectory_input_is_refused_and_nothing_stored(
+    client, login_as, make_user, field, value
+):
     login_as(make_user(staff=True))
     before = count(Child)
     response = client.post("/children/new", data={**TRAJECTORY, field: value})
@@ -144,7 +148,9 @@ def test_school_admin_sees_names_only_and_no_child_page(client, login_as, circle
         ({"language": "xx"}, "language"),
     ],
 )
-def test_bad_invitation_input_is_refused_and_nothing_sent(client, login_as, circle, mailbox, overrides, field):
+def test_bad_invitation_input_is_refused_and_nothing_sent(
+    client, login_as, circle, mailbox, overrides, field
+):
     login_as(circle.coach)
     before = count(Invitation)
     response = invite(client, circle.child, **overrides)
@@ -170,7 +176,9 @@ def test_a_second_open_invitation_to_the_same_address_is_refused(client, login_a
     assert count(Invitation) == 1 and len(mailbox.messages) == 1
 
 
-def test_extra_form_fields_cannot_change_child_or_role(client, login_as, circle, make_child, make_user):
+def test_extra_form_fields_cannot_change_child_or_role(
+    client, login_as, circle, make_child, make_user
+):
     other = make_child("Ander Kind", coach=make_user(staff=True))
     login_as(circle.coach)
     invite(client, circle.child, child_id=str(other.id), is_staff="1", school_id="999")
@@ -178,9 +186,11 @@ def test_extra_form_fields_cannot_change_child_or_role(client, login_as, circle,
     assert invitation.child_id == circle.child.id and invitation.role is Role.PARENT
 
 
-def _accept(client, mailbox, address, password="zon en zee 2026"):
+def _accept(client, mailbox, address, password="zon en zee 2026"):  # noqa: S107
     link = mailbox.link_in(mailbox.last_to(address))
-    return client.post(link, data={"name": "Nieuw", "password": password, "confirm": password, "language": "nl"})
+    return client.post(
+        link, data={"name": "Nieuw", "password": password, "confirm": password, "language": "nl"}
+    )
 
 
 def test_expired_invitation_says_so_and_creates_nothing(client, login_as, circle, mailbox):
@@ -222,7 +232,10 @@ def test_withdrawn_invitation_no_longer_works(client, login_as, circle, mailbox)
     login_as(circle.coach)
     invite(client, circle.child)
     invitation = db.session.scalar(select(Invitation))
-    assert client.post(f"/children/{circle.child.id}/invitations/{invitation.id}/withdraw").status_code == 302
+    assert (
+        client.post(f"/children/{circle.child.id}/invitations/{invitation.id}/withdraw").status_code
+        == 302
+    )
     client.post("/sign-out")
     assert _accept(client, mailbox, "olga@example.nl").status_code == 410
 
@@ -272,7 +285,9 @@ def test_specialist_access_ends_on_the_date_given(client, login_as, circle, mail
     invite(client, circle.child, email="spec@example.nl", role="specialist", access_until=until)
     client.post("/sign-out")
     _accept(client, mailbox, "spec@example.nl")
-    membership = db.session.scalar(select(Membership).where(Membership.role == Role.SPECIALIST).order_by(Membership.id.desc()))
+    membership = db.session.scalar(
+        select(Membership).where(Membership.role == Role.SPECIALIST).order_by(Membership.id.desc())
+    )
     assert membership.active_until is not None
     assert membership.active_until.date().isoformat() == until
     assert client.get(f"/children/{circle.child.id}").status_code == 200
@@ -300,7 +315,10 @@ def test_removal_takes_effect_on_the_members_next_request(app, client, login_as,
     confirm = client.get(f"/children/{circle.child.id}/members/{membership.id}/remove")
     assert confirm.status_code == 200 and circle.parent.name in confirm.get_data(as_text=True)
     assert _membership_of(circle.child, circle.parent).active_until is None  # GET changed nothing
-    assert client.post(f"/children/{circle.child.id}/members/{membership.id}/remove").status_code == 302
+    assert (
+        client.post(f"/children/{circle.child.id}/members/{membership.id}/remove").status_code
+        == 302
+    )
 
     assert parent_client.get(f"/children/{circle.child.id}").status_code == 404
     assert circle.child.name not in parent_client.get("/").get_data(as_text=True)
@@ -314,7 +332,9 @@ def test_the_last_coach_cannot_be_removed(client, login_as, circle):
     assert _membership_of(circle.child, circle.coach).active_until is None
 
 
-def test_ids_from_another_circle_give_404_and_change_nothing(client, login_as, circle, make_child, make_user):
+def test_ids_from_another_circle_give_404_and_change_nothing(
+    client, login_as, circle, make_child, make_user
+):
     other_coach = make_user(staff=True)
     other_parent = make_user()
     other = make_child("Ander Kind", coach=other_coach, parents=(other_parent,))
@@ -330,9 +350,15 @@ def test_ids_from_another_circle_give_404_and_change_nothing(client, login_as, c
     own = circle.child.id
     assert client.post(f"/children/{own}/members/{foreign_membership.id}/remove").status_code == 404
     assert client.get(f"/children/{own}/members/{foreign_membership.id}/remove").status_code == 404
-    assert client.post(f"/children/{own}/invitations/{foreign_invitation.id}/withdraw").status_code == 404
+    assert (
+        client.post(f"/children/{own}/invitations/{foreign_invitation.id}/withdraw").status_code
+        == 404
+    )
     # ... and the foreign child's own URL is equally closed.
-    assert client.post(f"/children/{other.id}/members/{foreign_membership.id}/remove").status_code == 404
+    assert (
+        client.post(f"/children/{other.id}/members/{foreign_membership.id}/remove").status_code
+        == 404
+    )
     assert _membership_of(other, other_parent).active_until is None
     assert db.session.get(Invitation, foreign_invitation.id).revoked_at is None
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.models import User
-from app.core.db import db, utcnow
+from app.core.db import db
 from app.people.models import Invitation, Membership, Role
 
 
@@ -41,7 +39,12 @@ def test_coach_invites_parent_who_accepts_with_new_account(client, circle, login
 
     response = client.post(
         link,
-        data={"name": "Olga Smit", "password": "zon en zee 2026", "confirm": "zon en zee 2026", "language": "en"},
+        data={
+            "name": "Olga Smit",
+            "password": "zon en zee 2026",
+            "confirm": "zon en zee 2026",
+            "language": "en",
+        },
     )
     assert response.status_code == 302
     assert response.headers["Location"] == f"/children/{circle.child.id}"
@@ -52,7 +55,9 @@ def test_coach_invites_parent_who_accepts_with_new_account(client, circle, login
     olga = db.session.scalar(select(User).where(User.email == "olga@example.nl"))
     assert olga is not None and olga.name == "Olga Smit" and not olga.is_staff
     role = db.session.scalar(
-        select(Membership.role).where(Membership.user_id == olga.id, Membership.child_id == circle.child.id)
+        select(Membership.role).where(
+            Membership.user_id == olga.id, Membership.child_id == circle.child.id
+        )
     )
     assert role is Role.PARENT
 
