@@ -162,6 +162,7 @@ def app(
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=controller.port,
         MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+        SIGNING_DIR=tmp_path_factory.mktemp("signing"),
     )
     yield application
     db.session.remove()
