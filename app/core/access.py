@@ -305,11 +305,12 @@ def enforce_route_rule() -> Any:
 def log_denied(reason: str, child_id: int | None) -> None:
     """Security log of a refused request (no personal data beyond the account id)."""
     log.warning(
-        "access denied: %s user=%s child=%s endpoint=%s",
+        "access denied: %s user=%s child=%s endpoint=%s address=%s",
         reason,
         getattr(current_user, "id", None),
         child_id,
-        request.endpoint if request else None,
+        request.endpoint,
+        request.remote_addr,
     )
 
 

@@ -158,3 +158,21 @@ def test_no_password_or_token_in_the_log(client, circle, mailbox, caplog):
     assert token not in logged
     session_cookie = client.get_cookie("beeldbrug_session").value
     assert session_cookie not in logged
+
+
+def test_denied_access_is_logged_with_who_and_where(
+    client, login_as, circle, make_child, make_user, caplog
+):
+    other = make_child("Ander Kind", coach=make_user(staff=True))
+    login_as(circle.teacher)
+    with caplog.at_level(logging.WARNING, logger="beeldbrug.access"):
+        client.get(f"/children/{other.id}")
+        client.post(f"/children/{circle.child.id}/invite", data={})
+    lines = [r.getMessage() for r in caplog.records if r.name == "beeldbrug.access"]
+    assert any(
+        "not_in_circle" in line
+        and f"user={circle.teacher.id}" in line
+        and "address=127.0.0.1" in line
+        for line in lines
+    )
+    assert any("may_not_invite" in line for line in lines)

@@ -73,3 +73,12 @@ def test_invitation_token_is_stored_hashed(client, circle, login_as, mailbox):
     token = mailbox.link_in(mailbox.last_to("olga@example.nl")).split("token=")[1].split("&")[0]
     stored = db.session.scalar(select(Invitation.token_hash))
     assert token not in stored and len(stored) == 64
+
+
+def test_invitation_mail_names_only_its_own_child(client, circle, login_as, mailbox, make_child):
+    other = make_child("Geheim Kind", coach=circle.coach)
+    login_as(circle.coach)
+    invite(client, circle.child)
+    body = mailbox.text_of(mailbox.last_to("olga@example.nl"))
+    assert circle.child.name in body
+    assert other.name not in body and other.guiding_question not in body
