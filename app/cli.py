@@ -73,7 +73,7 @@ def demo_data() -> None:
     click.echo("")
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD})")
     for role, email, name in accounts:
-        click.echo(f"  {role:<22} {email:<34} {name}")
+        click.echo(f"  {email:<32} {name:<18} {role}")
     click.echo("")
 
 

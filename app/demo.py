@@ -26,16 +26,23 @@ from app.people.models import Child, Membership, Role, School
 DEMO_PASSWORD = "samen-kijken-2026"  # noqa: S105 - printed for the demo on purpose
 SCHOOL_NAME = "OBS De Regenboog"
 
-# (key, e-mail, name, staff, admin, language)
+# (key, e-mail, name, staff, admin, language, what to try with this account)
 PEOPLE = [
-    ("admin", "beheer@regenboog.example", "Marieke de Vries", True, True, "nl"),
-    ("coach", "coach@regenboog.example", "Sanne Jansen", True, False, "nl"),
-    ("teacher", "juf.fatima@regenboog.example", "Fatima El Amrani", True, False, "nl"),
-    ("teacher2", "meester.daan@regenboog.example", "Daan Visser", True, False, "nl"),
-    ("parent", "ouder.bakker@example.nl", "Peter Bakker", False, False, "nl"),
-    ("parent2", "ouder.bakker2@example.nl", "Ilse Bakker", False, False, "nl"),
-    ("parent3", "ouder.yilmaz@example.nl", "Ayşe Yılmaz", False, False, "en"),
-]
+    ("admin", "beheer@regenboog.example", "Marieke de Vries", True, True, "nl",
+     "school admin: staff, consent texts"),
+    ("coach", "coach@regenboog.example", "Sanne Jansen", True, False, "nl",
+     "coach of Noah and Elif"),
+    ("teacher", "juf.fatima@regenboog.example", "Fatima El Amrani", True, False, "nl",
+     "teacher of Noah"),
+    ("teacher2", "meester.daan@regenboog.example", "Daan Visser", True, False, "nl",
+     "teacher of Elif"),
+    ("parent", "ouder.bakker@example.nl", "Peter Bakker", False, False, "nl",
+     "parent of Noah, has signed consent"),
+    ("parent2", "ouder.bakker2@example.nl", "Ilse Bakker", False, False, "nl",
+     "parent of Noah, not answered yet"),
+    ("parent3", "ouder.yilmaz@example.nl", "Ayşe Yılmaz", False, False, "en",
+     "parent of Elif, reads English"),
+]  # fmt: skip
 
 CHILDREN = [
     {
@@ -74,7 +81,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
             _create(session)
         session.commit()
-    return [(key, email, name) for key, email, name, *_ in PEOPLE]
+    return [(role, email, name) for _key, email, name, _s, _a, _l, role in PEOPLE]
 
 
 def _create(session) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +89,7 @@ def _create(session) -> None:  # type: ignore[no-untyped-def]
     session.add(school)
     session.flush()
     users: dict[str, User] = {}
-    for key, email, name, staff, admin, language in PEOPLE:
+    for key, email, name, staff, admin, language, _role in PEOPLE:
         user = User(
             email=email,
             name=name,
