@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from flask_babel import force_locale
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -54,12 +55,14 @@ def test_render_shows_dutch_text_school_and_page_numbers(tmp_path):
     assert BODY in text
     assert "Basisschool De Linde" in text
     assert "Toestemming video-opnamen" in text
-    assert "page 1 of 1" in text
+    assert "pagina 1 van 1" in text  # Dutch, the default language
     assert "%PDF-" not in text
 
 
 def test_page_counter_is_translatable_css():
-    content = str(pdf.page_counter_content())
+    assert str(pdf.page_counter_content()) == '"pagina " counter(page) " van " counter(pages)'
+    with force_locale("en"):
+        content = str(pdf.page_counter_content())
     assert content == '"page " counter(page) " of " counter(pages)'
     # Quotes, backslashes and markup in a translation cannot break out of the CSS string.
     assert pdf._css_string('a"b\\c</style>') == '"a\\22 b\\5c c\\3c /style\\3e "'

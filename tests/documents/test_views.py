@@ -22,17 +22,21 @@ def document_count() -> int:
 
 
 def upload(client, data: bytes, name: str = "document.pdf"):
+    # In English (?lang=en): the verdicts below are read in that language.
     return client.post(
-        "/documents/verify",
+        "/documents/verify?lang=en",
         data={"file": (io.BytesIO(data), name)},
         content_type="multipart/form-data",
     )
 
 
 @pytest.fixture
-def issued(app_ctx, issue) -> tuple[Document, bytes]:
-    document = issue()
-    return document, storage.path_of(document.storage_key).read_bytes()
+def issued(app, issue) -> tuple[Document, bytes]:
+    # Issued inside a context of its own: a request context held open for the whole test
+    # would lend its language to the client's requests.
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        document = issue()
+        return document, storage.path_of(document.storage_key).read_bytes()
 
 
 def verification_count() -> int:
@@ -122,7 +126,7 @@ def test_bad_uploads_show_the_reason_and_change_nothing(
 
 def test_missing_file_asks_for_one(client, circle, login_as):
     login_as(circle.coach)
-    response = client.post("/documents/verify", data={}, content_type="multipart/form-data")
+    response = client.post("/documents/verify?lang=en", data={}, content_type="multipart/form-data")
     assert response.status_code == 200
     assert "Choose the PDF file you want to check." in response.get_data(as_text=True)
 
