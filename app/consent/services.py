@@ -469,8 +469,14 @@ def withdraw(
 def withdrawal_text(
     child: Child, signer: User, purposes: list[Purpose], previous: ConsentRecord
 ) -> str:
-    """The statement a withdrawal record holds, in the language of the earlier consent."""
+    """The statement a withdrawal record holds, in the language of the earlier consent; it
+    names the earlier record and the SHA-256 of that record's PDF."""
     labels = text_in(previous.template, previous.language)["purposes"]
+    earlier_pdf = db.session.scalar(
+        select(Document.sha256).where(
+            Document.subject_type == "ConsentRecord", Document.subject_id == previous.id
+        )
+    )
     with force_locale(previous.language):
         from flask_babel import gettext as _
 
@@ -484,6 +490,8 @@ def withdrawal_text(
                 date=previous.signed_at.date().isoformat(),
             ),
         ]
+        if earlier_pdf:
+            lines.append(_("SHA-256 of its PDF: %(sha)s", sha=earlier_pdf))
     return "\n".join(lines)
 
 
