@@ -259,6 +259,8 @@ def test_withdrawal_in_two_clicks_takes_effect_on_the_next_request(
     )
     assert withdrawal.withdrawn == ["school_recording"]
     assert withdrawal.signature_method.value == "confirmed"
+    earlier_pdf = db.session.scalar(select(Document.sha256).order_by(Document.id))
+    assert earlier_pdf in withdrawal.text_shown
     assert db.session.scalar(select(func.count(Document.id))) == 2
     assert "consent_withdrawn" in db.session.scalars(select(AuditEvent.action)).all()
     page = client.get(f"/children/{circle.child.id}/consent").get_data(as_text=True)
