@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,21 @@ class LiveServer:
     process: subprocess.Popen[bytes]
     stdout_path: Path
     stderr_path: Path
+    #: The server's environment (database, instance folder with the school's key, mail), for
+    #: ``flask`` commands that must see what the server sees.
+    env: dict[str, str] = field(default_factory=dict)
+
+    def flask(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run ``flask <args>`` as the server would; the exit status is returned, not raised."""
+        return subprocess.run(
+            [str(BIN / "flask"), "--app", "app", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def stderr_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return _tail(self.stderr_path, lines)
@@ -172,7 +187,7 @@ def live_server(
             stderr=err,
             start_new_session=True,  # its own process group, so a stuck worker can be ended too
         )
-    server = LiveServer(url, database_url, process, stdout_path, stderr_path)
+    server = LiveServer(url, database_url, process, stdout_path, stderr_path, env)
     try:
         _wait_until_listening(process, port, STARTUP_TIMEOUT)
     except RuntimeError as problem:
