@@ -213,4 +213,5 @@ def _walk(session: Session) -> Iterator[tuple[AuditEvent, str | None]]:
         .order_by(AuditEvent.id)
         .execution_options(yield_per=1000)
     )
-    yield from session.execute(stmt).tuples()
+    for event, details in session.execute(stmt):  # noqa: UP028 - rows are unpacked on purpose
+        yield event, details
