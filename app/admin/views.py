@@ -13,6 +13,7 @@ from app.admin.forms import StaffForm
 from app.core import access
 from app.core.db import db
 from app.core.errors import RefusedError
+from app.core.web import act
 from app.people.forms import ConfirmForm
 
 
@@ -80,17 +81,13 @@ def resend(user_id: int) -> Any:
 def _set_deactivated(user_id: int, deactivated: bool) -> Any:
     user = access.staff_or_404(current_user.school, user_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.set_deactivated(db.session, user, deactivated, actor=current_user)
-        except RefusedError as refused:
-            db.session.rollback()
-            flash(str(refused.message), "error")
-        else:
-            db.session.commit()
-            message = (
-                _("%(name)s can no longer sign in.", name=user.name)
-                if deactivated
-                else _("%(name)s can sign in again.", name=user.name)
-            )
-            flash(message, "success")
+        message = (
+            _("%(name)s can no longer sign in.", name=user.name)
+            if deactivated
+            else _("%(name)s can sign in again.", name=user.name)
+        )
+        act(
+            lambda: services.set_deactivated(db.session, user, deactivated, actor=current_user),
+            message,
+        )
     return redirect(url_for("admin.index"))

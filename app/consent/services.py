@@ -392,28 +392,20 @@ def sign(
     png = None
     if signature.method is SignatureMethod.DRAWN:
         png = clean_signature_png(signature.png or b"")
-    shown = text_shown(template, language)
-    record = ConsentRecord(
-        child_id=child.id,
-        signer_id=signer.id,
-        signer_role=signer_role_for(child),
+    record = _new_record(
+        child,
+        signer,
         kind=RecordKind.CONSENT,
-        template_id=template.id,
-        template_version=template.version,
+        template=template,
         language=language,
-        text_shown=shown,
-        text_sha256=sha256_text(shown),
+        shown=text_shown(template, language),
         answers={p.value: Answer(answers[p]).value for p in PURPOSES},
         withdrawn=[],
-        typed_name=typed_name.strip()[:120],
-        signature_method=signature.method,
-        signature_png=png,
+        typed_name=typed_name.strip(),
+        signature=Signature(signature.method, png),
         opened_at=opened_at,
-        signed_at=utcnow(),
-        ip_address=evidence.ip_address[:64],
-        user_agent=evidence.user_agent[:300],
-        sign_in_method=evidence.sign_in_method,
-        form_nonce=nonce,
+        nonce=nonce,
+        evidence=evidence,
     )
     return _store(session, child, signer, record, "consent_signed")
 
@@ -439,31 +431,62 @@ def withdraw(
     answers = dict(previous.answers)
     for purpose in targets:
         answers[purpose.value] = Answer.NO.value
-    template = previous.template
-    shown = withdrawal_text(child, signer, targets, previous)
-    record = ConsentRecord(
+    record = _new_record(
+        child,
+        signer,
+        kind=RecordKind.WITHDRAWAL,
+        template=previous.template,
+        language=previous.language,
+        shown=withdrawal_text(child, signer, targets, previous),
+        answers=answers,
+        withdrawn=[p.value for p in targets],
+        typed_name=signer.name,
+        signature=Signature(SignatureMethod.CONFIRMED),
+        opened_at=utcnow(),
+        nonce=nonce,
+        evidence=evidence,
+    )
+    return _store(session, child, signer, record, "consent_withdrawn")
+
+
+def _new_record(
+    child: Child,
+    signer: User,
+    *,
+    kind: RecordKind,
+    template: ConsentTemplate,
+    language: str,
+    shown: str,
+    answers: dict[str, str],
+    withdrawn: list[str],
+    typed_name: str,
+    signature: Signature,
+    opened_at: datetime,
+    nonce: str,
+    evidence: Evidence,
+) -> ConsentRecord:
+    return ConsentRecord(
         child_id=child.id,
         signer_id=signer.id,
         signer_role=signer_role_for(child),
-        kind=RecordKind.WITHDRAWAL,
+        kind=kind,
         template_id=template.id,
         template_version=template.version,
-        language=previous.language,
+        language=language,
         text_shown=shown,
         text_sha256=sha256_text(shown),
         answers=answers,
-        withdrawn=[p.value for p in targets],
-        typed_name=signer.name[:120],
-        signature_method=SignatureMethod.CONFIRMED,
-        signature_png=None,
-        opened_at=utcnow(),
+        withdrawn=withdrawn,
+        typed_name=typed_name[:120],
+        signature_method=signature.method,
+        signature_png=signature.png,
+        opened_at=opened_at,
         signed_at=utcnow(),
         ip_address=evidence.ip_address[:64],
         user_agent=evidence.user_agent[:300],
         sign_in_method=evidence.sign_in_method,
         form_nonce=nonce,
     )
-    return _store(session, child, signer, record, "consent_withdrawn")
 
 
 def withdrawal_text(

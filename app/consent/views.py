@@ -24,6 +24,7 @@ from app.core.access import Action
 from app.core.db import db, utcnow
 from app.core.errors import RefusedError
 from app.core.tokens import read_value, sign_value
+from app.core.web import act
 from app.documents.models import Document
 from app.documents.views import send_document
 from app.people.forms import ConfirmForm
@@ -221,21 +222,18 @@ def withdraw(child: Child) -> Any:
     if form.validate_on_submit():
         nonce = read_value(form.token.data or "", salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
         if nonce and nonce.get("u") == current_user.id and nonce.get("c") == child.id:
-            try:
-                services.withdraw(
+            act(
+                lambda: services.withdraw(
                     db.session,
                     child,
                     current_user,
                     purposes,
                     nonce=nonce["n"],
                     evidence=_evidence(),
-                )
-            except RefusedError as refused:
-                db.session.rollback()
-                flash(str(refused.message), "info")
-            else:
-                db.session.commit()
-                flash(_("Your consent is withdrawn. This takes effect at once."), "success")
+                ),
+                _("Your consent is withdrawn. This takes effect at once."),
+                refused="info",
+            )
             return redirect(url_for("consent.overview", child_id=child.id))
         form.form_errors.append(_("This form was open too long or is not yours. Please try again."))
     form.token.data = sign_value(
@@ -360,18 +358,11 @@ def edit_template(template_id: int) -> Any:
 def publish_template(template_id: int) -> Any:
     template = access.consent_template_or_404(current_user.school, template_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.publish(db.session, template, actor=current_user)
-        except RefusedError as refused:
-            db.session.rollback()
-            flash(str(refused.message), "error")
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Version %(version)d is published. New signers read this text from now on.",
-                    version=template.version,
-                ),
-                "success",
-            )
+        act(
+            lambda: services.publish(db.session, template, actor=current_user),
+            _(
+                "Version %(version)d is published. New signers read this text from now on.",
+                version=template.version,
+            ),
+        )
     return redirect(url_for("consent.show_template", template_id=template.id))

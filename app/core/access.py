@@ -123,24 +123,21 @@ def child_or_404(child_id: int, user: Any, action: Action = Action.VIEW_CHILD) -
     return child
 
 
+def _of_child_or_404(model: Any, child: Child, object_id: int) -> Any:
+    row = db.session.scalar(select(model).where(model.child_id == child.id, model.id == object_id))
+    if row is None:
+        abort(404)
+    return row
+
+
 def membership_or_404(child: Child, membership_id: int) -> Membership:
     """A membership of ``child`` by id (an id from another child's circle gives 404)."""
-    membership = db.session.scalar(
-        select(Membership).where(Membership.child_id == child.id, Membership.id == membership_id)
-    )
-    if membership is None:
-        abort(404)
-    return membership
+    return _of_child_or_404(Membership, child, membership_id)
 
 
 def invitation_or_404(child: Child, invitation_id: int) -> Invitation:
     """An invitation into ``child``'s circle by id (another child's invitation gives 404)."""
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.child_id == child.id, Invitation.id == invitation_id)
-    )
-    if invitation is None:
-        abort(404)
-    return invitation
+    return _of_child_or_404(Invitation, child, invitation_id)
 
 
 def may_sign_consent(user: Any, child: Child) -> bool:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, g, has_request_context, render_template, request, session
+from flask import Flask, flash, g, has_request_context, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+T = TypeVar("T")
 log = logging.getLogger("beeldbrug.web")
 
 CSP = "; ".join(
@@ -45,6 +47,25 @@ def security_headers(response: Any) -> Any:
     if g.get("hsts"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
+
+
+def act(action: Callable[[], T], success: Any, *, refused: str = "error") -> T | None:
+    """Carry out a confirmed form's service call: commit and flash ``success`` (a message, or
+    a function of the result giving one); when the service refuses, roll back and flash why.
+    Returns the result, or None when refused.
+    """
+    from app.core.db import db
+    from app.core.errors import RefusedError
+
+    try:
+        result = action()
+    except RefusedError as why:
+        db.session.rollback()
+        flash(str(why.message), refused)
+        return None
+    db.session.commit()
+    flash(str(success(result) if callable(success) else success), "success")
+    return result
 
 
 def select_locale() -> str:

@@ -16,6 +16,7 @@ from app.core import access
 from app.core.access import Action
 from app.core.db import db
 from app.core.errors import RefusedError
+from app.core.web import act
 from app.people import bp, services
 from app.people.forms import (
     ROLE_LABELS,
@@ -140,14 +141,10 @@ def remove_member(child: Child, membership_id: int) -> Any:
     membership = access.membership_or_404(child, membership_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            services.remove_member(db.session, membership, actor=current_user)
-        except RefusedError as refused:
-            db.session.rollback()
-            flash(str(refused.message), "error")
-        else:
-            db.session.commit()
-            flash(_("%(name)s is no longer in the circle.", name=membership.user.name), "success")
+        act(
+            lambda: services.remove_member(db.session, membership, actor=current_user),
+            _("%(name)s is no longer in the circle.", name=membership.user.name),
+        )
         return redirect(url_for("people.child", child_id=child.id))
     return render_template(
         "people/remove_member.html", child=child, membership=membership, form=form
@@ -159,14 +156,10 @@ def remove_member(child: Child, membership_id: int) -> Any:
 def withdraw_invitation(child: Child, invitation_id: int) -> Any:
     invitation = access.invitation_or_404(child, invitation_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            services.withdraw_invitation(db.session, invitation, actor=current_user)
-        except RefusedError as refused:
-            db.session.rollback()
-            flash(str(refused.message), "error")
-        else:
-            db.session.commit()
-            flash(_("The invitation is withdrawn; its link no longer works."), "success")
+        act(
+            lambda: services.withdraw_invitation(db.session, invitation, actor=current_user),
+            _("The invitation is withdrawn; its link no longer works."),
+        )
     return redirect(url_for("people.child", child_id=child.id))
 
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from app.demo import DEMO_PASSWORD
 from tests.conftest import Mailbox
 
-from .conftest import LiveServer
+from .conftest import DESKTOP_CONTEXT, PHONE_CONTEXT, LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +40,7 @@ class Viewport:
 VIEWPORTS = [
     Viewport(
         id="desktop",
-        context_args={"viewport": {"width": 1280, "height": 800}},
+        context_args=DESKTOP_CONTEXT,
         child_name="Mila de Wit",
         group="groep 6",
         guiding_question=(
@@ -52,12 +52,7 @@ VIEWPORTS = [
     ),
     Viewport(
         id="phone",
-        context_args={
-            "viewport": {"width": 390, "height": 844},
-            "device_scale_factor": 3,
-            "is_mobile": True,
-            "has_touch": True,
-        },
+        context_args=PHONE_CONTEXT,
         child_name="Sara Öztürk",
         group="groep 2",
         guiding_question=(

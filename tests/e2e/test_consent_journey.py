@@ -31,7 +31,7 @@ from playwright.sync_api import Page, expect
 
 from app.demo import DEMO_PASSWORD
 
-from .conftest import LiveServer
+from .conftest import DESKTOP_CONTEXT, PHONE_CONTEXT, LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -88,17 +88,10 @@ class Viewport:
 
 PHONE = Viewport(
     id="phone",
-    context_args={
-        "viewport": {"width": 390, "height": 844},
-        "device_scale_factor": 3,
-        "is_mobile": True,
-        "has_touch": True,
-    },
+    context_args=PHONE_CONTEXT,
     language="en",
 )
-DESKTOP = Viewport(
-    id="desktop", context_args={"viewport": {"width": 1280, "height": 800}}, language="nl"
-)
+DESKTOP = Viewport(id="desktop", context_args=DESKTOP_CONTEXT, language="nl")
 
 
 # --- helpers ---------------------------------------------------------------------------------
