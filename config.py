@@ -103,6 +103,8 @@ class Config:
     SIGNING_PKCS12_PASSWORD = _env("SIGNING_PKCS12_PASSWORD")
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, which expires on its own
+    # No page takes a body larger than this; a feature that needs more raises it per request.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
     HSTS = False
     PREFERRED_URL_SCHEME = "http"
