@@ -65,9 +65,15 @@ def _init_extensions(app: Flask) -> None:
     @app.context_processor
     def _globals() -> dict[str, Any]:
         from flask_babel import get_locale
+        from flask_login import current_user
 
         locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
-        return {"lang": locale, "text_dir": web.text_direction(locale), "now": utcnow()}
+        return {
+            "lang": locale,
+            "text_dir": web.text_direction(locale),
+            "now": utcnow(),
+            "nav": access.navigation(current_user),
+        }
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -262,8 +262,7 @@ def signers(session: Session, child: Child, at: datetime | None = None) -> list[
             .where(
                 Membership.child_id == child.id,
                 Membership.role == role,
-                Membership.active_from <= at,
-                (Membership.active_until.is_(None)) | (Membership.active_until > at),
+                active_membership_clause(at),
             )
             .order_by(User.name)
         )
@@ -410,6 +409,12 @@ def sign(
     return _store(session, child, signer, record, "consent_signed")
 
 
+def withdrawable(session: Session, child: Child, signer: User) -> list[Purpose]:
+    """The purposes ``signer``'s latest record grants for ``child``: what they can withdraw."""
+    latest = latest_records(session, child, [signer.id]).get(signer.id)
+    return [p for p in PURPOSES if latest is not None and latest.answer(p) is Answer.YES]
+
+
 def withdraw(
     session: Session,
     child: Child,
@@ -424,10 +429,11 @@ def withdraw(
     Raises RefusedError when the signer granted none of them, or this form was already sent.
     """
     _check_signer(session, child, signer)
-    previous = latest_records(session, child, [signer.id]).get(signer.id)
-    targets = [p for p in purposes if previous is not None and previous.answer(p) is Answer.YES]
-    if previous is None or not targets:
+    granted = withdrawable(session, child, signer)
+    targets = [p for p in purposes if p in granted]
+    if not targets:
         raise RefusedError(_l("There is no consent of yours to withdraw here."))
+    previous = latest_records(session, child, [signer.id])[signer.id]
     answers = dict(previous.answers)
     for purpose in targets:
         answers[purpose.value] = Answer.NO.value

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.auth.models import SignInMethod
 from app.consent import bp, services
 from app.consent.forms import WithdrawForm, form_data_from, sign_form, template_form, texts_from
-from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignatureMethod
+from app.consent.models import PURPOSES, Answer, ConsentRecord, SignatureMethod
 from app.consent.rules import PurposeState
 from app.core import access
 from app.core.access import Action
@@ -87,7 +87,7 @@ def overview(child: Child) -> Any:
         records=records,
         documents=_documents_by_record(records),
         my_latest=my_latest,
-        my_yeses=[p for p in PURPOSES if my_latest and my_latest.answer(p) is Answer.YES],
+        my_yeses=services.withdrawable(db.session, child, current_user),
         may_sign=access.may_sign_consent(current_user, child),
         may_request=access.may(current_user, child, Action.REQUEST_CONSENT),
         can_all=can_all,
@@ -163,19 +163,18 @@ def sign(child: Child) -> Any:
         else:
             status_code = 200
 
-    token = sign_value(
-        {
-            "c": child.id,
-            "u": current_user.id,
-            "t": template.id,
-            "o": utcnow().isoformat(),
-            "n": secrets.token_hex(16),
-        },
-        salt=TOKEN_SALT,
-    )
-    if request.method == "POST" and form.token.data and status_code == 200:
-        token = form.token.data  # keep the first opening time and the same submission id
-    form.token.data = token
+    if not (request.method == "POST" and status_code == 200):
+        # A fresh opening; a resubmitted valid form keeps its opening time and submission id.
+        form.token.data = sign_value(
+            {
+                "c": child.id,
+                "u": current_user.id,
+                "t": template.id,
+                "o": utcnow().isoformat(),
+                "n": secrets.token_hex(16),
+            },
+            salt=TOKEN_SALT,
+        )
     form.template_id.data = str(template.id)
     return render_template(
         "consent/sign.html", child=child, form=form, text=text, template=template, language=language
@@ -206,14 +205,8 @@ def withdraw(child: Child) -> Any:
     if not access.may_sign_consent(current_user, child):
         abort(403)
     asked = request.args.get("purpose", "all")
-    latest = services.latest_records(db.session, child, [current_user.id]).get(current_user.id)
-    granted = [p for p in PURPOSES if latest is not None and latest.answer(p) is Answer.YES]
-    if asked == "all":
-        purposes = granted
-    elif asked in {p.value for p in PURPOSES} and Purpose(asked) in granted:
-        purposes = [Purpose(asked)]
-    else:
-        purposes = []
+    granted = services.withdrawable(db.session, child, current_user)
+    purposes = granted if asked == "all" else [p for p in granted if p.value == asked]
     if not purposes:
         flash(_("There is no consent of yours to withdraw here."), "info")
         return redirect(url_for("consent.overview", child_id=child.id))
@@ -239,7 +232,9 @@ def withdraw(child: Child) -> Any:
     form.token.data = sign_value(
         {"c": child.id, "u": current_user.id, "n": secrets.token_hex(16)}, salt=TOKEN_SALT
     )
-    template = latest.template  # type: ignore[union-attr]
+    # The labels the signer agreed to: those of the text of their latest record.
+    latest = services.latest_records(db.session, child, [current_user.id])[current_user.id]
+    template = latest.template
     labels = services.text_in(template, _language(template))["purposes"]
     return render_template(
         "consent/withdraw.html",

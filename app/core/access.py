@@ -66,10 +66,11 @@ def role_allows(role: Role | None, action: Action) -> bool:
 # --- circle membership --------------------------------------------------------------------
 
 
-def active_membership_clause() -> Any:
-    now = utcnow()
-    return (Membership.active_from <= now) & or_(
-        Membership.active_until.is_(None), Membership.active_until > now
+def active_membership_clause(at: Any = None) -> Any:
+    """SQL for "this membership is active at ``at``" (default: now)."""
+    at = at or utcnow()
+    return (Membership.active_from <= at) & or_(
+        Membership.active_until.is_(None), Membership.active_until > at
     )
 
 
@@ -199,9 +200,19 @@ def children_of(user: User) -> Select[tuple[Child, Role]]:
 # --- school-wide permissions ---------------------------------------------------------------
 
 
+def is_staff(user: Any) -> bool:
+    """School staff: they may use the staff pages (checking a document, for one)."""
+    return bool(getattr(user, "is_staff", False))
+
+
+def navigation(user: Any) -> dict[str, bool]:
+    """Which school-wide pages the main menu offers ``user``."""
+    return {"school": may_manage_school(user), "check_documents": is_staff(user)}
+
+
 def may_open_trajectory(user: Any) -> bool:
     """Staff of a school may open a trajectory, and become its coach."""
-    return bool(getattr(user, "is_staff", False) and user.school_id is not None)
+    return is_staff(user) and user.school_id is not None
 
 
 def may_manage_school(user: Any) -> bool:
@@ -290,7 +301,7 @@ def enforce_route_rule() -> Any:
         from app.extensions import login_manager
 
         return login_manager.unauthorized()
-    if rule.scope is Scope.STAFF and not current_user.is_staff:
+    if rule.scope is Scope.STAFF and not is_staff(current_user):
         log_denied("not_staff", None)
         abort(403)
     if rule.scope is Scope.ADMIN and not may_manage_school(current_user):

@@ -6,7 +6,15 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, flash, g, has_request_context, render_template, request, session
+from flask import (
+    Flask,
+    current_app,
+    flash,
+    has_request_context,
+    render_template,
+    request,
+    session,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -42,9 +50,10 @@ def security_headers(response: Any) -> Any:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.endpoint != "static" or current_user.is_authenticated:
+    # Pages may hold a child's data: never stored. Static files hold none and may be cached.
+    if request.endpoint != "static" and "no-store" not in headers.get("Cache-Control", ""):
         headers["Cache-Control"] = "no-store"
-    if g.get("hsts"):
+    if current_app.config.get("HSTS"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 
@@ -70,8 +79,6 @@ def act(action: Callable[[], T], success: Any, *, refused: str = "error") -> T |
 
 def select_locale() -> str:
     """?lang= on this request, the signed-in person's choice, the session's, else Dutch."""
-    from flask import current_app
-
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # a command or a job: the default, unless forced
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -109,11 +116,6 @@ def age_on(born: Any, today: Any = None) -> int:
 def init_app(app: Flask) -> None:
     app.after_request(security_headers)
     app.add_template_filter(age_on, "age")
-    hsts = app.config.get("HSTS", False)
-
-    @app.before_request
-    def _mark_hsts() -> None:
-        g.hsts = hsts
 
     @app.errorhandler(CSRFError)
     def _csrf_error(error: CSRFError) -> Any:

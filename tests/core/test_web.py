@@ -33,6 +33,9 @@ def test_security_headers_on_every_response(client, login_as, circle):
         assert headers["Referrer-Policy"] == "same-origin"
     login_as(circle.parent)
     assert client.get("/").headers["Cache-Control"] == "no-store"
+    assert client.get("/nope").headers["Cache-Control"] == "no-store"
+    # Stylesheets and scripts hold nobody's data: a signed-in browser may cache them.
+    assert "no-store" not in client.get("/static/css/app.css").headers.get("Cache-Control", "")
 
 
 def test_pages_have_no_inline_script(client, login_as, circle):
