@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import Field, Form, PasswordField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, Length, ValidationError
+
+from app.core.errors import RefusedError
 
 LANGUAGE_CHOICES = [
     SelectChoice("nl", "Nederlands", render_kw={"lang": "nl"}),
@@ -76,3 +79,17 @@ def new_password_field(label: Any, **kwargs: Any) -> PasswordField:
         validators=[required(), StrongPassword(**kwargs)],
         render_kw={"autocomplete": "new-password", "maxlength": 128},
     )
+
+
+class ConfirmForm(FlaskForm):
+    """No fields: a button that carries the CSRF token."""
+
+
+def show_refusal(form: Any, refused: RefusedError) -> None:
+    """Put a service's refusal on the form shown again: beside the field it names, or above
+    the form when it names none (or one the form lacks)."""
+    field = form._fields.get(refused.field) if refused.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(refused.message)]
+    else:
+        form.form_errors.append(str(refused.message))
