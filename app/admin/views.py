@@ -13,8 +13,8 @@ from app.admin.forms import StaffForm
 from app.core import access
 from app.core.db import db
 from app.core.errors import RefusedError
+from app.core.forms import ConfirmForm
 from app.core.web import act
-from app.people.forms import ConfirmForm
 
 
 @bp.get("/")

@@ -122,6 +122,3 @@ class AcceptNewAccountForm(FlaskForm):
     )
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
-
-class ConfirmForm(FlaskForm):
-    """No fields: a button that carries the CSRF token."""

@@ -16,12 +16,12 @@ from app.core import access
 from app.core.access import Action
 from app.core.db import db
 from app.core.errors import RefusedError
+from app.core.forms import ConfirmForm
 from app.core.web import act
 from app.people import bp, services
 from app.people.forms import (
     ROLE_LABELS,
     AcceptNewAccountForm,
-    ConfirmForm,
     InviteForm,
     TrajectoryForm,
 )
