@@ -6,12 +6,17 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 
-from app.core.forms import LANGUAGE_CHOICES, email_field, max_length, required
+from app.core.forms import LANGUAGE_CHOICES, email_field, max_length, one_line, required
 
 
 class StaffForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[required(), max_length(120)])
-    email = email_field(_l("E-mail address"))
+    name = StringField(
+        _l("Name"),
+        validators=[required(), one_line(), max_length(120)],
+        render_kw={"autocomplete": "off"},
+    )
+    # A colleague's address: the browser should not offer the admin's own.
+    email = email_field(_l("E-mail address"), autocomplete="off")
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     is_school_admin = BooleanField(
         _l("School admin"),

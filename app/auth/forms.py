@@ -4,52 +4,48 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, PasswordField, SelectField, StringField
-from wtforms.validators import EqualTo
+from wtforms import HiddenField, SelectField, StringField
 
-from app.core.forms import LANGUAGE_CHOICES, email_field, max_length, new_password_field, required
+from app.core.forms import (
+    LANGUAGE_CHOICES,
+    current_password_field,
+    email_field,
+    max_length,
+    new_password_field,
+    one_line,
+    repeat_password_field,
+    required,
+)
 
 
 class SignInForm(FlaskForm):
-    email = email_field(_l("E-mail address"))
-    password = PasswordField(
-        _l("Password"),
-        validators=[required(), max_length(1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    email = email_field(_l("E-mail address"), autocomplete="username")
+    password = current_password_field(_l("Password"))
     next = HiddenField()
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = email_field(_l("E-mail address"))
+    email = email_field(_l("E-mail address"), autocomplete="username")
 
 
 class NewPasswordForm(FlaskForm):
     password = new_password_field(_l("New password"))
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[required(), EqualTo("password", message=_l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    confirm = repeat_password_field(_l("Repeat the new password"))
 
 
 class AccountForm(FlaskForm):
-    name = StringField(_l("Your name"), validators=[required(), max_length(120)])
+    name = StringField(
+        _l("Your name"),
+        validators=[required(), one_line(), max_length(120)],
+        render_kw={"autocomplete": "name"},
+    )
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField(
-        _l("Current password"),
-        validators=[required(), max_length(1024)],
-        render_kw={"autocomplete": "current-password"},
-    )
+    current = current_password_field(_l("Current password"))
     password = new_password_field(_l("New password"))
-    confirm = PasswordField(
-        _l("Repeat the new password"),
-        validators=[required(), EqualTo("password", message=_l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    confirm = repeat_password_field(_l("Repeat the new password"))
 
 
 class LanguageForm(FlaskForm):

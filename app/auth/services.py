@@ -16,26 +16,18 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 from limits import parse
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session, object_session
 
 from app.auth.models import PasswordToken, SignInMethod, User, UserSession
 from app.core import audit
 from app.core.db import utcnow
 from app.core.mail import queue_mail, render_mail
+from app.core.passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem
 from app.extensions import limiter
 
-PASSWORD_MIN = 8
-PASSWORD_MAX = 128
-
-# Dutch favourites that the English-language list does not hold.
-_DUTCH_COMMON = {
-    "wachtwoord", "wachtwoord1", "wachtwoord123", "welkom01", "welkom123", "welkom2024",
-    "welkom2025", "welkom2026", "geheim123", "voetbal1", "voetbal123", "ajax1900", "feyenoord",
-    "zomer2025", "zomer2026", "winter2025", "lente2026", "herfst2026", "beeldbrug", "beeldbrug1",
-    "school123", "schoolwachtwoord", "qwertyuiop", "azertyuiop", "1234567890",
-}  # fmt: skip
+# The rules live in the core (forms use them too); callers still find them here.
+__all__ = ["PASSWORD_MAX", "PASSWORD_MIN", "password_problem"]
 
 
 def new_token() -> str:
@@ -64,34 +56,23 @@ def _hasher() -> PasswordHasher:
     )
 
 
-@cache
-def _common_passwords() -> frozenset[str]:
-    return frozenset(FREQUENCY_LISTS["passwords"]) | _DUTCH_COMMON
-
-
-def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
-    """Why ``password`` is refused, as a message key, or None when it is fine.
-
-    The rules follow current guidance: length 8 to 128, no composition rules, and refuse
-    passwords that are common or built from the person's own e-mail address or name.
-    """
-    if len(password) < PASSWORD_MIN:
-        return "too_short"
-    if len(password) > PASSWORD_MAX:
-        return "too_long"
-    lowered = password.lower()
-    if lowered in _common_passwords() or len(set(lowered)) < 3:
-        return "common"
-    own = {normalise_email(email), normalise_email(email).split("@")[0], name.strip().lower()}
-    if lowered in {o for o in own if o} or lowered.replace(" ", "") in own:
-        return "personal"
-    return None
-
-
 def set_password(user: User, password: str) -> None:
-    """Hash and store ``password`` (argon2id). The caller checks password_problem first."""
+    """Hash and store ``password`` (argon2id) and end every open password link of ``user``.
+
+    The caller checks password_problem first. Every route that sets a password comes here
+    (reset link, account page, invitation, demo data), so none can leave an older link alive.
+    Raises nothing of its own.
+    """
     user.password_hash = _hasher().hash(password)
     user.password_changed_at = utcnow()
+    session = object_session(user)
+    if session is not None and user.id is not None:
+        session.execute(
+            update(PasswordToken)
+            .where(PasswordToken.user_id == user.id, PasswordToken.used_at.is_(None))
+            .values(used_at=user.password_changed_at)
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 def check_password(user: User | None, password: str) -> bool:
@@ -120,7 +101,7 @@ def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
     return PasswordHasher(time_cost, memory_cost, parallelism).hash(secrets.token_hex(16))
 
 
-# --- sign-in throttling ---------------------------------------------------------------------
+# --- throttling: sign-in and the current-password check ------------------------------------
 
 
 @dataclass(frozen=True)
@@ -137,29 +118,37 @@ def _limits() -> list[tuple[str, str]]:
     ]
 
 
-def _keys(email: str, address: str) -> dict[str, str]:
-    # The account key is a digest: rate-limit storage never holds a typed e-mail address.
-    return {"account": token_digest(normalise_email(email)), "address": address}
+def _account_key(email: str) -> str:
+    # A digest: rate-limit storage never holds a typed e-mail address.
+    return token_digest(normalise_email(email))
 
 
-def sign_in_throttle(email: str, address: str) -> Throttle:
-    """Whether sign-in for this account or from this address is paused after failures."""
-    keys = _keys(email, address)
+def _throttle(scope: str, account: str, address: str) -> Throttle:
+    keys = {"account": account, "address": address}
     worst = 0
     for kind, limit in _limits():
         item = parse(limit)
-        if not limiter.limiter.test(item, "sign-in", kind, keys[kind]):
-            reset_at, _ = limiter.limiter.get_window_stats(item, "sign-in", kind, keys[kind])
+        if not limiter.limiter.test(item, scope, kind, keys[kind]):
+            reset_at, _ = limiter.limiter.get_window_stats(item, scope, kind, keys[kind])
             seconds = max(int(reset_at - utcnow().timestamp()), 60)
             worst = max(worst, -(-seconds // 60))
     return Throttle(blocked=worst > 0, retry_minutes=worst)
 
 
+def _count_failure(scope: str, account: str, address: str) -> None:
+    keys = {"account": account, "address": address}
+    for kind, limit in _limits():
+        limiter.limiter.hit(parse(limit), scope, kind, keys[kind])
+
+
+def sign_in_throttle(email: str, address: str) -> Throttle:
+    """Whether sign-in for this account or from this address is paused after failures."""
+    return _throttle("sign-in", _account_key(email), address)
+
+
 def count_failed_sign_in(email: str, address: str) -> None:
     """Count one failed sign-in against the account and against the address."""
-    keys = _keys(email, address)
-    for kind, limit in _limits():
-        limiter.limiter.hit(parse(limit), "sign-in", kind, keys[kind])
+    _count_failure("sign-in", _account_key(email), address)
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -187,7 +176,8 @@ def record_failed_sign_in(session: Session, email: str, *, throttled: bool = Fal
 
 def is_school_side(session: Session, user: User) -> bool:
     """Staff, or anyone with a school-side role in a circle: these get the short idle time-out."""
-    from app.people.models import Membership, Role
+    from app.core.access import SCHOOL_SIDE
+    from app.people.models import Membership
 
     if user.is_staff or user.is_school_admin:
         return True
@@ -196,7 +186,7 @@ def is_school_side(session: Session, user: User) -> bool:
             select(Membership.id)
             .where(
                 Membership.user_id == user.id,
-                Membership.role.in_([Role.COACH, Role.TEACHER, Role.SPECIALIST]),
+                Membership.role.in_(SCHOOL_SIDE),
             )
             .limit(1)
         )
@@ -250,16 +240,40 @@ def end_other_sessions(session: Session, user: User, keep_token: str | None = No
     return session.execute(stmt).rowcount or 0
 
 
+@dataclass(frozen=True)
+class PasswordChange:
+    """What became of a password change: done, refused (wrong current password), or paused."""
+
+    changed: bool
+    retry_minutes: int = 0  # more than 0 when checks are paused after too many wrong guesses
+
+    @property
+    def throttled(self) -> bool:
+        return self.retry_minutes > 0
+
+
 def change_password(
-    session: Session, user: User, current: str, new: str, *, keep_token: str | None
-) -> bool:
-    """Change the password after checking the current one; end the user's other sessions."""
+    session: Session, user: User, current: str, new: str, *, keep_token: str | None, address: str
+) -> PasswordChange:
+    """Change the password after checking the current one; end the user's other sessions.
+
+    The check is throttled like sign-in (same limits, per account and per address, with its
+    own counters so that guessing here never locks the person out of signing in), and every
+    wrong or paused attempt is audited. Raises nothing of its own.
+    """
+    account = _account_key(user.email)
+    throttle = _throttle("password-check", account, address)
+    if throttle.blocked:
+        audit.record(session, "password_check_throttled", actor=user)
+        return PasswordChange(changed=False, retry_minutes=throttle.retry_minutes)
     if not check_password(user, current):
-        return False
+        _count_failure("password-check", account, address)
+        audit.record(session, "password_check_failed", actor=user)
+        return PasswordChange(changed=False)
     set_password(user, new)
     ended = end_other_sessions(session, user, keep_token)
     audit.record(session, "password_changed", actor=user, data={"sessions_ended": ended})
-    return True
+    return PasswordChange(changed=True)
 
 
 # --- password links (reset, first password of a staff account) ------------------------------
@@ -309,13 +323,18 @@ def request_password_reset(session: Session, email: str) -> None:
 
 
 def password_token(session: Session, token: str) -> PasswordToken | None:
-    """The unused, unexpired password link with this token, or None."""
+    """The unused, unexpired password link with this token, made after the account's last
+    password change, or None. Raises nothing."""
     row = session.scalar(
         select(PasswordToken).where(PasswordToken.token_hash == token_digest(token))
     )
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
         return None
     if row.user.is_deactivated:
+        return None
+    # set_password spends open links; this also catches a password changed any other way.
+    changed_at = row.user.password_changed_at
+    if changed_at is not None and row.created_at < changed_at:
         return None
     return row
 

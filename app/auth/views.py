@@ -138,20 +138,31 @@ def account() -> Any:
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("auth.account"))
+    status = 200
     if request.method == "POST" and "password-current" in request.form and password_form.validate():
-        changed = services.change_password(
+        result = services.change_password(
             db.session,
             user,
             password_form.current.data,
             password_form.password.data,
             keep_token=login.current_token(),
+            address=client_address(),
         )
-        if changed:
-            db.session.commit()
+        db.session.commit()  # the new password, or the audit of a wrong or paused attempt
+        if result.changed:
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.account"))
-        password_form.current.errors = [_("The current password is not correct.")]
-    return render_template("auth/account.html", form=form, password_form=password_form)
+        if result.throttled:
+            status = 429
+            password_form.current.errors = [
+                _(
+                    "Too many wrong passwords. Wait %(minutes)d minutes and try again.",
+                    minutes=result.retry_minutes,
+                )
+            ]
+        else:
+            password_form.current.errors = [_("The current password is not correct.")]
+    return render_template("auth/account.html", form=form, password_form=password_form), status
 
 
 @bp.post("/language")

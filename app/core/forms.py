@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, PasswordField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Email, Length, ValidationError
+from wtforms import EmailField, Field, Form, PasswordField, SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    StopValidation,
+    ValidationError,
+)
 
 from app.core.errors import RefusedError
+from app.core.passwords import PASSWORD_MAX, password_problem
 
 LANGUAGE_CHOICES = [
     SelectChoice("nl", "Nederlands", render_kw={"lang": "nl"}),
@@ -25,18 +34,76 @@ def max_length(n: int) -> Length:
     return Length(max=n, message=_l("Use at most %(max)d characters.", max=n))
 
 
-def email_field(label: Any) -> StringField:
-    return StringField(
+# Line breaks, NUL, escape and the other control characters, and Unicode's line and paragraph
+# separators: in a name they cut mail subjects and headers, split log lines and break PDFs.
+_CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+_LINE_BREAKS = frozenset("\n\r")
+
+
+def _control_characters(text: str, *, allowed: frozenset[str] = frozenset()) -> bool:
+    return any(c not in allowed and unicodedata.category(c) in _CONTROL_CATEGORIES for c in text)
+
+
+class OneLine:
+    """Refuse line breaks and other control characters in a one-line field, and any value
+    that is not text at all (a file part sent under a text field's name)."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is None:
+            return
+        if not isinstance(field.data, str):
+            # Stop: the validators after this one would fail on a file object.
+            raise StopValidation(str(_l("Send this field as text.")))
+        if _control_characters(field.data):
+            raise ValidationError(
+                str(_l("Write this on one line, without line breaks or invisible characters."))
+            )
+
+
+class PlainText:
+    """Refuse control characters other than line breaks and tabs in a text of several lines."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is None:
+            return
+        if not isinstance(field.data, str):
+            # Stop: the validators after this one would fail on a file object.
+            raise StopValidation(str(_l("Send this field as text.")))
+        if _control_characters(field.data, allowed=_LINE_BREAKS | {"\t"}):
+            raise ValidationError(str(_l("Remove the invisible characters from this text.")))
+
+
+def one_line() -> OneLine:
+    return OneLine()
+
+
+def plain_text() -> PlainText:
+    return PlainText()
+
+
+def _strip(value: Any) -> Any:
+    # Phone keyboards add a space after a suggested address; nobody means it.
+    return value.strip() if isinstance(value, str) else value
+
+
+def email_field(label: Any, *, autocomplete: str = "email") -> EmailField:
+    """An e-mail address: trimmed, at most 254 characters, one line, ``type="email"``.
+
+    ``autocomplete="username"`` on sign-in lets password managers fill in the account.
+    """
+    return EmailField(
         label,
+        filters=[_strip],
         validators=[
             required(),
+            one_line(),  # first: it refuses a value that is not text before others measure it
             max_length(254),
             Email(
                 message=_l("Enter an e-mail address like name@example.nl."),
                 check_deliverability=False,
             ),
         ],
-        render_kw={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"},
+        render_kw={"autocomplete": autocomplete, "inputmode": "email", "spellcheck": "false"},
     )
 
 
@@ -49,25 +116,27 @@ _PASSWORD_MESSAGES = {
 
 
 class StrongPassword:
-    """Refuse weak passwords (see auth.services.password_problem) with a clear message.
+    """Refuse weak passwords (see app.core.passwords.password_problem) with a clear message.
 
     ``email_field``/``name_field`` name sibling fields to compare with; ``email``/``name``
     give fixed values when the form does not ask for them.
     """
+
+    max = PASSWORD_MAX  # the length cap, for anyone checking that every field has one
 
     def __init__(self, email_field: str | None = None, name_field: str | None = None) -> None:
         self.email_field = email_field
         self.name_field = name_field
 
     def __call__(self, form: Form, field: Field) -> None:
-        from app.auth.services import password_problem
-
         email = getattr(form, "known_email", "") or (
             form[self.email_field].data if self.email_field else ""
         )
         name = getattr(form, "known_name", "") or (
             form[self.name_field].data if self.name_field else ""
         )
+        if not isinstance(field.data or "", str):
+            return  # OneLine, before this one, has refused it already
         problem = password_problem(field.data or "", email=email or "", name=name or "")
         if problem:
             raise ValidationError(str(_PASSWORD_MESSAGES[problem]))
@@ -76,8 +145,32 @@ class StrongPassword:
 def new_password_field(label: Any, **kwargs: Any) -> PasswordField:
     return PasswordField(
         label,
-        validators=[required(), StrongPassword(**kwargs)],
-        render_kw={"autocomplete": "new-password", "maxlength": 128},
+        validators=[required(), one_line(), StrongPassword(**kwargs)],
+        render_kw={"autocomplete": "new-password", "maxlength": PASSWORD_MAX},
+    )
+
+
+def repeat_password_field(label: Any, *, of: str = "password") -> PasswordField:
+    """The new password once more; it must equal the field named ``of``."""
+    return PasswordField(
+        label,
+        validators=[
+            required(),
+            one_line(),
+            max_length(PASSWORD_MAX),
+            EqualTo(of, message=_l("The two passwords differ.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+def current_password_field(label: Any) -> PasswordField:
+    """A password to check against the stored one (sign-in, the account page)."""
+    return PasswordField(
+        label,
+        # Longer than any password we accept, so that an old longer one can still sign in.
+        validators=[required(), one_line(), max_length(1024)],
+        render_kw={"autocomplete": "current-password"},
     )
 
 

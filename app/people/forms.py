@@ -6,19 +6,20 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    Field,
-    PasswordField,
-    SelectChoice,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
-from wtforms.validators import EqualTo, Optional, ValidationError
+from wtforms import DateField, Field, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional, ValidationError
 
 from app.core.db import utcnow
-from app.core.forms import LANGUAGE_CHOICES, email_field, max_length, new_password_field, required
+from app.core.forms import (
+    LANGUAGE_CHOICES,
+    email_field,
+    max_length,
+    new_password_field,
+    one_line,
+    plain_text,
+    repeat_password_field,
+    required,
+)
 from app.people.models import Role
 
 ROLE_LABELS = {
@@ -53,18 +54,18 @@ def _plausible_birth_date(form: FlaskForm, field: Field) -> None:
 class TrajectoryForm(FlaskForm):
     name = StringField(
         _l("Child's name"),
-        validators=[required(), max_length(120)],
+        validators=[required(), one_line(), max_length(120)],
         render_kw={"autocomplete": "off"},
     )
     date_of_birth = _date_field(_l("Date of birth"), required(), _plausible_birth_date)
     group_name = StringField(
         _l("Group or class"),
-        validators=[required(), max_length(60)],
+        validators=[required(), one_line(), max_length(60)],
         description=_l("For example: groep 5 or 3B."),
     )
     guiding_question = TextAreaField(
         _l("Guiding question"),
-        validators=[required(), max_length(1000)],
+        validators=[required(), plain_text(), max_length(1000)],
         description=_l(
             "What does this child need, and how can we offer it? Write it in the words of the "
             "teacher and the parents."
@@ -74,8 +75,13 @@ class TrajectoryForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[required(), max_length(120)])
-    email = email_field(_l("E-mail address"))
+    name = StringField(
+        _l("Name"),
+        validators=[required(), one_line(), max_length(120)],
+        render_kw={"autocomplete": "off"},
+    )
+    # Someone else's address: the browser should not offer the inviter's own.
+    email = email_field(_l("E-mail address"), autocomplete="off")
     role = SelectField(
         _l("Role in the circle"),
         choices=[
@@ -111,14 +117,9 @@ class InviteForm(FlaskForm):
 class AcceptNewAccountForm(FlaskForm):
     name = StringField(
         _l("Your name"),
-        validators=[required(), max_length(120)],
+        validators=[required(), one_line(), max_length(120)],
         render_kw={"autocomplete": "name"},
     )
     password = new_password_field(_l("Choose a password"), name_field="name")
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[required(), EqualTo("password", message=_l("The two passwords differ."))],
-        render_kw={"autocomplete": "new-password"},
-    )
+    confirm = repeat_password_field(_l("Repeat the password"))
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
-
