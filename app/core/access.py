@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, g, request
+from flask import abort, current_app, g, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from app.auth.models import User
 from app.core.db import db, utcnow
@@ -63,6 +64,28 @@ def role_allows(role: Role | None, action: Action) -> bool:
     return role is not None and role in POLICY.get(action, frozenset())
 
 
+#: The school side of a circle: the roles that see what the school team sees (the audience
+#: "team") and that get the staff idle time-out. A specialist belongs here: invited with a
+#: teacher's rights.
+SCHOOL_SIDE: frozenset[Role] = frozenset({C, T, S})
+
+#: The roles whose invitation turns a new account into a staff account of the child's school
+#: (staff may open trajectories and check documents). A different question from the one
+#: above: a specialist is school-side in one circle, for a limited time, but works for another
+#: organisation, so does not become staff of this school.
+STAFF_ACCOUNT_ROLES: frozenset[Role] = frozenset({C, T})
+
+
+def is_school_side(role: Role | None) -> bool:
+    """True for a role on the school side of a circle (coach, teacher, specialist)."""
+    return role in SCHOOL_SIDE
+
+
+def becomes_staff_account(role: Role) -> bool:
+    """True when an account created through an invitation with ``role`` is school staff."""
+    return role in STAFF_ACCOUNT_ROLES
+
+
 # --- circle membership --------------------------------------------------------------------
 
 
@@ -78,16 +101,19 @@ def role_in_circle(user: Any, child_id: int) -> Role | None:
     """The role ``user`` has in the child's circle right now, or None (cached per request)."""
     if not getattr(user, "is_authenticated", False):
         return None
-    cache: dict[int, Role | None] = g.setdefault("circle_roles", {})
-    if child_id not in cache:
-        cache[child_id] = db.session.scalar(
+    # Keyed by user too: a request may ask about someone else (may this parent see the clip
+    # the coach just shared?), and must not get the signed-in user's role as the answer.
+    cache: dict[tuple[int, int], Role | None] = g.setdefault("circle_roles", {})
+    key = (user.id, child_id)
+    if key not in cache:
+        cache[key] = db.session.scalar(
             select(Membership.role).where(
                 Membership.child_id == child_id,
                 Membership.user_id == user.id,
                 active_membership_clause(),
             )
         )
-    return cache[child_id]
+    return cache[key]
 
 
 def may(user: Any, child: Child, action: Action) -> bool:
@@ -194,6 +220,174 @@ def children_of(user: User) -> Select[tuple[Child, Role]]:
         .join(Membership, Membership.child_id == Child.id)
         .where(Membership.user_id == user.id, active_membership_clause())
         .order_by(Child.name, Child.id)
+    )
+
+
+# --- objects with an audience --------------------------------------------------------------
+
+
+class Audience(enum.StrEnum):
+    """Who sees a clip, moment, meeting or plan; stored with ``enum_column(Audience)``."""
+
+    PRIVATE = "private"  # the uploader and the coaches
+    TEAM = "team"  # the school side of the circle, and the uploader
+    CIRCLE = "circle"  # everyone in the circle: parents and the pupil too
+
+    @property
+    def label(self) -> str:
+        """How the interface names this audience, in the current language."""
+        return str(AUDIENCE_LABELS[self])
+
+
+AUDIENCE_LABELS = {
+    Audience.PRIVATE: _l("Only me and the coaches"),
+    Audience.TEAM: _l("School team"),
+    Audience.CIRCLE: _l("Everyone in the circle"),
+}
+
+#: Who sees an object of each audience. Read a row as "who sees". Besides these, whoever
+#: uploaded (or wrote) the object sees it, as long as they are in the circle.
+SEES: dict[Audience, frozenset[Role]] = {
+    Audience.PRIVATE: frozenset({C}),
+    Audience.TEAM: SCHOOL_SIDE,
+    Audience.CIRCLE: frozenset({C, T, S, P, U}),
+}
+
+
+def may_see(user: Any, child: Child, *, audience: Audience | str, uploader_id: int | None) -> bool:
+    """True when ``user`` may see an object of ``child`` with this audience and uploader.
+
+    Only members of the circle right now see anything: an uploader who left the circle no
+    longer sees their own upload. Never raises; an error while deciding denies.
+    """
+    try:
+        role = role_in_circle(user, child.id)
+        if role is None:
+            return False
+        is_uploader = uploader_id is not None and uploader_id == user.id
+        return is_uploader or role in SEES[Audience(audience)]
+    except Exception:
+        log.exception("audience check failed; denying")
+        return False
+
+
+def visible_clause(
+    user: Any, child: Child, *, child_col: Any, audience_col: Any, uploader_col: Any
+) -> ColumnElement[bool]:
+    """SQL for "``user`` may see this row of ``child``": the rule of :func:`may_see`.
+
+    The clause includes ``child_col = child.id``, so a list built on it never mixes children.
+    Never raises; an error while deciding gives a clause that matches nothing.
+    """
+    try:
+        role = role_in_circle(user, child.id)
+        if role is None:
+            return false()
+        seen = [audience for audience in Audience if role in SEES[audience]]
+        return and_(child_col == child.id, or_(audience_col.in_(seen), uploader_col == user.id))
+    except Exception:
+        log.exception("audience check failed; denying")
+        return false()
+
+
+def visible_or_404(
+    model: Any, child: Child, object_id: int, user: Any, *, uploader_attr: str = "uploader_id"
+) -> Any:
+    """An object of ``child`` by id that ``user`` may see, in one query.
+
+    ``model`` has ``id``, ``child_id``, ``audience`` and the uploader's (or author's) id in
+    ``uploader_attr``. Raises NotFound for a missing id, another child's id, and an object the
+    user may not see alike, so the answer never tells that it exists; never Forbidden, since
+    the route's rule already refused roles that may not do the action at all. An error while
+    deciding raises NotFound; a failing database is not hidden as a 404.
+    """
+    clause = visible_clause(
+        user,
+        child,
+        child_col=model.child_id,
+        audience_col=model.audience,
+        uploader_col=getattr(model, uploader_attr),
+    )
+    row = db.session.scalar(select(model).where(model.id == object_id, clause))
+    if row is None:
+        log_denied(f"{model.__name__.lower()}_missing_or_not_visible", child.id)
+        abort(404)
+    return row
+
+
+def may_set_audience(
+    user: Any,
+    child: Child,
+    *,
+    uploader_id: int | None,
+    current: Audience | None,
+    new: Audience,
+) -> bool:
+    """True when ``user`` may give an object of ``child`` the audience ``new``.
+
+    ``current`` is the object's audience now, or None while the uploader creates it. Only
+    members of the circle, and of those only the uploader and the coaches, set an audience.
+    The uploader chooses between private and team: for a home recording that is the parent
+    deciding whether the school team sees it at all. Only a coach widens to the circle, and a
+    coach widens a home-side upload (its uploader is not school-side now, or has left) only
+    once its uploader opened it to the team. Narrowing is always allowed to both. Never
+    raises; an error while deciding denies.
+    """
+    try:
+        role = role_in_circle(user, child.id)
+        is_uploader = uploader_id is not None and uploader_id == user.id
+        if role is None or not (is_uploader or role is Role.COACH):
+            return False
+        if role is not Role.COACH:  # the uploader keeps it on the school side, or narrows
+            return new is not Audience.CIRCLE or current is Audience.CIRCLE
+        if current is None:  # only the uploader creates
+            return is_uploader
+        if is_uploader or new is Audience.PRIVATE or current is not Audience.PRIVATE:
+            return True
+        return is_school_side(_role_of(uploader_id, child.id))
+    except Exception:
+        log.exception("audience check failed; denying")
+        return False
+
+
+def settable_audiences(
+    user: Any, child: Child, *, uploader_id: int | None, current: Audience | None
+) -> tuple[Audience, ...]:
+    """The audiences ``user`` may choose for an object (the choices a form offers)."""
+    return tuple(
+        audience
+        for audience in Audience
+        if may_set_audience(user, child, uploader_id=uploader_id, current=current, new=audience)
+    )
+
+
+def audience_or_403(
+    user: Any,
+    child: Child,
+    *,
+    uploader_id: int | None,
+    current: Audience | None,
+    new: Audience,
+) -> Audience:
+    """``new``, when ``user`` may set it (see :func:`may_set_audience`).
+
+    Raises Forbidden otherwise: whoever gets here sees the object, so a 403 tells nothing new.
+    """
+    if not may_set_audience(user, child, uploader_id=uploader_id, current=current, new=new):
+        log_denied(f"may_not_set_audience_{new}", child.id)
+        abort(403)
+    return new
+
+
+def _role_of(user_id: int | None, child_id: int) -> Role | None:
+    if user_id is None:
+        return None
+    return db.session.scalar(
+        select(Membership.role).where(
+            Membership.child_id == child_id,
+            Membership.user_id == user_id,
+            active_membership_clause(),
+        )
     )
 
 
@@ -312,6 +506,9 @@ def enforce_route_rule() -> Any:
 
 def log_denied(reason: str, child_id: int | None) -> None:
     """Security log of a refused request (no personal data beyond the account id)."""
+    if not has_request_context():  # a loader called from a command, a job or a test
+        log.warning("access denied: %s child=%s", reason, child_id)
+        return
     log.warning(
         "access denied: %s user=%s child=%s endpoint=%s address=%s",
         reason,

@@ -13,17 +13,17 @@ from app.core.db import Base, UTCDateTime, enum_column, utcnow
 
 
 class Role(enum.StrEnum):
-    """A person's role in one child's circle."""
+    """A person's role in one child's circle.
+
+    What a role may do, and which roles are the school side of a circle, is decided in one
+    place: ``app.core.access`` (``POLICY``, ``SCHOOL_SIDE``, ``STAFF_ACCOUNT_ROLES``).
+    """
 
     COACH = "coach"
     TEACHER = "teacher"
     SPECIALIST = "specialist"
     PARENT = "parent"
     PUPIL = "pupil"  # the child themself, from the consent age on
-
-    @property
-    def is_school_side(self) -> bool:
-        return self in (Role.COACH, Role.TEACHER, Role.SPECIALIST)
 
 
 class School(Base):

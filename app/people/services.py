@@ -20,7 +20,7 @@ from app.auth.models import User
 from app.consent.models import SignerRole
 from app.consent.rules import signer_role_for
 from app.core import audit
-from app.core.access import active_membership_clause
+from app.core.access import active_membership_clause, becomes_staff_account
 from app.core.db import utcnow
 from app.core.errors import RefusedError
 from app.core.mail import queue_mail, render_mail
@@ -292,13 +292,13 @@ def accept_with_new_account(
         raise RefusedError(
             _l("An account with this e-mail address exists already. Sign in to accept.")
         )
-    school_side = invitation.role in (Role.COACH, Role.TEACHER)
+    staff = becomes_staff_account(invitation.role)
     user = User(
         email=invitation.email,
         name=name.strip(),
         preferred_language=language,
-        is_staff=school_side,
-        school_id=invitation.child.school_id if school_side else None,
+        is_staff=staff,
+        school_id=invitation.child.school_id if staff else None,
     )
     auth.set_password(user, password)
     session.add(user)

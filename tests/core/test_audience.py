@@ -1,0 +1,442 @@
+"""Who sees an object with an audience, and who may set which audience (DESIGN rule 2).
+
+One expected table per question, written out below so a reader can check it. The Python check
+(``may_see``), the SQL clause for lists (``visible_clause``, on a real table in SQLite or
+PostgreSQL, whichever the suite runs on) and the loader (``visible_or_404``) must each agree
+with it, cell by cell. Clip routes join the same walk in tests/test_authorization.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
+from sqlalchemy.orm import registry
+from werkzeug.exceptions import Forbidden, NotFound
+
+from app.auth import services as auth
+from app.auth.models import User
+from app.core import access
+from app.core.access import Audience
+from app.core.db import db, enum_column, utcnow
+from app.people import services as people
+from app.people.models import Invitation, Membership, Role
+
+#: Who sees an object: the visitor, and whether the object is their own upload or someone
+#: else's. "removed" was a teacher until yesterday.
+SEES_TABLE = """
+visitor        private      team         circle
+               own  other   own  other   own  other
+coach          yes  yes     yes  yes     yes  yes
+teacher        yes  no      yes  yes     yes  yes
+specialist     yes  no      yes  yes     yes  yes
+parent         yes  no      yes  no      yes  yes
+pupil          yes  no      yes  no      yes  yes
+outsider       no   no      no   no      no   no
+school_admin   no   no      no   no      no   no
+removed        no   no      no   no      no   no
+"""
+
+VISITORS = ("coach", "teacher", "specialist", "parent", "pupil")
+VISITORS += ("outsider", "school_admin", "removed")
+
+
+def _parse_sees() -> dict[tuple[str, Audience, bool], bool]:
+    table = {}
+    for line in SEES_TABLE.strip().splitlines()[2:]:
+        visitor, *cells = line.split()
+        for i, audience in enumerate(Audience):
+            table[(visitor, audience, True)] = cells[2 * i] == "yes"
+            table[(visitor, audience, False)] = cells[2 * i + 1] == "yes"
+    return table
+
+
+SEES = _parse_sees()
+
+
+def sees(visitor: str, audience: Audience, own: bool) -> bool:
+    """The expected answer: may ``visitor`` see an object with ``audience``, own or not."""
+    return SEES[(visitor, audience, own)]
+
+
+#: Who may set which audience. The uploader is the actor ("own"), a school-side member
+#: ("school"), a parent ("home"), or a parent who has left the circle ("left"). "now" is the
+#: object's audience, or "new" while it is created. Any combination not listed allows nothing.
+SETS_TABLE = """
+actor        upload   now       may set
+coach        own      new       private team circle
+coach        own      private   private team circle
+coach        own      team      private team circle
+coach        own      circle    private team circle
+coach        school   private   private team circle
+coach        school   team      private team circle
+coach        school   circle    private team circle
+coach        home     private   private
+coach        home     team      private team circle
+coach        home     circle    private team circle
+coach        left     private   private
+coach        left     team      private team circle
+coach        left     circle    private team circle
+teacher      own      new       private team
+teacher      own      private   private team
+teacher      own      team      private team
+teacher      own      circle    private team circle
+specialist   own      new       private team
+specialist   own      private   private team
+specialist   own      team      private team
+specialist   own      circle    private team circle
+parent       own      new       private team
+parent       own      private   private team
+parent       own      team      private team
+parent       own      circle    private team circle
+pupil        own      new       private team
+pupil        own      private   private team
+pupil        own      team      private team
+pupil        own      circle    private team circle
+"""
+UPLOADS = ("own", "school", "home", "left")
+NOW: dict[str, Audience | None] = {"new": None, **{a.value: a for a in Audience}}
+
+
+def _parse_sets() -> dict[tuple[str, str, str], frozenset[Audience]]:
+    table = {}
+    for line in SETS_TABLE.strip().splitlines()[1:]:
+        actor, upload, now, *allowed = line.split()
+        table[(actor, upload, now)] = frozenset(Audience(a) for a in allowed)
+    return table
+
+
+SETS = _parse_sets()
+
+
+# --- the world ---------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    child: object
+    other_child: object
+    people: dict[str, User]
+    former_parent: User
+
+
+@pytest.fixture
+def world(circle, make_user, make_child) -> World:
+    """The circle with a pupil, a removed teacher and parent, the school admin, an outsider."""
+    pupil = make_user("Sem zelf")
+    removed = make_user("Oud-leerkracht Olga", staff=True)
+    former_parent = make_user("Oud-ouder Otto")
+    outsider = make_user("Andere Coach", staff=True)
+    admin = make_user("Beheerder Bea", admin=True)
+    other_child = make_child("Ander Kind", coach=outsider)
+    yesterday = utcnow() - timedelta(days=1)
+    child_id = circle.child.id
+    db.session.add(Membership(child_id=child_id, user_id=pupil.id, role=Role.PUPIL))
+    for user, role in ((removed, Role.TEACHER), (former_parent, Role.PARENT)):
+        db.session.add(
+            Membership(
+                child_id=child_id,
+                user_id=user.id,
+                role=role,
+                active_from=yesterday - timedelta(days=30),
+                active_until=yesterday,
+            )
+        )
+    db.session.commit()
+    people = {
+        "coach": circle.coach,
+        "teacher": circle.teacher,
+        "specialist": circle.specialist,
+        "parent": circle.parent,
+        "pupil": pupil,
+        "outsider": outsider,
+        "school_admin": admin,
+        "removed": removed,
+    }
+    return World(circle.child, other_child, people, former_parent)
+
+
+probe_metadata = MetaData()
+#: A stand-in for the clips, moments, meetings and plans to come: only what the rule reads.
+probe = Table(
+    "audience_probe",
+    probe_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("child_id", Integer, nullable=False),
+    Column("audience", enum_column(Audience), nullable=False),
+    Column("uploader_id", Integer),
+)
+
+
+class Probe:
+    id: int
+    child_id: int
+    audience: Audience
+    uploader_id: int | None
+
+
+registry().map_imperatively(Probe, probe)
+
+
+@pytest.fixture
+def probe_rows(world, db_connection) -> dict[int, tuple[int, Audience, int]]:
+    """One row per audience and uploader (every visitor, and someone else), for both children.
+
+    The table lives in this test's transaction only, so it vanishes with the rollback.
+    """
+    probe_metadata.create_all(db_connection)
+    uploaders = [u.id for u in world.people.values()] + [world.former_parent.id]
+    rows = [
+        {"child_id": child.id, "audience": audience, "uploader_id": uploader}
+        for child in (world.child, world.other_child)
+        for audience in Audience
+        for uploader in uploaders
+    ]
+    # Through the connection, not the session: each request context ends by removing the
+    # session, which would take uncommitted rows with it.
+    db_connection.execute(insert(probe), rows)
+    found = db_connection.execute(
+        select(probe.c.id, probe.c.child_id, probe.c.audience, probe.c.uploader_id)
+    )
+    return {row.id: (row.child_id, row.audience, row.uploader_id) for row in found}
+
+
+def expected_ids(world: World, visitor: str, rows: dict) -> set[int]:
+    me = world.people[visitor].id
+    return {
+        row_id
+        for row_id, (child_id, audience, uploader_id) in rows.items()
+        if child_id == world.child.id and sees(visitor, audience, uploader_id == me)
+    }
+
+
+# --- seeing --------------------------------------------------------------------------------------
+
+
+def test_the_table_covers_every_visitor_audience_and_uploader():
+    assert len(SEES) == len(VISITORS) * len(Audience) * 2
+    assert {visitor for visitor, _, _ in SEES} == set(VISITORS)
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_may_see_follows_the_table(app, world, visitor):
+    user = world.people[visitor]
+    someone_else = world.former_parent.id
+    wrong = []
+    for audience in Audience:
+        for own in (True, False):
+            with app.test_request_context():  # a fresh request: no role cached
+                got = access.may_see(
+                    user,
+                    world.child,
+                    audience=audience,
+                    uploader_id=user.id if own else someone_else,
+                )
+            if got != sees(visitor, audience, own):
+                wrong.append((audience.value, "own" if own else "other", got))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_the_list_clause_follows_the_table(app, world, probe_rows, visitor):
+    user = world.people[visitor]
+    with app.test_request_context():
+        clause = access.visible_clause(
+            user,
+            world.child,
+            child_col=probe.c.child_id,
+            audience_col=probe.c.audience,
+            uploader_col=probe.c.uploader_id,
+        )
+        got = set(db.session.scalars(select(probe.c.id).where(clause)))
+    assert got == expected_ids(world, visitor, probe_rows)
+
+
+@pytest.mark.parametrize("visitor", VISITORS)
+def test_the_loader_finds_what_the_table_allows_and_404s_the_rest(app, world, probe_rows, visitor):
+    user = world.people[visitor]
+    allowed = expected_ids(world, visitor, probe_rows)
+    wrong = []
+    for row_id in probe_rows:
+        with app.test_request_context():
+            try:
+                found = access.visible_or_404(Probe, world.child, row_id, user).id == row_id
+            except NotFound:
+                found = False
+        if found != (row_id in allowed):
+            wrong.append(row_id)
+    assert wrong == []
+
+
+def test_the_audience_is_stored_as_its_plain_name(world, probe_rows):
+    stored = set(db.session.scalars(text("SELECT DISTINCT audience FROM audience_probe")))
+    assert stored == {"private", "team", "circle"}
+
+
+def test_every_audience_has_a_label(app):
+    with app.test_request_context():
+        labels = [audience.label for audience in Audience]
+    assert all(labels) and len(set(labels)) == len(Audience)
+
+
+def test_one_request_asking_about_two_people_gets_two_answers(app, world):
+    """The coach's request asks whether the parent sees a team clip: no, whatever the coach sees."""
+    with app.test_request_context():
+        ask = dict(audience=Audience.TEAM, uploader_id=world.former_parent.id)
+        assert access.may_see(world.people["coach"], world.child, **ask)
+        assert not access.may_see(world.people["parent"], world.child, **ask)
+
+
+def test_removal_takes_effect_on_the_next_request(app, world):
+    teacher = world.people["teacher"]
+    ask = dict(audience=Audience.TEAM, uploader_id=world.former_parent.id)
+    with app.test_request_context():
+        assert access.may_see(teacher, world.child, **ask)
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.child_id == world.child.id, Membership.user_id == teacher.id
+        )
+    )
+    people.remove_member(db.session, membership, actor=world.people["coach"])
+    db.session.commit()
+    with app.test_request_context():
+        assert not access.may_see(teacher, world.child, **ask)
+        clause = access.visible_clause(
+            teacher,
+            world.child,
+            child_col=probe.c.child_id,
+            audience_col=probe.c.audience,
+            uploader_col=probe.c.uploader_id,
+        )
+        assert str(clause.compile(compile_kwargs={"literal_binds": True})) in ("false", "0 = 1")
+
+
+def test_an_error_inside_the_check_denies(app, world, probe_rows, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("policy store unavailable")
+
+    monkeypatch.setattr(access, "role_in_circle", broken)
+    coach = world.people["coach"]
+    own_circle_row = next(
+        row_id
+        for row_id, (child_id, audience, uploader) in probe_rows.items()
+        if child_id == world.child.id and audience is Audience.CIRCLE and uploader == coach.id
+    )
+    with app.test_request_context():
+        assert not access.may_see(
+            coach, world.child, audience=Audience.CIRCLE, uploader_id=coach.id
+        )
+        clause = access.visible_clause(
+            coach,
+            world.child,
+            child_col=probe.c.child_id,
+            audience_col=probe.c.audience,
+            uploader_col=probe.c.uploader_id,
+        )
+        assert list(db.session.scalars(select(probe.c.id).where(clause))) == []
+        with pytest.raises(NotFound):
+            access.visible_or_404(Probe, world.child, own_circle_row, coach)
+        assert not access.may_set_audience(
+            coach, world.child, uploader_id=coach.id, current=None, new=Audience.PRIVATE
+        )
+
+
+def test_an_unknown_audience_denies(app, world):
+    with app.test_request_context():
+        assert not access.may_see(
+            world.people["coach"], world.child, audience="everyone", uploader_id=None
+        )
+
+
+# --- setting the audience ----------------------------------------------------------------------
+
+
+def uploader_for(world: World, actor: str, upload: str) -> int:
+    if upload == "own":
+        return world.people[actor].id
+    if upload == "school":
+        return world.people["specialist" if actor == "teacher" else "teacher"].id
+    if upload == "home":
+        return world.people["parent" if actor != "parent" else "pupil"].id
+    assert upload == "left"
+    return world.former_parent.id
+
+
+def test_the_setting_table_names_only_known_people_and_moments():
+    for actor, upload, now in SETS:
+        assert actor in VISITORS and upload in UPLOADS and now in NOW
+
+
+@pytest.mark.parametrize("actor", VISITORS)
+def test_who_may_set_which_audience_follows_the_table(app, world, actor):
+    user = world.people[actor]
+    wrong = []
+    for upload in UPLOADS:
+        uploader_id = uploader_for(world, actor, upload)
+        for now, current in NOW.items():
+            want = SETS.get((actor, upload, now), frozenset())
+            with app.test_request_context():
+                got = frozenset(
+                    access.settable_audiences(
+                        user, world.child, uploader_id=uploader_id, current=current
+                    )
+                )
+            if got != want:
+                wrong.append(f"{upload} {now}: expected {sorted(want)}, got {sorted(got)}")
+    assert wrong == []
+
+
+def test_a_refused_audience_change_is_a_403_and_an_allowed_one_passes(app, world):
+    parent = world.people["parent"]
+    with app.test_request_context():
+        with pytest.raises(Forbidden):
+            access.audience_or_403(
+                parent,
+                world.child,
+                uploader_id=parent.id,
+                current=Audience.TEAM,
+                new=Audience.CIRCLE,
+            )
+        chosen = access.audience_or_403(
+            parent, world.child, uploader_id=parent.id, current=Audience.PRIVATE, new=Audience.TEAM
+        )
+    assert chosen is Audience.TEAM
+
+
+# --- one notion of the school side ---------------------------------------------------------------
+
+
+def invited_account(app, child, role: Role, email: str) -> User:
+    """Accept an invitation with ``role`` by creating a new account, as the accept page does."""
+    invitation = Invitation(
+        child_id=child.id,
+        email=email,
+        name="Nieuw Lid",
+        role=role,
+        token_hash=email.ljust(64, "0")[:64],
+        expires_at=utcnow() + timedelta(days=3),
+        access_until=(utcnow() + timedelta(days=60)).date() if role is Role.SPECIALIST else None,
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    with app.test_request_context():
+        user = people.accept_with_new_account(
+            db.session, invitation, name="Nieuw Lid", password="een goed wachtwoord", language="nl"
+        )
+    db.session.commit()
+    return user
+
+
+def test_an_invited_teacher_becomes_staff_and_an_invited_specialist_does_not(app, circle):
+    teacher = invited_account(app, circle.child, Role.TEACHER, "juf.nieuw@example.nl")
+    specialist = invited_account(app, circle.child, Role.SPECIALIST, "ambulant@example.nl")
+    assert teacher.is_staff and teacher.school_id == circle.child.school_id
+    # A specialist works for another organisation: school-side in this circle, not our staff.
+    assert not specialist.is_staff and specialist.school_id is None
+
+
+def test_a_specialist_is_school_side_for_the_idle_time_out_and_a_parent_is_not(app, circle):
+    assert auth.is_school_side(db.session, circle.specialist)
+    assert not auth.is_school_side(db.session, circle.parent)
