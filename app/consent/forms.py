@@ -16,10 +16,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, NumberRange, ValidationError
+from wtforms.validators import InputRequired, NumberRange
 
 from app.consent.models import PURPOSES, Answer
 from app.core.forms import max_length, required
+from app.core.signing import SignatureForm
 
 
 def _answer_field(label: str, description: str) -> RadioField:
@@ -35,29 +36,13 @@ def _answer_field(label: str, description: str) -> RadioField:
     )
 
 
-class _SignFormBase(FlaskForm):
-    token = HiddenField()
+class _SignFormBase(SignatureForm):
+    # token, typed_name, type_signature and signature come from the shared SignatureForm.
     template_id = HiddenField()
-    typed_name = StringField(
-        _l("Your full name"),
-        validators=[required(), max_length(120)],
-        render_kw={"autocomplete": "name"},
-    )
-    type_signature = BooleanField(
-        _l("I sign by typing my name instead of drawing"),
-        description=_l("Your typed full name then counts as your signature."),
-    )
-    signature = HiddenField()
     confirm = BooleanField(
         _l("I have read the text above, and these are my answers."),
         validators=[InputRequired(message=_l("Confirm that these are your answers."))],
     )
-
-    def validate_signature(self, field: Field) -> None:
-        if not self.type_signature.data and not (field.data or "").startswith(
-            "data:image/png;base64,"
-        ):
-            raise ValidationError(str(_l("Draw your signature in the box, or choose to type it.")))
 
     def answer_fields(self) -> list[Field]:
         return [self[p.value] for p in PURPOSES]

@@ -2,71 +2,49 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import secrets
-from datetime import datetime
+import re
+import unicodedata
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from app.auth.models import SignInMethod
 from app.consent import bp, services
 from app.consent.forms import WithdrawForm, form_data_from, sign_form, template_form, texts_from
-from app.consent.models import PURPOSES, Answer, ConsentRecord, SignatureMethod
+from app.consent.models import PURPOSES, Answer, ConsentRecord, ConsentTemplate
 from app.consent.rules import PurposeState
-from app.core import access
+from app.consent.services.signing import TEXT_CHANGED
+from app.core import access, storage
 from app.core.access import Action
-from app.core.db import db, utcnow
+from app.core.db import db
 from app.core.errors import RefusedError
-from app.core.tokens import read_value, sign_value
+from app.core.forms import ConfirmForm, show_refusal
+from app.core.signing import AlreadyStoredError, evidence_from_request, open_form, read_form
 from app.core.web import act
 from app.documents.models import Document
-from app.documents.views import send_document
-from app.people.forms import ConfirmForm
 from app.people.models import Child
-
-TOKEN_SALT = "consent-form"  # noqa: S105 - a purpose label, not a secret
-TOKEN_MAX_AGE = 6 * 3600
 
 
 @bp.app_template_global("purpose_state_label")
 def purpose_state_label(state: PurposeState | str) -> str:
-    """How a purpose's status reads for people."""
+    """How a purpose's status reads for people: each state in words of its own."""
     return str(
         {
             PurposeState.GRANTED: _("granted"),
-            PurposeState.REFUSED: _("not granted"),
+            PurposeState.GRANTED_WAITING: _("granted (not every parent has answered yet)"),
+            PurposeState.REFUSED: _("refused"),
             PurposeState.WITHDRAWN: _("withdrawn"),
             PurposeState.DISAGREEMENT: _("parents disagree: on hold"),
-            PurposeState.UNANSWERED: _("no answer yet"),
+            PurposeState.UNANSWERED: _("waiting for an answer (until then: no)"),
         }[PurposeState(state)]
     )
 
 
-def _evidence() -> services.Evidence:
-    row = g.get("user_session")
-    return services.Evidence(
-        ip_address=request.remote_addr or "",
-        user_agent=request.user_agent.string or "",
-        sign_in_method=row.method if row is not None else SignInMethod.PASSWORD,
-    )
-
-
-def _documents_by_record(records: list[ConsentRecord]) -> dict[int, Document]:
-    if not records:
-        return {}
-    rows = db.session.scalars(
-        select(Document).where(
-            Document.subject_type == "ConsentRecord",
-            Document.subject_id.in_([r.id for r in records]),
-        )
-    )
-    return {d.subject_id: d for d in rows}
+def signs_for_child(user: Any, child: Child) -> bool:
+    """Parents sign for a child under the consent age; from that age only the pupil signs."""
+    return access.may_sign_for(user, child, services.deciding_role(child))
 
 
 @bp.get("/children/<int:child_id>/consent")
@@ -77,7 +55,6 @@ def overview(child: Child) -> Any:
     can_all = access.may(current_user, child, Action.VIEW_ALL_CONSENT_RECORDS)
     records = services.records_of(db.session, child, None if can_all else current_user)
     signer_names = {u.id: u.name for u in services.signers(db.session, child)}
-    my_latest = status.latest.get(current_user.id)
     return render_template(
         "consent/overview.html",
         child=child,
@@ -85,10 +62,10 @@ def overview(child: Child) -> Any:
         labels=services.text_in(template, str(get_locale()))["purposes"] if template else None,
         signer_names=signer_names,
         records=records,
-        documents=_documents_by_record(records),
-        my_latest=my_latest,
+        documents=services.documents_of(db.session, records),
+        my_latest=status.latest.get(current_user.id),
         my_yeses=services.withdrawable(db.session, child, current_user),
-        may_sign=access.may_sign_consent(current_user, child),
+        may_sign=signs_for_child(current_user, child),
         may_request=access.may(current_user, child, Action.REQUEST_CONSENT),
         can_all=can_all,
         has_template=template is not None,
@@ -102,10 +79,8 @@ def _language(template: Any) -> str:
 
 
 @bp.route("/children/<int:child_id>/consent/sign", methods=["GET", "POST"])
-@access.for_child(Action.SIGN_CONSENT)
+@access.for_child(Action.SIGN_CONSENT, check=signs_for_child)
 def sign(child: Child) -> Any:
-    if not access.may_sign_consent(current_user, child):
-        abort(403)
     template = services.published_template(db.session, child.school_id)
     if template is None:
         return render_template("consent/no_template.html", child=child), 409
@@ -113,22 +88,18 @@ def sign(child: Child) -> Any:
     text = services.text_in(template, language)
     form = sign_form(text)
     status_code = 200
+    bound = {"child": child.id, "user": current_user.id, "template": template.id}
 
     if request.method == "POST":
-        opened = read_value(form.token.data or "", salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
-        if not opened or opened.get("c") != child.id or opened.get("u") != current_user.id:
+        opened = read_form(services.SIGN_FORM, form.token.data or "", **bound)
+        if form.template_id.data != str(template.id):
+            form.form_errors.append(str(TEXT_CHANGED))
+            status_code = 409
+        elif opened is None:
             form.form_errors.append(
                 _("This form was open too long or is not yours. Read the text again and answer.")
             )
             status_code = 400
-        elif str(opened.get("t")) != str(template.id) or form.template_id.data != str(template.id):
-            form.form_errors.append(
-                _(
-                    "The consent text has changed since you opened it. "
-                    "Read the new text and answer again."
-                )
-            )
-            status_code = 409
         elif form.validate():
             try:
                 services.sign(
@@ -139,17 +110,18 @@ def sign(child: Child) -> Any:
                     language=language,
                     answers={p: Answer(form[p.value].data) for p in PURPOSES},
                     typed_name=form.typed_name.data,
-                    signature=_signature(form),
-                    opened_at=datetime.fromisoformat(opened["o"]),
-                    nonce=opened["n"],
-                    evidence=_evidence(),
+                    signature=form.signature_value(),
+                    opened_at=opened.opened_at,
+                    nonce=opened.nonce,
+                    evidence=evidence_from_request(),
                 )
+            except AlreadyStoredError as refused:
+                db.session.rollback()
+                flash(str(refused.message), "info")
+                return redirect(url_for("consent.overview", child_id=child.id))
             except RefusedError as refused:
                 db.session.rollback()
-                if refused.field == "nonce":
-                    flash(str(refused.message), "info")
-                    return redirect(url_for("consent.overview", child_id=child.id))
-                _error(form, refused)
+                show_refusal(form, refused)
             else:
                 db.session.commit()
                 flash(
@@ -160,50 +132,19 @@ def sign(child: Child) -> Any:
                     "success",
                 )
                 return redirect(url_for("consent.overview", child_id=child.id))
-        else:
-            status_code = 200
 
     if not (request.method == "POST" and status_code == 200):
         # A fresh opening; a resubmitted valid form keeps its opening time and submission id.
-        form.token.data = sign_value(
-            {
-                "c": child.id,
-                "u": current_user.id,
-                "t": template.id,
-                "o": utcnow().isoformat(),
-                "n": secrets.token_hex(16),
-            },
-            salt=TOKEN_SALT,
-        )
+        form.token.data = open_form(services.SIGN_FORM, **bound)
     form.template_id.data = str(template.id)
     return render_template(
         "consent/sign.html", child=child, form=form, text=text, template=template, language=language
     ), status_code
 
 
-def _signature(form: Any) -> services.Signature:
-    if form.type_signature.data:
-        return services.Signature(SignatureMethod.TYPED)
-    try:
-        png = base64.b64decode(form.signature.data.split(",", 1)[1], validate=True)
-    except (binascii.Error, IndexError, ValueError):
-        png = b""
-    return services.Signature(SignatureMethod.DRAWN, png)
-
-
-def _error(form: Any, refused: RefusedError) -> None:
-    field = form._fields.get(refused.field) if refused.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(refused.message)]
-    else:
-        form.form_errors.append(str(refused.message))
-
-
 @bp.route("/children/<int:child_id>/consent/withdraw", methods=["GET", "POST"])
-@access.for_child(Action.SIGN_CONSENT)
+@access.for_child(Action.SIGN_CONSENT, check=signs_for_child)
 def withdraw(child: Child) -> Any:
-    if not access.may_sign_consent(current_user, child):
-        abort(403)
     asked = request.args.get("purpose", "all")
     granted = services.withdrawable(db.session, child, current_user)
     purposes = granted if asked == "all" else [p for p in granted if p.value == asked]
@@ -212,26 +153,26 @@ def withdraw(child: Child) -> Any:
         return redirect(url_for("consent.overview", child_id=child.id))
 
     form = WithdrawForm()
+    bound = {"child": child.id, "user": current_user.id}
     if form.validate_on_submit():
-        nonce = read_value(form.token.data or "", salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
-        if nonce and nonce.get("u") == current_user.id and nonce.get("c") == child.id:
+        opened = read_form(services.WITHDRAW_FORM, form.token.data or "", **bound)
+        if opened is not None:
             act(
                 lambda: services.withdraw(
                     db.session,
                     child,
                     current_user,
                     purposes,
-                    nonce=nonce["n"],
-                    evidence=_evidence(),
+                    nonce=opened.nonce,
+                    opened_at=opened.opened_at,
+                    evidence=evidence_from_request(),
                 ),
                 _("Your consent is withdrawn. This takes effect at once."),
                 refused="info",
             )
             return redirect(url_for("consent.overview", child_id=child.id))
         form.form_errors.append(_("This form was open too long or is not yours. Please try again."))
-    form.token.data = sign_value(
-        {"c": child.id, "u": current_user.id, "n": secrets.token_hex(16)}, salt=TOKEN_SALT
-    )
+    form.token.data = open_form(services.WITHDRAW_FORM, **bound)
     # The labels the signer agreed to: those of the text of their latest record.
     latest = services.latest_records(db.session, child, [current_user.id])[current_user.id]
     template = latest.template
@@ -262,15 +203,28 @@ def request_consent(child: Child) -> Any:
     return redirect(url_for("consent.overview", child_id=child.id))
 
 
+def _download_name(document: Document) -> str:
+    plain = unicodedata.normalize("NFKD", document.title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:60].rstrip("-") or "document"
+    return f"{slug}-{document.issued_at:%Y-%m-%d}.pdf"
+
+
 @bp.get("/children/<int:child_id>/consent/records/<int:record_id>/pdf")
 @access.for_child(Action.VIEW_CONSENT)
 def record_pdf(child: Child, record_id: int) -> Any:
-    record = access.consent_record_or_404(child, record_id, current_user)
-    document = _documents_by_record([record]).get(record.id)
+    record = access.of_child_or_404(ConsentRecord, child, record_id)
+    access.own_or_may(current_user, child, record.signer_id, Action.VIEW_ALL_CONSENT_RECORDS)
+    document = services.documents_of(db.session, [record]).get(record.id)
     if document is None:
         abort(404)
     current_app.logger.info("consent pdf sent: record=%s user=%s", record.id, current_user.id)
-    return send_document(document)
+    return storage.send_stored(
+        document.storage_key,
+        mimetype="application/pdf",
+        download_name=_download_name(document),
+        as_attachment=True,
+        etag=document.sha256,
+    )
 
 
 # --- the school's consent texts (school admin) ---------------------------------------------
@@ -301,7 +255,7 @@ def start_draft() -> Any:
 @bp.get("/admin/consent/<int:template_id>")
 @access.admin_only
 def show_template(template_id: int) -> Any:
-    template = access.consent_template_or_404(current_user.school, template_id)
+    template = access.of_school_or_404(ConsentTemplate, current_user.school, template_id)
     texts = {lang: services.text_in(template, lang) for lang in current_app.config["LANGUAGES"]}
     return render_template(
         "consent/template_show.html", template=template, texts=texts, form=ConfirmForm()
@@ -311,7 +265,7 @@ def show_template(template_id: int) -> Any:
 @bp.route("/admin/consent/<int:template_id>/edit", methods=["GET", "POST"])
 @access.admin_only
 def edit_template(template_id: int) -> Any:
-    template = access.consent_template_or_404(current_user.school, template_id)
+    template = access.of_school_or_404(ConsentTemplate, current_user.school, template_id)
     if template.is_published:
         flash(_("A published version cannot be changed. Start a new draft."), "info")
         return redirect(url_for("consent.show_template", template_id=template.id))
@@ -334,7 +288,7 @@ def edit_template(template_id: int) -> Any:
             )
         except RefusedError as refused:
             db.session.rollback()
-            _error(form, refused)
+            show_refusal(form, refused)
         else:
             db.session.commit()
             flash(_("The draft is saved. Publish it when it is ready."), "success")
@@ -351,7 +305,7 @@ def edit_template(template_id: int) -> Any:
 @bp.post("/admin/consent/<int:template_id>/publish")
 @access.admin_only
 def publish_template(template_id: int) -> Any:
-    template = access.consent_template_or_404(current_user.school, template_id)
+    template = access.of_school_or_404(ConsentTemplate, current_user.school, template_id)
     if ConfirmForm().validate_on_submit():
         act(
             lambda: services.publish(db.session, template, actor=current_user),

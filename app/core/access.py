@@ -39,7 +39,7 @@ class Action(enum.StrEnum):
     INVITE = "invite"  # invite someone into the circle
     MANAGE_CIRCLE = "manage_circle"  # remove members, withdraw open invitations
     VIEW_CONSENT = "view_consent"  # the status per purpose, who has not answered yet
-    SIGN_CONSENT = "sign_consent"  # sign or withdraw one's own consent (see may_sign_consent)
+    SIGN_CONSENT = "sign_consent"  # sign or withdraw one's own consent (who signs: consent)
     REQUEST_CONSENT = "request_consent"  # ask the signers who have not answered, by e-mail
     VIEW_ALL_CONSENT_RECORDS = "view_all_consent_records"  # every signer's records and PDFs
 
@@ -150,7 +150,10 @@ def child_or_404(child_id: int, user: Any, action: Action = Action.VIEW_CHILD) -
     return child
 
 
-def _of_child_or_404(model: Any, child: Child, object_id: int) -> Any:
+def of_child_or_404(model: Any, child: Child, object_id: int) -> Any:
+    """A row of ``model`` (with a ``child_id``) by id within ``child``: an id of another
+    child's row, or none, raises werkzeug's NotFound (rule 1: ids are looked up within their
+    child)."""
     row = db.session.scalar(select(model).where(model.child_id == child.id, model.id == object_id))
     if row is None:
         abort(404)
@@ -159,58 +162,43 @@ def _of_child_or_404(model: Any, child: Child, object_id: int) -> Any:
 
 def membership_or_404(child: Child, membership_id: int) -> Membership:
     """A membership of ``child`` by id (an id from another child's circle gives 404)."""
-    return _of_child_or_404(Membership, child, membership_id)
+    return of_child_or_404(Membership, child, membership_id)
 
 
 def invitation_or_404(child: Child, invitation_id: int) -> Invitation:
     """An invitation into ``child``'s circle by id (another child's invitation gives 404)."""
-    return _of_child_or_404(Invitation, child, invitation_id)
+    return of_child_or_404(Invitation, child, invitation_id)
 
 
-def may_sign_consent(user: Any, child: Child) -> bool:
-    """Parents sign for a child under the consent age; from that age only the pupil signs."""
-    from app.consent.models import SignerRole
-    from app.consent.rules import signer_role_for
-
-    role = role_in_circle(user, child.id)
-    if not role_allows(role, Action.SIGN_CONSENT):
+def may_sign_for(user: Any, child: Child, deciding_role: Role) -> bool:
+    """True when ``user`` is in ``child``'s circle with ``deciding_role``: the role whose
+    members sign for the child now (the feature that signs says which). Any error denies."""
+    try:
+        return role_in_circle(user, child.id) is deciding_role
+    except Exception:
+        log.exception("access check failed; denying")
         return False
-    decides = signer_role_for(child.date_of_birth, utcnow().date())
-    return role is (Role.PUPIL if decides is SignerRole.PUPIL else Role.PARENT)
 
 
-def consent_record_or_404(child: Child, record_id: int, user: Any) -> Any:
-    """A consent record of ``child`` by id: the signer's own, or any for those allowed to see
-    all records; another member gets 403, an id from another child 404."""
-    from app.consent.models import ConsentRecord
-
-    record = db.session.scalar(
-        select(ConsentRecord).where(
-            ConsentRecord.child_id == child.id, ConsentRecord.id == record_id
-        )
-    )
-    if record is None:
-        abort(404)
-    if record.signer_id != getattr(user, "id", None) and not may(
-        user, child, Action.VIEW_ALL_CONSENT_RECORDS
-    ):
-        log_denied("not_own_consent_record", child.id)
+def own_or_may(user: Any, child: Child, owner_id: int | None, action: Action) -> None:
+    """Let ``user`` at an object of ``child``'s when it is their own (``owner_id``) or their
+    role may ``action`` (see everyone's); raises werkzeug's Forbidden otherwise."""
+    if owner_id is not None and owner_id == getattr(user, "id", None):
+        return
+    if not may(user, child, action):
+        log_denied("not_own_record", child.id)
         abort(403)
-    return record
 
 
-def consent_template_or_404(school: Any, template_id: int) -> Any:
-    """A consent template version of ``school`` by id (another school's gives 404)."""
-    from app.consent.models import ConsentTemplate
-
-    template = db.session.scalar(
-        select(ConsentTemplate).where(
-            ConsentTemplate.school_id == school.id, ConsentTemplate.id == template_id
-        )
+def of_school_or_404(model: Any, school: Any, object_id: int) -> Any:
+    """A row of ``model`` (with a ``school_id``) by id within ``school``; another school's row,
+    or none, raises werkzeug's NotFound."""
+    row = db.session.scalar(
+        select(model).where(model.school_id == school.id, model.id == object_id)
     )
-    if template is None:
+    if row is None:
         abort(404)
-    return template
+    return row
 
 
 def children_of(user: User) -> Select[tuple[Child, Role]]:
@@ -456,18 +444,35 @@ def admin_only(view: F) -> F:
     return _tag(view, RouteRule(Scope.ADMIN))
 
 
-def for_child(action: Action) -> Callable[[F], F]:
-    """Load the URL's ``child_id`` through :func:`child_or_404` and pass the child on."""
+def for_child(
+    action: Action, *, check: Callable[[Any, Child], bool] | None = None
+) -> Callable[[F], F]:
+    """Load the URL's ``child_id`` through :func:`child_or_404` and pass the child on.
+
+    ``check(user, child)``, when given, is a further rule the role's permission alone cannot
+    express (who signs for the child today, say): False, or an error in it, gives 403.
+    """
 
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(child_id: int, **kwargs: Any) -> Any:
             child = child_or_404(child_id, current_user, action)
+            if check is not None and not _passes(check, child):
+                log_denied(f"check_{getattr(check, '__name__', 'rule')}_failed", child.id)
+                abort(403)
             return view(child, **kwargs)
 
         return _tag(wrapper, RouteRule(Scope.CHILD, action))  # type: ignore[arg-type]
 
     return decorator
+
+
+def _passes(check: Callable[[Any, Child], bool], child: Child) -> bool:
+    try:
+        return bool(check(current_user, child))
+    except Exception:
+        log.exception("access check failed; denying")
+        return False
 
 
 PUBLIC_ENDPOINTS = frozenset({"static"})

@@ -83,7 +83,7 @@ def child(child: Child) -> Any:
         if template
         else None,
         signer_names={m.user_id: m.user.name for m in members},
-        may_sign=access.may_sign_consent(current_user, child),
+        may_sign=access.may_sign_for(current_user, child, consent.deciding_role(child)),
         pupil_in_circle=any(m.role is Role.PUPIL for m in members),
     )
 

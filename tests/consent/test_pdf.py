@@ -126,10 +126,10 @@ def test_a_failure_while_issuing_stores_neither_record_nor_file(app, circle, mon
     from app.consent.models import ConsentRecord
 
     def broken(*args, **kwargs):
-        raise RuntimeError("disk full")
+        raise OSError("disk full")
 
-    monkeypatch.setattr(pdf, "seal_pdf", broken)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(storage, "store_bytes", broken)
+    with pytest.raises(OSError):
         sign_consent(app, circle.child, circle.parent)
     db.session.rollback()
     assert db.session.scalar(select(ConsentRecord.id)) is None

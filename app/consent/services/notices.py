@@ -1,0 +1,144 @@
+"""Telling people about consent: asking signers who have not answered, telling coaches of a
+disagreement between guardians, and of a pupil who reached the consent age."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.consent import rules
+from app.consent.models import ConsentRecord
+from app.consent.rules import ConsentStatus
+from app.consent.services.status import signers, status
+from app.consent.services.texts import ensure_published_template, text_in
+from app.core import audit
+from app.core.access import active_membership_clause
+from app.core.db import utcnow
+from app.core.mail import queue_mail, render_mail
+from app.people.models import Child, Membership, Role
+
+
+def coaches_of(session: Session, child: Child) -> list[User]:
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.child_id == child.id,
+                Membership.role == Role.COACH,
+                active_membership_clause(),
+            )
+        )
+    )
+
+
+def _child_link(child: Child, endpoint: str = "consent.overview") -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, child_id=child.id)
+
+
+def tell_coaches(
+    session: Session,
+    child: Child,
+    record: ConsentRecord,
+    before: ConsentStatus,
+    after: ConsentStatus,
+) -> None:
+    """Mail the child's coaches about parts that ``record`` turned into a disagreement between
+    guardians (a withdrawal is not one: it is simply no). Raises nothing beyond mail queueing
+    and database errors."""
+    new = [p for p in after.disagreements if p not in before.disagreements]
+    if not new:
+        return
+    for coach in coaches_of(session, child):
+        labels = text_in(record.template, coach.preferred_language)["purposes"]
+        queue_mail(
+            session,
+            render_mail(
+                "consent_disagreement",
+                to=coach.email,
+                language=coach.preferred_language,
+                coach=coach,
+                child=child,
+                labels=[labels[p]["label"] for p in new],
+                link=_child_link(child),
+            ),
+        )
+    audit.record(
+        session, "consent_disagreement", child=child, data={"purposes": [p.value for p in new]}
+    )
+
+
+def request_consent(session: Session, child: Child, *, actor: User) -> list[User]:
+    """Ask every signer who has not answered yet, by e-mail. Returns who was asked."""
+    ensure_published_template(session, child.school, actor=actor)
+    current = status(session, child)
+    asked = [u for u in signers(session, child) if u.id in current.pending]
+    for person in asked:
+        queue_mail(
+            session,
+            render_mail(
+                "consent_request",
+                to=person.email,
+                language=person.preferred_language,
+                person=person,
+                child=child,
+                coach=actor,
+                link=_child_link(child, "consent.sign"),
+            ),
+        )
+        audit.record(
+            session,
+            "consent_requested",
+            actor=actor,
+            child=child,
+            obj=person,
+            data={"signer_id": person.id},
+        )
+    return asked
+
+
+def notify_consent_age(session: Session, today: date | None = None) -> int:
+    """Tell the coaches of every child who reached the consent age (once per child).
+
+    From that day the pupil decides about consent; earlier answers of the parents no longer
+    count. Returns how many children were reported.
+    """
+    today = today or utcnow().date()
+    candidates = session.scalars(
+        select(Child).where(
+            Child.consent_age_notified_at.is_(None),
+            Child.date_of_birth <= _years_before(today, rules.CONSENT_AGE),
+            (Child.ended_on.is_(None)) | (Child.ended_on >= today),
+        )
+    ).all()
+    told = 0
+    for child in candidates:
+        if rules.consent_age_on(child.date_of_birth) > today:
+            continue
+        for coach in coaches_of(session, child):
+            queue_mail(
+                session,
+                render_mail(
+                    "consent_age",
+                    to=coach.email,
+                    language=coach.preferred_language,
+                    coach=coach,
+                    child=child,
+                    link=_child_link(child, "people.child"),
+                ),
+            )
+        child.consent_age_notified_at = utcnow()
+        audit.record(session, "consent_age_reached", child=child, obj=child)
+        told += 1
+    return told
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return date(day.year - years, 2, 28)

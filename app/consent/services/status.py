@@ -1,0 +1,111 @@
+"""Who decides about a child's consent, and what their latest answers mean now.
+
+:func:`allows` is the one question other features ask (also importable as
+``app.consent.services.allows``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import User
+from app.consent import rules
+from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignerRole
+from app.consent.rules import ConsentStatus
+from app.core.access import active_membership_clause
+from app.core.db import db, utcnow
+from app.people.models import Child, Membership, Role
+
+
+def signer_role_for(child: Child, on: date | None = None) -> SignerRole:
+    """Who decides for ``child`` on ``on`` (default: today): the guardians or the pupil."""
+    return rules.signer_role_for(child.date_of_birth, on or utcnow().date())
+
+
+def deciding_role(child: Child, on: date | None = None) -> Role:
+    """The circle role whose members sign consent for ``child`` on ``on`` (default: today)."""
+    return Role.PUPIL if signer_role_for(child, on) is SignerRole.PUPIL else Role.PARENT
+
+
+def signers(session: Session, child: Child, at: datetime | None = None) -> list[User]:
+    """The people who decide about consent at ``at`` (default: now): the parents in the
+    circle, or from the consent age on the pupil. Raises nothing beyond database errors."""
+    at = at or utcnow()
+    return list(
+        session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.child_id == child.id,
+                Membership.role == deciding_role(child, at.date()),
+                active_membership_clause(at),
+            )
+            .order_by(User.name)
+        )
+    )
+
+
+def _history(
+    session: Session, child: Child, signer_ids: Iterable[int], at: datetime | None
+) -> list[ConsentRecord]:
+    ids = list(signer_ids)
+    if not ids:
+        return []
+    stmt = (
+        select(ConsentRecord)
+        .where(ConsentRecord.child_id == child.id, ConsentRecord.signer_id.in_(ids))
+        .order_by(ConsentRecord.signed_at, ConsentRecord.id)
+    )
+    if at is not None:
+        stmt = stmt.where(ConsentRecord.signed_at <= at)
+    return list(session.scalars(stmt))
+
+
+def latest_records(
+    session: Session, child: Child, signer_ids: Iterable[int], at: datetime | None = None
+) -> dict[int, ConsentRecord]:
+    """Each signer's newest record for ``child`` signed at or before ``at`` (default: any)."""
+    return {r.signer_id: r for r in _history(session, child, signer_ids, at)}  # type: ignore[misc]
+
+
+def status(session: Session, child: Child, at: datetime | None = None) -> ConsentStatus:
+    """The status of every purpose for ``child`` at ``at`` (default: now)."""
+    at_time = at or utcnow()
+    ids = [u.id for u in signers(session, child, at_time)]
+    history = _history(session, child, ids, at)
+    latest = {r.signer_id: r for r in history}
+    return rules.combine(
+        signer_role_for(child, at_time.date()),
+        ids,
+        latest,  # type: ignore[arg-type]
+        rules.withdrawn_since_consent(history),
+    )
+
+
+def allows(child: Child, purpose: Purpose, at: datetime | None = None) -> bool:
+    """Is ``purpose`` granted for ``child`` at ``at`` (default: now)? Silence is no.
+
+    The one question every other feature asks before it records, shows or keeps footage.
+    Raises nothing beyond database errors.
+    """
+    return status(db.session, child, at).allows(purpose)
+
+
+def withdrawable(session: Session, child: Child, signer: User) -> list[Purpose]:
+    """The purposes ``signer``'s latest record grants for ``child``: what they can withdraw."""
+    latest = latest_records(session, child, [signer.id]).get(signer.id)
+    return [p for p in PURPOSES if latest is not None and latest.answer(p) is Answer.YES]
+
+
+def records_of(session: Session, child: Child, signer: User | None = None) -> list[ConsentRecord]:
+    """The child's records, newest first; only ``signer``'s when given."""
+    stmt = select(ConsentRecord).where(ConsentRecord.child_id == child.id)
+    if signer is not None:
+        stmt = stmt.where(ConsentRecord.signer_id == signer.id)
+    return list(
+        session.scalars(stmt.order_by(ConsentRecord.signed_at.desc(), ConsentRecord.id.desc()))
+    )
