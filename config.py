@@ -102,6 +102,13 @@ class Config:
     SIGNING_PKCS12_PATH = _env("SIGNING_PKCS12_PATH")
     SIGNING_PKCS12_PASSWORD = _env("SIGNING_PKCS12_PASSWORD")
 
+    # Stored media (app/core/storage.py): the largest file accepted, how long an unfinished
+    # resumable upload is kept, and, behind nginx, the internal location that serves MEDIA_ROOT
+    # (e.g. "/_media/"; unset: Flask sends the bytes itself).
+    UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_MB", 2048) * 1024 * 1024
+    UPLOAD_PARTIAL_MAX_AGE_HOURS = _env_int("UPLOAD_PARTIAL_MAX_AGE_HOURS", 24)
+    MEDIA_ACCEL_PREFIX = _env("MEDIA_ACCEL_PREFIX")
+
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, which expires on its own
     # No page takes a body larger than this; a feature that needs more raises it per request.
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
