@@ -43,7 +43,7 @@ def run(runs: int, warmup: int) -> dict[str, float | int | bool]:
     from app.cli import alembic_config
     from app.consent import services as consent
     from app.consent.models import ConsentRecord
-    from app.core import pdf
+    from app.core import pdf, seal
     from app.core.db import db, utcnow
     from app.demo import load_demo
 
@@ -66,7 +66,7 @@ def run(runs: int, warmup: int) -> dict[str, float | int | bool]:
                 with pdf.print_context(record.language):
                     rendered = pdf.render_pdf("pdf/consent.html", **values)
                 middle = time.perf_counter()
-                sealed = pdf.seal_pdf(
+                sealed = seal.seal_pdf(
                     rendered, child.school, reason="Toestemming", location=child.school.city
                 )
                 end = time.perf_counter()
@@ -74,7 +74,7 @@ def run(runs: int, warmup: int) -> dict[str, float | int | bool]:
                     totals.append((end - start) * 1000)
                     renders.append((middle - start) * 1000)
                     seals.append((end - middle) * 1000)
-            verified = pdf.verify_pdf(sealed, pdf.trusted_certificates()).ok
+            verified = seal.verify_pdf(sealed, seal.trusted_certificates()).ok
     shutil.rmtree(scratch, ignore_errors=True)
     return {
         "median_ms": statistics.median(totals),

@@ -1,112 +1,94 @@
-"""Printed documents: render HTML to PDF, seal the PDF with the school's key, verify a copy.
+"""Printed documents: render an HTML print layout to a tagged PDF.
 
-Rendering
-    :func:`render_pdf` renders ``templates/pdf/…`` and hands the HTML to WeasyPrint with a URL
-    fetcher that serves only Beeldbrug's own ``static/`` files (and ``data:`` URLs). Remote URLs
-    and ``file:`` URLs outside ``static/`` are refused, so a value in a document can never make
-    the server fetch something (indico's ``receipts/util.py`` does the same).
+:func:`render_pdf` renders ``templates/pdf/…`` and hands the HTML to WeasyPrint with a URL
+fetcher that serves only Beeldbrug's own ``static/`` files, ``data:`` URLs, and the stored
+media files the calling service has already authorised for this one document (a meeting
+summary's posters: the template writes ``media_url(key)``). Remote URLs, ``file:`` URLs outside
+``static/`` and any stored file the caller did not allow are refused, so a value in a document
+can never make the server fetch something (indico's ``receipts/util.py`` does the same).
 
-Sealing
-    :func:`seal_pdf` adds a PAdES baseline B-B signature (``/ETSI.CAdES.detached``) with
-    pyHanko. Without a timestamp server this is a simple electronic signature sealed by the
-    school, not a qualified one; say so wherever it is described to people.
+The PDF is tagged as PDF/UA-1, so screen readers get its structure: headings, paragraphs,
+tables, the language (from ``<html lang>``), the title (from ``<title>``) and the alternative
+text of every image. Print layouts therefore give every ``<img>`` an ``alt``.
 
-Signing material (settings in ``config.py``)
-    *Embedded default*: every school gets its own key (EC P-256) and a self-signed certificate
-    (CN and O = the school's name, key usage digitalSignature + nonRepudiation, valid 10 years),
-    created on first use as ``SIGNING_DIR/school-<id>.p12`` (default ``instance/signing``), mode
-    0600. Creation happens under an exclusive lock, and the file is renamed into place only
-    when complete, so two processes starting at once end up with one key, the one on disk.
-
-    *Production*: ``SIGNING_PKCS12_PATH`` names one PKCS#12 file (key, certificate and any CA
-    chain) that seals for every school of the installation; ``SIGNING_PKCS12_PASSWORD`` is its
-    password. Keys that the embedded default created earlier stay trusted for verification.
-
-Loaded signers are cached per process; a key file that changes on disk is loaded again.
+Sealing the PDF, the keys it is sealed with and verifying a copy live in :mod:`app.core.seal`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import fcntl
 import logging
 import mimetypes
-import os
 import re
-import tempfile
-import threading
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from io import BytesIO
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 from urllib.request import url2pathname
 
-from asn1crypto import x509 as asn1_x509
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from flask import current_app, has_request_context, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import async_validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-T = TypeVar("T")
+from app.core import storage
+
 log = logging.getLogger("beeldbrug.pdf")
 
-SEAL_FIELD = "BeeldbrugSeal"
 #: The made-up origin print templates are rendered at; it never reaches the network.
 PRINT_BASE_URL = "https://print.beeldbrug.invalid/"
-CERTIFICATE_YEARS = 10
-_SCHOOL_FILE_RE = re.compile(r"^school-(\d+)\.p12$")
-
-
-class SigningError(RuntimeError):
-    """The signing key or certificate could not be created or loaded."""
-
-
-# --- rendering -------------------------------------------------------------------------------
+#: The path below PRINT_BASE_URL where authorised stored media are found.
+MEDIA_PATH = "/_media/"
+#: PDF/UA-1: tagged, with the language, title and alternative texts screen readers need.
+PDF_VARIANT = "pdf/ua-1"
 
 
 class StaticOnlyFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that serves files below ``static/`` and ``data:`` URLs only.
+    """A WeasyPrint URL fetcher for static files, ``data:`` URLs and authorised media only.
 
     ``http(s)`` URLs are mapped to local files when their origin is one of ``origins`` and
     their path starts with ``prefix`` (what ``url_for('static', filename='')`` gives);
-    ``file:`` URLs must point into the static folder. Everything else raises ValueError,
-    which WeasyPrint logs and skips.
+    ``file:`` URLs must point into the static folder. ``media`` maps the storage keys the
+    caller authorised to their files; they are found at ``PRINT_BASE_URL`` + ``_media/<key>``
+    (see :func:`media_url`). Everything else raises ValueError, which WeasyPrint logs and
+    skips.
     """
 
-    def __init__(self, static_folder: Path, prefix: str, origins: Iterable[str]) -> None:
+    def __init__(
+        self,
+        static_folder: Path,
+        prefix: str,
+        origins: Iterable[str],
+        media: Mapping[str, Path] | None = None,
+    ) -> None:
         super().__init__(timeout=1, allowed_protocols={"data"}, allow_redirects=False)
         self.static_root = Path(static_folder).resolve()
         self.prefix = prefix if prefix.endswith("/") else prefix + "/"
         self.origins = {o.rstrip("/").lower() for o in origins if o}
+        self.media = dict(media or {})
 
     def fetch(self, url: str, headers: Any = None) -> URLFetcherResponse:
         if url[:5].lower() == "data:":
             return super().fetch(url, headers)
-        path = self.local_path(url)
+        path = self.media_path(url) or self.local_path(url)
         if path is None:
             log.warning("refused a resource in a PDF: %.120s", url)
-            raise ValueError("only Beeldbrug's own static files may be used in a PDF")
+            raise ValueError("only static files and authorised media may be used in a PDF")
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime})
+
+    def media_path(self, url: str) -> Path | None:
+        """The stored file ``url`` stands for, when the caller authorised it; else None."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}".lower()
+        if origin != PRINT_BASE_URL.rstrip("/") or not parts.path.startswith(MEDIA_PATH):
+            return None
+        if parts.query or parts.fragment:
+            return None
+        path = self.media.get(unquote(parts.path[len(MEDIA_PATH) :]))
+        return path if path is not None and path.is_file() else None
 
     def local_path(self, url: str) -> Path | None:
         """The static file ``url`` stands for, or None when it is not one."""
@@ -133,13 +115,26 @@ class StaticOnlyFetcher(URLFetcher):
         return resolved
 
 
-def static_fetcher() -> StaticOnlyFetcher:
-    """The fetcher for the current app (needs a request context for the static prefix)."""
+def media_url(key: str) -> str:
+    """The URL a print template uses for the stored file ``key`` (see :func:`render_pdf`)."""
+    return f"{PRINT_BASE_URL.rstrip('/')}{MEDIA_PATH}{quote(str(key), safe='/')}"
+
+
+def static_fetcher(media_keys: Iterable[str] = ()) -> StaticOnlyFetcher:
+    """The fetcher for the current app (needs a request context for the static prefix).
+
+    ``media_keys`` are the stored files the document may show. Raises
+    storage.InvalidKeyError for a key storage never handed out.
+    """
     origins = {PRINT_BASE_URL, current_app.config.get("BASE_URL", "")}
     if has_request_context():
         origins.add(request.host_url)
+    media = {key: storage.path_of(key) for key in media_keys}
     return StaticOnlyFetcher(
-        Path(current_app.static_folder or "static"), url_for("static", filename=""), origins
+        Path(current_app.static_folder or "static"),
+        url_for("static", filename=""),
+        origins,
+        media,
     )
 
 
@@ -184,332 +179,55 @@ def print_context(language: str | None = None) -> Iterator[None]:
         yield
 
 
-def render_pdf(template: str, **values: Any) -> bytes:
-    """Render ``templates/<template>`` (a ``pdf/…`` print layout) to PDF bytes.
+def render_pdf(template: str, *, media_keys: Iterable[str] = (), **values: Any) -> bytes:
+    """Render ``templates/<template>`` (a ``pdf/…`` print layout) to tagged PDF/UA-1 bytes.
 
-    ``values`` are the template's variables; ``page_counter`` (the footer's "page X of Y") is
-    added. Works with or without a request. The current locale is used: wrap the call in
-    :func:`print_context` with a language to print in the reader's language. Raises
-    ValueError for a template outside ``pdf/``; WeasyPrint's errors propagate. Resources the
-    fetcher refuses are left out of the document (and logged), not fatal.
+    ``values`` are the template's variables; ``page_counter`` (the footer's "page X of Y") and
+    ``media_url`` (a function: storage key → URL) are added. ``media_keys`` are the stored
+    files the calling service has authorised for this document; any other stored file, like
+    any remote or ``file:`` URL, is refused. Works with or without a request. The current
+    locale is used: wrap the call in :func:`print_context` with a language to print in the
+    reader's language. Raises ValueError for a template outside ``pdf/``,
+    storage.InvalidKeyError for a media key storage never handed out; WeasyPrint's errors
+    propagate. Resources the fetcher refuses are left out of the document (and logged).
     """
     if not template.startswith("pdf/") or ".." in template:
         raise ValueError(f"print templates live in templates/pdf/: {template!r}")
     with print_context():
         values.setdefault("page_counter", page_counter_content())
+        values.setdefault("media_url", media_url)
         html = render_template(template, **values)
-        fetcher = static_fetcher()
+        fetcher = static_fetcher(media_keys)
         document = HTML(
             string=html, base_url=PRINT_BASE_URL, url_fetcher=fetcher, media_type="print"
         )
-        return document.write_pdf()
+        return document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
-# --- signing material ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SigningMaterial:
-    """A loaded key with its certificate, and the certificates to trust when verifying."""
-
-    signer: signers.SimpleSigner
-    certificate: asn1_x509.Certificate
-    trust: tuple[asn1_x509.Certificate, ...]
-
-
-_cache: dict[tuple[Path, bytes | None], tuple[tuple[int, int], SigningMaterial]] = {}
-_cache_lock = threading.Lock()
-
-
-def signing_dir() -> Path:
-    """Where the embedded default keeps the schools' keys (``SIGNING_DIR``)."""
-    configured = current_app.config.get("SIGNING_DIR")
-    return Path(configured) if configured else Path(current_app.instance_path) / "signing"
-
-
-def school_key_path(school_id: int) -> Path:
-    """The key file of one school in the embedded default."""
-    return signing_dir() / f"school-{int(school_id)}.p12"
-
-
-def _configured_pkcs12() -> tuple[Path, bytes | None] | None:
-    path = current_app.config.get("SIGNING_PKCS12_PATH")
-    if not path:
-        return None
-    password = current_app.config.get("SIGNING_PKCS12_PASSWORD")
-    return Path(path), (password.encode() if password else None)
-
-
-def material_for(school: Any) -> SigningMaterial:
-    """The key and certificate that seal ``school``'s documents, created on first use.
-
-    Raises SigningError when the configured PKCS#12 file cannot be read, or the school's
-    key cannot be created or loaded.
-    """
-    configured = _configured_pkcs12()
-    if configured is not None:
-        return _load(*configured)
-    path = school_key_path(school.id)
-    if not path.exists():
-        _create_school_key(school, path)
-    return _load(path, None)
-
-
-def signer_for(school: Any) -> signers.SimpleSigner:
-    """The pyHanko signer for ``school`` (see :func:`material_for`; raises SigningError)."""
-    return material_for(school).signer
-
-
-def trusted_certificates() -> list[asn1_x509.Certificate]:
-    """Every certificate this installation has sealed with: the configured one and each school's.
-
-    Keys are never created here. An unreadable key file is logged and left out.
-    """
-    found: list[asn1_x509.Certificate] = []
-    configured = _configured_pkcs12()
-    if configured is not None and configured[0].exists():
-        found.extend(_load(*configured).trust)
-    directory = signing_dir()
-    if directory.is_dir():
-        for path in sorted(directory.iterdir()):
-            if _SCHOOL_FILE_RE.match(path.name):
-                try:
-                    found.extend(_load(path, None).trust)
-                except SigningError:
-                    log.exception("signing key %s could not be loaded", path.name)
-    unique: dict[bytes, asn1_x509.Certificate] = {c.sha256: c for c in found}
-    return list(unique.values())
-
-
-def _load(path: Path, password: bytes | None) -> SigningMaterial:
-    try:
-        stat = path.stat()
-    except OSError as error:
-        raise SigningError(f"signing key file {path.name} cannot be read") from error
-    version = (stat.st_mtime_ns, stat.st_size)
-    with _cache_lock:
-        cached = _cache.get((path, password))
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        try:
-            data = path.read_bytes()
-            signer = signers.SimpleSigner.load_pkcs12_data(
-                data, other_certs=[], passphrase=password
-            )
-        except (OSError, ValueError) as error:
-            raise SigningError(f"signing key file {path.name} cannot be loaded") from error
-        certificate = signer.signing_cert
-        assert certificate is not None  # load_pkcs12_data always sets it
-        chain = [c for c in signer.cert_registry if c.sha256 != certificate.sha256]
-        material = SigningMaterial(signer, certificate, (certificate, *chain))
-        _cache[(path, password)] = (version, material)
-        return material
-
-
-def _create_school_key(school: Any, path: Path) -> None:
-    """Create ``school``'s key and certificate at ``path`` unless another process just did."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    lock_path = path.with_suffix(".lock")
-    try:
-        lock_fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-    except OSError as error:
-        raise SigningError(f"cannot lock {lock_path.name}") from error
-    try:
-        fcntl.flock(lock_fd, fcntl.LOCK_EX)
-        if path.exists():  # another process created it while this one waited
-            return
-        data = _new_school_pkcs12(school)
-        fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".p12")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp_name, 0o600)
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
-        log.info("created the signing key of school %s", school.id)
-    finally:
-        fcntl.flock(lock_fd, fcntl.LOCK_UN)
-        os.close(lock_fd)
-
-
-def _new_school_pkcs12(school: Any) -> bytes:
-    # X.509 limits CN and O to 64 characters.
-    name = (str(school.name).strip() or f"School {school.id}")[:64]
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, name),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
-        ]
-    )
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        # A little slack for clocks that run slightly behind.
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=365 * CERTIFICATE_YEARS + 3))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,  # nonRepudiation
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return pkcs12.serialize_key_and_certificates(
-        f"Beeldbrug school {school.id}".encode(),
-        key,
-        certificate,
-        None,
-        serialization.NoEncryption(),
-    )
-
-
-# --- sealing and verifying -------------------------------------------------------------------
-
-
-def seal_pdf(pdf: bytes, school: Any, *, reason: str, location: str | None = None) -> bytes:
-    """Seal ``pdf`` as PAdES-B-B with ``school``'s key; returns the sealed PDF.
-
-    Raises SigningError when the key cannot be had, and pyHanko's errors (PdfReadError and
-    others) for input that is not a PDF it can update.
-    """
-    meta = signers.PdfSignatureMetadata(
-        field_name=SEAL_FIELD,
-        md_algorithm="sha256",
-        subfilter=fields.SigSeedSubFilter.PADES,
-        reason=str(reason),
-        location=str(location) if location else None,
-        name=str(school.name),
-    )
-    out = BytesIO()
-    signer = signers.PdfSigner(meta, signer=signer_for(school))
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
-    run_coroutine(lambda: signer.async_sign_pdf(writer, output=out))
-    return out.getvalue()
-
-
-def run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run one of pyHanko's coroutines to completion from synchronous code.
-
-    pyHanko's own synchronous wrappers call ``asyncio.run``, which refuses to run inside a
-    thread whose event loop is already running (an async server, or a test session that
-    drives a browser). There the coroutine gets a loop of its own in a short-lived thread.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make())
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-seal") as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
-
-
-#: Why a PDF did not pass, by code (the code goes into logs and audit data, the text to people).
-REASONS: dict[str, Any] = {
-    "not_a_pdf": _l("This file is not a PDF document."),
-    "truncated": _l("This PDF is incomplete: the end of the file is missing."),
-    "damaged": _l("This PDF is damaged and cannot be read."),
-    "no_seal": _l("This PDF carries no digital seal."),
-    "seal_damaged": _l("The digital seal of this PDF is damaged and cannot be checked."),
-    "changed": _l("This PDF was changed after it was sealed."),
-    "added_to": _l("Something was added to this PDF after it was sealed."),
-    "untrusted": _l("This PDF was not sealed by a school in Beeldbrug."),
-    "invalid": _l("The digital seal of this PDF is not valid."),
-}
-
-
-@dataclass(frozen=True)
-class SealCheck:
-    """The outcome of checking a PDF's seal; ``code`` says why when ``ok`` is false."""
-
-    ok: bool
-    code: str | None = None
-    signer_subject: str | None = None
-    signed_at: datetime | None = None
-    intact: bool = False
-    trusted: bool = False
-    entire_file: bool = False
-
-    @property
-    def reason(self) -> Any:
-        """The translated sentence for ``code`` (lazy), or None when the seal is fine."""
-        return REASONS[self.code] if self.code else None
-
-
-def looks_like_pdf(data: bytes) -> bool:
-    """True when ``data`` starts like a PDF (the header may follow up to 1 KB of junk)."""
-    return b"%PDF-" in data[:1024]
-
-
-def verify_pdf(data: bytes, school_certs: Sequence[asn1_x509.Certificate]) -> SealCheck:
-    """Check the Beeldbrug seal of ``data`` against ``school_certs`` as the only trust roots.
-
-    The seal must be cryptographically intact, made with a trusted certificate, judged valid
-    overall (pyHanko's ``bottom_line``; ``valid`` alone stays true on a tampered file) and
-    cover the entire file. Never raises for bad input: a damaged file or signature is
-    reported as not ok with a reason.
-    """
-    if not looks_like_pdf(data):
-        return SealCheck(False, "not_a_pdf")
-    if b"%%EOF" not in data[-1024:]:
-        return SealCheck(False, "truncated")
-    try:
-        reader = PdfFileReader(BytesIO(data), strict=False)
-        reader.root  # noqa: B018 - reading the catalogue proves the structure is sound
-    except Exception:  # pyHanko raises many kinds of error for a damaged file
-        log.info("unreadable PDF offered for verification", exc_info=True)
-        return SealCheck(False, "damaged")
-    try:
-        signatures = list(reader.embedded_signatures)
-    except Exception:  # a signature whose CMS data cannot even be parsed
-        log.info("unreadable seal in a PDF offered for verification", exc_info=True)
-        return SealCheck(False, "seal_damaged")
-    if not signatures:
-        return SealCheck(False, "no_seal")
-    signature = next((s for s in signatures if s.field_name == SEAL_FIELD), signatures[0])
-    try:
-        context = ValidationContext(trust_roots=list(school_certs), allow_fetching=False)
-        status = run_coroutine(lambda: async_validate_pdf_signature(signature, context))
-    except Exception:  # a corrupted signature block raises instead of returning a status
-        log.info("seal could not be validated", exc_info=True)
-        return SealCheck(False, "seal_damaged")
-
-    subject = None
-    if status.signing_cert is not None:
-        name = status.signing_cert.subject
-        subject = name.native.get("common_name") or name.human_friendly
-    entire = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    found = {
-        "signer_subject": subject,
-        "signed_at": status.signer_reported_dt,
-        "intact": bool(status.intact),
-        "trusted": bool(status.trusted),
-        "entire_file": entire,
+# Sealing moved to app.core.seal; these names stay importable from here for older callers.
+_MOVED_TO_SEAL = frozenset(
+    {
+        "REASONS",
+        "SEAL_FIELD",
+        "SealCheck",
+        "SigningError",
+        "SigningMaterial",
+        "looks_like_pdf",
+        "material_for",
+        "run_coroutine",
+        "school_key_path",
+        "seal_pdf",
+        "signer_for",
+        "signing_dir",
+        "trusted_certificates",
+        "verify_pdf",
     }
-    if not status.intact:
-        return SealCheck(False, "changed", **found)
-    if not entire:
-        return SealCheck(False, "added_to", **found)
-    if not status.trusted:
-        return SealCheck(False, "untrusted", **found)
-    if not status.bottom_line:
-        return SealCheck(False, "invalid", **found)
-    return SealCheck(True, None, **found)
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_SEAL:
+        from app.core import seal
+
+        return getattr(seal, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

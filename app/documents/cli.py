@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
+import warnings
+from collections.abc import Iterator
 
 import click
 from flask import current_app
@@ -10,6 +14,38 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from app.documents.forms import MAX_VERIFY_BYTES
+
+
+def _is_console(handler: logging.Handler) -> bool:
+    return isinstance(handler, logging.StreamHandler) and not isinstance(
+        handler, logging.FileHandler
+    )
+
+
+@contextlib.contextmanager
+def _logs_off_the_terminal() -> Iterator[None]:
+    """Keep log records (and library tracebacks) off the terminal while a file is checked.
+
+    A damaged file makes pyHanko raise, and the check logs that with its traceback; on the
+    terminal it would bury the verdict. Handlers that write to files keep receiving records.
+    """
+    removed: list[tuple[logging.Logger, logging.Handler]] = []
+    quiet = logging.NullHandler()  # so that Python's last-resort handler stays silent too
+    root = logging.getLogger()
+    for logger in (root, logging.getLogger("beeldbrug")):
+        for handler in list(logger.handlers):
+            if _is_console(handler):
+                logger.removeHandler(handler)
+                removed.append((logger, handler))
+    root.addHandler(quiet)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a library's warnings about the file, likewise
+            yield
+    finally:
+        root.removeHandler(quiet)
+        for logger, handler in removed:
+            logger.addHandler(handler)
 
 
 @click.command("verify-pdf")
@@ -33,7 +69,8 @@ def verify_pdf(file: click.utils.LazyFile) -> None:
         current_app.test_request_context(base_url=current_app.config["BASE_URL"]),
         force_locale("en"),
     ):
-        result = services.verify_upload(db.session, data)
+        with _logs_off_the_terminal():
+            result = services.verify_upload(db.session, data)
         if not result.ok or result.document is None:
             click.echo(f"NOT VERIFIED: {result.reason}", err=True)
             if result.signer_subject:

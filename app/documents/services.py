@@ -3,7 +3,7 @@
 :func:`issue_document` is how every feature hands out a PDF: it renders the print template,
 seals the PDF with the school's key, stores the file and records it as a :class:`Document`,
 all or nothing. :func:`verify_upload` tells whether a PDF someone has is one Beeldbrug issued,
-unchanged.
+unchanged. :func:`send_document` hands an issued PDF to a person whose access a view checked.
 
 Services take the acting user explicitly, add and flush, write the audit event, and leave the
 commit to the caller.
@@ -12,24 +12,27 @@ commit to the caller.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask import Response
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.core import audit, pdf, storage
+from app.core import audit, pdf, seal, storage
 from app.core.db import utcnow
 from app.documents.models import Document, DocumentKind
 from app.people.models import Child, School
 
 STORAGE_FOLDER = "documents"
 
-#: Why an upload did not pass, beyond what the seal check says (see ``pdf.REASONS``).
+#: Why an upload did not pass, beyond what the seal check says (see ``seal.REASONS``).
 NOT_ISSUED = _l("This PDF has a valid seal, but Beeldbrug has no record of issuing it.")
 
 
@@ -46,6 +49,7 @@ def issue_document(
     actor: User | None,
     reason: str,
     language: str | None = None,
+    media_keys: Iterable[str] = (),
 ) -> Document:
     """Render, seal, store and record one PDF; returns the flushed :class:`Document`.
 
@@ -54,11 +58,14 @@ def issue_document(
     it gets ``values`` plus ``school_name``, ``document_title``, ``issued_at`` and
     ``page_counter`` (a value given in ``values`` wins). ``reason`` goes into the seal, and
     ``language`` (default: the current one) is the language the document is printed in.
+    ``media_keys`` are stored files (posters) the caller has authorised for this document;
+    the template shows them with ``media_url(key)``, and no other stored file can appear.
 
     All or nothing: if anything after storing the file fails, the file is deleted before the
     error propagates; if the caller's transaction later rolls back, or the session is closed
     without a commit, the file is deleted then. Raises ValueError for a template outside
-    ``pdf/``, ``pdf.SigningError`` when the school's key cannot be had, OSError when the file
+    ``pdf/``, storage.InvalidKeyError for a media key storage never handed out,
+    ``seal.SigningError`` when the school's key cannot be had, OSError when the file
     cannot be written, and database errors from the flush.
     """
     if getattr(subject, "id", None) is None:
@@ -73,8 +80,8 @@ def issue_document(
         **values,
     }
     with pdf.print_context(language):
-        rendered = pdf.render_pdf(template, **context)
-    sealed = pdf.seal_pdf(rendered, school, reason=str(reason), location=school.city)
+        rendered = pdf.render_pdf(template, media_keys=media_keys, **context)
+    sealed = seal.seal_pdf(rendered, school, reason=str(reason), location=school.city)
 
     stored = storage.store_bytes(sealed, folder=STORAGE_FOLDER, suffix=".pdf")
     try:
@@ -145,7 +152,7 @@ class VerificationResult:
             return None
         if self.code == "not_issued":
             return NOT_ISSUED
-        return pdf.REASONS[self.code]
+        return seal.REASONS[self.code]
 
 
 def verify_upload(session: Session, data: bytes) -> VerificationResult:
@@ -156,7 +163,7 @@ def verify_upload(session: Session, data: bytes) -> VerificationResult:
     Never raises for bad input; the result says why it did not pass. Changes nothing.
     """
     digest = hashlib.sha256(data).hexdigest()
-    check = pdf.verify_pdf(data, pdf.trusted_certificates())
+    check = seal.verify_pdf(data, seal.trusted_certificates())
     found = {"signer_subject": check.signer_subject, "signed_at": check.signed_at, "sha256": digest}
     if not check.ok:
         return VerificationResult(False, check.code, **found)
@@ -178,4 +185,28 @@ def record_verification(
         child=document.child_id if document is not None else None,
         obj=document,
         data={"ok": result.ok, "reason": result.code, "sha256": result.sha256},
+    )
+
+
+def download_name(document: Document) -> str:
+    """A safe file name for ``document``: its title in plain ASCII and the issue date."""
+    plain = unicodedata.normalize("NFKD", document.title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:60].rstrip("-") or "document"
+    return f"{slug}-{document.issued_at:%Y-%m-%d}.pdf"
+
+
+def send_document(document: Document) -> Response:
+    """Send an issued PDF as a download; the caller (a view) has already checked access.
+
+    Range and conditional requests are answered, and behind nginx the bytes are handed to it
+    (see ``storage.send_stored``). Needs a request context. Raises storage.InvalidKeyError for
+    a tampered storage key and FileNotFoundError when the file is missing (both end as a
+    logged 500).
+    """
+    return storage.send_stored(
+        document.storage_key,
+        mimetype="application/pdf",
+        download_name=download_name(document),
+        as_attachment=True,
+        etag=document.sha256,
     )

@@ -1,22 +1,15 @@
-"""Rendering and sealing: the text is there, the seal validates, only static files are fetched."""
+"""Rendering: the text is there, the PDF is tagged, only static and authorised media are fetched."""
 
 from __future__ import annotations
 
 import io
-import multiprocessing
 import subprocess
-from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 from flask_babel import force_locale
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
+from PIL import Image
+from pypdf import PdfReader
 
 from app.core import pdf, storage
 from tests.documents.conftest import BODY, TEST_TEMPLATE, pdftotext
@@ -111,107 +104,121 @@ def test_refused_images_are_left_out_of_the_document(tmp_path, monkeypatch):
     assert images_in(render(image=PNG_1PX), tmp_path) == 1
 
 
-def test_sealed_document_validates_with_pyhanko_and_pdfsig(issue, signing_dir, tmp_path, circle):
-    document = issue()
-    data = storage.path_of(document.storage_key).read_bytes()
-    school_cert = pdf.material_for(circle.child.school).certificate
+# --- stored media the caller authorised ------------------------------------------------------
 
-    signature = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
-    assert signature.field_name == "BeeldbrugSeal"
-    assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
-    status = validate_pdf_signature(
-        signature, ValidationContext(trust_roots=[school_cert], allow_fetching=False)
+MEDIA_TEMPLATE = "pdf/test_media.html"
+
+
+def poster(colour: tuple[int, int, int] = (200, 30, 30)) -> str:
+    """Store a small PNG the way posters are stored; returns its key."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), colour).save(buffer, "PNG")
+    return storage.store_bytes(buffer.getvalue(), folder="posters", suffix=".png").key
+
+
+def render_media(posters=(), raw_urls=(), media_keys=()) -> bytes:
+    return pdf.render_pdf(
+        MEDIA_TEMPLATE,
+        media_keys=media_keys,
+        school_name="Basisschool De Linde",
+        document_title="Verslag van het gesprek",
+        heading="Beelden",
+        posters=list(posters),
+        raw_urls=list(raw_urls),
     )
-    assert status.bottom_line and status.intact and status.valid and status.trusted
-    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    assert status.signing_cert.subject.native["common_name"] == circle.child.school.name
 
-    path = tmp_path / "sealed.pdf"
+
+def test_authorised_posters_are_embedded_and_others_left_out(app, tmp_path):
+    allowed, other = poster(), poster((30, 200, 30))
+    # The template asks for both; the caller authorised one.
+    data = render_media(posters=[allowed, other], media_keys=[allowed])
+    assert images_in(data, tmp_path) == 1
+    assert images_in(render_media(posters=[allowed, other]), tmp_path) == 0
+    assert (
+        images_in(render_media(posters=[allowed, other], media_keys=[allowed, other]), tmp_path)
+        == 2
+    )
+    # The stored file by its path on disk, or through the app's own address, is no way round.
+    path = storage.path_of(other)
+    hostile = [f"file://{path}", f"{app.config['BASE_URL']}/_media/{other}"]
+    assert images_in(render_media(raw_urls=hostile, media_keys=[allowed]), tmp_path) == 0
+
+
+def test_media_fetcher_serves_only_the_authorised_keys(app):
+    allowed, other = poster(), poster((30, 200, 30))
+    fetcher = pdf.static_fetcher([allowed])
+    response = fetcher.fetch(pdf.media_url(allowed))
+    assert response.read() == storage.path_of(allowed).read_bytes()
+    assert response.content_type == "image/png"
+    media_root = Path(app.config["MEDIA_ROOT"]).resolve()
+    for url in (
+        pdf.media_url(other),  # stored, but not allowed for this document
+        pdf.media_url(allowed) + "?x=1",
+        pdf.media_url("posters/../" + allowed),
+        pdf.media_url("../config.py"),
+        f"{pdf.PRINT_BASE_URL}_media/{allowed.replace('/', '%2F')}x",
+        f"file://{storage.path_of(allowed)}",
+        f"file://{media_root}/{allowed}",
+        f"http://localhost/_media/{allowed}",  # the app's own origin is not the print origin
+        f"https://example.org/_media/{allowed}",
+    ):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    # Static files still come through the same fetcher.
+    assert b"@page" in fetcher.fetch(f"{pdf.PRINT_BASE_URL}static/css/print.css").read()
+
+
+def test_a_media_key_storage_never_issued_is_refused_before_rendering():
+    with pytest.raises(storage.InvalidKeyError):
+        render_media(media_keys=["../../etc/passwd"])
+
+
+# --- tagged PDF (PDF/UA-1) -------------------------------------------------------------------
+
+
+def structure(node, depth=0):
+    """(type, alt text) of every element in a PDF's structure tree, depth first."""
+    node = node.get_object()
+    found = []
+    if "/S" in node:
+        found.append((str(node["/S"]), node.get("/Alt")))
+    kids = node.get("/K")
+    if kids is None:
+        return found
+    for kid in kids if isinstance(kids, list) else [kids]:
+        kid = kid.get_object()
+        if hasattr(kid, "keys"):
+            found.extend(structure(kid, depth + 1))
+    return found
+
+
+def test_issued_pdfs_are_tagged_for_screen_readers(tmp_path):
+    data = render_media(posters=[key := poster()], media_keys=[key])
+    reader = PdfReader(io.BytesIO(data))
+    catalogue = reader.trailer["/Root"]
+    assert catalogue["/MarkInfo"]["/Marked"].value is True
+    assert "/StructTreeRoot" in catalogue
+    assert catalogue["/Lang"] == "nl"
+    assert catalogue["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    assert reader.metadata.title == "Verslag van het gesprek"
+    assert b"pdfuaid:part" in catalogue["/Metadata"].get_object().get_data()
+
+    elements = structure(catalogue["/StructTreeRoot"])
+    kinds = [kind for kind, _ in elements]
+    assert "/H1" in kinds and "/H2" in kinds and "/P" in kinds
+    assert ("/Figure", "Poster 1") in elements  # the image has its alternative text
+
+    path = tmp_path / "tagged.pdf"
     path.write_bytes(data)
-    report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
-    assert "Signature Field Name: BeeldbrugSeal" in report
-    assert "Signature Type: ETSI.CAdES.detached" in report
-    assert "Total document signed" in report
-    assert "Signature Validation: Signature is Valid." in report
-
-    assert BODY in pdftotext(data, tmp_path)
-
-
-def test_untrusted_key_is_not_accepted(circle, tmp_path, monkeypatch):
-    sealed = pdf.seal_pdf(render(), circle.child.school, reason="Toestemming")
-    # The same file checked against some other school's certificate only.
-    other = SimpleNamespace(id=999, name="Andere school")
-    monkeypatch.setitem(pdf.current_app.config, "SIGNING_DIR", tmp_path / "elsewhere")
-    stranger = pdf.material_for(other).certificate
-    check = pdf.verify_pdf(sealed, [stranger])
-    assert not check.ok and check.code == "untrusted" and check.intact
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    assert "Tagged:          yes" in info
+    tree = subprocess.run(
+        ["pdfinfo", "-struct-text", str(path)], capture_output=True, text=True
+    ).stdout
+    assert "H1 (block)" in tree and "Figure" in tree and '"Beelden"' in tree
 
 
-def test_school_key_file_is_private_and_describes_the_school(circle, signing_dir):
-    school = circle.child.school
-    signer = pdf.signer_for(school)
-    path = signing_dir / f"school-{school.id}.p12"
-    assert path.stat().st_mode & 0o777 == 0o600
-    assert signing_dir.stat().st_mode & 0o777 == 0o700
-
-    _, cert, _ = pkcs12.load_key_and_certificates(path.read_bytes(), None)
-    names = {a.oid._name: a.value for a in cert.subject}
-    assert names == {"commonName": school.name, "organizationName": school.name}
-    usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    assert usage.digital_signature and usage.content_commitment and not usage.key_cert_sign
-    lifetime = cert.not_valid_after_utc - cert.not_valid_before_utc
-    assert timedelta(days=3650) <= lifetime <= timedelta(days=3660)
-    # Loaded once per process, and the loaded key is the one on disk.
-    assert pdf.signer_for(school) is signer
-    assert signer.signing_cert.dump() == cert.public_bytes(pdf.serialization.Encoding.DER)
-
-
-def _create_in_child(path: str, start) -> None:
-    start.wait()
-    pdf._create_school_key(SimpleNamespace(id=7, name="Racende school"), Path(path))
-
-
-def test_concurrent_key_creation_ends_with_one_key(tmp_path):
-    path = tmp_path / "signing" / "school-7.p12"
-    ctx = multiprocessing.get_context("fork")
-    start = ctx.Event()
-    workers = [ctx.Process(target=_create_in_child, args=(str(path), start)) for _ in range(4)]
-    for worker in workers:
-        worker.start()
-    start.set()
-    for worker in workers:
-        worker.join(30)
-        assert worker.exitcode == 0
-    first = path.read_bytes()
-    # A later process finds the key and does not replace it.
-    pdf._create_school_key(SimpleNamespace(id=7, name="Racende school"), path)
-    assert path.read_bytes() == first
-    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".tmp-")] == []
-
-
-def test_configured_pkcs12_seals_for_every_school(app, circle, make_school, tmp_path, monkeypatch):
-    # Make an installation certificate with a password, as production would.
-    other = SimpleNamespace(id=1, name="Stichting Beeldbrug Scholen")
-    raw = pdf._new_school_pkcs12(other)
-    key, cert, _ = pkcs12.load_key_and_certificates(raw, None)
-    p12 = tmp_path / "installation.p12"
-    p12.write_bytes(
-        pkcs12.serialize_key_and_certificates(
-            b"x", key, cert, None, BestAvailableEncryption(b"geheim")
-        )
-    )
-    school_key_cert = pdf.material_for(circle.child.school).certificate  # an older per-school key
-    monkeypatch.setitem(app.config, "SIGNING_PKCS12_PATH", str(p12))
-    monkeypatch.setitem(app.config, "SIGNING_PKCS12_PASSWORD", "geheim")
-
-    for school in (circle.child.school, make_school("Andere school")):
-        sealed = pdf.seal_pdf(render(), school, reason="Toestemming")
-        check = pdf.verify_pdf(sealed, pdf.trusted_certificates())
-        assert check.ok, check.code
-        assert "Stichting Beeldbrug Scholen" in check.signer_subject
-    # Keys used before the switch are still trusted for verification.
-    assert school_key_cert.sha256 in {c.sha256 for c in pdf.trusted_certificates()}
-
-    monkeypatch.setitem(app.config, "SIGNING_PKCS12_PASSWORD", "fout")
-    with pytest.raises(pdf.SigningError):
-        pdf.signer_for(circle.child.school)
+def test_the_language_tag_follows_the_printed_language():
+    with force_locale("en"):
+        data = render()
+    assert PdfReader(io.BytesIO(data)).trailer["/Root"]["/Lang"] == "en"
