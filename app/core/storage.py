@@ -35,6 +35,7 @@ from urllib.parse import quote
 from flask import Response, current_app, send_file
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from app.core.files import (  # noqa: F401 - atomic_write is part of this module's interface
     DIR_MODE,
@@ -289,15 +290,19 @@ def send_stored(
         if as_attachment or download_name:
             _set_disposition(response, download_name or path.name, as_attachment)
     else:
-        response = send_file(
-            path,
-            mimetype=mimetype,
-            as_attachment=as_attachment,
-            download_name=download_name,
-            conditional=True,
-            etag=etag,
-            max_age=0,
-        )
+        try:
+            response = send_file(
+                path,
+                mimetype=mimetype,
+                as_attachment=as_attachment,
+                download_name=download_name,
+                conditional=True,
+                etag=etag,
+                max_age=0,
+            )
+        except RequestedRangeNotSatisfiable as refused:
+            # Answered here rather than by the error pages, so it carries the same headers.
+            response = refused.get_response()
     response.headers.update(SEND_HEADERS)
     return response
 
