@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from app.core import access, storage
 from app.core.db import db
+from app.core.requests import accepts_files
 from app.documents import bp, services
 from app.documents.forms import KIND_LABELS, MAX_VERIFY_BYTES, TOO_LARGE, VerifyForm
 from app.documents.models import Document
@@ -29,6 +30,7 @@ def _limit_upload(endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 @bp.route("/documents/verify", methods=["GET", "POST"])
 @access.staff_only
+@accepts_files("file")
 def verify() -> Any:
     form = VerifyForm()
     result = None

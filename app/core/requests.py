@@ -1,0 +1,70 @@
+"""Refusing request bodies that no page's form can read.
+
+A browser sends a file part only for an ``<input type="file">``. Anything else that arrives as a
+file part (a text field posted as a file by a script, say) would reach a text field as a file
+object; every form would have to guard against it. Instead, one ``before_request`` hook answers
+400 with a clear page unless the view declared that field as a file with :func:`accepts_files`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("beeldbrug.web")
+
+
+def accepts_files(*names: str) -> Callable[[F], F]:
+    """Let the view receive file parts under these field names (and no others).
+
+    Put it below ``@bp.route`` (and above a loader decorator that uses ``functools.wraps``).
+    """
+
+    def decorator(view: F) -> F:
+        view.file_fields = frozenset(names)  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+def file_fields(endpoint: str | None) -> frozenset[str]:
+    """The field names under which ``endpoint`` accepts files (none unless it declared some)."""
+    view = current_app.view_functions.get(endpoint or "")
+    return getattr(view, "file_fields", frozenset())
+
+
+def refuse_unexpected_files() -> Any:
+    """before_request: a file part under a name the view did not declare gets a 400 page.
+
+    Only multipart bodies are looked at; other bodies (a raw upload stream) are left unread.
+    """
+    if request.endpoint is None or request.mimetype != "multipart/form-data":
+        return None
+    allowed = file_fields(request.endpoint)
+    unexpected = sorted(name for name in request.files if name not in allowed)
+    if not unexpected:
+        return None
+    log.warning(
+        "file part refused: fields=%s user=%s endpoint=%s address=%s",
+        # Field names come from the client: keep them to one short, printable line in the log.
+        ",".join(name[:40].encode("unicode_escape").decode() for name in unexpected[:10]),
+        getattr(current_user, "id", None),
+        request.endpoint,
+        request.remote_addr,
+    )
+    body = render_template(
+        "errors/error.html",
+        status=400,
+        title=_("This form could not be read"),
+        message=_(
+            "A text field arrived as a file. Nothing was saved. Go back, reload the page and "
+            "fill in the form again."
+        ),
+    )
+    return body, 400

@@ -1,0 +1,258 @@
+"""Every form, walked: bad input gets a clear answer, never a 500 (SECURITY E, F.27).
+
+Two walks that a new route or form joins without anyone remembering to add it:
+- every POST route of ``app.url_map``, used by someone allowed to, with each field of its form
+  sent as a file part (a script can do that; a browser only for ``<input type="file">``);
+- every form class of every feature: each text field has a length cap, and each one-line field
+  refuses a line break and a NUL character.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import pkgutil
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from flask import url_for
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from wtforms import HiddenField, StringField, TextAreaField
+
+import app as app_package
+from app.core import access
+from app.core.access import Scope
+from app.core.db import db, utcnow
+from app.core.requests import file_fields
+from app.people.models import Invitation, Membership, Role
+
+from .consent.helpers import sign_consent
+
+REFUSED = "A text field arrived as a file"
+
+#: Who uses a route of each scope in the walk (a child's routes: the first role allowed).
+CHILD_ROLES = (Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT)
+
+#: Fields of the forms behind POST-only buttons (sign-out, language, confirmations).
+BUTTON_FIELDS = ("csrf_token", "language", "next", "confirm")
+
+
+@pytest.fixture
+def world(app, circle, make_user):
+    admin = make_user("Beheerder Bea", admin=True)
+    invitation = Invitation(
+        child_id=circle.child.id,
+        email="open@example.nl",
+        name="Open Uitnodiging",
+        role=Role.PARENT,
+        token_hash="e" * 64,
+        expires_at=utcnow() + timedelta(days=3),
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    membership_id = db.session.scalar(
+        select(Membership.id).where(
+            Membership.child_id == circle.child.id, Membership.user_id == circle.parent2.id
+        )
+    )
+    record = sign_consent(app, circle.child, circle.parent)
+    people = {
+        Role.COACH: circle.coach,
+        Role.TEACHER: circle.teacher,
+        Role.SPECIALIST: circle.specialist,
+        Role.PARENT: circle.parent,
+        "admin": admin,
+    }
+    values = {
+        "child_id": circle.child.id,
+        "membership_id": membership_id,
+        "invitation_id": invitation.id,
+        "user_id": circle.teacher.id,
+        "record_id": record.id,
+        "template_id": record.template_id,
+    }
+    return people, values
+
+
+def user_for(rule: access.RouteRule, people: dict) -> object | None:
+    """Someone the route's rule lets in (None: anyone, signed out)."""
+    if rule.scope is Scope.PUBLIC:
+        return None
+    if rule.scope in (Scope.SIGNED_IN, Scope.STAFF):
+        return people[Role.COACH]
+    if rule.scope is Scope.ADMIN:
+        return people["admin"]
+    role = next(r for r in CHILD_ROLES if access.role_allows(r, rule.action))
+    return people[role]
+
+
+def field_names(page: str) -> list[str]:
+    """The names of the fields in the page's POST forms."""
+    names: list[str] = []
+    for form in re.findall(r'<form[^>]*method="post".*?</form>', page, flags=re.S | re.I):
+        for name in re.findall(r'<(?:input|select|textarea)[^>]*\sname="([^"]+)"', form):
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def post_routes(app) -> Iterator[tuple[str, frozenset[str], bool]]:
+    for rule in app.url_map.iter_rules():
+        if "POST" in (rule.methods or set()):
+            yield rule.endpoint, frozenset(rule.arguments), "GET" in (rule.methods or set())
+
+
+def test_every_form_field_sent_as_a_file_gets_a_clear_400(app, login_as, world):
+    people, values = world
+    walked, wrong = [], []
+    for endpoint, arguments, has_page in post_routes(app):
+        with app.test_request_context():
+            rule = access.rule_for(endpoint)
+            assert rule is not None, endpoint
+            unknown = arguments - values.keys()
+            assert not unknown, f"{endpoint}: give the walk a value for {sorted(unknown)}"
+            url = url_for(endpoint, lang="en", **{k: values[k] for k in arguments})
+            allowed_files = file_fields(endpoint)
+        client = app.test_client()
+        user = user_for(rule, people)
+        if user is not None:
+            login_as(user, on=client)
+        names = list(BUTTON_FIELDS)
+        if has_page:
+            page = client.get(url)
+            if page.status_code == 200:
+                names = field_names(page.get_data(as_text=True)) or names
+        for name in names:
+            if name in allowed_files:
+                continue  # a real file field: sending a file there is what it is for
+            response = client.post(
+                url,
+                data={name: (io.BytesIO(b"x"), "x.txt")},
+                content_type="multipart/form-data",
+            )
+            walked.append((endpoint, name))
+            text = response.get_data(as_text=True)
+            if response.status_code != 400 or REFUSED not in text:
+                wrong.append((endpoint, name, response.status_code))
+    assert wrong == []
+    # The walk reached the forms people fill in, field by field.
+    for expected in [
+        ("auth.sign_in", "email"),
+        ("auth.forgot_password", "email"),
+        ("auth.account", "password-current"),
+        ("people.edit_child", "name"),
+        ("people.invite", "email"),
+        ("consent.sign", "typed_name"),
+        ("admin.new_staff", "name"),
+        ("documents.verify", "csrf_token"),
+    ]:
+        assert expected in walked
+
+
+def test_a_declared_file_field_still_takes_a_file(app, login_as, circle):
+    client = login_as(circle.coach)
+    response = client.post(
+        "/documents/verify",
+        data={"file": (io.BytesIO(b"%PDF-1.7 not really"), "check.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert REFUSED not in response.get_data(as_text=True)
+
+
+def test_a_text_field_sent_as_a_file_changes_nothing_and_is_logged(app, login_as, circle, caplog):
+    client = login_as(circle.coach)
+    before = circle.child.name
+    response = client.post(
+        f"/children/{circle.child.id}/edit",
+        data={
+            "name": (io.BytesIO(b"Nieuwe naam"), "naam.txt"),
+            "group_name": "groep 5",
+            "date_of_birth": "2017-05-02",
+            "guiding_question": "Wat heeft Sem nodig?",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert circle.child.name == before
+    assert any("file part refused" in r.getMessage() for r in caplog.records)
+
+
+# --- every form class: length caps and one-line fields ----------------------------------------
+
+
+def all_forms(app) -> list[FlaskForm]:
+    """An instance of every form in every feature's forms module, the built ones included."""
+    for module in pkgutil.walk_packages(app_package.__path__, "app."):
+        if module.name.rsplit(".", 1)[-1] == "forms":
+            importlib.import_module(module.name)
+    from app.consent.forms import sign_form, template_form
+    from app.consent.models import PURPOSES
+
+    # Forms built from a school's texts: build one of each, so that their classes exist.
+    text = {"purposes": {p: {"label": p.value, "explanation": "-"} for p in PURPOSES}}
+    built = [sign_form(text), template_form(("nl", "en"), 120)]
+
+    def subclasses(cls: type) -> Iterator[type]:
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    found = {cls for cls in subclasses(FlaskForm) if cls.__module__.startswith("app.")}
+    assert {type(form) for form in built} <= found
+    return [cls() for cls in found]
+
+
+def text_fields(form: FlaskForm) -> Iterator[StringField]:
+    for field in form:
+        # Hidden fields are never typed by a person; the body cap (MAX_FORM_MEMORY_SIZE) bounds
+        # them, and the views that read them check them (tokens, signatures, next addresses).
+        if isinstance(field, StringField) and not isinstance(field, HiddenField):
+            yield field
+
+
+def errors_for(form: FlaskForm, field: StringField, value: str) -> list[str]:
+    field.process(MultiDict({field.name: value}))
+    field.validate(form)
+    return [str(e) for e in field.errors]
+
+
+def test_every_text_field_has_a_length_cap(app):
+    with app.test_request_context("/?lang=en"):
+        forms = all_forms(app)
+        assert len(forms) >= 10  # the walk found the forms
+        uncapped = [
+            f"{type(form).__name__}.{field.name}"
+            for form in forms
+            for field in text_fields(form)
+            if not any(getattr(v, "max", -1) > 0 for v in field.validators)
+        ]
+    assert uncapped == []
+
+
+@pytest.mark.parametrize("bad", ["Anna\nde Vries", "Anna\x00", "Anna\r\nBcc: x@example.nl"])
+def test_every_one_line_field_refuses_control_characters(app, bad):
+    with app.test_request_context("/?lang=en"):
+        accepted = []
+        for form in all_forms(app):
+            for field in text_fields(form):
+                if isinstance(field, TextAreaField):
+                    continue
+                errors = errors_for(form, field, bad)
+                if not any("one line" in e for e in errors):
+                    accepted.append(f"{type(form).__name__}.{field.name}")
+    assert accepted == []
+
+
+def test_a_one_line_field_keeps_accepting_ordinary_names(app):
+    from app.people.forms import InviteForm
+
+    with app.test_request_context("/?lang=en"):
+        form = InviteForm()
+        for name in ["Anna de Vries", "Elif Yılmaz", "Zoë van 't Hof-Öztürk", "O'Brien-Ünal"]:
+            assert errors_for(form, form.name, name) == []
