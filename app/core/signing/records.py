@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, event, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, declared_attr, foreign, mapped_column, relationship
 
 from app.auth.models import SignInMethod
 from app.core.db import UTCDateTime, enum_column, utcnow
@@ -61,7 +61,11 @@ class SignedRecordMixin:
 
     @declared_attr
     def signer(cls) -> Mapped[User | None]:  # noqa: N805
-        return relationship("User")
+        from app.auth.models import User
+
+        # The class itself and an explicit join, so a model in any registry (a test's own, say)
+        # can use the mixin; for a model beside User it is the join SQLAlchemy would infer.
+        return relationship(User, primaryjoin=lambda: foreign(cls.signer_id) == User.id)
 
     # The exact text (or a canonical description of the document) the signer saw, and its hash.
     text_shown: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,259 @@
+"""The shared signing pieces, used by a feature that is not consent.
+
+A tiny acknowledgement record, defined here on a table of its own in a registry of its own,
+is signed through app.core.signing alone: the token of its form, the drawn or typed signature,
+store-once, the immutability guard, the evidence events and the evidence page. Nothing here
+imports app.consent; the first test proves app.core.signing does not either.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from flask import render_template_string
+from PIL import Image, ImageDraw, PngImagePlugin
+from sqlalchemy import Column, Integer, MetaData, Table, Text, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from app.auth.models import SignInMethod, User
+from app.core import audit
+from app.core.db import db, utcnow
+from app.core.errors import RefusedError
+from app.core.signing import (
+    AlreadyStoredError,
+    Evidence,
+    Immutable,
+    ImmutableRecordError,
+    Signature,
+    SignatureMethod,
+    SignedRecordMixin,
+    evidence_events,
+    evidence_from_request,
+    open_form,
+    read_form,
+    sha256_text,
+    signed_fields,
+    store_once,
+)
+
+SIGNING_PACKAGE = Path(__file__).resolve().parents[2] / "app" / "core" / "signing"
+ALLOWED_APP_IMPORTS = ("app.core", "app.auth.models", "app.people.models")
+
+
+class _TestBase(DeclarativeBase):
+    metadata = MetaData()
+
+
+# The real users table, by name only: the test table's foreign key points at it.
+Table("users", _TestBase.metadata, Column("id", Integer, primary_key=True))
+
+
+class Acknowledgement(SignedRecordMixin, Immutable, _TestBase):
+    """What a meeting-summary acknowledgement could look like."""
+
+    __tablename__ = "test_acknowledgements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text)
+
+    def __repr__(self) -> str:
+        return f"<Acknowledgement {self.id}>"
+
+
+KIND = "test-acknowledgement"
+EVIDENCE = Evidence("192.0.2.44", "test browser", SignInMethod.INVITATION)
+
+
+@pytest.fixture
+def table(app, db_connection):
+    # Created inside the test's transaction, so it is gone again afterwards.
+    Acknowledgement.__table__.create(db_connection)
+
+
+def drawing(draw: bool = True) -> bytes:
+    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
+    if draw:
+        ImageDraw.Draw(image).line([(10, 80), (150, 20), (290, 70)], fill=(0, 0, 0, 255), width=3)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def acknowledge(user: User, child_id: int, token: str, *, typed_name: str, signature: Signature):
+    """The service a feature would write: check the opening, build, store once, audit."""
+    opened = read_form(KIND, token, child=child_id, user=user.id)
+    assert opened is not None
+    summary = "Summary of the meeting of 12 March: agreements 1 to 3."
+    record = Acknowledgement(
+        child_id=child_id,
+        summary=summary,
+        **signed_fields(
+            user,
+            shown=summary,
+            typed_name=typed_name,
+            signature=signature,
+            opened=opened,
+            evidence=EVIDENCE,
+        ),
+    )
+    store_once(db.session, record, message="already acknowledged")
+    audit.record(db.session, "ack_signed", actor=user, child=child_id, obj=record)
+    return record
+
+
+def test_the_shared_pieces_import_no_feature():
+    for path in SIGNING_PACKAGE.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("app"):
+                assert node.module.startswith(ALLOWED_APP_IMPORTS), (path.name, node.module)
+
+
+def test_a_record_of_another_feature_is_signed_with_its_evidence(app_ctx, table, circle):
+    parent = db.session.get(User, circle.parent.id)
+    with time_machine.travel(utcnow() - timedelta(minutes=3), tick=False):
+        token = open_form(KIND, child=circle.child.id, user=parent.id)
+    record = acknowledge(
+        parent,
+        circle.child.id,
+        token,
+        typed_name="  Someone   Else ",
+        signature=Signature(SignatureMethod.DRAWN, drawing()),
+    )
+    db.session.commit()
+
+    stored = db.session.get(Acknowledgement, record.id)
+    assert stored.signer_id == parent.id and stored.signer_name == parent.name
+    assert stored.typed_name == "Someone Else" and stored.typed_differs
+    assert stored.text_sha256 == sha256_text(stored.text_shown)
+    assert stored.signature_png.startswith(b"\x89PNG")
+    assert stored.ip_address == "192.0.2.44" and stored.sign_in_method is SignInMethod.INVITATION
+    assert timedelta(minutes=2) < stored.signed_at - stored.opened_at < timedelta(minutes=4)
+
+    events = evidence_events(
+        db.session, stored, child_id=circle.child.id, signer_id=parent.id, actions=("ack_signed",)
+    )
+    assert [(e.what, e.who) for e in events] == [("ack_signed", parent.name)]
+
+
+def test_one_form_stores_one_record(app_ctx, table, circle):
+    parent = db.session.get(User, circle.parent.id)
+    token = open_form(KIND, child=circle.child.id, user=parent.id)
+    typed = Signature(SignatureMethod.TYPED)
+    acknowledge(parent, circle.child.id, token, typed_name=parent.name, signature=typed)
+    with pytest.raises(AlreadyStoredError) as refused:
+        acknowledge(parent, circle.child.id, token, typed_name=parent.name, signature=typed)
+    assert refused.value.field == "nonce"
+    assert db.session.scalar(select(func.count(Acknowledgement.id))) == 1
+
+
+def test_a_stored_record_never_changes(app_ctx, table, circle):
+    parent = db.session.get(User, circle.parent.id)
+    token = open_form(KIND, child=circle.child.id, user=parent.id)
+    record = acknowledge(
+        parent,
+        circle.child.id,
+        token,
+        typed_name=parent.name,
+        signature=Signature(SignatureMethod.TYPED),
+    )
+    record.summary = "Something else"
+    with pytest.raises(ImmutableRecordError):
+        db.session.flush()
+
+
+@pytest.mark.parametrize(
+    "typed_name, signature, field",
+    [
+        ("", Signature(SignatureMethod.TYPED), "typed_name"),
+        ("Petra", Signature(SignatureMethod.DRAWN, drawing(draw=False)), "signature"),
+        ("Petra", Signature(SignatureMethod.DRAWN, b"GIF89a not a png"), "signature"),
+    ],
+)
+def test_a_missing_name_or_drawing_is_refused(app_ctx, circle, typed_name, signature, field):
+    parent = db.session.get(User, circle.parent.id)
+    opened = read_form(KIND, open_form(KIND, user=parent.id), user=parent.id)
+    with pytest.raises(RefusedError) as refused:
+        signed_fields(
+            parent,
+            shown="text",
+            typed_name=typed_name,
+            signature=signature,
+            opened=opened,
+            evidence=EVIDENCE,
+        )
+    assert refused.value.field == field
+
+
+def test_a_drawing_loses_its_metadata(app_ctx, circle):
+    image = Image.open(io.BytesIO(drawing()))
+    out = io.BytesIO()
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "GPS 52.09,5.12")
+    image.save(out, format="PNG", pnginfo=info)
+    fields = signed_fields(
+        db.session.get(User, circle.parent.id),
+        shown="text",
+        typed_name="Petra",
+        signature=Signature(SignatureMethod.DRAWN, out.getvalue()),
+        opened=read_form(KIND, open_form(KIND), max_age=60),
+        evidence=EVIDENCE,
+    )
+    assert b"GPS" not in fields["signature_png"]
+
+
+def test_a_token_only_opens_its_own_kind_of_form_for_its_own_person(app_ctx):
+    token = open_form(KIND, child=1, user=2)
+    assert read_form(KIND, token, child=1, user=2) is not None
+    assert read_form("other-kind", token, child=1, user=2) is None
+    assert read_form(KIND, token, child=1, user=3) is None
+    assert read_form(KIND, token[:-2] + ("AA" if not token.endswith("AA") else "BB")) is None
+    first, second = open_form(KIND, user=2), open_form(KIND, user=2)
+    nonces = {read_form(KIND, t, user=2).nonce for t in (first, second)}
+    assert len(nonces) == 2
+
+
+def test_a_token_expires(app_ctx):
+    with time_machine.travel(utcnow() - timedelta(hours=7), tick=False):
+        old = open_form(KIND, user=2)
+    assert read_form(KIND, old, user=2) is None
+    assert read_form(KIND, old, user=2, max_age=8 * 3600) is not None
+
+
+def test_evidence_of_a_request(app):
+    with app.test_request_context(
+        environ_base={"REMOTE_ADDR": "198.51.100.7"}, headers={"User-Agent": "Phone/1.0"}
+    ):
+        evidence = evidence_from_request()
+    assert evidence == Evidence("198.51.100.7", "Phone/1.0", SignInMethod.PASSWORD)
+
+
+def test_the_evidence_page_names_the_account_beside_the_typed_name(app_ctx, table, circle):
+    parent = db.session.get(User, circle.parent.id)
+    record = acknowledge(
+        parent,
+        circle.child.id,
+        open_form(KIND, child=circle.child.id, user=parent.id),
+        typed_name="Mickey Mouse",
+        signature=Signature(SignatureMethod.TYPED),
+    )
+    events = evidence_events(
+        db.session, record, child_id=circle.child.id, signer_id=parent.id, actions=("ack_signed",)
+    )
+    html = render_template_string(
+        '{% from "pdf/_evidence.html" import evidence_page %}'
+        "{{ evidence_page(record, 'parent', events, {'ack_signed': 'acknowledged'}) }}",
+        record=record,
+        events=events,
+    )
+    assert parent.name in html and parent.email in html and "Mickey Mouse" in html
+    assert "acknowledged" in html and "192.0.2.44" in html
+    chunks = re.findall(r"<span>([0-9a-f]+)</span>", html)
+    assert chunks == [record.text_sha256[i : i + 16] for i in range(0, 64, 16)]
