@@ -1,20 +1,17 @@
-"""Checking a PDF that Beeldbrug issued, and the download helper other features use."""
+"""Checking a PDF that Beeldbrug issued."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import IO, Any
 
-from flask import Response, render_template, request, send_file
+from flask import render_template, request
 from flask_login import current_user
 
-from app.core import access, storage
+from app.core import access
 from app.core.db import db
 from app.core.requests import accepts_files
 from app.documents import bp, services
 from app.documents.forms import KIND_LABELS, MAX_VERIFY_BYTES, TOO_LARGE, VerifyForm
-from app.documents.models import Document
 
 # Room for the multipart framing and the CSRF field around the file itself.
 _BODY_LIMIT = MAX_VERIFY_BYTES + 64 * 1024
@@ -53,28 +50,6 @@ def _read_at_most(stream: IO[bytes], limit: int) -> bytes | None:
     return None if len(data) > limit else data
 
 
-def download_name(document: Document) -> str:
-    """A safe file name for ``document``: its title in plain ASCII and the issue date."""
-    plain = unicodedata.normalize("NFKD", document.title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:60].rstrip("-") or "document"
-    return f"{slug}-{document.issued_at:%Y-%m-%d}.pdf"
-
-
-def send_document(document: Document) -> Response:
-    """Send an issued PDF as a download. The caller has already checked access.
-
-    Raises storage.InvalidKeyError for a tampered storage key and FileNotFoundError when the
-    file is missing (both end as a logged 500).
-    """
-    response = send_file(
-        storage.path_of(document.storage_key),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=download_name(document),
-        etag=document.sha256,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response
+# Sending an issued PDF is documents.services.send_document; this name stays for older imports.
+send_document = services.send_document
+download_name = services.download_name

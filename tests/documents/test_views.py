@@ -1,9 +1,10 @@
-"""The verification page, the ``verify-pdf`` command and the download helper."""
+"""The verification page, the ``verify-pdf`` command and sending an issued document."""
 
 from __future__ import annotations
 
 import io
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,10 @@ from sqlalchemy import func, select
 from app.core import storage
 from app.core.audit import AuditEvent
 from app.core.db import db
+from app.documents import views
 from app.documents.forms import MAX_VERIFY_BYTES
 from app.documents.models import Document
-from app.documents.views import download_name, send_document
+from app.documents.services import download_name, send_document
 
 
 def document_count() -> int:
@@ -185,12 +187,63 @@ def test_cli_fails_for_a_changed_or_foreign_file(runner, issued, tmp_path):
         assert "NOT VERIFIED" in result.output and reason in result.output
 
 
+DAMAGED = (
+    b"%PDF-1.7\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\nxref\n0 3\ngarbage\n"
+    b"trailer <</Root 1 0 R /Size 3>>\nstartxref\n9999\n%%EOF\n"
+)
+
+
+def damaged_seal(data: bytes) -> bytes:
+    """The issued PDF with its signature's CMS data overwritten by junk of the same length."""
+    start = data.index(b"/Contents <") + len(b"/Contents <")
+    return data[:start] + b"0f" * 64 + data[start + 128 :]
+
+
+@pytest.fixture
+def terminal_and_log_file(tmp_path):
+    """A console handler (what the terminal would show) and a log file, on the app's loggers."""
+    terminal = io.StringIO()
+    console = logging.StreamHandler(terminal)
+    log_file = logging.FileHandler(tmp_path / "beeldbrug.log")
+    loggers = (logging.getLogger(), logging.getLogger("beeldbrug"))
+    for logger in loggers:
+        logger.addHandler(console)
+    loggers[1].addHandler(log_file)
+    yield terminal, tmp_path / "beeldbrug.log"
+    for logger in loggers:
+        logger.removeHandler(console)
+    loggers[1].removeHandler(log_file)
+    log_file.close()
+
+
+def test_cli_prints_only_the_verdict_for_a_damaged_file(
+    runner, issued, tmp_path, terminal_and_log_file
+):
+    terminal, log_file = terminal_and_log_file
+    _, data = issued
+    for content, verdict in (
+        (DAMAGED, "This PDF is damaged and cannot be read."),
+        (damaged_seal(data), "The digital seal of this PDF is damaged and cannot be checked."),
+    ):
+        path = tmp_path / "damaged.pdf"
+        path.write_bytes(content)
+        result = runner.invoke(args=["verify-pdf", str(path)])
+        assert result.exit_code == 1
+        assert result.output == f"NOT VERIFIED: {verdict}\n"
+    assert terminal.getvalue() == ""
+    # The traceback is not lost: it is in the log file, for whoever looks into it.
+    assert "Traceback" in log_file.read_text()
+    # After the command the console shows log records again.
+    logging.getLogger("beeldbrug").warning("back on the terminal")
+    assert "back on the terminal" in terminal.getvalue()
+
+
 def test_cli_help_is_the_docstring(runner):
     result = runner.invoke(args=["verify-pdf", "--help"])
     assert "Check that FILE is a PDF Beeldbrug issued" in result.output
 
 
-# --- the download helper ---------------------------------------------------------------------
+# --- sending an issued document --------------------------------------------------------------
 
 
 def test_send_document_is_a_private_attachment(app, issued):
@@ -217,3 +270,32 @@ def test_download_name_is_safe(issued):
     assert name.startswith("toestemming-noelle-etc-passwd-") and name.endswith(".pdf")
     assert Path(name).name == name
     assert download_name(Document(title="«»", issued_at=document.issued_at)).startswith("document-")
+
+
+def test_send_document_answers_range_requests(app, issued):
+    document, data = issued
+    assert views.send_document is send_document  # the old import keeps working
+    with app.test_request_context(headers={"Range": "bytes=-100"}):
+        response = send_document(document)
+        response.direct_passthrough = False
+        assert response.status_code == 206
+        assert response.get_data() == data[-100:]
+    assert (
+        response.headers["Content-Range"] == f"bytes {len(data) - 100}-{len(data) - 1}/{len(data)}"
+    )
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["ETag"] == f'"{document.sha256}"'
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def test_send_document_hands_the_file_to_nginx_when_configured(app, issued, monkeypatch):
+    document, _ = issued
+    monkeypatch.setitem(app.config, "MEDIA_ACCEL_PREFIX", "/_media/")
+    with app.test_request_context():
+        response = send_document(document)
+    assert response.headers["X-Accel-Redirect"] == f"/_media/{document.storage_key}"
+    assert response.get_data() == b""
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
