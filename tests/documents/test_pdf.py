@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 from pathlib import Path
 
@@ -222,3 +223,13 @@ def test_the_language_tag_follows_the_printed_language():
     with force_locale("en"):
         data = render()
     assert PdfReader(io.BytesIO(data)).trailer["/Root"]["/Lang"] == "en"
+
+
+def test_every_image_in_a_print_layout_has_alternative_text(app):
+    # PDF/UA needs it, and WeasyPrint takes the tag's alt; a new layout without one fails here.
+    folder = Path(app.root_path).parent / "templates" / "pdf"
+    layouts = sorted(folder.glob("*.html"))
+    assert layouts
+    for layout in layouts:
+        for tag in re.findall(r"<img\b[^>]*>", layout.read_text()):
+            assert re.search(r"\balt=", tag), f"{layout.name}: {tag}"
