@@ -3,6 +3,9 @@
 The database is SQLite in a temporary folder, or PostgreSQL when ``TEST_DATABASE_URL`` is set.
 Every test runs inside a transaction that is rolled back afterwards, even when the code under
 test commits (SAVEPOINTs, with the pysqlite BEGIN fix that ``app.core.db`` installs).
+
+``BEELDBRUG_TEST_NOW=2026-12-01T09:00:00+01:00`` moves the clock of the whole session to that
+instant (it keeps ticking), so that a test that silently depends on today's date shows itself.
 """
 
 from __future__ import annotations
@@ -20,11 +23,12 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from alembic import command
 from argon2 import PasswordHasher
@@ -42,6 +46,33 @@ from app.people.models import Child, Membership, Role, School
 from config import TestConfig
 
 PASSWORD = "een goed wachtwoord"
+
+
+# --- the clock -------------------------------------------------------------------------------
+
+_moved_clock: list[Any] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start the session at ``BEELDBRUG_TEST_NOW`` (an ISO 8601 instant with offset), if set."""
+    now = os.environ.get("BEELDBRUG_TEST_NOW")
+    if now and not _moved_clock:
+        moment = datetime.fromisoformat(now)
+        if moment.tzinfo is None:
+            raise pytest.UsageError("BEELDBRUG_TEST_NOW needs an offset, e.g. +01:00")
+        traveller = time_machine.travel(moment, tick=True)
+        traveller.start()
+        _moved_clock.append(traveller)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    while _moved_clock:
+        _moved_clock.pop().stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    now = os.environ.get("BEELDBRUG_TEST_NOW")
+    return f"clock moved to {now} (BEELDBRUG_TEST_NOW)" if now else None
 
 
 # --- database --------------------------------------------------------------------------------
@@ -197,6 +228,43 @@ def _transaction(request: pytest.FixtureRequest) -> None:
     """Roll back everything a test did, commits included (any test that uses the app)."""
     if "app" in request.fixturenames and not request.node.get_closest_marker("e2e"):
         request.getfixturevalue("db_connection")
+
+
+@pytest.fixture(autouse=True)
+def _config_restored(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that changes the shared app's settings without undoing it afterwards.
+
+    A value set with ``app.config[...] = ...`` outlives the test and quietly changes the ones
+    after it; ``monkeypatch.setitem(app.config, ...)`` is undone before this check runs.
+    """
+    if "app" not in request.fixturenames:
+        yield
+        return
+    config = request.getfixturevalue("app").config
+    before = dict(config)
+    yield
+    changed = sorted(k for k in before.keys() | config.keys() if before.get(k) != config.get(k))
+    config.update(before)
+    assert not changed, f"settings changed without monkeypatch: {changed}"
+
+
+@pytest.fixture
+def production_app(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """The app as production builds it (HTTPS-only cookies, HSTS, CSRF on), on the test database."""
+    from config import ProductionConfig
+
+    class Production(ProductionConfig):
+        SECRET_KEY = "production-like-secret-for-tests-0123456789"  # noqa: S105
+
+    # The throttling extension keeps one storage for every app: keep the suite's.
+    return create_app(
+        Production,
+        DATABASE_URL=app.config["DATABASE_URL"],
+        RATELIMIT_STORAGE_URI=app.config["RATELIMIT_STORAGE_URI"],
+        RATELIMIT_KEY_PREFIX=app.config["RATELIMIT_KEY_PREFIX"],
+        MEDIA_ROOT=tmp_path_factory.mktemp("production-media"),
+        SIGNING_DIR=tmp_path_factory.mktemp("production-signing"),
+    )
 
 
 @pytest.fixture

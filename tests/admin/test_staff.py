@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import User, UserSession
+from app.core.audit import AuditEvent
 from app.core.db import db
 
 
@@ -85,8 +86,18 @@ def test_deactivation_signs_the_person_out_at_once(app, client, login_as, admin,
 
 def test_admin_cannot_deactivate_themselves(client, login_as, admin):
     login_as(admin)
-    client.post(f"/admin/staff/{admin.id}/deactivate")
+    response = client.post(f"/admin/staff/{admin.id}/deactivate")
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/"
+    page = client.get("/admin/")
+    assert page.status_code == 200  # still signed in: the session was not ended
+    assert "Je kunt je eigen account niet deactiveren." in page.get_data(as_text=True)
     assert not db.session.get(User, admin.id).is_deactivated
+    assert (
+        db.session.scalar(
+            select(func.count(AuditEvent.id)).where(AuditEvent.action == "staff_deactivated")
+        )
+        == 0
+    )
 
 
 def test_staff_of_another_school_or_a_parent_is_404(

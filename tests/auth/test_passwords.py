@@ -121,8 +121,8 @@ def test_reset_with_mismatched_or_weak_password_changes_nothing(client, circle, 
     assert db.session.scalar(select(PasswordToken.used_at)) is None
 
 
-def test_reset_requests_are_rate_limited(app, client, circle, mailbox):
-    app.config["RESET_REQUEST_LIMIT"] = "2/hour"
+def test_reset_requests_are_rate_limited(app, client, circle, mailbox, monkeypatch):
+    monkeypatch.setitem(app.config, "RESET_REQUEST_LIMIT", "2/hour")
     for _ in range(4):
         client.post("/forgot-password", data={"email": circle.parent.email})
     assert len(mailbox.to(circle.parent.email)) == 2

@@ -75,8 +75,10 @@ def test_unknown_email_costs_a_hash_too(client, circle, monkeypatch):
     assert calls == [1]
 
 
-def test_failed_sign_ins_are_throttled_per_account_with_a_clear_message(app, client, circle):
-    app.config["SIGN_IN_LIMIT_PER_ACCOUNT"] = "3/15 minutes"
+def test_failed_sign_ins_are_throttled_per_account_with_a_clear_message(
+    app, client, circle, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_PER_ACCOUNT", "3/15 minutes")
     for _ in range(3):
         assert sign_in(client, circle.parent.email, "wrong password").status_code == 200
     blocked = sign_in(client, circle.parent.email, PASSWORD)
@@ -88,8 +90,8 @@ def test_failed_sign_ins_are_throttled_per_account_with_a_clear_message(app, cli
     assert sign_in(client, circle.parent2.email, PASSWORD).status_code == 302
 
 
-def test_failed_sign_ins_are_throttled_per_address(app, client, circle):
-    app.config["SIGN_IN_LIMIT_PER_ADDRESS"] = "4/15 minutes"
+def test_failed_sign_ins_are_throttled_per_address(app, client, circle, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_PER_ADDRESS", "4/15 minutes")
     for n in range(4):
         sign_in(client, f"guess{n}@example.nl", "wrong password")
     assert sign_in(client, circle.parent.email, PASSWORD).status_code == 429
@@ -186,10 +188,22 @@ def test_session_cookie_flags(client, circle):
     assert "Domain=" not in cookie
 
 
-def test_production_cookie_is_secure(monkeypatch):
-    from config import ProductionConfig
-
-    assert ProductionConfig.SESSION_COOKIE_SECURE is True
+def test_production_cookie_is_secure(production_app, circle):
+    secure = production_app.test_client()
+    page = secure.get("/sign-in", base_url="https://localhost").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = secure.post(
+        "/sign-in",
+        data={"email": circle.parent.email, "password": PASSWORD, "csrf_token": token},
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/sign-in"},  # checked on HTTPS
+    )
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("beeldbrug_session=") for c in cookies)
+    for cookie in cookies:
+        assert "; Secure" in cookie and "; HttpOnly" in cookie, cookie
+    assert secure.get("/", base_url="https://localhost").status_code == 200  # signed in
 
 
 def test_deactivated_account_cannot_sign_in(client, circle):

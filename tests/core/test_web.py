@@ -51,9 +51,14 @@ def test_pages_have_no_inline_script(client, login_as, circle):
         assert " onclick=" not in page and "javascript:" not in page
 
 
-def test_hsts_in_production_only(app, client):
+def test_hsts_in_production_only(client, production_app):
     assert "Strict-Transport-Security" not in client.get("/sign-in").headers
-    assert ProductionConfig.HSTS is True
+    secure = production_app.test_client()
+    for url in ("/sign-in", "/static/css/app.css", "/nope"):
+        response = secure.get(url, base_url="https://localhost")
+        assert response.headers["Strict-Transport-Security"] == (
+            "max-age=31536000; includeSubDomains"
+        ), url
 
 
 def test_production_refuses_a_missing_or_default_secret_key(monkeypatch):
@@ -64,10 +69,9 @@ def test_production_refuses_a_missing_or_default_secret_key(monkeypatch):
 
 
 @pytest.fixture
-def csrf_app(app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield app
-    app.config["WTF_CSRF_ENABLED"] = False
+def csrf_app(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    return app
 
 
 def test_forms_without_a_valid_csrf_token_are_refused(csrf_app, circle, caplog):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from flask_babel import force_locale
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -20,6 +23,8 @@ from app.documents.models import Document, DocumentKind
 from tests.documents.conftest import TEST_TEMPLATE, stored_documents
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def document_count() -> int:
@@ -129,7 +134,7 @@ def test_failure_while_sealing_stores_nothing(issue, media_root, monkeypatch):
     def broken(*args, **kwargs):
         raise pdf.SigningError("no key")
 
-    monkeypatch.setattr(services.pdf, "seal_pdf", broken)
+    monkeypatch.setattr(services.seal, "seal_pdf", broken)
     with pytest.raises(pdf.SigningError):
         issue(commit=False)
     assert stored_documents(media_root) == before
@@ -138,21 +143,22 @@ def test_failure_while_sealing_stores_nothing(issue, media_root, monkeypatch):
 def test_document_is_printed_in_the_requested_language(circle, media_root, tmp_path):
     from tests.documents.conftest import pdftotext
 
-    document = services.issue_document(
-        db.session,
-        school=circle.child.school,
-        kind=DocumentKind.CONSENT,
-        child=circle.child,
-        subject=circle.child,
-        title="Consent",
-        template=TEST_TEMPLATE,
-        values={"heading": "Consent", "body": "Body"},
-        actor=None,
-        reason="Consent",
-        language="en",
-    )
+    with time_machine.travel(datetime(2027, 3, 14, 10, 0, tzinfo=AMSTERDAM), tick=False):
+        document = services.issue_document(
+            db.session,
+            school=circle.child.school,
+            kind=DocumentKind.CONSENT,
+            child=circle.child,
+            subject=circle.child,
+            title="Consent",
+            template=TEST_TEMPLATE,
+            values={"heading": "Consent", "body": "Body"},
+            actor=None,
+            reason="Consent",
+            language="en",
+        )
     text = pdftotext(storage.path_of(document.storage_key).read_bytes(), tmp_path)
-    assert "November" in text  # the issue date, formatted in English
+    assert "Issued on March 14, 2027 through Beeldbrug" in text
 
 
 # --- verifying -------------------------------------------------------------------------------
