@@ -7,7 +7,9 @@ route whose parameters this file cannot fill in: adding a route means deciding w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -15,11 +17,12 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from app.core import access
-from app.core.access import Scope
-from app.core.db import Base, db
-from app.people.models import Invitation, Role
+from app.core.access import Audience, Scope
+from app.core.db import Base, db, utcnow
+from app.people.models import Child, Invitation, Membership, Role
 
 from .consent.helpers import sign_consent
+from .core.test_audience import sees
 
 #: The only endpoints anyone may use without signing in. Changing this is a deliberate act.
 PUBLIC = {
@@ -62,10 +65,11 @@ RULES = {
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
-#: consent record in the walk was signed by the parent; the coach sees every record.
+#: consent record in the walk was signed by the parent; the coach sees every record, the pupil
+#: only their own.
 OBJECT_RULES = {"consent.record_pdf": {"coach", "parent"}}
 
-#: Who may do what in a child's circle, written out: coach, teacher, specialist, parent.
+#: Who may do what in a child's circle, written out: coach, teacher, specialist, parent, pupil.
 POLICY = {
     A.VIEW_CHILD: "C T S P U",
     A.EDIT_CHILD: "C",
@@ -84,12 +88,16 @@ LETTER = {
     "U": Role.PUPIL,
 }
 
-VISITORS = ["anonymous", "coach", "teacher", "specialist", "parent", "school_admin", "outsider"]
+#: "pupil" visits a circle whose child is sixteen or older; "removed" was a parent until
+#: yesterday.
+VISITORS = ["anonymous", "coach", "teacher", "specialist", "parent", "pupil"]
+VISITORS += ["school_admin", "outsider", "removed"]
 ROLE_OF = {
     "coach": Role.COACH,
     "teacher": Role.TEACHER,
     "specialist": Role.SPECIALIST,
     "parent": Role.PARENT,
+    "pupil": Role.PUPIL,
 }
 STAFF = {"coach", "teacher", "school_admin", "outsider"}
 
@@ -194,11 +202,23 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def world(app, circle, make_user, make_child, school):
-    """The circle under test, plus a school admin and the coach of another child."""
+def world(app, circle, make_user, make_child, school, visitor):
+    """The circle under test, plus a school admin, the coach of another child and a parent
+    removed from the circle; for the pupil's visit the child is sixteen or older."""
     admin = make_user("Beheerder Bea", admin=True)
     outsider = make_user("Andere Coach", staff=True)
     make_child("Ander Kind", coach=outsider)
+    removed = make_user("Oud-ouder Otto")
+    yesterday = utcnow() - timedelta(days=1)
+    db.session.add(
+        Membership(
+            child_id=circle.child.id,
+            user_id=removed.id,
+            role=Role.PARENT,
+            active_from=yesterday - timedelta(days=30),
+            active_until=yesterday,
+        )
+    )
     invitation = Invitation(
         child_id=circle.child.id,
         email="open@example.nl",
@@ -222,8 +242,11 @@ def world(app, circle, make_user, make_child, school):
         "parent": circle.parent,
         "school_admin": admin,
         "outsider": outsider,
+        "removed": removed,
     }
     record = sign_consent(app, circle.child, circle.parent)
+    if visitor == "pupil":
+        people["pupil"] = pupil_of_sixteen(circle.child, make_user)
     values = {
         "child_id": circle.child.id,
         "membership_id": membership_id,
@@ -232,7 +255,21 @@ def world(app, circle, make_user, make_child, school):
         "record_id": record.id,
         "template_id": record.template_id,
     }
+    for route in AUDIENCE_ROUTES:
+        # In the matrix the object is the coach's, shown to the whole circle; the audience
+        # walk below tries every other audience and uploader.
+        values.update(route.make(circle.child.id, circle.coach.id, Audience.CIRCLE))
     return people, values
+
+
+def pupil_of_sixteen(child: Child, make_user: Callable[..., Any]) -> Any:
+    """Make ``child`` seventeen this year (on any date) and add the child to the circle as
+    pupil; the parent's consent record, signed earlier, stays the parent's."""
+    pupil = make_user("Sem zelf")
+    db.session.get(Child, child.id).date_of_birth = date(utcnow().year - 17, 1, 1)
+    db.session.add(Membership(child_id=child.id, user_id=pupil.id, role=Role.PUPIL))
+    db.session.commit()
+    return pupil
 
 
 def _later():
@@ -288,3 +325,65 @@ def test_a_failing_permission_check_denies(app, client, login_as, circle, monkey
     response = client.get(f"/children/{circle.child.id}")
     assert response.status_code == 404
     assert circle.child.guiding_question not in response.get_data(as_text=True)
+
+
+# --- objects with an audience -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AudienceRoute:
+    """A route that shows one object with an audience, and how the walk makes that object."""
+
+    endpoint: str
+    #: make(child_id, uploader_id, audience) adds and commits the object and returns the URL
+    #: values that name it, e.g. {"clip_id": 7}.
+    make: Callable[[int, int, Audience], dict[str, int]]
+
+
+#: Routes that show one object with an audience (a clip, fragment, moment, meeting, plan).
+#: Each joins the walk below: every visitor × audience × their own upload or someone else's,
+#: expecting exactly what tests/core/test_audience.py writes out for ``may_see``. Empty until
+#: the clip routes arrive; the first joins as e.g.
+#: ``AudienceRoute("clips.show", make=lambda child_id, uploader_id, audience: {...})``.
+AUDIENCE_ROUTES: list[AudienceRoute] = []
+
+#: URL parameters that name an object with an audience: a route taking one must join the walk.
+AUDIENCE_ARGUMENTS = frozenset({"clip_id", "fragment_id", "moment_id", "meeting_id", "plan_id"})
+
+
+def test_every_route_to_an_object_with_an_audience_joins_the_walk(app):
+    walked = {route.endpoint for route in AUDIENCE_ROUTES}
+    missing = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if set(rule.arguments) & AUDIENCE_ARGUMENTS and rule.endpoint not in walked
+    }
+    assert missing == set()
+
+
+@pytest.mark.parametrize("visitor", [v for v in VISITORS if v != "anonymous"])
+def test_audience_walk(app, client, login_as, world, circle, visitor):
+    if not AUDIENCE_ROUTES:
+        pytest.skip("no route shows an object with an audience yet")
+    people, values = world
+    me = people[visitor]
+    login_as(me)
+    wrong = []
+    for route in AUDIENCE_ROUTES:
+        with app.test_request_context():
+            # The route's own rule first: a role it refuses never reaches the object.
+            rule_answer = expected(Route(route.endpoint, "GET", frozenset()), visitor)
+        for audience in Audience:
+            for own in (True, False):
+                uploader = me.id if own else circle.parent2.id
+                names = route.make(circle.child.id, uploader, audience)
+                with app.test_request_context():
+                    url = url_for(route.endpoint, **{**values, **names})
+                want = rule_answer
+                if want == "ok" and not sees(visitor, audience, own):
+                    want = "not_found"  # never a hint that it exists
+                got = outcome(client.get(url))
+                if got != want:
+                    mine = "own" if own else "other"
+                    wrong.append(f"{route.endpoint} {audience} {mine}: expected {want}, got {got}")
+    assert wrong == []
