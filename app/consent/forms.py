@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange
 
 from app.consent.models import PURPOSES, Answer
-from app.core.forms import max_length, required
+from app.core.forms import max_length, one_line, required
 from app.core.signing import SignatureForm
 
 
@@ -90,7 +90,7 @@ def template_form(languages: tuple[str, ...], max_months: int, **kwargs: Any) ->
         setattr(
             TemplateForm,
             f"{lang}-title",
-            StringField(_l("Title"), validators=[required(), max_length(200)]),
+            StringField(_l("Title"), validators=[required(), one_line(), max_length(200)]),
         )
         setattr(
             TemplateForm,
@@ -103,7 +103,7 @@ def template_form(languages: tuple[str, ...], max_months: int, **kwargs: Any) ->
             setattr(
                 TemplateForm,
                 f"{lang}-{purpose.value}-label",
-                StringField(_l("Short name"), validators=[required(), max_length(120)]),
+                StringField(_l("Short name"), validators=[required(), one_line(), max_length(120)]),
             )
             setattr(
                 TemplateForm,

@@ -13,7 +13,7 @@ from wtforms import BooleanField, Field, HiddenField, StringField
 from wtforms.validators import ValidationError
 
 from app.core.db import utcnow
-from app.core.forms import max_length, required
+from app.core.forms import max_length, one_line, required
 from app.core.signing.signature import DATA_URI_PREFIX, NO_DRAWING, Signature, signature_from_form
 from app.core.tokens import read_value, sign_value
 
@@ -68,7 +68,7 @@ class SignatureForm(FlaskForm):
     token = HiddenField()
     typed_name = StringField(
         _l("Your full name"),
-        validators=[required(), max_length(120)],
+        validators=[required(), one_line(), max_length(120)],
         render_kw={"autocomplete": "name"},
     )
     type_signature = BooleanField(
