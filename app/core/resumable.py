@@ -109,6 +109,14 @@ def _locked(upload_id: str) -> Iterator[tuple[BinaryIO, int]]:
         raise UnknownUploadError(upload_id) from error
     with handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        # While this request waited for the lock, another may have finalised, deleted or
+        # swept the upload: then the open file is no longer the partial file.
+        try:
+            current = os.path.samestat(os.fstat(handle.fileno()), part.stat())
+        except FileNotFoundError:
+            current = False
+        if not current:
+            raise UnknownUploadError(upload_id)
         yield handle, _declared_length(length_path, upload_id)
 
 

@@ -6,6 +6,7 @@ that sends a stored file after "checking access"), so they need no database.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import os
@@ -206,6 +207,26 @@ def test_a_chunk_past_the_declared_length_is_refused_and_changes_nothing(mini):
     with pytest.raises(storage.LengthMismatchError):
         resumable.append_partial(upload.upload_id, [b"678901"], offset=5)
     assert resumable.partial_status(upload.upload_id).offset == 5
+
+
+def test_an_append_that_waited_while_the_upload_was_finalised_is_refused(mini, monkeypatch):
+    upload = resumable.create_partial(3)
+    resumable.append_partial(upload.upload_id, [b"abc"], offset=0)
+    real_flock = fcntl.flock
+    finalised = []
+
+    def finalise_meanwhile(fd: int, operation: int) -> None:
+        # Another request finalises while this one waits for the lock.
+        monkeypatch.setattr(fcntl, "flock", real_flock)
+        finalised.append(
+            resumable.finalise_partial(upload.upload_id, folder="clips", suffix=".mp4")
+        )
+        real_flock(fd, operation)
+
+    monkeypatch.setattr(fcntl, "flock", finalise_meanwhile)
+    with pytest.raises(resumable.UnknownUploadError):
+        resumable.append_partial(upload.upload_id, [b"more"], offset=3)
+    assert storage.path_of(finalised[0].key).read_bytes() == b"abc"
 
 
 def test_a_resumable_upload_over_the_limit_is_refused_at_creation(mini, media):
