@@ -256,3 +256,14 @@ def test_a_one_line_field_keeps_accepting_ordinary_names(app):
         form = InviteForm()
         for name in ["Anna de Vries", "Elif Yılmaz", "Zoë van 't Hof-Öztürk", "O'Brien-Ünal"]:
             assert errors_for(form, form.name, name) == []
+
+
+def test_a_refused_field_name_cannot_forge_a_log_line(app, client, caplog):
+    response = client.post(
+        "/sign-in",
+        data={"email\x1b[31m sign_in ok": (io.BytesIO(b"x"), "x.txt")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    logged = [r.getMessage() for r in caplog.records if "file part refused" in r.getMessage()]
+    assert logged and not any(c in line for line in logged for c in "\x1b\r\n")
