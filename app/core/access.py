@@ -326,7 +326,7 @@ def may_set_audience(
         is_uploader = uploader_id is not None and uploader_id == user.id
         if role is None or not (is_uploader or role is Role.COACH):
             return False
-        if role is not Role.COACH:  # the uploader keeps it on the school side, or narrows
+        if role is not Role.COACH:  # the uploader: private or team; circle only as a coach left it
             return new is not Audience.CIRCLE or current is Audience.CIRCLE
         if current is None:  # only the uploader creates
             return is_uploader
@@ -368,6 +368,7 @@ def audience_or_403(
 
 
 def _role_of(user_id: int | None, child_id: int) -> Role | None:
+    """The role of someone other than the asker (an uploader) in the circle now, or None."""
     if user_id is None:
         return None
     return db.session.scalar(
