@@ -174,8 +174,10 @@ def record_failed_sign_in(session: Session, email: str, *, throttled: bool = Fal
 # --- server-side sessions -------------------------------------------------------------------
 
 
-def is_school_side(session: Session, user: User) -> bool:
-    """Staff, or anyone with a school-side role in a circle: these get the short idle time-out."""
+def has_staff_idle_timeout(session: Session, user: User) -> bool:
+    """Staff and school admins, and anyone on the school side of a circle (``SCHOOL_SIDE``;
+    an ended membership counts too, as a shorter time-out harms no one): these get the staff
+    idle time-out."""
     from app.core.access import SCHOOL_SIDE
     from app.people.models import Membership
 
@@ -197,7 +199,8 @@ def is_school_side(session: Session, user: User) -> bool:
 def start_session(session: Session, user: User, method: SignInMethod) -> str:
     """Create a server-side session for ``user`` and return its secret token (for the cookie)."""
     cfg = current_app.config
-    idle = cfg["STAFF_IDLE_TIMEOUT"] if is_school_side(session, user) else cfg["OTHER_IDLE_TIMEOUT"]
+    staff_like = has_staff_idle_timeout(session, user)
+    idle = cfg["STAFF_IDLE_TIMEOUT"] if staff_like else cfg["OTHER_IDLE_TIMEOUT"]
     token = new_token()
     now = utcnow()
     session.add(

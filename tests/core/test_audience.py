@@ -16,8 +16,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
 from sqlalchemy.orm import registry
 from werkzeug.exceptions import Forbidden, NotFound
 
-from app.auth import services as auth
-from app.auth.models import User
+from app.auth.models import User, UserSession
 from app.core import access
 from app.core.access import Audience
 from app.core.db import db, enum_column, utcnow
@@ -437,6 +436,14 @@ def test_an_invited_teacher_becomes_staff_and_an_invited_specialist_does_not(app
     assert not specialist.is_staff and specialist.school_id is None
 
 
-def test_a_specialist_is_school_side_for_the_idle_time_out_and_a_parent_is_not(app, circle):
-    assert auth.is_school_side(db.session, circle.specialist)
-    assert not auth.is_school_side(db.session, circle.parent)
+def test_a_specialist_gets_the_staff_idle_time_out_and_a_parent_does_not(app, circle, login_as):
+    """A specialist is no staff account, but school-side in the circle: signed out sooner."""
+    for user, timeout in (
+        (circle.specialist, app.config["STAFF_IDLE_TIMEOUT"]),
+        (circle.parent, app.config["OTHER_IDLE_TIMEOUT"]),
+    ):
+        login_as(user, on=app.test_client())
+        minutes = db.session.scalar(
+            select(UserSession.idle_minutes).where(UserSession.user_id == user.id)
+        )
+        assert minutes == timeout.total_seconds() // 60
