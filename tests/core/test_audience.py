@@ -21,7 +21,7 @@ from app.core import access
 from app.core.access import Audience
 from app.core.db import db, enum_column, utcnow
 from app.people import services as people
-from app.people.models import Invitation, Membership, Role
+from app.people.models import Child, Invitation, Membership, Role
 
 #: Who sees an object: the visitor, and whether the object is their own upload or someone
 #: else's. "removed" was a teacher until yesterday.
@@ -115,8 +115,8 @@ SETS = _parse_sets()
 
 @dataclass
 class World:
-    child: object
-    other_child: object
+    child: Child
+    other_child: Child
     people: dict[str, User]
     former_parent: User
 
