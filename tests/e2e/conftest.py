@@ -3,7 +3,8 @@
 The live server is a gunicorn subprocess started with the project's own ``gunicorn.conf.py`` on
 a free loopback port, against a database of its own (migrated and loaded with the demo school
 through the ``flask`` commands), with mail going to the suite's loopback SMTP server. Every page
-a journey visits is scanned with axe-core; serious and critical findings fail the test.
+a journey visits is scanned with axe-core; serious and critical findings fail the test, and so
+does a page that scrolls sideways (WCAG 1.4.10, reflow).
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-#: Browser context settings of the two sizes every journey runs at.
+#: Browser context settings of the three sizes every journey runs at.
 DESKTOP_CONTEXT: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
 PHONE_CONTEXT: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
@@ -169,6 +170,9 @@ PHONE_CONTEXT: dict[str, Any] = {
     "is_mobile": True,
     "has_touch": True,
 }
+#: WCAG 1.4.10 (reflow): 320 CSS px wide, what 1280 px at 400 % zoom leaves. Not a mobile
+#: context: a mobile browser zooms out to fit an overflowing page, which would hide the fault.
+NARROW_CONTEXT: dict[str, Any] = {"viewport": {"width": 320, "height": 640}, "has_touch": True}
 
 
 @pytest.fixture(scope="session")
@@ -262,12 +266,46 @@ def describe_violations(url: str, violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+# Elements whose right edge lies past the viewport, outermost first: what to mend.
+_OVERFLOWING_JS = """() => {
+  const width = window.innerWidth;
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.right > width + 0.5) {
+      const classes = typeof el.className === "string" && el.className.trim()
+        ? "." + el.className.trim().split(/\\s+/).join(".") : "";
+      found.push(`${el.tagName.toLowerCase()}${classes} (right edge ${Math.round(box.right)} px)`);
+    }
+  }
+  return found.slice(0, 8);
+}"""
+
+
+def assert_no_sideways_scroll(page: Page) -> None:
+    """Fail when the page is wider than the viewport, naming the elements that stick out."""
+    scroll_width, inner_width = page.evaluate(
+        "[document.documentElement.scrollWidth, window.innerWidth]"
+    )
+    viewport = page.viewport_size or {"width": inner_width}
+    limit = min(inner_width, viewport["width"])
+    if scroll_width > limit:
+        culprits = "\n".join(f"    {c}" for c in page.evaluate(_OVERFLOWING_JS))
+        pytest.fail(
+            f"{page.url} scrolls sideways at {viewport['width']} px: it is {scroll_width} px wide"
+            f"\n{culprits}",
+            pytrace=False,
+        )
+
+
 @pytest.fixture
 def check_a11y() -> Any:
-    """Call with a page: fails on any serious or critical axe-core violation there."""
+    """Call with a page: fails on any serious or critical axe-core violation there, and when the
+    page scrolls sideways at the context's width."""
 
     def check(page: Page) -> None:
         page.wait_for_load_state("load")
+        assert_no_sideways_scroll(page)
         violations = axe_violations(page)
         assert not violations, describe_violations(page.url, violations)
 

@@ -1,8 +1,9 @@
 """Journey 1: a coach opens a trajectory and invites a parent, who joins from the e-mail.
 
-Driven in real chromium at a desktop and a phone viewport. The interface language may change
-(catalogues are translated separately), so pages are located by field ids, link targets and
-roles; what is asserted is the data typed in: the child's name and guiding question.
+Driven in real chromium at a desktop, a phone and a 320 px (reflow) viewport. The interface
+language may change (catalogues are translated separately), so pages are located by field ids,
+link targets and roles; what is asserted is the data typed in: the child's name and guiding
+question.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from playwright.sync_api import Page, expect
 from app.demo import DEMO_PASSWORD
 from tests.conftest import Mailbox
 
-from .conftest import DESKTOP_CONTEXT, PHONE_CONTEXT, LiveServer
+from .conftest import DESKTOP_CONTEXT, NARROW_CONTEXT, PHONE_CONTEXT, LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -61,6 +62,18 @@ VIEWPORTS = [
         ),
         parent_name="Zeynep Öztürk",
         parent_email="zeynep.ozturk@example.nl",
+    ),
+    Viewport(
+        id="narrow",
+        context_args=NARROW_CONTEXT,
+        child_name="Lotte van der Heijden-Oosterhuis",
+        group="groep 7",
+        guiding_question=(
+            "Lotte werkt zelfstandig als de opdracht duidelijk is, maar raakt in paniek bij "
+            "rekenverhaaltjes. Wat heeft Lotte nodig om rustig te beginnen?"
+        ),
+        parent_name="Bram van der Heijden",
+        parent_email="bram.vanderheijden-oosterhuis@voorbeeld-gezinnen.example.nl",
     ),
 ]
 

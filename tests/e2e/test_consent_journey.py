@@ -31,7 +31,7 @@ from playwright.sync_api import Page, expect
 
 from app.demo import DEMO_PASSWORD
 
-from .conftest import DESKTOP_CONTEXT, PHONE_CONTEXT, LiveServer
+from .conftest import DESKTOP_CONTEXT, NARROW_CONTEXT, PHONE_CONTEXT, LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -92,6 +92,8 @@ PHONE = Viewport(
     language="en",
 )
 DESKTOP = Viewport(id="desktop", context_args=DESKTOP_CONTEXT, language="nl")
+#: WCAG 1.4.10: the whole journey, Dutch with its long words, at 320 px without sideways scrolling.
+NARROW = Viewport(id="narrow", context_args=NARROW_CONTEXT, language="nl")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -211,7 +213,7 @@ def pdf_text(path: Path) -> str:
 # --- journey 2 ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("vp", [PHONE, DESKTOP], ids=lambda v: v.id)
+@pytest.mark.parametrize("vp", [PHONE, DESKTOP, NARROW], ids=lambda v: v.id)
 def test_parent_signs_downloads_and_withdraws(
     vp: Viewport,
     live_server: LiveServer,
