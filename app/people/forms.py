@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Field, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
-from app.core.db import utcnow
 from app.core.forms import (
     LANGUAGE_CHOICES,
     email_field,
@@ -20,6 +19,7 @@ from app.core.forms import (
     repeat_password_field,
     required,
 )
+from app.core.web import local_date
 from app.people.models import Role
 
 ROLE_LABELS = {
@@ -42,7 +42,7 @@ def _date_field(label: object, *validators: object, **kwargs: object) -> DateFie
 
 
 def _plausible_birth_date(form: FlaskForm, field: Field) -> None:
-    today = utcnow().date()
+    today = local_date()
     if field.data is None:
         return
     if field.data > today:
@@ -107,7 +107,7 @@ class InviteForm(FlaskForm):
                     str(_l("A specialist joins for a limited time: give an end date."))
                 )
             return
-        today: date = utcnow().date()
+        today: date = local_date()
         if field.data < today:
             raise ValidationError(str(_l("The end date has passed.")))
         if field.data > today + timedelta(days=366):

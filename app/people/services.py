@@ -7,7 +7,7 @@ commit to the caller.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date
 from enum import StrEnum
 
 from flask import current_app, url_for
@@ -24,6 +24,7 @@ from app.core.access import active_membership_clause, becomes_staff_account
 from app.core.db import utcnow
 from app.core.errors import RefusedError
 from app.core.mail import queue_mail, render_mail
+from app.core.web import end_of_local_day, local_date
 from app.people.models import Child, Invitation, Membership, Role, School
 
 
@@ -44,7 +45,7 @@ def open_trajectory(session: Session, school: School, data: ChildData, *, actor:
         date_of_birth=data.date_of_birth,
         group_name=data.group_name.strip(),
         guiding_question=data.guiding_question.strip(),
-        started_on=data.started_on or utcnow().date(),
+        started_on=data.started_on or local_date(),
         created_by_id=actor.id,
     )
     session.add(child)
@@ -143,7 +144,7 @@ def invite(
         )
     if (
         data.role is Role.PUPIL
-        and signer_role_for(child.date_of_birth, utcnow().date()) is not SignerRole.PUPIL
+        and signer_role_for(child.date_of_birth, local_date()) is not SignerRole.PUPIL
     ):
         raise RefusedError(_l("A pupil joins the circle from the age of 16."), field="role")
     if data.role is Role.SPECIALIST and data.access_until is None:
@@ -219,7 +220,7 @@ def invitation_for_token(session: Session, token: str) -> tuple[InvitationState,
         return InvitationState.WITHDRAWN, invitation
     if invitation.expires_at <= utcnow():
         return InvitationState.EXPIRED, invitation
-    if invitation.child.ended_on is not None and invitation.child.ended_on <= utcnow().date():
+    if invitation.child.ended_on is not None and invitation.child.ended_on <= local_date():
         return InvitationState.CLOSED, invitation
     return InvitationState.OPEN, invitation
 
@@ -246,11 +247,8 @@ def _join(session: Session, invitation: Invitation, user: User) -> Membership:
             session, "invitation_accepted", actor=user, child=invitation.child_id, obj=invitation
         )
         return already
-    until = (
-        datetime.combine(invitation.access_until, time.max, tzinfo=UTC)
-        if invitation.access_until
-        else None
-    )
+    # "Up to and including" the day chosen, on the school's calendar.
+    until = end_of_local_day(invitation.access_until) if invitation.access_until else None
     membership = Membership(
         child_id=invitation.child_id,
         user_id=user.id,

@@ -19,6 +19,7 @@ from app.core import audit
 from app.core.access import active_membership_clause
 from app.core.db import utcnow
 from app.core.mail import queue_mail, render_mail
+from app.core.web import local_date
 from app.people.models import Child, Membership, Role
 
 
@@ -107,7 +108,7 @@ def notify_consent_age(session: Session, today: date | None = None) -> int:
     From that day the pupil decides about consent; earlier answers of the parents no longer
     count. Returns how many children were reported.
     """
-    today = today or utcnow().date()
+    today = today or local_date()
     candidates = session.scalars(
         select(Child).where(
             Child.consent_age_notified_at.is_(None),

@@ -18,12 +18,13 @@ from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignerR
 from app.consent.rules import ConsentStatus
 from app.core.access import active_membership_clause
 from app.core.db import db, utcnow
+from app.core.web import local_date
 from app.people.models import Child, Membership, Role
 
 
 def signer_role_for(child: Child, on: date | None = None) -> SignerRole:
     """Who decides for ``child`` on ``on`` (default: today): the guardians or the pupil."""
-    return rules.signer_role_for(child.date_of_birth, on or utcnow().date())
+    return rules.signer_role_for(child.date_of_birth, on or local_date())
 
 
 def deciding_role(child: Child, on: date | None = None) -> Role:
@@ -41,7 +42,7 @@ def signers(session: Session, child: Child, at: datetime | None = None) -> list[
             .join(Membership, Membership.user_id == User.id)
             .where(
                 Membership.child_id == child.id,
-                Membership.role == deciding_role(child, at.date()),
+                Membership.role == deciding_role(child, local_date(at)),
                 active_membership_clause(at),
             )
             .order_by(User.name)
@@ -79,7 +80,7 @@ def status(session: Session, child: Child, at: datetime | None = None) -> Consen
     history = _history(session, child, ids, at)
     latest = {r.signer_id: r for r in history}
     return rules.combine(
-        signer_role_for(child, at_time.date()),
+        signer_role_for(child, local_date(at_time)),
         ids,
         latest,  # type: ignore[arg-type]
         rules.withdrawn_since_consent(history),
