@@ -28,7 +28,9 @@ def signature_png(width: int = 600, height: int = 200, draw: bool = True) -> byt
     return out.getvalue()
 
 
-def sign_consent(app, child: Child, signer: User, answers: dict | None = None) -> ConsentRecord:
+def sign_consent(
+    app, child: Child, signer: User, answers: dict | None = None, typed_name: str | None = None
+) -> ConsentRecord:
     """Sign for ``signer`` (the school's text is published first if needed) and commit."""
     with app.test_request_context(base_url=app.config["BASE_URL"]):
         child = db.session.get(Child, child.id)
@@ -41,7 +43,7 @@ def sign_consent(app, child: Child, signer: User, answers: dict | None = None) -
             template=template,
             language=signer.preferred_language,
             answers=answers or ALL_YES,
-            typed_name=signer.name,
+            typed_name=typed_name or signer.name,
             signature=services.Signature(SignatureMethod.DRAWN, signature_png()),
             opened_at=utcnow() - timedelta(minutes=2),
             nonce=secrets.token_hex(16),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from io import BytesIO
 
@@ -150,3 +151,23 @@ def test_sealing_works_inside_a_running_event_loop(app, circle):
     _, data = pdf_of(app, record)
     with app.app_context():
         assert verify_upload(db.session, data).ok
+
+
+def test_the_pdf_names_the_account_holder_and_what_its_hash_covers(
+    app, circle, make_user, tmp_path
+):
+    from app.people.models import Membership, Role
+
+    english = make_user("Olga Smit", language="en")
+    db.session.add(Membership(child_id=circle.child.id, user_id=english.id, role=Role.PARENT))
+    db.session.commit()
+    record = sign_consent(app, circle.child, english, typed_name="Mickey Mouse")
+    layout = text_of(pdf_of(app, record)[1], tmp_path)
+    text = " ".join(layout.split())
+    assert f"Signed by {english.name} ({english.email})" in text
+    assert "Name as typed Mickey Mouse" in text
+    assert "SHA-256 of the text" in text and "SHA-256 of this PDF" in text
+    # The text's hash wraps, if at all, between its two halves: never a lone character.
+    sha = record.text_sha256
+    hex_runs = re.findall(r"\b[0-9a-f]{8,64}\b", layout)
+    assert sha in hex_runs or (sha[:32] in hex_runs and sha[32:] in hex_runs)

@@ -276,16 +276,37 @@ def test_withdraw_all(app, client, login_as, circle, published):
         assert not any(services.allows(child, p) for p in Purpose)
 
 
-def test_withdrawing_twice_with_one_form_stores_one_record(client, login_as, circle, published):
+def test_withdrawing_twice_with_one_form_stores_one_record(
+    app, client, login_as, circle, published
+):
     login_as(circle.parent)
     sign_via_pages(client, circle)
     url = f"/children/{circle.child.id}/consent/withdraw?purpose=all"
     token = re.search(
         r'name="token" type="hidden" value="([^"]+)"', client.get(url).get_data(as_text=True)
     ).group(1)
-    client.post(url, data={"token": token})
-    client.post(url, data={"token": token})
-    assert records() == 2
+    assert client.post(url, data={"token": token}).status_code == 302
+    # Signing again makes every part withdrawable once more, so the page itself has no reason
+    # to refuse the old form sent a second time: only its one-time nonce stops it.
+    sign_via_pages(client, circle)
+    assert records() == 3
+    again = client.post(url + "&lang=en", data={"token": token}, follow_redirects=True)
+    assert again.status_code == 200 and "already saved" in again.get_data(as_text=True)
+    assert records() == 3
+    with app.app_context():
+        assert services.allows(db.session.get(Child, circle.child.id), Purpose.SCHOOL_RECORDING)
+
+
+def test_a_signing_form_token_does_not_open_a_withdrawal(client, login_as, circle, published):
+    login_as(circle.parent)
+    url, _, hidden = open_form(client, circle.child)
+    assert submit(client, url, hidden).status_code == 302
+    response = client.post(
+        f"/children/{circle.child.id}/consent/withdraw?purpose=all",
+        data={"token": hidden["token"]},
+    )
+    assert response.status_code == 200 and 'class="form-errors"' in response.get_data(as_text=True)
+    assert records() == 1
 
 
 def test_nothing_to_withdraw_changes_nothing(client, login_as, circle, published):
@@ -366,3 +387,37 @@ def test_no_route_changes_a_signed_record(app, client, login_as, circle, publish
         for c in ConsentRecord.__table__.columns
     }
     assert after == before
+
+
+# --- who signed, and what each hash covers -------------------------------------------------
+
+
+def records_section(page: str) -> str:
+    return page[page.index('id="records-title"') :]
+
+
+def test_a_typed_name_is_shown_beside_the_account_holder(app, client, login_as, circle, published):
+    login_as(circle.parent)
+    url, _, hidden = open_form(client, circle.child)
+    assert submit(client, url, hidden, typed_name="Mickey Mouse").status_code == 302
+    client.post("/sign-out")
+    coach = login_as(circle.coach, on=app.test_client())
+    page = coach.get(f"/children/{circle.child.id}/consent?lang=en").get_data(as_text=True)
+    listed = " ".join(re.sub(r"<[^>]+>", " ", records_section(page)).split())
+    assert circle.parent.name in listed
+    assert "typed name: Mickey Mouse" in listed
+    assert listed.index(circle.parent.name) < listed.index("Mickey Mouse")
+
+
+def test_the_record_list_says_its_hash_is_the_pdfs(client, login_as, circle, published):
+    login_as(circle.parent)
+    sign_via_pages(client, circle)
+    document = db.session.scalar(select(Document))
+    page = client.get(f"/children/{circle.child.id}/consent?lang=en").get_data(as_text=True)
+    section = records_section(page)
+    label = section.index("SHA-256 of the PDF")
+    chunks = re.findall(r'<code class="hash-chunks"[^>]*>(.*?)</code>', section[label:])[0]
+    parts = re.findall(r"<span>([0-9a-f]+)</span>", chunks)
+    # The whole hash, in four even chunks that wrap only between them.
+    assert "".join(parts) == document.sha256 and {len(p) for p in parts} == {16}
+    assert "Text version 1" in section[:label]
