@@ -46,6 +46,13 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
+@pytest.fixture(autouse=True)
+def _made_before_every_instant_here(time_machine):
+    # The accounts and the circle of each test are made now, before any instant it visits,
+    # whatever the real date (or BEELDBRUG_TEST_NOW) is: a membership starts when it is made.
+    time_machine.move_to(at(2026, 9, 1, 8, 0), tick=False)
+
+
 @pytest.fixture
 def clock(time_machine):
     """``clock(instant)`` stops the clock at ``instant`` (it stays there until moved again)."""
