@@ -14,6 +14,10 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker production refuses
+#: Where gunicorn listens unless BIND says otherwise (gunicorn.conf.py reads this too).
+DEFAULT_BIND = "127.0.0.1:5000"
+#: gunicorn's port when a bind names only a host.
+GUNICORN_DEFAULT_PORT = "8000"
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -30,6 +34,29 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.lower() in {"1", "true", "yes", "on"}
+
+
+def url_of_bind(bind: str) -> str:
+    """The http:// address at which a gunicorn ``bind`` value (``host:port``) is reached here.
+
+    A wildcard host (``0.0.0.0``, ``[::]``, none) becomes loopback, the address that works on
+    this machine; a host alone gets gunicorn's port 8000. A Unix socket (``unix:…``) has no
+    address of its own: it gives http://localhost, and mail links then need ``BASE_URL``.
+    Raises nothing.
+    """
+    bind = bind.strip()
+    if bind.startswith(("unix:", "fd://")):
+        return "http://localhost"
+    if bind.startswith("["):  # IPv6: [host]:port
+        host, _, rest = bind[1:].partition("]")
+        port = rest.removeprefix(":") or GUNICORN_DEFAULT_PORT
+        return f"http://[{host if host not in ('', '::') else '::1'}]:{port}"
+    host, colon, port = bind.rpartition(":")
+    if not colon:
+        host, port = bind, GUNICORN_DEFAULT_PORT
+    if host in ("", "0.0.0.0", "*"):  # noqa: S104 - read, not bound to
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
 
 
 class Config:
@@ -66,8 +93,10 @@ class Config:
     MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Beeldbrug <no-reply@beeldbrug.localhost>")
-    # Links in mails are built from this address, never from the request's Host header.
-    BASE_URL = _env("BASE_URL", "http://127.0.0.1:5000")
+    # Links in mails are built from this address, never from the request's Host header. By
+    # default the address the web server binds, so the links work on the machine serving them.
+    BIND = _env("BIND", DEFAULT_BIND)
+    BASE_URL = _env("BASE_URL", url_of_bind(BIND))  # type: ignore[arg-type]
 
     # Passwords: argon2id at OWASP's minimum cost (m=19 MiB, t=2, p=1); sign-ins are throttled.
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)

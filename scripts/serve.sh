@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Start every process of the embedded portal: the job worker and the web server.
+# The web server prints the address it serves (BIND, default 127.0.0.1:5000) once it listens.
 # Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,5 +12,5 @@ worker=$!
 web=$!
 trap 'kill "$worker" "$web" 2>/dev/null; wait' INT TERM EXIT
 
-echo "Beeldbrug is running on http://127.0.0.1:5000  (Ctrl-C stops it)"
+echo "Starting the job worker and the web server; Ctrl-C stops both."
 wait -n "$worker" "$web"
