@@ -44,6 +44,8 @@ def row_of(page: str, label: str) -> str:
 def test_one_parent_withdrawing_reads_withdrawn_not_a_disagreement(
     app, client, login_as, circle, mailbox
 ):
+    db.session.get(User, circle.coach.id).preferred_language = "en"
+    db.session.commit()
     sign_consent(app, circle.child, circle.parent)
     sign_consent(app, circle.child, circle.parent2)
     mailbox.clear()
@@ -52,7 +54,10 @@ def test_one_parent_withdrawing_reads_withdrawn_not_a_disagreement(
     assert state(app, circle.child, SCHOOL) is PurposeState.WITHDRAWN
     with app.app_context():
         assert not services.allows(db.session.get(Child, circle.child.id), SCHOOL)
-    assert mailbox.to(circle.coach.email) == []  # nobody disagrees: no disagreement mail
+    # The coach is told of the withdrawal as a withdrawal, not as a disagreement.
+    (mail,) = mailbox.to(circle.coach.email)
+    assert mail["Subject"] == f"{circle.parent2.name} withdrew consent for {circle.child.name}"
+    assert "Filming at school" in mailbox.text_of(mail)
     login_as(circle.coach)
     page = client.get(f"/children/{circle.child.id}/consent?lang=en").get_data(as_text=True)
     assert row_of(page, "Filming at school").endswith("withdrawn")

@@ -1,5 +1,5 @@
 """Telling people about consent: asking signers who have not answered, telling coaches of a
-disagreement between guardians, and of a pupil who reached the consent age."""
+withdrawal, of a disagreement between guardians, and of a pupil who reached the consent age."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.consent import rules
-from app.consent.models import ConsentRecord
+from app.consent.models import ConsentRecord, Purpose
 from app.consent.rules import ConsentStatus
 from app.consent.services.status import signers, status
 from app.consent.services.texts import ensure_published_template, text_in
@@ -48,29 +48,41 @@ def tell_coaches(
     before: ConsentStatus,
     after: ConsentStatus,
 ) -> None:
-    """Mail the child's coaches about parts that ``record`` turned into a disagreement between
-    guardians (a withdrawal is not one: it is simply no). Raises nothing beyond mail queueing
-    and database errors."""
+    """Mail the child's coaches what ``record`` changed that they must act on: a withdrawal
+    (in words of its own: it is not a disagreement), or parts that became a disagreement
+    between guardians. Raises nothing beyond mail and database errors."""
+    withdrawn = [p for p in Purpose if p.value in (record.withdrawn or [])]
     new = [p for p in after.disagreements if p not in before.disagreements]
-    if not new:
-        return
+    for mail, purposes in (("consent_withdrawn", withdrawn), ("consent_disagreement", new)):
+        if purposes:
+            _mail_coaches(session, child, record, mail, purposes)
+    if new:
+        audit.record(
+            session,
+            "consent_disagreement",
+            child=child,
+            data={"purposes": [p.value for p in new]},
+        )
+
+
+def _mail_coaches(
+    session: Session, child: Child, record: ConsentRecord, mail: str, purposes: list[Purpose]
+) -> None:
     for coach in coaches_of(session, child):
         labels = text_in(record.template, coach.preferred_language)["purposes"]
         queue_mail(
             session,
             render_mail(
-                "consent_disagreement",
+                mail,
                 to=coach.email,
                 language=coach.preferred_language,
                 coach=coach,
                 child=child,
-                labels=[labels[p]["label"] for p in new],
+                signer=record.signer,
+                labels=[labels[p]["label"] for p in purposes],
                 link=_child_link(child),
             ),
         )
-    audit.record(
-        session, "consent_disagreement", child=child, data={"purposes": [p.value for p in new]}
-    )
 
 
 def request_consent(session: Session, child: Child, *, actor: User) -> list[User]:
