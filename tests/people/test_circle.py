@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +15,8 @@ from app.people.models import Child, Invitation, Membership, Role
 
 from ..conftest import PASSWORD
 from .test_invitations import invite
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def count(model) -> int:
@@ -289,7 +292,8 @@ def test_specialist_access_ends_on_the_date_given(client, login_as, circle, mail
         select(Membership).where(Membership.role == Role.SPECIALIST).order_by(Membership.id.desc())
     )
     assert membership.active_until is not None
-    assert membership.active_until.date().isoformat() == until
+    # Up to and including that day in the Netherlands.
+    assert membership.active_until.astimezone(AMSTERDAM).date().isoformat() == until
     assert client.get(f"/children/{circle.child.id}").status_code == 200
     membership = db.session.get(Membership, membership.id)
     membership.active_until = utcnow() - timedelta(seconds=1)
@@ -328,8 +332,13 @@ def test_removal_takes_effect_on_the_members_next_request(app, client, login_as,
 def test_the_last_coach_cannot_be_removed(client, login_as, circle):
     login_as(circle.coach)
     membership = _membership_of(circle.child, circle.coach)
-    client.post(f"/children/{circle.child.id}/members/{membership.id}/remove")
+    response = client.post(f"/children/{circle.child.id}/members/{membership.id}/remove")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200  # still the coach: the child's page opens
+    assert "Een kring heeft altijd een coach nodig." in page.get_data(as_text=True)
     assert _membership_of(circle.child, circle.coach).active_until is None
+    assert "member_removed" not in db.session.scalars(select(AuditEvent.action)).all()
 
 
 def test_ids_from_another_circle_give_404_and_change_nothing(
