@@ -58,6 +58,7 @@ def test_one_parent_withdrawing_reads_withdrawn_not_a_disagreement(
     (mail,) = mailbox.to(circle.coach.email)
     assert mail["Subject"] == f"{circle.parent2.name} withdrew consent for {circle.child.name}"
     assert "Filming at school" in mailbox.text_of(mail)
+    assert "not a disagreement" in mailbox.text_of(mail)
     login_as(circle.coach)
     page = client.get(f"/children/{circle.child.id}/consent?lang=en").get_data(as_text=True)
     assert row_of(page, "Filming at school").endswith("withdrawn")

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.consent import rules
-from app.consent.models import ConsentRecord, Purpose
+from app.consent.models import ConsentRecord, Purpose, SignerRole
 from app.consent.rules import ConsentStatus
 from app.consent.services.status import signers, status
 from app.consent.services.texts import ensure_published_template, text_in
@@ -79,6 +79,7 @@ def _mail_coaches(
                 coach=coach,
                 child=child,
                 signer=record.signer,
+                guardian=record.signer_role is SignerRole.GUARDIAN,
                 labels=[labels[p]["label"] for p in purposes],
                 link=_child_link(child),
             ),
