@@ -24,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, StringField, TextAreaField
 
 import app as app_package
+from app.auth.services import create_password_link, token_digest
 from app.core import access
 from app.core.access import Scope
 from app.core.db import db, utcnow
@@ -33,6 +34,7 @@ from app.people.models import Invitation, Membership, Role
 from .consent.helpers import sign_consent
 
 REFUSED = "A text field arrived as a file"
+INVITATION_TOKEN = "an-invitation-token-for-the-walk"
 
 #: Who uses a route of each scope in the walk (a child's routes: the first role allowed).
 CHILD_ROLES = (Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT)
@@ -49,7 +51,7 @@ def world(app, circle, make_user):
         email="open@example.nl",
         name="Open Uitnodiging",
         role=Role.PARENT,
-        token_hash="e" * 64,
+        token_hash=token_digest(INVITATION_TOKEN),
         expires_at=utcnow() + timedelta(days=3),
     )
     db.session.add(invitation)
@@ -60,6 +62,9 @@ def world(app, circle, make_user):
         )
     )
     record = sign_consent(app, circle.child, circle.parent)
+    with app.test_request_context():
+        reset_token = create_password_link(db.session, circle.parent2, valid_for=timedelta(hours=1))
+        db.session.commit()  # before the request context ends and removes the session
     people = {
         Role.COACH: circle.coach,
         Role.TEACHER: circle.teacher,
@@ -75,7 +80,13 @@ def world(app, circle, make_user):
         "record_id": record.id,
         "template_id": record.template_id,
     }
-    return people, values
+    # Pages that find their object by a token in the query string, so that the walk sees
+    # (and sends back) the fields of their real forms.
+    query = {
+        "auth.reset": {"token": reset_token},
+        "people.accept": {"token": INVITATION_TOKEN},
+    }
+    return people, values, query
 
 
 def user_for(rule: access.RouteRule, people: dict) -> object | None:
@@ -107,7 +118,7 @@ def post_routes(app) -> Iterator[tuple[str, frozenset[str], bool]]:
 
 
 def test_every_form_field_sent_as_a_file_gets_a_clear_400(app, login_as, world):
-    people, values = world
+    people, values, query = world
     walked, wrong = [], []
     for endpoint, arguments, has_page in post_routes(app):
         with app.test_request_context():
@@ -115,7 +126,12 @@ def test_every_form_field_sent_as_a_file_gets_a_clear_400(app, login_as, world):
             assert rule is not None, endpoint
             unknown = arguments - values.keys()
             assert not unknown, f"{endpoint}: give the walk a value for {sorted(unknown)}"
-            url = url_for(endpoint, lang="en", **{k: values[k] for k in arguments})
+            url = url_for(
+                endpoint,
+                lang="en",
+                **query.get(endpoint, {}),
+                **{k: values[k] for k in arguments},
+            )
             allowed_files = file_fields(endpoint)
         client = app.test_client()
         user = user_for(rule, people)
@@ -144,6 +160,8 @@ def test_every_form_field_sent_as_a_file_gets_a_clear_400(app, login_as, world):
         ("auth.sign_in", "email"),
         ("auth.forgot_password", "email"),
         ("auth.account", "password-current"),
+        ("auth.reset", "password"),
+        ("people.accept", "name"),
         ("people.edit_child", "name"),
         ("people.invite", "email"),
         ("consent.sign", "typed_name"),
