@@ -24,6 +24,7 @@ from app.people.models import Child, Membership, Role
 
 
 def coaches_of(session: Session, child: Child) -> list[User]:
+    """The child's coaches now. Raises nothing beyond database errors."""
     return list(
         session.scalars(
             select(User)
@@ -87,7 +88,8 @@ def _mail_coaches(
 
 
 def request_consent(session: Session, child: Child, *, actor: User) -> list[User]:
-    """Ask every signer who has not answered yet, by e-mail. Returns who was asked."""
+    """Ask every signer who has not answered yet, by e-mail. Returns who was asked; raises
+    nothing beyond mail and database errors."""
     ensure_published_template(session, child.school, actor=actor)
     current = status(session, child)
     asked = [u for u in signers(session, child) if u.id in current.pending]

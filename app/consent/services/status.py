@@ -69,12 +69,14 @@ def _history(
 def latest_records(
     session: Session, child: Child, signer_ids: Iterable[int], at: datetime | None = None
 ) -> dict[int, ConsentRecord]:
-    """Each signer's newest record for ``child`` signed at or before ``at`` (default: any)."""
+    """Each signer's newest record for ``child`` signed at or before ``at`` (default: any).
+    Raises nothing beyond database errors."""
     return {r.signer_id: r for r in _history(session, child, signer_ids, at)}  # type: ignore[misc]
 
 
 def status(session: Session, child: Child, at: datetime | None = None) -> ConsentStatus:
-    """The status of every purpose for ``child`` at ``at`` (default: now)."""
+    """The status of every purpose for ``child`` at ``at`` (default: now). Raises nothing
+    beyond database errors."""
     at_time = at or utcnow()
     ids = [u.id for u in signers(session, child, at_time)]
     history = _history(session, child, ids, at)
@@ -97,13 +99,15 @@ def allows(child: Child, purpose: Purpose, at: datetime | None = None) -> bool:
 
 
 def withdrawable(session: Session, child: Child, signer: User) -> list[Purpose]:
-    """The purposes ``signer``'s latest record grants for ``child``: what they can withdraw."""
+    """The purposes ``signer``'s latest record grants for ``child``: what they can withdraw.
+    Raises nothing beyond database errors."""
     latest = latest_records(session, child, [signer.id]).get(signer.id)
     return [p for p in PURPOSES if latest is not None and latest.answer(p) is Answer.YES]
 
 
 def records_of(session: Session, child: Child, signer: User | None = None) -> list[ConsentRecord]:
-    """The child's records, newest first; only ``signer``'s when given."""
+    """The child's records, newest first; only ``signer``'s when given. Raises nothing beyond
+    database errors."""
     stmt = select(ConsentRecord).where(ConsentRecord.child_id == child.id)
     if signer is not None:
         stmt = stmt.where(ConsentRecord.signer_id == signer.id)

@@ -37,7 +37,8 @@ __all__ = [
 
 
 def published_template(session: Session, school: School | int) -> ConsentTemplate | None:
-    """The school's current consent text: its newest published version."""
+    """The school's current consent text: its newest published version, or None. Raises
+    nothing beyond database errors."""
     school_id = school if isinstance(school, int) else school.id
     return session.scalar(
         select(ConsentTemplate)
@@ -48,7 +49,8 @@ def published_template(session: Session, school: School | int) -> ConsentTemplat
 
 
 def draft_template(session: Session, school: School) -> ConsentTemplate | None:
-    """The school's draft waiting to be published, if there is one."""
+    """The school's draft waiting to be published, or None. Raises nothing beyond database
+    errors."""
     return session.scalar(
         select(ConsentTemplate).where(
             ConsentTemplate.school_id == school.id, ConsentTemplate.published_at.is_(None)
@@ -57,7 +59,7 @@ def draft_template(session: Session, school: School) -> ConsentTemplate | None:
 
 
 def template_versions(session: Session, school: School) -> list[ConsentTemplate]:
-    """Every version of the school's text, newest first."""
+    """Every version of the school's text, newest first. Raises nothing beyond database errors."""
     return list(
         session.scalars(
             select(ConsentTemplate)
@@ -68,13 +70,15 @@ def template_versions(session: Session, school: School) -> list[ConsentTemplate]
 
 
 def max_retention_months() -> int:
+    """The longest retention term a school may choose, in months (from the settings)."""
     return int(current_app.config["CONSENT_MAX_RETENTION_MONTHS"])
 
 
 def ensure_published_template(
     session: Session, school: School, *, actor: User | None
 ) -> ConsentTemplate:
-    """The school's published text; on first use, the shipped default is published as v1."""
+    """The school's published text; on first use, the shipped default is published as v1.
+    Raises nothing beyond database errors."""
     template = published_template(session, school)
     if template is not None:
         return template
@@ -108,7 +112,8 @@ def _next_version(session: Session, school: School) -> int:
 
 
 def start_draft(session: Session, school: School, *, actor: User) -> ConsentTemplate:
-    """A new draft copied from the current text (or the shipped default). One draft at a time."""
+    """A new draft copied from the current text (or the shipped default); the existing draft
+    when there is one. Raises nothing beyond database errors."""
     existing = draft_template(session, school)
     if existing is not None:
         return existing
@@ -136,7 +141,8 @@ def update_draft(
     *,
     actor: User,
 ) -> None:
-    """Replace a draft's texts and retention term. Raises RefusedError for a published version."""
+    """Replace a draft's texts and retention term. Raises RefusedError for a published version
+    or (field ``retention_months``) a term outside 1 to the configured maximum."""
     if draft.is_published:
         raise RefusedError(_l("A published version cannot be changed. Start a new draft."))
     if not 1 <= retention_months <= max_retention_months():
@@ -152,7 +158,10 @@ def update_draft(
 
 
 def publish(session: Session, draft: ConsentTemplate, *, actor: User) -> None:
-    """Publish a draft: from now on new signers read this version, and it never changes."""
+    """Publish a draft: from now on new signers read this version, and it never changes.
+
+    Raises RefusedError when it is published already or a text is missing in a language.
+    """
     if draft.is_published:
         raise RefusedError(_l("This version is already published."))
     missing = [
@@ -183,7 +192,8 @@ def _complete(text: Mapping[str, Any] | None) -> bool:
 
 
 def text_in(template: ConsentTemplate, language: str) -> dict[str, Any]:
-    """The template's text in ``language`` (Dutch when it lacks that language), months filled in."""
+    """The template's text in ``language`` (Dutch when it lacks that language), months filled
+    in. Raises KeyError for a template whose texts lack a purpose (publishing refuses those)."""
     text = (
         template.texts.get(language)
         or template.texts.get("nl")
@@ -205,7 +215,8 @@ def text_in(template: ConsentTemplate, language: str) -> dict[str, Any]:
 
 
 def text_shown(template: ConsentTemplate, language: str) -> str:
-    """The exact text a signer reads, as one canonical plain text (what is stored and hashed)."""
+    """The exact text a signer reads, as one canonical plain text (what is stored and hashed).
+    Raises what :func:`text_in` raises."""
     text = text_in(template, language)
     parts = [text["title"], "", text["intro"], ""]
     for n, purpose in enumerate(PURPOSES, start=1):
