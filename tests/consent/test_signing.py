@@ -421,3 +421,14 @@ def test_the_record_list_says_its_hash_is_the_pdfs(client, login_as, circle, pub
     # The whole hash, in four even chunks that wrap only between them.
     assert "".join(parts) == document.sha256 and {len(p) for p in parts} == {16}
     assert "Text version 1" in section[:label]
+
+
+def test_an_error_while_deciding_who_signs_denies(client, login_as, circle, published, monkeypatch):
+    def broken(child, on=None):
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(services, "deciding_role", broken)
+    login_as(circle.parent)
+    assert client.get(f"/children/{circle.child.id}/consent/sign").status_code == 403
+    assert client.post(f"/children/{circle.child.id}/consent/withdraw").status_code == 403
+    assert records() == 0
