@@ -1,7 +1,9 @@
 """The demo school that `make run` loads: a believable Dutch primary school.
 
 Loading is idempotent: a second run finds the school by name and changes nothing. Everyone's
-password is DEMO_PASSWORD. The footage and people are invented.
+password is DEMO_PASSWORD. The footage and people are invented. What `flask demo-data` prints
+about each account is read from the database, so it stays true after people have used the demo;
+the README's table shows it as first loaded (tests/test_demo.py holds the two together).
 """
 
 from __future__ import annotations
@@ -9,39 +11,36 @@ from __future__ import annotations
 import io
 import math
 import secrets
+from collections.abc import Mapping
 from datetime import date, timedelta
+from itertools import groupby
 
 from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.auth import services as auth
 from app.auth.models import SignInMethod, User
 from app.consent import services as consent
-from app.consent.models import Answer, Purpose, SignatureMethod
+from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignatureMethod
 from app.core import audit
+from app.core.access import active_membership_clause
 from app.core.db import db, utcnow
 from app.people.models import Child, Membership, Role, School
 
 DEMO_PASSWORD = "samen-kijken-2026"  # noqa: S105 - printed for the demo on purpose
 SCHOOL_NAME = "OBS De Regenboog"
 
-# (key, e-mail, name, staff, admin, language, what to try with this account)
+# (key, e-mail, name, staff, admin, language)
 PEOPLE = [
-    ("admin", "beheer@regenboog.example", "Marieke de Vries", True, True, "nl",
-     "school admin: staff, consent texts"),
-    ("coach", "coach@regenboog.example", "Sanne Jansen", True, False, "nl",
-     "coach of Noah and Elif"),
-    ("teacher", "juf.fatima@regenboog.example", "Fatima El Amrani", True, False, "nl",
-     "teacher of Noah"),
-    ("teacher2", "meester.daan@regenboog.example", "Daan Visser", True, False, "nl",
-     "teacher of Elif"),
-    ("parent", "ouder.bakker@example.nl", "Peter Bakker", False, False, "nl",
-     "parent of Noah, has signed consent"),
-    ("parent2", "ouder.bakker2@example.nl", "Ilse Bakker", False, False, "nl",
-     "parent of Noah, not answered yet"),
-    ("parent3", "ouder.yilmaz@example.nl", "Ayşe Yılmaz", False, False, "en",
-     "parent of Elif, reads English"),
+    ("admin", "beheer@regenboog.example", "Marieke de Vries", True, True, "nl"),
+    ("coach", "coach@regenboog.example", "Sanne Jansen", True, False, "nl"),
+    ("teacher", "juf.fatima@regenboog.example", "Fatima El Amrani", True, False, "nl"),
+    ("teacher2", "meester.daan@regenboog.example", "Daan Visser", True, False, "nl"),
+    ("parent", "ouder.bakker@example.nl", "Peter Bakker", False, False, "nl"),
+    ("parent2", "ouder.bakker2@example.nl", "Ilse Bakker", False, False, "nl"),
+    ("parent3", "ouder.yilmaz@example.nl", "Ayşe Yılmaz", False, False, "en"),
 ]  # fmt: skip
 
 CHILDREN = [
@@ -74,14 +73,66 @@ CHILDREN = [
 
 
 def load_demo() -> list[tuple[str, str, str]]:
-    """Create the demo school, people, children and circles unless they exist; list accounts."""
+    """Create the demo school, people, children and circles unless they exist, and commit.
+
+    Returns ``describe_accounts()``: each account as it is now. Raises nothing beyond
+    database errors.
+    """
     session = db.session
     school = session.scalar(select(School).where(School.name == SCHOOL_NAME))
     if school is None:
         with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
             _create(session)
         session.commit()
-    return [(role, email, name) for _key, email, name, _s, _a, _l, role in PEOPLE]
+    return describe_accounts(session)
+
+
+def describe_accounts(session: Session) -> list[tuple[str, str, str]]:
+    """Each demo account as (what it is now, e-mail, name), read from the database.
+
+    What it is: a staff or school-admin account, its role in each circle it is in, whether it
+    has answered the consent of each child it decides for (and the parts it said no to), and
+    English when it reads English. Accounts that do not exist are left out. Raises nothing
+    beyond database errors.
+    """
+    emails = [email for _key, email, *_rest in PEOPLE]
+    users = {u.email: u for u in session.scalars(select(User).where(User.email.in_(emails)))}
+    return [(_describe(session, users[e]), e, users[e].name) for e in emails if e in users]
+
+
+def _describe(session: Session, user: User) -> str:
+    parts = []
+    if user.is_school_admin:
+        parts.append("school admin")
+    elif user.is_staff:
+        parts.append("staff")
+    memberships = session.execute(
+        select(Membership.role, Child)
+        .join(Child, Child.id == Membership.child_id)
+        .where(Membership.user_id == user.id, active_membership_clause())
+        .order_by(Membership.role, Child.name)
+    ).all()
+    for role, rows in groupby(memberships, key=lambda row: row[0]):
+        parts.append(f"{role.value} of {', '.join(child.name for _role, child in rows)}")
+    if not memberships:
+        parts.append("in no circle")
+    for _role, child in memberships:
+        if user not in consent.signers(session, child):
+            continue
+        record = consent.latest_records(session, child, [user.id]).get(user.id)
+        if record is None:
+            parts.append(f"has not answered for {child.name} yet")
+            continue
+        refused = [
+            p.value.replace("_", " ") for p in PURPOSES if record.answer(p) is not Answer.YES
+        ]
+        parts.append(
+            f"signed for {child.name}"
+            + (f" (no to {', '.join(refused)})" if refused else " (yes to everything)")
+        )
+    if user.preferred_language == "en":
+        parts.append("reads English")
+    return "; ".join(parts)
 
 
 def _create(session) -> None:  # type: ignore[no-untyped-def]
@@ -89,7 +140,7 @@ def _create(session) -> None:  # type: ignore[no-untyped-def]
     session.add(school)
     session.flush()
     users: dict[str, User] = {}
-    for key, email, name, staff, admin, language, _role in PEOPLE:
+    for key, email, name, staff, admin, language in PEOPLE:
         user = User(
             email=email,
             name=name,
@@ -120,25 +171,33 @@ def _create(session) -> None:  # type: ignore[no-untyped-def]
             session.add(Membership(child_id=child.id, user_id=users[key].id, role=role))
         audit.record(session, "demo_loaded", actor=users["coach"], child=child, obj=child)
     session.flush()
-    template = consent.ensure_published_template(session, school, actor=users["admin"])
+    consent.ensure_published_template(session, school, actor=users["admin"])
     noah = session.scalar(
         select(Child).where(Child.school_id == school.id, Child.name == "Noah Bakker")
     )
-    _sign_demo_consent(session, noah, users["parent"], template)
-
-
-def _sign_demo_consent(session, child: Child, parent: User, template) -> None:  # type: ignore[no-untyped-def]
-    """Peter Bakker's signed consent for Noah: yes to everything but peer review."""
+    # Peter Bakker's signed consent for Noah: yes to everything but peer review.
     answers = {p: Answer.YES for p in Purpose}
     answers[Purpose.PEER_REVIEW] = Answer.NO
-    consent.sign(
+    sign_as(session, noah, users["parent"], answers)
+
+
+def sign_as(
+    session: Session, child: Child, signer: User, answers: Mapping[Purpose, Answer]
+) -> ConsentRecord:
+    """Sign the school's published consent text for ``child`` as ``signer``, in Dutch, with a
+    drawn demo signature, as the form would. Needs a request context (it may send mail).
+
+    Raises what ``consent.sign`` raises, e.g. RefusedError when ``signer`` does not decide.
+    """
+    template = consent.published_template(session, child.school_id)
+    return consent.sign(
         session,
         child,
-        parent,
+        signer,
         template=template,
         language="nl",
-        answers=answers,
-        typed_name=parent.name,
+        answers=dict(answers),
+        typed_name=signer.name,
         signature=consent.Signature(SignatureMethod.DRAWN, demo_signature_png()),
         opened_at=utcnow() - timedelta(minutes=4),
         nonce=secrets.token_hex(16),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import func, select
 
+from app.auth.models import User
 from app.consent import services as consent
-from app.consent.models import ConsentRecord, Purpose
+from app.consent.models import Answer, ConsentRecord, Purpose
 from app.core import audit
 from app.core.db import Base, db
+from app.demo import PEOPLE, describe_accounts, sign_as
 from app.documents.models import Document
 from app.people.models import Child, Membership, Role
 
@@ -41,3 +45,86 @@ def test_demo_data_loads_once_with_every_role_and_a_signed_consent(app, runner):
     record = db.session.scalar(select(ConsentRecord))
     assert db.session.scalar(select(Document).where(Document.subject_id == record.id)) is not None
     assert audit.verify(db.session).ok
+
+
+# --- what the README's table and `flask demo-data` tell a newcomer ---------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_demo_table() -> dict[str, tuple[str, str]]:
+    """The README's demo accounts: e-mail → (name, account and state)."""
+    section = README.read_text().split("## Demo accounts", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and "@" in cells[0]:
+            rows[cells[0]] = (cells[1], cells[2])
+    return rows
+
+
+def check_state_told(user: User, told: str) -> None:
+    """``told`` (clauses joined by "; ") says what the database holds about ``user``, read
+    here straight from the tables."""
+    clauses = told.split("; ")
+    assert ("school admin" in clauses) == user.is_school_admin, told
+    assert ("staff" in clauses) == (user.is_staff and not user.is_school_admin), told
+    assert ("reads English" in clauses) == (user.preferred_language == "en"), told
+    rows = db.session.execute(
+        select(Membership.role, Child.name)
+        .join(Child, Child.id == Membership.child_id)
+        .where(Membership.user_id == user.id)
+    ).all()
+    assert ("in no circle" in clauses) == (not rows), told
+    for role in Role:
+        names = sorted(name for r, name in rows if r is role)
+        expected = [f"{role.value} of {', '.join(names)}"] if names else []
+        assert [c for c in clauses if c.startswith(f"{role.value} of ")] == expected, told
+    for role, name in rows:
+        if role is not Role.PARENT:
+            continue
+        record = db.session.scalar(
+            select(ConsentRecord)
+            .join(Child, Child.id == ConsentRecord.child_id)
+            .where(Child.name == name, ConsentRecord.signer_id == user.id)
+            .order_by(ConsentRecord.id.desc())
+            .limit(1)
+        )
+        if record is None:
+            assert f"has not answered for {name} yet" in clauses, told
+        else:
+            refused = [p.value.replace("_", " ") for p in Purpose if record.answers[p] != "yes"]
+            said = f"no to {', '.join(refused)}" if refused else "yes to everything"
+            assert f"signed for {name} ({said})" in clauses, told
+
+
+def test_the_readme_table_is_what_demo_data_prints_and_what_the_data_holds(runner):
+    result = runner.invoke(args=["demo-data"])
+    assert result.exit_code == 0, result.output
+    table = readme_demo_table()
+    assert set(table) == {email for _key, email, *_rest in PEOPLE}
+    for email, (name, told) in table.items():
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user is not None and user.name == name, email
+        check_state_told(user, told)
+        assert f"  {email:<32} {name:<18} {told}\n" in result.output
+
+
+def test_demo_data_prints_each_accounts_state_now(app, runner):
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    ilse = db.session.scalar(select(User).where(User.email == "ouder.bakker2@example.nl"))
+    noah = db.session.scalar(select(Child).where(Child.name == "Noah Bakker"))
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        sign_as(db.session, noah, ilse, {p: Answer.YES for p in Purpose})
+        db.session.commit()  # before the request context ends, which removes the session
+
+    again = runner.invoke(args=["demo-data"])
+    assert again.exit_code == 0, again.output
+    lines = {line.split()[0]: line for line in again.output.splitlines() if "@" in line}
+    assert "signed for Noah Bakker (yes to everything)" in lines["ouder.bakker2@example.nl"]
+    assert "not answered" not in lines["ouder.bakker2@example.nl"]
+    assert "signed for Noah Bakker (no to peer review)" in lines["ouder.bakker@example.nl"]
+    with app.app_context():  # the dates of circles and consent are the school's
+        accounts = describe_accounts(db.session)
+    for told, email, _name in accounts:
+        check_state_told(db.session.scalar(select(User).where(User.email == email)), told)
