@@ -267,6 +267,13 @@ def test_the_sweep_removes_idle_partials_and_crash_leftovers_only(mini, media):
         storage.path_of(stored.key),  # an old stored file is no leftover
     ):
         os.utime(path, (long_ago, long_ago))
+    now = time.time()  # fresh by the app's clock, even when the suite runs with it moved
+    for path in (
+        media / resumable.PARTIAL_FOLDER / f"{active.upload_id}.part",
+        media / resumable.PARTIAL_FOLDER / f"{active.upload_id}.len",
+        fresh_tmp,
+    ):
+        os.utime(path, (now, now))
 
     assert resumable.sweep() == 2  # the idle upload and the crash leftover
     with pytest.raises(resumable.UnknownUploadError):
