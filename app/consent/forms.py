@@ -19,7 +19,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange
 
 from app.consent.models import PURPOSES, Answer
-from app.core.forms import max_length, one_line, required
+from app.core.forms import max_length, one_line, plain_text, required
 from app.core.signing import SignatureForm
 
 
@@ -96,7 +96,9 @@ def template_form(languages: tuple[str, ...], max_months: int, **kwargs: Any) ->
             TemplateForm,
             f"{lang}-intro",
             TextAreaField(
-                _l("Introduction"), validators=[required(), max_length(4000)], render_kw={"rows": 6}
+                _l("Introduction"),
+                validators=[required(), plain_text(), max_length(4000)],
+                render_kw={"rows": 6},
             ),
         )
         for purpose in PURPOSES:
@@ -110,14 +112,18 @@ def template_form(languages: tuple[str, ...], max_months: int, **kwargs: Any) ->
                 f"{lang}-{purpose.value}-explanation",
                 TextAreaField(
                     _l("Explanation"),
-                    validators=[required(), max_length(2000)],
+                    validators=[required(), plain_text(), max_length(2000)],
                     render_kw={"rows": 3},
                 ),
             )
         setattr(
             TemplateForm,
             f"{lang}-closing",
-            TextAreaField(_l("Closing text"), validators=[max_length(4000)], render_kw={"rows": 3}),
+            TextAreaField(
+                _l("Closing text"),
+                validators=[plain_text(), max_length(4000)],
+                render_kw={"rows": 3},
+            ),
         )
     return TemplateForm(**kwargs)
 

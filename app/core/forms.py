@@ -73,8 +73,21 @@ class PlainText:
             raise ValidationError(str(_l("Remove the invisible characters from this text.")))
 
 
+class TextOnly:
+    """Refuse a value that is not text (a file part sent under a text field's name), and
+    nothing else: a password to check may hold any character it was set with."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if field.data is not None and not isinstance(field.data, str):
+            raise StopValidation(str(_l("Send this field as text.")))
+
+
 def one_line() -> OneLine:
     return OneLine()
+
+
+def text_only() -> TextOnly:
+    return TextOnly()
 
 
 def plain_text() -> PlainText:
@@ -168,8 +181,9 @@ def current_password_field(label: Any) -> PasswordField:
     """A password to check against the stored one (sign-in, the account page)."""
     return PasswordField(
         label,
-        # Longer than any password we accept, so that an old longer one can still sign in.
-        validators=[required(), one_line(), max_length(1024)],
+        # Longer than any password we accept, so that an old longer one can still sign in; and
+        # any character, so that a password set before control characters were refused works.
+        validators=[required(), text_only(), max_length(1024)],
         render_kw={"autocomplete": "current-password"},
     )
 
