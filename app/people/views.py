@@ -16,7 +16,7 @@ from app.core import access
 from app.core.access import Action
 from app.core.db import db
 from app.core.errors import RefusedError
-from app.core.forms import ConfirmForm
+from app.core.forms import ConfirmForm, show_refusal
 from app.core.web import act
 from app.people import bp, services
 from app.people.forms import (
@@ -125,7 +125,7 @@ def invite(child: Child) -> Any:
             invitation, _token = services.invite(db.session, child, data, actor=current_user)
         except RefusedError as refused:
             db.session.rollback()
-            _form_error(form, refused)
+            show_refusal(form, refused)
         else:
             db.session.commit()
             flash(
@@ -222,11 +222,3 @@ def accept() -> Any:
             flash(_("Welcome to the circle of %(name)s.", name=invitation.child.name), "success")
             return redirect(url_for("people.child", child_id=invitation.child_id))
     return render_template("people/accept.html", invitation=invitation, form=form)
-
-
-def _form_error(form: Any, refused: RefusedError) -> None:
-    field = getattr(form, refused.field, None) if refused.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(refused.message)]
-    else:
-        form.form_errors.append(str(refused.message))
