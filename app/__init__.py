@@ -45,7 +45,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from app import models as _models  # noqa: F401  (every model registered before first use)
     from app.auth import login
-    from app.core import access, requests, web
+    from app.core import access, requests, routes, web
     from app.core.db import db, utcnow
     from app.core.jobs import huey
     from app.extensions import babel, csrf, limiter, mail
@@ -58,7 +58,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=web.select_locale)
     login.init_app(app)
     web.init_app(app)
-    app.before_request(access.enforce_route_rule)
+    app.before_request(routes.enforce_route_rule)
     app.before_request(requests.refuse_unexpected_files)
     if app.config["JOBS_URL"] == "immediate://":
         huey.immediate = True

@@ -16,9 +16,10 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from app.core import access
-from app.core.access import Audience, Scope
+from app.core import access, routes
+from app.core.access import Audience
 from app.core.db import Base, db, utcnow
+from app.core.routes import Scope
 from app.people.models import Child, Invitation, Membership, Role
 
 from .consent.helpers import sign_consent
@@ -121,7 +122,7 @@ def all_routes(app) -> list[Route]:
 
 def test_every_route_declares_an_access_rule(app):
     with app.test_request_context():
-        missing = [r.endpoint for r in all_routes(app) if access.rule_for(r.endpoint) is None]
+        missing = [r.endpoint for r in all_routes(app) if routes.rule_for(r.endpoint) is None]
     assert missing == []
 
 
@@ -130,7 +131,7 @@ def test_only_the_listed_endpoints_are_public(app):
         public = {
             rule.endpoint
             for rule in app.url_map.iter_rules()
-            if access.rule_for(rule.endpoint).scope is Scope.PUBLIC
+            if routes.rule_for(rule.endpoint).scope is Scope.PUBLIC
         }
     assert public == PUBLIC
 
@@ -139,8 +140,8 @@ def test_every_endpoint_declares_the_agreed_rule(app):
     with app.test_request_context():
         declared = {
             rule.endpoint: (
-                access.rule_for(rule.endpoint).scope,
-                access.rule_for(rule.endpoint).action,
+                routes.rule_for(rule.endpoint).scope,
+                routes.rule_for(rule.endpoint).action,
             )
             for rule in app.url_map.iter_rules()
             if rule.endpoint not in PUBLIC
@@ -157,7 +158,7 @@ def test_the_policy_table_is_the_agreed_one():
 
 def expected(route: Route, visitor: str) -> str:
     """'ok' (< 400), 'sign_in' (redirect to sign in), 'forbidden' (403) or 'not_found' (404)."""
-    rule = access.rule_for(route.endpoint)
+    rule = routes.rule_for(route.endpoint)
     assert rule is not None
     if rule.scope is Scope.PUBLIC:
         return "public"

@@ -25,11 +25,11 @@ from wtforms import HiddenField, StringField, TextAreaField
 
 import app as app_package
 from app.auth.services import create_password_link, token_digest
-from app.core import access
+from app.core import access, routes
 from app.core import forms as core_forms
-from app.core.access import Scope
 from app.core.db import db, utcnow
 from app.core.requests import file_fields
+from app.core.routes import Scope
 from app.people.models import Invitation, Membership, Role
 
 from .consent.helpers import sign_consent
@@ -90,7 +90,7 @@ def world(app, circle, make_user):
     return people, values, query
 
 
-def user_for(rule: access.RouteRule, people: dict) -> object | None:
+def user_for(rule: routes.RouteRule, people: dict) -> object | None:
     """Someone the route's rule lets in (None: anyone, signed out)."""
     if rule.scope is Scope.PUBLIC:
         return None
@@ -123,7 +123,7 @@ def test_every_form_field_sent_as_a_file_gets_a_clear_400(app, login_as, world):
     walked, wrong = [], []
     for endpoint, arguments, has_page in post_routes(app):
         with app.test_request_context():
-            rule = access.rule_for(endpoint)
+            rule = routes.rule_for(endpoint)
             assert rule is not None, endpoint
             unknown = arguments - values.keys()
             assert not unknown, f"{endpoint}: give the walk a value for {sorted(unknown)}"

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from app.admin import bp, services
 from app.admin.forms import StaffForm
-from app.core import access
+from app.core import access, routes
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm
@@ -18,7 +18,7 @@ from app.core.web import act
 
 
 @bp.get("/")
-@access.admin_only
+@routes.admin_only
 def index() -> Any:
     school = current_user.school
     return render_template(
@@ -31,7 +31,7 @@ def index() -> Any:
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])
-@access.admin_only
+@routes.admin_only
 def new_staff() -> Any:
     form = StaffForm()
     if form.validate_on_submit():
@@ -56,19 +56,19 @@ def new_staff() -> Any:
 
 
 @bp.post("/staff/<int:user_id>/deactivate")
-@access.admin_only
+@routes.admin_only
 def deactivate(user_id: int) -> Any:
     return _set_deactivated(user_id, True)
 
 
 @bp.post("/staff/<int:user_id>/reactivate")
-@access.admin_only
+@routes.admin_only
 def reactivate(user_id: int) -> Any:
     return _set_deactivated(user_id, False)
 
 
 @bp.post("/staff/<int:user_id>/resend")
-@access.admin_only
+@routes.admin_only
 def resend(user_id: int) -> Any:
     user = access.staff_or_404(current_user.school, user_id)
     if ConfirmForm().validate_on_submit():

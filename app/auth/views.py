@@ -19,7 +19,7 @@ from app.auth.forms import (
     SignInForm,
 )
 from app.auth.models import SignInMethod
-from app.core import access
+from app.core import routes
 from app.core.db import db
 from app.extensions import client_address, limiter
 
@@ -37,7 +37,7 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@access.public
+@routes.public
 def sign_in() -> Any:
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("people.home"))
@@ -73,7 +73,7 @@ def sign_in() -> Any:
 
 
 @bp.post("/sign-out")
-@access.public
+@routes.public
 def sign_out() -> Any:
     # CSRFProtect has checked the token before this runs: a forged sign-out never gets here.
     if current_user.is_authenticated:
@@ -84,7 +84,7 @@ def sign_out() -> Any:
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@access.public
+@routes.public
 def forgot_password() -> Any:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -106,7 +106,7 @@ def _reset_requests_allowed(email: str) -> bool:
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@access.public
+@routes.public
 def reset() -> Any:
     token = request.args.get("token", "")
     row = services.password_token(db.session, token) if token else None
@@ -125,7 +125,7 @@ def reset() -> Any:
 
 
 @bp.route("/account", methods=["GET", "POST"])
-@access.signed_in
+@routes.signed_in
 def account() -> Any:
     user = current_user._get_current_object()
     form = AccountForm(obj=user, prefix="account")
@@ -166,7 +166,7 @@ def account() -> Any:
 
 
 @bp.post("/language")
-@access.public
+@routes.public
 def set_language() -> Any:
     form = LanguageForm()
     if not form.validate_on_submit():

@@ -16,7 +16,7 @@ from app.consent.forms import WithdrawForm, form_data_from, sign_form, template_
 from app.consent.models import PURPOSES, Answer, ConsentRecord, ConsentTemplate
 from app.consent.rules import PurposeState
 from app.consent.services.signing import TEXT_CHANGED
-from app.core import access, storage
+from app.core import access, routes, storage
 from app.core.access import Action
 from app.core.db import db
 from app.core.errors import RefusedError
@@ -48,7 +48,7 @@ def signs_for_child(user: Any, child: Child) -> bool:
 
 
 @bp.get("/children/<int:child_id>/consent")
-@access.for_child(Action.VIEW_CONSENT)
+@routes.for_child(Action.VIEW_CONSENT)
 def overview(child: Child) -> Any:
     status = services.status(db.session, child)
     template = services.published_template(db.session, child.school_id)
@@ -79,7 +79,7 @@ def _language(template: Any) -> str:
 
 
 @bp.route("/children/<int:child_id>/consent/sign", methods=["GET", "POST"])
-@access.for_child(Action.SIGN_CONSENT, check=signs_for_child)
+@routes.for_child(Action.SIGN_CONSENT, check=signs_for_child)
 def sign(child: Child) -> Any:
     template = services.published_template(db.session, child.school_id)
     if template is None:
@@ -143,7 +143,7 @@ def sign(child: Child) -> Any:
 
 
 @bp.route("/children/<int:child_id>/consent/withdraw", methods=["GET", "POST"])
-@access.for_child(Action.SIGN_CONSENT, check=signs_for_child)
+@routes.for_child(Action.SIGN_CONSENT, check=signs_for_child)
 def withdraw(child: Child) -> Any:
     asked = request.args.get("purpose", "all")
     granted = services.withdrawable(db.session, child, current_user)
@@ -188,7 +188,7 @@ def withdraw(child: Child) -> Any:
 
 
 @bp.post("/children/<int:child_id>/consent/request")
-@access.for_child(Action.REQUEST_CONSENT)
+@routes.for_child(Action.REQUEST_CONSENT)
 def request_consent(child: Child) -> Any:
     if ConfirmForm().validate_on_submit():
         asked = services.request_consent(db.session, child, actor=current_user)
@@ -210,7 +210,7 @@ def _download_name(document: Document) -> str:
 
 
 @bp.get("/children/<int:child_id>/consent/records/<int:record_id>/pdf")
-@access.for_child(Action.VIEW_CONSENT)
+@routes.for_child(Action.VIEW_CONSENT)
 def record_pdf(child: Child, record_id: int) -> Any:
     record = access.of_child_or_404(ConsentRecord, child, record_id)
     access.own_or_may(current_user, child, record.signer_id, Action.VIEW_ALL_CONSENT_RECORDS)
@@ -231,7 +231,7 @@ def record_pdf(child: Child, record_id: int) -> Any:
 
 
 @bp.get("/admin/consent")
-@access.admin_only
+@routes.admin_only
 def templates() -> Any:
     school = current_user.school
     return render_template(
@@ -243,7 +243,7 @@ def templates() -> Any:
 
 
 @bp.post("/admin/consent/draft")
-@access.admin_only
+@routes.admin_only
 def start_draft() -> Any:
     if ConfirmForm().validate_on_submit():
         draft = services.start_draft(db.session, current_user.school, actor=current_user)
@@ -253,7 +253,7 @@ def start_draft() -> Any:
 
 
 @bp.get("/admin/consent/<int:template_id>")
-@access.admin_only
+@routes.admin_only
 def show_template(template_id: int) -> Any:
     template = access.of_school_or_404(ConsentTemplate, current_user.school, template_id)
     texts = {lang: services.text_in(template, lang) for lang in current_app.config["LANGUAGES"]}
@@ -263,7 +263,7 @@ def show_template(template_id: int) -> Any:
 
 
 @bp.route("/admin/consent/<int:template_id>/edit", methods=["GET", "POST"])
-@access.admin_only
+@routes.admin_only
 def edit_template(template_id: int) -> Any:
     template = access.of_school_or_404(ConsentTemplate, current_user.school, template_id)
     if template.is_published:
@@ -303,7 +303,7 @@ def edit_template(template_id: int) -> Any:
 
 
 @bp.post("/admin/consent/<int:template_id>/publish")
-@access.admin_only
+@routes.admin_only
 def publish_template(template_id: int) -> Any:
     template = access.of_school_or_404(ConsentTemplate, current_user.school, template_id)
     if ConfirmForm().validate_on_submit():

@@ -5,8 +5,8 @@ looked up fresh on every request (so a removal takes effect at once). Someone ou
 learns nothing: every loader answers 404, the school admin included. A member whose role does not
 allow the action gets 403.
 
-Every endpoint declares its rule with one of the decorators below; an endpoint without one is
-refused by :func:`enforce_route_rule` and fails the authorization test built from ``url_map``.
+Every endpoint declares which of these rules applies with a decorator from
+:mod:`app.core.routes`; an endpoint without one is refused.
 """
 
 from __future__ import annotations
@@ -14,11 +14,9 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import wraps
 from typing import Any, TypeVar
 
-from flask import abort, current_app, g, has_request_context, request
+from flask import abort, g, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
@@ -401,113 +399,6 @@ def may_open_trajectory(user: Any) -> bool:
 def may_manage_school(user: Any) -> bool:
     """School admins manage staff accounts and consent templates; they see no child content."""
     return bool(getattr(user, "is_school_admin", False) and user.school_id is not None)
-
-
-# --- route rules -----------------------------------------------------------------------------
-
-
-class Scope(enum.StrEnum):
-    PUBLIC = "public"  # anyone, signed in or not
-    SIGNED_IN = "signed_in"  # any signed-in person
-    STAFF = "staff"  # signed-in school staff
-    ADMIN = "admin"  # signed-in school admin
-    CHILD = "child"  # a member of the child's circle whose role allows the action
-
-
-@dataclass(frozen=True)
-class RouteRule:
-    scope: Scope
-    action: Action | None = None
-
-
-def _tag(view: F, rule: RouteRule) -> F:
-    view.access_rule = rule  # type: ignore[attr-defined]
-    return view
-
-
-def public(view: F) -> F:
-    """Open to anyone, signed in or not."""
-    return _tag(view, RouteRule(Scope.PUBLIC))
-
-
-def signed_in(view: F) -> F:
-    """Open to any signed-in person."""
-    return _tag(view, RouteRule(Scope.SIGNED_IN))
-
-
-def staff_only(view: F) -> F:
-    """Open to signed-in school staff; others get 403."""
-    return _tag(view, RouteRule(Scope.STAFF))
-
-
-def admin_only(view: F) -> F:
-    """Open to signed-in school admins; others get 403."""
-    return _tag(view, RouteRule(Scope.ADMIN))
-
-
-def for_child(
-    action: Action, *, check: Callable[[Any, Child], bool] | None = None
-) -> Callable[[F], F]:
-    """Load the URL's ``child_id`` through :func:`child_or_404` and pass the child on.
-
-    ``check(user, child)``, when given, is a further rule the role's permission alone cannot
-    express (who signs for the child today, say): False, or an error in it, gives 403.
-    """
-
-    def decorator(view: F) -> F:
-        @wraps(view)
-        def wrapper(child_id: int, **kwargs: Any) -> Any:
-            child = child_or_404(child_id, current_user, action)
-            if check is not None and not _passes(check, child):
-                log_denied(f"check_{getattr(check, '__name__', 'rule')}_failed", child.id)
-                abort(403)
-            return view(child, **kwargs)
-
-        return _tag(wrapper, RouteRule(Scope.CHILD, action))  # type: ignore[arg-type]
-
-    return decorator
-
-
-def _passes(check: Callable[[Any, Child], bool], child: Child) -> bool:
-    try:
-        return bool(check(current_user, child))
-    except Exception:
-        log.exception("access check failed; denying")
-        return False
-
-
-PUBLIC_ENDPOINTS = frozenset({"static"})
-
-
-def rule_for(endpoint: str | None) -> RouteRule | None:
-    """The rule an endpoint declared, or None."""
-    if endpoint in PUBLIC_ENDPOINTS:
-        return RouteRule(Scope.PUBLIC)
-    view = current_app.view_functions.get(endpoint or "")
-    return getattr(view, "access_rule", None)
-
-
-def enforce_route_rule() -> Any:
-    """before_request: deny by default; anonymous visitors are sent to sign in."""
-    if request.endpoint is None:  # no such route: the 404 handler answers
-        return None
-    rule = rule_for(request.endpoint)
-    if rule is None:
-        log.error("endpoint %s has no access rule; refused", request.endpoint)
-        abort(404)
-    if rule.scope is Scope.PUBLIC:
-        return None
-    if not current_user.is_authenticated:
-        from app.extensions import login_manager
-
-        return login_manager.unauthorized()
-    if rule.scope is Scope.STAFF and not is_staff(current_user):
-        log_denied("not_staff", None)
-        abort(403)
-    if rule.scope is Scope.ADMIN and not may_manage_school(current_user):
-        log_denied("not_admin", None)
-        abort(403)
-    return None
 
 
 def log_denied(reason: str, child_id: int | None) -> None:

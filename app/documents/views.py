@@ -7,7 +7,7 @@ from typing import IO, Any
 from flask import render_template, request
 from flask_login import current_user
 
-from app.core import access
+from app.core import routes
 from app.core.db import db
 from app.core.requests import accepts_files
 from app.documents import bp, services
@@ -26,7 +26,7 @@ def _limit_upload(endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 
 @bp.route("/documents/verify", methods=["GET", "POST"])
-@access.staff_only
+@routes.staff_only
 @accepts_files("file")
 def verify() -> Any:
     form = VerifyForm()

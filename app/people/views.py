@@ -12,7 +12,7 @@ from flask_login import current_user
 from app.auth import login
 from app.auth.models import SignInMethod
 from app.consent import services as consent
-from app.core import access
+from app.core import access, routes
 from app.core.access import Action
 from app.core.db import db
 from app.core.errors import RefusedError
@@ -36,7 +36,7 @@ def role_label(role: Role | str) -> str:
 
 
 @bp.get("/")
-@access.signed_in
+@routes.signed_in
 def home() -> Any:
     rows = db.session.execute(access.children_of(current_user)).all()
     return render_template(
@@ -48,7 +48,7 @@ def home() -> Any:
 
 
 @bp.route("/children/new", methods=["GET", "POST"])
-@access.staff_only
+@routes.staff_only
 def open_trajectory() -> Any:
     if not access.may_open_trajectory(current_user):
         abort(403)
@@ -64,7 +64,7 @@ def open_trajectory() -> Any:
 
 
 @bp.get("/children/<int:child_id>")
-@access.for_child(Action.VIEW_CHILD)
+@routes.for_child(Action.VIEW_CHILD)
 def child(child: Child) -> Any:
     can = access.permissions(current_user, child)
     members = services.circle(db.session, child)
@@ -89,7 +89,7 @@ def child(child: Child) -> Any:
 
 
 @bp.route("/children/<int:child_id>/edit", methods=["GET", "POST"])
-@access.for_child(Action.EDIT_CHILD)
+@routes.for_child(Action.EDIT_CHILD)
 def edit_child(child: Child) -> Any:
     form = TrajectoryForm(obj=child)
     if form.validate_on_submit():
@@ -110,7 +110,7 @@ def _child_data(form: TrajectoryForm) -> services.ChildData:
 
 
 @bp.route("/children/<int:child_id>/invite", methods=["GET", "POST"])
-@access.for_child(Action.INVITE)
+@routes.for_child(Action.INVITE)
 def invite(child: Child) -> Any:
     form = InviteForm()
     if form.validate_on_submit():
@@ -136,7 +136,7 @@ def invite(child: Child) -> Any:
 
 
 @bp.route("/children/<int:child_id>/members/<int:membership_id>/remove", methods=["GET", "POST"])
-@access.for_child(Action.MANAGE_CIRCLE)
+@routes.for_child(Action.MANAGE_CIRCLE)
 def remove_member(child: Child, membership_id: int) -> Any:
     membership = access.membership_or_404(child, membership_id)
     form = ConfirmForm()
@@ -152,7 +152,7 @@ def remove_member(child: Child, membership_id: int) -> Any:
 
 
 @bp.post("/children/<int:child_id>/invitations/<int:invitation_id>/withdraw")
-@access.for_child(Action.MANAGE_CIRCLE)
+@routes.for_child(Action.MANAGE_CIRCLE)
 def withdraw_invitation(child: Child, invitation_id: int) -> Any:
     invitation = access.invitation_or_404(child, invitation_id)
     if ConfirmForm().validate_on_submit():
@@ -173,7 +173,7 @@ _STATE_STATUS = {
 
 
 @bp.route("/invitation", methods=["GET", "POST"])
-@access.public
+@routes.public
 def accept() -> Any:
     token = request.args.get("token", "")
     state, invitation = services.invitation_for_token(db.session, token)

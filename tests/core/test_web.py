@@ -103,15 +103,15 @@ def test_forms_without_a_valid_csrf_token_are_refused(csrf_app, circle, caplog):
 
 
 def test_no_stack_trace_reaches_the_user(database_url, tmp_path):
+    from app.core import routes
+
     app = create_app(TestConfig, DATABASE_URL=database_url, MEDIA_ROOT=tmp_path)
 
     @app.get("/boom")
+    @routes.public
     def boom():
         raise ValueError("secret internals /etc/passwd")
 
-    boom.access_rule = __import__("app.core.access", fromlist=["x"]).RouteRule(
-        __import__("app.core.access", fromlist=["x"]).Scope.PUBLIC
-    )
     response = app.test_client().get("/boom")
     body = response.get_data(as_text=True)
     assert response.status_code == 500
@@ -119,12 +119,12 @@ def test_no_stack_trace_reaches_the_user(database_url, tmp_path):
 
 
 def test_a_locked_database_answers_503_with_retry_after(database_url, tmp_path):
-    from app.core import access
+    from app.core import routes
 
     app = create_app(TestConfig, DATABASE_URL=database_url, MEDIA_ROOT=tmp_path)
 
     @app.post("/locked")
-    @access.public
+    @routes.public
     def locked():
         raise OperationalError("UPDATE x", {}, Exception("database is locked"))
 
