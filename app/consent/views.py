@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -16,14 +14,14 @@ from app.consent.forms import WithdrawForm, form_data_from, sign_form, template_
 from app.consent.models import PURPOSES, Answer, ConsentRecord, ConsentTemplate
 from app.consent.rules import PurposeState
 from app.consent.services.signing import TEXT_CHANGED
-from app.core import access, routes, storage
+from app.core import access, routes
 from app.core.access import Action
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm, show_refusal
 from app.core.signing import AlreadyStoredError, evidence_from_request, open_form, read_form
 from app.core.web import act
-from app.documents.models import Document
+from app.documents import services as documents
 from app.people.models import Child
 
 
@@ -203,12 +201,6 @@ def request_consent(child: Child) -> Any:
     return redirect(url_for("consent.overview", child_id=child.id))
 
 
-def _download_name(document: Document) -> str:
-    plain = unicodedata.normalize("NFKD", document.title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:60].rstrip("-") or "document"
-    return f"{slug}-{document.issued_at:%Y-%m-%d}.pdf"
-
-
 @bp.get("/children/<int:child_id>/consent/records/<int:record_id>/pdf")
 @routes.for_child(Action.VIEW_CONSENT)
 def record_pdf(child: Child, record_id: int) -> Any:
@@ -218,13 +210,7 @@ def record_pdf(child: Child, record_id: int) -> Any:
     if document is None:
         abort(404)
     current_app.logger.info("consent pdf sent: record=%s user=%s", record.id, current_user.id)
-    return storage.send_stored(
-        document.storage_key,
-        mimetype="application/pdf",
-        download_name=_download_name(document),
-        as_attachment=True,
-        etag=document.sha256,
-    )
+    return documents.send_document(document)
 
 
 # --- the school's consent texts (school admin) ---------------------------------------------

@@ -202,32 +202,3 @@ def render_pdf(template: str, *, media_keys: Iterable[str] = (), **values: Any) 
             string=html, base_url=PRINT_BASE_URL, url_fetcher=fetcher, media_type="print"
         )
         return document.write_pdf(pdf_variant=PDF_VARIANT)
-
-
-# Sealing moved to app.core.seal; these names stay importable from here for older callers.
-_MOVED_TO_SEAL = frozenset(
-    {
-        "REASONS",
-        "SEAL_FIELD",
-        "SealCheck",
-        "SigningError",
-        "SigningMaterial",
-        "looks_like_pdf",
-        "material_for",
-        "run_coroutine",
-        "school_key_path",
-        "seal_pdf",
-        "signer_for",
-        "signing_dir",
-        "trusted_certificates",
-        "verify_pdf",
-    }
-)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_SEAL:
-        from app.core import seal
-
-        return getattr(seal, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

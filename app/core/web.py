@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, time
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import (
     Flask,
@@ -22,6 +20,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from app.core.clock import age_on
 
 T = TypeVar("T")
 log = logging.getLogger("beeldbrug.web")
@@ -105,33 +105,6 @@ def text_direction(locale: str) -> str:
 def _error_page(status: int, title: str, message: str, **headers: str) -> Any:
     body = render_template("errors/error.html", status=status, title=title, message=message)
     return body, status, headers
-
-
-def display_zone() -> ZoneInfo:
-    """The school's time zone (``DISPLAY_TIMEZONE``, Europe/Amsterdam by default)."""
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
-def local_date(moment: datetime | None = None) -> date:
-    """The date on the school's calendar at ``moment`` (default: now).
-
-    A Dutch day starts at midnight in Amsterdam, one or two hours before it does in UTC:
-    birthdays and "up to and including" dates count from there. Needs an app context.
-    """
-    from app.core.db import utcnow
-
-    return (moment or utcnow()).astimezone(display_zone()).date()
-
-
-def end_of_local_day(day: date) -> datetime:
-    """The last instant of ``day`` on the school's calendar (aware, in that zone)."""
-    return datetime.combine(day, time.max, tzinfo=display_zone())
-
-
-def age_on(born: Any, today: Any = None) -> int:
-    """Age in whole years on ``today`` (default: today on the school's calendar)."""
-    today = today or local_date()
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
 def init_app(app: Flask) -> None:

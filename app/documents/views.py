@@ -48,8 +48,3 @@ def _read_at_most(stream: IO[bytes], limit: int) -> bytes | None:
     """The stream's bytes, or None when there are more than ``limit``."""
     data = stream.read(limit + 1)
     return None if len(data) > limit else data
-
-
-# Sending an issued PDF is documents.services.send_document; this name stays for older imports.
-send_document = services.send_document
-download_name = services.download_name

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Field, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
+from app.core.clock import local_date
 from app.core.forms import (
     LANGUAGE_CHOICES,
     email_field,
@@ -19,7 +20,6 @@ from app.core.forms import (
     repeat_password_field,
     required,
 )
-from app.core.web import local_date
 from app.people.models import Role
 
 ROLE_LABELS = {

@@ -15,7 +15,8 @@ export function setUpSignaturePad(root) {
   function resize() {
     const ratio = Math.max(window.devicePixelRatio || 1, 1);
     const width = canvas.clientWidth;
-    const height = Math.round(width / 3);
+    // A third of the width, but never too low for a finger on a narrow phone.
+    const height = Math.max(120, Math.round(width / 3));
     canvas.style.height = `${height}px`;
     canvas.width = Math.round(width * ratio);
     canvas.height = Math.round(height * ratio);

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.consent import services
 from app.consent.models import Answer, Purpose
-from app.core import pdf, storage
+from app.core import seal, storage
 from app.core.db import db
 from app.documents.models import Document
 from app.documents.services import verify_upload
@@ -68,7 +68,7 @@ def test_the_seal_validates_against_the_schools_certificate(app, circle):
     record = sign_consent(app, circle.child, circle.parent)
     _, data = pdf_of(app, record)
     with app.app_context():
-        cert = pdf.material_for(db.session.get(Child, circle.child.id).school).certificate
+        cert = seal.material_for(db.session.get(Child, circle.child.id).school).certificate
     signature = PdfFileReader(BytesIO(data)).embedded_signatures[0]
     assert signature.sig_object["/SubFilter"] == "/ETSI.CAdES.detached"
     status = validate_pdf_signature(

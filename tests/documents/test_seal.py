@@ -151,10 +151,3 @@ def test_sealing_keeps_the_tags_and_the_seal_covers_the_tagged_file(circle, tmp_
     path.write_bytes(sealed)
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
     assert "Tagged:          yes" in info
-
-
-def test_sealing_names_stay_importable_from_the_rendering_module():
-    # Callers written before sealing had a module of its own keep working.
-    assert pdf.seal_pdf is seal.seal_pdf and pdf.SigningError is seal.SigningError
-    with pytest.raises(AttributeError):
-        pdf.no_such_name  # noqa: B018

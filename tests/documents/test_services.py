@@ -15,7 +15,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from sqlalchemy import func, select
 
-from app.core import audit, pdf, storage
+from app.core import audit, pdf, seal, storage
 from app.core.audit import AuditEvent
 from app.core.db import db
 from app.documents import services
@@ -132,10 +132,10 @@ def test_failure_while_sealing_stores_nothing(issue, media_root, monkeypatch):
     before = stored_documents(media_root)
 
     def broken(*args, **kwargs):
-        raise pdf.SigningError("no key")
+        raise seal.SigningError("no key")
 
     monkeypatch.setattr(services.seal, "seal_pdf", broken)
-    with pytest.raises(pdf.SigningError):
+    with pytest.raises(seal.SigningError):
         issue(commit=False)
     assert stored_documents(media_root) == before
 
@@ -239,8 +239,8 @@ def test_validly_sealed_but_never_issued(circle):
     rendered = pdf.render_pdf(
         TEST_TEMPLATE, school_name="X", document_title="Y", heading="H", body="B"
     )
-    sealed = pdf.seal_pdf(rendered, circle.child.school, reason="Toestemming")
-    assert pdf.verify_pdf(sealed, pdf.trusted_certificates()).ok
+    sealed = seal.seal_pdf(rendered, circle.child.school, reason="Toestemming")
+    assert seal.verify_pdf(sealed, seal.trusted_certificates()).ok
     result = services.verify_upload(db.session, sealed)
     assert not result.ok and result.code == "not_issued"
     assert "no record" in english(result.reason)

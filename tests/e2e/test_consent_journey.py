@@ -286,9 +286,10 @@ def test_parent_signs_downloads_and_withdraws(
     text = pdf_text(signed)
     for expected in (CHILD_NAME, name, "UTC", *LABELS[vp.language].values()):
         assert expected in text, f"{expected!r} missing from the PDF text"
-    # The drawn signature, as wide as the pad: three times its height.
+    # The drawn signature, as wide as the pad: wider than high (three times on a wide screen,
+    # less on a narrow phone, where the pad keeps room for a finger).
     images = pdf_images(signed)
-    assert any(page_no == 1 and w > 2 * h for page_no, w, h in images), images
+    assert any(page_no == 1 and w >= 1.9 * h for page_no, w, h in images), images
 
     tampered = tmp_path / "tampered.pdf"
     tampered.write_bytes(flip_byte_in_signed_range(data))

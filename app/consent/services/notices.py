@@ -17,9 +17,9 @@ from app.consent.services.status import signers, status
 from app.consent.services.texts import ensure_published_template, text_in
 from app.core import audit
 from app.core.access import active_membership_clause
+from app.core.clock import local_date
 from app.core.db import utcnow
 from app.core.mail import queue_mail, render_mail
-from app.core.web import local_date
 from app.people.models import Child, Membership, Role
 
 

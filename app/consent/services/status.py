@@ -17,8 +17,8 @@ from app.consent import rules
 from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignerRole
 from app.consent.rules import ConsentStatus
 from app.core.access import active_membership_clause
+from app.core.clock import local_date
 from app.core.db import db, utcnow
-from app.core.web import local_date
 from app.people.models import Child, Membership, Role
 
 
