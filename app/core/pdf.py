@@ -41,8 +41,9 @@ log = logging.getLogger("beeldbrug.pdf")
 PRINT_BASE_URL = "https://print.beeldbrug.invalid/"
 #: The path below PRINT_BASE_URL where authorised stored media are found.
 MEDIA_PATH = "/_media/"
-#: PDF/UA-1: tagged, with the language, title and alternative texts screen readers need.
-PDF_VARIANT = "pdf/ua-1"
+#: PDF/UA-2 (on PDF 2.0): tagged, with the language, title and alternative texts screen readers
+#: need. PDF 2.0, because sealing with an EC key raises a file to 2.0 anyway.
+PDF_VARIANT = "pdf/ua-2"
 
 
 class StaticOnlyFetcher(URLFetcher):
