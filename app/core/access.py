@@ -199,6 +199,17 @@ def of_school_or_404(model: Any, school: Any, object_id: int) -> Any:
     return row
 
 
+def members_with(child: Child, role: Role, at: Any = None) -> Select[tuple[User]]:
+    """The people with ``role`` in ``child``'s circle at ``at`` (default: now), by name."""
+    return (
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.child_id == child.id, Membership.role == role)
+        .where(active_membership_clause(at))
+        .order_by(User.name, User.id)
+    )
+
+
 def children_of(user: User) -> Select[tuple[Child, Role]]:
     """The children whose circle ``user`` is in now, with the user's role, by name."""
     return (

@@ -16,26 +16,16 @@ from app.consent.rules import ConsentStatus
 from app.consent.services.status import signers, status
 from app.consent.services.texts import ensure_published_template, text_in
 from app.core import audit
-from app.core.access import active_membership_clause
+from app.core.access import members_with
 from app.core.clock import local_date
 from app.core.db import utcnow
 from app.core.mail import queue_mail, render_mail
-from app.people.models import Child, Membership, Role
+from app.people.models import Child, Role
 
 
 def coaches_of(session: Session, child: Child) -> list[User]:
     """The child's coaches now. Raises nothing beyond database errors."""
-    return list(
-        session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.child_id == child.id,
-                Membership.role == Role.COACH,
-                active_membership_clause(),
-            )
-        )
-    )
+    return list(session.scalars(members_with(child, Role.COACH)))
 
 
 def _child_link(child: Child, endpoint: str = "consent.overview") -> str:

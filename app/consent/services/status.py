@@ -16,10 +16,10 @@ from app.auth.models import User
 from app.consent import rules
 from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignerRole
 from app.consent.rules import ConsentStatus
-from app.core.access import active_membership_clause
+from app.core.access import members_with
 from app.core.clock import local_date
 from app.core.db import db, utcnow
-from app.people.models import Child, Membership, Role
+from app.people.models import Child, Role
 
 
 def signer_role_for(child: Child, on: date | None = None) -> SignerRole:
@@ -36,18 +36,7 @@ def signers(session: Session, child: Child, at: datetime | None = None) -> list[
     """The people who decide about consent at ``at`` (default: now): the parents in the
     circle, or from the consent age on the pupil. Raises nothing beyond database errors."""
     at = at or utcnow()
-    return list(
-        session.scalars(
-            select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.child_id == child.id,
-                Membership.role == deciding_role(child, local_date(at)),
-                active_membership_clause(at),
-            )
-            .order_by(User.name)
-        )
-    )
+    return list(session.scalars(members_with(child, deciding_role(child, local_date(at)), at)))
 
 
 def _history(
