@@ -1,6 +1,7 @@
 """Every model, imported in one place: the registry Alembic and the relationships see."""
 
 from app.auth.models import PasswordToken, SignInMethod, User, UserSession
+from app.clips.models import Clip, ClipTombstone, Moment, MomentTag, Upload
 from app.consent.models import ConsentRecord, ConsentTemplate
 from app.core.audit import AuditChain, AuditEvent, AuditPersonal
 from app.core.db import Base
@@ -13,16 +14,21 @@ __all__ = [
     "AuditPersonal",
     "Base",
     "Child",
+    "Clip",
+    "ClipTombstone",
     "ConsentRecord",
     "ConsentTemplate",
     "Document",
     "DocumentKind",
     "Invitation",
     "Membership",
+    "Moment",
+    "MomentTag",
     "PasswordToken",
     "Role",
     "School",
     "SignInMethod",
+    "Upload",
     "User",
     "UserSession",
 ]

@@ -40,6 +40,12 @@ class Action(enum.StrEnum):
     SIGN_CONSENT = "sign_consent"  # sign or withdraw one's own consent (who signs: consent)
     REQUEST_CONSENT = "request_consent"  # ask the signers who have not answered, by e-mail
     VIEW_ALL_CONSENT_RECORDS = "view_all_consent_records"  # every signer's records and PDFs
+    VIEW_CLIPS = "view_clips"  # the clips and moments whose audience includes the person
+    UPLOAD_SCHOOL_RECORDING = "upload_school_recording"  # a recording made at school
+    UPLOAD_HOME_RECORDING = "upload_home_recording"  # a recording made at home
+    ADD_MOMENT = "add_moment"  # mark a moment in a clip (school side of the circle)
+    EDIT_CLIP = "edit_clip"  # cut fragments, confirm who is in view, retry, delete
+    VIEW_WATCHERS = "view_watchers"  # who started playing which clip of the child, and when
 
 
 C, T, S, P, U = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT, Role.PUPIL
@@ -54,6 +60,12 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.SIGN_CONSENT: frozenset({P, U}),
     Action.REQUEST_CONSENT: frozenset({C}),
     Action.VIEW_ALL_CONSENT_RECORDS: frozenset({C}),
+    Action.VIEW_CLIPS: frozenset({C, T, S, P, U}),
+    Action.UPLOAD_SCHOOL_RECORDING: frozenset({C, T, S}),
+    Action.UPLOAD_HOME_RECORDING: frozenset({P, U}),
+    Action.ADD_MOMENT: frozenset({C, T, S}),
+    Action.EDIT_CLIP: frozenset({C}),
+    Action.VIEW_WATCHERS: frozenset({C, P, U}),
 }
 
 
