@@ -84,6 +84,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import views as _admin_views  # noqa: F401
     from app.auth import bp as auth_bp
     from app.auth import views as _auth_views  # noqa: F401
+    from app.clips import bp as clips_bp
+    from app.clips import views as _clips_views  # noqa: F401
     from app.consent import bp as consent_bp
     from app.consent import views as _consent_views  # noqa: F401
     from app.documents import bp as documents_bp
@@ -91,5 +93,5 @@ def _register_blueprints(app: Flask) -> None:
     from app.people import bp as people_bp
     from app.people import views as _people_views  # noqa: F401
 
-    for blueprint in (auth_bp, people_bp, consent_bp, admin_bp, documents_bp):
+    for blueprint in (auth_bp, people_bp, consent_bp, clips_bp, admin_bp, documents_bp):
         app.register_blueprint(blueprint)

@@ -1,0 +1,67 @@
+"""What consent allows for a child's footage, asked of consent's one service: ``allows()``.
+
+- A **school recording** may be uploaded, kept and watched while filming at school is granted;
+  a **home recording** while using recordings made at home is granted (DESIGN.md rule 3).
+- The school team (teachers and specialists) watches a clip someone else uploaded only while
+  viewing by the school team is granted; the coach, who does the guidance, and the uploader
+  need only the recording's own purpose.
+- Showing fragments in peer review outside the circle needs its own purpose.
+
+Asked on every request, every range request of a playing video included, so a withdrawal
+stops what it covered at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.clips.models import Source
+from app.consent import services as consent
+from app.consent.models import Purpose
+from app.core.access import role_in_circle
+from app.people.models import Child, Role
+
+#: The consent purpose that covers recording, keeping and watching footage from each source.
+PURPOSE_OF: dict[Source, Purpose] = {
+    Source.SCHOOL: Purpose.SCHOOL_RECORDING,
+    Source.HOME: Purpose.HOME_RECORDING,
+}
+
+#: Roles that watch others' uploads only while viewing by the school team is granted.
+NEEDS_TEAM_VIEWING = frozenset({Role.TEACHER, Role.SPECIALIST})
+
+
+def may_record(child: Child, source: Source) -> bool:
+    """Is a recording from ``source`` of ``child`` covered by consent now?"""
+    return consent.allows(child, PURPOSE_OF[Source(source)])
+
+
+def playable_sources(user: Any, child: Child) -> frozenset[Source]:
+    """The sources whose clips of ``child`` consent lets ``user`` watch now (others' uploads).
+
+    A member watches their own uploads while its source's purpose is granted (see
+    :func:`may_watch`); this set is for clips uploaded by someone else.
+    """
+    role = role_in_circle(user, child.id)
+    if role is None:
+        return frozenset()
+    granted = frozenset(source for source in Source if may_record(child, source))
+    if role in NEEDS_TEAM_VIEWING and not consent.allows(child, Purpose.TEAM_VIEWING):
+        return frozenset()
+    return granted
+
+
+def may_watch(user: Any, child: Child, *, source: Source, uploader_id: int | None) -> bool:
+    """Does consent let ``user`` watch a clip of ``child`` from ``source`` now?
+
+    Audience is a separate question (``app.core.access.may_see``); both must say yes.
+    """
+    if uploader_id is not None and uploader_id == getattr(user, "id", None):
+        return may_record(child, source)
+    return Source(source) in playable_sources(user, child)
+
+
+def missing_purpose(child: Child, source: Source) -> Purpose | None:
+    """The purpose that is not granted for a recording from ``source``, or None."""
+    purpose = PURPOSE_OF[Source(source)]
+    return None if consent.allows(child, purpose) else purpose

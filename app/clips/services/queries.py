@@ -1,0 +1,73 @@
+"""What a person sees of a child's clips and moments: one SQL query each, filtered by audience
+(``app.core.access``) and by what consent allows (``gate``), never in Python."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+
+from app.clips.models import Clip, ClipState, Moment
+from app.clips.services import gate
+from app.core import access
+from app.people.models import Child
+
+
+def clip_clause(user: Any, child: Child) -> ColumnElement[bool]:
+    """SQL for "``user`` may see and watch this clip of ``child`` now"."""
+    audience = access.visible_clause(
+        user,
+        child,
+        child_col=Clip.child_id,
+        audience_col=Clip.audience,
+        uploader_col=Clip.uploader_id,
+    )
+    sources = gate.playable_sources(user, child)
+    own_sources = [s for s in gate.PURPOSE_OF if gate.may_record(child, s)]
+    consent = or_(
+        Clip.source.in_(sorted(sources)) if sources else false(),
+        and_(Clip.uploader_id == getattr(user, "id", None), Clip.source.in_(own_sources))
+        if own_sources
+        else false(),
+    )
+    return and_(audience, consent)
+
+
+def visible_clips(user: Any, child: Child, *, ready_only: bool = False) -> Select[tuple[Clip]]:
+    """The clips of ``child`` that ``user`` may see now, newest recording first."""
+    stmt = select(Clip).where(clip_clause(user, child))
+    if ready_only:
+        stmt = stmt.where(Clip.state == ClipState.READY)
+    return stmt.order_by(
+        Clip.recorded_on.desc().nulls_last(), Clip.created_at.desc(), Clip.id.desc()
+    )
+
+
+def clip_or_404(child: Child, clip_id: int, user: Any) -> Clip:
+    """A clip of ``child`` that ``user`` may see and that consent covers now.
+
+    Raises NotFound for a missing id, another child's clip, a clip outside the user's audience
+    and a clip whose consent was withdrawn alike (never a hint that it exists).
+    """
+    clip = access.visible_or_404(Clip, child, clip_id, user)
+    if not gate.may_watch(user, child, source=clip.source, uploader_id=clip.uploader_id):
+        access.log_denied("clip_not_covered_by_consent", child.id)
+        abort(404)
+    return clip
+
+
+def visible_moments(user: Any, child: Child, clip: Clip) -> Select[tuple[Moment]]:
+    """The moments of ``clip`` that ``user`` may see, in time order."""
+    audience = access.visible_clause(
+        user,
+        child,
+        child_col=Moment.child_id,
+        audience_col=Moment.audience,
+        uploader_col=Moment.author_id,
+    )
+    return (
+        select(Moment)
+        .where(audience, Moment.clip_id == clip.id)
+        .order_by(Moment.start_s, Moment.id)
+    )

@@ -1,0 +1,3 @@
+"""Clip pages: player."""
+
+from app.clips import bp  # noqa: F401

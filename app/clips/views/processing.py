@@ -1,0 +1,3 @@
+"""Clip pages: processing."""
+
+from app.clips import bp  # noqa: F401

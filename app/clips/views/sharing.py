@@ -1,0 +1,3 @@
+"""Clip pages: sharing."""
+
+from app.clips import bp  # noqa: F401

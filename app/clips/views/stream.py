@@ -1,0 +1,3 @@
+"""Clip pages: stream."""
+
+from app.clips import bp  # noqa: F401

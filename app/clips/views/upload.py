@@ -1,0 +1,3 @@
+"""Clip pages: upload."""
+
+from app.clips import bp  # noqa: F401
