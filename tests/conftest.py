@@ -47,6 +47,9 @@ from config import TestConfig
 
 PASSWORD = "een goed wachtwoord"
 
+# Videos and ready clips, for any test that needs footage.
+pytest_plugins = ["tests.clips.fixtures"]
+
 
 # --- the clock -------------------------------------------------------------------------------
 
