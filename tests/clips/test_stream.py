@@ -1,0 +1,258 @@
+"""Streaming a clip through the app: ranges, headers, access on every range request, and one
+audit event per playback start (issue 7 items 8 and 9; SECURITY.md checks 15 and 21)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import func, select
+
+from app.auth.models import SignInMethod
+from app.clips.models import ClipState, Source
+from app.clips.services import streaming
+from app.consent import services as consent
+from app.consent.models import Purpose
+from app.core.access import Audience
+from app.core.audit import AuditEvent
+from app.core.db import db, utcnow
+from app.people import services as people
+from app.people.models import Membership
+
+from ..consent.helpers import sign_consent
+
+
+def video_url(clip) -> str:
+    return f"/children/{clip.child_id}/clips/{clip.id}/video"
+
+
+def plays(clip, user=None) -> int:
+    stmt = select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "clip_played", AuditEvent.object_id == clip.id
+    )
+    if user is not None:
+        stmt = stmt.where(AuditEvent.actor_id == user.id)
+    return db.session.scalar(stmt)
+
+
+def withdraw(app, child, signer, purposes) -> None:
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        consent.withdraw(
+            db.session,
+            db.session.merge(child),
+            db.session.merge(signer),
+            purposes,
+            nonce=secrets.token_hex(16),
+            evidence=consent.Evidence("192.0.2.10", "pytest", SignInMethod.PASSWORD),
+        )
+        db.session.commit()
+
+
+@pytest.fixture
+def consented(app, circle):
+    """A circle whose parent said yes to everything (the other parent has not answered)."""
+    sign_consent(app, circle.child, circle.parent)
+    return circle
+
+
+@pytest.fixture
+def shared(consented, make_clip):
+    """A school recording shared with the whole circle."""
+    return make_clip(consented.child, consented.teacher, audience=Audience.CIRCLE)
+
+
+def assert_private(response) -> None:
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cross-Origin-Resource-Policy"] == "same-origin"
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "attachment" not in response.headers.get("Content-Disposition", "")
+
+
+@pytest.mark.parametrize(
+    ("asked", "first", "last"),
+    [
+        ("bytes=0-99", 0, 99),  # the first bytes: the start of a playback
+        ("bytes=4000-5999", 4000, 5999),  # the middle: a seek
+        ("bytes=-500", None, None),  # a suffix: the last 500 bytes
+        ("bytes=10000-", 10000, None),  # open-ended: to the end
+    ],
+)
+def test_a_parent_gets_exactly_the_range_asked_for(
+    consented, shared, login_as, web_video, asked, first, last
+):
+    size = len(web_video)
+    first = size - 500 if first is None else first
+    last = size - 1 if last is None else last
+    client = login_as(consented.parent)
+    response = client.get(video_url(shared), headers={"Range": asked})
+    assert response.status_code == 206
+    assert response.headers["Content-Range"] == f"bytes {first}-{last}/{size}"
+    assert response.data == web_video[first : last + 1]
+    assert response.mimetype == "video/mp4"
+    assert_private(response)
+
+
+def test_the_whole_file_and_an_unsatisfiable_range(consented, shared, login_as, web_video):
+    client = login_as(consented.parent)
+    whole = client.get(video_url(shared))
+    assert whole.status_code == 200 and whole.data == web_video
+    assert whole.headers["Accept-Ranges"] == "bytes"
+    assert_private(whole)
+    beyond = client.get(video_url(shared), headers={"Range": f"bytes={len(web_video) + 10}-"})
+    assert beyond.status_code == 416
+    assert beyond.headers["Content-Range"] == f"bytes */{len(web_video)}"
+    assert_private(beyond)
+
+
+def test_the_poster_is_sent_privately_too(consented, shared, login_as, poster_jpeg):
+    response = login_as(consented.parent).get(
+        f"/children/{shared.child_id}/clips/{shared.id}/poster"
+    )
+    assert response.status_code == 200 and response.data == poster_jpeg
+    assert response.mimetype == "image/jpeg"
+    assert_private(response)
+
+
+def test_a_team_clip_is_not_there_for_a_parent_nor_for_an_outsider(
+    consented, make_clip, login_as, make_user, client
+):
+    team = make_clip(consented.child, consented.teacher, audience=Audience.TEAM)
+    assert login_as(consented.coach).get(video_url(team)).status_code == 200
+    client.post("/sign-out")
+    assert login_as(consented.parent).get(video_url(team)).status_code == 404
+    client.post("/sign-out")
+    outsider = make_user("Buitenstaander", staff=True)
+    response = login_as(outsider).get(video_url(team), headers={"Range": "bytes=0-99"})
+    assert response.status_code == 404 and b"ftyp" not in response.data
+    assert plays(team) == 1  # only the coach's
+
+
+def test_a_clip_id_of_another_child_gives_404(consented, make_child, make_clip, login_as):
+    other = make_child("Ander kind", coach=consented.coach)
+    foreign = make_clip(other, consented.coach, audience=Audience.CIRCLE)
+    client = login_as(consented.coach)
+    response = client.get(f"/children/{consented.child.id}/clips/{foreign.id}/video")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("state", [ClipState.PROCESSING, ClipState.FAILED, ClipState.UPLOADED])
+def test_a_clip_without_a_web_version_has_no_video(consented, make_clip, login_as, state):
+    clip = make_clip(consented.child, consented.coach, state=state)
+    response = login_as(consented.coach).get(video_url(clip))
+    assert response.status_code == 404
+    assert plays(clip) == 0
+
+
+def test_a_clip_whose_file_is_gone_gives_404_not_an_error(consented, make_clip, login_as, app):
+    clip = make_clip(consented.child, consented.coach)
+    with app.app_context():
+        from app.core import storage
+
+        storage.delete(clip.web_key)
+    assert login_as(consented.coach).get(video_url(clip)).status_code == 404
+
+
+def test_a_playback_start_is_logged_once_not_every_range_request(consented, shared, login_as):
+    client = login_as(consented.parent)
+    # A browser starting a player: a request without Range, then one from byte 0, then more.
+    assert client.get(video_url(shared)).status_code == 200
+    assert client.get(video_url(shared), headers={"Range": "bytes=0-"}).status_code == 206
+    for asked in ("bytes=1000-1999", "bytes=2000-", "bytes=-100"):
+        assert client.get(video_url(shared), headers={"Range": asked}).status_code == 206
+    assert plays(shared, consented.parent) == 1
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "clip_played"))
+    assert (event.actor_id, event.child_id, event.object_type) == (
+        consented.parent.id,
+        shared.child_id,
+        "Clip",
+    )
+
+
+def test_a_new_playback_after_the_window_is_logged_again_and_per_person(
+    consented, shared, login_as, client
+):
+    start = utcnow()
+    with time_machine.travel(start, tick=False) as traveller:
+        parent = login_as(consented.parent)
+        parent.get(video_url(shared), headers={"Range": "bytes=0-"})
+        traveller.shift(streaming.PLAY_WINDOW - timedelta(seconds=5))
+        parent.get(video_url(shared), headers={"Range": "bytes=0-"})
+        assert plays(shared, consented.parent) == 1
+        traveller.shift(timedelta(seconds=10))
+        parent.get(video_url(shared), headers={"Range": "bytes=0-"})
+        assert plays(shared, consented.parent) == 2
+        client.post("/sign-out")
+        login_as(consented.coach).get(video_url(shared), headers={"Range": "bytes=0-1"})
+    assert plays(shared, consented.coach) == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "starts"),
+    [
+        (None, True),
+        ("bytes=0-", True),
+        ("bytes=0-1", True),
+        ("bytes = 00-99", True),
+        ("bytes=1-", False),
+        ("bytes=100-200", False),
+        ("bytes=-500", False),
+        ("bytes=10-20,0-5", False),
+    ],
+)
+def test_which_requests_start_a_playback(header, starts):
+    assert streaming.starts_playback(header) is starts
+
+
+# --- withdrawal or removal stops a playing video at its next range request -------------------
+
+
+def test_a_withdrawal_stops_a_playing_video_at_its_next_range_request(
+    consented, shared, login_as, app
+):
+    client = login_as(consented.parent)
+    assert client.get(video_url(shared), headers={"Range": "bytes=0-999"}).status_code == 206
+    withdraw(app, consented.child, consented.parent, [Purpose.SCHOOL_RECORDING])
+    response = client.get(video_url(shared), headers={"Range": "bytes=1000-1999"})
+    assert response.status_code == 404 and b"ftyp" not in response.data
+
+
+def test_withdrawing_team_viewing_stops_the_teacher_but_not_the_coach(
+    consented, make_clip, app, login_as, client
+):
+    clip = make_clip(consented.child, consented.coach, audience=Audience.TEAM)
+    teacher = login_as(consented.teacher)
+    assert teacher.get(video_url(clip), headers={"Range": "bytes=0-9"}).status_code == 206
+    withdraw(app, consented.child, consented.parent, [Purpose.TEAM_VIEWING])
+    assert teacher.get(video_url(clip), headers={"Range": "bytes=10-19"}).status_code == 404
+    client.post("/sign-out")
+    coach = login_as(consented.coach)
+    assert coach.get(video_url(clip), headers={"Range": "bytes=10-19"}).status_code == 206
+
+
+def test_removal_from_the_circle_stops_a_playing_video_at_its_next_range_request(
+    consented, shared, login_as, app
+):
+    client = login_as(consented.parent2)
+    assert client.get(video_url(shared), headers={"Range": "bytes=0-999"}).status_code == 206
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.child_id == shared.child_id, Membership.user_id == consented.parent2.id
+        )
+    )
+    with app.test_request_context():
+        people.remove_member(db.session, membership, actor=consented.coach)
+        db.session.commit()
+    response = client.get(video_url(shared), headers={"Range": "bytes=1000-1999"})
+    assert response.status_code == 404 and response.data[:4] != b"\x00\x00\x00\x20"
+
+
+def test_a_home_recording_plays_only_while_home_recording_is_granted(
+    consented, make_clip, login_as, app
+):
+    clip = make_clip(consented.child, consented.parent, source=Source.HOME, audience=Audience.TEAM)
+    client = login_as(consented.parent)
+    assert client.get(video_url(clip), headers={"Range": "bytes=0-9"}).status_code == 206
+    withdraw(app, consented.child, consented.parent, [Purpose.HOME_RECORDING])
+    assert client.get(video_url(clip), headers={"Range": "bytes=10-19"}).status_code == 404
