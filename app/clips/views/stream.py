@@ -24,9 +24,9 @@ from app.people.models import Child
 def video(child: Child, clip_id: int) -> Any:
     clip = queries.clip_or_404(child, clip_id, current_user)
     response = streaming.send_video(clip)
-    if streaming.starts_playback(request.headers.get("Range")):
-        if streaming.note_playback(db.session, clip, viewer=current_user) is not None:
-            db.session.commit()
+    starting = streaming.starts_playback(request.headers.get("Range"))
+    if starting and streaming.note_playback(db.session, clip, viewer=current_user) is not None:
+        db.session.commit()
     return response
 
 
