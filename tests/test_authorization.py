@@ -63,6 +63,9 @@ RULES = {
     "consent.edit_template": (Scope.ADMIN, None),
     "consent.publish_template": (Scope.ADMIN, None),
     "documents.verify": (Scope.STAFF, None),
+    "clips.video": (Scope.CHILD, A.VIEW_CLIPS),
+    "clips.poster": (Scope.CHILD, A.VIEW_CLIPS),
+    "clips.watched": (Scope.CHILD, A.VIEW_WATCHERS),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
