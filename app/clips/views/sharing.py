@@ -1,3 +1,165 @@
-"""Clip pages: sharing."""
+"""Clip pages: the child's clips, and who sees a clip or a moment (audience, people in view).
 
-from app.clips import bp  # noqa: F401
+Thin views: the loader (audience and consent through ``queries``), a form, a service call
+from ``services.sharing``, one commit. The services decide who may change what.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+
+from app.clips import bp
+from app.clips.models import Clip, Moment
+from app.clips.services import listing, queries, sharing
+from app.core import access, routes
+from app.core.access import Action, Audience
+from app.core.db import db
+from app.core.errors import RefusedError
+from app.core.forms import ConfirmForm, required, show_refusal
+from app.core.web import act
+from app.people.models import Child
+
+
+class AudienceForm(FlaskForm):
+    """Who sees a clip or a moment. Every audience is a valid answer here; which one this
+    person may choose is the service's decision (a forged choice gets 403, not a form error)."""
+
+    audience = RadioField(
+        _l("Who may see it?"),
+        choices=[(a.value, a.label) for a in Audience],
+        validators=[required()],
+    )
+
+
+@bp.get("/children/<int:child_id>/clips")
+@routes.for_child(Action.VIEW_CLIPS)
+def index(child: Child) -> Any:
+    entries = listing.clip_list(db.session, current_user, child)
+    can = access.permissions(current_user, child)
+    flags = {
+        "school_side": access.is_school_side(access.role_in_circle(current_user, child.id)),
+        "edit_clip": Action.EDIT_CLIP in can,
+        "watched": Action.VIEW_WATCHERS in can,
+        "may_share": listing.shareable(current_user, child, entries),
+    }
+    return render_template(
+        "clips/index.html",
+        child=child,
+        entries=entries,
+        offer=listing.upload_offer(current_user, child),
+        flags=flags,
+    )
+
+
+@bp.route("/children/<int:child_id>/clips/<int:clip_id>/audience", methods=["GET", "POST"])
+@routes.for_child(Action.VIEW_CLIPS)
+def audience(child: Child, clip_id: int) -> Any:
+    clip = queries.clip_or_404(child, clip_id, current_user)
+    form = AudienceForm(audience=clip.audience.value)
+    if form.validate_on_submit():
+        try:
+            changed = sharing.set_clip_audience(
+                db.session, clip, Audience(form.audience.data), actor=current_user
+            )
+        except RefusedError as refused:
+            db.session.rollback()
+            show_refusal(form, refused)
+        else:
+            db.session.commit()
+            if changed:
+                flash_audience(clip.audience)
+            return redirect(url_for("clips.index", child_id=child.id))
+    return render_template(
+        "clips/audience.html",
+        child=child,
+        clip=clip,
+        moment=None,
+        form=form,
+        choices=_choices(child, clip.uploader_id, clip.audience),
+        blocked_circle=not sharing.may_reach_circle(clip),
+    )
+
+
+@bp.route(
+    "/children/<int:child_id>/clips/<int:clip_id>/moments/<int:moment_id>/audience",
+    methods=["GET", "POST"],
+)
+@routes.for_child(Action.ADD_MOMENT)
+def moment_audience(child: Child, clip_id: int, moment_id: int) -> Any:
+    clip = queries.clip_or_404(child, clip_id, current_user)
+    moment = _moment_or_404(child, clip, moment_id)
+    form = AudienceForm(audience=moment.audience.value)
+    if form.validate_on_submit():
+        if sharing.set_moment_audience(
+            db.session, moment, Audience(form.audience.data), actor=current_user
+        ):
+            db.session.commit()
+            flash_audience(moment.audience)
+        return redirect(url_for("clips.index", child_id=child.id))
+    return render_template(
+        "clips/audience.html",
+        child=child,
+        clip=clip,
+        moment=moment,
+        form=form,
+        choices=_choices(child, moment.author_id, moment.audience),
+        blocked_circle=False,
+    )
+
+
+@bp.route("/children/<int:child_id>/clips/<int:clip_id>/others-cleared", methods=["GET", "POST"])
+@routes.for_child(Action.EDIT_CLIP)
+def others_cleared(child: Child, clip_id: int) -> Any:
+    clip = queries.clip_or_404(child, clip_id, current_user)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        act(
+            lambda: sharing.confirm_others_cleared(db.session, clip, actor=current_user),
+            _(
+                "Confirmed: the people in view are covered. "
+                "You can now share the clip with the circle."
+            ),
+        )
+        return redirect(url_for("clips.index", child_id=child.id))
+    return render_template("clips/others.html", child=child, clip=clip, form=form)
+
+
+@bp.post("/children/<int:child_id>/clips/<int:clip_id>/shows-others")
+@routes.for_child(Action.EDIT_CLIP)
+def shows_others(child: Child, clip_id: int) -> Any:
+    clip = queries.clip_or_404(child, clip_id, current_user)
+    if ConfirmForm().validate_on_submit():
+        act(
+            lambda: sharing.mark_shows_others(db.session, clip, actor=current_user),
+            _(
+                "The clip is marked as showing other people; only the school team sees it "
+                "until you confirm they are covered."
+            ),
+        )
+    return redirect(url_for("clips.index", child_id=child.id))
+
+
+def flash_audience(audience: Audience) -> None:
+    flash(_("Now visible to: %(audience)s.", audience=audience.label), "success")
+
+
+def _choices(child: Child, uploader_id: int | None, current: Audience) -> tuple[Audience, ...]:
+    return access.settable_audiences(current_user, child, uploader_id=uploader_id, current=current)
+
+
+def _moment_or_404(child: Child, clip: Clip, moment_id: int) -> Moment:
+    """A moment of ``clip`` the person may see; any other id (another clip's, another
+    child's, one outside their audience) raises NotFound."""
+    moment = access.visible_or_404(
+        Moment, child, moment_id, current_user, uploader_attr="author_id"
+    )
+    if moment.clip_id != clip.id:
+        abort(404)
+    return moment

@@ -1,0 +1,144 @@
+"""Who a clip or a moment is shown to: changing its audience (DESIGN.md rule 2, issue 7 item 7).
+
+The rules themselves live in :mod:`app.core.access` (``may_set_audience``): the uploader
+chooses between private and team, so a parent's home recording reaches the school team only
+when that parent opens it; only a coach widens to the circle. This module adds what the policy
+cannot know about a clip: one that shows other recognisable people (classmates, siblings,
+staff) reaches the circle only once a coach confirms they are covered by consent or made
+unrecognisable. That confirmation is a separate act, recorded with who and when.
+
+Every service keeps the invariant that access relies on: a clip with audience circle either
+does not show others or has been cleared. Marking a circle clip as showing others therefore
+narrows it to the team. Services add, flush and audit; the caller commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from app.clips.models import Clip, Moment
+from app.core import access, audit
+from app.core.access import Audience
+from app.core.db import utcnow
+from app.core.errors import RefusedError
+from app.people.models import Child, Role
+
+OTHERS_NOT_CLEARED = _l(
+    "Other people can be recognised in this clip. Confirm first that they are covered by "
+    "consent or made unrecognisable; then you can share it with everyone in the circle."
+)
+
+
+def may_reach_circle(clip: Clip) -> bool:
+    """True when nothing about the people in view keeps ``clip`` from the circle."""
+    return not clip.shows_others or clip.others_cleared_at is not None
+
+
+def set_clip_audience(session: Session, clip: Clip, new: Audience, *, actor: Any) -> bool:
+    """Give ``clip`` the audience ``new`` on behalf of ``actor``; True when it changed.
+
+    Raises werkzeug's Forbidden when ``actor`` may not set ``new`` (see
+    ``access.may_set_audience``: only a coach widens to the circle, a coach does not open a
+    parent's private home recording), and RefusedError when ``new`` is the circle while other
+    people in view have not been cleared. Setting the audience it already has changes nothing
+    and records nothing.
+    """
+    child = _child(session, clip.child_id)
+    new = access.audience_or_403(
+        actor, child, uploader_id=clip.uploader_id, current=clip.audience, new=Audience(new)
+    )
+    if new is Audience.CIRCLE and not may_reach_circle(clip):
+        raise RefusedError(OTHERS_NOT_CLEARED, field="audience")
+    if new is clip.audience:
+        return False
+    _change(session, clip, "clip_audience_changed", new, actor=actor)
+    return True
+
+
+def set_moment_audience(session: Session, moment: Moment, new: Audience, *, actor: Any) -> bool:
+    """Give ``moment`` the audience ``new`` on behalf of ``actor``; True when it changed.
+
+    The same rule as for clips, with the moment's author in the uploader's place. Raises
+    werkzeug's Forbidden when ``actor`` may not set ``new``. Setting the audience it already
+    has changes nothing and records nothing.
+    """
+    child = _child(session, moment.child_id)
+    new = access.audience_or_403(
+        actor, child, uploader_id=moment.author_id, current=moment.audience, new=Audience(new)
+    )
+    if new is moment.audience:
+        return False
+    _change(session, moment, "moment_audience_changed", new, actor=actor)
+    return True
+
+
+def confirm_others_cleared(session: Session, clip: Clip, *, actor: Any) -> None:
+    """Record that the coach ``actor`` confirms the other people in ``clip`` are covered by
+    consent or made unrecognisable, so the clip may reach the circle.
+
+    Raises werkzeug's Forbidden when ``actor`` is not a coach of the child now, and
+    RefusedError when the clip is not marked as showing others or was already confirmed (a
+    double submit changes nothing).
+    """
+    child = _child(session, clip.child_id)
+    _coach_or_403(actor, child.id, "only_a_coach_clears_others")
+    if not clip.shows_others:
+        raise RefusedError(_l("This clip is not marked as showing other people."))
+    if clip.others_cleared_at is not None:
+        raise RefusedError(_l("This was already confirmed."))
+    clip.others_cleared_at = utcnow()
+    clip.others_cleared_by_id = actor.id
+    session.flush()
+    audit.record(session, "clip_others_cleared", actor=actor, child=child.id, obj=clip)
+
+
+def mark_shows_others(session: Session, clip: Clip, *, actor: Any) -> None:
+    """Mark ``clip`` as showing other recognisable people, on behalf of ``actor``.
+
+    Any earlier confirmation no longer holds (what is in view is being reconsidered), and a
+    clip shown to the circle is narrowed to the team until a coach confirms again. The
+    caller has checked that ``actor`` may edit the clip (the uploader or a coach). Raises
+    nothing of its own; marking a clip that is already marked and not cleared changes nothing.
+    """
+    _coach_or_403(actor, clip.child_id, "only_a_coach_marks_others")
+    if clip.shows_others and clip.others_cleared_at is None:
+        return
+    clip.shows_others = True
+    clip.others_cleared_at = None
+    clip.others_cleared_by_id = None
+    session.flush()
+    audit.record(session, "clip_shows_others", actor=actor, child=clip.child_id, obj=clip)
+    if clip.audience is Audience.CIRCLE:
+        _change(session, clip, "clip_audience_changed", Audience.TEAM, actor=actor)
+
+
+def _change(
+    session: Session, obj: Clip | Moment, action: str, new: Audience, *, actor: Any
+) -> None:
+    old = obj.audience
+    obj.audience = new
+    session.flush()
+    audit.record(
+        session,
+        action,
+        actor=actor,
+        child=obj.child_id,
+        obj=obj,
+        data={"from": old.value, "to": new.value},
+    )
+
+
+def _coach_or_403(actor: Any, child_id: int, reason: str) -> None:
+    if access.role_in_circle(actor, child_id) is not Role.COACH:
+        access.log_denied(reason, child_id)
+        abort(403)
+
+
+def _child(session: Session, child_id: int) -> Child:
+    child = session.get(Child, child_id)
+    assert child is not None  # a clip's child goes with it (ON DELETE CASCADE)
+    return child
