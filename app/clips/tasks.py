@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from app.core.jobs import job
+from huey import crontab
+
+from app.core.jobs import huey, job
 
 
 @job()
@@ -11,3 +13,41 @@ def process_clip(clip_id: int) -> None:
     from app.clips.services import processing
 
     processing.process(clip_id)
+
+
+@job()
+def cut_fragment(fragment_id: int) -> None:
+    """Cut a fragment from its recording's web version (see services.cutting)."""
+    from app.clips.services import cutting
+
+    cutting.cut_fragment(fragment_id)
+
+
+@job()
+def recover_interrupted_clips() -> int:
+    """Record clips whose worker died while processing them as failed (retryable)."""
+    from app.clips.services import processing
+
+    return processing.recover_interrupted()
+
+
+@huey.periodic_task(crontab(minute="*/10"), name="clips.recover_interrupted")
+def every_ten_minutes_recover() -> None:
+    recover_interrupted_clips()
+
+
+@job()
+def purge_footage() -> int:
+    """Destroy the footage whose retention ended or whose consent was withdrawn (retention)."""
+    from app.clips.services import retention
+    from app.core.db import db
+
+    report = retention.purge(db.session)
+    db.session.commit()
+    return report.destroyed
+
+
+# 03:15 UTC is after midnight in Amsterdam, summer and winter: a new day on the school's calendar.
+@huey.periodic_task(crontab(hour="3", minute="15"), name="clips.daily_purge")
+def daily_purge() -> None:
+    purge_footage()
