@@ -1,3 +1,269 @@
-"""Clip pages: player."""
+"""Clip pages: the player with its moments, adding and deleting moments, cutting a fragment,
+the moments as CSV or WebVTT, and the school admin's own moment tags."""
 
-from app.clips import bp  # noqa: F401
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from jinja2 import TemplateNotFound
+
+from app.clips import bp
+from app.clips.forms import TAG_LABELS, FragmentForm, MomentForm, MomentTagForm, format_time
+from app.clips.models import Clip, ClipState, MomentTag
+from app.clips.services import fragments, moments, queries
+from app.core import access, routes
+from app.core.access import Action, Audience
+from app.core.db import db
+from app.core.errors import RefusedError
+from app.core.forms import ConfirmForm, show_refusal
+from app.core.web import act
+from app.people.models import Child
+
+bp.add_app_template_global(moments.tag_label, "moment_tag_label")
+bp.add_app_template_filter(format_time, "clip_time")
+
+
+@bp.get("/children/<int:child_id>/clips/<int:clip_id>")
+@routes.for_child(Action.VIEW_CLIPS)
+def show(child: Child, clip_id: int) -> Any:
+    clip = queries.clip_or_404(child, clip_id, current_user)
+    return _page(child, clip)
+
+
+@bp.post("/children/<int:child_id>/clips/<int:clip_id>/moments")
+@routes.for_child(Action.ADD_MOMENT)
+def add_moment(child: Child, clip_id: int) -> Any:
+    clip = queries.clip_or_404(child, clip_id, current_user)
+    form = _moment_form(child)
+    if form.validate_on_submit():
+        data = moments.MomentData(
+            start_s=form.start.data,
+            end_s=form.end.data,
+            tag=form.tag.data,
+            text=form.text.data or "",
+            audience=Audience(form.audience.data),
+        )
+        try:
+            moment = moments.add_moment(db.session, clip, data, actor=current_user)
+        except RefusedError as refused:
+            db.session.rollback()
+            show_refusal(form, refused)
+        else:
+            db.session.commit()
+            flash(
+                _("The moment at %(time)s is saved.", time=format_time(moment.start_s)), "success"
+            )
+            return redirect(_at(child, clip, moment.start_s, "moments"))
+    return _page(child, clip, moment_form=form), 400
+
+
+@bp.route(
+    "/children/<int:child_id>/clips/<int:clip_id>/moments/<int:moment_id>/delete",
+    methods=["GET", "POST"],
+)
+@routes.for_child(Action.ADD_MOMENT)
+def delete_moment(child: Child, clip_id: int, moment_id: int) -> Any:
+    clip = queries.clip_or_404(child, clip_id, current_user)
+    moment = moments.moment_or_404(child, clip, moment_id, current_user)
+    access.own_or_may(current_user, child, moment.author_id, Action.EDIT_CLIP)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        at = moment.start_s
+        act(
+            lambda: moments.delete_moment(db.session, moment, actor=current_user),
+            _("The moment is deleted."),
+        )
+        return redirect(_at(child, clip, at, "moments"))
+    return render_template(
+        "clips/delete_moment.html", child=child, clip=clip, moment=moment, form=form
+    )
+
+
+@bp.post("/children/<int:child_id>/clips/<int:clip_id>/fragments")
+@routes.for_child(Action.EDIT_CLIP)
+def cut_fragment(child: Child, clip_id: int) -> Any:
+    recording = queries.clip_or_404(child, clip_id, current_user)
+    form = FragmentForm(audiences=fragments.audiences_for(current_user, recording))
+    if form.validate_on_submit():
+        data = fragments.FragmentData(
+            start_s=form.start.data,
+            end_s=form.end.data,
+            title=form.title.data,
+            audience=Audience(form.audience.data),
+        )
+        try:
+            fragment = fragments.create_fragment(db.session, recording, data, actor=current_user)
+        except RefusedError as refused:
+            db.session.rollback()
+            show_refusal(form, refused)
+        else:
+            db.session.commit()
+            fragments.queue_cut(fragment)
+            flash(_("The fragment is being cut. It appears here when it is ready."), "success")
+            return redirect(url_for("clips.show", child_id=child.id, clip_id=fragment.id))
+    return _page(child, recording, fragment_form=form), 400
+
+
+@bp.post("/children/<int:child_id>/clips/<int:clip_id>/moments.csv")
+@routes.for_child(Action.VIEW_CLIPS)
+def moments_csv(child: Child, clip_id: int) -> Any:
+    return _export(child, clip_id, "csv")
+
+
+@bp.post("/children/<int:child_id>/clips/<int:clip_id>/moments.vtt")
+@routes.for_child(Action.VIEW_CLIPS)
+def moments_vtt(child: Child, clip_id: int) -> Any:
+    return _export(child, clip_id, "vtt")
+
+
+def _export(child: Child, clip_id: int, kind: str) -> Any:
+    # A POST with the form token: an export is an audited act (DESIGN rule 6), and a GET
+    # never changes anything, an audit row included.
+    clip = queries.clip_or_404(child, clip_id, current_user)
+    if not ConfirmForm().validate_on_submit():
+        flash(_("The form has expired. Please try again."), "error")
+        return redirect(url_for("clips.show", child_id=child.id, clip_id=clip.id))
+    shown = moments.moments_for(db.session, current_user, child, clip)
+    moments.record_export(db.session, clip, kind, len(shown), actor=current_user)
+    db.session.commit()
+    if kind == "csv":
+        body, mimetype = moments.export_csv(shown), "text/csv"
+    else:
+        body, mimetype = moments.export_vtt(shown, clip.duration_s), "text/vtt"
+    response = Response(body, mimetype=mimetype)
+    response.headers.set("Content-Disposition", "attachment", filename=_download_name(clip, kind))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- the school's own tags (school admin) ---------------------------------------------------
+
+
+@bp.route("/admin/moment-tags", methods=["GET", "POST"])
+@routes.admin_only
+def moment_tags() -> Any:
+    school = current_user.school
+    form = MomentTagForm()
+    if form.validate_on_submit():
+        try:
+            tag = moments.add_school_tag(db.session, school, form.label.data, actor=current_user)
+        except RefusedError as refused:
+            db.session.rollback()
+            show_refusal(form, refused)
+        else:
+            db.session.commit()
+            flash(_("The label “%(label)s” is added.", label=tag.label), "success")
+            return redirect(url_for("clips.moment_tags"))
+    return render_template(
+        "admin/moment_tags.html",
+        school=school,
+        form=form,
+        tags=moments.school_tags(db.session, school.id),
+        method_labels=[str(label) for label in TAG_LABELS.values()],
+        confirm_form=ConfirmForm(),
+    ), (400 if form.errors or form.form_errors else 200)
+
+
+@bp.post("/admin/moment-tags/<int:tag_id>/remove")
+@routes.admin_only
+def remove_moment_tag(tag_id: int) -> Any:
+    tag = access.of_school_or_404(MomentTag, current_user.school, tag_id)
+    if ConfirmForm().validate_on_submit():
+        label = tag.label
+        act(
+            lambda: moments.remove_school_tag(db.session, tag, actor=current_user),
+            _("The label “%(label)s” is removed.", label=label),
+        )
+    return redirect(url_for("clips.moment_tags"))
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _moment_form(child: Child, **kwargs: Any) -> MomentForm:
+    return MomentForm(
+        tag_choices=moments.tag_choices(db.session, child.school_id),
+        audiences=access.settable_audiences(
+            current_user, child, uploader_id=current_user.id, current=None
+        ),
+        **kwargs,
+    )
+
+
+def _page(
+    child: Child,
+    clip: Clip,
+    *,
+    moment_form: MomentForm | None = None,
+    fragment_form: FragmentForm | None = None,
+) -> str:
+    can = access.permissions(current_user, child)
+    start = _start_at(clip)
+    if moment_form is None and Action.ADD_MOMENT in can:
+        moment_form = _moment_form(child, data={"start": start})
+    if fragment_form is None and Action.EDIT_CLIP in can and not clip.is_fragment:
+        fragment_form = FragmentForm(
+            audiences=fragments.audiences_for(current_user, clip),
+            data={"title": _("Fragment of %(title)s", title=clip.title)[:160]},
+        )
+    shown = moments.moments_for(db.session, current_user, child, clip)
+    return render_template(
+        "clips/show.html",
+        child=child,
+        clip=clip,
+        recording=clip.parent if clip.is_fragment else None,
+        moments=shown,
+        deletable={m.id for m in shown if moments.may_delete(current_user, child, m)},
+        can=can,
+        start=start,
+        moment_form=moment_form,
+        fragment_form=fragment_form,
+        confirm_form=ConfirmForm(),
+        may_set_audience=bool(
+            access.settable_audiences(
+                current_user, child, uploader_id=clip.uploader_id, current=clip.audience
+            )
+        ),
+        processing_panel=_has_processing_panel() and clip.state is not ClipState.READY,
+        min_fragment=fragments.MIN_SECONDS,
+        max_fragment=fragments.MAX_SECONDS,
+    )
+
+
+def _start_at(clip: Clip) -> float:
+    """Where playback starts: ``?t=`` (a moment's link, the page after saving), within the clip."""
+    try:
+        t = float(request.args.get("t", "0"))
+    except ValueError:
+        return 0.0
+    duration = clip.duration_s or 0.0
+    return round(min(max(t, 0.0), duration), 3) if t == t else 0.0  # NaN is not a time
+
+
+def _at(child: Child, clip: Clip, seconds: float, anchor: str) -> str:
+    return url_for(
+        "clips.show", child_id=child.id, clip_id=clip.id, t=f"{seconds:g}", _anchor=anchor
+    )
+
+
+def _download_name(clip: Clip, kind: str) -> str:
+    """``momenten-<title>-<id>.<kind>``: ASCII letters, digits and dashes only."""
+    plain = unicodedata.normalize("NFKD", clip.title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:40].strip("-")
+    prefix = re.sub(r"[^a-z0-9]+", "-", _("moments").lower()) or "moments"
+    return f"{prefix}-{slug + '-' if slug else ''}{clip.id}.{kind}"
+
+
+def _has_processing_panel() -> bool:
+    from flask import current_app
+
+    try:
+        current_app.jinja_env.get_template("clips/_processing.html")
+    except TemplateNotFound:
+        return False
+    return True

@@ -1,0 +1,216 @@
+"""Forms of the clip page: a moment, a fragment, a school's own moment tag.
+
+Forms parse and check the shape of the input; whether a time lies within the clip, and who
+may choose which audience, is decided by the services and ``app.core.access``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Field, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional, StopValidation, ValidationError
+
+from app.clips.models import Tag
+from app.core.access import Audience
+from app.core.forms import max_length, one_line, plain_text, required
+
+#: Longest note on a moment, and longest label of a school's own tag (the column's size).
+NOTE_MAX = 2000
+TAG_LABEL_MAX = 60
+TITLE_MAX = 160
+
+TAG_LABELS = {
+    Tag.ATTENTIVE: _l("Being attentive"),
+    Tag.ENCOURAGING_INITIATIVES: _l("Encouraging initiatives"),
+    Tag.RECEIVING_INITIATIVES: _l("Receiving initiatives"),
+    Tag.TURN_TAKING: _l("Attuned turn-taking"),
+    Tag.GUIDING: _l("Guiding"),
+    Tag.DEEPENING_DISCUSSION: _l("Deepening the discussion"),
+    Tag.SUCCESS: _l("Moment of success"),
+    Tag.NEED: _l("Need: what does the child need here?"),
+}
+
+#: The prefix of a school's own tag in a form's choices ("own-12"); the method's tags use
+#: their enum value.
+OWN_TAG_PREFIX = "own-"
+
+# 75, 75.5, 75,5 (a Dutch keyboard), 1:15, 1:15.5, 0:01:15 — at most hours:minutes:seconds.
+_TIME_RE = re.compile(r"^(?:(\d{1,2}):)?(?:(\d{1,3}):)?(\d{1,5}(?:[.,]\d{1,3})?)$")
+
+
+def parse_time(text: str) -> float:
+    """Seconds from ``text`` as people type a moment in a video: ``75``, ``1:15``, ``1:15,5``
+    or ``0:01:15``. Raises ValueError for anything else (minutes or seconds of 60 and more
+    after a colon included)."""
+    match = _TIME_RE.match(text.strip())
+    if match is None:
+        raise ValueError(text)
+    first, second, seconds_text = match.groups()
+    seconds = float(seconds_text.replace(",", "."))
+    if first is None:  # plain seconds
+        return seconds
+    if seconds >= 60:
+        raise ValueError(text)
+    if second is None:  # m:ss
+        return int(first) * 60 + seconds
+    if int(second) >= 60:
+        raise ValueError(text)
+    return int(first) * 3600 + int(second) * 60 + seconds
+
+
+def format_time(seconds: float | None) -> str:
+    """``m:ss`` (or ``h:mm:ss``), with tenths when the time has them: how the page shows
+    and prefills a time, and what :func:`parse_time` reads back."""
+    if seconds is None:
+        return ""
+    tenths = round(seconds * 10)
+    whole, tenth = divmod(tenths, 10)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    return f"{text},{tenth}" if tenth else text
+
+
+class TimeField(StringField):
+    """A time in a video, typed as seconds or m:ss; ``data`` is the number of seconds."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {})
+        kwargs["render_kw"] = {
+            "inputmode": "decimal",
+            "autocomplete": "off",
+            "spellcheck": "false",
+            "maxlength": 12,
+            **kwargs["render_kw"],
+        }
+        super().__init__(*args, **kwargs)
+        self.seconds: float | None = None
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0] if isinstance(self.raw_data[0], str) else ""
+        return format_time(self.data) if isinstance(self.data, float | int) else ""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.data = None
+        if not valuelist or not isinstance(valuelist[0], str) or not valuelist[0].strip():
+            return
+        try:
+            self.data = parse_time(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(
+                str(_l("Write the time as seconds (75) or minutes and seconds (1:15)."))
+            ) from None
+
+
+def _text_only(form: FlaskForm, field: Field) -> None:
+    # A file part sent under a time field's name.
+    if field.raw_data and not isinstance(field.raw_data[0], str):
+        raise StopValidation(str(_l("Send this field as text.")))
+
+
+def _required_time(form: FlaskForm, field: Field) -> None:
+    if field.data is None and not field.errors:
+        raise StopValidation(str(_l("Fill in a time, for example 1:15.")))
+
+
+class _KnownChoice:
+    """A choice among the field's own (a forged or stale value gets a clear message)."""
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        known = {str(value) for value, _label in field.choices}
+        if not isinstance(field.data, str) or field.data not in known:
+            raise StopValidation(str(self.message))
+
+
+def _audience_field() -> RadioField:
+    return RadioField(
+        _l("Who sees it"),
+        validators=[_KnownChoice(_l("Choose who sees it."))],
+        validate_choice=False,
+        default=Audience.TEAM.value,
+    )
+
+
+def audience_choices(audiences: tuple[Audience, ...]) -> list[tuple[str, str]]:
+    """The radio choices for the audiences a person may set (``access.settable_audiences``)."""
+    return [(a.value, a.label) for a in audiences]
+
+
+class MomentForm(FlaskForm):
+    """A moment at a time in the clip, with a tag, a note and an audience.
+
+    Give ``tag_choices`` and ``audiences`` to the constructor: the school's tags and the
+    audiences this person may choose.
+    """
+
+    start = TimeField(_l("Time"), validators=[_text_only, _required_time])
+    end = TimeField(
+        _l("Until (optional)"),
+        validators=[_text_only, Optional()],
+        description=_l("For a moment that lasts: when it ends."),
+    )
+    tag = SelectField(
+        _l("Tag"),
+        validators=[_KnownChoice(_l("Choose one of the tags in the list."))],
+        validate_choice=False,
+    )
+    text = TextAreaField(
+        _l("What do you see?"),
+        validators=[plain_text(), max_length(NOTE_MAX)],
+        render_kw={"rows": 3, "maxlength": NOTE_MAX},
+    )
+    audience = _audience_field()
+
+    def __init__(
+        self,
+        *args: Any,
+        tag_choices: list[tuple[str, Any]],
+        audiences: tuple[Audience, ...],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.tag.choices = tag_choices
+        self.audience.choices = audience_choices(audiences)
+
+
+class FragmentForm(FlaskForm):
+    """In and out points in a recording, and the new fragment's title and audience."""
+
+    start = TimeField(_l("In point"), validators=[_text_only, _required_time])
+    end = TimeField(_l("Out point"), validators=[_text_only, _required_time])
+    title = StringField(
+        _l("Title of the fragment"),
+        validators=[required(), one_line(), max_length(TITLE_MAX)],
+        render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"},
+    )
+    audience = _audience_field()
+
+    def __init__(self, *args: Any, audiences: tuple[Audience, ...], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.audience.choices = audience_choices(audiences)
+
+
+def _not_blank(form: FlaskForm, field: Field) -> None:
+    if isinstance(field.data, str) and not field.data.strip():
+        raise ValidationError(str(_l("Please fill in this field.")))
+
+
+class MomentTagForm(FlaskForm):
+    """A label of the school's own for moments."""
+
+    label = StringField(
+        _l("New label"),
+        filters=[lambda v: " ".join(v.split()) if isinstance(v, str) else v],
+        validators=[required(), one_line(), max_length(TAG_LABEL_MAX), _not_blank],
+        render_kw={"maxlength": TAG_LABEL_MAX, "autocomplete": "off"},
+        description=_l("For example: naming feelings, or a goal from the support plan."),
+    )

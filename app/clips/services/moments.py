@@ -1,0 +1,290 @@
+"""Moments marked in a clip, a school's own tags for them, and the moments as CSV or WebVTT.
+
+Who may add a moment is the route's rule (``Action.ADD_MOMENT``); which audiences the author
+may choose is ``access.settable_audiences``. These services check what the data must satisfy:
+a time within the clip, a tag the school knows, a note of sensible length.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from app.auth.models import User
+from app.clips.forms import NOTE_MAX, OWN_TAG_PREFIX, TAG_LABEL_MAX, TAG_LABELS, format_time
+from app.clips.models import Clip, Moment, MomentTag, Tag
+from app.clips.services import queries
+from app.core import access, audit
+from app.core.access import Audience
+from app.core.errors import RefusedError
+from app.people.models import Child, School
+
+#: A cue in the WebVTT export lasts this long when the moment has no end of its own.
+CUE_SECONDS = 4.0
+
+
+@dataclass(frozen=True)
+class MomentData:
+    start_s: float
+    end_s: float | None
+    tag: str  # a Tag value, or "own-<id>" for the school's own tag
+    text: str
+    audience: Audience
+
+
+# --- tags --------------------------------------------------------------------------------
+
+
+def school_tags(session: Session, school_id: int) -> list[MomentTag]:
+    """The school's own tags, by label."""
+    return list(
+        session.scalars(
+            select(MomentTag).where(MomentTag.school_id == school_id).order_by(MomentTag.label)
+        )
+    )
+
+
+def tag_choices(session: Session, school_id: int) -> list[tuple[str, Any]]:
+    """The choices of a moment's tag: the method's tags first, then the school's own."""
+    method = [(tag.value, TAG_LABELS[tag]) for tag in Tag]
+    own = [(f"{OWN_TAG_PREFIX}{t.id}", t.label) for t in school_tags(session, school_id)]
+    return method + own
+
+
+def tag_label(moment: Moment) -> str:
+    """How a moment's tag reads, in the current language."""
+    if moment.tag is not None:
+        return str(TAG_LABELS[Tag(moment.tag)])
+    if moment.custom_tag is not None:
+        return moment.custom_tag.label
+    return _("Label removed")
+
+
+def add_school_tag(session: Session, school: School, label: str, *, actor: User) -> MomentTag:
+    """Add a label of the school's own. Raises RefusedError for an empty, too long or
+    duplicate label (case and spacing ignored, the method's own tags included)."""
+    label = " ".join(label.split())
+    if not label or len(label) > TAG_LABEL_MAX:
+        raise RefusedError(_l("Use 1 to %(max)d characters.", max=TAG_LABEL_MAX), field="label")
+    taken = {str(v).casefold() for v in TAG_LABELS.values()}
+    taken |= {t.label.casefold() for t in school_tags(session, school.id)}
+    if label.casefold() in taken:
+        raise RefusedError(_l("This label exists already."), field="label")
+    tag = MomentTag(school_id=school.id, label=label)
+    session.add(tag)
+    session.flush()
+    audit.record(session, "moment_tag_added", actor=actor, obj=tag)
+    return tag
+
+
+def remove_school_tag(session: Session, tag: MomentTag, *, actor: User) -> None:
+    """Remove a label of the school's own; moments that had it keep their note and time and
+    show "label removed". Raises nothing of its own."""
+    audit.record(session, "moment_tag_removed", actor=actor, obj=tag)
+    session.delete(tag)
+    session.flush()
+
+
+# --- moments -----------------------------------------------------------------------------
+
+
+def add_moment(session: Session, clip: Clip, data: MomentData, *, actor: User) -> Moment:
+    """Mark a moment in ``clip`` (which the actor may see) as ``actor``.
+
+    Raises RefusedError, naming the field, for a time outside the clip, an end not after the
+    start, an unknown tag (another school's included) or a note that is too long; raises
+    Forbidden when the actor may not give the moment ``data.audience``.
+    """
+    child = clip.child
+    duration = clip.duration_s or 0.0
+    if data.start_s < 0 or data.start_s > duration:
+        raise RefusedError(
+            _l("Choose a time within the clip (0:00 to %(end)s).", end=format_time(duration)),
+            field="start",
+        )
+    if data.end_s is not None:
+        if data.end_s <= data.start_s:
+            raise RefusedError(_l("The end must come after the start."), field="end")
+        if data.end_s > duration:
+            raise RefusedError(
+                _l("The clip ends at %(end)s.", end=format_time(duration)), field="end"
+            )
+    if len(data.text) > NOTE_MAX:
+        raise RefusedError(_l("Use at most %(max)d characters.", max=NOTE_MAX), field="text")
+    tag, custom_tag_id = _resolve_tag(session, child, data.tag)
+    audience = access.audience_or_403(
+        actor, child, uploader_id=actor.id, current=None, new=data.audience
+    )
+    moment = Moment(
+        child_id=child.id,
+        clip_id=clip.id,
+        author_id=actor.id,
+        start_s=round(data.start_s, 3),
+        end_s=round(data.end_s, 3) if data.end_s is not None else None,
+        tag=tag,
+        custom_tag_id=custom_tag_id,
+        text=data.text.strip(),
+        audience=audience,
+    )
+    session.add(moment)
+    session.flush()
+    audit.record(
+        session,
+        "moment_added",
+        actor=actor,
+        child=child,
+        obj=moment,
+        data={"clip": clip.id, "audience": str(audience)},
+    )
+    return moment
+
+
+def _resolve_tag(session: Session, child: Child, value: str) -> tuple[Tag | None, int | None]:
+    if value in {t.value for t in Tag}:
+        return Tag(value), None
+    if value.startswith(OWN_TAG_PREFIX) and value[len(OWN_TAG_PREFIX) :].isdigit():
+        tag_id = int(value[len(OWN_TAG_PREFIX) :])
+        own = session.scalar(
+            select(MomentTag.id).where(
+                MomentTag.id == tag_id, MomentTag.school_id == child.school_id
+            )
+        )
+        if own is not None:
+            return None, own
+    raise RefusedError(_l("Choose one of the tags in the list."), field="tag")
+
+
+def moment_or_404(child: Child, clip: Clip, moment_id: int, user: Any) -> Moment:
+    """A moment of ``clip`` (a clip of ``child``) that ``user`` may see.
+
+    Raises NotFound for a missing id, a moment of another clip or child, and a moment outside
+    the user's audience alike.
+    """
+    moment = access.visible_or_404(Moment, child, moment_id, user, uploader_attr="author_id")
+    if moment.clip_id != clip.id:
+        access.log_denied("moment_of_another_clip", child.id)
+        abort(404)
+    return moment
+
+
+def may_delete(user: Any, child: Child, moment: Moment) -> bool:
+    """The author deletes their own moment; a coach (``Action.EDIT_CLIP``) any."""
+    own = moment.author_id is not None and moment.author_id == getattr(user, "id", None)
+    return own or access.may(user, child, access.Action.EDIT_CLIP)
+
+
+def delete_moment(session: Session, moment: Moment, *, actor: User) -> None:
+    """Delete a moment: the actor's own, or any as a coach.
+
+    Raises Forbidden (via ``access.own_or_may``) for anyone else.
+    """
+    child = moment.clip.child
+    access.own_or_may(actor, child, moment.author_id, access.Action.EDIT_CLIP)
+    audit.record(
+        session,
+        "moment_deleted",
+        actor=actor,
+        child=child,
+        obj=moment,
+        data={"clip": moment.clip_id},
+    )
+    session.delete(moment)
+    session.flush()
+
+
+def moments_for(session: Session, user: Any, child: Child, clip: Clip) -> list[Moment]:
+    """The moments of ``clip`` that ``user`` may see, in time order, authors and tags loaded
+    with them (a fixed number of queries however many moments there are)."""
+    stmt = queries.visible_moments(user, child, clip).options(
+        selectinload(Moment.author), selectinload(Moment.custom_tag)
+    )
+    return list(session.scalars(stmt))
+
+
+# --- exports -----------------------------------------------------------------------------
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def vtt_time(seconds: float) -> str:
+    """``hh:mm:ss.mmm``, as WebVTT cue times are written."""
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+def export_csv(moments: list[Moment]) -> str:
+    """The moments as CSV: a header row, then tag, start, end, note and author per moment.
+
+    Cells that a spreadsheet would run as a formula are neutralised with a leading quote.
+    Starts with a byte order mark so that spreadsheet programs read it as UTF-8.
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([_("Tag"), _("Start"), _("End"), _("Note"), _("Author")])
+    for m in moments:
+        writer.writerow(
+            [
+                _cell(tag_label(m)),
+                vtt_time(m.start_s),
+                vtt_time(m.end_s) if m.end_s is not None else "",
+                _cell(m.text),
+                _cell(m.author.name if m.author else _("former member")),
+            ]
+        )
+    return "\ufeff" + out.getvalue()
+
+
+def _cue_text(text: str) -> str:
+    # A cue's text ends at a blank line, and "-->" would read as a timing line; &, < and > are
+    # markup in WebVTT. Control characters have no business in a subtitle.
+    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return "\n".join(lines)
+
+
+def export_vtt(moments: list[Moment], duration: float | None) -> str:
+    """The moments as WebVTT cues (``text/vtt``): each cue's text is the tag, then the note.
+
+    A moment without an end lasts :data:`CUE_SECONDS` (never past the clip's end).
+    """
+    blocks = ["WEBVTT"]
+    for number, m in enumerate(moments, start=1):
+        end = m.end_s
+        if end is None:
+            end = m.start_s + CUE_SECONDS
+            if duration and duration > m.start_s:
+                end = min(end, duration)
+        end = max(end, m.start_s + 0.001)
+        text = _cue_text(f"{tag_label(m)}\n{m.text}")
+        blocks.append(f"{number}\n{vtt_time(m.start_s)} --> {vtt_time(end)}\n{text}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def record_export(session: Session, clip: Clip, kind: str, count: int, *, actor: User) -> None:
+    """Write the audit event of an export of a clip's moments (rule 6: exports are logged)."""
+    audit.record(
+        session,
+        "moments_exported",
+        actor=actor,
+        child=clip.child_id,
+        obj=clip,
+        data={"format": kind, "moments": count},
+    )

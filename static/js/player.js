@@ -1,0 +1,196 @@
+// The clip player: moments as marks on a timeline and as a list, keys to watch moment by
+// moment, and the moment and fragment forms filled in from the player. The page works
+// without it: the list's links start the video at a moment, the forms take typed times.
+
+const FRAME = 1 / 25; // one frame of the web version (25 fps is what schools' cameras send)
+const STEP = 1; // seconds back or forward
+const NEAR = 0.25; // a moment this close to the current time counts as "here"
+
+/** "1:05" or "1:05,5" (tenths when there are any), "1:02:03" past an hour: what the server
+ *  prints and reads back (app/clips/forms.py format_time / parse_time). */
+export function formatTime(seconds) {
+  const tenths = Math.round(Math.max(0, seconds) * 10);
+  const whole = Math.floor(tenths / 10);
+  const tenth = tenths % 10;
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = String(whole % 60).padStart(2, "0");
+  const text = h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+  return tenth ? `${text},${tenth}` : text;
+}
+
+/** Seconds from "75", "1:15", "1:15,5" or "0:01:15"; NaN for anything else. */
+export function parseTime(text) {
+  const match = /^(?:(\d{1,2}):)?(?:(\d{1,3}):)?(\d{1,5}(?:[.,]\d{1,3})?)$/.exec(text.trim());
+  if (!match) return NaN;
+  const [, a, b, sec] = match;
+  const seconds = Number(sec.replace(",", "."));
+  if (a === undefined) return seconds;
+  if (b === undefined) return Number(a) * 60 + seconds;
+  return Number(a) * 3600 + Number(b) * 60 + seconds;
+}
+
+function typing(target) {
+  return target instanceof HTMLElement
+    && (target.isContentEditable || target.closest("input, textarea, select") !== null);
+}
+
+function setUpPlayer(root) {
+  const video = root.querySelector("[data-video]");
+  const track = root.querySelector("[data-track]");
+  const now = root.querySelector("[data-now]");
+  const range = root.querySelector("[data-range]");
+  const timeOut = root.querySelector("[data-time]");
+  const marks = [...root.querySelectorAll(".mark")];
+  const items = [...document.querySelectorAll("[data-moment]")];
+  const starts = [...new Set(items.map((li) => Number(li.dataset.start)))].sort((a, b) => a - b);
+  const momentForm = document.querySelector("[data-moment-form]");
+  const fragmentForm = document.querySelector("[data-fragment-form]");
+  const labelPlay = root.querySelector("[data-label-play]");
+  const labelPause = root.querySelector("[data-label-pause]");
+
+  for (const el of document.querySelectorAll("[data-js-only], [data-timeline]")) el.hidden = false;
+
+  const duration = () => (Number.isFinite(video.duration) && video.duration > 0
+    ? video.duration : Number(root.dataset.duration) || 0);
+  const percent = (t) => `${Math.min(100, Math.max(0, (t / (duration() || 1)) * 100))}%`;
+
+  // Marks are positioned through the CSS object model: the CSP forbids style attributes.
+  function placeMarks() {
+    for (const mark of marks) {
+      const start = Number(mark.dataset.start);
+      mark.style.insetInlineStart = percent(start);
+      if (mark.dataset.end) {
+        const width = ((Number(mark.dataset.end) - start) / (duration() || 1)) * 100;
+        mark.style.width = `max(.5rem, ${width}%)`;
+        mark.classList.add("mark-span");
+      }
+    }
+    showRange();
+  }
+
+  function seek(t) {
+    video.currentTime = Math.min(Math.max(0, t), duration() || t);
+  }
+
+  function jump(t) {
+    seek(t);
+    video.play().catch(() => {});
+  }
+
+  function step(seconds) {
+    video.pause();
+    seek(video.currentTime + seconds);
+  }
+
+  function toMoment(direction) {
+    const t = video.currentTime;
+    const target = direction > 0
+      ? starts.find((s) => s > t + NEAR)
+      : [...starts].reverse().find((s) => s < t - NEAR);
+    if (target !== undefined) seek(target);
+  }
+
+  function refresh() {
+    const t = video.currentTime;
+    if (now) now.style.insetInlineStart = percent(t);
+    if (timeOut) timeOut.value = `${formatTime(t)} / ${formatTime(duration())}`;
+    for (const li of items) {
+      const here = Math.abs(Number(li.dataset.start) - t) < NEAR;
+      li.classList.toggle("moment-here", here);
+    }
+    if (labelPlay && labelPause) {
+      labelPlay.hidden = !video.paused;
+      labelPause.hidden = video.paused;
+    }
+  }
+
+  function fill(form, name, t) {
+    const input = form?.querySelector(`[name="${name}"]`);
+    if (input) input.value = formatTime(t);
+    return input;
+  }
+
+  function addMoment() {
+    if (!momentForm) return;
+    video.pause();
+    fill(momentForm, "start", video.currentTime);
+    const tag = momentForm.querySelector("[name=tag]");
+    momentForm.scrollIntoView({ block: "start" });
+    (tag || momentForm.querySelector("[name=start]")).focus({ preventScroll: true });
+  }
+
+  function showRange() {
+    if (!fragmentForm || !range) return;
+    const a = parseTime(fragmentForm.querySelector("[name=start]").value);
+    const b = parseTime(fragmentForm.querySelector("[name=end]").value);
+    const ok = Number.isFinite(a) && Number.isFinite(b) && b > a;
+    range.hidden = !ok;
+    if (ok) {
+      range.style.insetInlineStart = percent(a);
+      range.style.width = `${((b - a) / (duration() || 1)) * 100}%`;
+    }
+  }
+
+  function setPoint(name) {
+    if (!fragmentForm) return;
+    video.pause();
+    fill(fragmentForm, name, video.currentTime);
+    showRange();
+  }
+
+  const actions = {
+    toggle: () => (video.paused ? video.play().catch(() => {}) : video.pause()),
+    back: () => step(-STEP),
+    forward: () => step(STEP),
+    "frame-back": () => step(-FRAME),
+    "frame-forward": () => step(FRAME),
+    "previous-moment": () => toMoment(-1),
+    "next-moment": () => toMoment(1),
+    "add-moment": addMoment,
+    "moment-now": () => { video.pause(); fill(momentForm, "start", video.currentTime); },
+    "set-in": () => setPoint("start"),
+    "set-out": () => setPoint("end"),
+  };
+  const keys = {
+    k: "toggle", j: "back", l: "forward", ",": "frame-back", ".": "frame-forward",
+    p: "previous-moment", n: "next-moment", m: "add-moment", i: "set-in", o: "set-out",
+  };
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-action]");
+    if (button && actions[button.dataset.action]) {
+      actions[button.dataset.action]();
+      return;
+    }
+    const link = event.target.closest("[data-jump], .mark");
+    if (link) {
+      event.preventDefault();
+      jump(Number(link.dataset.jump ?? link.dataset.start));
+      video.scrollIntoView({ block: "nearest" });
+    }
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    const name = keys[event.key];
+    if (!name) return;
+    if ((name === "add-moment" && !momentForm) || (name.startsWith("set-") && !fragmentForm)) return;
+    event.preventDefault();
+    actions[name]();
+  });
+
+  fragmentForm?.addEventListener("input", showRange);
+  for (const type of ["timeupdate", "seeked", "play", "pause"]) video.addEventListener(type, refresh);
+  video.addEventListener("loadedmetadata", () => {
+    placeMarks();
+    const start = Number(root.dataset.start);
+    if (start && video.currentTime < start - NEAR) seek(start);
+    refresh();
+  });
+  placeMarks();
+  refresh();
+}
+
+const root = document.querySelector("[data-player]");
+if (root) setUpPlayer(root);

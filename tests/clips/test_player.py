@@ -1,0 +1,189 @@
+"""The clip page: the video without a download, the review prompts, moments in time order with
+marks on a timeline, the keys; and what each person sees of it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.clips.models import ClipState, Moment, Tag
+from app.core.access import Audience
+from app.core.db import db
+from tests.consent.helpers import sign_consent
+
+
+@pytest.fixture
+def consented(app, circle):
+    """The circle, with a parent's consent to every purpose, everyone reading English."""
+    sign_consent(app, circle.child, circle.parent)
+    for user in (circle.coach, circle.teacher, circle.specialist, circle.parent):
+        user.preferred_language = "en"
+    db.session.commit()
+    return circle
+
+
+def add(clip, author, start, *, tag=Tag.ATTENTIVE, audience=Audience.TEAM, text="", end=None):
+    moment = Moment(
+        child_id=clip.child_id,
+        clip_id=clip.id,
+        author_id=author.id if author else None,
+        start_s=start,
+        end_s=end,
+        tag=tag,
+        text=text,
+        audience=audience,
+    )
+    db.session.add(moment)
+    db.session.commit()
+    return moment
+
+
+def page(client, clip, **query):
+    return client.get(f"/children/{clip.child_id}/clips/{clip.id}", query_string=query)
+
+
+def moment_texts(html):
+    """The notes of the moment list, top to bottom."""
+    return re.findall(r'<p class="moment-text">([^<]*)</p>', html)
+
+
+def test_the_video_plays_from_the_checked_stream_and_offers_no_download(
+    client, login_as, consented, make_clip
+):
+    clip = make_clip(consented.child, consented.coach, title="Kring op maandag")
+    login_as(consented.teacher)
+    response = page(client, clip)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Kring op maandag" in html
+    video = re.search(r"<video[^>]*>", html, re.S).group(0)
+    base = f"/children/{clip.child_id}/clips/{clip.id}"
+    assert f'src="{base}/video"' in video
+    assert f'poster="{base}/poster"' in video
+    assert 'preload="metadata"' in video and "playsinline" in video
+    assert 'controlslist="nodownload' in video
+    # No link to the bytes and no download attribute anywhere: the only way to the video is
+    # the player.
+    assert f'href="{base}/video' not in html
+    assert re.search(r"\sdownload(=|\s|>)", html) is None
+    assert 'src="/static/js/player.js"' in html
+
+
+def test_the_review_prompts_stand_beside_every_clip(client, login_as, consented, make_clip):
+    clip = make_clip(consented.child, consented.coach, audience=Audience.CIRCLE)
+    login_as(consented.parent)
+    html = page(client, clip).get_data(as_text=True)
+    for prompt in (
+        "Which initiatives does the child take?",
+        "How do we respond?",
+        "What does the child need here?",
+    ):
+        assert prompt in html
+
+
+def test_moments_are_listed_in_time_order_with_a_mark_each(client, login_as, consented, make_clip):
+    clip = make_clip(consented.child, consented.coach)
+    add(clip, consented.teacher, 4.5, text="derde", tag=Tag.NEED)
+    add(clip, consented.coach, 0.4, text="eerste", tag=Tag.SUCCESS)
+    add(clip, consented.teacher, 2, text="tweede", end=3.5)
+    login_as(consented.teacher)
+    html = page(client, clip).get_data(as_text=True)
+    assert moment_texts(html) == ["eerste", "tweede", "derde"]
+    marks = re.findall(r'<a class="mark[^"]*"\s+href="[^"]*t=([0-9.]+)#player"', html)
+    assert marks == ["0.4", "2", "4.5"]
+    assert 'data-end="3.5"' in html
+    # Each moment's time jumps there, also without script: the page starts the video there.
+    assert "0:04,5" in html and "0:02–0:03,5" in html
+    assert "Moment of success" in html and "Need: what does the child need here?" in html
+
+
+def test_a_moments_link_starts_the_video_at_that_time(client, login_as, consented, make_clip):
+    clip = make_clip(consented.child, consented.coach)
+    login_as(consented.coach)
+    html = page(client, clip, t="4.5").get_data(as_text=True)
+    assert re.search(r'src="[^"]*/video#t=4.5"', html)
+    assert 'data-start="4.5"' in html
+    # A time past the end starts at the end; nonsense starts at the beginning.
+    assert 'data-start="6.0"' in page(client, clip, t="999").get_data(as_text=True)
+    assert re.search(r'src="[^"#]*/video"', page(client, clip, t="nan").get_data(as_text=True))
+    assert re.search(r'src="[^"#]*/video"', page(client, clip, t="abc").get_data(as_text=True))
+
+
+def test_a_parent_sees_only_the_moments_shared_with_the_circle(
+    client, login_as, consented, make_clip
+):
+    clip = make_clip(consented.child, consented.coach, audience=Audience.CIRCLE)
+    add(clip, consented.coach, 1, text="voor iedereen", audience=Audience.CIRCLE)
+    add(clip, consented.teacher, 2, text="voor het team", audience=Audience.TEAM)
+    add(clip, consented.coach, 3, text="alleen coach", audience=Audience.PRIVATE)
+    login_as(consented.parent)
+    html = page(client, clip).get_data(as_text=True)
+    assert moment_texts(html) == ["voor iedereen"]
+    assert html.count('class="mark') == 1
+    # Nor the forms of the school side.
+    assert "Mark a moment" not in html and "Save the fragment" not in html
+
+
+def test_the_team_sees_team_moments_and_the_keys(client, login_as, consented, make_clip):
+    clip = make_clip(consented.child, consented.coach)
+    add(clip, consented.coach, 1, text="voor iedereen", audience=Audience.CIRCLE)
+    add(clip, consented.teacher, 2, text="voor het team", audience=Audience.TEAM)
+    add(clip, consented.coach, 3, text="alleen coach", audience=Audience.PRIVATE)
+    login_as(consented.specialist)
+    html = page(client, clip).get_data(as_text=True)
+    assert moment_texts(html) == ["voor iedereen", "voor het team"]
+    # The keys are listed with what they do, and each control carries its key.
+    for key, label in [("k", "Play or pause"), ("p", "Previous"), ("m", "Mark a moment")]:
+        assert f"<kbd>{key}</kbd>" in html and label in html
+    assert 'aria-keyshortcuts="m"' in html
+    # A specialist marks moments but does not cut fragments.
+    assert 'id="add-moment"' in html and 'id="fragment"' not in html
+
+
+def test_the_coach_sees_every_moment_and_the_fragment_tools(client, login_as, consented, make_clip):
+    clip = make_clip(consented.child, consented.teacher)
+    add(clip, consented.teacher, 2, text="van de juf", audience=Audience.PRIVATE)
+    login_as(consented.coach)
+    html = page(client, clip).get_data(as_text=True)
+    assert moment_texts(html) == ["van de juf"]
+    assert 'id="fragment"' in html and "Set in" in html and "<kbd>i</kbd>" in html
+
+
+def test_a_clip_of_another_child_is_not_found(client, login_as, consented, make_clip, make_child):
+    other = make_child("Ander Kind", coach=consented.coach)
+    sign_consent_for_other = make_clip(other, consented.coach)
+    login_as(consented.coach)
+    url = f"/children/{consented.child.id}/clips/{sign_consent_for_other.id}"
+    assert client.get(url).status_code == 404
+
+
+def test_a_clip_outside_ones_audience_is_not_found(client, login_as, consented, make_clip):
+    clip = make_clip(consented.child, consented.coach, audience=Audience.TEAM)
+    login_as(consented.parent)
+    assert page(client, clip).status_code == 404
+
+
+def test_a_clip_still_being_converted_shows_its_state_and_no_player(
+    client, login_as, consented, make_clip
+):
+    clip = make_clip(consented.child, consented.coach, state=ClipState.PROCESSING)
+    login_as(consented.coach)
+    response = page(client, clip)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<video" not in html
+    assert "Mark a moment" not in html
+    assert "Which initiatives does the child take?" in html
+
+
+def test_a_fragment_names_its_recording_and_offers_no_cut(client, login_as, consented, make_clip):
+    recording = make_clip(consented.child, consented.coach, title="Hele opname")
+    fragment = make_clip(
+        consented.child, consented.coach, title="Stukje", parent=recording, start_s=1.0, end_s=4.0
+    )
+    login_as(consented.coach)
+    html = page(client, fragment).get_data(as_text=True)
+    assert "Hele opname" in html and "0:01" in html and "0:04" in html
+    assert 'id="fragment"' not in html
+    assert "To cut another fragment, open the recording." in html
