@@ -1,0 +1,293 @@
+"""Who sees a clip or a moment: changing its audience, and the people in view (issue 7 item 7).
+
+The full matrix of who may set which audience is tests/core/test_audience.py (the policy); the
+walk of every clip route by every visitor is tests/test_authorization.py. Here: the rules as a
+person meets them through the pages, what is recorded, and what is refused.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from app.clips.models import Clip, Moment, Source, Tag
+from app.clips.services import sharing
+from app.core.access import Audience
+from app.core.audit import AuditEvent
+from app.core.db import db
+from app.core.errors import RefusedError
+from tests.consent.helpers import sign_consent
+
+
+@pytest.fixture
+def signed(app, circle):
+    sign_consent(app, circle.child, circle.parent)
+    return circle
+
+
+def fresh(app, login_as, user):
+    return login_as(user, on=app.test_client())
+
+
+def audience_of(clip_id: int) -> Audience:
+    db.session.expire_all()
+    return db.session.get(Clip, clip_id).audience
+
+
+def events(action: str) -> list[AuditEvent]:
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+        )
+    )
+
+
+def post_audience(client, clip, audience: str, **extra):
+    return client.post(
+        f"/children/{clip.child_id}/clips/{clip.id}/audience",
+        data={"audience": audience, **extra},
+    )
+
+
+def parent_sees(app, login_as, circle, clip) -> bool:
+    client = fresh(app, login_as, circle.parent)
+    return client.get(f"/children/{circle.child.id}/clips/{clip.id}").status_code == 200
+
+
+# --- clips --------------------------------------------------------------------------------------
+
+
+def test_the_coach_shares_with_the_circle_and_it_is_recorded(app, login_as, signed, make_clip):
+    clip = make_clip(signed.child, signed.teacher, audience=Audience.TEAM)
+    assert not parent_sees(app, login_as, signed, clip)
+
+    coach = fresh(app, login_as, signed.coach)
+    page = coach.get(f"/children/{signed.child.id}/clips/{clip.id}/audience")
+    assert page.status_code == 200 and 'value="circle"' in page.get_data(as_text=True)
+    response = post_audience(coach, clip, "circle")
+    assert response.status_code == 302
+    assert audience_of(clip.id) is Audience.CIRCLE
+    assert parent_sees(app, login_as, signed, clip)
+    [event] = events("clip_audience_changed")
+    assert event.payload() == {"from": "team", "to": "circle"}
+    assert event.actor_id == signed.coach.id
+
+
+def test_a_teacher_cannot_share_with_the_circle(app, login_as, signed, make_clip):
+    clip = make_clip(signed.child, signed.teacher, audience=Audience.TEAM)
+    teacher = fresh(app, login_as, signed.teacher)
+    page = teacher.get(f"/children/{signed.child.id}/clips/{clip.id}/audience")
+    assert 'value="circle"' not in page.get_data(as_text=True)  # not offered
+    assert post_audience(teacher, clip, "circle").status_code == 403  # nor taken when forged
+    assert audience_of(clip.id) is Audience.TEAM
+    assert events("clip_audience_changed") == []
+    # Their own upload: they choose between private and team.
+    assert post_audience(teacher, clip, "private").status_code == 302
+    assert audience_of(clip.id) is Audience.PRIVATE
+
+
+def test_a_teacher_cannot_change_someone_elses_clip(app, login_as, signed, make_clip):
+    clip = make_clip(signed.child, signed.coach, audience=Audience.TEAM)
+    teacher = fresh(app, login_as, signed.teacher)
+    page = teacher.get(f"/children/{signed.child.id}/clips/{clip.id}/audience")
+    assert page.status_code == 200 and 'type="radio"' not in page.get_data(as_text=True)
+    assert post_audience(teacher, clip, "private").status_code == 403
+    assert audience_of(clip.id) is Audience.TEAM
+
+
+def test_a_parent_opens_their_home_recording_to_the_team_and_the_coach_may_then_share_it(
+    app, login_as, signed, make_clip
+):
+    clip = make_clip(signed.child, signed.parent, source=Source.HOME, audience=Audience.PRIVATE)
+    coach = fresh(app, login_as, signed.coach)
+    # The coach sees it ("only me and the coaches") but may not open it for the parent.
+    assert post_audience(coach, clip, "team").status_code == 403
+    assert post_audience(coach, clip, "circle").status_code == 403
+    assert audience_of(clip.id) is Audience.PRIVATE
+    teacher = fresh(app, login_as, signed.teacher)
+    assert teacher.get(f"/children/{signed.child.id}/clips/{clip.id}").status_code == 404
+
+    parent = fresh(app, login_as, signed.parent)
+    page = parent.get(f"/children/{signed.child.id}/clips/{clip.id}/audience")
+    html = page.get_data(as_text=True)
+    assert 'value="team"' in html and 'value="circle"' not in html
+    assert post_audience(parent, clip, "circle").status_code == 403  # only a coach
+    assert post_audience(parent, clip, "team").status_code == 302
+    assert audience_of(clip.id) is Audience.TEAM
+    assert teacher.get(f"/children/{signed.child.id}/clips/{clip.id}").status_code == 200
+
+    assert post_audience(coach, clip, "circle").status_code == 302
+    assert audience_of(clip.id) is Audience.CIRCLE
+    assert parent_sees(app, login_as, signed, clip)
+
+
+def test_a_clip_showing_others_reaches_the_circle_only_after_the_coach_confirms(
+    app, login_as, signed, make_clip
+):
+    clip = make_clip(signed.child, signed.teacher, audience=Audience.TEAM, shows_others=True)
+    coach = fresh(app, login_as, signed.coach)
+    refused = post_audience(coach, clip, "circle")
+    assert refused.status_code == 200
+    assert "confirm" in refused.get_data(as_text=True).lower()
+    assert audience_of(clip.id) is Audience.TEAM
+    assert not parent_sees(app, login_as, signed, clip)
+
+    url = f"/children/{signed.child.id}/clips/{clip.id}/others-cleared"
+    assert coach.get(url).status_code == 200
+    assert coach.post(url).status_code == 302
+    db.session.expire_all()
+    cleared = db.session.get(Clip, clip.id)
+    assert cleared.others_cleared_at is not None
+    assert cleared.others_cleared_by_id == signed.coach.id
+    assert cleared.audience is Audience.TEAM  # confirming is not sharing
+    assert len(events("clip_others_cleared")) == 1
+
+    coach.post(url)  # a double submit changes nothing
+    assert len(events("clip_others_cleared")) == 1
+
+    assert post_audience(coach, clip, "circle").status_code == 302
+    assert parent_sees(app, login_as, signed, clip)
+
+
+def test_only_the_coach_confirms_who_is_in_view(app, login_as, signed, make_clip):
+    clip = make_clip(signed.child, signed.teacher, shows_others=True)
+    url = f"/children/{signed.child.id}/clips/{clip.id}/others-cleared"
+    for person in (signed.teacher, signed.specialist, signed.parent):
+        assert fresh(app, login_as, person).post(url).status_code in (403, 404)
+    db.session.expire_all()
+    assert db.session.get(Clip, clip.id).others_cleared_at is None
+
+
+def test_marking_a_circle_clip_as_showing_others_narrows_it_to_the_team(
+    app, login_as, signed, make_clip
+):
+    clip = make_clip(signed.child, signed.coach, audience=Audience.CIRCLE)
+    assert parent_sees(app, login_as, signed, clip)
+    coach = fresh(app, login_as, signed.coach)
+    response = coach.post(f"/children/{signed.child.id}/clips/{clip.id}/shows-others")
+    assert response.status_code == 302
+    db.session.expire_all()
+    marked = db.session.get(Clip, clip.id)
+    assert marked.shows_others and marked.others_cleared_at is None
+    assert marked.audience is Audience.TEAM
+    assert not parent_sees(app, login_as, signed, clip)
+    [change] = events("clip_audience_changed")
+    assert change.payload() == {"from": "circle", "to": "team"}
+
+
+def test_extra_form_fields_change_nothing_else(app, login_as, signed, make_clip, make_child):
+    other = make_child("Ander Kind", coach=signed.coach)
+    clip = make_clip(signed.child, signed.teacher, audience=Audience.TEAM)
+    coach = fresh(app, login_as, signed.coach)
+    response = post_audience(
+        coach,
+        clip,
+        "team",
+        child_id=other.id,
+        uploader_id=signed.coach.id,
+        shows_others="y",
+        others_cleared_at="2026-01-01T00:00:00",
+        title="Anders",
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    same = db.session.get(Clip, clip.id)
+    assert (same.child_id, same.uploader_id, same.shows_others, same.title) == (
+        signed.child.id,
+        signed.teacher.id,
+        False,
+        "Kring in de ochtend",
+    )
+    assert same.others_cleared_at is None
+    assert events("clip_audience_changed") == []  # the same audience: nothing to record
+
+
+def test_bad_input_gets_a_clear_message_and_changes_nothing(app, login_as, signed, make_clip):
+    clip = make_clip(signed.child, signed.teacher, audience=Audience.TEAM)
+    coach = fresh(app, login_as, signed.coach)
+    for value in ("", "everyone", "CIRCLE", "circle\n"):
+        response = post_audience(coach, clip, value)
+        assert response.status_code == 200, value
+        assert "field-error" in response.get_data(as_text=True)
+    assert audience_of(clip.id) is Audience.TEAM
+
+
+def test_another_childs_clip_id_gives_404(app, login_as, signed, make_clip, make_child):
+    other = make_child("Ander Kind", coach=signed.coach)
+    foreign = make_clip(other, signed.coach, audience=Audience.TEAM)
+    coach = fresh(app, login_as, signed.coach)
+    url = f"/children/{signed.child.id}/clips/{foreign.id}"
+    assert coach.post(f"{url}/audience", data={"audience": "private"}).status_code == 404
+    assert coach.post(f"{url}/others-cleared").status_code == 404
+    assert coach.post(f"{url}/shows-others").status_code == 404
+    assert audience_of(foreign.id) is Audience.TEAM
+
+
+def test_csrf_protects_the_audience_form(app, login_as, signed, make_clip, monkeypatch):
+    clip = make_clip(signed.child, signed.teacher, audience=Audience.TEAM)
+    coach = fresh(app, login_as, signed.coach)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    assert post_audience(coach, clip, "circle").status_code in (400, 200)
+    assert audience_of(clip.id) is Audience.TEAM
+
+
+# --- moments ------------------------------------------------------------------------------------
+
+
+def add_moment(clip: Clip, author, audience: Audience) -> Moment:
+    moment = Moment(
+        child_id=clip.child_id,
+        clip_id=clip.id,
+        author_id=author.id,
+        start_s=2.0,
+        tag=Tag.SUCCESS,
+        text="Sem kijkt op en lacht",
+        audience=audience,
+    )
+    db.session.add(moment)
+    db.session.commit()
+    return moment
+
+
+def moment_url(moment: Moment) -> str:
+    return f"/children/{moment.child_id}/clips/{moment.clip_id}/moments/{moment.id}/audience"
+
+
+def test_moment_audience_follows_the_same_rule(app, login_as, signed, make_clip):
+    clip = make_clip(signed.child, signed.coach, audience=Audience.CIRCLE)
+    moment = add_moment(clip, signed.teacher, Audience.TEAM)
+    teacher = fresh(app, login_as, signed.teacher)
+    assert teacher.post(moment_url(moment), data={"audience": "circle"}).status_code == 403
+    coach = fresh(app, login_as, signed.coach)
+    assert coach.post(moment_url(moment), data={"audience": "circle"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Moment, moment.id).audience is Audience.CIRCLE
+    [event] = events("moment_audience_changed")
+    assert event.payload() == {"from": "team", "to": "circle"}
+    assert teacher.post(moment_url(moment), data={"audience": "private"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Moment, moment.id).audience is Audience.PRIVATE
+
+
+def test_a_moment_is_found_only_within_its_clip(app, login_as, signed, make_clip):
+    clip = make_clip(signed.child, signed.coach, audience=Audience.CIRCLE)
+    other_clip = make_clip(signed.child, signed.coach, audience=Audience.CIRCLE)
+    moment = add_moment(clip, signed.coach, Audience.TEAM)
+    coach = fresh(app, login_as, signed.coach)
+    url = f"/children/{signed.child.id}/clips/{other_clip.id}/moments/{moment.id}/audience"
+    assert coach.post(url, data={"audience": "circle"}).status_code == 404
+    assert coach.get(url).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Moment, moment.id).audience is Audience.TEAM
+
+
+# --- the service directly -----------------------------------------------------------------------
+
+
+def test_the_service_refuses_the_circle_for_uncleared_others(app_ctx, signed, make_clip):
+    clip = make_clip(signed.child, signed.teacher, audience=Audience.TEAM, shows_others=True)
+    clip = db.session.get(Clip, clip.id)
+    before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    with pytest.raises(RefusedError):
+        sharing.set_clip_audience(db.session, clip, Audience.CIRCLE, actor=signed.coach)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
