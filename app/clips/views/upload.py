@@ -1,3 +1,214 @@
-"""Clip pages: upload."""
+"""Clip pages: upload. The upload page and a small tus 1.0 server (core, creation,
+termination, expiration) under ``/children/<id>/clips/uploads``.
 
-from app.clips import bp  # noqa: F401
+CSRF: tus requests come from our own page's script, which sends the form token in the
+``X-CSRFToken`` header. Flask-WTF's global check would read the body to look for a form field
+before the view can raise the request's size limit above ``MAX_CONTENT_LENGTH`` for an 8 MiB
+chunk, so these views are exempt from the global hook and validate the very same token
+themselves (:func:`_check_csrf`), before anything is read or stored.
+"""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+from typing import Any
+
+from flask import current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from werkzeug.exceptions import ClientDisconnected
+from wtforms.validators import ValidationError
+
+from app.clips import bp
+from app.clips.services import upload as uploads
+from app.core import access, resumable, routes, storage
+from app.core.access import Action
+from app.core.db import db
+from app.extensions import csrf
+from app.people.models import Child
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,termination,expiration"
+OFFSET_TYPE = "application/offset+octet-stream"
+CHUNK_BYTES = 8 * 1024 * 1024  # what the page sends at a time: below nginx's body limit
+
+
+@bp.get("/children/<int:child_id>/clips/upload")
+@routes.for_child(Action.VIEW_CLIPS, check=uploads.may_upload)
+def upload_page(child: Child) -> Any:
+    source = uploads.source_for(current_user, child)
+    refusal = uploads.consent_refusal(child, source)
+    audiences = access.settable_audiences(
+        current_user, child, uploader_id=current_user.id, current=None
+    )
+    return render_template(
+        "clips/upload.html",
+        child=child,
+        source=source,
+        refusal=refusal.message if refusal else None,
+        audiences=[a for a in audiences if a is not access.Audience.CIRCLE],
+        endpoint=url_for("clips.tus_create", child_id=child.id),
+        chunk_bytes=CHUNK_BYTES,
+        max_bytes=storage.upload_limit(),
+    )
+
+
+@bp.route("/children/<int:child_id>/clips/uploads", methods=["POST", "OPTIONS"])
+@routes.for_child(Action.VIEW_CLIPS, check=uploads.may_upload)
+@csrf.exempt
+def tus_create(child: Child) -> Any:
+    if request.method == "OPTIONS":
+        return _tus(
+            "",
+            204,
+            **{
+                "Tus-Version": TUS_VERSION,
+                "Tus-Extension": TUS_EXTENSIONS,
+                "Tus-Max-Size": str(storage.upload_limit()),
+            },
+        )
+    refused = _check_protocol()
+    if refused is not None:
+        return refused
+    length = _int_header("Upload-Length")
+    if length is None:
+        return _tus(_("The upload did not say how large the file is."), 400)
+    try:
+        details = uploads.details_from(
+            uploads.parse_metadata(request.headers.get("Upload-Metadata"))
+        )
+        row = uploads.start(db.session, child, actor=current_user, length=length, details=details)
+    except uploads.UploadRefusedError as error:
+        return _tus(str(error.message), error.status)
+    db.session.commit()
+    location = url_for("clips.tus_upload", child_id=child.id, upload_id=row.upload_id)
+    return _tus("", 201, Location=location, **_expires(row))
+
+
+@bp.route("/children/<int:child_id>/clips/uploads/<upload_id>", methods=["HEAD", "PATCH", "DELETE"])
+@routes.for_child(Action.VIEW_CLIPS, check=uploads.may_upload)
+@csrf.exempt
+def tus_upload(child: Child, upload_id: str) -> Any:
+    refused = _check_protocol()
+    if refused is not None:
+        return refused
+    row = uploads.upload_or_404(db.session, child, upload_id, current_user)
+    try:
+        if request.method == "HEAD":
+            state = uploads.status(row)
+            return _tus(
+                "",
+                200,
+                **{
+                    "Upload-Offset": str(state.offset),
+                    "Upload-Length": str(state.length),
+                    "Cache-Control": "no-store",
+                    **_expires(row),
+                },
+            )
+        if request.method == "DELETE":
+            uploads.cancel(db.session, row)
+            db.session.commit()
+            return _tus("", 204)
+        return _patch(child, row)
+    except resumable.UnknownUploadError:
+        return _tus(_("This upload no longer exists. Start it again."), 404)
+
+
+def _patch(child: Child, row: Any) -> Any:
+    if request.mimetype != OFFSET_TYPE:
+        return _tus(_("The upload was sent in a form Beeldbrug does not understand."), 415)
+    offset, content_length = _int_header("Upload-Offset"), request.content_length
+    if offset is None:
+        return _tus(_("The upload did not say where this part begins."), 400)
+    if content_length is None:
+        return _tus(_("The upload did not say how large this part is."), 411)
+    # This request alone may be larger than a form: as large as the rest of the file.
+    request.max_content_length = max(content_length, 1)
+    try:
+        state = uploads.receive(
+            row, _UntilDropped(request.stream), offset=offset, content_length=content_length
+        )
+    except resumable.OffsetMismatchError as error:
+        return _tus(
+            _("This part does not continue where the upload stands."),
+            409,
+            **{"Upload-Offset": str(error.expected)},
+        )
+    except uploads.UploadRefusedError as error:
+        return _tus(str(error.message), error.status)
+    db.session.commit()
+    headers = {"Upload-Offset": str(state.offset), **_expires(row)}
+    if state.offset < offset + content_length:
+        # The connection dropped: what arrived is kept, the client resumes from HEAD's offset.
+        return _tus(_("The connection was lost. The upload continues where it stopped."), 400)
+    if not state.complete:
+        return _tus("", 204, **headers)
+    try:
+        clip = uploads.complete(db.session, row, actor=current_user, child=child)
+    except uploads.UploadRefusedError as error:
+        db.session.commit()  # the refusal's audit event and the removal of the row
+        return _tus(str(error.message), error.status)
+    db.session.commit()
+    _enqueue(clip.id)
+    return _tus("", 204, **{**headers, "Beeldbrug-Clip": str(clip.id)})
+
+
+class _UntilDropped:
+    """The request body, ending where a dropped connection ends it instead of raising:
+    append_partial then keeps the bytes that did arrive."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self.stream.read(size)
+        except ClientDisconnected:
+            return b""
+
+
+def _enqueue(clip_id: int) -> None:
+    from app.clips import tasks
+
+    tasks.process_clip(clip_id)
+
+
+def _check_protocol() -> Any:
+    """412 for another protocol version; 400 for a missing or wrong CSRF token."""
+    if request.headers.get("Tus-Resumable") != TUS_VERSION:
+        return _tus(
+            _("This upload uses a protocol version Beeldbrug does not support."),
+            412,
+            **{"Tus-Version": TUS_VERSION},
+        )
+    if request.method in {"POST", "PATCH", "DELETE"}:
+        _check_csrf()
+    return None
+
+
+def _check_csrf() -> None:
+    config = current_app.config
+    if not config.get("WTF_CSRF_ENABLED", True):
+        return
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token"))
+    except ValidationError as error:
+        raise CSRFError(error.args[0]) from error
+
+
+def _int_header(name: str) -> int | None:
+    value = request.headers.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 20 else None
+
+
+def _expires(row: Any) -> dict[str, str]:
+    return {"Upload-Expires": format_datetime(row.expires_at, usegmt=True)}
+
+
+def _tus(body: str, status: int, **headers: str) -> Any:
+    headers = {"Tus-Resumable": TUS_VERSION, "Cache-Control": "no-store", **headers}
+    if body:
+        headers["Content-Type"] = "text/plain; charset=utf-8"
+    return body, status, headers

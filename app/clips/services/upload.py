@@ -1,0 +1,377 @@
+"""Resumable uploads (tus 1.0) of a child's recordings: start, receive, complete, cancel, sweep.
+
+An upload is an :class:`Upload` row (whose it is, for which child, what the clip will be
+called) and a partial file in :mod:`app.core.resumable` (the bytes). The clip exists only when
+every declared byte has arrived, the content check passed (:mod:`app.clips.probe`) and consent
+still covers the recording: then :func:`complete` moves the file into ``clips/originals`` and
+creates the :class:`Clip` in state UPLOADED. A refusal at that point keeps nothing.
+
+Which source an upload is follows from the uploader's role: the school side records at school,
+parents and the pupil at home (Actions UPLOAD_SCHOOL_RECORDING / UPLOAD_HOME_RECORDING).
+Functions take the actor explicitly and never commit.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any, BinaryIO
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.clips import probe as probing
+from app.clips.models import Clip, ClipState, Source, Upload
+from app.clips.services import gate
+from app.consent.models import Purpose
+from app.core import access, audit, resumable, storage
+from app.core.access import Action, Audience
+from app.core.db import utcnow
+from app.core.errors import RefusedError
+from app.people.models import Child
+
+log = logging.getLogger("beeldbrug.clips")
+
+ORIGINALS = "clips/originals"
+NAME_MAX = 120  # characters of the original file name kept (the column holds 255)
+TITLE_MAX = 160
+#: Containers phones and cameras write; anything else is stored as .bin (the probe decides).
+SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".3gp", ".webm", ".mkv", ".avi", ".mts"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+#: How a refusal for want of consent names the purpose, in the reader's language.
+PURPOSE_NAMES: dict[Purpose, Any] = {
+    Purpose.SCHOOL_RECORDING: _l("filming at school"),
+    Purpose.HOME_RECORDING: _l("using recordings made at home"),
+}
+
+
+class UploadRefusedError(RefusedError):
+    """A refused upload; ``status`` is the HTTP status the tus answer carries."""
+
+    def __init__(self, message: Any, *, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class UploadDetails:
+    """What the uploader said about the recording (tus ``Upload-Metadata``)."""
+
+    title: str
+    recorded_on: date | None
+    audience: Audience | None
+    shows_others: bool
+    filename: str
+
+
+def may_upload(user: Any, child: Child) -> bool:
+    """Route check: may ``user`` upload any recording of ``child`` (school or home)?"""
+    return access.may(user, child, Action.UPLOAD_SCHOOL_RECORDING) or access.may(
+        user, child, Action.UPLOAD_HOME_RECORDING
+    )
+
+
+def source_for(user: Any, child: Child) -> Source:
+    """The source of what ``user`` uploads: the school side films at school, others at home."""
+    if access.may(user, child, Action.UPLOAD_SCHOOL_RECORDING):
+        return Source.SCHOOL
+    return Source.HOME
+
+
+def consent_refusal(child: Child, source: Source) -> UploadRefusedError | None:
+    """The 403 refusal naming the missing purpose, or None when consent covers ``source``."""
+    missing = gate.missing_purpose(child, source)
+    if missing is None:
+        return None
+    return UploadRefusedError(
+        _l(
+            "Recordings cannot be uploaded: the consent for %(purpose)s has not been given "
+            "(or was withdrawn). The coach can ask the parents for it.",
+            purpose=PURPOSE_NAMES.get(missing, missing.value),
+        ),
+        status=403,
+    )
+
+
+def parse_metadata(header: str | None) -> dict[str, str]:
+    """Decode tus ``Upload-Metadata`` (``key base64,key base64``). Raises UploadRefusedError."""
+    values: dict[str, str] = {}
+    for pair in (header or "").split(","):
+        pair = pair.strip()
+        if not pair:
+            continue
+        key, _sep, encoded = pair.partition(" ")
+        try:
+            values[key] = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+            raise UploadRefusedError(_l("The upload's details could not be read.")) from error
+    return values
+
+
+def sanitise_filename(name: str) -> str:
+    """The original file name, made harmless: no folders, no control characters, capped."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = _CONTROL.sub("", name)
+    name = PureWindowsPath(PurePosixPath(name).name).name  # drop both kinds of folder
+    name = name.strip().lstrip(".").strip()
+    if len(name) > NAME_MAX:
+        stem, suffix = Path(name).stem, Path(name).suffix[:10]
+        name = stem[: NAME_MAX - len(suffix)] + suffix
+    return name
+
+
+def details_from(metadata: dict[str, str]) -> UploadDetails:
+    """Read and check the uploader's details. Raises UploadRefusedError for bad values."""
+    title = _CONTROL.sub("", metadata.get("title", "")).strip()
+    filename = sanitise_filename(metadata.get("filename", ""))
+    if len(title) > TITLE_MAX:
+        raise UploadRefusedError(_l("The title can be at most 160 characters."))
+    recorded_on = None
+    if metadata.get("recorded_on"):
+        try:
+            recorded_on = date.fromisoformat(metadata["recorded_on"])
+        except ValueError as error:
+            raise UploadRefusedError(_l("The recording date is not a valid date.")) from error
+        if recorded_on > utcnow().date() + timedelta(days=1):
+            raise UploadRefusedError(_l("The recording date cannot be in the future."))
+    audience = None
+    if metadata.get("audience"):
+        try:
+            audience = Audience(metadata["audience"])
+        except ValueError as error:
+            raise UploadRefusedError(_l("Choose who may see the recording.")) from error
+    shows_others = metadata.get("shows_others", "").lower() in {"1", "true", "yes", "on"}
+    return UploadDetails(title, recorded_on, audience, shows_others, filename)
+
+
+def start(
+    session: Session, child: Child, *, actor: Any, length: int, details: UploadDetails
+) -> Upload:
+    """Begin an upload of ``length`` bytes (tus POST); returns the flushed row.
+
+    Raises UploadRefusedError: 403 when consent does not cover the source (naming the purpose)
+    or the chosen audience is not the actor's to choose, 413 over ``UPLOAD_MAX_BYTES``, 422
+    for an empty file, 400 for a negative length. OSError from the disk.
+    """
+    source = source_for(actor, child)
+    refusal = consent_refusal(child, source)
+    if refusal is not None:
+        raise refusal
+    limit = storage.upload_limit()
+    if length > limit:
+        raise UploadRefusedError(too_large_message(limit), status=413)
+    if length < 0:
+        raise UploadRefusedError(_l("The upload did not say how large the file is."))
+    if length == 0:
+        log.warning("upload rejected: child=%s reason=empty", child.id)
+        raise UploadRefusedError(probing.message_for(probing.EMPTY), status=422)
+    audience = details.audience or _default_audience(source)
+    if not access.may_set_audience(actor, child, uploader_id=actor.id, current=None, new=audience):
+        raise UploadRefusedError(_l("You cannot choose this audience."), status=403)
+    if audience is Audience.CIRCLE and details.shows_others:
+        # Others recognisable: the circle sees it only once a coach cleared it.
+        audience = Audience.TEAM
+    partial = resumable.create_partial(length, limit=limit)
+    row = Upload(
+        upload_id=partial.upload_id,
+        child_id=child.id,
+        uploader_id=actor.id,
+        source=source,
+        length=length,
+        filename=details.filename,
+        title=details.title or _default_title(details),
+        recorded_on=details.recorded_on,
+        audience=audience,
+        shows_others=details.shows_others,
+        expires_at=_expiry(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def too_large_message(limit: int) -> Any:
+    """The refusal for a file over the limit, with the limit in whole megabytes."""
+    return _l(
+        "The video is larger than %(size)s MB, the most Beeldbrug accepts. Shorten it, or "
+        "record at a lower quality, and try again.",
+        size=limit // (1024 * 1024),
+    )
+
+
+def upload_or_404(session: Session, child: Child, upload_id: str, user: Any) -> Upload:
+    """The upload ``upload_id`` of ``child`` that ``user`` started and that has not expired.
+
+    Raises NotFound for anything else: another child's or another person's upload looks like
+    one that does not exist.
+    """
+    from flask import abort
+
+    row = session.scalar(
+        select(Upload).where(
+            Upload.upload_id == upload_id,
+            Upload.child_id == child.id,
+            Upload.uploader_id == user.id,
+        )
+    )
+    if row is None or (row.clip_id is None and row.expires_at <= utcnow()):
+        access.log_denied("upload_missing_or_not_own", child.id)
+        abort(404)
+    return row
+
+
+def status(row: Upload) -> resumable.PartialUpload:
+    """Where the upload stands (tus HEAD); a completed one reports every byte.
+
+    Raises resumable.UnknownUploadError when its partial file is gone.
+    """
+    if row.clip_id is not None:
+        return resumable.PartialUpload(row.upload_id, row.length, row.length)
+    return resumable.partial_status(row.upload_id)
+
+
+def receive(
+    row: Upload, stream: BinaryIO, *, offset: int, content_length: int
+) -> resumable.PartialUpload:
+    """Append one chunk (tus PATCH) and push the expiry on; returns the new state.
+
+    A chunk that ends before ``content_length`` (a dropped connection) keeps what arrived.
+    Raises UploadRefusedError 413 when the chunk would go past the declared length,
+    resumable.OffsetMismatchError (409), resumable.UnknownUploadError.
+    """
+    if row.clip_id is not None:
+        raise resumable.OffsetMismatchError(row.length, offset)
+    if offset + content_length > row.length:
+        raise UploadRefusedError(
+            _l("More was sent than the upload announced. Start the upload again."), status=413
+        )
+    try:
+        state = resumable.append_partial(row.upload_id, stream, offset=offset)
+    except storage.LengthMismatchError as error:
+        raise UploadRefusedError(
+            _l("More was sent than the upload announced. Start the upload again."), status=413
+        ) from error
+    row.expires_at = _expiry()
+    return state
+
+
+def complete(session: Session, row: Upload, *, actor: Any, child: Child) -> Clip:
+    """Turn a complete upload into a clip in state UPLOADED; the caller commits, then enqueues.
+
+    Checks consent again and probes the file. On a refusal the partial file and the row are
+    deleted, ``upload_rejected`` is audited and UploadRefusedError is raised (403 for
+    consent, 422 for content): the caller commits that too. Raises
+    resumable.IncompleteUploadError when bytes are missing, OSError from the disk.
+    """
+    refusal = consent_refusal(child, row.source)
+    if refusal is not None:
+        _reject(session, row, actor=actor, reason="consent")
+        raise refusal
+    part = resumable.partial_dir() / f"{row.upload_id}.part"
+    try:
+        info = probing.probe(part)
+    except probing.NotAVideoError as error:
+        _reject(session, row, actor=actor, reason=error.code)
+        raise UploadRefusedError(probing.message_for(error.code), status=422) from error
+    stored = resumable.finalise_partial(row.upload_id, folder=ORIGINALS, suffix=_suffix(row))
+    storage.delete_on_rollback(session, stored.key)
+    width, height = info.display_size
+    clip = Clip(
+        child_id=child.id,
+        source=row.source,
+        uploader_id=actor.id,
+        title=row.title,
+        recorded_on=row.recorded_on,
+        audience=row.audience,
+        shows_others=row.shows_others,
+        state=ClipState.UPLOADED,
+        original_key=stored.key,
+        original_name=row.filename,
+        original_size=stored.size,
+        original_sha256=stored.sha256,
+        duration_s=info.duration_s,
+        width=width,
+        height=height,
+    )
+    session.add(clip)
+    session.flush()
+    row.clip_id = clip.id
+    audit.record(
+        session,
+        "clip_uploaded",
+        actor=actor,
+        child=child,
+        obj=clip,
+        data={"source": str(row.source), "size": stored.size, "codec": info.video_codec},
+    )
+    return clip
+
+
+def cancel(session: Session, row: Upload) -> None:
+    """Stop an upload (tus DELETE): its partial file and its row go. Raises nothing else."""
+    if row.clip_id is None:
+        resumable.delete_partial(row.upload_id)
+    session.delete(row)
+    session.flush()
+
+
+def sweep_uploads(session: Session, *, now: datetime | None = None) -> int:
+    """Remove expired uploads: unfinished ones with their partial files, and finished rows.
+
+    Returns how many rows went. Also sweeps partial and temporary files no row names any
+    more (:func:`app.core.resumable.sweep`). Never raises for a file that vanished.
+    """
+    now = now or utcnow()
+    expired = session.scalars(select(Upload).where(Upload.expires_at <= now)).all()
+    for row in expired:
+        if row.clip_id is None:
+            resumable.delete_partial(row.upload_id)
+    if expired:
+        session.execute(delete(Upload).where(Upload.id.in_([row.id for row in expired])))
+    resumable.sweep()
+    if expired:
+        log.info("swept %d expired uploads", len(expired))
+    return len(expired)
+
+
+def _reject(session: Session, row: Upload, *, actor: Any, reason: str) -> None:
+    resumable.delete_partial(row.upload_id)
+    audit.record(
+        session,
+        "upload_rejected",
+        actor=actor,
+        child=row.child_id,
+        data={"reason": reason, "source": str(row.source), "size": row.length},
+    )
+    session.delete(row)
+    session.flush()
+    log.warning("upload rejected: child=%s reason=%s", row.child_id, reason)
+
+
+def _default_audience(source: Source) -> Audience:
+    # A parent's home recording stays with them and the coaches unless they open it up.
+    return Audience.TEAM if source is Source.SCHOOL else Audience.PRIVATE
+
+
+def _default_title(details: UploadDetails) -> str:
+    stem = Path(details.filename).stem if details.filename else ""
+    return (stem or str(_l("Recording")))[:TITLE_MAX]
+
+
+def _suffix(row: Upload) -> str:
+    suffix = Path(row.filename).suffix.lower()
+    return suffix if suffix in SUFFIXES else ".bin"
+
+
+def _expiry() -> datetime:
+    hours = current_app.config.get("UPLOAD_PARTIAL_MAX_AGE_HOURS", 24)
+    return utcnow() + timedelta(hours=hours)

@@ -1,0 +1,148 @@
+// The upload page: sends a video with tus (resumable), shows progress and speed, and resumes
+// an upload that stopped earlier, also after the page was closed (tus-js-client keeps the
+// upload's address in localStorage, keyed by the file's name, size and date).
+// tus-js-client is loaded before this module as a plain script (window.tus).
+
+const form = document.getElementById("upload-form");
+
+function text(template, values) {
+  return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
+}
+
+function setup(tus) {
+  const d = form.dataset;
+  const els = {
+    file: form.querySelector("#upload-file"),
+    fileError: form.querySelector("#upload-file-error"),
+    audienceError: form.querySelector("#upload-audience-error"),
+    status: form.querySelector("#upload-status"),
+    progress: form.querySelector("#upload-progress"),
+    percent: form.querySelector("#upload-percent"),
+    speed: form.querySelector("#upload-speed"),
+    message: form.querySelector("#upload-message"),
+    error: form.querySelector("#upload-error"),
+    start: form.querySelector("#upload-start"),
+    cancel: form.querySelector("#upload-cancel"),
+  };
+  let upload = null;
+  let lastTick = null;
+
+  form.hidden = false;
+
+  function showError(message) {
+    els.error.querySelector("p").textContent = message;
+    els.error.hidden = !message;
+    if (message) els.error.focus?.();
+  }
+
+  function fieldError(el, message) {
+    el.textContent = message || "";
+    el.hidden = !message;
+  }
+
+  function busy(on) {
+    els.start.disabled = on;
+    els.cancel.hidden = !on;
+    els.file.disabled = on;
+  }
+
+  function metadata(file) {
+    const audience = form.querySelector('input[name="audience"]:checked');
+    return {
+      filename: file.name,
+      filetype: file.type || "application/octet-stream",
+      title: form.querySelector("#upload-title").value.trim(),
+      recorded_on: form.querySelector("#upload-recorded-on").value,
+      audience: audience ? audience.value : "",
+      shows_others: form.querySelector("#upload-shows-others").checked ? "1" : "0",
+    };
+  }
+
+  function onProgress(sent, total) {
+    const percent = total ? Math.floor((sent / total) * 100) : 0;
+    els.progress.value = percent;
+    els.percent.textContent = text(d.msgProgress, { percent });
+    const now = performance.now();
+    if (lastTick && now - lastTick.time > 500) {
+      const mbs = (sent - lastTick.sent) / 1048576 / ((now - lastTick.time) / 1000);
+      els.speed.textContent = text(d.msgSpeed, { speed: mbs.toFixed(1) });
+      lastTick = { time: now, sent };
+    } else if (!lastTick) {
+      lastTick = { time: now, sent };
+    }
+  }
+
+  function serverMessage(error) {
+    const response = error && error.originalResponse;
+    const body = response ? response.getBody() : "";
+    // Our tus answers carry one plain sentence; an HTML error page does not belong here.
+    if (body && body.length < 500 && !body.trimStart().startsWith("<")) return body;
+    return d.msgFailed;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError("");
+    const file = els.file.files[0];
+    fieldError(els.fileError, file ? "" : d.msgNoFile);
+    const meta = file ? metadata(file) : null;
+    const needsAudience = form.querySelectorAll('input[name="audience"]').length > 0;
+    fieldError(els.audienceError, meta && needsAudience && !meta.audience ? d.msgNoAudience : "");
+    if (!file || (needsAudience && !meta.audience)) return;
+    if (file.size > Number(d.max)) {
+      fieldError(els.fileError, d.msgTooLarge);
+      return;
+    }
+    upload = new tus.Upload(file, {
+      endpoint: d.endpoint,
+      chunkSize: Number(d.chunk),
+      retryDelays: [0, 1000, 3000, 5000, 10000, 20000],
+      metadata: meta,
+      headers: { "X-CSRFToken": d.csrf },
+      // One child, one person: an upload of this file for another child is another upload.
+      fingerprint: async (f) => ["beeldbrug", d.child, f.name, f.type, f.size, f.lastModified].join("-"),
+      removeFingerprintOnSuccess: true,
+      onProgress,
+      onShouldRetry: (error) => {
+        const status = error.originalResponse ? error.originalResponse.getStatus() : 0;
+        if (!status) els.message.textContent = d.msgOffline;
+        return status === 0 || status === 409 || status === 423 || status >= 500;
+      },
+      onError: (error) => {
+        busy(false);
+        els.status.hidden = true;
+        showError(serverMessage(error));
+      },
+      onSuccess: () => {
+        busy(false);
+        els.progress.value = 100;
+        els.message.textContent = d.msgDone;
+        window.setTimeout(() => { window.location.assign(d.doneUrl); }, 2500);
+      },
+    });
+    busy(true);
+    els.status.hidden = false;
+    lastTick = null;
+    const previous = await upload.findPreviousUploads();
+    if (previous.length) {
+      upload.resumeFromPreviousUpload(previous[0]);
+      els.message.textContent = d.msgResumed;
+    }
+    upload.start();
+  });
+
+  els.cancel.addEventListener("click", async () => {
+    if (!upload) return;
+    busy(false);
+    els.status.hidden = true;
+    try {
+      await upload.abort(true); // true: also DELETE it on the server (termination)
+    } catch {
+      // Already gone on the server: nothing to remove.
+    }
+    upload = null;
+    els.message.textContent = d.msgCancelled;
+  });
+}
+
+if (form && window.tus && window.tus.isSupported) setup(window.tus);
