@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(audit_verify)
     app.cli.add_command(create_school)
+    app.cli.add_command(purge)
     _add_document_commands(app)
 
 
@@ -125,3 +126,18 @@ def create_school(name: str, city: str | None, admin_email: str, admin_name: str
     click.echo(
         f"school {school.id} created; {admin_email} has been mailed a link to choose a password"
     )
+
+
+@click.command("purge")
+@with_appcontext
+def purge() -> None:
+    """Destroy the footage whose retention term ended or whose consent was withdrawn.
+
+    Keeps a tombstone of every clip destroyed and logs it; a second run changes nothing.
+    """
+    from app.clips.services import retention
+    from app.core.db import db
+
+    report = retention.purge(db.session)
+    db.session.commit()
+    click.echo(f"{report.destroyed} clips destroyed, {report.rescheduled} rescheduled")
