@@ -39,7 +39,7 @@ TAG_LABELS = {
 OWN_TAG_PREFIX = "own-"
 
 # 75, 75.5, 75,5 (a Dutch keyboard), 1:15, 1:15.5, 0:01:15 — at most hours:minutes:seconds.
-_TIME_RE = re.compile(r"^(?:(\d{1,2}):)?(?:(\d{1,3}):)?(\d{1,5}(?:[.,]\d{1,3})?)$")
+_TIME_RE = re.compile(r"^(?:(\d{1,2}):)?(?:(\d{1,3}):)?(\d{1,5}(?:[.,]\d{1,3})?)$", re.ASCII)
 
 
 def parse_time(text: str) -> float:

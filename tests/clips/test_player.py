@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import update
 
+from app.auth.models import User
 from app.clips.models import ClipState, Moment, Tag
 from app.core.access import Audience
 from app.core.db import db
@@ -17,8 +19,8 @@ from tests.consent.helpers import sign_consent
 def consented(app, circle):
     """The circle, with a parent's consent to every purpose, everyone reading English."""
     sign_consent(app, circle.child, circle.parent)
-    for user in (circle.coach, circle.teacher, circle.specialist, circle.parent):
-        user.preferred_language = "en"
+    people = [circle.coach.id, circle.teacher.id, circle.specialist.id, circle.parent.id]
+    db.session.execute(update(User).where(User.id.in_(people)).values(preferred_language="en"))
     db.session.commit()
     return circle
 
