@@ -1,0 +1,218 @@
+"""One conversion at a time, the poster before the wait, and a killed worker's clip.
+
+The locks are flock()s on files (``app.clips.services.transcode``); other workers are played
+by real processes that take the same locks.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.clips.models import ClipState
+from app.clips.services import processing, transcode
+from app.core import storage
+from app.core.audit import AuditEvent
+from app.core.db import db
+from app.core.errors import RefusedError
+
+from .test_processing import uploaded
+
+#: A stand-in for another worker: takes the lock, says so, and holds it until killed.
+HOLDER = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(120)
+"""
+
+
+@contextmanager
+def held(lock: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holds ``lock`` until the block ends or the process is killed."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(lock)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "locked"
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def upload(app: Any, circle: Any) -> Any:
+    return lambda video: uploaded(app, circle.child, circle.teacher, video)
+
+
+def media_root(app: Any) -> Path:
+    return Path(app.config["MEDIA_ROOT"])
+
+
+def test_the_poster_appears_at_once_and_the_conversion_waits_for_the_running_one(
+    app, app_ctx, upload, videos, monkeypatch
+):
+    moments: dict[str, float] = {}
+    publish, run = processing.Work.publish_poster, transcode._run
+
+    def poster_spy(self: processing.Work, jpeg: Path) -> None:
+        publish(self, jpeg)
+        moments["poster"] = time.monotonic()
+
+    def run_spy(args: list[str], **kwargs: Any) -> None:
+        if "-progress" in args:
+            moments.setdefault("converting", time.monotonic())
+        run(args, **kwargs)
+
+    monkeypatch.setattr(processing.Work, "publish_poster", poster_spy)
+    monkeypatch.setattr(transcode, "_run", run_spy)
+    clip = upload(videos["landscape"])
+    lock = transcode.lock_dir(media_root(app)) / "conversion.lock"
+
+    with held(lock) as other_conversion:
+
+        def finish_other() -> None:
+            moments["released"] = time.monotonic()
+            other_conversion.send_signal(signal.SIGKILL)
+
+        timer = threading.Timer(1.0, finish_other)
+        timer.start()
+        started = time.monotonic()
+        state = processing.process(clip.id)
+        timer.join()
+
+    assert state is ClipState.READY
+    assert moments["poster"] - started < 2  # the page shows a poster within two seconds
+    assert moments["poster"] < moments["released"] <= moments["converting"]
+
+
+WORKER = """
+import json, sys, time
+from pathlib import Path
+from app.clips.services import transcode
+with transcode.conversion_slot(Path(sys.argv[1])):
+    start = time.monotonic()
+    time.sleep(0.4)
+    print(json.dumps([start, time.monotonic()]), flush=True)
+"""
+
+
+def test_two_workers_never_convert_at_the_same_time(tmp_path):
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+        for _ in range(3)
+    ]
+    spans = sorted(tuple(json.loads(w.communicate(timeout=30)[0])) for w in workers)
+    assert len(spans) == 3
+    for (_, first_end), (second_start, _) in zip(spans, spans[1:], strict=False):
+        assert second_start >= first_end
+
+
+def test_two_threads_of_one_worker_never_convert_at_the_same_time(tmp_path):
+    spans: list[tuple[float, float]] = []
+
+    def convert() -> None:
+        with transcode.conversion_slot(tmp_path):
+            start = time.monotonic()
+            time.sleep(0.2)
+            spans.append((start, time.monotonic()))
+
+    threads = [threading.Thread(target=convert) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    spans.sort()
+    assert len(spans) == 3
+    for (_, first_end), (second_start, _) in zip(spans, spans[1:], strict=False):
+        assert second_start >= first_end
+
+
+def test_a_clip_whose_worker_was_killed_is_retryable_and_never_half_published(
+    app, app_ctx, upload, videos, circle
+):
+    clip = upload(videos["landscape"])
+    # A worker claimed the clip and holds its lock while it converts.
+    clip.state, clip.attempts = ClipState.PROCESSING, 1
+    db.session.commit()
+    lock = transcode.lock_dir(media_root(app)) / f"clip-{clip.id}.lock"
+
+    with held(lock) as worker:
+        assert not processing.is_stuck(clip)
+        assert processing.shown_state(clip) is ClipState.PROCESSING
+        with pytest.raises(RefusedError, match="still being converted"):
+            processing.retry(db.session, clip, actor=circle.coach)
+        assert processing.recover_interrupted() == 0
+        worker.send_signal(signal.SIGKILL)  # the worker dies mid-way
+        worker.wait(timeout=10)
+
+        assert processing.is_stuck(clip)
+        assert processing.shown_state(clip) is ClipState.FAILED
+        assert processing.failure_code(clip) == processing.INTERRUPTED
+        assert clip.web_key is None  # nothing was published
+
+        assert processing.recover_interrupted() == 1
+    db.session.refresh(clip)
+    assert (clip.state, clip.failure) == (ClipState.FAILED, processing.INTERRUPTED)
+    assert storage.path_of(clip.original_key).exists()
+    failed = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "clip_failed", AuditEvent.object_id == clip.id
+        )
+    ).all()
+    assert [e.payload()["failure"] for e in failed] == ["interrupted"]
+
+    processing.retry(db.session, clip, actor=circle.coach)
+    db.session.commit()
+    processing.enqueue(clip)
+
+    db.session.refresh(clip)
+    assert clip.state is ClipState.READY and clip.attempts == 2
+
+
+def test_a_stuck_clip_can_be_retried_before_the_periodic_job_noticed(
+    app, app_ctx, upload, videos, circle
+):
+    clip = upload(videos["silent"])
+    clip.state = ClipState.PROCESSING  # its worker is gone: nobody holds the lock
+    db.session.commit()
+
+    processing.retry(db.session, clip, actor=circle.coach)
+    db.session.commit()
+    processing.enqueue(clip)
+
+    db.session.refresh(clip)
+    assert clip.state is ClipState.READY
+
+
+def test_scratch_files_a_killed_worker_left_are_removed_on_the_next_attempt(
+    app, app_ctx, upload, videos
+):
+    clip = upload(videos["silent"])
+    leftover = media_root(app) / ".work" / f"clip-{clip.id}-killed"
+    leftover.mkdir(parents=True)
+    (leftover / "web.mp4").write_bytes(b"half a video")
+
+    processing.process(clip.id)
+
+    assert not leftover.exists()
+    assert not list((media_root(app) / ".work").glob(f"clip-{clip.id}-*"))
