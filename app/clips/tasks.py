@@ -51,3 +51,19 @@ def purge_footage() -> int:
 @huey.periodic_task(crontab(hour="3", minute="15"), name="clips.daily_purge")
 def daily_purge() -> None:
     purge_footage()
+
+
+@job()
+def sweep_uploads() -> int:
+    """Remove abandoned uploads (expired rows and their partial files) (services.upload)."""
+    from app.clips.services import upload
+    from app.core.db import db
+
+    swept = upload.sweep_uploads(db.session)
+    db.session.commit()
+    return swept
+
+
+@huey.periodic_task(crontab(hour="3", minute="45"), name="clips.daily_sweep_uploads")
+def daily_sweep_uploads() -> None:
+    sweep_uploads()
