@@ -456,3 +456,18 @@ def test_the_page_offers_staff_the_team_by_default(client, login_as, consented):
     html = client.get(f"/children/{consented.child.id}/clips/upload").get_data(as_text=True)
     assert 'id="audience-team" name="audience" value="team"\n               checked' in html
     assert 'value="circle"' not in html
+
+
+def test_the_daily_job_sweeps_abandoned_uploads(app, client, login_as, consented):
+    from app.clips import tasks
+
+    login_as(consented.coach)
+    url = create(client, consented.child.id, 100).headers["Location"]
+    patch(client, url, b"x" * 40, 0)
+    row = db.session.scalars(select(Upload)).one()
+    row.expires_at = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    with app.app_context():
+        tasks.sweep_uploads()
+    assert counts() == (0, 0)
+    assert [p.suffix for p in partial_files(app)] == []
