@@ -63,6 +63,10 @@ RULES = {
     "consent.edit_template": (Scope.ADMIN, None),
     "consent.publish_template": (Scope.ADMIN, None),
     "documents.verify": (Scope.STAFF, None),
+    # Uploading: every member, school side (school recording) or home side (home recording).
+    "clips.upload_page": (Scope.CHILD, A.VIEW_CLIPS),
+    "clips.tus_create": (Scope.CHILD, A.VIEW_CLIPS),
+    "clips.tus_upload": (Scope.CHILD, A.VIEW_CLIPS),
     "clips.show": (Scope.CHILD, A.VIEW_CLIPS),
     "clips.add_moment": (Scope.CHILD, A.ADD_MOMENT),
     "clips.delete_moment": (Scope.CHILD, A.ADD_MOMENT),
