@@ -11,8 +11,10 @@ from app.clips.models import Moment, MomentTag, Tag
 from app.core.access import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db
+from tests.clips import player_helpers as helpers
+from tests.clips.player_helpers import add, moment_texts, page
 
-from .test_player import add, consented, moment_texts, page  # noqa: F401
+consented = helpers.consented
 
 
 def url(clip, suffix="/moments"):

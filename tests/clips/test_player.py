@@ -5,49 +5,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from sqlalchemy import update
-
-from app.auth.models import User
-from app.clips.models import ClipState, Moment, Tag
+from app.clips.models import ClipState, Tag
 from app.core.access import Audience
-from app.core.db import db
-from tests.consent.helpers import sign_consent
+from tests.clips import player_helpers as helpers
+from tests.clips.player_helpers import add, moment_texts, page
 
-
-@pytest.fixture
-def consented(app, circle):
-    """The circle, with a parent's consent to every purpose, everyone reading English."""
-    sign_consent(app, circle.child, circle.parent)
-    people = [circle.coach.id, circle.teacher.id, circle.specialist.id, circle.parent.id]
-    db.session.execute(update(User).where(User.id.in_(people)).values(preferred_language="en"))
-    db.session.commit()
-    return circle
-
-
-def add(clip, author, start, *, tag=Tag.ATTENTIVE, audience=Audience.TEAM, text="", end=None):
-    moment = Moment(
-        child_id=clip.child_id,
-        clip_id=clip.id,
-        author_id=author.id if author else None,
-        start_s=start,
-        end_s=end,
-        tag=tag,
-        text=text,
-        audience=audience,
-    )
-    db.session.add(moment)
-    db.session.commit()
-    return moment
-
-
-def page(client, clip, **query):
-    return client.get(f"/children/{clip.child_id}/clips/{clip.id}", query_string=query)
-
-
-def moment_texts(html):
-    """The notes of the moment list, top to bottom."""
-    return re.findall(r'<p class="moment-text">([^<]*)</p>', html)
+consented = helpers.consented
 
 
 def test_the_video_plays_from_the_checked_stream_and_offers_no_download(
