@@ -20,9 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Response, abort
+from flask import Response, abort, current_app, request
 from sqlalchemy import and_, case, select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.http import parse_range_header
 
 from app.auth.models import User
 from app.clips.models import Clip, ClipState
@@ -84,11 +86,35 @@ def send_poster(clip: Clip) -> Response:
 
 def _send(key: str, mimetype: str) -> Response:
     try:
+        refused = _unsatisfiable(key)
+        if refused is not None:
+            return refused
         # Never as an attachment and without a download name: footage is streamed, not
         # downloaded (DESIGN.md rule 4).
         return storage.send_stored(key, mimetype=mimetype)
     except (FileNotFoundError, storage.InvalidKeyError):
         abort(404)
+
+
+def _unsatisfiable(key: str) -> Response | None:
+    """The 416 answer to a single range past the end, when nginx would send the bytes.
+
+    nginx answers such a range itself too, but its error path repeats every ``add_header``
+    (two of each header); answered here, the 416 is the same in both profiles. Raises
+    FileNotFoundError, InvalidKeyError.
+    """
+    header = request.headers.get("Range")
+    if not header or not current_app.config.get("MEDIA_ACCEL_PREFIX"):
+        return None
+    asked = parse_range_header(header)
+    if asked is None or len(asked.ranges) != 1:
+        return None  # malformed (HTTP says: ignore it) or several ranges: nginx decides
+    size = storage.path_of(key).stat().st_size
+    if asked.range_for_length(size) is not None:
+        return None
+    response = RequestedRangeNotSatisfiable(length=size).get_response()
+    response.headers.update(storage.SEND_HEADERS)
+    return response
 
 
 def last_played(session: Session, clip: Clip, viewer: Any) -> AuditEvent | None:
