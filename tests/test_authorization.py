@@ -63,6 +63,8 @@ RULES = {
     "consent.edit_template": (Scope.ADMIN, None),
     "consent.publish_template": (Scope.ADMIN, None),
     "documents.verify": (Scope.STAFF, None),
+    "clips.status": (Scope.CHILD, A.VIEW_CLIPS),
+    "clips.retry": (Scope.CHILD, A.EDIT_CLIP),
     # Uploading: every member, school side (school recording) or home side (home recording).
     "clips.upload_page": (Scope.CHILD, A.VIEW_CLIPS),
     "clips.tus_create": (Scope.CHILD, A.VIEW_CLIPS),

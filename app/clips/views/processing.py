@@ -1,3 +1,69 @@
-"""Clip pages: processing."""
+"""Clip pages: how far the conversion of a clip is (JSON for the page), and trying again.
 
-from app.clips import bp  # noqa: F401
+The clip page shows ``templates/clips/_processing.html`` (macro ``processing_panel``) while a
+clip is not ready; ``static/js/clip-status.js`` asks :func:`status` every second and reloads
+the page once the clip is ready.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.clips import bp
+from app.clips.models import Clip, ClipState
+from app.clips.services import processing, queries
+from app.core import access, routes
+from app.core.access import Action
+from app.core.db import db
+from app.core.forms import ConfirmForm
+from app.core.web import act
+from app.people.models import Child
+
+
+@bp.app_template_global("clip_processing")
+def processing_status(clip: Clip) -> dict[str, Any]:
+    """What the page shows of a clip's processing, for the signed-in person (JSON-ready).
+
+    ``retryable`` is true only for someone who may retry (Action.EDIT_CLIP) a clip that can
+    be retried now.
+    """
+    state = processing.shown_state(clip)
+    failure = processing.failure_message(processing.failure_code(clip))
+    poster = None
+    if clip.poster_key:
+        poster = url_for("clips.poster", child_id=clip.child_id, clip_id=clip.id)
+    return {
+        "state": state.value,
+        "label": str(processing.STATE_LABELS[state]),
+        "progress": 100 if state is ClipState.READY else max(0, min(99, clip.progress or 0)),
+        "poster_url": poster,
+        "failure": str(failure) if failure is not None else None,
+        "retryable": state is ClipState.FAILED
+        and access.may(current_user, clip.child, Action.EDIT_CLIP),
+        "retry_url": url_for("clips.retry", child_id=clip.child_id, clip_id=clip.id),
+    }
+
+
+@bp.get("/children/<int:child_id>/clips/<int:clip_id>/status")
+@routes.for_child(Action.VIEW_CLIPS)
+def status(child: Child, clip_id: int) -> Any:
+    clip = queries.clip_or_404(child, clip_id, current_user)
+    return jsonify(processing_status(clip))
+
+
+@bp.post("/children/<int:child_id>/clips/<int:clip_id>/retry")
+@routes.for_child(Action.EDIT_CLIP)
+def retry(child: Child, clip_id: int) -> Any:
+    clip = queries.clip_or_404(child, clip_id, current_user)
+    if ConfirmForm().validate_on_submit():
+        again = act(
+            lambda: processing.retry(db.session, clip, actor=current_user),
+            _("The clip is being converted again."),
+        )
+        if again is not None:
+            processing.enqueue(again)
+    return redirect(url_for("clips.show", child_id=child.id, clip_id=clip.id))

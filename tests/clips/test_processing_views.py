@@ -1,0 +1,169 @@
+"""The clip page's view of processing: the status JSON, the panel, and the retry button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from app.clips.models import Clip, ClipState
+from app.clips.services import processing, transcode
+from app.core.access import Audience
+from app.core.db import db
+
+from ..consent.helpers import sign_consent
+from .test_processing import uploaded
+from .test_processing_locks import held, media_root
+
+
+@pytest.fixture
+def consented(app: Any, circle: Any) -> Any:
+    sign_consent(app, circle.child, circle.parent)
+    sign_consent(app, circle.child, circle.parent2)
+    return circle
+
+
+def status_url(clip: Any) -> str:
+    return f"/children/{clip.child_id}/clips/{clip.id}/status"
+
+
+def retry_url(clip: Any) -> str:
+    return f"/children/{clip.child_id}/clips/{clip.id}/retry"
+
+
+def reload(clip: Clip) -> Clip:
+    return db.session.get(Clip, clip.id, populate_existing=True)
+
+
+def flashes(client: Any) -> list[str]:
+    with client.session_transaction() as session:
+        return [message for _, message in session.get("_flashes", [])]
+
+
+def test_the_status_says_how_far_the_conversion_is(app, client, login_as, consented, videos):
+    clip = uploaded(app, consented.child, consented.teacher, videos["landscape"])
+    clip.state, clip.progress = ClipState.PROCESSING, 42
+    db.session.commit()
+    login_as(consented.coach)
+
+    with held(transcode.lock_dir(media_root(app)) / f"clip-{clip.id}.lock"):
+        answer = client.get(status_url(clip) + "?lang=en")
+
+    assert answer.status_code == 200 and answer.is_json
+    assert answer.json == {
+        "state": "processing",
+        "label": "Being converted",
+        "progress": 42,
+        "poster_url": None,
+        "failure": None,
+        "retryable": False,
+        "retry_url": retry_url(clip),
+    }
+    assert "no-store" in answer.headers["Cache-Control"]
+
+
+def test_the_status_of_a_ready_clip_has_its_poster(app, client, login_as, consented, videos):
+    clip = uploaded(app, consented.child, consented.teacher, videos["silent"])
+    with app.app_context():
+        processing.process(clip.id)
+    login_as(consented.teacher)
+
+    status = client.get(status_url(clip)).json
+
+    assert (status["state"], status["progress"]) == ("ready", 100)
+    poster = client.get(status["poster_url"])
+    assert poster.status_code == 200 and poster.data[:3] == b"\xff\xd8\xff"
+
+
+def test_a_killed_conversion_shows_as_failed_and_only_the_coach_may_retry(
+    app, client, login_as, consented, videos
+):
+    clip = uploaded(
+        app, consented.child, consented.coach, videos["landscape"], audience=Audience.CIRCLE
+    )
+    clip.state = ClipState.PROCESSING  # and no worker holds it
+    db.session.commit()
+
+    login_as(consented.parent)
+    seen_by_parent = client.get(status_url(clip) + "?lang=en").json
+    assert seen_by_parent["state"] == "failed"
+    assert seen_by_parent["failure"] == "The conversion was interrupted."
+    assert seen_by_parent["retryable"] is False
+    assert client.post(retry_url(clip)).status_code == 403
+
+    coach = login_as(consented.coach, on=app.test_client())
+    assert coach.get(status_url(clip)).json["retryable"] is True
+    answer = coach.post(retry_url(clip))
+
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith(f"/children/{clip.child_id}/clips/{clip.id}")
+    clip = reload(clip)
+    assert clip.state is ClipState.READY  # the queue runs inline in tests
+    assert coach.get(status_url(clip)).json["state"] == "ready"
+
+
+def test_a_ready_clip_is_not_retried(app, client, login_as, consented, videos):
+    clip = uploaded(app, consented.child, consented.coach, videos["silent"])
+    with app.app_context():
+        processing.process(clip.id)
+    web_key = reload(clip).web_key
+    login_as(consented.coach)
+
+    answer = client.post(retry_url(clip) + "?lang=en")
+
+    assert answer.status_code == 302
+    assert flashes(client) == ["This clip is ready to watch: there is nothing to try again."]
+    clip = reload(clip)
+    assert (clip.state, clip.attempts, clip.web_key) == (ClipState.READY, 1, web_key)
+    assert (media_root(app) / web_key).exists()
+
+
+def test_a_clip_a_live_worker_is_converting_is_not_retried(
+    app, client, login_as, consented, videos
+):
+    clip = uploaded(app, consented.child, consented.coach, videos["silent"])
+    clip.state = ClipState.PROCESSING
+    db.session.commit()
+    login_as(consented.coach)
+
+    with held(transcode.lock_dir(media_root(app)) / f"clip-{clip.id}.lock"):
+        client.post(retry_url(clip) + "?lang=en")
+
+    assert flashes(client) == [
+        "This clip is still being converted. Wait until it is ready or has failed."
+    ]
+    clip = reload(clip)
+    assert clip.state is ClipState.PROCESSING
+
+
+def test_a_clip_nobody_may_see_has_no_status(app, client, login_as, consented, videos):
+    team_only = uploaded(app, consented.child, consented.teacher, videos["silent"])
+    login_as(consented.parent)
+    assert client.get(status_url(team_only)).status_code == 404
+    other = uploaded(app, consented.child, consented.teacher, videos["silent"])
+    assert client.get(f"/children/{other.child_id + 999}/clips/{other.id}/status").status_code in {
+        403,
+        404,
+    }
+
+
+def test_a_clip_whose_consent_is_missing_has_no_status(app, client, login_as, circle, videos):
+    clip = uploaded(app, circle.child, circle.coach, videos["silent"], audience=Audience.CIRCLE)
+    login_as(circle.parent)  # nobody signed: silence is no
+    assert client.get(status_url(clip)).status_code == 404
+
+
+def test_the_clip_page_shows_the_processing_panel_until_ready(
+    app, client, login_as, consented, videos
+):
+    clip = uploaded(app, consented.child, consented.coach, videos["silent"])
+    clip.state, clip.failure = ClipState.FAILED, transcode.CONVERSION_FAILED
+    db.session.commit()
+    login_as(consented.coach)
+
+    page = client.get(f"/children/{clip.child_id}/clips/{clip.id}?lang=en").get_data(as_text=True)
+
+    assert f'data-clip-status="{status_url(clip)}"' in page
+    assert "The video could not be converted." in page
+    assert f'action="{retry_url(clip)}" class="inline-form" data-status-retry>' in page
+    assert "js/clip-status.js" in page
