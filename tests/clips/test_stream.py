@@ -256,3 +256,21 @@ def test_a_home_recording_plays_only_while_home_recording_is_granted(
     assert client.get(video_url(clip), headers={"Range": "bytes=0-9"}).status_code == 206
     withdraw(app, consented.child, consented.parent, [Purpose.HOME_RECORDING])
     assert client.get(video_url(clip), headers={"Range": "bytes=10-19"}).status_code == 404
+
+
+def test_behind_nginx_the_app_checks_and_hands_over_or_refuses_the_range(
+    consented, shared, make_clip, login_as, monkeypatch, app, web_video
+):
+    monkeypatch.setitem(app.config, "MEDIA_ACCEL_PREFIX", "/_media/")
+    client = login_as(consented.parent)
+    handed = client.get(video_url(shared), headers={"Range": "bytes=100-199"})
+    assert handed.status_code == 200 and handed.data == b""
+    assert handed.headers["X-Accel-Redirect"] == f"/_media/{shared.web_key}"
+    assert_private(handed)
+    beyond = client.get(video_url(shared), headers={"Range": f"bytes={len(web_video)}-"})
+    assert beyond.status_code == 416 and "X-Accel-Redirect" not in beyond.headers
+    assert beyond.headers["Content-Range"] == f"bytes */{len(web_video)}"
+    assert_private(beyond)
+    team = make_clip(consented.child, consented.teacher, audience=Audience.TEAM)
+    refused = client.get(video_url(team), headers={"Range": "bytes=0-"})
+    assert refused.status_code == 404 and "X-Accel-Redirect" not in refused.headers
