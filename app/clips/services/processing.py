@@ -150,8 +150,8 @@ def run(clip_id: int, make: Maker) -> ClipState | None:
     root = media_root()
     with transcode.clip_lock(root, clip_id):
         work = _claim(clip_id, root)
-        if work is None:
-            return None
+        if not isinstance(work, Work):  # nothing to do, or failed at once
+            return work
         try:
             out = make(work)
             return _publish(work, out)
@@ -170,7 +170,7 @@ def run(clip_id: int, make: Maker) -> ClipState | None:
             shutil.rmtree(work.scratch, ignore_errors=True)
 
 
-def _claim(clip_id: int, root: Path) -> Work | None:
+def _claim(clip_id: int, root: Path) -> Work | ClipState | None:
     clip = db.session.get(Clip, clip_id, populate_existing=True)
     if clip is None or clip.state is not ClipState.UPLOADED:
         db.session.rollback()
@@ -185,8 +185,7 @@ def _claim(clip_id: int, root: Path) -> Work | None:
         storage.delete(old_poster)
     if source is None:
         shutil.rmtree(work.scratch, ignore_errors=True)
-        _fail(clip_id, SOURCE_NOT_READY if clip.is_fragment else ORIGINAL_MISSING)
-        return None
+        return _fail(clip_id, SOURCE_NOT_READY if clip.is_fragment else ORIGINAL_MISSING)
     return work
 
 
