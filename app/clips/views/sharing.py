@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -62,7 +62,7 @@ def index(child: Child) -> Any:
 @routes.for_child(Action.VIEW_CLIPS)
 def audience(child: Child, clip_id: int) -> Any:
     clip = queries.clip_or_404(child, clip_id, current_user)
-    form = AudienceForm(audience=clip.audience.value)
+    form = _audience_form(clip.audience)
     if form.validate_on_submit():
         try:
             changed = sharing.set_clip_audience(
@@ -95,7 +95,7 @@ def audience(child: Child, clip_id: int) -> Any:
 def moment_audience(child: Child, clip_id: int, moment_id: int) -> Any:
     clip = queries.clip_or_404(child, clip_id, current_user)
     moment = _moment_or_404(child, clip, moment_id)
-    form = AudienceForm(audience=moment.audience.value)
+    form = _audience_form(moment.audience)
     if form.validate_on_submit():
         if sharing.set_moment_audience(
             db.session, moment, Audience(form.audience.data), actor=current_user
@@ -144,6 +144,14 @@ def shows_others(child: Child, clip_id: int) -> Any:
             ),
         )
     return redirect(url_for("clips.index", child_id=child.id))
+
+
+def _audience_form(current: Audience) -> AudienceForm:
+    # The current audience is shown checked on the page only: a POST without a choice is
+    # no choice (the form's defaults would fill it in from an empty body).
+    if request.method == "GET":
+        return AudienceForm(audience=current.value)
+    return AudienceForm()
 
 
 def flash_audience(audience: Audience) -> None:
