@@ -100,6 +100,9 @@ def cut_fragment(child: Child, clip_id: int) -> Any:
             fragment = fragments.create_fragment(db.session, recording, data, actor=current_user)
         except RefusedError as refused:
             db.session.rollback()
+            if refused.field is None:  # about the recording, not the form: it may have none
+                flash(str(refused.message), "error")
+                return redirect(url_for("clips.show", child_id=child.id, clip_id=recording.id))
             show_refusal(form, refused)
         else:
             db.session.commit()
