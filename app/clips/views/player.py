@@ -10,11 +10,10 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from jinja2 import TemplateNotFound
 
 from app.clips import bp
 from app.clips.forms import TAG_LABELS, FragmentForm, MomentForm, MomentTagForm, format_time
-from app.clips.models import Clip, ClipState, MomentTag
+from app.clips.models import Clip, MomentTag
 from app.clips.services import fragments, moments, queries
 from app.core import access, routes
 from app.core.access import Action, Audience
@@ -232,7 +231,6 @@ def _page(
                 current_user, child, uploader_id=clip.uploader_id, current=clip.audience
             )
         ),
-        processing_panel=_has_processing_panel() and clip.state is not ClipState.READY,
         min_fragment=fragments.MIN_SECONDS,
         max_fragment=fragments.MAX_SECONDS,
     )
@@ -261,12 +259,3 @@ def _download_name(clip: Clip, kind: str) -> str:
     prefix = re.sub(r"[^a-z0-9]+", "-", _("moments").lower()) or "moments"
     return f"{prefix}-{slug + '-' if slug else ''}{clip.id}.{kind}"
 
-
-def _has_processing_panel() -> bool:
-    from flask import current_app
-
-    try:
-        current_app.jinja_env.get_template("clips/_processing.html")
-    except TemplateNotFound:
-        return False
-    return True
