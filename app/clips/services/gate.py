@@ -19,6 +19,7 @@ from app.clips.models import Source
 from app.consent import services as consent
 from app.consent.models import Purpose
 from app.core.access import role_in_circle
+from app.core.db import db
 from app.people.models import Child, Role
 
 #: The consent purpose that covers recording, keeping and watching footage from each source.
@@ -45,8 +46,10 @@ def playable_sources(user: Any, child: Child) -> frozenset[Source]:
     role = role_in_circle(user, child.id)
     if role is None:
         return frozenset()
-    granted = frozenset(source for source in Source if may_record(child, source))
-    if role in NEEDS_TEAM_VIEWING and not consent.allows(child, Purpose.TEAM_VIEWING):
+    # One status for every purpose: asked on every range request of a playing video.
+    status = consent.status(db.session, child)
+    granted = frozenset(source for source in Source if status.allows(PURPOSE_OF[source]))
+    if role in NEEDS_TEAM_VIEWING and not status.allows(Purpose.TEAM_VIEWING):
         return frozenset()
     return granted
 
