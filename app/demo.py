@@ -73,7 +73,8 @@ CHILDREN = [
 
 
 def load_demo() -> list[tuple[str, str, str]]:
-    """Create the demo school, people, children and circles unless they exist, and commit.
+    """Create the demo school, people, children and circles unless they exist, and Noah's
+    footage unless he has some (synthetic, processed to ready: ``app.demo_footage``); commit.
 
     Returns ``describe_accounts()``: each account as it is now. Raises nothing beyond
     database errors.
@@ -84,7 +85,29 @@ def load_demo() -> list[tuple[str, str, str]]:
         with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
             _create(session)
         session.commit()
+    _ensure_footage(session)
     return describe_accounts(session)
+
+
+def _ensure_footage(session: Session) -> None:
+    """Add the demo footage of Noah unless he has some (also to a demo school loaded before
+    there were clips). Raises what ``demo_footage.add_footage`` raises."""
+    from app import demo_footage
+
+    school = session.scalar(select(School).where(School.name == SCHOOL_NAME))
+    noah = session.scalar(
+        select(Child).where(Child.school_id == school.id, Child.name == "Noah Bakker")
+    )
+    if noah is None or demo_footage.has_footage(session, noah):
+        return
+    emails = {email: key for key, email, *_rest in PEOPLE}
+    users = {
+        emails[user.email]: user
+        for user in session.scalars(select(User).where(User.email.in_(emails)))
+    }
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        demo_footage.add_footage(session, noah, users, users["coach"])
+    session.commit()
 
 
 def describe_accounts(session: Session) -> list[tuple[str, str, str]]:

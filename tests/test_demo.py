@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from app import demo
 from app.auth.models import User
+from app.clips.models import Clip, ClipState, Moment, Source, Tag
+from app.clips.services import queries
 from app.consent import services as consent
 from app.consent.models import Answer, ConsentRecord, Purpose
-from app.core import audit
+from app.core import audit, storage
+from app.core.access import Audience
 from app.core.db import Base, db
 from app.demo import PEOPLE, describe_accounts, sign_as
 from app.documents.models import Document
@@ -21,6 +26,13 @@ def counts() -> dict[str, int]:
         t.name: db.session.scalar(select(func.count()).select_from(t))
         for t in Base.metadata.sorted_tables
     }
+
+
+@pytest.fixture
+def without_footage(monkeypatch):
+    """For the tests about the accounts: making and converting the videos takes seconds, and
+    the footage has its own test below."""
+    monkeypatch.setattr(demo, "_ensure_footage", lambda session: None)
 
 
 def test_demo_data_loads_once_with_every_role_and_a_signed_consent(app, runner):
@@ -45,6 +57,43 @@ def test_demo_data_loads_once_with_every_role_and_a_signed_consent(app, runner):
     record = db.session.scalar(select(ConsentRecord))
     assert db.session.scalar(select(Document).where(Document.subject_id == record.id)) is not None
     assert audit.verify(db.session).ok
+    check_footage(app, noah, children[0])
+
+
+def check_footage(app, noah: Child, elif_: Child) -> None:
+    """Noah's synthetic footage went through the real processing: ready, web version and
+    poster on disk, originals deleted; a fragment shared with the parents, recordings kept for
+    the team, a home recording by his father, moments in the method's tags. Elif has no
+    consent yet, so no footage."""
+    clips = db.session.scalars(select(Clip).where(Clip.child_id == noah.id)).all()
+    recordings = [c for c in clips if not c.is_fragment]
+    fragments = [c for c in clips if c.is_fragment]
+    assert len(recordings) == 3 and len(fragments) == 1
+    with app.app_context():
+        for clip in clips:
+            assert clip.state is ClipState.READY, clip
+            assert storage.path_of(clip.web_key).is_file()
+            assert storage.path_of(clip.poster_key).is_file()
+            assert clip.original_key is None  # only the stripped web version is kept
+            assert clip.width == 640 and clip.height == 360
+    assert all(20 <= c.duration_s <= 40 for c in recordings)
+    assert 9 <= fragments[0].duration_s <= 11
+    assert fragments[0].audience is Audience.CIRCLE
+    assert {c.audience for c in recordings} == {Audience.TEAM}
+    peter = db.session.scalar(select(User).where(User.email == "ouder.bakker@example.nl"))
+    [home] = [c for c in recordings if c.source is Source.HOME]
+    assert home.uploader_id == peter.id
+    assert any(c.shows_others and c.others_cleared_at is None for c in recordings)
+    tags = set(db.session.scalars(select(Moment.tag).where(Moment.child_id == noah.id)))
+    assert {Tag.SUCCESS, Tag.NEED} <= tags
+    assert (
+        db.session.scalar(select(func.count()).select_from(Clip).where(Clip.child_id == elif_.id))
+        == 0
+    )
+    # What the parents see: the shared fragment, and Peter's own home recording.
+    with app.test_request_context():
+        shown = db.session.scalars(queries.visible_clips(peter, noah)).all()
+    assert {c.id for c in shown} == {fragments[0].id, home.id}
 
 
 # --- what the README's table and `flask demo-data` tell a newcomer ---------------------------
@@ -98,7 +147,7 @@ def check_state_told(user: User, told: str) -> None:
             assert f"signed for {name} ({said})" in clauses, told
 
 
-def test_the_readme_table_is_what_demo_data_prints_and_what_the_data_holds(runner):
+def test_the_readme_table_is_what_demo_data_prints_and_what_the_data_holds(runner, without_footage):
     result = runner.invoke(args=["demo-data"])
     assert result.exit_code == 0, result.output
     table = readme_demo_table()
@@ -110,7 +159,7 @@ def test_the_readme_table_is_what_demo_data_prints_and_what_the_data_holds(runne
         assert f"  {email:<32} {name:<18} {told}\n" in result.output
 
 
-def test_demo_data_prints_each_accounts_state_now(app, runner):
+def test_demo_data_prints_each_accounts_state_now(app, runner, without_footage):
     assert runner.invoke(args=["demo-data"]).exit_code == 0
     ilse = db.session.scalar(select(User).where(User.email == "ouder.bakker2@example.nl"))
     noah = db.session.scalar(select(Child).where(Child.name == "Noah Bakker"))
