@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
-"$BIN/huey_consumer" app.tasks.huey --workers 1 --worker-type thread --quiet &
+# One worker: one conversion at a time on two cores. An idle worker asks the queue at least
+# every second, so that a new upload's poster appears within about two seconds.
+"$BIN/huey_consumer" app.tasks.huey --workers 1 --worker-type thread --max-delay 1 --quiet &
 worker=$!
 "$BIN/gunicorn" --config gunicorn.conf.py 'app:create_app()' &
 web=$!
