@@ -44,7 +44,7 @@ def events(action: str) -> list[AuditEvent]:
 
 def post_audience(client, clip, audience: str, **extra):
     return client.post(
-        f"/children/{clip.child_id}/clips/{clip.id}/audience",
+        f"/children/{clip.child_id}/clips/{clip.id}/audience?lang=en",
         data={"audience": audience, **extra},
     )
 
@@ -128,7 +128,7 @@ def test_a_clip_showing_others_reaches_the_circle_only_after_the_coach_confirms(
     coach = fresh(app, login_as, signed.coach)
     refused = post_audience(coach, clip, "circle")
     assert refused.status_code == 200
-    assert "confirm" in refused.get_data(as_text=True).lower()
+    assert "Confirm first that they are covered" in refused.get_data(as_text=True)
     assert audience_of(clip.id) is Audience.TEAM
     assert not parent_sees(app, login_as, signed, clip)
 
