@@ -274,3 +274,11 @@ def test_behind_nginx_the_app_checks_and_hands_over_or_refuses_the_range(
     team = make_clip(consented.child, consented.teacher, audience=Audience.TEAM)
     refused = client.get(video_url(team), headers={"Range": "bytes=0-"})
     assert refused.status_code == 404 and "X-Accel-Redirect" not in refused.headers
+
+
+def test_a_head_request_starts_no_playback(consented, shared, login_as):
+    client = login_as(consented.parent)
+    assert client.head(video_url(shared)).status_code == 200
+    assert plays(shared) == 0
+    client.get(video_url(shared), headers={"Range": "bytes=0-"})
+    assert plays(shared) == 1

@@ -24,7 +24,8 @@ from app.people.models import Child
 def video(child: Child, clip_id: int) -> Any:
     clip = queries.clip_or_404(child, clip_id, current_user)
     response = streaming.send_video(clip)
-    starting = streaming.starts_playback(request.headers.get("Range"))
+    # HEAD (which Flask answers through this view too) plays nothing.
+    starting = request.method == "GET" and streaming.starts_playback(request.headers.get("Range"))
     if starting and streaming.note_playback(db.session, clip, viewer=current_user) is not None:
         db.session.commit()
     return response
