@@ -156,6 +156,10 @@ def test_a_clip_whose_worker_was_killed_is_retryable_and_never_half_published(
     db.session.commit()
     lock = transcode.lock_dir(media_root(app)) / f"clip-{clip.id}.lock"
 
+    leftover = media_root(app) / ".work" / f"clip-{clip.id}-killed"
+    leftover.mkdir(parents=True)
+    (leftover / "web.mp4").write_bytes(b"half a video")
+
     with held(lock) as worker:
         assert not processing.is_stuck(clip)
         assert processing.shown_state(clip) is ClipState.PROCESSING
@@ -171,6 +175,7 @@ def test_a_clip_whose_worker_was_killed_is_retryable_and_never_half_published(
         assert clip.web_key is None  # nothing was published
 
         assert processing.recover_interrupted() == 1
+        assert not leftover.exists()
     db.session.refresh(clip)
     assert (clip.state, clip.failure) == (ClipState.FAILED, processing.INTERRUPTED)
     assert storage.path_of(clip.original_key).exists()

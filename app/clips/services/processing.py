@@ -202,12 +202,17 @@ def _source_of(clip: Clip) -> Path | None:
 
 
 def _scratch(root: Path, clip_id: int) -> Path:
+    # What a killed worker left for this clip goes now: we hold the clip's lock.
+    folder = _remove_scratch(root, clip_id)
+    return Path(tempfile.mkdtemp(prefix=f"clip-{clip_id}-", dir=folder))
+
+
+def _remove_scratch(root: Path, clip_id: int) -> Path:
     folder = root / ".work"
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # What a killed worker left for this clip goes now: we hold the clip's lock.
-    for stale in folder.glob(f"clip-{clip_id}-*"):
+    for stale in folder.glob(f"clip-{int(clip_id)}-*"):
         shutil.rmtree(stale, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"clip-{clip_id}-", dir=folder))
+    return folder
 
 
 def _publish(work: Work, out: Path) -> ClipState | None:
@@ -356,6 +361,7 @@ def recover_interrupted() -> int:
             clip = db.session.get(Clip, clip_id, populate_existing=True) if ours else None
             if clip is not None and clip.state is ClipState.PROCESSING:
                 _fail(clip_id, INTERRUPTED)
+                _remove_scratch(root, clip_id)
                 changed += 1
             db.session.rollback()
     leftover = db.session.scalars(
