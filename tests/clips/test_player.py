@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import event
+
 from app.clips.models import ClipState, Tag
 from app.core.access import Audience
+from app.core.db import db
 from tests.clips import player_helpers as helpers
 from tests.clips.player_helpers import add, moment_texts, page
 
@@ -152,3 +155,52 @@ def test_a_fragment_names_its_recording_and_offers_no_cut(client, login_as, cons
     assert "Hele opname" in html and "0:01" in html and "0:04" in html
     assert 'id="fragment"' not in html
     assert "To cut another fragment, open the recording." in html
+
+
+def test_a_parent_learns_nothing_of_a_recording_kept_for_the_team(
+    client, login_as, consented, make_clip
+):
+    recording = make_clip(consented.child, consented.coach, title="Hele opname voor het team")
+    fragment = make_clip(
+        consented.child,
+        consented.coach,
+        title="Gedeeld stukje",
+        audience=Audience.CIRCLE,
+        parent=recording,
+        start_s=1.0,
+        end_s=4.0,
+    )
+    login_as(consented.parent)
+    html = page(client, fragment).get_data(as_text=True)
+    assert "Gedeeld stukje" in html
+    assert "Hele opname voor het team" not in html
+    assert f"/clips/{recording.id}" not in html
+    assert "Fragment from 0:01 to 0:04 of a longer recording." in html
+
+
+def test_the_page_asks_the_same_number_of_queries_however_many_moments(
+    app, client, login_as, consented, make_clip
+):
+    clip = make_clip(consented.child, consented.coach)
+    login_as(consented.teacher)
+
+    def queries_for_page():
+        count = 0
+
+        def counter(*args):
+            nonlocal count
+            count += 1
+
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            assert page(client, clip).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+        return count
+
+    add(clip, consented.teacher, 1)
+    few = queries_for_page()
+    for n in range(12):
+        author = consented.coach if n % 2 else consented.teacher
+        add(clip, author, 1 + n / 4, text=f"moment {n}")
+    assert queries_for_page() == few
