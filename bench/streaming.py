@@ -278,7 +278,17 @@ def run(size_mib: int, requests: int, wholes: int, ranges: int) -> dict[str, Any
             stack.enter_context(running(gunicorn, accel_env, accel_port, "app behind nginx"))
             stack.enter_context(
                 running(
-                    [nginx, "-c", str(conf), "-p", str(state), "-g", "daemon off;"],
+                    [
+                        nginx,
+                        "-c",
+                        str(conf),
+                        "-p",
+                        str(state),
+                        "-e",
+                        str(state / "error.log"),
+                        "-g",
+                        "daemon off;",
+                    ],
                     env,
                     nginx_port,
                     "nginx",

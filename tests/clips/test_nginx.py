@@ -138,11 +138,23 @@ def nginx(app, tmp_path_factory) -> Iterator[int]:
         )
     )
     checked = subprocess.run(
-        [NGINX, "-t", "-q", "-c", str(conf), "-p", str(state)], capture_output=True, text=True
+        [NGINX, "-t", "-q", "-c", str(conf), "-p", str(state), "-e", str(state / "error.log")],
+        capture_output=True,
+        text=True,
     )
     assert checked.returncode == 0, checked.stderr
     process = subprocess.Popen(
-        [NGINX, "-c", str(conf), "-p", str(state), "-g", "daemon off;"],
+        [
+            NGINX,
+            "-c",
+            str(conf),
+            "-p",
+            str(state),
+            "-e",
+            str(state / "error.log"),
+            "-g",
+            "daemon off;",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
