@@ -17,6 +17,8 @@ from app.core.audit import AuditEvent
 from app.core.db import db
 from app.core.errors import RefusedError
 from tests.consent.helpers import sign_consent
+from tests.core.test_audience import SETS, sees
+from tests.test_authorization import pupil_of_sixteen
 
 
 @pytest.fixture
@@ -291,3 +293,78 @@ def test_the_service_refuses_the_circle_for_uncleared_others(app_ctx, signed, ma
     with pytest.raises(RefusedError):
         sharing.set_clip_audience(db.session, clip, Audience.CIRCLE, actor=signed.coach)
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+# --- the audience matrix through the page, every role, own upload or someone else's ----------
+
+ACTORS = ("coach", "teacher", "specialist", "parent", "pupil")
+
+
+def cast(circle, make_user, app, actor: str) -> dict[str, object]:
+    """The actor and who uploaded each kind of clip ("own", "school", "home") for them. For
+    the pupil the child is seventeen and the pupil, who decides from sixteen, has signed."""
+    people = {
+        "coach": circle.coach,
+        "teacher": circle.teacher,
+        "specialist": circle.specialist,
+        "parent": circle.parent,
+    }
+    if actor == "pupil":
+        people["pupil"] = pupil_of_sixteen(circle.child, make_user)
+        sign_consent(app, circle.child, people["pupil"])
+    me = people[actor]
+    return {
+        "me": me,
+        "own": me,
+        "school": circle.specialist if actor == "teacher" else circle.teacher,
+        "home": circle.parent2,
+    }
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_who_may_set_which_audience_of_a_clip(app, login_as, signed, make_clip, make_user, actor):
+    who = cast(signed, make_user, app, actor)
+    client = fresh(app, login_as, who["me"])
+    wrong = []
+    for upload in ("own", "school", "home"):
+        source = Source.HOME if upload == "home" or actor in ("parent", "pupil") else Source.SCHOOL
+        for now in Audience:
+            for new in Audience:
+                clip = make_clip(signed.child, who[upload], source=source, audience=now)
+                if not sees(actor, now, upload == "own"):
+                    want = 404
+                elif new in SETS.get((actor, upload, now.value), frozenset()):
+                    want = 302
+                else:
+                    want = 403
+                got = post_audience(client, clip, new.value).status_code
+                after = audience_of(clip.id)
+                if got != want or after is not (new if want == 302 else now):
+                    wrong.append(f"{upload} {now}→{new}: expected {want}, got {got} ({after})")
+    assert wrong == []
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_who_may_set_which_audience_of_a_moment(app, login_as, signed, make_clip, make_user, actor):
+    who = cast(signed, make_user, app, actor)
+    client = fresh(app, login_as, who["me"])
+    clip = make_clip(signed.child, signed.coach, audience=Audience.CIRCLE)
+    wrong = []
+    for upload in ("own", "school"):
+        for now in Audience:
+            for new in Audience:
+                moment = add_moment(clip, who[upload], now)
+                if actor in ("parent", "pupil"):
+                    want = 403  # marking and sharing moments is the school side's work
+                elif not sees(actor, now, upload == "own"):
+                    want = 404
+                elif new in SETS.get((actor, upload, now.value), frozenset()):
+                    want = 302
+                else:
+                    want = 403
+                got = client.post(moment_url(moment), data={"audience": new.value}).status_code
+                db.session.expire_all()
+                after = db.session.get(Moment, moment.id).audience
+                if got != want or after is not (new if want == 302 else now):
+                    wrong.append(f"{upload} {now}→{new}: expected {want}, got {got} ({after})")
+    assert wrong == []
