@@ -368,3 +368,46 @@ def test_who_may_set_which_audience_of_a_moment(app, login_as, signed, make_clip
                 if got != want or after is not (new if want == 302 else now):
                     wrong.append(f"{upload} {now}→{new}: expected {want}, got {got} ({after})")
     assert wrong == []
+
+
+# --- a recording's fragments show the same people ---------------------------------------------
+
+
+def test_marking_a_recording_narrows_its_fragments_and_confirming_covers_them(
+    app, login_as, signed, make_clip
+):
+    recording = make_clip(signed.child, signed.teacher, audience=Audience.TEAM)
+    shared = make_clip(
+        signed.child, signed.coach, parent=recording, start_s=1.0, end_s=4.0,
+        audience=Audience.CIRCLE,
+    )  # fmt: skip
+    assert parent_sees(app, login_as, signed, shared)
+    coach = fresh(app, login_as, signed.coach)
+    base = f"/children/{signed.child.id}/clips/{recording.id}"
+    assert coach.post(f"{base}/shows-others").status_code == 302
+    db.session.expire_all()
+    fragment = db.session.get(Clip, shared.id)
+    assert fragment.shows_others and fragment.audience is Audience.TEAM
+    assert not parent_sees(app, login_as, signed, shared)
+
+    assert coach.post(f"{base}/others-cleared").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Clip, shared.id).others_cleared_at is not None
+    assert db.session.get(Clip, shared.id).audience is Audience.TEAM  # confirming is not sharing
+    assert post_audience(coach, shared, "circle").status_code == 302
+    assert parent_sees(app, login_as, signed, shared)
+
+
+def test_confirming_a_fragment_leaves_its_recording_as_it_was(app, login_as, signed, make_clip):
+    recording = make_clip(signed.child, signed.teacher, shows_others=True)
+    fragment = make_clip(
+        signed.child, signed.coach, parent=recording, start_s=1.0, end_s=4.0, shows_others=True
+    )
+    coach = fresh(app, login_as, signed.coach)
+    url = f"/children/{signed.child.id}/clips/{fragment.id}/others-cleared"
+    assert coach.post(url).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Clip, fragment.id).others_cleared_at is not None
+    assert db.session.get(Clip, recording.id).others_cleared_at is None
+    assert post_audience(coach, recording, "circle").status_code == 200  # still refused
+    assert audience_of(recording.id) is Audience.TEAM

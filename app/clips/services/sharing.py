@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.clips.models import Clip, Moment
@@ -78,42 +79,58 @@ def set_moment_audience(session: Session, moment: Moment, new: Audience, *, acto
 
 def confirm_others_cleared(session: Session, clip: Clip, *, actor: Any) -> None:
     """Record that the coach ``actor`` confirms the other people in ``clip`` are covered by
-    consent or made unrecognisable, so the clip may reach the circle.
+    consent or made unrecognisable, so the clip may reach the circle. For a recording the
+    confirmation covers its fragments too (they show the same people).
 
     Raises werkzeug's Forbidden when ``actor`` is not a coach of the child now, and
     RefusedError when the clip is not marked as showing others or was already confirmed (a
     double submit changes nothing).
     """
-    child = _child(session, clip.child_id)
-    _coach_or_403(actor, child.id, "only_a_coach_clears_others")
+    _coach_or_403(actor, clip.child_id, "only_a_coach_clears_others")
     if not clip.shows_others:
         raise RefusedError(_l("This clip is not marked as showing other people."))
     if clip.others_cleared_at is not None:
         raise RefusedError(_l("This was already confirmed."))
-    clip.others_cleared_at = utcnow()
-    clip.others_cleared_by_id = actor.id
-    session.flush()
-    audit.record(session, "clip_others_cleared", actor=actor, child=child.id, obj=clip)
+    now = utcnow()
+    for each in _with_fragments(session, clip):
+        if not each.shows_others or each.others_cleared_at is not None:
+            continue
+        each.others_cleared_at = now
+        each.others_cleared_by_id = actor.id
+        session.flush()
+        audit.record(session, "clip_others_cleared", actor=actor, child=each.child_id, obj=each)
 
 
 def mark_shows_others(session: Session, clip: Clip, *, actor: Any) -> None:
-    """Mark ``clip`` as showing other recognisable people, on behalf of ``actor``.
+    """Mark ``clip`` (and, for a recording, its fragments) as showing other recognisable
+    people, on behalf of the coach ``actor``.
 
-    Any earlier confirmation no longer holds (what is in view is being reconsidered), and a
-    clip shown to the circle is narrowed to the team until a coach confirms again. The
-    caller has checked that ``actor`` may edit the clip (the uploader or a coach). Raises
-    nothing of its own; marking a clip that is already marked and not cleared changes nothing.
+    Any earlier confirmation no longer holds (what is in view is being reconsidered), and
+    what is shown to the circle is narrowed to the team until a coach confirms again: the
+    invariant access relies on. Raises werkzeug's Forbidden when ``actor`` is not a coach of
+    the child now; marking a clip that is already marked and not confirmed changes nothing.
     """
     _coach_or_403(actor, clip.child_id, "only_a_coach_marks_others")
-    if clip.shows_others and clip.others_cleared_at is None:
-        return
-    clip.shows_others = True
-    clip.others_cleared_at = None
-    clip.others_cleared_by_id = None
-    session.flush()
-    audit.record(session, "clip_shows_others", actor=actor, child=clip.child_id, obj=clip)
-    if clip.audience is Audience.CIRCLE:
-        _change(session, clip, "clip_audience_changed", Audience.TEAM, actor=actor)
+    for each in _with_fragments(session, clip):
+        if each.shows_others and each.others_cleared_at is None:
+            continue
+        each.shows_others = True
+        each.others_cleared_at = None
+        each.others_cleared_by_id = None
+        session.flush()
+        audit.record(session, "clip_shows_others", actor=actor, child=each.child_id, obj=each)
+        if each.audience is Audience.CIRCLE:
+            _change(session, each, "clip_audience_changed", Audience.TEAM, actor=actor)
+
+
+def _with_fragments(session: Session, clip: Clip) -> list[Clip]:
+    """``clip``, and when it is a recording the fragments cut from it."""
+    if clip.is_fragment:
+        return [clip]
+    fragments = session.scalars(
+        select(Clip).where(Clip.parent_id == clip.id, Clip.child_id == clip.child_id)
+    ).all()
+    return [clip, *fragments]
 
 
 def _change(
