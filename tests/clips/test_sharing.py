@@ -102,6 +102,8 @@ def test_a_parent_opens_their_home_recording_to_the_team_and_the_coach_may_then_
 ):
     clip = make_clip(signed.child, signed.parent, source=Source.HOME, audience=Audience.PRIVATE)
     coach = fresh(app, login_as, signed.coach)
+    page = coach.get(f"/children/{signed.child.id}/clips/{clip.id}/audience?lang=en")
+    assert "Only Ouder Petra and the coaches" in page.get_data(as_text=True)
     # The coach sees it ("only me and the coaches") but may not open it for the parent.
     assert post_audience(coach, clip, "team").status_code == 403
     assert post_audience(coach, clip, "circle").status_code == 403
