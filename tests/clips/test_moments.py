@@ -302,3 +302,19 @@ def test_a_moment_whose_label_was_removed_keeps_its_note(client, login_as, conse
     login_as(consented.coach)
     html = page(client, clip).get_data(as_text=True)
     assert moment_texts(html) == ["blijft staan"] and "Label removed" in html
+
+
+def test_a_label_added_twice_at_once_is_refused_clearly(admin, school, app_ctx, monkeypatch):
+    """A double submit: the second request looked before the first was saved, so its own
+    check passes; the database's unique rule decides, and the message is the same."""
+    from app.clips.services import moments
+    from app.core.errors import RefusedError
+
+    first = moments.add_school_tag(db.session, school, "Samen spelen", actor=admin)
+    db.session.commit()
+    monkeypatch.setattr(moments, "school_tags", lambda session, school_id: [])
+    with pytest.raises(RefusedError) as refused:
+        moments.add_school_tag(db.session, school, "Samen spelen", actor=admin)
+    assert str(refused.value.message) == "This label exists already."
+    db.session.commit()
+    assert db.session.scalars(select(MomentTag.id)).all() == [first.id]

@@ -17,6 +17,7 @@ from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.auth.models import User
@@ -71,7 +72,8 @@ def tag_label(moment: Moment) -> str:
 
 def add_school_tag(session: Session, school: School, label: str, *, actor: User) -> MomentTag:
     """Add a label of the school's own. Raises RefusedError for an empty, too long or
-    duplicate label (case and spacing ignored, the method's own tags included)."""
+    duplicate label (case and spacing ignored, the method's own tags included), also when
+    the same label was added at the same moment by another request."""
     label = " ".join(label.split())
     if not label or len(label) > TAG_LABEL_MAX:
         raise RefusedError(_l("Use 1 to %(max)d characters.", max=TAG_LABEL_MAX), field="label")
@@ -80,8 +82,14 @@ def add_school_tag(session: Session, school: School, label: str, *, actor: User)
     if label.casefold() in taken:
         raise RefusedError(_l("This label exists already."), field="label")
     tag = MomentTag(school_id=school.id, label=label)
-    session.add(tag)
-    session.flush()
+    try:
+        # Two admins (or a double click) adding the same label at once: the unique constraint
+        # decides, and the second gets the same clear message.
+        with session.begin_nested():
+            session.add(tag)
+            session.flush()
+    except IntegrityError:
+        raise RefusedError(_l("This label exists already."), field="label") from None
     audit.record(session, "moment_tag_added", actor=actor, obj=tag)
     return tag
 
