@@ -15,14 +15,17 @@ from dataclasses import dataclass
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.clips.forms import format_time
 from app.clips.models import Clip, ClipState
+from app.clips.services import queries
 from app.core import access, audit
 from app.core.access import Audience
 from app.core.errors import RefusedError
+from app.people.models import Child
 
 #: The shortest and the longest fragment, in seconds. The method works with fragments of
 #: about ten seconds; five minutes leaves room without copying the whole recording.
@@ -133,6 +136,19 @@ def create_fragment(session: Session, recording: Clip, data: FragmentData, *, ac
         },
     )
     return fragment
+
+
+def visible_recording(session: Session, user: User, child: Child, clip: Clip) -> Clip | None:
+    """A fragment's recording when ``user`` may see it too, else None (also for a recording).
+
+    A parent who sees a fragment shared with the circle learns nothing of a recording kept
+    for the team, not even its title. Raises nothing.
+    """
+    if not clip.is_fragment:
+        return None
+    return session.scalar(
+        select(Clip).where(Clip.id == clip.parent_id, queries.clip_clause(user, child))
+    )
 
 
 def queue_cut(fragment: Clip) -> None:

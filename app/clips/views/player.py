@@ -10,7 +10,6 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from app.clips import bp
 from app.clips.forms import TAG_LABELS, FragmentForm, MomentForm, MomentTagForm, format_time
@@ -219,7 +218,7 @@ def _page(
         "clips/show.html",
         child=child,
         clip=clip,
-        recording=_visible_recording(child, clip),
+        recording=fragments.visible_recording(db.session, current_user, child, clip),
         moments=shown,
         deletable={m.id for m in shown if moments.may_delete(current_user, child, m)},
         can=can,
@@ -234,16 +233,6 @@ def _page(
         ),
         min_fragment=fragments.MIN_SECONDS,
         max_fragment=fragments.MAX_SECONDS,
-    )
-
-
-def _visible_recording(child: Child, clip: Clip) -> Clip | None:
-    """A fragment's recording, when the viewer may see it too: a parent who sees a fragment
-    shared with the circle learns nothing of a recording kept for the team, not even its title."""
-    if not clip.is_fragment:
-        return None
-    return db.session.scalar(
-        select(Clip).where(Clip.id == clip.parent_id, queries.clip_clause(current_user, child))
     )
 
 
