@@ -164,7 +164,8 @@ def web_args(
     args += ["-i", str(source)]
     if length is not None:
         args += ["-t", f"{length:.3f}"]
-    args += ["-map", "0:v:0", "-vf", _SCALE]
+    # V, not v: the first real video stream, never a cover picture stored as one.
+    args += ["-map", "0:V:0", "-vf", _SCALE]
     args += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]
     args += ["-force_key_frames", f"expr:gte(t,n_forced*{KEYFRAME_INTERVAL_S})"]
     args += ["-forced-idr", "1", "-sc_threshold", "0"]
@@ -209,7 +210,7 @@ def copy_span(source: Path, out: Path, *, start: float, length: float) -> None:
     Raises MediaError(CONVERSION_FAILED | DISK_FULL).
     """
     args = ["-ss", f"{start:.3f}", "-i", str(source), "-t", f"{length:.3f}"]
-    args += ["-map", "0:v:0", "-map", "0:a:0?", "-c", "copy", "-avoid_negative_ts", "make_zero"]
+    args += ["-map", "0:V:0", "-map", "0:a:0?", "-c", "copy", "-avoid_negative_ts", "make_zero"]
     args += [*_NO_METADATA, "-movflags", "+faststart", str(out)]
     _run(args, log_file=out.with_suffix(".log"))
 
