@@ -471,3 +471,13 @@ def test_the_daily_job_sweeps_abandoned_uploads(app, client, login_as, consented
         tasks.sweep_uploads()
     assert counts() == (0, 0)
     assert [p.suffix for p in partial_files(app)] == []
+
+
+def test_a_part_larger_than_any_form_is_taken(client, login_as, consented):
+    # Pages take at most MAX_CONTENT_LENGTH (4 MiB); an upload's parts are 8 MiB.
+    login_as(consented.coach)
+    size = 8 * 1024 * 1024
+    url = create(client, consented.child.id, size + 10).headers["Location"]
+    response = patch(client, url, b"\0" * size, 0)
+    assert response.status_code == 204, response.get_data(as_text=True)[:300]
+    assert response.headers["Upload-Offset"] == str(size)

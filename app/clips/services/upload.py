@@ -43,6 +43,8 @@ log = logging.getLogger("beeldbrug.clips")
 ORIGINALS = "clips/originals"
 NAME_MAX = 120  # characters of the original file name kept (the column holds 255)
 TITLE_MAX = 160
+#: An upload that receives bytes has its expiry pushed on, in steps of this much.
+EXPIRY_STEP = timedelta(minutes=10)
 #: Containers phones and cameras write; anything else is stored as .bin (the probe decides).
 SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".3gp", ".webm", ".mkv", ".avi", ".mts"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -260,7 +262,9 @@ def receive(
         raise UploadRefusedError(
             _l("More was sent than the upload announced. Start the upload again."), status=413
         ) from error
-    row.expires_at = _expiry()
+    expiry = _expiry()
+    if expiry - row.expires_at > EXPIRY_STEP:  # not a database write for every part
+        row.expires_at = expiry
     return state
 
 

@@ -34,6 +34,15 @@ OFFSET_TYPE = "application/offset+octet-stream"
 CHUNK_BYTES = 8 * 1024 * 1024  # what the page sends at a time: below nginx's body limit
 
 
+@bp.url_value_preprocessor
+def _limit_chunk(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # URL value preprocessors run before every before_request hook: a part of an upload may be
+    # larger than any form (MAX_CONTENT_LENGTH) before anything looks at the body. The part's
+    # own limit, the rest of the declared length, is checked by the view before reading.
+    if endpoint == "clips.tus_upload" and request.method == "PATCH":
+        request.max_content_length = storage.upload_limit()
+
+
 @bp.get("/children/<int:child_id>/clips/upload")
 @routes.for_child(Action.VIEW_CLIPS, check=uploads.may_upload)
 def upload_page(child: Child) -> Any:
@@ -124,8 +133,6 @@ def _patch(child: Child, row: Any) -> Any:
         return _tus(_("The upload did not say where this part begins."), 400)
     if content_length is None:
         return _tus(_("The upload did not say how large this part is."), 411)
-    # This request alone may be larger than a form: as large as the rest of the file.
-    request.max_content_length = max(content_length, 1)
     try:
         state = uploads.receive(
             row, _UntilDropped(request.stream), offset=offset, content_length=content_length
