@@ -120,12 +120,15 @@ def test_states_and_the_people_in_view_note_for_the_school_side(
     app, client, login_as, circle, make_clip
 ):
     sign_consent(app, circle.child, circle.parent)
-    make_clip(circle.child, circle.teacher, title="Nog bezig", state=ClipState.PROCESSING)
+    make_clip(circle.child, circle.teacher, title="Nog bezig", state=ClipState.UPLOADED)
+    # Processing, but no worker holds it (its worker died): shown as failed, as on its page.
+    make_clip(circle.child, circle.teacher, title="Vastgelopen", state=ClipState.PROCESSING)
     make_clip(circle.child, circle.teacher, title="Klas in beeld", shows_others=True)
     client = fresh(app, login_as, circle.coach)
     html = page(client, circle.child)
     assert "Nog bezig" in html
     assert "clip-state-busy" in html
+    assert "clip-state-failed" in html
     assert "clip-others" in html
     assert "/others-cleared" in html
 
