@@ -7,6 +7,7 @@ may choose which audience, is decided by the services and ``app.core.access``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -75,20 +76,28 @@ def format_time(seconds: float | None) -> str:
     return f"{text},{tenth}" if tenth else text
 
 
+#: The longest time anyone types: "10:59:59,999".
+TIME_MAX = 12
+_NOT_ON_ONE_LINE = frozenset({"Cc", "Zl", "Zp"})
+
+
+def _unreadable_as_a_time(raw: str) -> bool:
+    # Refused by _TypedTime with its own message, not with "write the time as".
+    return len(raw) > TIME_MAX or any(unicodedata.category(c) in _NOT_ON_ONE_LINE for c in raw)
+
+
 class TimeField(StringField):
     """A time in a video, typed as seconds or m:ss; ``data`` is the number of seconds."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("render_kw", {})
         kwargs["render_kw"] = {
             "inputmode": "decimal",
             "autocomplete": "off",
             "spellcheck": "false",
-            "maxlength": 12,
-            **kwargs["render_kw"],
+            "maxlength": TIME_MAX,
+            **kwargs.get("render_kw", {}),
         }
         super().__init__(*args, **kwargs)
-        self.seconds: float | None = None
 
     def _value(self) -> str:
         if self.raw_data:
@@ -99,19 +108,35 @@ class TimeField(StringField):
         self.data = None
         if not valuelist or not isinstance(valuelist[0], str) or not valuelist[0].strip():
             return
+        if _unreadable_as_a_time(valuelist[0]):
+            return
         try:
             self.data = parse_time(valuelist[0])
         except ValueError:
-            self.data = None
             raise ValueError(
                 str(_l("Write the time as seconds (75) or minutes and seconds (1:15)."))
             ) from None
 
 
-def _text_only(form: FlaskForm, field: Field) -> None:
-    # A file part sent under a time field's name.
-    if field.raw_data and not isinstance(field.raw_data[0], str):
-        raise StopValidation(str(_l("Send this field as text.")))
+class _TypedTime:
+    """What was typed in a time field (its data is a number): text, on one line, at most
+    ``max`` characters."""
+
+    def __init__(self, max: int = TIME_MAX) -> None:
+        self.max = max  # the length cap, for anyone checking that every field has one
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        raw = field.raw_data[0] if field.raw_data else None
+        if raw is None:
+            return
+        if not isinstance(raw, str):  # a file part sent under a time field's name
+            raise StopValidation(str(_l("Send this field as text.")))
+        if any(unicodedata.category(c) in _NOT_ON_ONE_LINE for c in raw):
+            raise StopValidation(
+                str(_l("Write this on one line, without line breaks or invisible characters."))
+            )
+        if len(raw) > self.max:
+            raise StopValidation(str(_l("Use at most %(max)d characters.", max=self.max)))
 
 
 def _required_time(form: FlaskForm, field: Field) -> None:
@@ -152,10 +177,10 @@ class MomentForm(FlaskForm):
     audiences this person may choose.
     """
 
-    start = TimeField(_l("Time"), validators=[_text_only, _required_time])
+    start = TimeField(_l("Time"), validators=[_TypedTime(), _required_time])
     end = TimeField(
         _l("Until (optional)"),
-        validators=[_text_only, Optional()],
+        validators=[_TypedTime(), Optional()],
         description=_l("For a moment that lasts: when it ends."),
     )
     tag = SelectField(
@@ -173,20 +198,20 @@ class MomentForm(FlaskForm):
     def __init__(
         self,
         *args: Any,
-        tag_choices: list[tuple[str, Any]],
-        audiences: tuple[Audience, ...],
+        tag_choices: list[tuple[str, Any]] | None = None,
+        audiences: tuple[Audience, ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.tag.choices = tag_choices
+        self.tag.choices = tag_choices or []
         self.audience.choices = audience_choices(audiences)
 
 
 class FragmentForm(FlaskForm):
     """In and out points in a recording, and the new fragment's title and audience."""
 
-    start = TimeField(_l("In point"), validators=[_text_only, _required_time])
-    end = TimeField(_l("Out point"), validators=[_text_only, _required_time])
+    start = TimeField(_l("In point"), validators=[_TypedTime(), _required_time])
+    end = TimeField(_l("Out point"), validators=[_TypedTime(), _required_time])
     title = StringField(
         _l("Title of the fragment"),
         validators=[required(), one_line(), max_length(TITLE_MAX)],
@@ -194,7 +219,7 @@ class FragmentForm(FlaskForm):
     )
     audience = _audience_field()
 
-    def __init__(self, *args: Any, audiences: tuple[Audience, ...], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, audiences: tuple[Audience, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.audience.choices = audience_choices(audiences)
 
@@ -209,7 +234,6 @@ class MomentTagForm(FlaskForm):
 
     label = StringField(
         _l("New label"),
-        filters=[lambda v: " ".join(v.split()) if isinstance(v, str) else v],
         validators=[required(), one_line(), max_length(TAG_LABEL_MAX), _not_blank],
         render_kw={"maxlength": TAG_LABEL_MAX, "autocomplete": "off"},
         description=_l("For example: naming feelings, or a goal from the support plan."),

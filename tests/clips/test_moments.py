@@ -73,6 +73,8 @@ def test_a_teacher_marks_a_moment_and_sees_it_in_the_list(client, login_as, cons
         ({"start": "0:07"}, "Choose a time within the clip (0:00 to 0:06)."),
         ({"start": "abc"}, "Write the time as seconds (75) or minutes and seconds (1:15)."),
         ({"start": ""}, "Fill in a time, for example 1:15."),
+        ({"start": "0:0\n2"}, "Write this on one line"),
+        ({"start": "1" * 13}, "Use at most 12 characters."),
         ({"start": "4", "end": "3"}, "The end must come after the start."),
         ({"start": "4", "end": "4"}, "The end must come after the start."),
         ({"start": "4", "end": "9"}, "The clip ends at 0:06."),
