@@ -84,6 +84,7 @@ def audience(child: Child, clip_id: int) -> Any:
         form=form,
         choices=_choices(child, clip.uploader_id, clip.audience),
         blocked_circle=not sharing.may_reach_circle(clip),
+        back=url_for("clips.index", child_id=child.id),
     )
 
 
@@ -102,7 +103,7 @@ def moment_audience(child: Child, clip_id: int, moment_id: int) -> Any:
         ):
             db.session.commit()
             flash_audience(moment.audience)
-        return redirect(url_for("clips.index", child_id=child.id))
+        return redirect(_moments_of(clip))
     return render_template(
         "clips/audience.html",
         child=child,
@@ -111,6 +112,7 @@ def moment_audience(child: Child, clip_id: int, moment_id: int) -> Any:
         form=form,
         choices=_choices(child, moment.author_id, moment.audience),
         blocked_circle=False,
+        back=_moments_of(clip),
     )
 
 
@@ -160,6 +162,10 @@ def flash_audience(audience: Audience) -> None:
 
 def _choices(child: Child, uploader_id: int | None, current: Audience) -> tuple[Audience, ...]:
     return access.settable_audiences(current_user, child, uploader_id=uploader_id, current=current)
+
+
+def _moments_of(clip: Clip) -> str:
+    return url_for("clips.show", child_id=clip.child_id, clip_id=clip.id, _anchor="moments")
 
 
 def _moment_or_404(child: Child, clip: Clip, moment_id: int) -> Moment:
