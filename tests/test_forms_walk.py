@@ -25,8 +25,10 @@ from wtforms import HiddenField, StringField, TextAreaField
 
 import app as app_package
 from app.auth.services import create_password_link, token_digest
+from app.clips.models import Moment, MomentTag, Tag
 from app.core import access, routes
 from app.core import forms as core_forms
+from app.core.access import Audience
 from app.core.db import db, utcnow
 from app.core.requests import file_fields
 from app.core.routes import Scope
@@ -45,8 +47,19 @@ BUTTON_FIELDS = ("csrf_token", "language", "next", "confirm")
 
 
 @pytest.fixture
-def world(app, circle, make_user):
+def world(app, circle, make_user, make_clip):
     admin = make_user("Beheerder Bea", admin=True)
+    clip = make_clip(circle.child, circle.coach, audience=Audience.CIRCLE)
+    moment = Moment(
+        child_id=circle.child.id,
+        clip_id=clip.id,
+        author_id=circle.coach.id,
+        start_s=1.0,
+        tag=Tag.NEED,
+        audience=Audience.CIRCLE,
+    )
+    tag = MomentTag(school_id=circle.child.school_id, label="Eigen label")
+    db.session.add_all([moment, tag])
     invitation = Invitation(
         child_id=circle.child.id,
         email="open@example.nl",
@@ -80,6 +93,9 @@ def world(app, circle, make_user):
         "user_id": circle.teacher.id,
         "record_id": record.id,
         "template_id": record.template_id,
+        "clip_id": clip.id,
+        "moment_id": moment.id,
+        "tag_id": tag.id,
     }
     # Pages that find their object by a token in the query string, so that the walk sees
     # (and sends back) the fields of their real forms.
