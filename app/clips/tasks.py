@@ -36,6 +36,16 @@ def every_ten_minutes_recover() -> None:
     recover_interrupted_clips()
 
 
+@huey.on_startup()
+def ready_for_the_first_upload() -> None:
+    """Build the worker's app and load the video modules when the worker starts: done on the
+    first job instead, they would delay the first poster by a second or more."""
+    from app.clips.services import cutting, processing  # noqa: F401
+    from app.core import jobs
+
+    jobs._app_for_worker()  # the one app every job of this worker runs in
+
+
 @job()
 def purge_footage() -> int:
     """Destroy the footage whose retention ended or whose consent was withdrawn (retention)."""
