@@ -282,3 +282,16 @@ def test_a_head_request_starts_no_playback(consented, shared, login_as):
     assert plays(shared) == 0
     client.get(video_url(shared), headers={"Range": "bytes=0-"})
     assert plays(shared) == 1
+
+
+def test_the_poster_shows_while_the_clip_is_still_converting(
+    consented, make_clip, login_as, poster_jpeg
+):
+    converting = make_clip(consented.child, consented.coach, state=ClipState.PROCESSING)
+    client = login_as(consented.coach)
+    poster = client.get(f"/children/{converting.child_id}/clips/{converting.id}/poster")
+    assert poster.status_code == 200 and poster.data == poster_jpeg
+    without = make_clip(consented.child, consented.coach, state=ClipState.UPLOADED)
+    without.poster_key = None  # just uploaded: no poster yet
+    db.session.commit()
+    assert client.get(f"/children/{without.child_id}/clips/{without.id}/poster").status_code == 404
