@@ -12,7 +12,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from app.clips import tasks
-from app.clips.models import Clip, ClipTombstone, DestroyReason, Moment, Source, Tag
+from app.clips.models import Clip, ClipState, ClipTombstone, DestroyReason, Moment, Source, Tag
 from app.clips.services import retention
 from app.consent.models import Answer, ConsentTemplate, Purpose
 from app.core import storage
@@ -277,3 +277,20 @@ def test_the_daily_job_runs_the_purge(not_kept, make_clip, app_ctx):
         tasks.daily_purge()
     assert db.session.get(Clip, clip.id) is None
     assert db.session.scalar(select(ClipTombstone).where(ClipTombstone.clip_id == clip.id))
+
+
+def test_a_clip_being_converted_waits_for_the_next_purge(not_kept, make_clip, app_ctx):
+    end_trajectory(not_kept.child, date(2027, 12, 31))
+    recording = make_clip(not_kept.child, not_kept.coach)
+    fragment = make_clip(
+        not_kept.child, not_kept.coach, parent=recording, state=ClipState.PROCESSING
+    )
+    with time_machine.travel(at(date(2028, 1, 5)), tick=False):
+        assert retention.purge(db.session).destroyed == 0
+        db.session.commit()
+        assert db.session.get(Clip, recording.id) is not None
+        db.session.get(Clip, fragment.id).state = ClipState.READY  # the worker finished
+        db.session.commit()
+        assert retention.purge(db.session).destroyed == 2
+        db.session.commit()
+    assert db.session.scalar(select(func.count(ClipTombstone.id))) == 2

@@ -27,7 +27,8 @@ again by every purge, so a changed end date or consent takes effect at the next 
 **The purge** (:func:`purge`; ``flask purge`` and a daily job) destroys every expired clip:
 its web version, poster and any original left, its moments and its row, fragments before
 their recording, and keeps a :class:`ClipTombstone` (what existed, when it went, why) and an
-audit event ``clip_destroyed`` each, then ``purge_run``. A run that finds nothing to change
+audit event ``clip_destroyed`` each, then ``purge_run``. A clip the worker is converting
+right now (and its recording) waits for the next run. A run that finds nothing to change
 writes nothing at all, so a second run changes nothing.
 """
 
@@ -41,7 +42,7 @@ from datetime import date
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.clips.models import Clip, ClipTombstone, DestroyReason, Moment, Source
+from app.clips.models import Clip, ClipState, ClipTombstone, DestroyReason, Moment, Source
 from app.clips.services.gate import PURPOSE_OF
 from app.consent import services as consent
 from app.consent.models import Purpose
@@ -136,8 +137,16 @@ def purge(session: Session, today: date | None = None) -> PurgeReport:
                 rescheduled += 1
             if expiry.on is not None and expiry.on <= today:
                 expired.append((clip, expiry.reason))
+        # A clip the worker is converting waits for the next run (access is already refused
+        # by the gate): destroyed now, the worker would write its files for a row that is gone.
+        # Its recording waits with it, or the recording's row would take it along untracked.
+        busy = {clip.id for clip, _ in expired if clip.state is ClipState.PROCESSING}
+        busy |= {clip.parent_id for clip, _ in expired if clip.id in busy and clip.parent_id}
         # Fragments first: a recording's row takes its fragments with it.
         for clip, reason in sorted(expired, key=lambda pair: pair[0].parent_id is None):
+            if clip.id in busy:
+                log.info("clip %s is being converted; destroyed at the next purge", clip.id)
+                continue
             destroy(session, clip, reason)
             destroyed += 1
     if destroyed or rescheduled:
