@@ -14,17 +14,19 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from sqlalchemy import select
 
 from app.clips.models import ClipState
 from app.clips.services import processing, transcode
 from app.core import storage
 from app.core.audit import AuditEvent
-from app.core.db import db
+from app.core.db import db, utcnow
 from app.core.errors import RefusedError
 
 from .test_processing import uploaded
@@ -221,3 +223,24 @@ def test_scratch_files_a_killed_worker_left_are_removed_on_the_next_attempt(
 
     assert not leftover.exists()
     assert not list((media_root(app) / ".work").glob(f"clip-{clip.id}-*"))
+
+
+def test_an_upload_whose_job_was_lost_can_be_queued_again_after_an_hour(
+    app, app_ctx, upload, videos, circle
+):
+    clip = upload(videos["silent"])  # UPLOADED, and its job never arrives
+
+    assert not processing.is_stuck(clip)
+    with pytest.raises(RefusedError):
+        processing.retry(db.session, clip, actor=circle.coach)
+
+    later = utcnow() + processing.QUEUE_PATIENCE + timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert processing.shown_state(clip) is ClipState.FAILED
+        assert processing.failure_code(clip) == processing.NOT_STARTED
+        processing.retry(db.session, clip, actor=circle.coach)
+        db.session.commit()
+    processing.enqueue(clip)
+
+    db.session.refresh(clip)
+    assert clip.state is ClipState.READY and clip.attempts == 1

@@ -25,7 +25,7 @@ PROCESSING clip whose lock is free has no worker (:func:`is_stuck`). Such a clip
 treated as failed ("interrupted") and may be retried; :func:`recover_interrupted` (a periodic
 job) records it as FAILED. Its web version never went out: it lives in the scratch folder until
 stored, and READY is the last thing written. Ffmpeg dies with the worker too (its progress pipe
-breaks).
+breaks). An uploaded clip whose job was lost (it waited over an hour) may be retried as well.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,12 @@ from app.core.errors import RefusedError
 
 log = logging.getLogger("beeldbrug.clips.processing")
 
+#: How long an uploaded clip may wait for a worker before it counts as stuck. One worker
+#: converts a one-minute clip in about 15 s: an hour is a long queue, not a busy one.
+QUEUE_PATIENCE = timedelta(hours=1)
+
 INTERRUPTED = "interrupted"  # the worker died while processing
+NOT_STARTED = "not_started"  # queued long ago and never picked up (a lost job)
 ORIGINAL_MISSING = "original_missing"  # the original file is gone
 SOURCE_NOT_READY = "source_not_ready"  # a fragment's recording has no web version
 INTERNAL = "internal"  # anything else; the log has the details
@@ -67,6 +73,7 @@ FAILURE_MESSAGES: dict[str, Any] = {
     transcode.CONVERSION_FAILED: _l("The video could not be converted."),
     transcode.DISK_FULL: _l("The server ran out of storage space while converting."),
     INTERRUPTED: _l("The conversion was interrupted."),
+    NOT_STARTED: _l("The conversion did not start."),
     ORIGINAL_MISSING: _l("The uploaded file is missing; upload the video again."),
     SOURCE_NOT_READY: _l("The recording this fragment comes from cannot be watched."),
     INTERNAL: _l("Something went wrong while converting."),
@@ -286,7 +293,12 @@ def _fail(clip_id: int, code: str) -> ClipState | None:
 
 
 def is_stuck(clip: Clip) -> bool:
-    """True for a PROCESSING clip that no worker holds: its worker died (see the docstring)."""
+    """True for a PROCESSING clip that no worker holds (its worker died, see the docstring),
+    and for an UPLOADED clip that waited longer than :data:`QUEUE_PATIENCE` (its job was
+    lost: a queue emptied, a worker that never ran). Queuing such a clip again is harmless:
+    a clip is processed once, however often it is queued."""
+    if clip.state is ClipState.UPLOADED:
+        return clip.created_at is not None and utcnow() - clip.created_at > QUEUE_PATIENCE
     return clip.state is ClipState.PROCESSING and transcode.lock_is_free(media_root(), clip.id)
 
 
@@ -296,9 +308,10 @@ def shown_state(clip: Clip) -> ClipState:
 
 
 def failure_code(clip: Clip) -> str | None:
-    """The failure code to show, ``interrupted`` for a stuck clip; None unless failed."""
+    """The failure code to show (``interrupted`` or ``not_started`` for a stuck clip); None
+    unless failed."""
     if is_stuck(clip):
-        return INTERRUPTED
+        return NOT_STARTED if clip.state is ClipState.UPLOADED else INTERRUPTED
     return (clip.failure or INTERNAL) if clip.state is ClipState.FAILED else None
 
 
