@@ -375,6 +375,9 @@ def test_no_route_changes_a_signed_record(app, client, login_as, circle, publish
             "membership_id": 1,
             "invitation_id": 1,
             "user_id": circle.parent.id,
+            "clip_id": 1,
+            "moment_id": 1,
+            "tag_id": 1,
         }
         with app.test_request_context():
             from flask import url_for
