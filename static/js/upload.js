@@ -82,6 +82,9 @@ function setup(tus) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    // This form is never sent as a page: keep the page-wide double-submit guard (app.js)
+    // from disabling its button, so a corrected form can be sent again.
+    event.stopPropagation();
     showError("");
     const file = els.file.files[0];
     fieldError(els.fileError, file ? "" : d.msgNoFile);
