@@ -7,6 +7,7 @@ by real processes that take the same locks.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -244,3 +245,54 @@ def test_an_upload_whose_job_was_lost_can_be_queued_again_after_an_hour(
 
     db.session.refresh(clip)
     assert clip.state is ClipState.READY and clip.attempts == 1
+
+
+CONVERTER = """
+import sys
+from pathlib import Path
+from app.clips.services import transcode
+endless = ["-f", "lavfi", "-i", "testsrc2=size=1280x720:duration=600", "-c:v", "libx264",
+           "-preset", "veryfast", "-f", "null", "-"]
+transcode._run(["-progress", "pipe:1", *endless], log_file=Path(sys.argv[1]),
+               on_line=lambda line: print(line, flush=True))
+"""
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_ffmpeg_dies_with_a_killed_worker(tmp_path):
+    worker = subprocess.Popen(
+        [sys.executable, "-c", CONVERTER, str(tmp_path / "ffmpeg.log")],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    ffmpeg_pid = 0
+    try:
+        assert worker.stdout is not None
+        while not worker.stdout.readline().startswith("progress="):
+            pass  # ffmpeg is converting and reporting
+        children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children").read_text().split()
+        assert len(children) == 1
+        ffmpeg_pid = int(children[0])
+        assert alive(ffmpeg_pid)
+
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+
+        deadline = time.monotonic() + 5
+        while alive(ffmpeg_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(ffmpeg_pid), "ffmpeg went on converting without its worker"
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        if ffmpeg_pid and alive(ffmpeg_pid):
+            os.kill(ffmpeg_pid, signal.SIGKILL)

@@ -24,8 +24,9 @@ before the clip becomes PROCESSING and let go only after READY or FAILED is comm
 PROCESSING clip whose lock is free has no worker (:func:`is_stuck`). Such a clip is shown and
 treated as failed ("interrupted") and may be retried; :func:`recover_interrupted` (a periodic
 job) records it as FAILED. Its web version never went out: it lives in the scratch folder until
-stored, and READY is the last thing written. Ffmpeg dies with the worker too (its progress pipe
-breaks). An uploaded clip whose job was lost (it waited over an hour) may be retried as well.
+stored, and READY is the last thing written. Ffmpeg dies with the worker too (the kernel's
+parent-death signal, see ``transcode``). An uploaded clip whose job was lost (it waited over
+an hour) may be retried as well.
 """
 
 from __future__ import annotations

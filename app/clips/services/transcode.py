@@ -28,11 +28,14 @@ Both assume workers share this machine's file system, as in the embedded and sca
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
 import logging
 import os
+import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -190,9 +193,8 @@ def encode(
 
     Holds the conversion lock (in ``media_root``) while ffmpeg runs, so that this machine
     converts one video at a time, and calls ``on_progress(percent)`` about every half second
-    from ffmpeg's ``-progress`` output, read against ``duration_s``. The progress goes to a
-    pipe this process reads: if the worker is killed, ffmpeg's next write fails and it stops
-    too. Raises
+    from ffmpeg's ``-progress`` output, read against ``duration_s``. If the worker dies,
+    the kernel kills ffmpeg too (Linux's parent-death signal). Raises
     MediaError(CONVERSION_FAILED | DISK_FULL); ``out`` may then hold a partial file.
     """
     args = web_args(source, out, has_audio=has_audio, start=start, length=length)
@@ -225,11 +227,31 @@ def _progress_reader(duration_s: float, report: Callable[[int], None]) -> Callab
     return on_line
 
 
+_libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    # Ffmpeg outlives a killed worker otherwise (it ignores the broken progress pipe) and
+    # would go on converting beside the next conversion, outside the conversion lock.
+    def arrange() -> None:
+        if _libc is not None:
+            _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != parent:  # the worker died before the request took hold
+                os._exit(1)
+
+    return arrange
+
+
 def _run(args: list[str], *, log_file: Path, on_line: Callable[[str], None] | None = None) -> None:
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y", *args]
     with log_file.open("wb") as errors:
         process = subprocess.Popen(  # noqa: S603 - our own arguments, no shell
-            command, stdout=subprocess.PIPE, stderr=errors, text=True
+            command,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509 - one system call
         )
         assert process.stdout is not None
         for line in process.stdout:
