@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, RadioField, SelectField, StringField, TextAreaField
+from wtforms import Field, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, StopValidation, ValidationError
 
 from app.clips.models import Tag
@@ -151,7 +151,7 @@ class _KnownChoice:
         self.message = message
 
     def __call__(self, form: FlaskForm, field: Field) -> None:
-        known = {str(value) for value, _label in field.choices}
+        known = {str(choice.value) for choice in field.choices}
         if not isinstance(field.data, str) or field.data not in known:
             raise StopValidation(str(self.message))
 
@@ -165,9 +165,9 @@ def _audience_field() -> RadioField:
     )
 
 
-def audience_choices(audiences: tuple[Audience, ...]) -> list[tuple[str, str]]:
+def audience_choices(audiences: tuple[Audience, ...]) -> list[SelectChoice]:
     """The radio choices for the audiences a person may set (``access.settable_audiences``)."""
-    return [(a.value, a.label) for a in audiences]
+    return [SelectChoice(a.value, a.label) for a in audiences]
 
 
 class MomentForm(FlaskForm):
@@ -203,7 +203,7 @@ class MomentForm(FlaskForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.tag.choices = tag_choices or []
+        self.tag.choices = [SelectChoice(value, label) for value, label in tag_choices or []]
         self.audience.choices = audience_choices(audiences)
 
 

@@ -55,7 +55,8 @@ def school_tags(session: Session, school_id: int) -> list[MomentTag]:
 
 
 def tag_choices(session: Session, school_id: int) -> list[tuple[str, Any]]:
-    """The choices of a moment's tag: the method's tags first, then the school's own."""
+    """The choices of a moment's tag as (value, label): the method's tags first, then the
+    school's own."""
     method = [(tag.value, TAG_LABELS[tag]) for tag in Tag]
     own = [(f"{OWN_TAG_PREFIX}{t.id}", t.label) for t in school_tags(session, school_id)]
     return method + own
