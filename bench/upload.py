@@ -148,9 +148,16 @@ def send(session, url: str, path: Path, *, offset_header: bool, headers: dict) -
 
 def run(megabytes: int) -> dict[str, float | int | bool]:
     """Upload ``megabytes`` through tus and through the bare reader; rates, ratio, memory."""
+    scratch = Path(tempfile.mkdtemp(prefix="beeldbrug-bench-upload-"))
+    try:
+        return _run(scratch, megabytes)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run(scratch: Path, megabytes: int) -> dict[str, float | int | bool]:
     import requests
 
-    scratch = Path(tempfile.mkdtemp(prefix="beeldbrug-bench-upload-"))
     env = {
         **os.environ,
         "BEELDBRUG_ENV": "development",
@@ -225,7 +232,6 @@ def run(megabytes: int) -> dict[str, float | int | bool]:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         log.close()
-        shutil.rmtree(scratch, ignore_errors=True)
     mib = size / 1024 / 1024
     return {
         "mib": mib,
