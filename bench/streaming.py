@@ -326,7 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.streaming")
     parser.add_argument("--size-mib", type=int, default=64)
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--wholes", type=int, default=6)
+    parser.add_argument("--wholes", type=int, default=20)
     parser.add_argument("--ranges", type=int, default=200)
     args = parser.parse_args(argv)
     r = run(args.size_mib, args.requests, args.wholes, args.ranges)
