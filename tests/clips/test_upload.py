@@ -481,3 +481,22 @@ def test_a_part_larger_than_any_form_is_taken(client, login_as, consented):
     response = patch(client, url, b"\0" * size, 0)
     assert response.status_code == 204, response.get_data(as_text=True)[:300]
     assert response.headers["Upload-Offset"] == str(size)
+
+
+def test_a_clip_gets_its_destroy_date_when_it_arrives(
+    client, login_as, consented, videos, enqueued
+):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from app.people.models import Child
+
+    # A trajectory that ended yesterday: the footage may stay the consent's retention term.
+    ended = datetime.now(ZoneInfo("Europe/Amsterdam")).date() - timedelta(days=1)
+    db.session.get(Child, consented.child.id).ended_on = ended
+    db.session.commit()
+    login_as(consented.coach)
+    data = videos["landscape"].read_bytes()
+    assert send_file(client, consented.child.id, data, chunk=len(data)).status_code == 204
+    clip = db.session.get(Clip, enqueued[0])
+    assert clip.destroy_after is not None and clip.destroy_after > ended

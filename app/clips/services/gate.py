@@ -17,15 +17,14 @@ from typing import Any
 
 from app.clips.models import Source
 from app.consent import services as consent
-from app.consent.models import Purpose
 from app.core.access import role_in_circle
 from app.core.db import db
 from app.people.models import Child, Role
 
 #: The consent purpose that covers recording, keeping and watching footage from each source.
-PURPOSE_OF: dict[Source, Purpose] = {
-    Source.SCHOOL: Purpose.SCHOOL_RECORDING,
-    Source.HOME: Purpose.HOME_RECORDING,
+PURPOSE_OF: dict[Source, consent.Purpose] = {
+    Source.SCHOOL: consent.Purpose.SCHOOL_RECORDING,
+    Source.HOME: consent.Purpose.HOME_RECORDING,
 }
 
 #: Roles that watch others' uploads only while viewing by the school team is granted.
@@ -49,7 +48,7 @@ def playable_sources(user: Any, child: Child) -> frozenset[Source]:
     # One status for every purpose: asked on every range request of a playing video.
     status = consent.status(db.session, child)
     granted = frozenset(source for source in Source if status.allows(PURPOSE_OF[source]))
-    if role in NEEDS_TEAM_VIEWING and not status.allows(Purpose.TEAM_VIEWING):
+    if role in NEEDS_TEAM_VIEWING and not status.allows(consent.Purpose.TEAM_VIEWING):
         return frozenset()
     return granted
 
@@ -64,7 +63,7 @@ def may_watch(user: Any, child: Child, *, source: Source, uploader_id: int | Non
     return Source(source) in playable_sources(user, child)
 
 
-def missing_purpose(child: Child, source: Source) -> Purpose | None:
+def missing_purpose(child: Child, source: Source) -> consent.Purpose | None:
     """The purpose that is not granted for a recording from ``source``, or None."""
     purpose = PURPOSE_OF[Source(source)]
     return None if consent.allows(child, purpose) else purpose

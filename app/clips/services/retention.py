@@ -45,8 +45,6 @@ from sqlalchemy.orm import Session
 from app.clips.models import Clip, ClipState, ClipTombstone, DestroyReason, Moment, Source
 from app.clips.services.gate import PURPOSE_OF
 from app.consent import services as consent
-from app.consent.models import Purpose
-from app.consent.rules import PurposeState
 from app.core import audit, storage
 from app.core.clock import local_date
 from app.core.db import utcnow
@@ -54,8 +52,8 @@ from app.people.models import Child
 
 log = logging.getLogger("beeldbrug.retention")
 
-#: Purpose states in which the yes that covered a clip was taken back.
-TAKEN_BACK = frozenset({PurposeState.WITHDRAWN, PurposeState.REFUSED})
+#: consent.Purpose states in which the yes that covered a clip was taken back.
+TAKEN_BACK = frozenset({consent.PurposeState.WITHDRAWN, consent.PurposeState.REFUSED})
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,7 @@ def expiries(session: Session, child: Child, today: date | None = None) -> dict[
     retention_end: date | None = None
     if child.ended_on is not None:
         retention_end = child.ended_on
-        granted = status.purposes[Purpose.RETENTION]
+        granted = status.purposes[consent.Purpose.RETENTION]
         if granted.granted:
             terms = [status.latest[sid].template.retention_months for sid in granted.yes]
             retention_end = add_months(child.ended_on, min(terms))

@@ -30,8 +30,8 @@ from sqlalchemy.orm import Session
 
 from app.clips import probe as probing
 from app.clips.models import Clip, ClipState, Source, Upload
-from app.clips.services import gate
-from app.consent.models import Purpose
+from app.clips.services import gate, retention
+from app.consent import services as consent
 from app.core import access, audit, resumable, storage
 from app.core.access import Action, Audience
 from app.core.db import utcnow
@@ -50,9 +50,9 @@ SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".3gp", ".webm", ".mkv", ".avi", "
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 #: How a refusal for want of consent names the purpose, in the reader's language.
-PURPOSE_NAMES: dict[Purpose, Any] = {
-    Purpose.SCHOOL_RECORDING: _l("filming at school"),
-    Purpose.HOME_RECORDING: _l("using recordings made at home"),
+PURPOSE_NAMES: dict[consent.Purpose, Any] = {
+    consent.Purpose.SCHOOL_RECORDING: _l("filming at school"),
+    consent.Purpose.HOME_RECORDING: _l("using recordings made at home"),
 }
 
 
@@ -308,6 +308,7 @@ def complete(session: Session, row: Upload, *, actor: Any, child: Child) -> Clip
     )
     session.add(clip)
     session.flush()
+    retention.schedule(session, clip)
     row.clip_id = clip.id
     audit.record(
         session,

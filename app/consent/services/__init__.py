@@ -11,6 +11,8 @@ importable from here. Services take the acting user explicitly, flush, audit, an
 commit to the caller.
 """
 
+from app.consent.models import Purpose
+from app.consent.rules import PurposeState
 from app.consent.services.documents import (
     EVIDENCE_ACTIONS,
     consent_evidence,
@@ -58,6 +60,8 @@ from app.consent.services.texts import (
 from app.core.signing import Evidence, Signature
 
 __all__ = [
+    "Purpose",
+    "PurposeState",
     "EVIDENCE_ACTIONS",
     "SIGN_FORM",
     "WITHDRAW_FORM",
