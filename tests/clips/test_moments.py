@@ -4,6 +4,7 @@ one's own, and a school's own labels. Bad input gets a clear message and stores 
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.clips.forms import format_time, parse_time
@@ -317,6 +318,7 @@ def test_a_label_added_twice_at_once_is_refused_clearly(admin, school, app_ctx, 
     monkeypatch.setattr(moments, "school_tags", lambda session, school_id: [])
     with pytest.raises(RefusedError) as refused:
         moments.add_school_tag(db.session, school, "Samen spelen", actor=admin)
-    assert str(refused.value.message) == "This label exists already."
+    with force_locale("en"):
+        assert str(refused.value.message) == "This label exists already."
     db.session.commit()
     assert db.session.scalars(select(MomentTag.id)).all() == [first.id]

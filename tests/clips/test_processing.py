@@ -12,6 +12,7 @@ from typing import Any
 
 import av
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.auth.models import User
@@ -303,7 +304,7 @@ def test_a_ready_clip_cannot_be_retried(app_ctx, upload, videos, circle):
     processing.process(clip.id)
     from app.core.errors import RefusedError
 
-    with pytest.raises(RefusedError, match="nothing to try again"):
+    with force_locale("en"), pytest.raises(RefusedError, match="nothing to try again"):
         processing.retry(db.session, clip, actor=circle.coach)
 
 
@@ -319,5 +320,5 @@ def test_a_recording_whose_original_is_gone_fails_and_cannot_be_retried(
 
     db.session.refresh(clip)
     assert (clip.state, clip.failure) == (ClipState.FAILED, processing.ORIGINAL_MISSING)
-    with pytest.raises(RefusedError, match="upload the video again"):
+    with force_locale("en"), pytest.raises(RefusedError, match="upload the video again"):
         processing.retry(db.session, clip, actor=circle.coach)

@@ -10,6 +10,7 @@ from typing import Any
 
 import av
 import pytest
+from flask_babel import force_locale
 
 from app.clips import tasks
 from app.clips.models import Clip, ClipState
@@ -125,7 +126,7 @@ def test_a_fragment_of_a_recording_that_is_gone_fails_and_is_not_retried(
     db.session.refresh(fragment)
     assert (fragment.state, fragment.failure) == (ClipState.FAILED, processing.SOURCE_NOT_READY)
     assert fragment.web_key is None and fragment.poster_key is None
-    with pytest.raises(RefusedError, match="cannot be watched"):
+    with force_locale("en"), pytest.raises(RefusedError, match="cannot be watched"):
         processing.retry(db.session, fragment, actor=circle.coach)
 
 

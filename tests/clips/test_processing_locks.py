@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.clips.models import ClipState
@@ -166,7 +167,7 @@ def test_a_clip_whose_worker_was_killed_is_retryable_and_never_half_published(
     with held(lock) as worker:
         assert not processing.is_stuck(clip)
         assert processing.shown_state(clip) is ClipState.PROCESSING
-        with pytest.raises(RefusedError, match="still being converted"):
+        with force_locale("en"), pytest.raises(RefusedError, match="still being converted"):
             processing.retry(db.session, clip, actor=circle.coach)
         assert processing.recover_interrupted() == 0
         worker.send_signal(signal.SIGKILL)  # the worker dies mid-way

@@ -217,7 +217,7 @@ def test_a_missing_length_is_refused(client, login_as, consented):
 def test_unreadable_details_are_refused(client, login_as, consented):
     login_as(consented.coach)
     response = client.post(
-        f"/children/{consented.child.id}/clips/uploads",
+        f"/children/{consented.child.id}/clips/uploads?lang=en",
         headers={**TUS, "Upload-Length": "10", "Upload-Metadata": "title %%%not-base64"},
     )
     assert response.status_code == 400

@@ -15,19 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e import conftest as e2e
+from tests.clips.fixtures import make_video
 from tests.e2e.conftest import ROOT, LiveServer
 from tests.e2e.test_clips_journey import COACH, sign_in
 
-from .fixtures import make_video
-
 pytestmark = pytest.mark.e2e
-
-# The browser tests' server and browser, used from here (fixtures are found by name).
-live_server = e2e.live_server
-base_url = e2e.base_url
-browser_type_launch_args = e2e.browser_type_launch_args
-check_a11y = e2e.check_a11y
 
 #: Makes an uploaded clip of Noah (the coach's, school recording) with ``argv[1]`` as its
 #: original, in the server's database and media folder; prints the child's and clip's ids.
