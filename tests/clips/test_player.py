@@ -29,7 +29,8 @@ def test_the_video_plays_from_the_checked_stream_and_offers_no_download(
     base = f"/children/{clip.child_id}/clips/{clip.id}"
     assert f'src="{base}/video"' in video
     assert f'poster="{base}/poster"' in video
-    assert 'preload="metadata"' in video and "playsinline" in video
+    # Opening the page fetches nothing: only pressing play counts as watching.
+    assert 'preload="none"' in video and "playsinline" in video
     assert 'controlslist="nodownload' in video
     # No link to the bytes and no download attribute anywhere: the only way to the video is
     # the player.
