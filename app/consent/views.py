@@ -18,7 +18,7 @@ from app.core import access, routes
 from app.core.access import Action
 from app.core.db import db
 from app.core.errors import RefusedError
-from app.core.forms import ConfirmForm, show_refusal
+from app.core.forms import ConfirmForm, attempt, show_refusal
 from app.core.signing import AlreadyStoredError, evidence_from_request, open_form, read_form
 from app.core.web import act
 from app.documents import services as documents
@@ -264,19 +264,17 @@ def edit_template(template_id: int) -> Any:
         else form_data_from(template.texts, template.retention_months),
     )
     if form.validate_on_submit():
-        try:
-            services.update_draft(
+        ok, _saved = attempt(
+            form,
+            lambda: services.update_draft(
                 db.session,
                 template,
                 texts_from(form, languages),
                 form.retention_months.data,
                 actor=current_user,
-            )
-        except RefusedError as refused:
-            db.session.rollback()
-            show_refusal(form, refused)
-        else:
-            db.session.commit()
+            ),
+        )
+        if ok:
             flash(_("The draft is saved. Publish it when it is ready."), "success")
             return redirect(url_for("consent.show_template", template_id=template.id))
     return render_template(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -17,8 +18,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.passwords import PASSWORD_MAX, password_problem
+
+T = TypeVar("T")
 
 LANGUAGE_CHOICES = [
     SelectChoice("nl", "Nederlands", render_kw={"lang": "nl"}),
@@ -200,3 +204,19 @@ def show_refusal(form: Any, refused: RefusedError) -> None:
         field.errors = [*field.errors, str(refused.message)]
     else:
         form.form_errors.append(str(refused.message))
+
+
+def attempt(form: Any, action: Callable[[], T]) -> tuple[bool, T | None]:
+    """Carry out a validated form's service call: commit and return ``(True, result)``; when
+    the service refuses, roll back, show why on the form and return ``(False, None)``.
+
+    Errors other than a refusal propagate (the request's teardown rolls back).
+    """
+    try:
+        result = action()
+    except RefusedError as refused:
+        db.session.rollback()
+        show_refusal(form, refused)
+        return False, None
+    db.session.commit()
+    return True, result

@@ -17,7 +17,7 @@ from app.core import access, routes
 from app.core.access import Action
 from app.core.db import db
 from app.core.errors import RefusedError
-from app.core.forms import ConfirmForm, show_refusal
+from app.core.forms import ConfirmForm, attempt
 from app.core.web import act
 from app.people import bp, services
 from app.people.forms import (
@@ -123,13 +123,11 @@ def invite(child: Child) -> Any:
             language=form.language.data,
             access_until=form.access_until.data,
         )
-        try:
-            invitation, _token = services.invite(db.session, child, data, actor=current_user)
-        except RefusedError as refused:
-            db.session.rollback()
-            show_refusal(form, refused)
-        else:
-            db.session.commit()
+        ok, sent = attempt(
+            form, lambda: services.invite(db.session, child, data, actor=current_user)
+        )
+        if ok:
+            invitation, _token = sent
             flash(
                 _("The invitation is on its way to %(email)s.", email=invitation.email), "success"
             )

@@ -19,7 +19,7 @@ from app.core import access, routes
 from app.core.access import Action, Audience
 from app.core.db import db
 from app.core.errors import RefusedError
-from app.core.forms import ConfirmForm, show_refusal
+from app.core.forms import ConfirmForm, attempt, show_refusal
 from app.core.web import act
 from app.people.models import Child
 
@@ -47,13 +47,10 @@ def add_moment(child: Child, clip_id: int) -> Any:
             text=form.text.data or "",
             audience=Audience(form.audience.data),
         )
-        try:
-            moment = moments.add_moment(db.session, clip, data, actor=current_user)
-        except RefusedError as refused:
-            db.session.rollback()
-            show_refusal(form, refused)
-        else:
-            db.session.commit()
+        ok, moment = attempt(
+            form, lambda: moments.add_moment(db.session, clip, data, actor=current_user)
+        )
+        if ok:
             flash(
                 _("The moment at %(time)s is saved.", time=format_time(moment.start_s)), "success"
             )
@@ -152,13 +149,11 @@ def moment_tags() -> Any:
     school = current_user.school
     form = MomentTagForm()
     if form.validate_on_submit():
-        try:
-            tag = moments.add_school_tag(db.session, school, form.label.data, actor=current_user)
-        except RefusedError as refused:
-            db.session.rollback()
-            show_refusal(form, refused)
-        else:
-            db.session.commit()
+        ok, tag = attempt(
+            form,
+            lambda: moments.add_school_tag(db.session, school, form.label.data, actor=current_user),
+        )
+        if ok:
             flash(_("The label “%(label)s” is added.", label=tag.label), "success")
             return redirect(url_for("clips.moment_tags"))
     return render_template(

@@ -21,8 +21,7 @@ from app.clips.services import listing, queries, sharing
 from app.core import access, routes
 from app.core.access import Action, Audience
 from app.core.db import db
-from app.core.errors import RefusedError
-from app.core.forms import ConfirmForm, required, show_refusal
+from app.core.forms import ConfirmForm, attempt, required
 from app.core.web import act
 from app.people.models import Child
 
@@ -64,15 +63,13 @@ def audience(child: Child, clip_id: int) -> Any:
     clip = queries.clip_or_404(child, clip_id, current_user)
     form = _audience_form(clip.audience)
     if form.validate_on_submit():
-        try:
-            changed = sharing.set_clip_audience(
+        ok, changed = attempt(
+            form,
+            lambda: sharing.set_clip_audience(
                 db.session, clip, Audience(form.audience.data), actor=current_user
-            )
-        except RefusedError as refused:
-            db.session.rollback()
-            show_refusal(form, refused)
-        else:
-            db.session.commit()
+            ),
+        )
+        if ok:
             if changed:
                 flash_audience(clip.audience)
             return redirect(url_for("clips.index", child_id=child.id))
