@@ -16,7 +16,7 @@ from wtforms import Field, RadioField, SelectChoice, SelectField, StringField, T
 from wtforms.validators import Optional, StopValidation, ValidationError
 
 from app.clips.models import Tag
-from app.core.access import Audience
+from app.core.access import AUDIENCE_LABELS, Audience
 from app.core.forms import max_length, one_line, plain_text, required
 
 #: Longest note on a moment, and longest label of a school's own tag (the column's size).
@@ -237,4 +237,15 @@ class MomentTagForm(FlaskForm):
         validators=[required(), one_line(), max_length(TAG_LABEL_MAX), _not_blank],
         render_kw={"maxlength": TAG_LABEL_MAX, "autocomplete": "off"},
         description=_l("For example: naming feelings, or a goal from the support plan."),
+    )
+
+
+class AudienceForm(FlaskForm):
+    """Who sees a clip or a moment. Every audience is a valid answer here; which one this
+    person may choose is the service's decision (a forged choice gets 403, not a form error)."""
+
+    audience = RadioField(
+        _l("Who may see it?"),
+        choices=[SelectChoice(a.value, AUDIENCE_LABELS[a]) for a in Audience],
+        validators=[required()],
     )

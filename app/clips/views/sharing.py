@@ -10,31 +10,18 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import RadioField
 
 from app.clips import bp
+from app.clips.forms import AudienceForm
 from app.clips.models import Clip, Moment
 from app.clips.services import listing, queries, sharing
 from app.core import access, routes
 from app.core.access import Action, Audience
 from app.core.db import db
-from app.core.forms import ConfirmForm, attempt, required
+from app.core.forms import ConfirmForm, attempt
 from app.core.web import act
 from app.people.models import Child
-
-
-class AudienceForm(FlaskForm):
-    """Who sees a clip or a moment. Every audience is a valid answer here; which one this
-    person may choose is the service's decision (a forged choice gets 403, not a form error)."""
-
-    audience = RadioField(
-        _l("Who may see it?"),
-        choices=[(a.value, a.label) for a in Audience],
-        validators=[required()],
-    )
 
 
 @bp.get("/children/<int:child_id>/clips")
