@@ -4,7 +4,7 @@ calendar and every rule is proven at fixed instants, never today's."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,7 +19,7 @@ from app.core import storage
 from app.core.access import Audience
 from app.core.audit import AuditEvent, verify
 from app.core.db import db
-from app.people.models import Child
+from app.people.models import Child, Membership
 
 from ..consent.helpers import ALL_YES, sign_consent
 from .test_stream import withdraw
@@ -30,6 +30,19 @@ AMS = ZoneInfo("Europe/Amsterdam")
 def at(day: date, hour: int = 12, minute: int = 0) -> datetime:
     """An instant on the school's calendar."""
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=AMS)
+
+
+def signed_early(circle) -> time_machine.travel:
+    """Consent signed at the start of the school year (or now, if that is earlier), by parents
+    in the circle since then: before every instant these tests travel to, whatever date the
+    suite runs on."""
+    early = min(datetime.now(AMS), at(date(2026, 9, 7)))
+    for membership in db.session.scalars(
+        select(Membership).where(Membership.child_id == circle.child.id)
+    ):
+        membership.active_from = early - timedelta(days=7)
+    db.session.commit()
+    return time_machine.travel(early, tick=False)
 
 
 def end_trajectory(child: Child, on: date) -> None:
@@ -53,8 +66,9 @@ def files_of(clip: Clip) -> list:
 @pytest.fixture
 def kept_three_months(app, circle):
     """Both parents said yes to everything, retention included: the default term of the text."""
-    record = sign_consent(app, circle.child, circle.parent)
-    sign_consent(app, circle.child, circle.parent2)
+    with signed_early(circle):
+        record = sign_consent(app, circle.child, circle.parent)
+        sign_consent(app, circle.child, circle.parent2)
     circle.months = db.session.get(ConsentTemplate, record.template_id).retention_months
     return circle
 
@@ -62,9 +76,10 @@ def kept_three_months(app, circle):
 @pytest.fixture
 def not_kept(app, circle):
     """The parent said yes to filming but no to keeping footage after the trajectory."""
-    sign_consent(
-        app, circle.child, circle.parent, answers={**ALL_YES, Purpose.RETENTION: Answer.NO}
-    )
+    with signed_early(circle):
+        sign_consent(
+            app, circle.child, circle.parent, answers={**ALL_YES, Purpose.RETENTION: Answer.NO}
+        )
     return circle
 
 
