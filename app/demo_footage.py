@@ -28,7 +28,7 @@ from app.auth.models import User
 from app.clips.models import Clip, ClipState, Source, Tag
 from app.clips.services import cutting, fragments, moments, processing
 from app.core import audit, storage
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.clock import local_date
 from app.people.models import Child
 

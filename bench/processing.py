@@ -87,7 +87,7 @@ def run(seconds: int, idle: float) -> dict[str, float | str]:
 
     from app.cli import alembic_config
     from app.clips.models import Clip, ClipState, Source
-    from app.core.access import Audience
+    from app.core.audience import Audience
     from app.core.storage import LocalStorage
     from app.people.models import Child, School
 

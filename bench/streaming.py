@@ -102,7 +102,7 @@ def prepare(scratch: Path, size: int) -> tuple[dict[str, str], str, str]:
     from app.cli import alembic_config
     from app.clips.models import Clip, ClipState, Source
     from app.core import storage
-    from app.core.access import Audience
+    from app.core.audience import Audience
     from app.core.db import db, utcnow
     from app.demo import DEMO_PASSWORD, load_demo
     from app.people.models import Child

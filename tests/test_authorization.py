@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from app.auth.models import User
 from app.clips.models import Clip, Moment, MomentTag, Source, Tag, Upload
 from app.core import access, resumable, routes
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.db import Base, db, utcnow
 from app.core.routes import Scope
 from app.people.models import Child, Invitation, Membership, Role

@@ -14,7 +14,7 @@ from app.clips.services import queries
 from app.consent import services as consent
 from app.consent.models import Answer, ConsentRecord, Purpose
 from app.core import audit, storage
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.db import Base, db
 from app.demo import PEOPLE, describe_accounts, sign_as
 from app.documents.models import Document

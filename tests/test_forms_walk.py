@@ -28,7 +28,7 @@ from app.auth.services import create_password_link, token_digest
 from app.clips.models import Moment, MomentTag, Tag
 from app.core import access, routes
 from app.core import forms as core_forms
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.db import db, utcnow
 from app.core.requests import file_fields
 from app.core.routes import Scope

@@ -16,7 +16,7 @@ from wtforms import Field, RadioField, SelectChoice, SelectField, StringField, T
 from wtforms.validators import Optional, StopValidation, ValidationError
 
 from app.clips.models import Tag
-from app.core.access import AUDIENCE_LABELS, Audience
+from app.core.audience import AUDIENCE_LABELS, Audience
 from app.core.forms import max_length, one_line, plain_text, required
 
 #: Longest note on a moment, and longest label of a school's own tag (the column's size).
@@ -166,7 +166,7 @@ def _audience_field() -> RadioField:
 
 
 def audience_choices(audiences: tuple[Audience, ...]) -> list[SelectChoice]:
-    """The radio choices for the audiences a person may set (``access.settable_audiences``)."""
+    """The radio choices for the audiences a person may set (``settable_audiences``)."""
     return [SelectChoice(a.value, a.label) for a in audiences]
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.db import Base, UTCDateTime, enum_column, utcnow
 from app.people.models import Child, School
 

@@ -5,8 +5,9 @@ looked up fresh on every request (so a removal takes effect at once). Someone ou
 learns nothing: every loader answers 404, the school admin included. A member whose role does not
 allow the action gets 403.
 
-Every endpoint declares which of these rules applies with a decorator from
-:mod:`app.core.routes`; an endpoint without one is refused.
+Objects with an audience (clips, moments, meetings, plans) follow :mod:`app.core.audience`,
+built on the roles looked up here. Every endpoint declares which rule applies with a decorator
+from :mod:`app.core.routes`; an endpoint without one is refused.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import abort, g, has_request_context, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import Select, or_, select
 
 from app.auth.models import User
 from app.core.db import db, utcnow
@@ -229,175 +229,6 @@ def children_of(user: User) -> Select[tuple[Child, Role]]:
         .join(Membership, Membership.child_id == Child.id)
         .where(Membership.user_id == user.id, active_membership_clause())
         .order_by(Child.name, Child.id)
-    )
-
-
-# --- objects with an audience --------------------------------------------------------------
-
-
-class Audience(enum.StrEnum):
-    """Who sees a clip, moment, meeting or plan; stored with ``enum_column(Audience)``."""
-
-    PRIVATE = "private"  # the uploader and the coaches
-    TEAM = "team"  # the school side of the circle, and the uploader
-    CIRCLE = "circle"  # everyone in the circle: parents and the pupil too
-
-    @property
-    def label(self) -> str:
-        """How the interface names this audience, in the current language."""
-        return str(AUDIENCE_LABELS[self])
-
-
-AUDIENCE_LABELS = {
-    Audience.PRIVATE: _l("Only me and the coaches"),
-    Audience.TEAM: _l("School team"),
-    Audience.CIRCLE: _l("Everyone in the circle"),
-}
-
-#: Who sees an object of each audience. Read a row as "who sees". Besides these, whoever
-#: uploaded (or wrote) the object sees it, as long as they are in the circle.
-SEES: dict[Audience, frozenset[Role]] = {
-    Audience.PRIVATE: frozenset({C}),
-    Audience.TEAM: SCHOOL_SIDE,
-    Audience.CIRCLE: frozenset({C, T, S, P, U}),
-}
-
-
-def may_see(user: Any, child: Child, *, audience: Audience | str, uploader_id: int | None) -> bool:
-    """True when ``user`` may see an object of ``child`` with this audience and uploader.
-
-    Only members of the circle right now see anything: an uploader who left the circle no
-    longer sees their own upload. Never raises; an error while deciding denies.
-    """
-    try:
-        role = role_in_circle(user, child.id)
-        if role is None:
-            return False
-        is_uploader = uploader_id is not None and uploader_id == user.id
-        return is_uploader or role in SEES[Audience(audience)]
-    except Exception:
-        log.exception("audience check failed; denying")
-        return False
-
-
-def visible_clause(
-    user: Any, child: Child, *, child_col: Any, audience_col: Any, uploader_col: Any
-) -> ColumnElement[bool]:
-    """SQL for "``user`` may see this row of ``child``": the rule of :func:`may_see`.
-
-    The clause includes ``child_col = child.id``, so a list built on it never mixes children.
-    Never raises; an error while deciding gives a clause that matches nothing.
-    """
-    try:
-        role = role_in_circle(user, child.id)
-        if role is None:
-            return false()
-        seen = [audience for audience in Audience if role in SEES[audience]]
-        return and_(child_col == child.id, or_(audience_col.in_(seen), uploader_col == user.id))
-    except Exception:
-        log.exception("audience check failed; denying")
-        return false()
-
-
-def visible_or_404(
-    model: Any, child: Child, object_id: int, user: Any, *, uploader_attr: str = "uploader_id"
-) -> Any:
-    """An object of ``child`` by id that ``user`` may see, in one query.
-
-    ``model`` has ``id``, ``child_id``, ``audience`` and the uploader's (or author's) id in
-    ``uploader_attr``. Raises NotFound for a missing id, another child's id, and an object the
-    user may not see alike, so the answer never tells that it exists; never Forbidden, since
-    the route's rule already refused roles that may not do the action at all. An error while
-    deciding raises NotFound; a failing database is not hidden as a 404.
-    """
-    clause = visible_clause(
-        user,
-        child,
-        child_col=model.child_id,
-        audience_col=model.audience,
-        uploader_col=getattr(model, uploader_attr),
-    )
-    row = db.session.scalar(select(model).where(model.id == object_id, clause))
-    if row is None:
-        log_denied(f"{model.__name__.lower()}_missing_or_not_visible", child.id)
-        abort(404)
-    return row
-
-
-def may_set_audience(
-    user: Any,
-    child: Child,
-    *,
-    uploader_id: int | None,
-    current: Audience | None,
-    new: Audience,
-) -> bool:
-    """True when ``user`` may give an object of ``child`` the audience ``new``.
-
-    ``current`` is the object's audience now, or None while the uploader creates it. Only
-    members of the circle, and of those only the uploader and the coaches, set an audience.
-    The uploader chooses between private and team: for a home recording that is the parent
-    deciding whether the school team sees it at all. Only a coach widens to the circle, and a
-    coach widens a home-side upload (its uploader is not school-side now, or has left) only
-    once its uploader opened it to the team. Narrowing is always allowed to both. Never
-    raises; an error while deciding denies.
-    """
-    try:
-        role = role_in_circle(user, child.id)
-        is_uploader = uploader_id is not None and uploader_id == user.id
-        if role is None or not (is_uploader or role is Role.COACH):
-            return False
-        if role is not Role.COACH:  # the uploader: private or team; circle only as a coach left it
-            return new is not Audience.CIRCLE or current is Audience.CIRCLE
-        if current is None:  # only the uploader creates
-            return is_uploader
-        if is_uploader or new is Audience.PRIVATE or current is not Audience.PRIVATE:
-            return True
-        return is_school_side(_role_of(uploader_id, child.id))
-    except Exception:
-        log.exception("audience check failed; denying")
-        return False
-
-
-def settable_audiences(
-    user: Any, child: Child, *, uploader_id: int | None, current: Audience | None
-) -> tuple[Audience, ...]:
-    """The audiences ``user`` may choose for an object (the choices a form offers)."""
-    return tuple(
-        audience
-        for audience in Audience
-        if may_set_audience(user, child, uploader_id=uploader_id, current=current, new=audience)
-    )
-
-
-def audience_or_403(
-    user: Any,
-    child: Child,
-    *,
-    uploader_id: int | None,
-    current: Audience | None,
-    new: Audience,
-) -> Audience:
-    """``new``, when ``user`` may set it (see :func:`may_set_audience`).
-
-    Raises Forbidden otherwise: whoever gets here sees the object, so a 403 tells nothing new.
-    """
-    if not may_set_audience(user, child, uploader_id=uploader_id, current=current, new=new):
-        log_denied(f"may_not_set_audience_{new}", child.id)
-        abort(403)
-    return new
-
-
-def _role_of(user_id: int | None, child_id: int) -> Role | None:
-    """The role of someone other than the asker (an uploader) in the circle now, or None."""
-    if user_id is None:
-        return None
-    return db.session.scalar(
-        select(Membership.role).where(
-            Membership.child_id == child_id,
-            Membership.user_id == user_id,
-            active_membership_clause(),
-        )
     )
 
 

@@ -18,7 +18,7 @@ import pytest
 from app.auth.models import User
 from app.clips.models import Clip, ClipState, Source
 from app.core import storage
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.db import db, utcnow
 from app.people.models import Child
 

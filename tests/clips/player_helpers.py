@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from app.auth.models import User
 from app.clips.models import Moment, Tag
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.db import db
 from tests.consent.helpers import sign_consent
 

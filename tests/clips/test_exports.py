@@ -10,7 +10,7 @@ import webvtt
 from sqlalchemy import func, select
 
 from app.clips.models import Tag
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db
 from tests.clips import player_helpers as helpers

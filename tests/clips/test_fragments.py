@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from app.clips import tasks
 from app.clips.models import Clip, ClipState, Source
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
 from tests.clips import player_helpers as helpers

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from app.clips.models import ClipState, Source
 from app.consent.models import Answer, Purpose
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db
 from tests.consent.helpers import ALL_YES, sign_consent

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.clips.forms import format_time, parse_time
 from app.clips.models import Moment, MomentTag, Tag
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db
 from tests.clips import player_helpers as helpers

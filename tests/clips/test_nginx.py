@@ -24,7 +24,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app.consent.models import Purpose
-from app.core.access import Audience
+from app.core.audience import Audience
 from tests.conftest import PASSWORD, free_port
 
 from ..consent.helpers import sign_consent

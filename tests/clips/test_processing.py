@@ -19,7 +19,7 @@ from app.auth.models import User
 from app.clips.models import Clip, ClipState, Source
 from app.clips.services import processing, transcode
 from app.core import storage
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db
 from app.people.models import Child

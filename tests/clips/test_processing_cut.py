@@ -16,7 +16,7 @@ from app.clips import tasks
 from app.clips.models import Clip, ClipState
 from app.clips.services import cutting, processing, transcode
 from app.core import storage
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.db import db
 from app.core.errors import RefusedError
 

@@ -8,7 +8,7 @@ import pytest
 
 from app.clips.models import Clip, ClipState
 from app.clips.services import processing, transcode
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.db import db
 
 from ..consent.helpers import sign_consent

@@ -16,7 +16,7 @@ from app.clips.models import Clip, ClipState, ClipTombstone, DestroyReason, Mome
 from app.clips.services import retention
 from app.consent.models import Answer, ConsentTemplate, Purpose
 from app.core import storage
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.audit import AuditEvent, verify
 from app.core.db import db
 from app.people.models import Child, Membership

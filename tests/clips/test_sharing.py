@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from app.clips.models import Clip, Moment, Source, Tag
 from app.clips.services import sharing
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db
 from app.core.errors import RefusedError

@@ -15,7 +15,7 @@ from app.clips.models import ClipState, Source
 from app.clips.services import streaming
 from app.consent import services as consent
 from app.consent.models import Purpose
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
 from app.people import services as people

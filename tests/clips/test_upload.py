@@ -17,7 +17,7 @@ from app.clips.models import Clip, ClipState, Source, Upload
 from app.clips.services import upload as uploads
 from app.consent import services as consent
 from app.consent.models import Purpose
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
 from tests.consent.helpers import sign_consent

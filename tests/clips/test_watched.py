@@ -12,7 +12,7 @@ import time_machine
 
 from app.clips.models import Clip, DestroyReason
 from app.clips.services import retention, streaming
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.db import db
 
 from ..consent.helpers import sign_consent

@@ -27,7 +27,7 @@ from app.cli import alembic_config
 from app.clips.models import Clip, ClipState, Source
 from app.clips.services import transcode
 from app.core import storage
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.people.models import Child, School
 
 from ..conftest import fresh_database_url

@@ -18,7 +18,15 @@ from werkzeug.exceptions import Forbidden, NotFound
 
 from app.auth.models import User, UserSession
 from app.core import access
-from app.core.access import Audience
+from app.core.audience import (
+    Audience,
+    audience_or_403,
+    may_see,
+    may_set_audience,
+    settable_audiences,
+    visible_clause,
+    visible_or_404,
+)
 from app.core.db import db, enum_column, utcnow
 from app.people import services as people
 from app.people.models import Child, Invitation, Membership, Role
@@ -227,7 +235,7 @@ def test_may_see_follows_the_table(app, world, visitor):
     for audience in Audience:
         for own in (True, False):
             with app.test_request_context():  # a fresh request: no role cached
-                got = access.may_see(
+                got = may_see(
                     user,
                     world.child,
                     audience=audience,
@@ -242,7 +250,7 @@ def test_may_see_follows_the_table(app, world, visitor):
 def test_the_list_clause_follows_the_table(app, world, probe_rows, visitor):
     user = world.people[visitor]
     with app.test_request_context():
-        clause = access.visible_clause(
+        clause = visible_clause(
             user,
             world.child,
             child_col=probe.c.child_id,
@@ -261,7 +269,7 @@ def test_the_loader_finds_what_the_table_allows_and_404s_the_rest(app, world, pr
     for row_id in probe_rows:
         with app.test_request_context():
             try:
-                found = access.visible_or_404(Probe, world.child, row_id, user).id == row_id
+                found = visible_or_404(Probe, world.child, row_id, user).id == row_id
             except NotFound:
                 found = False
         if found != (row_id in allowed):
@@ -284,15 +292,15 @@ def test_one_request_asking_about_two_people_gets_two_answers(app, world):
     """The coach's request asks whether the parent sees a team clip: no, whatever the coach sees."""
     with app.test_request_context():
         ask = dict(audience=Audience.TEAM, uploader_id=world.former_parent.id)
-        assert access.may_see(world.people["coach"], world.child, **ask)
-        assert not access.may_see(world.people["parent"], world.child, **ask)
+        assert may_see(world.people["coach"], world.child, **ask)
+        assert not may_see(world.people["parent"], world.child, **ask)
 
 
 def test_removal_takes_effect_on_the_next_request(app, world):
     teacher = world.people["teacher"]
     ask = dict(audience=Audience.TEAM, uploader_id=world.former_parent.id)
     with app.test_request_context():
-        assert access.may_see(teacher, world.child, **ask)
+        assert may_see(teacher, world.child, **ask)
     membership = db.session.scalar(
         select(Membership).where(
             Membership.child_id == world.child.id, Membership.user_id == teacher.id
@@ -301,8 +309,8 @@ def test_removal_takes_effect_on_the_next_request(app, world):
     people.remove_member(db.session, membership, actor=world.people["coach"])
     db.session.commit()
     with app.test_request_context():
-        assert not access.may_see(teacher, world.child, **ask)
-        clause = access.visible_clause(
+        assert not may_see(teacher, world.child, **ask)
+        clause = visible_clause(
             teacher,
             world.child,
             child_col=probe.c.child_id,
@@ -324,10 +332,8 @@ def test_an_error_inside_the_check_denies(app, world, probe_rows, monkeypatch):
         if child_id == world.child.id and audience is Audience.CIRCLE and uploader == coach.id
     )
     with app.test_request_context():
-        assert not access.may_see(
-            coach, world.child, audience=Audience.CIRCLE, uploader_id=coach.id
-        )
-        clause = access.visible_clause(
+        assert not may_see(coach, world.child, audience=Audience.CIRCLE, uploader_id=coach.id)
+        clause = visible_clause(
             coach,
             world.child,
             child_col=probe.c.child_id,
@@ -336,15 +342,15 @@ def test_an_error_inside_the_check_denies(app, world, probe_rows, monkeypatch):
         )
         assert list(db.session.scalars(select(probe.c.id).where(clause))) == []
         with pytest.raises(NotFound):
-            access.visible_or_404(Probe, world.child, own_circle_row, coach)
-        assert not access.may_set_audience(
+            visible_or_404(Probe, world.child, own_circle_row, coach)
+        assert not may_set_audience(
             coach, world.child, uploader_id=coach.id, current=None, new=Audience.PRIVATE
         )
 
 
 def test_an_unknown_audience_denies(app, world):
     with app.test_request_context():
-        assert not access.may_see(
+        assert not may_see(
             world.people["coach"], world.child, audience="everyone", uploader_id=None
         )
 
@@ -378,9 +384,7 @@ def test_who_may_set_which_audience_follows_the_table(app, world, actor):
             want = SETS.get((actor, upload, now), frozenset())
             with app.test_request_context():
                 got = frozenset(
-                    access.settable_audiences(
-                        user, world.child, uploader_id=uploader_id, current=current
-                    )
+                    settable_audiences(user, world.child, uploader_id=uploader_id, current=current)
                 )
             if got != want:
                 wrong.append(f"{upload} {now}: expected {sorted(want)}, got {sorted(got)}")
@@ -391,14 +395,14 @@ def test_a_refused_audience_change_is_a_403_and_an_allowed_one_passes(app, world
     parent = world.people["parent"]
     with app.test_request_context():
         with pytest.raises(Forbidden):
-            access.audience_or_403(
+            audience_or_403(
                 parent,
                 world.child,
                 uploader_id=parent.id,
                 current=Audience.TEAM,
                 new=Audience.CIRCLE,
             )
-        chosen = access.audience_or_403(
+        chosen = audience_or_403(
             parent, world.child, uploader_id=parent.id, current=Audience.PRIVATE, new=Audience.TEAM
         )
     assert chosen is Audience.TEAM

@@ -30,8 +30,8 @@ from sqlalchemy import select
 from app import create_app
 from app.auth.models import User
 from app.clips.models import Clip, ClipState, Source
+from app.core.audience import Audience
 from app.core import storage
-from app.core.access import Audience
 from app.core.db import db
 from app.people.models import Child
 app = create_app()

@@ -23,7 +23,7 @@ from app.clips.forms import format_time
 from app.clips.models import Clip, ClipState
 from app.clips.services import queries
 from app.core import access, audit
-from app.core.access import Audience
+from app.core.audience import Audience, settable_audiences
 from app.core.errors import RefusedError
 from app.people.models import Child
 
@@ -45,7 +45,7 @@ def audiences_for(user: User, recording: Clip) -> tuple[Audience, ...]:
     """The audiences ``user`` may give a fragment of ``recording``: those they could give
     the recording itself, so a fragment never reaches people its recording may not (a
     parent's private home recording stays away from the school team)."""
-    return access.settable_audiences(
+    return settable_audiences(
         user, recording.child, uploader_id=recording.uploader_id, current=recording.audience
     )
 

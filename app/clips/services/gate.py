@@ -56,7 +56,7 @@ def playable_sources(user: Any, child: Child) -> frozenset[Source]:
 def may_watch(user: Any, child: Child, *, source: Source, uploader_id: int | None) -> bool:
     """Does consent let ``user`` watch a clip of ``child`` from ``source`` now?
 
-    Audience is a separate question (``app.core.access.may_see``); both must say yes.
+    Audience is a separate question (``app.core.may_see``); both must say yes.
     """
     if uploader_id is not None and uploader_id == getattr(user, "id", None):
         return may_record(child, source)

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, joinedload
 from app.clips.models import Clip, Source
 from app.clips.services import gate, queries
 from app.core import access
-from app.core.access import Action, Audience
+from app.core.access import Action
+from app.core.audience import Audience, may_set_audience
 from app.people.models import Child
 
 
@@ -69,7 +70,7 @@ def shareable(user: Any, child: Child, entries: list[Entry]) -> set[int]:
         c.id
         for c in clips
         # Narrowing to private is open to exactly those who may change the audience at all.
-        if access.may_set_audience(
+        if may_set_audience(
             user, child, uploader_id=c.uploader_id, current=c.audience, new=Audience.PRIVATE
         )
     }

@@ -1,7 +1,7 @@
 """Moments marked in a clip, a school's own tags for them, and the moments as CSV or WebVTT.
 
 Who may add a moment is the route's rule (``Action.ADD_MOMENT``); which audiences the author
-may choose is ``access.settable_audiences``. These services check what the data must satisfy:
+may choose is ``settable_audiences``. These services check what the data must satisfy:
 a time within the clip, a tag the school knows, a note of sensible length.
 """
 
@@ -25,7 +25,7 @@ from app.clips.forms import NOTE_MAX, OWN_TAG_PREFIX, TAG_LABEL_MAX, TAG_LABELS,
 from app.clips.models import Clip, Moment, MomentTag, Tag
 from app.clips.services import queries
 from app.core import access, audit
-from app.core.access import Audience
+from app.core.audience import Audience, audience_or_403, visible_or_404
 from app.core.errors import RefusedError
 from app.people.models import Child, School
 
@@ -130,9 +130,7 @@ def add_moment(session: Session, clip: Clip, data: MomentData, *, actor: User) -
     if len(data.text) > NOTE_MAX:
         raise RefusedError(_l("Use at most %(max)d characters.", max=NOTE_MAX), field="text")
     tag, custom_tag_id = _resolve_tag(session, child, data.tag)
-    audience = access.audience_or_403(
-        actor, child, uploader_id=actor.id, current=None, new=data.audience
-    )
+    audience = audience_or_403(actor, child, uploader_id=actor.id, current=None, new=data.audience)
     moment = Moment(
         child_id=child.id,
         clip_id=clip.id,
@@ -178,7 +176,7 @@ def moment_or_404(child: Child, clip: Clip, moment_id: int, user: Any) -> Moment
     Raises NotFound for a missing id, a moment of another clip or child, and a moment outside
     the user's audience alike.
     """
-    moment = access.visible_or_404(Moment, child, moment_id, user, uploader_attr="author_id")
+    moment = visible_or_404(Moment, child, moment_id, user, uploader_attr="author_id")
     if moment.clip_id != clip.id:
         access.log_denied("moment_of_another_clip", child.id)
         abort(404)

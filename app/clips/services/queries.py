@@ -11,12 +11,13 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from app.clips.models import Clip, ClipState, Moment
 from app.clips.services import gate
 from app.core import access
+from app.core.audience import visible_clause, visible_or_404
 from app.people.models import Child
 
 
 def clip_clause(user: Any, child: Child) -> ColumnElement[bool]:
     """SQL for "``user`` may see and watch this clip of ``child`` now"."""
-    audience = access.visible_clause(
+    audience = visible_clause(
         user,
         child,
         child_col=Clip.child_id,
@@ -50,7 +51,7 @@ def clip_or_404(child: Child, clip_id: int, user: Any) -> Clip:
     Raises NotFound for a missing id, another child's clip, a clip outside the user's audience
     and a clip whose consent was withdrawn alike (never a hint that it exists).
     """
-    clip = access.visible_or_404(Clip, child, clip_id, user)
+    clip = visible_or_404(Clip, child, clip_id, user)
     if not gate.may_watch(user, child, source=clip.source, uploader_id=clip.uploader_id):
         access.log_denied("clip_not_covered_by_consent", child.id)
         abort(404)
@@ -59,7 +60,7 @@ def clip_or_404(child: Child, clip_id: int, user: Any) -> Clip:
 
 def visible_moments(user: Any, child: Child, clip: Clip) -> Select[tuple[Moment]]:
     """The moments of ``clip`` that ``user`` may see, in time order."""
-    audience = access.visible_clause(
+    audience = visible_clause(
         user,
         child,
         child_col=Moment.child_id,

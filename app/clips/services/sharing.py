@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.clips.models import Clip, Moment
 from app.core import access, audit
-from app.core.access import Audience
+from app.core.audience import Audience, audience_or_403
 from app.core.db import utcnow
 from app.core.errors import RefusedError
 from app.people.models import Child, Role
@@ -43,13 +43,13 @@ def set_clip_audience(session: Session, clip: Clip, new: Audience, *, actor: Any
     """Give ``clip`` the audience ``new`` on behalf of ``actor``; True when it changed.
 
     Raises werkzeug's Forbidden when ``actor`` may not set ``new`` (see
-    ``access.may_set_audience``: only a coach widens to the circle, a coach does not open a
+    ``may_set_audience``: only a coach widens to the circle, a coach does not open a
     parent's private home recording), and RefusedError when ``new`` is the circle while other
     people in view have not been cleared. Setting the audience it already has changes nothing
     and records nothing.
     """
     child = _child(session, clip.child_id)
-    new = access.audience_or_403(
+    new = audience_or_403(
         actor, child, uploader_id=clip.uploader_id, current=clip.audience, new=Audience(new)
     )
     if new is Audience.CIRCLE and not may_reach_circle(clip):
@@ -68,7 +68,7 @@ def set_moment_audience(session: Session, moment: Moment, new: Audience, *, acto
     has changes nothing and records nothing.
     """
     child = _child(session, moment.child_id)
-    new = access.audience_or_403(
+    new = audience_or_403(
         actor, child, uploader_id=moment.author_id, current=moment.audience, new=Audience(new)
     )
     if new is moment.audience:

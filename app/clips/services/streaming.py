@@ -30,7 +30,7 @@ from app.auth.models import User
 from app.clips.models import Clip, ClipState
 from app.clips.services import queries
 from app.core import audit, storage
-from app.core.access import Audience
+from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import utcnow
 from app.people.models import Child

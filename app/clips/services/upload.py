@@ -33,7 +33,8 @@ from app.clips.models import Clip, ClipState, Source, Upload
 from app.clips.services import gate, retention
 from app.consent import services as consent
 from app.core import access, audit, resumable, storage
-from app.core.access import Action, Audience
+from app.core.access import Action
+from app.core.audience import Audience, may_set_audience
 from app.core.db import utcnow
 from app.core.errors import RefusedError
 from app.people.models import Child
@@ -177,7 +178,7 @@ def start(
         log.warning("upload rejected: child=%s reason=empty", child.id)
         raise UploadRefusedError(probing.message_for(probing.EMPTY), status=422)
     audience = details.audience or _default_audience(source)
-    if not access.may_set_audience(actor, child, uploader_id=actor.id, current=None, new=audience):
+    if not may_set_audience(actor, child, uploader_id=actor.id, current=None, new=audience):
         raise UploadRefusedError(_l("You cannot choose this audience."), status=403)
     if audience is Audience.CIRCLE and details.shows_others:
         # Others recognisable: the circle sees it only once a coach cleared it.

@@ -16,7 +16,8 @@ from app.clips.forms import TAG_LABELS, FragmentForm, MomentForm, MomentTagForm,
 from app.clips.models import Clip, MomentTag
 from app.clips.services import fragments, moments, queries
 from app.core import access, routes
-from app.core.access import Action, Audience
+from app.core.access import Action
+from app.core.audience import Audience, settable_audiences
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm, attempt, show_refusal
@@ -185,7 +186,7 @@ def remove_moment_tag(tag_id: int) -> Any:
 def _moment_form(child: Child, **kwargs: Any) -> MomentForm:
     return MomentForm(
         tag_choices=moments.tag_choices(db.session, child.school_id),
-        audiences=access.settable_audiences(
+        audiences=settable_audiences(
             current_user, child, uploader_id=current_user.id, current=None
         ),
         **kwargs,
@@ -222,7 +223,7 @@ def _page(
         fragment_form=fragment_form,
         confirm_form=ConfirmForm(),
         may_set_audience=bool(
-            access.settable_audiences(
+            settable_audiences(
                 current_user, child, uploader_id=clip.uploader_id, current=clip.audience
             )
         ),

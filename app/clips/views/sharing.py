@@ -17,7 +17,8 @@ from app.clips.forms import AudienceForm
 from app.clips.models import Clip, Moment
 from app.clips.services import listing, queries, sharing
 from app.core import access, routes
-from app.core.access import Action, Audience
+from app.core.access import Action
+from app.core.audience import Audience, settable_audiences, visible_or_404
 from app.core.db import db
 from app.core.forms import ConfirmForm, attempt
 from app.core.web import act
@@ -145,7 +146,7 @@ def flash_audience(audience: Audience) -> None:
 
 
 def _choices(child: Child, uploader_id: int | None, current: Audience) -> tuple[Audience, ...]:
-    return access.settable_audiences(current_user, child, uploader_id=uploader_id, current=current)
+    return settable_audiences(current_user, child, uploader_id=uploader_id, current=current)
 
 
 def _moments_of(clip: Clip) -> str:
@@ -155,9 +156,7 @@ def _moments_of(clip: Clip) -> str:
 def _moment_or_404(child: Child, clip: Clip, moment_id: int) -> Moment:
     """A moment of ``clip`` the person may see; any other id (another clip's, another
     child's, one outside their audience) raises NotFound."""
-    moment = access.visible_or_404(
-        Moment, child, moment_id, current_user, uploader_attr="author_id"
-    )
+    moment = visible_or_404(Moment, child, moment_id, current_user, uploader_attr="author_id")
     if moment.clip_id != clip.id:
         abort(404)
     return moment

@@ -22,8 +22,9 @@ from wtforms.validators import ValidationError
 
 from app.clips import bp
 from app.clips.services import upload as uploads
-from app.core import access, resumable, routes, storage
+from app.core import resumable, routes, storage
 from app.core.access import Action
+from app.core.audience import Audience, settable_audiences
 from app.core.db import db
 from app.extensions import csrf
 from app.people.models import Child
@@ -48,15 +49,13 @@ def _limit_chunk(endpoint: str | None, values: dict[str, Any] | None) -> None:
 def upload_page(child: Child) -> Any:
     source = uploads.source_for(current_user, child)
     refusal = uploads.consent_refusal(child, source)
-    audiences = access.settable_audiences(
-        current_user, child, uploader_id=current_user.id, current=None
-    )
+    audiences = settable_audiences(current_user, child, uploader_id=current_user.id, current=None)
     return render_template(
         "clips/upload.html",
         child=child,
         source=source,
         refusal=refusal.message if refusal else None,
-        audiences=[a for a in audiences if a is not access.Audience.CIRCLE],
+        audiences=[a for a in audiences if a is not Audience.CIRCLE],
         endpoint=url_for("clips.tus_create", child_id=child.id),
         chunk_bytes=CHUNK_BYTES,
         max_bytes=storage.upload_limit(),
