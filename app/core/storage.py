@@ -32,10 +32,11 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import quote
 
-from flask import Response, current_app, send_file
+from flask import Response, current_app, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.utils import send_file as werkzeug_send_file
 
 from app.core.files import (  # noqa: F401 - atomic_write is part of this module's interface
     DIR_MODE,
@@ -291,20 +292,34 @@ def send_stored(
             _set_disposition(response, download_name or path.name, as_attachment)
     else:
         try:
-            response = send_file(
+            response = werkzeug_send_file(
                 path,
+                _range_environ(request.environ),
                 mimetype=mimetype,
                 as_attachment=as_attachment,
                 download_name=download_name,
                 conditional=True,
                 etag=etag,
                 max_age=0,
+                response_class=current_app.response_class,
             )
         except RequestedRangeNotSatisfiable as refused:
             # Answered here rather than by the error pages, so it carries the same headers.
             response = refused.get_response()
     response.headers.update(SEND_HEADERS)
     return response
+
+
+def _range_environ(environ: dict[str, object]) -> dict[str, object]:
+    """The request's environ, without the server's file wrapper when a range is asked.
+
+    gunicorn's ``wsgi.file_wrapper`` cannot seek, so werkzeug would read (and drop) every
+    byte before the range's start: a seek near the end of a clip read the whole file first.
+    werkzeug's own wrapper seeks. Whole files keep the server's wrapper (sendfile).
+    """
+    if "HTTP_RANGE" not in environ or "wsgi.file_wrapper" not in environ:
+        return environ
+    return {k: v for k, v in environ.items() if k != "wsgi.file_wrapper"}
 
 
 def _set_disposition(response: Response, name: str, as_attachment: bool) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from gunicorn.http.wsgi import FileWrapper
 
 from app.core import resumable, storage
 from app.core.files import TEMP_PREFIX
@@ -329,6 +330,42 @@ def test_whole_file_and_unsatisfiable_range(mini, clip):
     assert beyond.status_code == 416
     assert beyond.headers["Content-Range"] == "bytes */1024"
     assert_private(beyond)
+
+
+class CountingServerWrapper(FileWrapper):
+    """gunicorn's ``wsgi.file_wrapper`` (it cannot seek), counting the bytes it reads."""
+
+    read_total = 0
+
+    def __next__(self) -> bytes:
+        data = super().__next__()
+        CountingServerWrapper.read_total += len(data)
+        return data
+
+
+def test_a_seek_under_gunicorn_reads_only_the_range_asked_for(mini):
+    # With the server's wrapper, werkzeug read and dropped every byte before a range's start:
+    # a seek near the end of a clip read the whole file before the first byte went out.
+    size = 16 * MIB
+    key = storage.store_stream(
+        chunks(size), folder="clips", suffix=".mp4", length=size, limit=size
+    ).key
+    client = mini.test_client()
+    server = {"wsgi.file_wrapper": CountingServerWrapper}
+    CountingServerWrapper.read_total = 0
+    seek = client.get(
+        f"/media/{key}",
+        headers={"Range": f"bytes={size - 1000}-{size - 1}"},
+        environ_overrides=server,
+    )
+    assert seek.status_code == 206
+    assert seek.headers["Content-Range"] == f"bytes {size - 1000}-{size - 1}/{size}"
+    assert seek.data == b"v" * 1000
+    assert CountingServerWrapper.read_total < MIB
+    # A whole file still goes out through the server's wrapper (gunicorn's sendfile).
+    whole = client.get(f"/media/{key}", environ_overrides=server)
+    assert whole.status_code == 200 and len(whole.data) == size
+    assert CountingServerWrapper.read_total == size
 
 
 def test_a_download_is_an_attachment_with_a_safe_name(mini):
