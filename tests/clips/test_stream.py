@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.auth.models import SignInMethod
 from app.clips.models import ClipState, Source
@@ -295,3 +295,34 @@ def test_the_poster_shows_while_the_clip_is_still_converting(
     without.poster_key = None  # just uploaded: no poster yet
     db.session.commit()
     assert client.get(f"/children/{without.child_id}/clips/{without.id}/poster").status_code == 404
+
+
+def test_a_seek_asks_the_same_few_queries_however_long_the_consent_history(
+    app, consented, shared, login_as
+):
+    # Every range request of a playing video checks access afresh (DESIGN.md §6: the queries
+    # of a request do not grow with the data): the signed-in session, the role, the child,
+    # the clip and consent, the latter in one query over every signer's records.
+    client = login_as(consented.parent)
+
+    def queries_for_seek() -> int:
+        count = 0
+
+        def counter(connection, cursor, statement, *args):
+            nonlocal count
+            count += statement.lstrip().upper().startswith("SELECT")
+
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            response = client.get(video_url(shared), headers={"Range": "bytes=4000-4999"})
+            assert response.status_code == 206
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+        return count
+
+    few = queries_for_seek()
+    assert few <= 5
+    for _ in range(3):
+        sign_consent(app, consented.child, consented.parent)
+        sign_consent(app, consented.child, consented.parent2)
+    assert queries_for_seek() == few
