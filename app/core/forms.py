@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -21,6 +20,7 @@ from wtforms.validators import (
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.passwords import PASSWORD_MAX, password_problem
+from app.core.text import has_control_characters
 
 T = TypeVar("T")
 
@@ -38,14 +38,9 @@ def max_length(n: int) -> Length:
     return Length(max=n, message=_l("Use at most %(max)d characters.", max=n))
 
 
-# Line breaks, NUL, escape and the other control characters, and Unicode's line and paragraph
-# separators: in a name they cut mail subjects and headers, split log lines and break PDFs.
-_CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+# What a one-line value may not hold is decided in app.core.text (mail and a data migration
+# apply the same rule); a text of several lines may also hold these.
 _LINE_BREAKS = frozenset("\n\r")
-
-
-def _control_characters(text: str, *, allowed: frozenset[str] = frozenset()) -> bool:
-    return any(c not in allowed and unicodedata.category(c) in _CONTROL_CATEGORIES for c in text)
 
 
 class OneLine:
@@ -58,7 +53,7 @@ class OneLine:
         if not isinstance(field.data, str):
             # Stop: the validators after this one would fail on a file object.
             raise StopValidation(str(_l("Send this field as text.")))
-        if _control_characters(field.data):
+        if has_control_characters(field.data):
             raise ValidationError(
                 str(_l("Write this on one line, without line breaks or invisible characters."))
             )
@@ -73,7 +68,7 @@ class PlainText:
         if not isinstance(field.data, str):
             # Stop: the validators after this one would fail on a file object.
             raise StopValidation(str(_l("Send this field as text.")))
-        if _control_characters(field.data, allowed=_LINE_BREAKS | {"\t"}):
+        if has_control_characters(field.data, allowed=_LINE_BREAKS | {"\t"}):
             raise ValidationError(str(_l("Remove the invisible characters from this text.")))
 
 

@@ -3,6 +3,9 @@
 Services call :func:`queue_mail`; nothing leaves until the database commit succeeds (a rolled
 back invitation never mails a link). The message is handed to the job queue, which sends it
 through Flask-Mailman: SMTP in production, the console in the embedded default.
+
+A subject is put on one line (:func:`app.core.text.single_line`) before it is sent: it is built
+from names, and a line break in one would cut the header or, unchecked, add headers of its own.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.core.jobs import job
+from app.core.text import single_line
 
 log = logging.getLogger("beeldbrug.mail")
 OUTBOX_KEY = "beeldbrug_outbox"
@@ -33,13 +37,14 @@ class OutgoingMail:
 def render_mail(template: str, *, to: str, language: str, **context: object) -> OutgoingMail:
     """Render ``templates/mail/<template>.txt`` and ``.html`` in ``language``.
 
-    The subject is the text template's first line.
+    The subject is the text template's first line, put on one line (control characters and
+    runs of whitespace become one space).
     """
     with force_locale(language):
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", **context)
     subject, _, body = text.partition("\n")
-    return OutgoingMail(to=to, subject=subject.strip(), text=body.lstrip("\n"), html=html)
+    return OutgoingMail(to=to, subject=single_line(subject), text=body.lstrip("\n"), html=html)
 
 
 def queue_mail(session: Session, message: OutgoingMail) -> None:
@@ -60,13 +65,18 @@ def _drop_outbox(session: Session) -> None:
 
 @job(retries=5, retry_delay=60)
 def send_mail(message: dict[str, str]) -> None:
-    """Deliver one message through the configured mail backend (retried by the queue)."""
+    """Deliver one message through the configured mail backend (retried by the queue).
+
+    The subject is put on one line here too, whoever built the message: Flask-Mailman refuses
+    a header with a line break, so the message would fail on every retry and never arrive.
+    """
+    subject = single_line(message["subject"])
     mail = EmailMultiAlternatives(
-        subject=message["subject"],
+        subject=subject,
         body=message["text"],
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         to=[message["to"]],
     )
     mail.attach_alternative(message["html"], "text/html")
     mail.send(fail_silently=False)
-    log.info("mail sent: %s", message["subject"])
+    log.info("mail sent: %s", subject)
