@@ -6,9 +6,23 @@ const FRAME = 1 / 25; // one frame of the web version (25 fps is what schools' c
 const STEP = 1; // seconds back or forward
 const NEAR = 0.25; // a moment this close to the current time counts as "here"
 
-/** "1:05" or "1:05,5" (tenths when there are any), "1:02:03" past an hour: what the server
- *  prints and reads back (app/clips/forms.py format_time / parse_time). */
-export function formatTime(seconds) {
+/** The decimal mark of the page's language: the player's data-decimal (the server's, from
+ *  Babel's locale data), else what the browser knows of <html lang>. */
+export function decimalMark(given, lang) {
+  if (given === "," || given === ".") return given;
+  try {
+    const part = new Intl.NumberFormat(lang || undefined).formatToParts(1.5)
+      .find((p) => p.type === "decimal");
+    return part?.value === "," ? "," : ".";
+  } catch {
+    return ".";
+  }
+}
+
+/** "1:05" or "1:05,5" / "1:05.5" (tenths when there are any, after the page's decimal mark),
+ *  "1:02:03" past an hour: what the server prints and reads back (app/clips/forms.py
+ *  format_time / parse_time). */
+export function formatTime(seconds, decimal = ",") {
   const tenths = Math.round(Math.max(0, seconds) * 10);
   const whole = Math.floor(tenths / 10);
   const tenth = tenths % 10;
@@ -16,10 +30,11 @@ export function formatTime(seconds) {
   const m = Math.floor((whole % 3600) / 60);
   const s = String(whole % 60).padStart(2, "0");
   const text = h ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
-  return tenth ? `${text},${tenth}` : text;
+  return tenth ? `${text}${decimal}${tenth}` : text;
 }
 
-/** Seconds from "75", "1:15", "1:15,5" or "0:01:15"; NaN for anything else. */
+/** Seconds from "75", "1:15", "1:15,5", "1:15.5" or "0:01:15" (either mark, whatever the
+ *  page's language); NaN for anything else. */
 export function parseTime(text) {
   const match = /^(?:(\d{1,2}):)?(?:(\d{1,3}):)?(\d{1,5}(?:[.,]\d{1,3})?)$/.exec(text.trim());
   if (!match) return NaN;
@@ -48,6 +63,8 @@ function setUpPlayer(root) {
   const fragmentForm = document.querySelector("[data-fragment-form]");
   const labelPlay = root.querySelector("[data-label-play]");
   const labelPause = root.querySelector("[data-label-pause]");
+  const decimal = decimalMark(root.dataset.decimal, document.documentElement.lang);
+  const clock = (t) => formatTime(t, decimal);
 
   for (const el of document.querySelectorAll("[data-js-only], [data-timeline]")) el.hidden = false;
 
@@ -94,7 +111,7 @@ function setUpPlayer(root) {
   function refresh() {
     const t = video.currentTime;
     if (now) now.style.insetInlineStart = percent(t);
-    if (timeOut) timeOut.value = `${formatTime(t)} / ${formatTime(duration())}`;
+    if (timeOut) timeOut.value = `${clock(t)} / ${clock(duration())}`;
     for (const li of items) {
       const here = Math.abs(Number(li.dataset.start) - t) < NEAR;
       li.classList.toggle("moment-here", here);
@@ -107,7 +124,7 @@ function setUpPlayer(root) {
 
   function fill(form, name, t) {
     const input = form?.querySelector(`[name="${name}"]`);
-    if (input) input.value = formatTime(t);
+    if (input) input.value = clock(t);
     return input;
   }
 

@@ -5,6 +5,12 @@
 
 const form = document.getElementById("upload-form");
 
+// Numbers in the page's language: "2,5" in Dutch, "2.5" in English.
+const oneDecimal = new Intl.NumberFormat(document.documentElement.lang || undefined, {
+  minimumFractionDigits: 1,
+  maximumFractionDigits: 1,
+});
+
 function text(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 }
@@ -65,7 +71,7 @@ function setup(tus) {
     const now = performance.now();
     if (lastTick && now - lastTick.time > 500) {
       const mbs = (sent - lastTick.sent) / 1048576 / ((now - lastTick.time) / 1000);
-      els.speed.textContent = text(d.msgSpeed, { speed: mbs.toFixed(1) });
+      els.speed.textContent = text(d.msgSpeed, { speed: oneDecimal.format(mbs) });
       lastTick = { time: now, sent };
     } else if (!lastTick) {
       lastTick = { time: now, sent };

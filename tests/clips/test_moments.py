@@ -62,7 +62,7 @@ def test_a_teacher_marks_a_moment_and_sees_it_in_the_list(client, login_as, cons
     assert (moment.start_s, moment.end_s, moment.tag) == (3.5, 5.0, Tag.NEED)
     assert moment.author_id == consented.teacher.id and moment.audience is Audience.TEAM
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "The moment at 0:03,5 is saved." in html
+    assert "The moment at 0:03.5 is saved." in html
     assert moment_texts(html) == ["Zoekt oogcontact\nmet juf"]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "moment_added"))
     assert event.actor_id == consented.teacher.id and event.object_id == moment.id

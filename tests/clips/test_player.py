@@ -63,7 +63,7 @@ def test_moments_are_listed_in_time_order_with_a_mark_each(client, login_as, con
     assert marks == ["0.4", "2", "4.5"]
     assert 'data-end="3.5"' in html
     # Each moment's time jumps there, also without script: the page starts the video there.
-    assert "0:04,5" in html and "0:02–0:03,5" in html
+    assert "0:04.5" in html and "0:02–0:03.5" in html
     assert "Moment of success" in html and "Need: what does the child need here?" in html
 
 

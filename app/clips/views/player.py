@@ -12,7 +12,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.clips import bp
-from app.clips.forms import TAG_LABELS, FragmentForm, MomentForm, MomentTagForm, format_time
+from app.clips.forms import (
+    TAG_LABELS,
+    FragmentForm,
+    MomentForm,
+    MomentTagForm,
+    decimal_mark,
+    format_time,
+)
 from app.clips.models import Clip, MomentTag
 from app.clips.services import fragments, moments, queries
 from app.core import access, routes
@@ -26,6 +33,7 @@ from app.people.models import Child
 
 bp.add_app_template_global(moments.tag_label, "moment_tag_label")
 bp.add_app_template_filter(format_time, "clip_time")
+bp.add_app_template_global(decimal_mark, "clip_decimal_mark")
 
 
 @bp.get("/children/<int:child_id>/clips/<int:clip_id>")

@@ -1,0 +1,104 @@
+"""Times in a clip follow the page's language: "0:10,2" in Dutch, "0:10.2" in English. Either
+mark is read back in either language, and what a form is filled in with is read back as is."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+from flask_babel import force_locale
+from sqlalchemy import select
+
+from app.clips.forms import format_time
+from app.clips.models import Moment
+from app.core.db import db
+from tests.clips import player_helpers as helpers
+from tests.clips.player_helpers import add, page
+
+consented = helpers.consented
+
+
+@pytest.fixture
+def clip(consented, make_clip):
+    clip = make_clip(consented.child, consented.coach)
+    clip.duration_s = 30.0  # long enough for a time past ten seconds
+    db.session.commit()
+    return clip
+
+
+def moment_times(html):
+    """The times of the moment list, as shown (the hidden "play from" left out)."""
+    links = re.findall(r'<a class="moment-time"[^>]*>(.*?)</a>', html, re.S)
+    return [re.sub(r"<span[^>]*>.*?</span>|\s", "", unescape(link)) for link in links]
+
+
+def prefilled_start(html):
+    form = re.search(r"<form[^>]*data-moment-form.*?</form>", html, re.S).group(0)
+    return unescape(re.search(r'<input[^>]*name="start"[^>]*value="([^"]*)"', form).group(1))
+
+
+def test_a_time_has_the_decimal_mark_of_the_language(app):
+    with app.app_context():
+        with force_locale("en"):
+            english = [format_time(t) for t in (10.2, 75, 3725.5)]
+        with force_locale("nl"):
+            dutch = [format_time(t) for t in (10.2, 75, 3725.5)]
+    assert english == ["0:10.2", "1:15", "1:02:05.5"]
+    assert dutch == ["0:10,2", "1:15", "1:02:05,5"]
+
+
+def test_the_clip_page_shows_times_in_the_pages_language(client, login_as, consented, clip):
+    add(clip, consented.teacher, 10.2, end=12.5)
+    login_as(consented.teacher)
+    english = page(client, clip, lang="en").get_data(as_text=True)
+    dutch = page(client, clip, lang="nl").get_data(as_text=True)
+    assert moment_times(english) == ["0:10.2–0:12.5"]
+    assert moment_times(dutch) == ["0:10,2–0:12,5"]
+    # The player's script writes times with the same mark as the page.
+    assert re.search(r'<div class="player"[^>]*data-decimal="\."', english)
+    assert re.search(r'<div class="player"[^>]*data-decimal=","', dutch)
+
+
+def post_moment(client, clip, start, lang):
+    return client.post(
+        f"/children/{clip.child_id}/clips/{clip.id}/moments?lang={lang}",
+        data={"start": start, "end": "", "tag": "attentive", "text": "", "audience": "team"},
+    )
+
+
+@pytest.mark.parametrize("typed", ["0:10,2", "0:10.2", "10,2", "10.2"])
+def test_either_mark_is_read_in_either_language(client, login_as, consented, clip, typed):
+    login_as(consented.teacher)
+    assert post_moment(client, clip, typed, "en").status_code == 302
+    assert post_moment(client, clip, typed, "nl").status_code == 302
+    assert db.session.scalars(select(Moment.start_s)).all() == [10.2, 10.2]
+    english = page(client, clip, lang="en").get_data(as_text=True)
+    dutch = page(client, clip, lang="nl").get_data(as_text=True)
+    assert moment_times(english) == ["0:10.2", "0:10.2"]
+    assert moment_times(dutch) == ["0:10,2", "0:10,2"]
+
+
+def test_a_prefilled_time_is_read_back_as_it_stands(client, login_as, consented, clip):
+    login_as(consented.teacher)
+    shown = {
+        lang: prefilled_start(page(client, clip, t="10.2", lang=lang).get_data(as_text=True))
+        for lang in ("en", "nl")
+    }
+    assert shown == {"en": "0:10.2", "nl": "0:10,2"}
+    for lang, start in shown.items():
+        assert post_moment(client, clip, start, lang).status_code == 302
+    assert db.session.scalars(select(Moment.start_s)).all() == [10.2, 10.2]
+
+
+def test_a_refusal_names_the_clips_end_in_the_pages_language(client, login_as, consented, clip):
+    clip.duration_s = 20.5
+    db.session.commit()
+    login_as(consented.teacher)
+    response = client.post(
+        f"/children/{clip.child_id}/clips/{clip.id}/moments?lang=en",
+        data={"start": "4", "end": "25", "tag": "attentive", "text": "", "audience": "team"},
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(select(Moment.start_s)) is None
+    assert "The clip ends at 0:20.5." in response.get_data(as_text=True)
