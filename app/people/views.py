@@ -11,9 +11,8 @@ from flask_login import current_user
 
 from app.auth import login
 from app.auth.models import SignInMethod
-from app.clips.services import listing as clip_listing
 from app.consent import services as consent
-from app.core import access, routes
+from app.core import access, child_page, routes
 from app.core.access import Action
 from app.core.db import db
 from app.core.errors import RefusedError
@@ -86,7 +85,7 @@ def child(child: Child) -> Any:
         signer_names={m.user_id: m.user.name for m in members},
         may_sign=access.may_sign_for(current_user, child, consent.deciding_role(child)),
         pupil_in_circle=any(m.role is Role.PUPIL for m in members),
-        clip_count=clip_listing.count_visible(db.session, current_user, child),
+        **child_page.collect(db.session, current_user, child),
     )
 
 
