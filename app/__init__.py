@@ -44,6 +44,7 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app import models as _models  # noqa: F401  (every model registered before first use)
+    from app import tasks as _tasks  # noqa: F401  (every job declared: services queue by name)
     from app.auth import login
     from app.core import access, requests, routes, web
     from app.core.db import db, utcnow

@@ -1,33 +1,34 @@
-"""Background work on clips (Huey): the poster and web version of an upload, fragments."""
+"""Background work on clips (Huey): the poster and web version of an upload, fragments.
+
+The jobs call the services; the services queue jobs by name (``jobs.queue``), never by
+importing this module.
+"""
 
 from __future__ import annotations
 
 from huey import crontab
 
+from app.clips.services import cutting, processing, retention, upload
+from app.core import jobs
+from app.core.db import db
 from app.core.jobs import huey, job
 
 
 @job()
 def process_clip(clip_id: int) -> None:
     """Make the poster and the web version of an uploaded clip (see services.processing)."""
-    from app.clips.services import processing
-
     processing.process(clip_id)
 
 
 @job()
 def cut_fragment(fragment_id: int) -> None:
     """Cut a fragment from its recording's web version (see services.cutting)."""
-    from app.clips.services import cutting
-
     cutting.cut_fragment(fragment_id)
 
 
 @job()
 def recover_interrupted_clips() -> int:
     """Record clips whose worker died while processing them as failed (retryable)."""
-    from app.clips.services import processing
-
     return processing.recover_interrupted()
 
 
@@ -38,20 +39,14 @@ def every_ten_minutes_recover() -> None:
 
 @huey.on_startup()
 def ready_for_the_first_upload() -> None:
-    """Build the worker's app and load the video modules when the worker starts: done on the
-    first job instead, they would delay the first poster by a second or more."""
-    from app.clips.services import cutting, processing  # noqa: F401
-    from app.core import jobs
-
+    """Build the worker's app when the worker starts (the video modules are loaded with this
+    one): done on the first job instead, it would delay the first poster by a second or more."""
     jobs._app_for_worker()  # the one app every job of this worker runs in
 
 
 @job()
 def purge_footage() -> int:
     """Destroy the footage whose retention ended or whose consent was withdrawn (retention)."""
-    from app.clips.services import retention
-    from app.core.db import db
-
     report = retention.purge(db.session)
     db.session.commit()
     return report.destroyed
@@ -66,9 +61,6 @@ def daily_purge() -> None:
 @job()
 def sweep_uploads() -> int:
     """Remove abandoned uploads (expired rows and their partial files) (services.upload)."""
-    from app.clips.services import upload
-    from app.core.db import db
-
     swept = upload.sweep_uploads(db.session)
     db.session.commit()
     return swept

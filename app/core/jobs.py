@@ -3,11 +3,16 @@
 Tasks are declared with :func:`job`, which runs the task inside an application context: the
 web process's own when the queue runs inline (tests), else one app built once per worker.
 Run the worker with ``huey_consumer app.tasks.huey -w 1 -k thread``.
+
+A feature's ``tasks`` module imports its services (the jobs call them), so a service that
+queues work cannot import it back: it calls :func:`queue` with the job's name instead.
+``create_app`` imports ``app.tasks``, so every job is declared before a service queues one.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -40,6 +45,8 @@ def _jobs_url() -> str:
 
 huey: Huey = make_huey(_jobs_url())
 _worker_app: Flask | None = None
+_declared: dict[str, tuple[str, str]] = {}
+"""Each job's name (as :func:`job` gives it) → the module and the name it is declared under."""
 
 
 def _app_for_worker() -> Flask:
@@ -52,9 +59,13 @@ def _app_for_worker() -> Flask:
 
 
 def job(**task_options: Any) -> Callable[[Callable[..., Any]], Any]:
-    """Declare a background task that runs with an application context."""
+    """Declare a background task that runs with an application context, named
+    ``<module>.<function>`` (the name :func:`queue` takes and the queue stores)."""
 
     def decorator(fn: Callable[..., Any]) -> Any:
+        name = f"{fn.__module__}.{fn.__name__}"
+        _declared[name] = (fn.__module__, fn.__name__)
+
         @wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
             if has_app_context():
@@ -62,6 +73,19 @@ def job(**task_options: Any) -> Callable[[Callable[..., Any]], Any]:
             with _app_for_worker().app_context():
                 return fn(*args, **kwargs)
 
-        return huey.task(name=f"{fn.__module__}.{fn.__name__}", **task_options)(run)
+        return huey.task(name=name, **task_options)(run)
 
     return decorator
+
+
+def queue(name: str, *args: Any) -> Any:
+    """Queue the job declared as ``name`` (``"app.clips.tasks.process_clip"``) with ``args``,
+    exactly as calling the task does (run at once when the queue is inline). The task is the
+    one its module holds at this moment, so a replaced task (a test's stand-in) is the one
+    queued. Raises LookupError when no job of that name is declared.
+    """
+    try:
+        module, attribute = _declared[name]
+    except KeyError:
+        raise LookupError(f"no background job is declared as {name!r}") from None
+    return getattr(sys.modules[module], attribute)(*args)

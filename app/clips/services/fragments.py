@@ -22,7 +22,7 @@ from app.auth.models import User
 from app.clips.forms import format_time
 from app.clips.models import Clip, ClipState
 from app.clips.services import queries
-from app.core import access, audit
+from app.core import access, audit, jobs
 from app.core.audience import Audience, settable_audiences
 from app.core.errors import RefusedError
 from app.people.models import Child
@@ -152,10 +152,9 @@ def visible_recording(session: Session, user: User, child: Child, clip: Clip) ->
 
 
 def queue_cut(fragment: Clip) -> None:
-    """Queue the cut of a committed fragment (the worker reads its row)."""
-    from app.clips import tasks
-
-    tasks.cut_fragment(fragment.id)
+    """Queue the cut of a committed fragment (the worker reads its row). The job is named,
+    not imported: ``app.clips.tasks`` imports the services."""
+    jobs.queue("app.clips.tasks.cut_fragment", fragment.id)
 
 
 def _t(seconds: float) -> str:

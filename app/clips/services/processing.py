@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 
 from app.clips.models import Clip, ClipState
 from app.clips.services import transcode
-from app.core import audit, storage
+from app.core import audit, jobs, storage
 from app.core.db import db, utcnow
 from app.core.errors import RefusedError
 
@@ -351,13 +351,12 @@ def retry(session: Session, clip: Clip, *, actor: Any) -> Clip:
 
 
 def enqueue(clip: Clip) -> None:
-    """Queue the work of a committed UPLOADED clip: a cut for a fragment, else a conversion."""
-    from app.clips import tasks
-
+    """Queue the work of a committed UPLOADED clip: a cut for a fragment, else a conversion.
+    The jobs are named, not imported: ``app.clips.tasks`` imports this module."""
     if clip.is_fragment:
-        tasks.cut_fragment(clip.id)
+        jobs.queue("app.clips.tasks.cut_fragment", clip.id)
     else:
-        tasks.process_clip(clip.id)
+        jobs.queue("app.clips.tasks.process_clip", clip.id)
 
 
 def recover_interrupted() -> int:

@@ -21,6 +21,7 @@ from werkzeug.exceptions import ClientDisconnected
 from wtforms.validators import ValidationError
 
 from app.clips import bp
+from app.clips.services import processing
 from app.clips.services import upload as uploads
 from app.core import resumable, routes, storage
 from app.core.access import Action
@@ -157,7 +158,7 @@ def _patch(child: Child, row: Any) -> Any:
         db.session.commit()  # the refusal's audit event and the removal of the row
         return _tus(str(error.message), error.status)
     db.session.commit()
-    _enqueue(clip.id)
+    processing.enqueue(clip)
     return _tus("", 204, **{**headers, "Beeldbrug-Clip": str(clip.id)})
 
 
@@ -173,12 +174,6 @@ class _UntilDropped:
             return self.stream.read(size)
         except ClientDisconnected:
             return b""
-
-
-def _enqueue(clip_id: int) -> None:
-    from app.clips import tasks
-
-    tasks.process_clip(clip_id)
 
 
 def _check_protocol() -> Any:
