@@ -12,12 +12,12 @@ def double(number: int) -> int:
     return number * 2
 
 
-def test_a_declared_job_is_queued_by_name_and_runs_inline_in_tests(app):
+def test_a_declared_job_is_queued_by_name_and_runs_inline_in_tests(app_ctx):
     result = jobs.queue(f"{__name__}.double", 21)
     assert result.get() == 42
 
 
-def test_the_job_queued_is_the_one_its_module_holds_now(app, monkeypatch):
+def test_the_job_queued_is_the_one_its_module_holds_now(app_ctx, monkeypatch):
     calls: list[int] = []
     monkeypatch.setattr(f"{__name__}.double", calls.append)
     jobs.queue(f"{__name__}.double", 3)
@@ -30,5 +30,6 @@ def test_an_undeclared_name_is_refused():
 
 
 def test_every_job_a_service_names_is_declared(app):
+    # create_app declared them: the services name these two.
     for name in ("app.clips.tasks.process_clip", "app.clips.tasks.cut_fragment"):
         assert name in jobs._declared
