@@ -2,7 +2,8 @@
 
 `Config` is the embedded default (SQLite in `instance/`, mails to the console, jobs in a SQLite
 queue). Setting `BEELDBRUG_ENV=production` selects `ProductionConfig`, which refuses to start with
-a missing or default secret key and sends cookies only over HTTPS. `TestConfig` is for the suite.
+a missing or default secret key or without `BASE_URL`, and sends cookies only over HTTPS.
+`TestConfig` is for the suite.
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ class Config:
     MAIL_TIMEOUT = _env_int("MAIL_TIMEOUT", 10)
     MAIL_DEFAULT_SENDER = _env("MAIL_DEFAULT_SENDER", "Beeldbrug <no-reply@beeldbrug.localhost>")
     # Links in mails are built from this address, never from the request's Host header. By
-    # default the address the web server binds, so the links work on the machine serving them.
+    # default the address the web server binds, so the links work on the machine serving them;
+    # production has no default (ProductionConfig).
     BIND = _env("BIND", DEFAULT_BIND)
     BASE_URL = _env("BASE_URL", url_of_bind(BIND))  # type: ignore[arg-type]
 
@@ -158,12 +160,20 @@ class ProductionConfig(Config):
     HSTS = True
     PREFERRED_URL_SCHEME = "https"
     MAIL_BACKEND = _env("MAIL_BACKEND", "smtp")
+    # No fallback to BIND: behind a proxy that is a loopback address, and every link in a mail
+    # would point at it.
+    BASE_URL = _env("BASE_URL")  # type: ignore[assignment]
 
     @classmethod
     def check(cls) -> None:
         if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY or len(cls.SECRET_KEY) < 32:
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production."
+            )
+        if not cls.BASE_URL:
+            raise RuntimeError(
+                "BASE_URL must be set in production to the address people open Beeldbrug at "
+                "(https://…): the links in mails are built from it."
             )
 
 

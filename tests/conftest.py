@@ -258,6 +258,7 @@ def production_app(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Flas
 
     class Production(ProductionConfig):
         SECRET_KEY = "production-like-secret-for-tests-0123456789"  # noqa: S105
+        BASE_URL = "https://localhost"
 
     # The throttling extension keeps one storage for every app: keep the suite's.
     return create_app(

@@ -1,4 +1,5 @@
-"""A newcomer's first run: the address `make run` prints, and mail links, follow BIND."""
+"""A newcomer's first run: the address `make run` prints, and mail links, follow BIND; in
+production mail links need BASE_URL."""
 
 from __future__ import annotations
 
@@ -67,6 +68,35 @@ def test_mail_links_follow_bind_unless_base_url_is_set() -> None:
         base_url_in_fresh_process(BIND="127.0.0.1:8123", BASE_URL="https://beeldbrug.example.nl")
         == "https://beeldbrug.example.nl"
     )
+
+
+def start_in_production(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Build the app as a production process started with ``env`` does (gunicorn, the worker)."""
+    return subprocess.run(
+        [sys.executable, "-c", "from app import create_app; create_app(); print('started')"],
+        cwd=ROOT,
+        env=clean_env(
+            BEELDBRUG_ENV="production",
+            SECRET_KEY="a-production-secret-of-at-least-32-characters",
+            BIND="127.0.0.1:8123",
+            BEELDBRUG_INSTANCE=str(tmp_path / "instance"),
+            DATABASE_URL=f"sqlite:///{tmp_path / 'beeldbrug.db'}",
+            JOBS_URL=f"sqlite:///{tmp_path / 'jobs.db'}",
+            **env,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_base_url(tmp_path: Path) -> None:
+    refused = start_in_production(tmp_path)
+    assert refused.returncode != 0 and "started" not in refused.stdout
+    assert "RuntimeError: BASE_URL must be set in production" in refused.stderr
+    started = start_in_production(tmp_path, BASE_URL="https://beeldbrug.example.nl")
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "started"
 
 
 def test_gunicorn_binds_what_the_settings_assume(monkeypatch: pytest.MonkeyPatch) -> None:
