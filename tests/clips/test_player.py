@@ -205,3 +205,37 @@ def test_the_page_asks_the_same_number_of_queries_however_many_moments(
         author = consented.coach if n % 2 else consented.teacher
         add(clip, author, 1 + n / 4, text=f"moment {n}")
     assert queries_for_page() == few
+
+
+def test_without_moments_the_page_offers_nothing_to_step_through_or_download(
+    client, login_as, consented, make_clip
+):
+    clip = make_clip(consented.child, consented.coach, audience=Audience.CIRCLE)
+    login_as(consented.parent)
+    html = page(client, clip).get_data(as_text=True)
+    assert "No moments marked yet." in html
+    assert 'data-action="next-moment"' not in html and "Previous / next moment" not in html
+    assert "Download as spreadsheet (CSV)" not in html
+    # The timeline would be an empty bar: the parent has no fragment to set either.
+    assert "data-timeline" not in html
+
+    add(clip, consented.coach, 2, audience=Audience.CIRCLE)
+    html = page(client, clip).get_data(as_text=True)
+    assert 'data-action="next-moment"' in html and "Previous / next moment" in html
+    assert "Download as spreadsheet (CSV)" in html
+    assert "data-timeline" in html
+
+
+def test_use_the_current_time_stands_under_the_time_it_fills_in(
+    client, login_as, consented, make_clip
+):
+    clip = make_clip(consented.child, consented.coach)
+    login_as(consented.teacher)
+    html = page(client, clip).get_data(as_text=True)
+    form = re.search(r"<form[^>]*data-moment-form.*?</form>", html, re.S).group(0)
+    start, button, end = (
+        form.index('name="start"'),
+        form.index('data-action="moment-now"'),
+        form.index('name="end"'),
+    )
+    assert start < button < end

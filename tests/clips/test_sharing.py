@@ -413,3 +413,15 @@ def test_confirming_a_fragment_leaves_its_recording_as_it_was(app, login_as, sig
     assert db.session.get(Clip, recording.id).others_cleared_at is None
     assert post_audience(coach, recording, "circle").status_code == 200  # still refused
     assert audience_of(recording.id) is Audience.TEAM
+
+
+def test_the_moments_audience_page_says_which_moment_also_without_a_note(
+    app, login_as, signed, make_clip
+):
+    clip = make_clip(signed.child, signed.coach, audience=Audience.CIRCLE)
+    moment = add_moment(clip, signed.coach, Audience.TEAM)
+    moment.text, moment.start_s = "", 4.5
+    db.session.commit()
+    coach = fresh(app, login_as, signed.coach)
+    html = coach.get(moment_url(moment) + "?lang=en").get_data(as_text=True)
+    assert "Kring in de ochtend · 0:04.5 · Moment of success" in html

@@ -102,3 +102,32 @@ def test_a_refusal_names_the_clips_end_in_the_pages_language(client, login_as, c
     assert response.status_code == 400
     assert db.session.scalar(select(Moment.start_s)) is None
     assert "The clip ends at 0:20.5." in response.get_data(as_text=True)
+
+
+def test_the_list_of_clips_writes_times_as_the_clip_page_does(
+    client, login_as, consented, make_clip
+):
+    recording = make_clip(consented.child, consented.coach, title="Lange ochtend")
+    recording.duration_s = 3725.4  # a recording past an hour
+    make_clip(
+        consented.child, consented.coach, parent=recording, start_s=9.5, end_s=12.0, title="Kort"
+    )
+    db.session.commit()
+    login_as(consented.coach)
+    base = f"/children/{consented.child.id}/clips"
+    english = client.get(base, query_string={"lang": "en"}).get_data(as_text=True)
+    dutch = client.get(base, query_string={"lang": "nl"}).get_data(as_text=True)
+    # The length in whole seconds, with hours past an hour (it read "62:05").
+    assert re.search(r'class="clip-duration">.*?</span>1:02:05</span>', english, re.S)
+    # A fragment's in and out points with the page's decimal mark (it read "0:10–0:12").
+    assert "0:09.5–0:12" in english
+    assert "0:09,5–0:12" in dutch
+
+
+def test_a_clips_length_on_its_page_is_in_whole_seconds(client, login_as, consented, clip):
+    clip.duration_s = 10.165
+    db.session.commit()
+    login_as(consented.teacher)
+    html = page(client, clip, lang="en").get_data(as_text=True)
+    facts = re.search(r'<p class="muted clip-facts">(.*?)</p>', html, re.S).group(1)
+    assert "· 0:10 ·" in " ".join(facts.split())
