@@ -270,7 +270,16 @@ def test_every_text_field_has_a_length_cap(app):
     assert uncapped == []
 
 
-@pytest.mark.parametrize("bad", ["Anna\nde Vries", "Anna\x00", "Anna\r\nBcc: x@example.nl"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "Anna\nde Vries",
+        "Anna\x00",
+        "Anna\r\nBcc: x@example.nl",
+        "Peter\u202eBakker",  # shows as "PeterrekaB"
+        "\u2067Peter Bakker\u2069",
+    ],
+)
 def test_every_one_line_field_refuses_control_characters(app, bad):
     with app.test_request_context("/?lang=en"):
         accepted = []

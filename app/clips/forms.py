@@ -7,7 +7,6 @@ may choose which audience, is decided by the services and ``app.core.access``.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from babel.numbers import get_decimal_symbol
@@ -20,6 +19,7 @@ from wtforms.validators import Optional, StopValidation, ValidationError
 from app.clips.models import Tag
 from app.core.audience import AUDIENCE_LABELS, Audience
 from app.core.forms import max_length, one_line, plain_text, required
+from app.core.text import has_control_characters
 
 #: Longest note on a moment, and longest label of a school's own tag (the column's size).
 NOTE_MAX = 2000
@@ -95,12 +95,11 @@ def format_time(seconds: float | None) -> str:
 
 #: The longest time anyone types: "10:59:59,999".
 TIME_MAX = 12
-_NOT_ON_ONE_LINE = frozenset({"Cc", "Zl", "Zp"})
 
 
 def _unreadable_as_a_time(raw: str) -> bool:
     # Refused by _TypedTime with its own message, not with "write the time as".
-    return len(raw) > TIME_MAX or any(unicodedata.category(c) in _NOT_ON_ONE_LINE for c in raw)
+    return len(raw) > TIME_MAX or has_control_characters(raw)
 
 
 class TimeField(StringField):
@@ -148,7 +147,7 @@ class _TypedTime:
             return
         if not isinstance(raw, str):  # a file part sent under a time field's name
             raise StopValidation(str(_l("Send this field as text.")))
-        if any(unicodedata.category(c) in _NOT_ON_ONE_LINE for c in raw):
+        if has_control_characters(raw):
             raise StopValidation(
                 str(_l("Write this on one line, without line breaks or invisible characters."))
             )

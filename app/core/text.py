@@ -2,8 +2,10 @@
 
 Line breaks, NUL, escape and the other control characters, and Unicode's line and paragraph
 separators: in a name they cut mail subjects and headers, split log lines and break PDFs. The
-forms refuse them (``app.core.forms.OneLine``); :func:`single_line` mends a value that holds
-them anyway (a subject built from a name, a name stored before the forms refused them).
+marks that override or isolate the direction of text (U+202A-U+202E, U+2066-U+2069) make a
+name show as something else ("Peter", U+202E, "Bakker" reads "PeterrekaB"). The forms refuse
+them all (``app.core.forms.OneLine``); :func:`single_line` mends a value that holds them anyway
+(a subject built from a name, a name stored before the forms refused them).
 
 Standard library only: a migration imports this module, so it must not pull in the app.
 """
@@ -15,11 +17,15 @@ import unicodedata
 #: Unicode categories no one-line value may hold: control characters (Cc, which include the
 #: tab, CR and LF), the line separator (Zl) and the paragraph separator (Zp).
 CONTROL_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
+#: Embeddings, overrides and isolates of the text direction. Marks that only state a direction
+#: (U+200E, U+200F) and the joiners some scripts and emoji need stay allowed.
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def is_control(character: str) -> bool:
-    """True for a control character, line break or Unicode line or paragraph separator."""
-    return unicodedata.category(character) in CONTROL_CATEGORIES
+    """True for a control character, line break, Unicode line or paragraph separator, or a
+    direction override."""
+    return unicodedata.category(character) in CONTROL_CATEGORIES or character in DIRECTION_CONTROLS
 
 
 def has_control_characters(text: str, *, allowed: frozenset[str] = frozenset()) -> bool:
@@ -28,12 +34,14 @@ def has_control_characters(text: str, *, allowed: frozenset[str] = frozenset()) 
 
 
 def single_line(text: str) -> str:
-    """``text`` on one line: every run of whitespace and control characters becomes one space,
-    and the ends are stripped. Applying it twice changes nothing; it never lengthens a value.
+    """``text`` on one line: direction overrides are dropped, every run of whitespace and
+    other control characters becomes one space, and the ends are stripped. Applying it twice
+    changes nothing; it never lengthens a value.
 
     >>> single_line(" Noah\\r\\n\\tBakker\\u2028 ")
     'Noah Bakker'
     """
-    spaced = "".join(" " if is_control(c) else c for c in text)
+    kept = (c for c in text if c not in DIRECTION_CONTROLS)
+    spaced = "".join(" " if is_control(c) else c for c in kept)
     # str.split() without an argument splits on runs of any Unicode whitespace.
     return " ".join(spaced.split())

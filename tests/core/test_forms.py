@@ -12,6 +12,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from app.auth.forms import ChangePasswordForm, NewPasswordForm, SignInForm
 from app.core import forms as core_forms
+from app.core.text import single_line
 
 from ..conftest import PASSWORD
 
@@ -102,6 +103,15 @@ def test_one_line_refuses_unicode_line_separators_and_accepts_accents(app):
                 check(form, form.email)
         form.email.data = "Zoë Çelik-Ünal"
         check(form, form.email)
+
+
+def test_direction_overrides_are_dropped_when_a_value_is_put_on_one_line():
+    # A name may not show as something else: "Peter\u202eBakker" reads "PeterrekaB".
+    assert single_line("Peter\u202eBakker") == "PeterBakker"
+    assert single_line("\u2067Peter\u2069 \u202aBakker\u202c") == "Peter Bakker"
+    # Marks that only state a direction, and joiners, are part of some names and stay.
+    assert single_line("\u05d3\u05e0\u05d4\u200f") == "\u05d3\u05e0\u05d4\u200f"
+    assert single_line("\u0645\u200c\u06cc") == "\u0645\u200c\u06cc"
 
 
 def test_plain_text_keeps_line_breaks_and_refuses_nul(app):
