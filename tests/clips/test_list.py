@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import func, select
 
+from app.auth.models import SignInMethod, User
 from app.clips.models import ClipState, Source
+from app.consent import services as consent
 from app.consent.models import Answer, Purpose
 from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db
+from app.people.models import Child
 from tests.consent.helpers import ALL_YES, sign_consent
 
 
@@ -184,3 +189,42 @@ def test_listing_changes_nothing(app, client, login_as, circle, make_clip):
     before = db.session.scalar(select(func.count()).select_from(AuditEvent))
     page(client, circle.child)
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_a_page_works_out_consent_once_and_a_withdrawal_shows_at_once(
+    app, client, login_as, circle, make_clip
+):
+    from sqlalchemy import event
+
+    sign_consent(app, circle.child, circle.parent)
+    make_clip(circle.child, circle.coach, title="Een", audience=Audience.CIRCLE)
+    client = fresh(app, login_as, circle.coach)
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):  # noqa: ANN001
+        if "FROM memberships" in statement and "consent_records" in statement:
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert "Een" in page(client, circle.child)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # Asked for every source and role on the page, worked out once.
+    assert len(seen) == 1
+    # Within one request, a withdrawal is seen at once: before and after it is stored.
+    with app.test_request_context("/"):
+        child = db.session.get(Child, circle.child.id)
+        parent = db.session.get(User, circle.parent.id)
+        assert consent.status(db.session, child).allows(Purpose.SCHOOL_RECORDING)
+        consent.withdraw(
+            db.session,
+            child,
+            parent,
+            [Purpose.SCHOOL_RECORDING],
+            nonce=secrets.token_hex(16),
+            evidence=consent.Evidence("192.0.2.10", "pytest", SignInMethod.PASSWORD),
+        )
+        assert not consent.status(db.session, child).allows(Purpose.SCHOOL_RECORDING)
+        db.session.rollback()
+        assert consent.status(db.session, child).allows(Purpose.SCHOOL_RECORDING)

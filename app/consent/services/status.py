@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from itertools import chain
+from typing import Any
 
-from sqlalchemy import and_, select
+from flask import g, has_request_context
+from sqlalchemy import and_, event, select
 from sqlalchemy.orm import Session, load_only
 
 from app.auth.models import User
@@ -80,8 +83,53 @@ def status(session: Session, child: Child, at: datetime | None = None) -> Consen
 
     One query: the current signers (in name order, as :func:`signers`) with every record each
     signed up to ``at``, in signing order. It is asked on every range request of a playing
-    video, so it stays one query and loads only the columns the rules read.
+    video, so it stays one query and loads only the columns the rules read. The status now is
+    remembered for the rest of the request (a page asks it for every source and role) until a
+    record or a membership changes in the session (see :func:`_remembered`).
     """
+    if at is None:
+        remembered = _remembered(session)
+        if remembered is not None and child.id in remembered:
+            return remembered[child.id]
+    current = _status(session, child, at)
+    if at is None and remembered is not None:
+        remembered[child.id] = current
+    return current
+
+
+#: Changes to these end what a request remembered of consent.
+_DECIDING = (ConsentRecord, Membership)
+_MEMO = "consent_status_now"
+
+
+def _remembered(session: Session) -> dict[int, ConsentStatus] | None:
+    """The statuses this request worked out, by child id; None outside a request or while the
+    session holds an unflushed change to a record or a membership (it forgets them then)."""
+    if not has_request_context():
+        return None
+    changing = chain(session.new, session.dirty, session.deleted)
+    if any(isinstance(obj, _DECIDING) for obj in changing):
+        g.pop(_MEMO, None)
+        return None
+    memo: dict[int, ConsentStatus] = g.setdefault(_MEMO, {})
+    return memo
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_after_change(session: Session, context: Any) -> None:
+    changed = chain(session.new, session.dirty, session.deleted)
+    if has_request_context() and any(isinstance(obj, _DECIDING) for obj in changed):
+        g.pop(_MEMO, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction: Any) -> None:
+    # What a rolled-back transaction flushed may be in what was remembered.
+    if has_request_context():
+        g.pop(_MEMO, None)
+
+
+def _status(session: Session, child: Child, at: datetime | None) -> ConsentStatus:
     at_time = at or utcnow()
     signer_role = signer_role_for(child, local_date(at_time))
     role = Role.PUPIL if signer_role is SignerRole.PUPIL else Role.PARENT
