@@ -14,9 +14,10 @@ account only (0600 and 0700). Large bodies are stored as a stream (:func:`store_
 declared is refused (SECURITY.md check 19: werkzeug reports a dropped connection as a normal
 end). Resumable uploads keep their partial files in :mod:`app.core.resumable`.
 
-A file belongs with a database row. :func:`delete_on_rollback` ties the two together: if the
-transaction that should have recorded the file does not commit, the file is removed again
-(SECURITY.md check 33: no rows without files, no files without rows).
+A file belongs with a database row. :func:`delete_on_rollback` ties the two together (through
+:mod:`app.core.pending_files`): if the transaction that should have recorded the file does not
+commit, the file is removed again (SECURITY.md check 33: no rows without files, no files
+without rows).
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ from typing import BinaryIO, Protocol
 from urllib.parse import quote
 
 from flask import Response, current_app, request
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction, scoped_session
+from sqlalchemy.orm import Session, scoped_session
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.utils import send_file as werkzeug_send_file
 
+from app.core import pending_files
 from app.core.files import (  # noqa: F401 - atomic_write is part of this module's interface
     DIR_MODE,
     FILE_MODE,
@@ -50,7 +51,6 @@ log = logging.getLogger("beeldbrug.storage")
 _FOLDER_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}(/[a-z0-9][a-z0-9_-]{0,39}){0,3}$")
 _SUFFIX_RE = re.compile(r"^\.[a-z0-9]{1,8}$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9_-]{22,64}\.[a-z0-9]{1,8}$")
-PENDING_KEY = "beeldbrug_pending_files"
 #: Headers on every stored file sent out (SECURITY.md check 21).
 SEND_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -336,77 +336,16 @@ def _set_disposition(response: Response, name: str, as_attachment: bool) -> None
 # --- files that must not outlive a rolled-back transaction ----------------------------------
 
 
-@dataclass
-class _Pending:
-    path: Path
-    transaction: SessionTransaction | None
-
-
-def _real(session: Session | scoped_session[Session]) -> Session:
-    return session() if isinstance(session, scoped_session) else session
-
-
 def delete_on_rollback(session: Session | scoped_session[Session], key: str) -> None:
     """Remove the file ``key`` again unless ``session``'s current transaction commits.
 
     Call it right after storing a file whose row is added in the same transaction. A rollback
     (of the whole transaction, or of the savepoint that was current), or a session closed
-    without a commit, deletes the file. The absolute path is kept so that the clean-up works
-    outside an application context too.
+    without a commit, deletes the file (:mod:`app.core.pending_files`).
     """
-    session = _real(session)
-    if session.get_transaction() is None:
-        session.connection()  # begin now, so the file is tied to this transaction
-    current = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(PENDING_KEY, []).append(_Pending(path_of(key), current))
+    pending_files.track(session, path_of(key))
 
 
 def forget_pending(session: Session | scoped_session[Session], key: str) -> None:
     """Stop tracking ``key`` (after the caller deleted the file itself)."""
-    session = _real(session)
-    path = path_of(key)
-    pending: list[_Pending] = session.info.get(PENDING_KEY, [])
-    session.info[PENDING_KEY] = [p for p in pending if p.path != path]
-
-
-def _remove(entries: list[_Pending]) -> None:
-    for entry in entries:
-        try:
-            entry.path.unlink(missing_ok=True)
-            log.info("removed file of a transaction that did not commit: %s", entry.path.name)
-        except OSError:
-            log.exception("could not remove orphan file %s", entry.path)
-
-
-def _within(transaction: SessionTransaction | None, ancestor: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is ancestor:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-@event.listens_for(Session, "after_commit")
-def _keep_committed(session: Session) -> None:
-    # Only the outermost commit makes the rows durable; releasing a savepoint does not.
-    if session.get_nested_transaction() is None:
-        session.info.pop(PENDING_KEY, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    pending: list[_Pending] = session.info.get(PENDING_KEY, [])
-    if not pending:
-        return
-    gone = [p for p in pending if _within(p.transaction, previous_transaction)]
-    if gone:
-        session.info[PENDING_KEY] = [p for p in pending if p not in gone]
-        _remove(gone)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _drop_uncommitted(session: Session, transaction: SessionTransaction) -> None:
-    # The outermost transaction ended without a commit (the session was closed or removed):
-    # its rows are gone, so its files go too.
-    if transaction.parent is None:
-        _remove(session.info.pop(PENDING_KEY, []))
+    pending_files.forget(session, path_of(key))
