@@ -12,7 +12,6 @@ queues work cannot import it back: it calls :func:`queue` with the job's name in
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -45,8 +44,8 @@ def _jobs_url() -> str:
 
 huey: Huey = make_huey(_jobs_url())
 _worker_app: Flask | None = None
-_declared: dict[str, tuple[str, str]] = {}
-"""Each job's name (as :func:`job` gives it) → the module and the name it is declared under."""
+_declared: dict[str, Any] = {}
+"""Each job's name (as :func:`job` gives it) → its task."""
 
 
 def _app_for_worker() -> Flask:
@@ -64,7 +63,6 @@ def job(**task_options: Any) -> Callable[[Callable[..., Any]], Any]:
 
     def decorator(fn: Callable[..., Any]) -> Any:
         name = f"{fn.__module__}.{fn.__name__}"
-        _declared[name] = (fn.__module__, fn.__name__)
 
         @wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
@@ -73,19 +71,20 @@ def job(**task_options: Any) -> Callable[[Callable[..., Any]], Any]:
             with _app_for_worker().app_context():
                 return fn(*args, **kwargs)
 
-        return huey.task(name=name, **task_options)(run)
+        task = huey.task(name=name, **task_options)(run)
+        _declared[name] = task
+        return task
 
     return decorator
 
 
 def queue(name: str, *args: Any) -> Any:
     """Queue the job declared as ``name`` (``"app.clips.tasks.process_clip"``) with ``args``,
-    exactly as calling the task does (run at once when the queue is inline). The task is the
-    one its module holds at this moment, so a replaced task (a test's stand-in) is the one
-    queued. Raises LookupError when no job of that name is declared.
+    exactly as calling the task does (run at once when the queue is inline). Raises LookupError
+    when no job of that name is declared.
     """
     try:
-        module, attribute = _declared[name]
+        task = _declared[name]
     except KeyError:
         raise LookupError(f"no background job is declared as {name!r}") from None
-    return getattr(sys.modules[module], attribute)(*args)
+    return task(*args)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
-from app.clips import tasks
 from app.clips.models import Clip, ClipState, Source
+from app.clips.services import fragments as fragment_service
 from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
@@ -32,7 +32,7 @@ def queued(monkeypatch):
         db.session.rollback()
         calls.append((fragment_id, db.session.get(Clip, fragment_id) is not None))
 
-    monkeypatch.setattr(tasks, "cut_fragment", fake_cut)
+    monkeypatch.setattr(fragment_service, "queue_cut", lambda fragment: fake_cut(fragment.id))
     return calls
 
 

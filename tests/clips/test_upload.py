@@ -38,7 +38,7 @@ def own_media(app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The clips handed to the worker (the conversion itself is tested elsewhere)."""
     calls: list[int] = []
-    monkeypatch.setattr("app.clips.tasks.process_clip", calls.append)
+    monkeypatch.setattr("app.clips.services.processing.enqueue", lambda clip: calls.append(clip.id))
     return calls
 
 

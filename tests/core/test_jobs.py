@@ -17,13 +17,6 @@ def test_a_declared_job_is_queued_by_name_and_runs_inline_in_tests(app_ctx):
     assert result.get() == 42
 
 
-def test_the_job_queued_is_the_one_its_module_holds_now(app_ctx, monkeypatch):
-    calls: list[int] = []
-    monkeypatch.setattr(f"{__name__}.double", calls.append)
-    jobs.queue(f"{__name__}.double", 3)
-    assert calls == [3]
-
-
 def test_an_undeclared_name_is_refused():
     with pytest.raises(LookupError, match="app.clips.tasks.no_such_job"):
         jobs.queue("app.clips.tasks.no_such_job", 1)
