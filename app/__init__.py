@@ -44,9 +44,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app import models as _models  # noqa: F401  (every model registered before first use)
-    from app import tasks as _tasks  # noqa: F401  (every job declared: services queue by name)
     from app.auth import login
-    from app.core import access, requests, routes, web
+    from app.circle import policy, routes
+    from app.core import requests, web
     from app.core.db import db, utcnow
     from app.core.jobs import huey
     from app.extensions import babel, csrf, limiter, mail
@@ -61,8 +61,7 @@ def _init_extensions(app: Flask) -> None:
     web.init_app(app)
     app.before_request(routes.enforce_route_rule)
     app.before_request(requests.refuse_unexpected_files)
-    if app.config["JOBS_URL"] == "immediate://":
-        huey.immediate = True
+    huey.init_app(app)
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
@@ -74,7 +73,7 @@ def _init_extensions(app: Flask) -> None:
             "lang": locale,
             "text_dir": web.text_direction(locale),
             "now": utcnow(),
-            "nav": access.navigation(current_user),
+            "nav": policy.navigation(current_user),
         }
 
 
@@ -85,6 +84,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import views as _admin_views  # noqa: F401
     from app.auth import bp as auth_bp
     from app.auth import views as _auth_views  # noqa: F401
+    from app.children import bp as children_bp
+    from app.children import views as _children_views  # noqa: F401
     from app.clips import bp as clips_bp
     from app.clips import views as _clips_views  # noqa: F401
     from app.consent import bp as consent_bp
@@ -94,5 +95,6 @@ def _register_blueprints(app: Flask) -> None:
     from app.people import bp as people_bp
     from app.people import views as _people_views  # noqa: F401
 
-    for blueprint in (auth_bp, people_bp, consent_bp, clips_bp, admin_bp, documents_bp):
+    blueprints = (auth_bp, children_bp, people_bp, consent_bp, clips_bp, admin_bp, documents_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -105,9 +105,9 @@ def audit_verify() -> None:
 def create_school(name: str, city: str | None, admin_email: str, admin_name: str) -> None:
     """Create a school with its first admin, who is mailed a link to choose a password."""
     from app.admin import services as admin
+    from app.circle.models import School
     from app.consent import services as consent
     from app.core.db import db
-    from app.people.models import School
 
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         school = School(name=name, city=city)

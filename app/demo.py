@@ -21,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth import services as auth
-from app.auth.models import SignInMethod, User
+from app.circle.models import Child, Membership, Role, School, User
+from app.circle.policy import active_membership_clause
 from app.consent import services as consent
 from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignatureMethod
 from app.core import audit
-from app.core.access import active_membership_clause
 from app.core.db import db, utcnow
-from app.people.models import Child, Membership, Role, School
+from app.core.signin import SignInMethod
 
 DEMO_PASSWORD = "samen-kijken-2026"  # noqa: S105 - printed for the demo on purpose
 SCHOOL_NAME = "OBS De Regenboog"

@@ -24,13 +24,12 @@ import imageio_ffmpeg
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
+from app.circle.audience import Audience
+from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState, Source, Tag
 from app.clips.services import cutting, fragments, moments, processing
 from app.core import audit, storage
-from app.core.audience import Audience
 from app.core.clock import local_date
-from app.people.models import Child
 
 #: 640×360 keeps `make run` quick; the web version keeps that size (it is below 720p).
 SIZE = "640x360"
@@ -118,7 +117,7 @@ def add_footage(session: Session, child: Child, users: dict[str, User], coach: U
         data = fragments.FragmentData(start, end, title, audience)
         fragment = fragments.create_fragment(session, recording, data, actor=coach)
         session.commit()
-        if cutting.cut_fragment(fragment.id) is not ClipState.READY:
+        if cutting.cut(fragment.id) is not ClipState.READY:
             raise RuntimeError(f"the demo fragment {title!r} did not become ready")
 
 

@@ -1,4 +1,5 @@
-"""Flask extensions, created unbound and attached to the app in create_app()."""
+"""Flask extensions, created unbound and attached to the app in create_app() (the job queue,
+which the machinery declares its own jobs on, is ``app.core.jobs.huey``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,7 @@ from flask_login import LoginManager
 from flask_mailman import Mail
 from flask_wtf.csrf import CSRFProtect
 
-from app.core.jobs import huey
-
-__all__ = ["babel", "csrf", "huey", "limiter", "login_manager", "mail"]
+__all__ = ["babel", "csrf", "limiter", "login_manager", "mail"]
 
 
 def client_address() -> str:

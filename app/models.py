@@ -1,12 +1,13 @@
 """Every model, imported in one place: the registry Alembic and the relationships see."""
 
-from app.auth.models import PasswordToken, SignInMethod, User, UserSession
+from app.auth.models import PasswordToken, UserSession
+from app.circle.models import Child, Invitation, Membership, Role, School, User
 from app.clips.models import Clip, ClipTombstone, Moment, MomentTag, Upload
 from app.consent.models import ConsentRecord, ConsentTemplate
 from app.core.audit import AuditChain, AuditEvent, AuditPersonal
 from app.core.db import Base
+from app.core.signin import SignInMethod
 from app.documents.models import Document, DocumentKind
-from app.people.models import Child, Invitation, Membership, Role, School
 
 __all__ = [
     "AuditChain",

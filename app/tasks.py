@@ -1,11 +1,15 @@
 """Entry point of the job worker: ``huey_consumer app.tasks.huey``.
 
-Importing the feature task modules here registers every task with the consumer.
+Builds the worker's app from the environment, which binds the queue to ``JOBS_URL`` and
+declares every job (the services that declare them are imported with the app's views); the
+modules with scheduled jobs are imported here by name, so none depends on a view.
 """
 
-from app.clips import tasks as _clips_tasks  # noqa: F401
-from app.consent import tasks as _consent_tasks  # noqa: F401
-from app.core import mail as _mail  # noqa: F401  (registers the send-mail task)
+from app import create_app
+from app.clips.services import processing, retention, upload  # noqa: F401  (scheduled jobs)
+from app.consent.services import notices  # noqa: F401  (scheduled jobs)
 from app.core.jobs import huey
 
-__all__ = ["huey"]
+app = create_app()
+
+__all__ = ["app", "huey"]

@@ -42,13 +42,12 @@ def build(conn: Any, children: int, clips: int, moments: int, seed: int = 5) -> 
     again on the same database to grow it: new ids follow the highest ones there."""
     from sqlalchemy import func, insert, select
 
-    from app.auth.models import User
+    from app.circle.audience import Audience
+    from app.circle.models import Child, Membership, Role, User
     from app.clips.models import Clip, ClipState, Moment, Source, Tag
     from app.consent.models import ConsentRecord
-    from app.core.audience import Audience
     from app.core.audit import AuditChain, AuditEvent, event_hash
     from app.core.db import utcnow
-    from app.people.models import Child, Membership, Role
 
     rng = random.Random(seed)
     now = utcnow()

@@ -112,9 +112,9 @@ def pages_of(conn: Any) -> list[Page]:
     and that child's clip with most moments (the demo parent's child, Noah, by construction)."""
     from sqlalchemy import func, or_, select, true
 
-    from app.auth.models import User
+    from app.circle.audience import Audience
+    from app.circle.models import User
     from app.clips.models import Clip, Moment
-    from app.core.audience import Audience
 
     child_id = conn.execute(
         select(Clip.child_id).group_by(Clip.child_id).order_by(func.count().desc()).limit(1)

@@ -85,11 +85,11 @@ def run(seconds: int, idle: float) -> dict[str, float | str]:
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
+    from app.circle.audience import Audience
+    from app.circle.models import Child, School
     from app.cli import alembic_config
     from app.clips.models import Clip, ClipState, Source
-    from app.core.audience import Audience
     from app.core.storage import LocalStorage
-    from app.people.models import Child, School
 
     command.upgrade(alembic_config(url), "head")
     source = make_source(scratch / "camera.mp4", seconds)

@@ -63,7 +63,7 @@ def served_app():  # type: ignore[no-untyped-def]
 
     from flask import Response
 
-    from app.core import routes
+    from app.circle import routes
 
     @routes.signed_in
     def signed_in_hop(key: str) -> Response:
@@ -130,14 +130,13 @@ def prepare(scratch: Path, size: int) -> tuple[dict[str, str], str, str]:
     from sqlalchemy import select
 
     from app import create_app
-    from app.auth.models import User
+    from app.circle.audience import Audience
+    from app.circle.models import Child, User
     from app.cli import alembic_config
     from app.clips.models import Clip, ClipState, Source
     from app.core import storage
-    from app.core.audience import Audience
     from app.core.db import db, utcnow
     from app.demo import DEMO_PASSWORD, load_demo
-    from app.people.models import Child
 
     app = create_app()
     command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")

@@ -10,14 +10,10 @@ instant (it keeps ticking), so that a test that silently depends on today's date
 
 from __future__ import annotations
 
-import os
-
-os.environ["BEELDBRUG_ENV"] = "test"
-os.environ["JOBS_URL"] = "immediate://"
-
 import email
 import email.policy
 import itertools
+import os
 import re
 import socket
 import threading
@@ -38,11 +34,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.auth.models import User
+from app.circle.models import Child, Membership, Role, School, User
 from app.cli import alembic_config
 from app.core.db import db
 from app.extensions import limiter
-from app.people.models import Child, Membership, Role, School
 from config import TestConfig
 
 PASSWORD = "een goed wachtwoord"

@@ -1,7 +1,7 @@
 """The authorization matrix, generated from ``app.url_map`` (SECURITY C.10, C.11, E.23).
 
 Every route is requested by every kind of visitor; the expected answer follows from the rule
-the route declared in ``app.core.access``. A route without a rule fails here, and so does a
+the route declared in ``app.circle.policy``. A route without a rule fails here, and so does a
 route whose parameters this file cannot fill in: adding a route means deciding who may use it.
 """
 
@@ -16,13 +16,13 @@ import pytest
 from flask import url_for
 from sqlalchemy import func, select
 
-from app.auth.models import User
+from app.circle import policy, routes
+from app.circle.audience import Audience
+from app.circle.models import Child, Invitation, Membership, Role, User
+from app.circle.routes import Scope
 from app.clips.models import Clip, Moment, MomentTag, Source, Tag, Upload
-from app.core import access, resumable, routes
-from app.core.audience import Audience
+from app.core import resumable
 from app.core.db import Base, db, utcnow
-from app.core.routes import Scope
-from app.people.models import Child, Invitation, Membership, Role
 
 from .consent.helpers import sign_consent
 from .core.test_audience import sees
@@ -38,10 +38,10 @@ PUBLIC = {
     "people.accept",
 }
 
-A = access.Action
+A = policy.Action
 #: Every non-public endpoint and the rule it must declare.
 RULES = {
-    "people.home": (Scope.SIGNED_IN, None),
+    "children.index": (Scope.SIGNED_IN, None),
     "auth.account": (Scope.SIGNED_IN, None),
     "people.open_trajectory": (Scope.STAFF, None),
     "admin.index": (Scope.ADMIN, None),
@@ -49,7 +49,7 @@ RULES = {
     "admin.deactivate": (Scope.ADMIN, None),
     "admin.reactivate": (Scope.ADMIN, None),
     "admin.resend": (Scope.ADMIN, None),
-    "people.child": (Scope.CHILD, A.VIEW_CHILD),
+    "children.show": (Scope.CHILD, A.VIEW_CHILD),
     "people.edit_child": (Scope.CHILD, A.EDIT_CHILD),
     "people.invite": (Scope.CHILD, A.INVITE),
     "people.remove_member": (Scope.CHILD, A.MANAGE_CIRCLE),
@@ -193,7 +193,7 @@ def test_the_policy_table_is_the_agreed_one():
     written = {
         action: frozenset(LETTER[x] for x in roles.split()) for action, roles in POLICY.items()
     }
-    assert written == access.POLICY
+    assert written == policy.POLICY
 
 
 def expected(route: Route, visitor: str, *, objects: bool = True) -> str:
@@ -216,7 +216,7 @@ def expected(route: Route, visitor: str, *, objects: bool = True) -> str:
     role = ROLE_OF.get(visitor)
     if role is None:
         return "not_found"
-    if not access.role_allows(role, rule.action):
+    if not policy.role_allows(role, rule.action):
         return "forbidden"
     if objects and route.endpoint in OBJECT_RULES:
         return "ok" if visitor in OBJECT_RULES[route.endpoint] else "forbidden"
@@ -331,9 +331,9 @@ def world(app, circle, make_user, make_child, school, visitor, footage):
     db.session.add(invitation)
     db.session.commit()
     membership_id = db.session.scalar(
-        select(access.Membership.id).where(
-            access.Membership.child_id == circle.child.id,
-            access.Membership.user_id == circle.parent2.id,
+        select(policy.Membership.id).where(
+            policy.Membership.child_id == circle.child.id,
+            policy.Membership.user_id == circle.parent2.id,
         )
     )
     people = {
@@ -434,7 +434,7 @@ def test_a_failing_permission_check_denies(app, client, login_as, circle, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("policy store unavailable")
 
-    monkeypatch.setattr(access, "role_in_circle", broken)
+    monkeypatch.setattr(policy, "role_in_circle", broken)
     response = client.get(f"/children/{circle.child.id}")
     assert response.status_code == 404
     assert circle.child.guiding_question not in response.get_data(as_text=True)

@@ -16,13 +16,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from app.auth.models import User
+from app.circle.models import Child, Invitation, Membership, Role, User
 from app.consent import services as consent
 from app.consent.models import ConsentTemplate, Purpose, SignerRole
 from app.core import storage
 from app.core.db import db
 from app.documents.models import Document
-from app.people.models import Child, Invitation, Membership, Role
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 SECOND = timedelta(seconds=1)

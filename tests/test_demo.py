@@ -8,17 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from app import demo
-from app.auth.models import User
+from app.circle.audience import Audience
+from app.circle.models import Child, Membership, Role, User
 from app.clips.models import Clip, ClipState, Moment, Source, Tag
 from app.clips.services import queries
 from app.consent import services as consent
 from app.consent.models import Answer, ConsentRecord, Purpose
 from app.core import audit, storage
-from app.core.audience import Audience
 from app.core.db import Base, db
 from app.demo import PEOPLE, describe_accounts, sign_as
 from app.documents.models import Document
-from app.people.models import Child, Membership, Role
 
 
 def counts() -> dict[str, int]:

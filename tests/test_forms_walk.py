@@ -25,14 +25,14 @@ from wtforms import HiddenField, StringField, TextAreaField
 
 import app as app_package
 from app.auth.services import create_password_link, token_digest
+from app.circle import policy, routes
+from app.circle.audience import Audience
+from app.circle.models import Invitation, Membership, Role
+from app.circle.routes import Scope
 from app.clips.models import Moment, MomentTag, Tag
-from app.core import access, routes
 from app.core import forms as core_forms
-from app.core.audience import Audience
 from app.core.db import db, utcnow
 from app.core.requests import file_fields
-from app.core.routes import Scope
-from app.people.models import Invitation, Membership, Role
 
 from .consent.helpers import sign_consent
 
@@ -114,7 +114,7 @@ def user_for(rule: routes.RouteRule, people: dict) -> object | None:
         return people[Role.COACH]
     if rule.scope is Scope.ADMIN:
         return people["admin"]
-    role = next(r for r in CHILD_ROLES if access.role_allows(r, rule.action))
+    role = next(r for r in CHILD_ROLES if policy.role_allows(r, rule.action))
     return people[role]
 
 

@@ -10,10 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.auth import services as auth
-from app.auth.models import User
+from app.circle.models import Child, School, User
 from app.core import audit
 from app.core.errors import RefusedError
-from app.people.models import Child, School
 
 ACTIVATION_VALID_FOR = timedelta(days=7)
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from app.admin import bp, services
 from app.admin.forms import StaffForm
-from app.core import access, routes
+from app.circle import policy, routes
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm
@@ -70,7 +70,7 @@ def reactivate(user_id: int) -> Any:
 @bp.post("/staff/<int:user_id>/resend")
 @routes.admin_only
 def resend(user_id: int) -> Any:
-    user = access.staff_or_404(current_user.school, user_id)
+    user = policy.staff_or_404(current_user.school, user_id)
     if ConfirmForm().validate_on_submit():
         services.resend_activation(db.session, user, actor=current_user)
         db.session.commit()
@@ -79,7 +79,7 @@ def resend(user_id: int) -> Any:
 
 
 def _set_deactivated(user_id: int, deactivated: bool) -> Any:
-    user = access.staff_or_404(current_user.school, user_id)
+    user = policy.staff_or_404(current_user.school, user_id)
     if ConfirmForm().validate_on_submit():
         message = (
             _("%(name)s can no longer sign in.", name=user.name)

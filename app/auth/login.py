@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import services
-from app.auth.models import SignInMethod, User
+from app.circle.models import User
 from app.core.db import db
+from app.core.signin import SignInMethod
 from app.extensions import login_manager
 
 SEEN_GRANULARITY_S = 30

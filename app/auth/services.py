@@ -19,11 +19,13 @@ from limits import parse
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, object_session
 
-from app.auth.models import PasswordToken, SignInMethod, User, UserSession
+from app.auth.models import PasswordToken, UserSession
+from app.circle.models import User
 from app.core import audit
 from app.core.db import utcnow
 from app.core.mail import queue_mail, render_mail
 from app.core.passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem
+from app.core.signin import SignInMethod
 from app.extensions import limiter
 
 # The rules live in the core (forms use them too); callers still find them here.
@@ -178,8 +180,8 @@ def has_staff_idle_timeout(session: Session, user: User) -> bool:
     """Staff and school admins, and anyone on the school side of a circle (``SCHOOL_SIDE``;
     an ended membership counts too, as a shorter time-out harms no one): these get the staff
     idle time-out."""
-    from app.core.access import SCHOOL_SIDE
-    from app.people.models import Membership
+    from app.circle.models import Membership
+    from app.circle.policy import SCHOOL_SIDE
 
     if user.is_staff or user.is_school_admin:
         return True

@@ -18,9 +18,9 @@ from app.auth.forms import (
     NewPasswordForm,
     SignInForm,
 )
-from app.auth.models import SignInMethod
-from app.core import routes
+from app.circle import routes
 from app.core.db import db
+from app.core.signin import SignInMethod
 from app.extensions import client_address, limiter
 
 
@@ -40,7 +40,7 @@ def safe_next(target: str | None) -> str | None:
 @routes.public
 def sign_in() -> Any:
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")) or url_for("people.home"))
+        return redirect(safe_next(request.args.get("next")) or url_for("children.index"))
     form = SignInForm(next=request.args.get("next", ""))
     status = 200
     if form.validate_on_submit():
@@ -68,7 +68,7 @@ def sign_in() -> Any:
             else:
                 login.sign_in(user, SignInMethod.PASSWORD)
                 db.session.commit()
-                return redirect(safe_next(form.next.data) or url_for("people.home"))
+                return redirect(safe_next(form.next.data) or url_for("children.index"))
     return render_template("auth/sign_in.html", form=form), status
 
 
@@ -175,4 +175,4 @@ def set_language() -> Any:
     if current_user.is_authenticated:
         current_user.preferred_language = form.language.data
         db.session.commit()
-    return redirect(safe_next(form.next.data) or url_for("people.home"))
+    return redirect(safe_next(form.next.data) or url_for("children.index"))

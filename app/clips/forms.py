@@ -1,7 +1,7 @@
 """Forms of the clip page: a moment, a fragment, a school's own moment tag.
 
 Forms parse and check the shape of the input; whether a time lies within the clip, and who
-may choose which audience, is decided by the services and ``app.core.access``.
+may choose which audience, is decided by the services and ``app.circle.policy``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, StopValidation, ValidationError
 
+from app.circle.audience import AUDIENCE_LABELS, Audience
 from app.clips.models import Tag
-from app.core.audience import AUDIENCE_LABELS, Audience
 from app.core.forms import max_length, one_line, plain_text, required
 from app.core.text import has_control_characters
 

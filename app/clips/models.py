@@ -5,7 +5,7 @@ A :class:`Clip` is either a recording (uploaded, ``parent_id`` empty) or a fragm
 (``parent_id`` and the in/out points in the recording). Both go through the same states:
 uploaded → processing → ready | failed. Only the stripped web version is kept once it is ready;
 the original is deleted then (data minimisation). Who sees a clip or a moment is decided by its
-``audience`` and its uploader or author, through ``app.core.access`` (never here).
+``audience`` and its uploader or author, through ``app.circle.policy`` (never here).
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import User
-from app.core.audience import Audience
+from app.circle.audience import Audience
+from app.circle.models import Child, School, User
 from app.core.db import Base, UTCDateTime, enum_column, utcnow
-from app.people.models import Child, School
 
 
 class Source(enum.StrEnum):

@@ -15,9 +15,9 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import get_history
 
+from app.circle.models import Child, School, User
 from app.core.db import Base, UTCDateTime, enum_column, utcnow
 from app.core.signing import Immutable, ImmutableRecordError, SignatureMethod, SignedRecordMixin
-from app.people.models import Child, School
 
 
 class Purpose(enum.StrEnum):
@@ -108,6 +108,7 @@ class ConsentRecord(SignedRecordMixin, Immutable, Base):
     withdrawn: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     child: Mapped[Child] = relationship()
+    signer: Mapped[User | None] = relationship()
     template: Mapped[ConsentTemplate] = relationship()
 
     def __repr__(self) -> str:

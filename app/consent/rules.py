@@ -18,23 +18,15 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.circle.consent_age import CONSENT_AGE, consent_age_on, pupil_decides
 from app.consent.models import Answer, ConsentRecord, Purpose, RecordKind, SignerRole
 
-CONSENT_AGE = 16
-
-
-def consent_age_on(date_of_birth: date) -> date:
-    """The day the pupil reaches the consent age (29 February counts as 1 March)."""
-    year = date_of_birth.year + CONSENT_AGE
-    try:
-        return date_of_birth.replace(year=year)
-    except ValueError:
-        return date(year, 3, 1)
+__all__ = ["CONSENT_AGE", "consent_age_on"]  # the circle's fact, named here where rules use it
 
 
 def signer_role_for(date_of_birth: date, on: date) -> SignerRole:
     """Who decides about consent on ``on``: the guardians, or the pupil."""
-    return SignerRole.PUPIL if on >= consent_age_on(date_of_birth) else SignerRole.GUARDIAN
+    return SignerRole.PUPIL if pupil_decides(date_of_birth, on) else SignerRole.GUARDIAN
 
 
 class PurposeState(enum.StrEnum):

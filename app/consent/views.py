@@ -9,20 +9,20 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.circle import policy, routes
+from app.circle.models import Child
+from app.circle.policy import Action
 from app.consent import bp, services
 from app.consent.forms import WithdrawForm, form_data_from, sign_form, template_form, texts_from
 from app.consent.models import PURPOSES, Answer, ConsentRecord, ConsentTemplate
 from app.consent.rules import PurposeState
 from app.consent.services.signing import TEXT_CHANGED
-from app.core import access, routes
-from app.core.access import Action
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm, attempt, show_refusal
 from app.core.signing import AlreadyStoredError, evidence_from_request, open_form, read_form
 from app.core.web import act
 from app.documents import services as documents
-from app.people.models import Child
 
 
 @bp.app_template_global("purpose_state_label")
@@ -42,7 +42,7 @@ def purpose_state_label(state: PurposeState | str) -> str:
 
 def signs_for_child(user: Any, child: Child) -> bool:
     """Parents sign for a child under the consent age; from that age only the pupil signs."""
-    return access.may_sign_for(user, child, services.deciding_role(child))
+    return policy.may_sign_for(user, child, services.deciding_role(child))
 
 
 @bp.get("/children/<int:child_id>/consent")
@@ -50,7 +50,7 @@ def signs_for_child(user: Any, child: Child) -> bool:
 def overview(child: Child) -> Any:
     status = services.status(db.session, child)
     template = services.published_template(db.session, child.school_id)
-    can_all = access.may(current_user, child, Action.VIEW_ALL_CONSENT_RECORDS)
+    can_all = policy.may(current_user, child, Action.VIEW_ALL_CONSENT_RECORDS)
     records = services.records_of(db.session, child, None if can_all else current_user)
     signer_names = {u.id: u.name for u in services.signers(db.session, child)}
     return render_template(
@@ -64,7 +64,7 @@ def overview(child: Child) -> Any:
         my_latest=status.latest.get(current_user.id),
         my_yeses=services.withdrawable(db.session, child, current_user),
         may_sign=signs_for_child(current_user, child),
-        may_request=access.may(current_user, child, Action.REQUEST_CONSENT),
+        may_request=policy.may(current_user, child, Action.REQUEST_CONSENT),
         can_all=can_all,
         has_template=template is not None,
         form=ConfirmForm(),
@@ -204,8 +204,8 @@ def request_consent(child: Child) -> Any:
 @bp.get("/children/<int:child_id>/consent/records/<int:record_id>/pdf")
 @routes.for_child(Action.VIEW_CONSENT)
 def record_pdf(child: Child, record_id: int) -> Any:
-    record = access.of_child_or_404(ConsentRecord, child, record_id)
-    access.own_or_may(current_user, child, record.signer_id, Action.VIEW_ALL_CONSENT_RECORDS)
+    record = policy.of_child_or_404(ConsentRecord, child, record_id)
+    policy.own_or_may(current_user, child, record.signer_id, Action.VIEW_ALL_CONSENT_RECORDS)
     document = services.documents_of(db.session, [record]).get(record.id)
     if document is None:
         abort(404)
@@ -241,7 +241,7 @@ def start_draft() -> Any:
 @bp.get("/admin/consent/<int:template_id>")
 @routes.admin_only
 def show_template(template_id: int) -> Any:
-    template = access.of_school_or_404(ConsentTemplate, current_user.school, template_id)
+    template = policy.of_school_or_404(ConsentTemplate, current_user.school, template_id)
     texts = {lang: services.text_in(template, lang) for lang in current_app.config["LANGUAGES"]}
     return render_template(
         "consent/template_show.html", template=template, texts=texts, form=ConfirmForm()
@@ -251,7 +251,7 @@ def show_template(template_id: int) -> Any:
 @bp.route("/admin/consent/<int:template_id>/edit", methods=["GET", "POST"])
 @routes.admin_only
 def edit_template(template_id: int) -> Any:
-    template = access.of_school_or_404(ConsentTemplate, current_user.school, template_id)
+    template = policy.of_school_or_404(ConsentTemplate, current_user.school, template_id)
     if template.is_published:
         flash(_("A published version cannot be changed. Start a new draft."), "info")
         return redirect(url_for("consent.show_template", template_id=template.id))
@@ -289,7 +289,7 @@ def edit_template(template_id: int) -> Any:
 @bp.post("/admin/consent/<int:template_id>/publish")
 @routes.admin_only
 def publish_template(template_id: int) -> Any:
-    template = access.of_school_or_404(ConsentTemplate, current_user.school, template_id)
+    template = policy.of_school_or_404(ConsentTemplate, current_user.school, template_id)
     if ConfirmForm().validate_on_submit():
         act(
             lambda: services.publish(db.session, template, actor=current_user),

@@ -1,90 +1,135 @@
-"""The background job queue (Huey): a SQLite file by default, Redis in scale-out.
+"""The background job queue (Huey), bound to an application in ``init_app`` like every other
+extension: a SQLite file by default, Redis in scale-out, inline (``immediate://``) in tests.
 
-Tasks are declared with :func:`job`, which runs the task inside an application context: the
-web process's own when the queue runs inline (tests), else one app built once per worker.
-Run the worker with ``huey_consumer app.tasks.huey -w 1 -k thread``.
+A job is declared where its function lives, with :func:`job` (or :func:`periodic_job` for a
+schedule), and callers call the task: ``processing.process_clip(clip.id)``. A job runs inside an
+application context: the caller's own when the queue runs inline, else the app the queue was
+bound to (the worker's: ``huey_consumer app.tasks.huey`` builds it).
 
-A feature's ``tasks`` module imports its services (the jobs call them), so a service that
-queues work cannot import it back: it calls :func:`queue` with the job's name instead.
-``create_app`` imports ``app.tasks``, so every job is declared before a service queues one.
+Each app keeps its own queue in ``app.extensions``, so two apps in one process (tests build
+several) do not take each other's queue; outside an app context the queue is the one of the app
+bound last, which in the worker is its only app.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from flask import Flask, has_app_context
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey
+from flask import Flask, current_app, has_app_context
+from huey import Huey
+from huey.storage import BaseStorage, MemoryStorage, RedisStorage, SqliteStorage
+
+NAME = "beeldbrug"
+_EXTENSION = "beeldbrug.jobs"
 
 
-def make_huey(url: str) -> Huey:
-    """Build the queue named by ``url`` (sqlite:///path, redis://host:port/db, immediate://)."""
+@dataclass(frozen=True)
+class _Binding:
+    app: Flask
+    storage: BaseStorage
+    immediate: bool
+
+
+def storage_for(url: str) -> tuple[BaseStorage, bool]:
+    """The storage named by ``url`` (``sqlite:///path``, ``redis://host:port/db``,
+    ``immediate://``) and whether jobs run at once. Raises ValueError for another scheme."""
     parsed = urlparse(url)
     if parsed.scheme == "immediate":
-        return MemoryHuey("beeldbrug", immediate=True)
+        return MemoryStorage(NAME), True
     if parsed.scheme in {"redis", "rediss"}:
-        return RedisHuey("beeldbrug", url=url)
+        return RedisStorage(NAME, url=url), False
     if parsed.scheme == "sqlite":
         path = Path(parsed.path[1:] if parsed.path.startswith("//") else parsed.path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey("beeldbrug", filename=str(path))
+        return SqliteStorage(NAME, filename=str(path)), False
     raise ValueError(f"unsupported JOBS_URL: {url}")
 
 
-def _jobs_url() -> str:
-    from config import config_from_env
+class JobQueue(Huey):
+    """A Huey whose storage each app chooses in :meth:`init_app` from ``JOBS_URL``."""
 
-    return os.environ.get("JOBS_URL") or config_from_env().JOBS_URL  # type: ignore[return-value]
+    def __init__(self) -> None:
+        self._last: _Binding | None = None
+        super().__init__(NAME, storage_class=MemoryStorage)
+
+    def create_storage(self) -> BaseStorage:
+        return MemoryStorage(NAME)  # Huey's __init__ asks for one; each app binds its own
+
+    def init_app(self, app: Flask) -> None:
+        """Bind the queue to ``app``: its storage from ``app.config["JOBS_URL"]``.
+        Raises ValueError for a URL of an unknown kind."""
+        storage, immediate = storage_for(app.config["JOBS_URL"])
+        binding = _Binding(app, storage, immediate)
+        app.extensions[_EXTENSION] = binding
+        self._last = binding
+
+    def _binding(self) -> _Binding:
+        if has_app_context():
+            binding = current_app.extensions.get(_EXTENSION)
+            if binding is not None:
+                return binding  # type: ignore[no-any-return]
+        if self._last is None:
+            raise RuntimeError("the job queue is not bound to an app: call create_app() first")
+        return self._last
+
+    # Huey reads these two attributes wherever it queues, stores or runs; each answers for the
+    # app in use. Huey's own __init__ assigns both: the unbound values are not used.
+    @property  # type: ignore[override]
+    def storage(self) -> BaseStorage:
+        return self._binding().storage
+
+    @storage.setter
+    def storage(self, value: BaseStorage) -> None:
+        pass
+
+    @property
+    def _immediate(self) -> bool:  # type: ignore[override]
+        return self._binding().immediate
+
+    @_immediate.setter
+    def _immediate(self, value: bool) -> None:
+        pass
+
+    def app(self) -> Flask:
+        """The app a job runs in when called outside an app context (the worker's)."""
+        return self._binding().app
 
 
-huey: Huey = make_huey(_jobs_url())
-_worker_app: Flask | None = None
-_declared: dict[str, Any] = {}
-"""Each job's name (as :func:`job` gives it) → its task."""
+huey = JobQueue()
 
 
-def _app_for_worker() -> Flask:
-    global _worker_app
-    if _worker_app is None:
-        from app import create_app
+def _in_app(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            return fn(*args, **kwargs)
+        with huey.app().app_context():
+            return fn(*args, **kwargs)
 
-        _worker_app = create_app()
-    return _worker_app
+    return run
 
 
 def job(**task_options: Any) -> Callable[[Callable[..., Any]], Any]:
-    """Declare a background task that runs with an application context, named
-    ``<module>.<function>`` (the name :func:`queue` takes and the queue stores)."""
+    """Declare ``fn`` a background task that runs with an application context, known to the
+    queue as ``<module>.<function>``; calling the task queues it (runs it at once when inline).
+    """
 
     def decorator(fn: Callable[..., Any]) -> Any:
-        name = f"{fn.__module__}.{fn.__name__}"
-
-        @wraps(fn)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            if has_app_context():
-                return fn(*args, **kwargs)
-            with _app_for_worker().app_context():
-                return fn(*args, **kwargs)
-
-        task = huey.task(name=name, **task_options)(run)
-        _declared[name] = task
-        return task
+        return huey.task(**task_options)(_in_app(fn))
 
     return decorator
 
 
-def queue(name: str, *args: Any) -> Any:
-    """Queue the job declared as ``name`` (``"app.clips.tasks.process_clip"``) with ``args``,
-    exactly as calling the task does (run at once when the queue is inline). Raises LookupError
-    when no job of that name is declared.
-    """
-    try:
-        task = _declared[name]
-    except KeyError:
-        raise LookupError(f"no background job is declared as {name!r}") from None
-    return task(*args)
+def periodic_job(schedule: Callable[..., bool]) -> Callable[[Callable[..., Any]], Any]:
+    """Declare ``fn`` a task the worker runs on ``schedule`` (a ``huey.crontab``), with an
+    application context; calling it queues it at once, as for :func:`job`."""
+
+    def decorator(fn: Callable[..., Any]) -> Any:
+        return huey.periodic_task(schedule)(_in_app(fn))
+
+    return decorator

@@ -8,9 +8,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import User
+from app.circle.models import Child, School, User
 from app.core.db import Base, UTCDateTime, enum_column, utcnow
-from app.people.models import Child, School
 
 
 class DocumentKind(enum.StrEnum):

@@ -24,11 +24,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
+from app.circle.models import Child, School, User
 from app.core import audit, pdf, seal, storage
 from app.core.db import utcnow
 from app.documents.models import Document, DocumentKind
-from app.people.models import Child, School
 
 STORAGE_FOLDER = "documents"
 

@@ -7,7 +7,7 @@ from typing import IO, Any
 from flask import render_template, request
 from flask_login import current_user
 
-from app.core import routes
+from app.circle import routes
 from app.core.db import db
 from app.core.requests import accepts_files
 from app.documents import bp, services

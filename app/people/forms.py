@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, Field, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
 
+from app.circle.models import Role
 from app.core.clock import local_date
 from app.core.forms import (
     LANGUAGE_CHOICES,
@@ -20,7 +21,6 @@ from app.core.forms import (
     repeat_password_field,
     required,
 )
-from app.people.models import Role
 
 ROLE_LABELS = {
     Role.COACH: _l("Coach"),

@@ -16,15 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.auth import services as auth
-from app.auth.models import User
-from app.consent import services as consent
+from app.circle.consent_age import deciding_role
+from app.circle.models import Child, Invitation, Membership, Role, School, User
+from app.circle.policy import active_membership_clause, becomes_staff_account
 from app.core import audit
-from app.core.access import active_membership_clause, becomes_staff_account
 from app.core.clock import end_of_local_day, local_date
 from app.core.db import utcnow
 from app.core.errors import RefusedError
 from app.core.mail import queue_mail, render_mail
-from app.people.models import Child, Invitation, Membership, Role, School
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ def invite(
             _l("An invitation to this address is still open. Withdraw it first to send a new one."),
             field="email",
         )
-    if data.role is Role.PUPIL and consent.deciding_role(child, local_date()) is not Role.PUPIL:
+    if data.role is Role.PUPIL and deciding_role(child, local_date()) is not Role.PUPIL:
         raise RefusedError(_l("A pupil joins the circle from the age of 16."), field="role")
     if data.role is Role.SPECIALIST and data.access_until is None:
         raise RefusedError(

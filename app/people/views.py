@@ -1,22 +1,21 @@
-"""Home, the child's page, opening a trajectory, and the circle: invite, accept, remove."""
+"""Opening a trajectory, editing a child's details, and the circle: invite, accept, remove."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import login
-from app.auth.models import SignInMethod
-from app.consent import services as consent
-from app.core import access, child_page, routes
-from app.core.access import Action
+from app.circle import policy, routes
+from app.circle.models import Child, Role
+from app.circle.policy import Action
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm, attempt
+from app.core.signin import SignInMethod
 from app.core.web import act
 from app.people import bp, services
 from app.people.forms import (
@@ -25,7 +24,6 @@ from app.people.forms import (
     InviteForm,
     TrajectoryForm,
 )
-from app.people.models import Child, Role
 from app.people.services import InvitationState
 
 
@@ -35,22 +33,10 @@ def role_label(role: Role | str) -> str:
     return str(ROLE_LABELS[Role(role)])
 
 
-@bp.get("/")
-@routes.signed_in
-def home() -> Any:
-    rows = db.session.execute(access.children_of(current_user)).all()
-    return render_template(
-        "people/home.html",
-        rows=rows,
-        can_open=access.may_open_trajectory(current_user),
-        can_manage_school=access.may_manage_school(current_user),
-    )
-
-
 @bp.route("/children/new", methods=["GET", "POST"])
 @routes.staff_only
 def open_trajectory() -> Any:
-    if not access.may_open_trajectory(current_user):
+    if not policy.may_open_trajectory(current_user):
         abort(403)
     form = TrajectoryForm()
     if form.validate_on_submit():
@@ -59,34 +45,8 @@ def open_trajectory() -> Any:
         )
         db.session.commit()
         flash(_("The trajectory is open. Invite the teacher and the parents next."), "success")
-        return redirect(url_for("people.child", child_id=child.id))
+        return redirect(url_for("children.show", child_id=child.id))
     return render_template("people/trajectory_form.html", form=form, child=None)
-
-
-@bp.get("/children/<int:child_id>")
-@routes.for_child(Action.VIEW_CHILD)
-def child(child: Child) -> Any:
-    can = access.permissions(current_user, child)
-    members = services.circle(db.session, child)
-    template = consent.published_template(db.session, child.school_id)
-    consent_status = consent.status(db.session, child)
-    return render_template(
-        "people/child.html",
-        child=child,
-        members=members,
-        invitations=services.open_invitations(db.session, child) if Action.INVITE in can else [],
-        can=can,
-        my_role=access.role_in_circle(current_user, child.id),
-        confirm_form=ConfirmForm(),
-        consent_status=consent_status,
-        consent_labels=consent.text_in(template, str(get_locale()))["purposes"]
-        if template
-        else None,
-        signer_names={m.user_id: m.user.name for m in members},
-        may_sign=access.may_sign_for(current_user, child, consent.deciding_role(child)),
-        pupil_in_circle=any(m.role is Role.PUPIL for m in members),
-        **child_page.collect(db.session, current_user, child),
-    )
 
 
 @bp.route("/children/<int:child_id>/edit", methods=["GET", "POST"])
@@ -97,7 +57,7 @@ def edit_child(child: Child) -> Any:
         services.update_child(db.session, child, _child_data(form), actor=current_user)
         db.session.commit()
         flash(_("The details are saved."), "success")
-        return redirect(url_for("people.child", child_id=child.id))
+        return redirect(url_for("children.show", child_id=child.id))
     return render_template("people/trajectory_form.html", form=form, child=child)
 
 
@@ -130,21 +90,21 @@ def invite(child: Child) -> Any:
             flash(
                 _("The invitation is on its way to %(email)s.", email=invitation.email), "success"
             )
-            return redirect(url_for("people.child", child_id=child.id))
+            return redirect(url_for("children.show", child_id=child.id))
     return render_template("people/invite.html", form=form, child=child)
 
 
 @bp.route("/children/<int:child_id>/members/<int:membership_id>/remove", methods=["GET", "POST"])
 @routes.for_child(Action.MANAGE_CIRCLE)
 def remove_member(child: Child, membership_id: int) -> Any:
-    membership = access.membership_or_404(child, membership_id)
+    membership = policy.membership_or_404(child, membership_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         act(
             lambda: services.remove_member(db.session, membership, actor=current_user),
             _("%(name)s is no longer in the circle.", name=membership.user.name),
         )
-        return redirect(url_for("people.child", child_id=child.id))
+        return redirect(url_for("children.show", child_id=child.id))
     return render_template(
         "people/remove_member.html", child=child, membership=membership, form=form
     )
@@ -153,13 +113,13 @@ def remove_member(child: Child, membership_id: int) -> Any:
 @bp.post("/children/<int:child_id>/invitations/<int:invitation_id>/withdraw")
 @routes.for_child(Action.MANAGE_CIRCLE)
 def withdraw_invitation(child: Child, invitation_id: int) -> Any:
-    invitation = access.invitation_or_404(child, invitation_id)
+    invitation = policy.invitation_or_404(child, invitation_id)
     if ConfirmForm().validate_on_submit():
         act(
             lambda: services.withdraw_invitation(db.session, invitation, actor=current_user),
             _("The invitation is withdrawn; its link no longer works."),
         )
-    return redirect(url_for("people.child", child_id=child.id))
+    return redirect(url_for("children.show", child_id=child.id))
 
 
 _STATE_STATUS = {
@@ -189,7 +149,7 @@ def accept() -> Any:
             services.accept_as(db.session, invitation, current_user)
             db.session.commit()
             flash(_("Welcome to the circle of %(name)s.", name=invitation.child.name), "success")
-            return redirect(url_for("people.child", child_id=invitation.child_id))
+            return redirect(url_for("children.show", child_id=invitation.child_id))
         return render_template("people/accept.html", invitation=invitation, form=form)
 
     if services.has_account(db.session, invitation):
@@ -219,5 +179,5 @@ def accept() -> Any:
             login.sign_in(user, SignInMethod.INVITATION)
             db.session.commit()
             flash(_("Welcome to the circle of %(name)s.", name=invitation.child.name), "success")
-            return redirect(url_for("people.child", child_id=invitation.child_id))
+            return redirect(url_for("children.show", child_id=invitation.child_id))
     return render_template("people/accept.html", invitation=invitation, form=form)

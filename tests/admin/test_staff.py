@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.auth.models import User, UserSession
+from app.auth.models import UserSession
+from app.circle.models import User
 from app.core.audit import AuditEvent
 from app.core.db import db
 

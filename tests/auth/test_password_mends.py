@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from app.admin import services as admin_services
 from app.auth import services
-from app.auth.models import PasswordToken, User
+from app.auth.models import PasswordToken
+from app.circle.models import User
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth import services
-from app.auth.models import PasswordToken, User, UserSession
+from app.auth.models import PasswordToken, UserSession
+from app.circle.models import User
 from app.core.db import db, utcnow
 
 from ..conftest import PASSWORD

@@ -9,7 +9,8 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
-from app.auth.models import User, UserSession
+from app.auth.models import UserSession
+from app.circle.models import User
 from app.core.audit import AuditEvent, AuditPersonal
 from app.core.db import db
 

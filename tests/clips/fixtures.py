@@ -15,12 +15,11 @@ from typing import Any
 import imageio_ffmpeg
 import pytest
 
-from app.auth.models import User
+from app.circle.audience import Audience
+from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState, Source
 from app.core import storage
-from app.core.audience import Audience
 from app.core.db import db, utcnow
-from app.people.models import Child
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
 

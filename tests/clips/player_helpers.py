@@ -8,9 +8,9 @@ import re
 import pytest
 from sqlalchemy import update
 
-from app.auth.models import User
+from app.circle.audience import Audience
+from app.circle.models import User
 from app.clips.models import Moment, Tag
-from app.core.audience import Audience
 from app.core.db import db
 from tests.consent.helpers import sign_consent
 

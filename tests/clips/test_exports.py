@@ -9,8 +9,8 @@ import io
 import webvtt
 from sqlalchemy import func, select
 
+from app.circle.audience import Audience
 from app.clips.models import Tag
-from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db
 from tests.clips import player_helpers as helpers

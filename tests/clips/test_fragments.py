@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
+from app.circle.audience import Audience
 from app.clips.models import Clip, ClipState, Source
 from app.clips.services import fragments as fragment_service
-from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
 from tests.clips import player_helpers as helpers

@@ -6,14 +6,14 @@ import secrets
 
 from sqlalchemy import func, select
 
-from app.auth.models import SignInMethod, User
+from app.circle.audience import Audience
+from app.circle.models import Child, User
 from app.clips.models import ClipState, Source
 from app.consent import services as consent
 from app.consent.models import Answer, Purpose
-from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db
-from app.people.models import Child
+from app.core.signin import SignInMethod
 from tests.consent.helpers import ALL_YES, sign_consent
 
 

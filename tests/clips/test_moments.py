@@ -7,9 +7,9 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from app.circle.audience import Audience
 from app.clips.forms import format_time, parse_time
 from app.clips.models import Moment, MomentTag, Tag
-from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db
 from tests.clips import player_helpers as helpers

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from app.circle.audience import Audience
 from app.consent.models import Purpose
-from app.core.audience import Audience
 from tests.conftest import PASSWORD, free_port
 
 from ..consent.helpers import sign_consent

@@ -7,8 +7,8 @@ import re
 
 from sqlalchemy import event
 
+from app.circle.audience import Audience
 from app.clips.models import ClipState, Tag
-from app.core.audience import Audience
 from app.core.db import db
 from tests.clips import player_helpers as helpers
 from tests.clips.player_helpers import add, moment_texts, page

@@ -15,14 +15,13 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from app.auth.models import User
+from app.circle.audience import Audience
+from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState, Source
-from app.clips.services import processing, transcode
+from app.clips.services import cutting, processing, transcode
 from app.core import storage
-from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db
-from app.people.models import Child
 
 from .fixtures import ffmpeg, make_video
 
@@ -240,7 +239,7 @@ def test_a_corrupt_original_fails_keeps_the_original_and_a_retry_works_once_fixe
     processing.retry(db.session, clip, actor=circle.coach)
     db.session.commit()
     assert clip.state is ClipState.UPLOADED
-    processing.enqueue(clip)  # the queue runs inline in tests
+    cutting.enqueue(clip)  # the queue runs inline in tests
 
     db.session.refresh(clip)
     assert clip.state is ClipState.READY and clip.attempts == 2

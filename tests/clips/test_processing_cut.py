@@ -12,11 +12,10 @@ import av
 import pytest
 from flask_babel import force_locale
 
-from app.clips import tasks
+from app.circle.audience import Audience
 from app.clips.models import Clip, ClipState
 from app.clips.services import cutting, processing, transcode
 from app.core import storage
-from app.core.audience import Audience
 from app.core.db import db
 from app.core.errors import RefusedError
 
@@ -73,7 +72,7 @@ def duration_of(clip: Clip) -> float:
 def test_an_in_point_near_a_keyframe_is_cut_by_stream_copy(app_ctx, recording, ways):
     fragment = fragment_of(recording, 2.08, 5.0)
 
-    tasks.cut_fragment(fragment.id)  # the queue runs inline in tests
+    cutting.cut_fragment(fragment.id)  # the queue runs inline in tests
 
     db.session.refresh(fragment)
     assert ways == ["copy"]
@@ -93,7 +92,7 @@ def test_an_in_point_near_a_keyframe_is_cut_by_stream_copy(app_ctx, recording, w
 def test_an_in_point_between_keyframes_is_re_encoded_exactly(app_ctx, recording, ways):
     fragment = fragment_of(recording, 3.0, 5.5)
 
-    assert cutting.cut_fragment(fragment.id) is ClipState.READY
+    assert cutting.cut(fragment.id) is ClipState.READY
 
     db.session.refresh(fragment)
     assert ways == ["encode"]
@@ -121,7 +120,7 @@ def test_a_fragment_of_a_recording_that_is_gone_fails_and_is_not_retried(
     fragment = fragment_of(recording, 1.0, 4.0)
     storage.delete(recording.web_key)
 
-    assert cutting.cut_fragment(fragment.id) is ClipState.FAILED
+    assert cutting.cut(fragment.id) is ClipState.FAILED
 
     db.session.refresh(fragment)
     assert (fragment.state, fragment.failure) == (ClipState.FAILED, processing.SOURCE_NOT_READY)
@@ -138,11 +137,11 @@ def test_a_failed_cut_is_retried_as_a_cut(app_ctx, recording, circle, monkeypatc
 
     with monkeypatch.context() as patch:
         patch.setattr(transcode, "encode", broken)
-        assert cutting.cut_fragment(fragment.id) is ClipState.FAILED
+        assert cutting.cut(fragment.id) is ClipState.FAILED
 
     processing.retry(db.session, fragment, actor=circle.coach)
     db.session.commit()
-    processing.enqueue(fragment)
+    cutting.enqueue(fragment)
 
     db.session.refresh(fragment)
     assert fragment.state is ClipState.READY and fragment.attempts == 2

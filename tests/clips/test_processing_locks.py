@@ -25,7 +25,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.clips.models import ClipState
-from app.clips.services import processing, transcode
+from app.clips.services import cutting, processing, transcode
 from app.core import storage
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
@@ -192,7 +192,7 @@ def test_a_clip_whose_worker_was_killed_is_retryable_and_never_half_published(
 
     processing.retry(db.session, clip, actor=circle.coach)
     db.session.commit()
-    processing.enqueue(clip)
+    cutting.enqueue(clip)
 
     db.session.refresh(clip)
     assert clip.state is ClipState.READY and clip.attempts == 2
@@ -207,7 +207,7 @@ def test_a_stuck_clip_can_be_retried_before_the_periodic_job_noticed(
 
     processing.retry(db.session, clip, actor=circle.coach)
     db.session.commit()
-    processing.enqueue(clip)
+    cutting.enqueue(clip)
 
     db.session.refresh(clip)
     assert clip.state is ClipState.READY
@@ -242,7 +242,7 @@ def test_an_upload_whose_job_was_lost_can_be_queued_again_after_an_hour(
         assert processing.failure_code(clip) == processing.NOT_STARTED
         processing.retry(db.session, clip, actor=circle.coach)
         db.session.commit()
-    processing.enqueue(clip)
+    cutting.enqueue(clip)
 
     db.session.refresh(clip)
     assert clip.state is ClipState.READY and clip.attempts == 1

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from app.circle.audience import Audience
 from app.clips.models import Clip, ClipState
 from app.clips.services import processing, transcode
-from app.core.audience import Audience
 from app.core.db import db
 
 from ..consent.helpers import sign_consent

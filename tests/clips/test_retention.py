@@ -11,15 +11,14 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from app.clips import tasks
+from app.circle.audience import Audience
+from app.circle.models import Child, Membership
 from app.clips.models import Clip, ClipState, ClipTombstone, DestroyReason, Moment, Source, Tag
 from app.clips.services import retention
 from app.consent.models import Answer, ConsentTemplate, Purpose
 from app.core import storage
-from app.core.audience import Audience
 from app.core.audit import AuditEvent, verify
 from app.core.db import db
-from app.people.models import Child, Membership
 
 from ..consent.helpers import ALL_YES, sign_consent
 from .test_stream import withdraw
@@ -289,7 +288,7 @@ def test_the_daily_job_runs_the_purge(not_kept, make_clip, app_ctx):
     end_trajectory(not_kept.child, date(2027, 12, 31))
     clip = make_clip(not_kept.child, not_kept.coach)
     with time_machine.travel(at(date(2028, 1, 5)), tick=False):
-        tasks.daily_purge()
+        retention.daily_purge()
     assert db.session.get(Clip, clip.id) is None
     assert db.session.scalar(select(ClipTombstone).where(ClipTombstone.clip_id == clip.id))
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.circle.audience import Audience
 from app.clips.models import Clip, Moment, Source, Tag
 from app.clips.services import sharing
-from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db
 from app.core.errors import RefusedError

@@ -10,16 +10,16 @@ import pytest
 import time_machine
 from sqlalchemy import event, func, select
 
-from app.auth.models import SignInMethod
+from app.circle.audience import Audience
+from app.circle.models import Membership
 from app.clips.models import ClipState, Source
 from app.clips.services import streaming
 from app.consent import services as consent
 from app.consent.models import Purpose
-from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
+from app.core.signin import SignInMethod
 from app.people import services as people
-from app.people.models import Membership
 
 from ..consent.helpers import sign_consent
 

@@ -12,14 +12,14 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from app.auth.models import SignInMethod
+from app.circle.audience import Audience
 from app.clips.models import Clip, ClipState, Source, Upload
 from app.clips.services import upload as uploads
 from app.consent import services as consent
 from app.consent.models import Purpose
-from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
+from app.core.signin import SignInMethod
 from tests.consent.helpers import sign_consent
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -38,7 +38,7 @@ def own_media(app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The clips handed to the worker (the conversion itself is tested elsewhere)."""
     calls: list[int] = []
-    monkeypatch.setattr("app.clips.services.processing.enqueue", lambda clip: calls.append(clip.id))
+    monkeypatch.setattr("app.clips.services.cutting.enqueue", lambda clip: calls.append(clip.id))
     return calls
 
 
@@ -459,8 +459,6 @@ def test_the_page_offers_staff_the_team_by_default(client, login_as, consented):
 
 
 def test_the_daily_job_sweeps_abandoned_uploads(app, client, login_as, consented):
-    from app.clips import tasks
-
     login_as(consented.coach)
     url = create(client, consented.child.id, 100).headers["Location"]
     patch(client, url, b"x" * 40, 0)
@@ -468,7 +466,7 @@ def test_the_daily_job_sweeps_abandoned_uploads(app, client, login_as, consented
     row.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     with app.app_context():
-        tasks.sweep_uploads()
+        uploads.daily_sweep_uploads()
     assert counts() == (0, 0)
     assert [p.suffix for p in partial_files(app)] == []
 
@@ -489,7 +487,7 @@ def test_a_clip_gets_its_destroy_date_when_it_arrives(
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from app.people.models import Child
+    from app.circle.models import Child
 
     # A trajectory that ended yesterday: the footage may stay the consent's retention term.
     ended = datetime.now(ZoneInfo("Europe/Amsterdam")).date() - timedelta(days=1)

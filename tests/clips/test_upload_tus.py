@@ -48,7 +48,7 @@ def live_url(app: Any, db_connection: Any, tmp_path: Path, monkeypatch: pytest.M
 @pytest.fixture
 def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    monkeypatch.setattr("app.clips.services.processing.enqueue", lambda clip: calls.append(clip.id))
+    monkeypatch.setattr("app.clips.services.cutting.enqueue", lambda clip: calls.append(clip.id))
     return calls
 
 

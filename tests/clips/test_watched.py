@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from app.circle.audience import Audience
 from app.clips.models import Clip, DestroyReason
 from app.clips.services import retention, streaming
-from app.core.audience import Audience
 from app.core.db import db
 
 from ..consent.helpers import sign_consent

@@ -23,12 +23,12 @@ from alembic import command
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from app.circle.audience import Audience
+from app.circle.models import Child, School
 from app.cli import alembic_config
 from app.clips.models import Clip, ClipState, Source
 from app.clips.services import transcode
 from app.core import storage
-from app.core.audience import Audience
-from app.people.models import Child, School
 
 from ..conftest import fresh_database_url
 from .fixtures import make_video
@@ -87,6 +87,15 @@ def add_upload(world: dict[str, Any], video: Path) -> int:
         session.add(clip)
         session.commit()
         return clip.id
+
+
+# What the web process does after an upload: its app binds the queue, and it calls the task.
+QUEUE_CONVERSION = (
+    "from app import create_app\n"
+    "from app.clips.services import processing\n"
+    "with create_app().app_context():\n"
+    "    processing.process_clip({clip_id})\n"
+)
 
 
 def queue(world: dict[str, Any], code: str) -> None:
@@ -152,7 +161,7 @@ def test_a_real_worker_takes_an_upload_to_ready(world, videos):
     clip_id = add_upload(world, videos["landscape"])
     worker = start_worker(world)
     try:
-        queue(world, f"from app.clips import tasks; tasks.process_clip({clip_id})")
+        queue(world, QUEUE_CONVERSION.format(clip_id=clip_id))
         clip = wait_for(world, clip_id, finished)
     finally:
         stop(worker)
@@ -170,7 +179,7 @@ def test_a_worker_killed_mid_conversion_leaves_the_clip_retryable(world, tmp_pat
     clip_id = add_upload(world, video)
     worker = start_worker(world)
     try:
-        queue(world, f"from app.clips import tasks; tasks.process_clip({clip_id})")
+        queue(world, QUEUE_CONVERSION.format(clip_id=clip_id))
         clip = wait_for(
             world,
             clip_id,
@@ -190,16 +199,15 @@ def test_a_worker_killed_mid_conversion_leaves_the_clip_retryable(world, tmp_pat
     queue(
         world,
         "from app import create_app\n"
-        "from app.auth.models import User\n"
         "from app.clips.models import Clip\n"
-        "from app.clips.services import processing\n"
+        "from app.clips.services import cutting, processing\n"
         "from app.core.db import db\n"
         "with create_app().app_context():\n"
         f"    clip = db.session.get(Clip, {clip_id})\n"
         "    assert processing.is_stuck(clip)\n"
         "    processing.retry(db.session, clip, actor=None)\n"
         "    db.session.commit()\n"
-        "    processing.enqueue(clip)\n",
+        "    cutting.enqueue(clip)\n",
     )
     worker = start_worker(world)
     try:

@@ -8,11 +8,11 @@ from datetime import timedelta
 
 from PIL import Image, ImageDraw
 
-from app.auth.models import SignInMethod, User
+from app.circle.models import Child, User
 from app.consent import services
 from app.consent.models import Answer, ConsentRecord, Purpose, SignatureMethod
 from app.core.db import db, utcnow
-from app.people.models import Child
+from app.core.signin import SignInMethod
 
 ALL_YES = {p: Answer.YES for p in Purpose}
 

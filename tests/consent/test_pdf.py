@@ -11,13 +11,13 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import select
 
+from app.circle.models import Child
 from app.consent import services
 from app.consent.models import Answer, Purpose
 from app.core import seal, storage
 from app.core.db import db
 from app.documents.models import Document
 from app.documents.services import verify_upload
-from app.people.models import Child
 
 from .helpers import ALL_YES, sign_consent
 
@@ -111,8 +111,8 @@ def test_the_document_is_recorded_with_its_hash(app, circle):
 
 def test_english_signer_gets_an_english_pdf(app, circle, make_user, tmp_path):
     english = make_user("Olga Smit", language="en")
+    from app.circle.models import Membership, Role
     from app.core.db import db as _db
-    from app.people.models import Membership, Role
 
     _db.session.add(Membership(child_id=circle.child.id, user_id=english.id, role=Role.PARENT))
     _db.session.commit()
@@ -156,7 +156,7 @@ def test_sealing_works_inside_a_running_event_loop(app, circle):
 def test_the_pdf_names_the_account_holder_and_what_its_hash_covers(
     app, circle, make_user, tmp_path
 ):
-    from app.people.models import Membership, Role
+    from app.circle.models import Membership, Role
 
     english = make_user("Olga Smit", language="en")
     db.session.add(Membership(child_id=circle.child.id, user_id=english.id, role=Role.PARENT))

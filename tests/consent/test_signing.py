@@ -8,12 +8,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.circle.models import Child
 from app.consent import services
 from app.consent.models import ConsentRecord, ConsentTemplate, Purpose, RecordKind
 from app.core.audit import AuditEvent
 from app.core.db import db
 from app.documents.models import Document
-from app.people.models import Child
 
 from .helpers import signature_png
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 
-from app.auth.models import SignInMethod, User
+from app.circle.models import Child, User
 from app.consent import services
 from app.consent.models import Answer, Purpose
 from app.consent.rules import PurposeState
 from app.core.db import db
-from app.people.models import Child
+from app.core.signin import SignInMethod
 
 from .helpers import ALL_YES, sign_consent
 

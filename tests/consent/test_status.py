@@ -7,11 +7,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.circle.models import Child, Membership, Role
 from app.consent import services
 from app.consent.models import Answer, ConsentRecord, ConsentTemplate, ImmutableRecordError, Purpose
 from app.consent.rules import PurposeState, consent_age_on, signer_role_for
 from app.core.db import db, utcnow
-from app.people.models import Child, Membership, Role
 
 from .helpers import ALL_YES, sign_consent
 

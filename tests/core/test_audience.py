@@ -16,9 +16,9 @@ from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
 from sqlalchemy.orm import registry
 from werkzeug.exceptions import Forbidden, NotFound
 
-from app.auth.models import User, UserSession
-from app.core import access
-from app.core.audience import (
+from app.auth.models import UserSession
+from app.circle import policy
+from app.circle.audience import (
     Audience,
     audience_or_403,
     may_see,
@@ -27,9 +27,9 @@ from app.core.audience import (
     visible_clause,
     visible_or_404,
 )
+from app.circle.models import Child, Invitation, Membership, Role, User
 from app.core.db import db, enum_column, utcnow
 from app.people import services as people
-from app.people.models import Child, Invitation, Membership, Role
 
 #: Who sees an object: the visitor, and whether the object is their own upload or someone
 #: else's. "removed" was a teacher until yesterday.
@@ -324,7 +324,7 @@ def test_an_error_inside_the_check_denies(app, world, probe_rows, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("policy store unavailable")
 
-    monkeypatch.setattr(access, "role_in_circle", broken)
+    monkeypatch.setattr(policy, "role_in_circle", broken)
     coach = world.people["coach"]
     own_circle_row = next(
         row_id

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
+from app.circle.models import Child
 from app.core.db import db
 from app.core.logs import SafeFormatter
-from app.people.models import Child
 from config import ProductionConfig, TestConfig
 
 from ..conftest import PASSWORD
@@ -103,7 +103,7 @@ def test_forms_without_a_valid_csrf_token_are_refused(csrf_app, circle, caplog):
 
 
 def test_no_stack_trace_reaches_the_user(database_url, tmp_path):
-    from app.core import routes
+    from app.circle import routes
 
     app = create_app(TestConfig, DATABASE_URL=database_url, MEDIA_ROOT=tmp_path)
 
@@ -119,7 +119,7 @@ def test_no_stack_trace_reaches_the_user(database_url, tmp_path):
 
 
 def test_a_locked_database_answers_503_with_retry_after(database_url, tmp_path):
-    from app.core import routes
+    from app.circle import routes
 
     app = create_app(TestConfig, DATABASE_URL=database_url, MEDIA_ROOT=tmp_path)
 

@@ -28,12 +28,12 @@ import sys
 from pathlib import Path
 from sqlalchemy import select
 from app import create_app
-from app.auth.models import User
+from app.circle.models import User
 from app.clips.models import Clip, ClipState, Source
-from app.core.audience import Audience
+from app.circle.audience import Audience
 from app.core import storage
 from app.core.db import db
-from app.people.models import Child
+from app.circle.models import Child
 app = create_app()
 with app.app_context():
     child = db.session.scalar(select(Child).where(Child.name == "Noah Bakker"))

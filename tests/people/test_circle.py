@@ -8,10 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from app.auth.models import User
+from app.circle.models import Child, Invitation, Membership, Role, User
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
-from app.people.models import Child, Invitation, Membership, Role
 
 from ..conftest import PASSWORD
 from .test_invitations import invite

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.auth.models import User
+from app.circle.models import Invitation, Membership, Role, User
 from app.core.db import db
-from app.people.models import Invitation, Membership, Role
 
 
 def invite(client, child, **overrides):

@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from app.clips.models import ClipState
+from app.clips.models import Clip, ClipState
 from app.clips.services import processing, transcode
 from app.clips.services.processing import Work
+from app.core.jobs import job
 
 log = logging.getLogger("beeldbrug.clips.processing")
 
@@ -26,7 +27,7 @@ log = logging.getLogger("beeldbrug.clips.processing")
 COPY_TOLERANCE_S = 0.15
 
 
-def cut_fragment(fragment_id: int) -> ClipState | None:
+def cut(fragment_id: int) -> ClipState | None:
     """Cut fragment ``fragment_id`` from its recording's web version.
 
     Returns the state the fragment ended in, or None when there was nothing to do. Raises
@@ -72,3 +73,17 @@ def make_fragment(work: Work) -> Path:
     transcode.make_poster(out, poster, at=transcode.poster_time(made.duration_s))
     work.publish_poster(poster)
     return out
+
+
+@job()
+def cut_fragment(fragment_id: int) -> None:
+    """Background: cut a committed fragment from its recording's web version (:func:`cut`)."""
+    cut(fragment_id)
+
+
+def enqueue(clip: Clip) -> None:
+    """Queue the work of a committed UPLOADED clip: a cut for a fragment, else a conversion."""
+    if clip.is_fragment:
+        cut_fragment(clip.id)
+    else:
+        processing.process_clip(clip.id)

@@ -18,14 +18,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
+from app.circle import policy
+from app.circle.audience import Audience, settable_audiences
+from app.circle.models import Child, User
 from app.clips.forms import format_time
 from app.clips.models import Clip, ClipState
-from app.clips.services import queries
-from app.core import access, audit, jobs
-from app.core.audience import Audience, settable_audiences
+from app.clips.services import cutting, queries
+from app.core import audit
 from app.core.errors import RefusedError
-from app.people.models import Child
 
 #: The shortest and the longest fragment, in seconds. The method works with fragments of
 #: about ten seconds; five minutes leaves room without copying the whole recording.
@@ -88,7 +88,7 @@ def create_fragment(session: Session, recording: Clip, data: FragmentData, *, ac
         raise RefusedError(_l("Please fill in this field."), field="title")
     child = recording.child
     if data.audience not in audiences_for(actor, recording):
-        access.log_denied(f"fragment_audience_{data.audience}_not_allowed", child.id)
+        policy.log_denied(f"fragment_audience_{data.audience}_not_allowed", child.id)
         abort(403)
     if (
         data.audience is Audience.CIRCLE
@@ -152,9 +152,8 @@ def visible_recording(session: Session, user: User, child: Child, clip: Clip) ->
 
 
 def queue_cut(fragment: Clip) -> None:
-    """Queue the cut of a committed fragment (the worker reads its row). The job is named,
-    not imported: ``app.clips.tasks`` imports the services."""
-    jobs.queue("app.clips.tasks.cut_fragment", fragment.id)
+    """Queue the cut of a committed fragment (the worker reads its row)."""
+    cutting.cut_fragment(fragment.id)
 
 
 def _t(seconds: float) -> str:

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.circle.models import Child, Role
+from app.circle.policy import role_in_circle
 from app.clips.models import Source
 from app.consent import services as consent
-from app.core.access import role_in_circle
 from app.core.db import db
-from app.people.models import Child, Role
 
 #: The consent purpose that covers recording, keeping and watching footage from each source.
 PURPOSE_OF: dict[Source, consent.Purpose] = {

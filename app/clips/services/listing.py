@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from app.circle import policy
+from app.circle.audience import Audience, may_set_audience
+from app.circle.models import Child
+from app.circle.policy import Action
 from app.clips.models import Clip, Source
 from app.clips.services import gate, queries
-from app.core import access
-from app.core.access import Action
-from app.core.audience import Audience, may_set_audience
-from app.people.models import Child
 
 
 @dataclass
@@ -88,9 +88,9 @@ def upload_offer(user: Any, child: Child) -> UploadOffer | None:
     """The upload the page offers ``user``: a school recording to the school side, a home
     recording to parents and the pupil; None for a role that uploads nothing. ``allowed`` is
     False while consent does not cover that source (the page says why). Raises nothing."""
-    if access.may(user, child, Action.UPLOAD_SCHOOL_RECORDING):
+    if policy.may(user, child, Action.UPLOAD_SCHOOL_RECORDING):
         source = Source.SCHOOL
-    elif access.may(user, child, Action.UPLOAD_HOME_RECORDING):
+    elif policy.may(user, child, Action.UPLOAD_HOME_RECORDING):
         source = Source.HOME
     else:
         return None

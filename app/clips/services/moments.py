@@ -20,14 +20,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from app.auth.models import User
+from app.circle import policy
+from app.circle.audience import Audience, audience_or_403, visible_or_404
+from app.circle.models import Child, School, User
 from app.clips.forms import NOTE_MAX, OWN_TAG_PREFIX, TAG_LABEL_MAX, TAG_LABELS, format_time
 from app.clips.models import Clip, Moment, MomentTag, Tag
 from app.clips.services import queries
-from app.core import access, audit
-from app.core.audience import Audience, audience_or_403, visible_or_404
+from app.core import audit
 from app.core.errors import RefusedError
-from app.people.models import Child, School
 
 #: A cue in the WebVTT export lasts this long when the moment has no end of its own.
 CUE_SECONDS = 4.0
@@ -178,7 +178,7 @@ def moment_or_404(child: Child, clip: Clip, moment_id: int, user: Any) -> Moment
     """
     moment = visible_or_404(Moment, child, moment_id, user, uploader_attr="author_id")
     if moment.clip_id != clip.id:
-        access.log_denied("moment_of_another_clip", child.id)
+        policy.log_denied("moment_of_another_clip", child.id)
         abort(404)
     return moment
 
@@ -186,16 +186,16 @@ def moment_or_404(child: Child, clip: Clip, moment_id: int, user: Any) -> Moment
 def may_delete(user: Any, child: Child, moment: Moment) -> bool:
     """The author deletes their own moment; a coach (``Action.EDIT_CLIP``) any."""
     own = moment.author_id is not None and moment.author_id == getattr(user, "id", None)
-    return own or access.may(user, child, access.Action.EDIT_CLIP)
+    return own or policy.may(user, child, policy.Action.EDIT_CLIP)
 
 
 def delete_moment(session: Session, moment: Moment, *, actor: User) -> None:
     """Delete a moment: the actor's own, or any as a coach.
 
-    Raises Forbidden (via ``access.own_or_may``) for anyone else.
+    Raises Forbidden (via ``policy.own_or_may``) for anyone else.
     """
     child = moment.clip.child
-    access.own_or_may(actor, child, moment.author_id, access.Action.EDIT_CLIP)
+    policy.own_or_may(actor, child, moment.author_id, policy.Action.EDIT_CLIP)
     audit.record(
         session,
         "moment_deleted",

@@ -42,14 +42,16 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from huey import crontab
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.clips.models import Clip, ClipState
 from app.clips.services import transcode
-from app.core import audit, jobs, storage
+from app.core import audit, storage
 from app.core.db import db, utcnow
 from app.core.errors import RefusedError
+from app.core.jobs import job, periodic_job
 
 log = logging.getLogger("beeldbrug.clips.processing")
 
@@ -350,15 +352,6 @@ def retry(session: Session, clip: Clip, *, actor: Any) -> Clip:
     return clip
 
 
-def enqueue(clip: Clip) -> None:
-    """Queue the work of a committed UPLOADED clip: a cut for a fragment, else a conversion.
-    The jobs are named, not imported: ``app.clips.tasks`` imports this module."""
-    if clip.is_fragment:
-        jobs.queue("app.clips.tasks.cut_fragment", clip.id)
-    else:
-        jobs.queue("app.clips.tasks.process_clip", clip.id)
-
-
 def recover_interrupted() -> int:
     """Record stuck clips as FAILED (``interrupted``) and delete the originals a worker that
     died just after READY left behind. Returns how many clips changed. Commits per clip;
@@ -385,3 +378,16 @@ def recover_interrupted() -> int:
         changed += 1
     db.session.rollback()
     return changed
+
+
+@job()
+def process_clip(clip_id: int) -> None:
+    """Background: make the poster and the web version of an uploaded clip (:func:`process`)."""
+    process(clip_id)
+
+
+@periodic_job(crontab(minute="*/10"))
+def recover_interrupted_clips() -> int:
+    """Every ten minutes: record clips whose worker died while processing them as failed
+    (retryable) (:func:`recover_interrupted`)."""
+    return recover_interrupted()

@@ -1,5 +1,5 @@
 """What a person sees of a child's clips and moments: one SQL query each, filtered by audience
-(``app.core.access``) and by what consent allows (``gate``), never in Python."""
+(``app.circle.policy``) and by what consent allows (``gate``), never in Python."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any
 from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
+from app.circle import policy
+from app.circle.audience import visible_clause, visible_or_404
+from app.circle.models import Child
 from app.clips.models import Clip, ClipState, Moment
 from app.clips.services import gate
-from app.core import access
-from app.core.audience import visible_clause, visible_or_404
-from app.people.models import Child
 
 
 def clip_clause(user: Any, child: Child) -> ColumnElement[bool]:
@@ -53,7 +53,7 @@ def clip_or_404(child: Child, clip_id: int, user: Any) -> Clip:
     """
     clip = visible_or_404(Clip, child, clip_id, user)
     if not gate.may_watch(user, child, source=clip.source, uploader_id=clip.uploader_id):
-        access.log_denied("clip_not_covered_by_consent", child.id)
+        policy.log_denied("clip_not_covered_by_consent", child.id)
         abort(404)
     return clip
 

@@ -39,16 +39,18 @@ import logging
 from dataclasses import dataclass
 from datetime import date
 
+from huey import crontab
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.circle.models import Child
 from app.clips.models import Clip, ClipState, ClipTombstone, DestroyReason, Moment, Source
 from app.clips.services.gate import PURPOSE_OF
 from app.consent import services as consent
 from app.core import audit, storage
 from app.core.clock import local_date
-from app.core.db import utcnow
-from app.people.models import Child
+from app.core.db import db, utcnow
+from app.core.jobs import periodic_job
 
 log = logging.getLogger("beeldbrug.retention")
 
@@ -193,3 +195,13 @@ def destroy(
     session.delete(clip)
     session.flush()
     return tombstone
+
+
+# 03:15 UTC is after midnight in Amsterdam, summer and winter: a new day on the school's calendar.
+@periodic_job(crontab(hour="3", minute="15"))
+def daily_purge() -> int:
+    """Every day: destroy the footage whose retention ended or whose consent was withdrawn
+    (:func:`purge`); returns how many clips were destroyed."""
+    report = purge(db.session)
+    db.session.commit()
+    return report.destroyed

@@ -1,6 +1,6 @@
 """Who a clip or a moment is shown to: changing its audience (DESIGN.md rule 2, issue 7 item 7).
 
-The rules themselves live in :mod:`app.core.access` (``may_set_audience``): the uploader
+The rules themselves live in :mod:`app.circle.policy` (``may_set_audience``): the uploader
 chooses between private and team, so a parent's home recording reaches the school team only
 when that parent opens it; only a coach widens to the circle. This module adds what the policy
 cannot know about a clip: one that shows other recognisable people (classmates, siblings,
@@ -21,12 +21,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.circle import policy
+from app.circle.audience import Audience, audience_or_403
+from app.circle.models import Child, Role
 from app.clips.models import Clip, Moment
-from app.core import access, audit
-from app.core.audience import Audience, audience_or_403
+from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import RefusedError
-from app.people.models import Child, Role
 
 OTHERS_NOT_CLEARED = _l(
     "Other people can be recognised in this clip. Confirm first that they are covered by "
@@ -150,8 +151,8 @@ def _change(
 
 
 def _coach_or_403(actor: Any, child_id: int, reason: str) -> None:
-    if access.role_in_circle(actor, child_id) is not Role.COACH:
-        access.log_denied(reason, child_id)
+    if policy.role_in_circle(actor, child_id) is not Role.COACH:
+        policy.log_denied(reason, child_id)
         abort(403)
 
 

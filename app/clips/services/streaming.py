@@ -26,14 +26,13 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import parse_range_header
 
-from app.auth.models import User
+from app.circle.audience import Audience
+from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState
 from app.clips.services import queries
 from app.core import audit, storage
-from app.core.audience import Audience
 from app.core.audit import AuditEvent
 from app.core.db import utcnow
-from app.people.models import Child
 
 #: Starts of the same clip by the same person closer together than this are one playback.
 PLAY_WINDOW = timedelta(minutes=2)

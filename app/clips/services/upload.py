@@ -25,19 +25,22 @@ from typing import Any, BinaryIO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from huey import crontab
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.circle import policy
+from app.circle.audience import Audience, may_set_audience
+from app.circle.models import Child
+from app.circle.policy import Action
 from app.clips import probe as probing
 from app.clips.models import Clip, ClipState, Source, Upload
 from app.clips.services import gate, retention
 from app.consent import services as consent
-from app.core import access, audit, resumable, storage
-from app.core.access import Action
-from app.core.audience import Audience, may_set_audience
-from app.core.db import utcnow
+from app.core import audit, resumable, storage
+from app.core.db import db, utcnow
 from app.core.errors import RefusedError
-from app.people.models import Child
+from app.core.jobs import periodic_job
 
 log = logging.getLogger("beeldbrug.clips")
 
@@ -78,14 +81,14 @@ class UploadDetails:
 
 def may_upload(user: Any, child: Child) -> bool:
     """Route check: may ``user`` upload any recording of ``child`` (school or home)?"""
-    return access.may(user, child, Action.UPLOAD_SCHOOL_RECORDING) or access.may(
+    return policy.may(user, child, Action.UPLOAD_SCHOOL_RECORDING) or policy.may(
         user, child, Action.UPLOAD_HOME_RECORDING
     )
 
 
 def source_for(user: Any, child: Child) -> Source:
     """The source of what ``user`` uploads: the school side films at school, others at home."""
-    if access.may(user, child, Action.UPLOAD_SCHOOL_RECORDING):
+    if policy.may(user, child, Action.UPLOAD_SCHOOL_RECORDING):
         return Source.SCHOOL
     return Source.HOME
 
@@ -227,7 +230,7 @@ def upload_or_404(session: Session, child: Child, upload_id: str, user: Any) -> 
         )
     )
     if row is None or (row.clip_id is None and row.expires_at <= utcnow()):
-        access.log_denied("upload_missing_or_not_own", child.id)
+        policy.log_denied("upload_missing_or_not_own", child.id)
         abort(404)
     return row
 
@@ -381,3 +384,11 @@ def _suffix(row: Upload) -> str:
 def _expiry() -> datetime:
     hours = current_app.config.get("UPLOAD_PARTIAL_MAX_AGE_HOURS", 24)
     return utcnow() + timedelta(hours=hours)
+
+
+@periodic_job(crontab(hour="3", minute="45"))
+def daily_sweep_uploads() -> int:
+    """Every day: remove abandoned uploads, rows and partial files (:func:`sweep_uploads`)."""
+    swept = sweep_uploads(db.session)
+    db.session.commit()
+    return swept

@@ -11,6 +11,10 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.circle import policy, routes
+from app.circle.audience import Audience, settable_audiences
+from app.circle.models import Child
+from app.circle.policy import Action
 from app.clips import bp
 from app.clips.forms import (
     TAG_LABELS,
@@ -22,14 +26,10 @@ from app.clips.forms import (
 )
 from app.clips.models import Clip, MomentTag
 from app.clips.services import fragments, moments, queries
-from app.core import access, routes
-from app.core.access import Action
-from app.core.audience import Audience, settable_audiences
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm, attempt, show_refusal
 from app.core.web import act
-from app.people.models import Child
 
 bp.add_app_template_global(moments.tag_label, "moment_tag_label")
 bp.add_app_template_filter(format_time, "clip_time")
@@ -75,7 +75,7 @@ def add_moment(child: Child, clip_id: int) -> Any:
 def delete_moment(child: Child, clip_id: int, moment_id: int) -> Any:
     clip = queries.clip_or_404(child, clip_id, current_user)
     moment = moments.moment_or_404(child, clip, moment_id, current_user)
-    access.own_or_may(current_user, child, moment.author_id, Action.EDIT_CLIP)
+    policy.own_or_may(current_user, child, moment.author_id, Action.EDIT_CLIP)
     form = ConfirmForm()
     if form.validate_on_submit():
         at = moment.start_s
@@ -178,7 +178,7 @@ def moment_tags() -> Any:
 @bp.post("/admin/moment-tags/<int:tag_id>/remove")
 @routes.admin_only
 def remove_moment_tag(tag_id: int) -> Any:
-    tag = access.of_school_or_404(MomentTag, current_user.school, tag_id)
+    tag = policy.of_school_or_404(MomentTag, current_user.school, tag_id)
     if ConfirmForm().validate_on_submit():
         label = tag.label
         act(
@@ -208,7 +208,7 @@ def _page(
     moment_form: MomentForm | None = None,
     fragment_form: FragmentForm | None = None,
 ) -> str:
-    can = access.permissions(current_user, child)
+    can = policy.permissions(current_user, child)
     start = _start_at(clip)
     if moment_form is None and Action.ADD_MOMENT in can:
         moment_form = _moment_form(child, data={"start": start})

@@ -13,15 +13,15 @@ from flask import jsonify, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.circle import policy, routes
+from app.circle.models import Child
+from app.circle.policy import Action
 from app.clips import bp
 from app.clips.models import Clip, ClipState
-from app.clips.services import processing, queries
-from app.core import access, routes
-from app.core.access import Action
+from app.clips.services import cutting, processing, queries
 from app.core.db import db
 from app.core.forms import ConfirmForm
 from app.core.web import act
-from app.people.models import Child
 
 
 @bp.app_template_global("clip_processing")
@@ -43,7 +43,7 @@ def processing_status(clip: Clip) -> dict[str, Any]:
         "poster_url": poster,
         "failure": str(failure) if failure is not None else None,
         "retryable": state is ClipState.FAILED
-        and access.may(current_user, clip.child, Action.EDIT_CLIP),
+        and policy.may(current_user, clip.child, Action.EDIT_CLIP),
         "retry_url": url_for("clips.retry", child_id=clip.child_id, clip_id=clip.id),
     }
 
@@ -65,5 +65,5 @@ def retry(child: Child, clip_id: int) -> Any:
             _("The clip is being converted again."),
         )
         if again is not None:
-            processing.enqueue(again)
+            cutting.enqueue(again)
     return redirect(url_for("clips.show", child_id=child.id, clip_id=clip.id))

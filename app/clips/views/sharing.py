@@ -12,26 +12,26 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.circle import policy, routes
+from app.circle.audience import Audience, settable_audiences, visible_or_404
+from app.circle.models import Child
+from app.circle.policy import Action
 from app.clips import bp
 from app.clips.forms import AudienceForm
 from app.clips.models import Clip, Moment
 from app.clips.services import listing, queries, sharing
-from app.core import access, routes
-from app.core.access import Action
-from app.core.audience import Audience, settable_audiences, visible_or_404
 from app.core.db import db
 from app.core.forms import ConfirmForm, attempt
 from app.core.web import act
-from app.people.models import Child
 
 
 @bp.get("/children/<int:child_id>/clips")
 @routes.for_child(Action.VIEW_CLIPS)
 def index(child: Child) -> Any:
     entries = listing.clip_list(db.session, current_user, child)
-    can = access.permissions(current_user, child)
+    can = policy.permissions(current_user, child)
     flags = {
-        "school_side": access.is_school_side(access.role_in_circle(current_user, child.id)),
+        "school_side": policy.is_school_side(policy.role_in_circle(current_user, child.id)),
         "edit_clip": Action.EDIT_CLIP in can,
         "watched": Action.VIEW_WATCHERS in can,
         "may_share": listing.shareable(current_user, child, entries),

@@ -11,12 +11,12 @@ from typing import Any
 from flask import render_template, request
 from flask_login import current_user
 
+from app.circle import routes
+from app.circle.models import Child
+from app.circle.policy import Action
 from app.clips import bp
 from app.clips.services import queries, streaming
-from app.core import routes
-from app.core.access import Action
 from app.core.db import db
-from app.people.models import Child
 
 
 @bp.get("/children/<int:child_id>/clips/<int:clip_id>/video")

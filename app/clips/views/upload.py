@@ -20,15 +20,16 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import ClientDisconnected
 from wtforms.validators import ValidationError
 
+from app.circle import routes
+from app.circle.audience import Audience, settable_audiences
+from app.circle.models import Child
+from app.circle.policy import Action
 from app.clips import bp
-from app.clips.services import processing
+from app.clips.services import cutting
 from app.clips.services import upload as uploads
-from app.core import resumable, routes, storage
-from app.core.access import Action
-from app.core.audience import Audience, settable_audiences
+from app.core import resumable, storage
 from app.core.db import db
 from app.extensions import csrf
-from app.people.models import Child
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration"
@@ -158,7 +159,7 @@ def _patch(child: Child, row: Any) -> Any:
         db.session.commit()  # the refusal's audit event and the removal of the row
         return _tus(str(error.message), error.status)
     db.session.commit()
-    processing.enqueue(clip)
+    cutting.enqueue(clip)
     return _tus("", 204, **{**headers, "Beeldbrug-Clip": str(clip.id)})
 
 

@@ -9,13 +9,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
+from app.circle.models import Child, User
 from app.consent.models import PURPOSES, ConsentRecord, RecordKind
 from app.consent.services.texts import text_in
 from app.core.signing import EvidenceEvent, evidence_events, png_data_uri
 from app.documents.models import Document, DocumentKind
 from app.documents.services import issue_document
-from app.people.models import Child
 
 #: The audit actions a consent PDF's evidence page lists.
 EVIDENCE_ACTIONS = ("consent_requested", "consent_opened", "consent_signed", "consent_withdrawn")

@@ -6,21 +6,22 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app, url_for
+from huey import crontab
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
+from app.circle.models import Child, Role, User
+from app.circle.policy import members_with
 from app.consent import rules
 from app.consent.models import ConsentRecord, Purpose, SignerRole
 from app.consent.rules import ConsentStatus
 from app.consent.services.status import signers, status
 from app.consent.services.texts import ensure_published_template, text_in
 from app.core import audit
-from app.core.access import members_with
 from app.core.clock import local_date
-from app.core.db import utcnow
+from app.core.db import db, utcnow
+from app.core.jobs import periodic_job
 from app.core.mail import queue_mail, render_mail
-from app.people.models import Child, Role
 
 
 def coaches_of(session: Session, child: Child) -> list[User]:
@@ -134,7 +135,7 @@ def notify_consent_age(session: Session, today: date | None = None) -> int:
                     language=coach.preferred_language,
                     coach=coach,
                     child=child,
-                    link=_child_link(child, "people.child"),
+                    link=_child_link(child, "children.show"),
                 ),
             )
         child.consent_age_notified_at = utcnow()
@@ -148,3 +149,12 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return date(day.year - years, 2, 28)
+
+
+@periodic_job(crontab(hour="6", minute="30"))
+def daily_consent_age() -> int:
+    """Every morning: mail the coaches of children who reached the consent age today (each
+    child once) (:func:`notify_consent_age`)."""
+    told = notify_consent_age(db.session)
+    db.session.commit()
+    return told

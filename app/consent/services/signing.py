@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
+from app.circle.models import Child, User
 from app.consent.models import (
     PURPOSES,
     Answer,
@@ -38,7 +38,6 @@ from app.core.db import utcnow
 from app.core.errors import RefusedError
 from app.core.signing import Evidence, OpenedForm, Signature, signed_fields, store_once
 from app.documents.models import Document
-from app.people.models import Child
 
 #: The kinds of signing form consent has, each with its own token salt.
 SIGN_FORM = "consent-sign"

@@ -15,24 +15,19 @@ from flask import g, has_request_context
 from sqlalchemy import and_, event, select
 from sqlalchemy.orm import Session, load_only
 
-from app.auth.models import User
+from app.circle.consent_age import deciding_role
+from app.circle.models import Child, Membership, Role, User
+from app.circle.policy import active_membership_clause, members_with
 from app.consent import rules
 from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignerRole
 from app.consent.rules import ConsentStatus
-from app.core.access import active_membership_clause, members_with
 from app.core.clock import local_date
 from app.core.db import db, utcnow
-from app.people.models import Child, Membership, Role
 
 
 def signer_role_for(child: Child, on: date | None = None) -> SignerRole:
     """Who decides for ``child`` on ``on`` (default: today): the guardians or the pupil."""
     return rules.signer_role_for(child.date_of_birth, on or local_date())
-
-
-def deciding_role(child: Child, on: date | None = None) -> Role:
-    """The circle role whose members sign consent for ``child`` on ``on`` (default: today)."""
-    return Role.PUPIL if signer_role_for(child, on) is SignerRole.PUPIL else Role.PARENT
 
 
 def signers(session: Session, child: Child, at: datetime | None = None) -> list[User]:

@@ -12,14 +12,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
+from app.circle.models import School, User
 from app.consent.default_texts import DEFAULT_RETENTION_MONTHS, DEFAULT_TEXTS
 from app.consent.models import PURPOSES, ConsentTemplate
 from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import RefusedError
 from app.core.signing import sha256_text
-from app.people.models import School
 
 __all__ = [
     "draft_template",

@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import g, request
-from sqlalchemy import func, select
+from sqlalchemy import column, func, select, table
 from sqlalchemy.orm import Session
 
-from app.auth.models import SignInMethod, User
 from app.core.audit import AuditEvent, AuditPersonal
+from app.core.signin import SignInMethod
+
+# The accounts table, named without importing the circle's model: only the name is read.
+_accounts = table("users", column("id"), column("name"))
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,12 @@ def evidence_events(
         elif event.actor_id != signer_id:
             continue
         if event.actor_id not in names:
-            actor = session.get(User, event.actor_id) if event.actor_id else None
-            names[event.actor_id] = actor.name if actor else ""
+            actor = (
+                session.scalar(select(_accounts.c.name).where(_accounts.c.id == event.actor_id))
+                if event.actor_id
+                else None
+            )
+            names[event.actor_id] = actor or ""
         personal = json.loads(details) if details else {}
         at = (
             datetime.fromisoformat(payload["opened_at"])

@@ -4,22 +4,31 @@ that keeps a signed record (or anything else that must never change) from being 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, event, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, declared_attr, foreign, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
-from app.auth.models import SignInMethod
 from app.core.db import UTCDateTime, enum_column, utcnow
 from app.core.errors import RefusedError
+from app.core.signin import SignInMethod
 from app.core.signing.signature import Signature, SignatureMethod, clean, sha256_text
 
 if TYPE_CHECKING:
-    from app.auth.models import User
     from app.core.signing.evidence import Evidence
     from app.core.signing.forms import OpenedForm
+
+
+class Signer(Protocol):
+    """The account that signs: the circle's ``User`` (machinery does not import the circle)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def name(self) -> str: ...
 
 
 class ImmutableRecordError(RuntimeError):
@@ -50,7 +59,8 @@ def _refuse_update(mapper: Any, connection: Any, target: Immutable) -> None:
 class SignedRecordMixin:
     """The columns of a signature and its evidence (SECURITY.md G.31), for any signed record.
 
-    The feature's model adds what is signed and about whom; fill these columns with
+    The feature's model adds what is signed and about whom, and the ``signer`` relationship to
+    the account (``relationship()`` to the circle's ``User``); fill these columns with
     :func:`signed_fields`.
     """
 
@@ -59,13 +69,11 @@ class SignedRecordMixin:
         # The account stays named in the PDF and the audit log even when it is deleted later.
         return mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
-    @declared_attr
-    def signer(cls) -> Mapped[User | None]:  # noqa: N805
-        from app.auth.models import User
-
-        # The class itself and an explicit join, so a model in any registry (a test's own, say)
-        # can use the mixin; for a model beside User it is the join SQLAlchemy would infer.
-        return relationship(User, primaryjoin=lambda: foreign(cls.signer_id) == User.id)
+    if TYPE_CHECKING:
+        # The model declares the relationship to the circle's ``User`` itself:
+        # ``signer: Mapped[User | None] = relationship()``.
+        @property
+        def signer(self) -> Signer | None: ...
 
     # The exact text (or a canonical description of the document) the signer saw, and its hash.
     text_shown: Mapped[str] = mapped_column(Text)
@@ -99,7 +107,7 @@ class SignedRecordMixin:
 
 
 def signed_fields(
-    signer: User,
+    signer: Signer,
     *,
     shown: str,
     typed_name: str,

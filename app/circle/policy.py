@@ -5,9 +5,9 @@ looked up fresh on every request (so a removal takes effect at once). Someone ou
 learns nothing: every loader answers 404, the school admin included. A member whose role does not
 allow the action gets 403.
 
-Objects with an audience (clips, moments, meetings, plans) follow :mod:`app.core.audience`,
+Objects with an audience (clips, moments, meetings, plans) follow :mod:`app.circle.audience`,
 built on the roles looked up here. Every endpoint declares which rule applies with a decorator
-from :mod:`app.core.routes`; an endpoint without one is refused.
+from :mod:`app.circle.routes`; an endpoint without one is refused.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from flask import abort, g, has_request_context, request
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
 
-from app.auth.models import User
+from app.circle.models import Child, Invitation, Membership, Role, User
 from app.core.db import db, utcnow
-from app.people.models import Child, Invitation, Membership, Role
 
 log = logging.getLogger("beeldbrug.access")
 F = TypeVar("F", bound=Callable[..., Any])

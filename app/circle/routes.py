@@ -3,7 +3,7 @@
 Every view carries one decorator: :func:`public`, :func:`signed_in`, :func:`staff_only`,
 :func:`admin_only` or :func:`for_child`. Deny by default: :func:`enforce_route_rule` refuses an
 endpoint without a rule (and the authorization test built from ``url_map`` fails for it). The
-decisions themselves (who may do what with a child) are made in :mod:`app.core.access`; this
+decisions themselves (who may do what with a child) are made in :mod:`app.circle.policy`; this
 module only says which decision a route needs.
 """
 
@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from app.core.access import (
+from app.circle.models import Child
+from app.circle.policy import (
     Action,
     child_or_404,
     is_staff,
@@ -26,7 +27,6 @@ from app.core.access import (
     log_denied,
     may_manage_school,
 )
-from app.people.models import Child
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,13 +1,10 @@
-"""The child's page: what other features contribute to it, in both languages, at a fixed cost."""
+"""The child's page: what the features show on it, in both languages, at a fixed cost."""
 
 from __future__ import annotations
 
-import pytest
-from flask import Flask
 from sqlalchemy import event
 
-from app.core import child_page
-from app.core.audience import Audience
+from app.circle.audience import Audience
 from app.core.db import db
 from tests.consent.helpers import sign_consent
 
@@ -57,26 +54,3 @@ def test_the_child_page_asks_as_many_queries_whatever_the_number_of_clips(
         recording = make_clip(circle.child, (circle.coach, circle.specialist)[n % 2])
         make_clip(circle.child, circle.coach, parent=recording, start_s=1.0, end_s=3.0)
     assert queries_for_page() == few
-
-
-def test_contributions_are_collected_by_name_in_their_order():
-    app = Flask(__name__)
-    child_page.contribute(app, "first", lambda session, user, child: (user, child))
-    child_page.contribute(app, "second", lambda session, user, child: 2)
-    with app.app_context():
-        collected = child_page.collect(None, "user", "child")  # type: ignore[arg-type]
-    assert list(collected.items()) == [("first", ("user", "child")), ("second", 2)]
-
-
-def test_a_name_is_contributed_once_and_must_be_readable_in_a_template():
-    app = Flask(__name__)
-    child_page.contribute(app, "clip_count", lambda session, user, child: 0)
-    with pytest.raises(ValueError, match="already"):
-        child_page.contribute(app, "clip_count", lambda session, user, child: 1)
-    with pytest.raises(ValueError, match="identifier"):
-        child_page.contribute(app, "clip-count", lambda session, user, child: 1)
-
-
-def test_an_app_without_contributions_collects_nothing():
-    with Flask(__name__).app_context():
-        assert child_page.collect(None, "user", "child") == {}  # type: ignore[arg-type]

@@ -1,14 +1,15 @@
-"""Schools, children, the circle around each child, and invitations into it."""
+"""Who is in which circle: schools, accounts, children, the circle around each child (a
+membership with one role), and invitations into it."""
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.auth.models import User
 from app.core.db import Base, UTCDateTime, enum_column, utcnow
 
 
@@ -16,7 +17,7 @@ class Role(enum.StrEnum):
     """A person's role in one child's circle.
 
     What a role may do, and which roles are the school side of a circle, is decided in one
-    place: ``app.core.access`` (``POLICY``, ``SCHOOL_SIDE``, ``STAFF_ACCOUNT_ROLES``).
+    place: ``app.circle.policy`` (``POLICY``, ``SCHOOL_SIDE``, ``STAFF_ACCOUNT_ROLES``).
     """
 
     COACH = "coach"
@@ -36,6 +37,34 @@ class School(Base):
 
     def __repr__(self) -> str:
         return f"<School {self.id}>"
+
+
+class User(UserMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased, so uniqueness is case-insensitive on every database.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    preferred_language: Mapped[str] = mapped_column(String(8), default="nl")
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_school_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_deactivated: Mapped[bool] = mapped_column(Boolean, default=False)
+    school_id: Mapped[int | None] = mapped_column(
+        ForeignKey("schools.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    school: Mapped[School | None] = relationship(lazy="joined")
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} staff={self.is_staff} admin={self.is_school_admin}>"
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return not self.is_deactivated
 
 
 class Child(Base):

@@ -2,7 +2,7 @@
 change that audience, the SQL clause that filters lists by it, and the loader.
 
 Part of the one access policy: the role a person has in a circle comes from
-:mod:`app.core.access`, which also holds the role × action table. DESIGN.md rule 2: *private*
+:mod:`app.circle.policy`, which also holds the role × action table. DESIGN.md rule 2: *private*
 is the uploader and the coaches, *team* the school side of the circle and the uploader,
 *circle* everyone in it. Only a coach widens an audience to the circle; a home recording
 reaches the school team only if the uploading parent chose so.
@@ -17,9 +17,9 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
-from app.core import access
+from app.circle import policy
+from app.circle.models import Child, Membership, Role
 from app.core.db import db
-from app.people.models import Child, Membership, Role
 
 C, T, S, P, U = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT, Role.PUPIL
 
@@ -47,7 +47,7 @@ AUDIENCE_LABELS = {
 #: uploaded (or wrote) the object sees it, as long as they are in the circle.
 SEES: dict[Audience, frozenset[Role]] = {
     Audience.PRIVATE: frozenset({C}),
-    Audience.TEAM: access.SCHOOL_SIDE,
+    Audience.TEAM: policy.SCHOOL_SIDE,
     Audience.CIRCLE: frozenset({C, T, S, P, U}),
 }
 
@@ -59,13 +59,13 @@ def may_see(user: Any, child: Child, *, audience: Audience | str, uploader_id: i
     longer sees their own upload. Never raises; an error while deciding denies.
     """
     try:
-        role = access.role_in_circle(user, child.id)
+        role = policy.role_in_circle(user, child.id)
         if role is None:
             return False
         is_uploader = uploader_id is not None and uploader_id == user.id
         return is_uploader or role in SEES[Audience(audience)]
     except Exception:
-        access.log.exception("audience check failed; denying")
+        policy.log.exception("audience check failed; denying")
         return False
 
 
@@ -78,13 +78,13 @@ def visible_clause(
     Never raises; an error while deciding gives a clause that matches nothing.
     """
     try:
-        role = access.role_in_circle(user, child.id)
+        role = policy.role_in_circle(user, child.id)
         if role is None:
             return false()
         seen = [audience for audience in Audience if role in SEES[audience]]
         return and_(child_col == child.id, or_(audience_col.in_(seen), uploader_col == user.id))
     except Exception:
-        access.log.exception("audience check failed; denying")
+        policy.log.exception("audience check failed; denying")
         return false()
 
 
@@ -108,7 +108,7 @@ def visible_or_404(
     )
     row = db.session.scalar(select(model).where(model.id == object_id, clause))
     if row is None:
-        access.log_denied(f"{model.__name__.lower()}_missing_or_not_visible", child.id)
+        policy.log_denied(f"{model.__name__.lower()}_missing_or_not_visible", child.id)
         abort(404)
     return row
 
@@ -132,7 +132,7 @@ def may_set_audience(
     raises; an error while deciding denies.
     """
     try:
-        role = access.role_in_circle(user, child.id)
+        role = policy.role_in_circle(user, child.id)
         is_uploader = uploader_id is not None and uploader_id == user.id
         if role is None or not (is_uploader or role is Role.COACH):
             return False
@@ -142,9 +142,9 @@ def may_set_audience(
             return is_uploader
         if is_uploader or new is Audience.PRIVATE or current is not Audience.PRIVATE:
             return True
-        return access.is_school_side(_role_of(uploader_id, child.id))
+        return policy.is_school_side(_role_of(uploader_id, child.id))
     except Exception:
-        access.log.exception("audience check failed; denying")
+        policy.log.exception("audience check failed; denying")
         return False
 
 
@@ -172,7 +172,7 @@ def audience_or_403(
     Raises Forbidden otherwise: whoever gets here sees the object, so a 403 tells nothing new.
     """
     if not may_set_audience(user, child, uploader_id=uploader_id, current=current, new=new):
-        access.log_denied(f"may_not_set_audience_{new}", child.id)
+        policy.log_denied(f"may_not_set_audience_{new}", child.id)
         abort(403)
     return new
 
@@ -185,6 +185,6 @@ def _role_of(user_id: int | None, child_id: int) -> Role | None:
         select(Membership.role).where(
             Membership.child_id == child_id,
             Membership.user_id == user_id,
-            access.active_membership_clause(),
+            policy.active_membership_clause(),
         )
     )

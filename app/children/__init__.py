@@ -1,0 +1,6 @@
+"""The top floor: the children list and the child's page, composed from the features they show
+(the circle, consent, clips), each imported by name."""
+
+from flask import Blueprint
+
+bp = Blueprint("children", __name__)

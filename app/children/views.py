@@ -1,0 +1,62 @@
+"""The children list (home) and the child's page: what each feature shows about one child.
+
+This module sits above the features and imports each one it shows by name; a feature never
+imports it. Every piece costs a fixed number of queries, so the page never asks more as a
+feature's rows grow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.children import bp
+from app.circle import policy, routes
+from app.circle.consent_age import deciding_role
+from app.circle.models import Child, Role
+from app.circle.policy import Action
+from app.clips.services import listing as clips
+from app.consent import services as consent
+from app.core.db import db
+from app.core.forms import ConfirmForm
+from app.people import services as people
+
+
+@bp.get("/")
+@routes.signed_in
+def index() -> Any:
+    rows = db.session.execute(policy.children_of(current_user)).all()
+    return render_template(
+        "children/index.html",
+        rows=rows,
+        can_open=policy.may_open_trajectory(current_user),
+        can_manage_school=policy.may_manage_school(current_user),
+    )
+
+
+@bp.get("/children/<int:child_id>")
+@routes.for_child(Action.VIEW_CHILD)
+def show(child: Child) -> Any:
+    can = policy.permissions(current_user, child)
+    members = people.circle(db.session, child)
+    template = consent.published_template(db.session, child.school_id)
+    return render_template(
+        "children/show.html",
+        child=child,
+        members=members,
+        invitations=people.open_invitations(db.session, child) if Action.INVITE in can else [],
+        can=can,
+        my_role=policy.role_in_circle(current_user, child.id),
+        confirm_form=ConfirmForm(),
+        consent_status=consent.status(db.session, child),
+        consent_labels=consent.text_in(template, str(get_locale()))["purposes"]
+        if template
+        else None,
+        signer_names={m.user_id: m.user.name for m in members},
+        may_sign=policy.may_sign_for(current_user, child, deciding_role(child)),
+        pupil_in_circle=any(m.role is Role.PUPIL for m in members),
+        clip_count=clips.count_visible(db.session, current_user, child),
+    )
