@@ -11,8 +11,8 @@ same path, and none of them imports another feature. How a feature versions some
    one change a draft allows.
 2. **Services.** The series is given as keyword arguments, the same everywhere
    (``child_id=child.id``): :func:`published_version`, :func:`draft_version`,
-   :func:`all_versions` and :func:`next_version` read it; a new draft is
-   ``Model(**series, version=next_version(...), ...)`` once :func:`draft_version` found none
+   :func:`all_versions` and :func:`next_version` read it; :func:`start_draft` gives the
+   draft, a new one (numbered next, filled from the version in force) only when there is none
    (one draft at a time; two racing drafts collide on the unique version number);
    :func:`check_draft` refuses to edit a published version, and :func:`publish_version` fixes
    one. The feature adds its own checks (complete in every language?) and its audit events.
@@ -20,6 +20,7 @@ same path, and none of them imports another feature. How a feature versions some
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -113,6 +114,34 @@ def next_version(session: Session, model: type[V], **series: Any) -> int:
     Raises TypeError without a series, nothing else beyond database errors."""
     highest = session.scalar(select(func.max(model.version)).where(*_in_series(model, series)))
     return (highest or 0) + 1
+
+
+def start_draft(
+    session: Session,
+    model: type[V],
+    fill: Callable[[V | None], dict[str, Any]],
+    *,
+    actor_id: int | None,
+    **series: Any,
+) -> tuple[V, bool]:
+    """The series' draft, and whether it is new: the existing draft when there is one (one at
+    a time), else a new one numbered next, made by ``actor_id``, with the columns
+    ``fill(in_force)`` gives from the version in force (None before the first is published);
+    added and flushed. Raises TypeError without a series, and database errors (two drafts
+    started at once: the unique version number)."""
+    existing = draft_version(session, model, **series)
+    if existing is not None:
+        return existing, False
+    in_force = published_version(session, model, **series)
+    draft = model(
+        **series,
+        version=next_version(session, model, **series),
+        created_by_id=actor_id,
+        **fill(in_force),
+    )
+    session.add(draft)
+    session.flush()
+    return draft, True
 
 
 def check_draft(version: VersionedMixin, message: Any = PUBLISHED_IS_FIXED) -> None:

@@ -46,13 +46,14 @@ def table(app, db_connection):
 
 
 def start_draft(child_id: int, goals: str = "Blijft bij de instructie") -> PlanVersion:
-    """The service a feature would write: the existing draft, or a new one numbered next."""
-    draft = versions.draft_version(db.session, PlanVersion, child_id=child_id)
-    if draft is None:
-        number = versions.next_version(db.session, PlanVersion, child_id=child_id)
-        draft = PlanVersion(child_id=child_id, version=number, goals=goals)
-        db.session.add(draft)
-        db.session.flush()
+    """The service a feature would write: the draft, a new one copying the plan in force."""
+    draft, _new = versions.start_draft(
+        db.session,
+        PlanVersion,
+        lambda in_force: {"goals": in_force.goals if in_force else goals},
+        actor_id=None,
+        child_id=child_id,
+    )
     return draft
 
 
@@ -71,7 +72,7 @@ def test_versions_are_numbered_per_series_with_one_draft_at_a_time(app_ctx, tabl
     versions.publish_version(first, actor_id=circle.coach.id)
     db.session.flush()
     second = start_draft(1, goals="Zelf om hulp vragen")
-    assert second.version == 2
+    assert second.version == 2 and second.goals == first.goals  # copied from the one in force
     assert versions.published_version(db.session, PlanVersion, child_id=1) is first
     assert versions.draft_version(db.session, PlanVersion, child_id=1) is second
     assert versions.all_versions(db.session, PlanVersion, child_id=1) == [second, first]

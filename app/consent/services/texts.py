@@ -94,22 +94,24 @@ def _next_version(session: Session, school: School) -> int:
 def start_draft(session: Session, school: School, *, actor: User) -> ConsentTemplate:
     """A new draft copied from the current text (or the shipped default); the existing draft
     when there is one. Raises nothing beyond database errors."""
-    existing = draft_template(session, school)
-    if existing is not None:
-        return existing
-    base = published_template(session, school)
-    draft = ConsentTemplate(
-        school_id=school.id,
-        version=_next_version(session, school),
-        texts=copy.deepcopy(base.texts if base else DEFAULT_TEXTS),
-        retention_months=base.retention_months if base else DEFAULT_RETENTION_MONTHS,
-        created_by_id=actor.id,
+
+    def copied(base: ConsentTemplate | None) -> dict[str, Any]:
+        return {
+            "texts": copy.deepcopy(base.texts if base else DEFAULT_TEXTS),
+            "retention_months": base.retention_months if base else DEFAULT_RETENTION_MONTHS,
+        }
+
+    draft, new = versions.start_draft(
+        session, ConsentTemplate, copied, actor_id=actor.id, school_id=school.id
     )
-    session.add(draft)
-    session.flush()
-    audit.record(
-        session, "consent_template_drafted", actor=actor, obj=draft, data={"version": draft.version}
-    )
+    if new:
+        audit.record(
+            session,
+            "consent_template_drafted",
+            actor=actor,
+            obj=draft,
+            data={"version": draft.version},
+        )
     return draft
 
 
