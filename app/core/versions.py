@@ -133,12 +133,9 @@ def start_draft(
     if existing is not None:
         return existing, False
     in_force = published_version(session, model, **series)
-    draft = model(
-        **series,
-        version=next_version(session, model, **series),
-        created_by_id=actor_id,
-        **fill(in_force),
-    )
+    draft = model(**series, **fill(in_force))
+    draft.version = next_version(session, model, **series)
+    draft.created_by_id = actor_id
     session.add(draft)
     session.flush()
     return draft, True
