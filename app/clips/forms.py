@@ -6,11 +6,8 @@ may choose which audience, is decided by the services and ``app.circle.policy``.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from babel.numbers import get_decimal_symbol
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectChoice, SelectField, StringField, TextAreaField
@@ -20,6 +17,7 @@ from app.circle.audience import AUDIENCE_LABELS, Audience
 from app.clips.models import Tag
 from app.core.forms import max_length, one_line, plain_text, required
 from app.core.text import has_control_characters
+from app.core.timecode import format_time, parse_time
 
 #: Longest note on a moment, and longest label of a school's own tag (the column's size).
 NOTE_MAX = 2000
@@ -40,58 +38,6 @@ TAG_LABELS = {
 #: The prefix of a school's own tag in a form's choices ("own-12"); the method's tags use
 #: their enum value.
 OWN_TAG_PREFIX = "own-"
-
-# 75, 75.5, 75,5 (either mark in either language: people type what they are used to), 1:15,
-# 1:15.5, 0:01:15 — at most hours:minutes:seconds.
-_TIME_RE = re.compile(r"^(?:(\d{1,2}):)?(?:(\d{1,3}):)?(\d{1,5}(?:[.,]\d{1,3})?)$", re.ASCII)
-
-
-def parse_time(text: str) -> float:
-    """Seconds from ``text`` as people type a moment in a video: ``75``, ``1:15``, ``1:15,5``,
-    ``1:15.5`` or ``0:01:15``, with a decimal comma or point whatever the page's language.
-    Raises ValueError for anything else (minutes or seconds of 60 and more after a colon
-    included)."""
-    match = _TIME_RE.match(text.strip())
-    if match is None:
-        raise ValueError(text)
-    first, second, seconds_text = match.groups()
-    seconds = float(seconds_text.replace(",", "."))
-    if first is None:  # plain seconds
-        return seconds
-    if seconds >= 60:
-        raise ValueError(text)
-    if second is None:  # m:ss
-        return int(first) * 60 + seconds
-    if int(second) >= 60:
-        raise ValueError(text)
-    return int(first) * 3600 + int(second) * 60 + seconds
-
-
-#: The language whose decimal mark a time gets outside a request (a command, a job, a test
-#: without the app): the interface's default.
-_DEFAULT_LOCALE = "nl"
-
-
-def decimal_mark() -> str:
-    """The decimal mark of the page's language: "," in Dutch, "." in English. Only a mark
-    :func:`parse_time` reads back; any other (no language we offer has one) becomes "."."""
-    mark = get_decimal_symbol(get_locale() or _DEFAULT_LOCALE)
-    return mark if mark in {",", "."} else "."
-
-
-def format_time(seconds: float | None) -> str:
-    """``m:ss`` (or ``h:mm:ss``), with tenths when the time has them, after the decimal mark
-    of the page's language ("0:10,2" in Dutch, "0:10.2" in English): how the page shows and
-    prefills a time, and what :func:`parse_time` reads back in either language."""
-    if seconds is None:
-        return ""
-    tenths = round(seconds * 10)
-    whole, tenth = divmod(tenths, 10)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-    return f"{text}{decimal_mark()}{tenth}" if tenth else text
-
 
 #: The longest time anyone types: "10:59:59,999".
 TIME_MAX = 12

@@ -18,6 +18,8 @@ from typing import Any
 import av
 from flask_babel import lazy_gettext as _l
 
+from app.core.media import duration_of
+
 log = logging.getLogger("beeldbrug.clips")
 
 #: How far from the end the last decodable frame may be before the file counts as cut short.
@@ -92,7 +94,7 @@ def probe(path: Path | str) -> VideoInfo:
             raise NotAVideoError(NO_VIDEO)
         stream = container.streams.video[0]
         has_audio = bool(container.streams.audio)
-        duration = _duration(container, stream)
+        duration = duration_of(container, stream)
         first = _first_frame(container, stream)
         if first is None:
             raise NotAVideoError(UNDECODABLE)
@@ -117,14 +119,6 @@ def _opening_failure(path: Path) -> str:
     with path.open("rb") as handle:
         head = handle.read(12)
     return TRUNCATED if head[4:8] in {b"ftyp", b"mdat", b"moov", b"wide", b"free"} else NOT_A_VIDEO
-
-
-def _duration(container: Any, stream: Any) -> float | None:
-    if stream.duration is not None and stream.time_base:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None:
-        return container.duration / av.time_base
-    return None
 
 
 def _first_frame(container: Any, stream: Any) -> Any:

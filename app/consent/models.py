@@ -1,23 +1,22 @@
 """Consent: the school's versioned texts, and the signed records of each guardian's answers.
 
 A published template version and a signed record never change: both refuse updates at the
-ORM level (the shared :class:`app.core.signing.Immutable` guard), and every change of mind, a
+ORM level (the shared :class:`app.core.immutable.Immutable` guard), and every change of mind, a
 withdrawal included, is a new record.
 """
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.orm.attributes import get_history
 
 from app.circle.models import Child, School, User
-from app.core.db import Base, UTCDateTime, enum_column, utcnow
+from app.core.db import Base, enum_column
 from app.core.signing import Immutable, ImmutableRecordError, SignatureMethod, SignedRecordMixin
+from app.core.versions import VersionedMixin
 
 
 class Purpose(enum.StrEnum):
@@ -48,11 +47,13 @@ class SignerRole(enum.StrEnum):
     PUPIL = "pupil"  # the pupil, from the consent age on
 
 
-class ConsentTemplate(Immutable, Base):
+class ConsentTemplate(VersionedMixin, Base):
     """One version of a school's consent text, in every language the portal speaks.
 
     ``texts`` maps a language to ``{"title", "intro", "purposes": {purpose: {"label",
-    "explanation"}}, "closing"}``. A draft is edited freely; publishing fixes it for good.
+    "explanation"}}, "closing"}``. A draft is edited freely; publishing fixes it for good
+    (the version number, the dates and the guard are :class:`app.core.versions.VersionedMixin`'s;
+    the series is the school).
     """
 
     __tablename__ = "consent_templates"
@@ -60,30 +61,14 @@ class ConsentTemplate(Immutable, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"), index=True)
-    version: Mapped[int] = mapped_column(Integer)
     texts: Mapped[dict[str, Any]] = mapped_column(JSON)
     retention_months: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     school: Mapped[School] = relationship()
 
     def __repr__(self) -> str:
         state = "published" if self.published_at else "draft"
         return f"<ConsentTemplate {self.id} school={self.school_id} v{self.version} {state}>"
-
-    @property
-    def is_published(self) -> bool:
-        return self.published_at is not None
-
-    def refuses_update(self) -> bool:
-        """Publishing (no date before, a date now) is the one change a template allows once;
-        after that every change is refused."""
-        history = get_history(self, "published_at")
-        before = (history.deleted or history.unchanged or [None])[0]
-        return before is not None
 
 
 class ConsentRecord(SignedRecordMixin, Immutable, Base):

@@ -18,9 +18,8 @@ from app.consent.models import PURPOSES, Answer, ConsentRecord, ConsentTemplate
 from app.consent.rules import PurposeState
 from app.consent.services.signing import TEXT_CHANGED
 from app.core.db import db
-from app.core.errors import RefusedError
-from app.core.forms import ConfirmForm, attempt, show_refusal
-from app.core.signing import AlreadyStoredError, evidence_from_request, open_form, read_form
+from app.core.forms import ConfirmForm, attempt
+from app.core.signing import evidence_from_request, sign_with_form
 from app.core.web import act
 from app.documents import services as documents
 
@@ -85,59 +84,34 @@ def sign(child: Child) -> Any:
     language = _language(template)
     text = services.text_in(template, language)
     form = sign_form(text)
-    status_code = 200
-    bound = {"child": child.id, "user": current_user.id, "template": template.id}
-
-    if request.method == "POST":
-        opened = read_form(services.SIGN_FORM, form.token.data or "", **bound)
-        if form.template_id.data != str(template.id):
-            form.form_errors.append(str(TEXT_CHANGED))
-            status_code = 409
-        elif opened is None:
-            form.form_errors.append(
-                _("This form was open too long or is not yours. Read the text again and answer.")
-            )
-            status_code = 400
-        elif form.validate():
-            try:
-                services.sign(
-                    db.session,
-                    child,
-                    current_user,
-                    template=template,
-                    language=language,
-                    answers={p: Answer(form[p.value].data) for p in PURPOSES},
-                    typed_name=form.typed_name.data,
-                    signature=form.signature_value(),
-                    opened_at=opened.opened_at,
-                    nonce=opened.nonce,
-                    evidence=evidence_from_request(),
-                )
-            except AlreadyStoredError as refused:
-                db.session.rollback()
-                flash(str(refused.message), "info")
-                return redirect(url_for("consent.overview", child_id=child.id))
-            except RefusedError as refused:
-                db.session.rollback()
-                show_refusal(form, refused)
-            else:
-                db.session.commit()
-                flash(
-                    _(
-                        "Thank you. Your answers are saved and signed. "
-                        "You can download the PDF below."
-                    ),
-                    "success",
-                )
-                return redirect(url_for("consent.overview", child_id=child.id))
-
-    if not (request.method == "POST" and status_code == 200):
-        # A fresh opening; a resubmitted valid form keeps its opening time and submission id.
-        form.token.data = open_form(services.SIGN_FORM, **bound)
+    outcome = sign_with_form(
+        form,
+        services.SIGN_FORM,
+        {"child": child.id, "user": current_user.id, "template": template.id},
+        conflict=lambda: TEXT_CHANGED if form.template_id.data != str(template.id) else None,
+        expired=_("This form was open too long or is not yours. Read the text again and answer."),
+        store=lambda opened: services.sign(
+            db.session,
+            child,
+            current_user,
+            template=template,
+            language=language,
+            answers={p: Answer(form[p.value].data) for p in PURPOSES},
+            typed_name=form.typed_name.data,
+            signature=form.signature_value(),
+            opened_at=opened.opened_at,
+            nonce=opened.nonce,
+            evidence=evidence_from_request(),
+        ),
+        done=url_for("consent.overview", child_id=child.id),
+        signed=_("Thank you. Your answers are saved and signed. You can download the PDF below."),
+    )
+    if outcome.response is not None:
+        return outcome.response
     form.template_id.data = str(template.id)
     return render_template(
         "consent/sign.html", child=child, form=form, text=text, template=template, language=language
-    ), status_code
+    ), outcome.status
 
 
 @bp.route("/children/<int:child_id>/consent/withdraw", methods=["GET", "POST"])
@@ -151,26 +125,24 @@ def withdraw(child: Child) -> Any:
         return redirect(url_for("consent.overview", child_id=child.id))
 
     form = WithdrawForm()
-    bound = {"child": child.id, "user": current_user.id}
-    if form.validate_on_submit():
-        opened = read_form(services.WITHDRAW_FORM, form.token.data or "", **bound)
-        if opened is not None:
-            act(
-                lambda: services.withdraw(
-                    db.session,
-                    child,
-                    current_user,
-                    purposes,
-                    nonce=opened.nonce,
-                    opened_at=opened.opened_at,
-                    evidence=evidence_from_request(),
-                ),
-                _("Your consent is withdrawn. This takes effect at once."),
-                refused="info",
-            )
-            return redirect(url_for("consent.overview", child_id=child.id))
-        form.form_errors.append(_("This form was open too long or is not yours. Please try again."))
-    form.token.data = open_form(services.WITHDRAW_FORM, **bound)
+    outcome = sign_with_form(
+        form,
+        services.WITHDRAW_FORM,
+        {"child": child.id, "user": current_user.id},
+        store=lambda opened: services.withdraw(
+            db.session,
+            child,
+            current_user,
+            purposes,
+            nonce=opened.nonce,
+            opened_at=opened.opened_at,
+            evidence=evidence_from_request(),
+        ),
+        done=url_for("consent.overview", child_id=child.id),
+        signed=_("Your consent is withdrawn. This takes effect at once."),
+    )
+    if outcome.response is not None:
+        return outcome.response
     # The labels the signer agreed to: those of the text of their latest record.
     latest = services.latest_records(db.session, child, [current_user.id])[current_user.id]
     template = latest.template
@@ -182,7 +154,7 @@ def withdraw(child: Child) -> Any:
         purposes=purposes,
         labels=labels,
         asked=asked,
-    )
+    ), outcome.status
 
 
 @bp.post("/children/<int:child_id>/consent/request")

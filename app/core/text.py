@@ -4,8 +4,10 @@ Line breaks, NUL, escape and the other control characters, and Unicode's line an
 separators: in a name they cut mail subjects and headers, split log lines and break PDFs. The
 marks that override or isolate the direction of text (U+202A-U+202E, U+2066-U+2069) make a
 name show as something else ("Peter", U+202E, "Bakker" reads "PeterrekaB"). The forms refuse
-them all (``app.core.forms.OneLine``); :func:`single_line` mends a value that holds them anyway
-(a subject built from a name, a name stored before the forms refused them).
+them all (``app.core.forms.OneLine``), and so does every other way a one-line value comes in
+(a tus upload's title); :func:`single_line` mends a value that holds them anyway (a subject
+built from a name, a name stored before the forms refused them), and
+:func:`without_control_characters` drops them from a value nobody typed (a file's name).
 
 Standard library only: a migration imports this module, so it must not pull in the app.
 """
@@ -45,3 +47,14 @@ def single_line(text: str) -> str:
     spaced = "".join(" " if is_control(c) else c for c in kept)
     # str.split() without an argument splits on runs of any Unicode whitespace.
     return " ".join(spaced.split())
+
+
+def without_control_characters(text: str) -> str:
+    """``text`` with every character :func:`is_control` names removed (nothing put in their
+    place): for a value nobody typed and nobody can be asked to mend, such as the name a
+    device gave a file.
+
+    >>> without_control_characters("pass\\x00wd\\u202egpj.mp4")
+    'passwdgpj.mp4'
+    """
+    return "".join(c for c in text if not is_control(c))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -89,7 +90,7 @@ def issue_document(
             school_id=school.id,
             kind=DocumentKind(kind),
             child_id=child.id if child is not None else None,
-            subject_type=type(subject).__name__,
+            subject_type=subject_type(subject),
             subject_id=subject.id,
             title=str(title)[:160],
             sha256=stored.sha256,
@@ -115,18 +116,36 @@ def issue_document(
     return document
 
 
-def documents_about(session: Session, subject: Any) -> list[Document]:
-    """The documents issued about ``subject`` (a model instance), oldest first."""
-    return list(
-        session.scalars(
+def subject_type(subject: Any) -> str:
+    """What a :class:`Document` records as the kind of its subject: the model's class name.
+    The one place that name is made, so no caller spells a model's name as a string."""
+    return type(subject).__name__
+
+
+def documents_for(session: Session, subjects: Iterable[Any]) -> dict[Any, list[Document]]:
+    """The documents issued about each of ``subjects`` (model instances with an ``id``, of
+    one model or several), keyed by the subject itself, each list oldest first; a subject
+    without a document is left out. One query per model. Raises nothing beyond database
+    errors."""
+    by_type: dict[str, dict[int, Any]] = defaultdict(dict)
+    for subject in subjects:
+        by_type[subject_type(subject)][subject.id] = subject
+    found: dict[Any, list[Document]] = {}
+    for type_name, by_id in by_type.items():
+        rows = session.scalars(
             select(Document)
-            .where(
-                Document.subject_type == type(subject).__name__,
-                Document.subject_id == subject.id,
-            )
+            .where(Document.subject_type == type_name, Document.subject_id.in_(list(by_id)))
             .order_by(Document.issued_at, Document.id)
         )
-    )
+        for document in rows:
+            found.setdefault(by_id[document.subject_id], []).append(document)
+    return found
+
+
+def documents_about(session: Session, subject: Any) -> list[Document]:
+    """The documents issued about ``subject`` (a model instance), oldest first. Raises
+    nothing beyond database errors."""
+    return documents_for(session, [subject]).get(subject, [])
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from app.circle.audience import Audience
-from app.clips.forms import format_time, parse_time
 from app.clips.models import Moment, MomentTag, Tag
 from app.core.audit import AuditEvent
 from app.core.db import db
+from app.core.timecode import format_time, parse_time
 from tests.clips import player_helpers as helpers
 from tests.clips.player_helpers import add, moment_texts, page
 

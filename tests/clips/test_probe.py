@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.clips import probe
+from app.clips.services import transcode
 from tests.clips.fixtures import make_video
 
 
@@ -25,6 +26,13 @@ def test_phone_footage_is_described(videos, kind, codec, size, rotation, audio):
     assert info.has_audio is audio
     assert info.duration_s == pytest.approx(3.0, abs=0.1)
     assert info.frame_rate == pytest.approx(25)
+
+
+@pytest.mark.parametrize("kind", ["landscape", "portrait", "silent", "long"])
+def test_the_upload_check_and_processing_measure_a_video_alike(videos, kind):
+    assert probe.probe(videos[kind]).duration_s == pytest.approx(
+        transcode.facts(videos[kind]).duration_s, abs=0.001
+    )
 
 
 def test_variable_frame_rate_passes(videos):

@@ -10,9 +10,9 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from app.clips.forms import format_time
 from app.clips.models import Moment
 from app.core.db import db
+from app.core.timecode import format_time
 from tests.clips import player_helpers as helpers
 from tests.clips.player_helpers import add, page
 

@@ -11,8 +11,10 @@ from typing import Any
 import pytest
 import time_machine
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from app.circle.audience import Audience
+from app.clips.forms import FragmentForm
 from app.clips.models import Clip, ClipState, Source, Upload
 from app.clips.services import upload as uploads
 from app.consent import services as consent
@@ -227,6 +229,39 @@ def test_unreadable_details_are_refused(client, login_as, consented):
     future = (utcnow() + timedelta(days=5)).date().isoformat()
     assert create(client, consented.child.id, 10, recorded_on=future).status_code == 400
     assert counts() == (0, 0)
+
+
+def form_accepts_title(app: Any, title: str) -> bool:
+    """Whether the clip forms' title field (a fragment's) takes ``title``."""
+    with app.test_request_context():
+        form = FragmentForm(formdata=MultiDict({"title": title}), meta={"csrf": False})
+        return form.title.validate(form)
+
+
+@pytest.mark.parametrize(
+    ("title", "accepted"),
+    [
+        ("Kring\u2028in de ochtend", False),  # Unicode's line separator
+        ("Kring\u2029", False),  # its paragraph separator
+        ("Peter\u202eBakker", False),  # a direction override
+        ("Kring\nin de ochtend", False),
+        ("Kring \u200ein de ochtend", True),  # a mark that only states a direction
+        ("Kring met \U0001f469\u200d\U0001f467", True),  # a joiner in an emoji
+    ],
+)
+def test_a_title_sent_with_the_upload_meets_the_forms_one_line_rule(
+    app, client, login_as, consented, title, accepted
+):
+    assert form_accepts_title(app, title) is accepted
+    login_as(consented.coach)
+    response = create(client, consented.child.id, 10, title=title)
+    if accepted:
+        assert response.status_code == 201
+        assert db.session.scalar(select(Upload.title)) == title
+    else:
+        assert response.status_code == 400
+        assert "op één regel" in response.get_data(as_text=True)
+        assert counts() == (0, 0)
 
 
 # --- the consent gate -------------------------------------------------------------------------

@@ -305,7 +305,7 @@ def test_a_signing_form_token_does_not_open_a_withdrawal(client, login_as, circl
         f"/children/{circle.child.id}/consent/withdraw?purpose=all",
         data={"token": hidden["token"]},
     )
-    assert response.status_code == 200 and 'class="form-errors"' in response.get_data(as_text=True)
+    assert response.status_code == 400 and 'class="form-errors"' in response.get_data(as_text=True)
     assert records() == 1
 
 

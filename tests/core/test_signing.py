@@ -1,9 +1,10 @@
 """The shared signing pieces, used by a feature that is not consent.
 
-A tiny acknowledgement record, defined here on a table of its own in a registry of its own,
-is signed through app.core.signing alone: the token of its form, the drawn or typed signature,
-store-once, the immutability guard, the evidence events and the evidence page. Nothing here
-imports app.consent; the first test proves app.core.signing does not either.
+A tiny acknowledgement record (tests/support/acknowledgements.py), on a table of its own in a
+registry of its own, is signed through app.core.signing alone: the token of its form, the
+drawn or typed signature, store-once, the immutability guard, the evidence events and the
+evidence page (its page, the shared signing helper as a view: test_signing_page.py). Nothing
+here imports app.consent.
 """
 
 from __future__ import annotations
@@ -15,61 +16,33 @@ from datetime import timedelta
 import pytest
 import time_machine
 from flask import render_template_string
-from PIL import Image, ImageDraw, PngImagePlugin
-from sqlalchemy import Column, Integer, MetaData, Table, Text, func, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
+from PIL import Image, PngImagePlugin
+from sqlalchemy import func, select
 
 from app.circle.models import User
-from app.core import audit
 from app.core.db import db, utcnow
 from app.core.errors import RefusedError
 from app.core.signin import SignInMethod
 from app.core.signing import (
     AlreadyStoredError,
     Evidence,
-    Immutable,
     ImmutableRecordError,
     Signature,
     SignatureMethod,
-    SignedRecordMixin,
     evidence_events,
     evidence_from_request,
     open_form,
     read_form,
     sha256_text,
     signed_fields,
-    store_once,
 )
-
-
-class _TestBase(DeclarativeBase):
-    metadata = MetaData()
-
-
-# The real users table, by name only: the test table's foreign key points at it.
-Table("users", _TestBase.metadata, Column("id", Integer, primary_key=True))
-
-
-class Acknowledgement(SignedRecordMixin, Immutable, _TestBase):
-    """What a meeting-summary acknowledgement could look like."""
-
-    __tablename__ = "test_acknowledgements"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    child_id: Mapped[int] = mapped_column(Integer)
-    summary: Mapped[str] = mapped_column(Text)
-    # The model names its signer's account, as every signed record does (another registry's
-    # class: an explicit join).
-    signer: Mapped[User | None] = relationship(
-        User, primaryjoin=lambda: foreign(Acknowledgement.signer_id) == User.id
-    )
-
-    def __repr__(self) -> str:
-        return f"<Acknowledgement {self.id}>"
-
-
-KIND = "test-acknowledgement"
-EVIDENCE = Evidence("192.0.2.44", "test browser", SignInMethod.INVITATION)
+from tests.support.acknowledgements import (
+    EVIDENCE,
+    KIND,
+    Acknowledgement,
+    drawing,
+    store_acknowledgement,
+)
 
 
 @pytest.fixture
@@ -78,35 +51,11 @@ def table(app, db_connection):
     Acknowledgement.__table__.create(db_connection)
 
 
-def drawing(draw: bool = True) -> bytes:
-    image = Image.new("RGBA", (300, 100), (0, 0, 0, 0))
-    if draw:
-        ImageDraw.Draw(image).line([(10, 80), (150, 20), (290, 70)], fill=(0, 0, 0, 255), width=3)
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
-
-
 def acknowledge(user: User, child_id: int, token: str, *, typed_name: str, signature: Signature):
-    """The service a feature would write: check the opening, build, store once, audit."""
+    """Open the token, then store (the service's callers outside a page)."""
     opened = read_form(KIND, token, child=child_id, user=user.id)
     assert opened is not None
-    summary = "Summary of the meeting of 12 March: agreements 1 to 3."
-    record = Acknowledgement(
-        child_id=child_id,
-        summary=summary,
-        **signed_fields(
-            user,
-            shown=summary,
-            typed_name=typed_name,
-            signature=signature,
-            opened=opened,
-            evidence=EVIDENCE,
-        ),
-    )
-    store_once(db.session, record, message="already acknowledged")
-    audit.record(db.session, "ack_signed", actor=user, child=child_id, obj=record)
-    return record
+    return store_acknowledgement(user, child_id, opened, typed_name=typed_name, signature=signature)
 
 
 def test_a_record_of_another_feature_is_signed_with_its_evidence(app_ctx, table, circle):

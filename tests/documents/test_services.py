@@ -80,6 +80,28 @@ def test_issue_records_document_file_and_audit_event(issue, circle, media_root):
     assert services.documents_about(db.session, circle.child) == [row]
 
 
+def test_documents_are_found_by_their_subjects_of_any_model(issue, circle, make_child):
+    first, second = issue(), issue()
+    about_coach = services.issue_document(
+        db.session,
+        school=circle.child.school,
+        kind=DocumentKind.MEETING_SUMMARY,
+        child=None,
+        subject=circle.coach,
+        title="Verslag",
+        template=TEST_TEMPLATE,
+        values={"heading": "Verslag", "body": "Verslag"},
+        actor=circle.coach,
+        reason="Verslag",
+    )
+    without = make_child("Zonder Documenten")
+    found = services.documents_for(db.session, [circle.child, circle.coach, without])
+    # Keyed by the rows themselves: no caller names a model as a string.
+    assert found == {circle.child: [first, second], circle.coach: [about_coach]}
+    assert services.documents_for(db.session, []) == {}
+    assert services.subject_type(circle.coach) == about_coach.subject_type == "User"
+
+
 def test_rollback_removes_the_stored_file(issue, media_root):
     before_files, before_rows = stored_documents(media_root), document_count()
     document = issue(commit=False)

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 from app.circle import policy
 from app.circle.audience import Audience, settable_audiences
 from app.circle.models import Child, User
-from app.clips.forms import format_time
 from app.clips.models import Clip, ClipState
 from app.clips.services import cutting, queries
 from app.core import audit
 from app.core.errors import RefusedError
+from app.core.timecode import format_time
 
 #: The shortest and the longest fragment, in seconds. The method works with fragments of
 #: about ten seconds; five minutes leaves room without copying the whole recording.

@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session, selectinload
 from app.circle import policy
 from app.circle.audience import Audience, audience_or_403, visible_or_404
 from app.circle.models import Child, School, User
-from app.clips.forms import NOTE_MAX, OWN_TAG_PREFIX, TAG_LABEL_MAX, TAG_LABELS, format_time
+from app.clips.forms import NOTE_MAX, OWN_TAG_PREFIX, TAG_LABEL_MAX, TAG_LABELS
 from app.clips.models import Clip, Moment, MomentTag, Tag
 from app.clips.services import queries
 from app.core import audit
 from app.core.errors import RefusedError
+from app.core.timecode import format_time
 
 #: A cue in the WebVTT export lasts this long when the moment has no end of its own.
 CUE_SECONDS = 4.0

@@ -44,6 +44,8 @@ from pathlib import Path
 import av
 import imageio_ffmpeg
 
+from app.core.media import duration_of
+
 log = logging.getLogger("beeldbrug.clips.processing")
 
 KEYFRAME_INTERVAL_S = 2
@@ -106,20 +108,14 @@ def facts(path: Path) -> Facts:
             rotation = _rotation(container)
             if rotation % 180:
                 width, height = height, width
-            duration = _duration(container, stream)
+            duration = duration_of(container, stream)
+            if duration is None:
+                raise MediaError(PROBE_FAILED, "no duration")
             return Facts(duration, width, height, bool(container.streams.audio))
     except MediaError:
         raise
     except (av.FFmpegError, OSError, ValueError, StopIteration) as error:
         raise MediaError(PROBE_FAILED, type(error).__name__) from error
-
-
-def _duration(container: av.container.InputContainer, stream: av.VideoStream) -> float:
-    if container.duration:
-        return container.duration / 1_000_000
-    if stream.duration and stream.time_base:
-        return float(stream.duration * stream.time_base)
-    raise MediaError(PROBE_FAILED, "no duration")
 
 
 def _rotation(container: av.container.InputContainer) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
-import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -41,6 +40,7 @@ from app.core import audit, resumable, storage
 from app.core.db import db, utcnow
 from app.core.errors import RefusedError
 from app.core.jobs import periodic_job
+from app.core.text import has_control_characters, without_control_characters
 
 log = logging.getLogger("beeldbrug.clips")
 
@@ -51,7 +51,6 @@ TITLE_MAX = 160
 EXPIRY_STEP = timedelta(minutes=10)
 #: Containers phones and cameras write; anything else is stored as .bin (the probe decides).
 SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".3gp", ".webm", ".mkv", ".avi", ".mts"})
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 #: How a refusal for want of consent names the purpose, in the reader's language.
 PURPOSE_NAMES: dict[consent.Purpose, Any] = {
@@ -126,7 +125,7 @@ def parse_metadata(header: str | None) -> dict[str, str]:
 def sanitise_filename(name: str) -> str:
     """The original file name, made harmless: no folders, no control characters, capped."""
     name = unicodedata.normalize("NFC", name or "")
-    name = _CONTROL.sub("", name)
+    name = without_control_characters(name)
     name = PureWindowsPath(PurePosixPath(name).name).name  # drop both kinds of folder
     name = name.strip().lstrip(".").strip()
     if len(name) > NAME_MAX:
@@ -136,8 +135,16 @@ def sanitise_filename(name: str) -> str:
 
 
 def details_from(metadata: dict[str, str]) -> UploadDetails:
-    """Read and check the uploader's details. Raises UploadRefusedError for bad values."""
-    title = _CONTROL.sub("", metadata.get("title", "")).strip()
+    """Read and check the uploader's details. Raises UploadRefusedError for bad values: a
+    title that the forms' one-line rule refuses (line breaks, U+2028, direction overrides)
+    or that is too long, a date that is no date or lies ahead, an unknown audience."""
+    # The title is typed like any form's title: held to the forms' rule, before trimming
+    # (as a form field sees it).
+    if has_control_characters(metadata.get("title", "")):
+        raise UploadRefusedError(
+            _l("Write the title on one line, without line breaks or invisible characters.")
+        )
+    title = metadata.get("title", "").strip()
     filename = sanitise_filename(metadata.get("filename", ""))
     if len(title) > TITLE_MAX:
         raise UploadRefusedError(_l("The title can be at most 160 characters."))

@@ -21,14 +21,13 @@ from app.clips.forms import (
     FragmentForm,
     MomentForm,
     MomentTagForm,
-    decimal_mark,
-    format_time,
 )
 from app.clips.models import Clip, MomentTag
 from app.clips.services import fragments, moments, queries
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm, attempt, show_refusal
+from app.core.timecode import decimal_mark, format_time
 from app.core.web import act
 
 bp.add_app_template_global(moments.tag_label, "moment_tag_label")

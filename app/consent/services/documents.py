@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.circle.models import Child, User
@@ -14,7 +13,7 @@ from app.consent.models import PURPOSES, ConsentRecord, RecordKind
 from app.consent.services.texts import text_in
 from app.core.signing import EvidenceEvent, evidence_events, png_data_uri
 from app.documents.models import Document, DocumentKind
-from app.documents.services import issue_document
+from app.documents.services import documents_for, issue_document
 
 #: The audit actions a consent PDF's evidence page lists.
 EVIDENCE_ACTIONS = ("consent_requested", "consent_opened", "consent_signed", "consent_withdrawn")
@@ -79,13 +78,6 @@ def issue_pdf(session: Session, record: ConsentRecord, *, actor: User | None) ->
 
 
 def documents_of(session: Session, records: list[ConsentRecord]) -> dict[int, Document]:
-    """The issued PDF of each of ``records``, by record id."""
-    if not records:
-        return {}
-    rows = session.scalars(
-        select(Document).where(
-            Document.subject_type == "ConsentRecord",
-            Document.subject_id.in_([r.id for r in records]),
-        )
-    )
-    return {d.subject_id: d for d in rows}
+    """The issued PDF of each of ``records``, by record id (the newest, should there be more).
+    Raises nothing beyond database errors."""
+    return {record.id: issued[-1] for record, issued in documents_for(session, records).items()}

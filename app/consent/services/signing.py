@@ -10,7 +10,6 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.circle.models import Child, User
@@ -37,7 +36,7 @@ from app.core import audit
 from app.core.db import utcnow
 from app.core.errors import RefusedError
 from app.core.signing import Evidence, OpenedForm, Signature, signed_fields, store_once
-from app.documents.models import Document
+from app.documents.services import documents_about
 
 #: The kinds of signing form consent has, each with its own token salt.
 SIGN_FORM = "consent-sign"
@@ -149,11 +148,8 @@ def withdrawal_text(
     """The statement a withdrawal record holds, in the language of the earlier consent; it
     names the earlier record and the SHA-256 of that record's PDF."""
     labels = text_in(previous.template, previous.language)["purposes"]
-    earlier_pdf = session.scalar(
-        select(Document.sha256).where(
-            Document.subject_type == "ConsentRecord", Document.subject_id == previous.id
-        )
-    )
+    earlier = documents_about(session, previous)
+    earlier_pdf = earlier[-1].sha256 if earlier else None
     with force_locale(previous.language):
         lines = [
             _("%(name)s withdraws consent for %(child)s for:", name=signer.name, child=child.name),

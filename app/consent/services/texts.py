@@ -9,13 +9,12 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.circle.models import School, User
 from app.consent.default_texts import DEFAULT_RETENTION_MONTHS, DEFAULT_TEXTS
 from app.consent.models import PURPOSES, ConsentTemplate
-from app.core import audit
+from app.core import audit, versions
 from app.core.db import utcnow
 from app.core.errors import RefusedError
 from app.core.signing import sha256_text
@@ -39,33 +38,18 @@ def published_template(session: Session, school: School | int) -> ConsentTemplat
     """The school's current consent text: its newest published version, or None. Raises
     nothing beyond database errors."""
     school_id = school if isinstance(school, int) else school.id
-    return session.scalar(
-        select(ConsentTemplate)
-        .where(ConsentTemplate.school_id == school_id, ConsentTemplate.published_at.is_not(None))
-        .order_by(ConsentTemplate.version.desc())
-        .limit(1)
-    )
+    return versions.published_version(session, ConsentTemplate, school_id=school_id)
 
 
 def draft_template(session: Session, school: School) -> ConsentTemplate | None:
     """The school's draft waiting to be published, or None. Raises nothing beyond database
     errors."""
-    return session.scalar(
-        select(ConsentTemplate).where(
-            ConsentTemplate.school_id == school.id, ConsentTemplate.published_at.is_(None)
-        )
-    )
+    return versions.draft_version(session, ConsentTemplate, school_id=school.id)
 
 
 def template_versions(session: Session, school: School) -> list[ConsentTemplate]:
     """Every version of the school's text, newest first. Raises nothing beyond database errors."""
-    return list(
-        session.scalars(
-            select(ConsentTemplate)
-            .where(ConsentTemplate.school_id == school.id)
-            .order_by(ConsentTemplate.version.desc())
-        )
-    )
+    return versions.all_versions(session, ConsentTemplate, school_id=school.id)
 
 
 def max_retention_months() -> int:
@@ -104,31 +88,30 @@ def ensure_published_template(
 
 
 def _next_version(session: Session, school: School) -> int:
-    current = session.scalar(
-        select(func.max(ConsentTemplate.version)).where(ConsentTemplate.school_id == school.id)
-    )
-    return (current or 0) + 1
+    return versions.next_version(session, ConsentTemplate, school_id=school.id)
 
 
 def start_draft(session: Session, school: School, *, actor: User) -> ConsentTemplate:
     """A new draft copied from the current text (or the shipped default); the existing draft
     when there is one. Raises nothing beyond database errors."""
-    existing = draft_template(session, school)
-    if existing is not None:
-        return existing
-    base = published_template(session, school)
-    draft = ConsentTemplate(
-        school_id=school.id,
-        version=_next_version(session, school),
-        texts=copy.deepcopy(base.texts if base else DEFAULT_TEXTS),
-        retention_months=base.retention_months if base else DEFAULT_RETENTION_MONTHS,
-        created_by_id=actor.id,
+
+    def copied(base: ConsentTemplate | None) -> dict[str, Any]:
+        return {
+            "texts": copy.deepcopy(base.texts if base else DEFAULT_TEXTS),
+            "retention_months": base.retention_months if base else DEFAULT_RETENTION_MONTHS,
+        }
+
+    draft, new = versions.start_draft(
+        session, ConsentTemplate, copied, actor_id=actor.id, school_id=school.id
     )
-    session.add(draft)
-    session.flush()
-    audit.record(
-        session, "consent_template_drafted", actor=actor, obj=draft, data={"version": draft.version}
-    )
+    if new:
+        audit.record(
+            session,
+            "consent_template_drafted",
+            actor=actor,
+            obj=draft,
+            data={"version": draft.version},
+        )
     return draft
 
 
@@ -142,8 +125,7 @@ def update_draft(
 ) -> None:
     """Replace a draft's texts and retention term. Raises RefusedError for a published version
     or (field ``retention_months``) a term outside 1 to the configured maximum."""
-    if draft.is_published:
-        raise RefusedError(_l("A published version cannot be changed. Start a new draft."))
+    versions.check_draft(draft)
     if not 1 <= retention_months <= max_retention_months():
         raise RefusedError(
             _l("Choose a retention term from 1 to %(max)d months.", max=max_retention_months()),
@@ -162,14 +144,13 @@ def publish(session: Session, draft: ConsentTemplate, *, actor: User) -> None:
     Raises RefusedError when it is published already or a text is missing in a language.
     """
     if draft.is_published:
-        raise RefusedError(_l("This version is already published."))
+        raise RefusedError(versions.ALREADY_PUBLISHED)
     missing = [
         lang for lang in current_app.config["LANGUAGES"] if not _complete(draft.texts.get(lang))
     ]
     if missing:
         raise RefusedError(_l("Fill in every text in every language before publishing."))
-    draft.published_at = utcnow()
-    draft.published_by_id = actor.id
+    versions.publish_version(draft, actor_id=actor.id)
     audit.record(
         session,
         "consent_template_published",

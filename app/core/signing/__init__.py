@@ -11,11 +11,16 @@ the same pieces, and none of them imports a feature. How a feature signs somethi
 2. **Form.** Subclass :class:`SignatureForm` (token, typed name, drawn or typed signature) and
    render it with ``signature_fields(form)`` from ``templates/_macros/signature.html`` (the pad
    is ``static/js/signature-pad.js``; keyboard users type their name instead).
-3. **View.** On GET, ``form.token.data = open_form("meeting-ack", child=c.id, user=u.id)``: a
-   signed token with the opening time and a fresh nonce, under a salt of its own per kind of
-   form, so one kind's token never passes for another's. On POST, ``read_form("meeting-ack",
-   token, child=c.id, user=u.id)`` gives an :class:`OpenedForm` or None (changed, too old, or
-   someone else's); pass ``form.signature_value()`` and ``evidence_from_request()`` on.
+3. **View.** ``outcome = sign_with_form(form, "meeting-ack", {"child": c.id, "user": u.id},
+   store=lambda opened: acknowledge(..., opened=opened, evidence=evidence_from_request()),
+   done=url_for(...), signed=_("Thank you..."))``, then ``return outcome.response`` when
+   there is one, else the page with the form and ``outcome.status``. It opens the form on GET
+   (a signed token with the opening time and a fresh nonce, under a salt of its own per kind
+   of form, so one kind's token never passes for another's: :func:`open_form`), and on POST
+   answers 400 for a missing, forged, expired or someone else's token (:func:`read_form`),
+   409 for a ``conflict`` (what is signed changed since it was opened), shows a refusal on
+   the form, and turns a double submit (:class:`AlreadyStoredError`) into the redirect with
+   the service's "already stored" message.
 4. **Service.** ``Acknowledgement(..., **signed_fields(signer, shown=..., typed_name=...,
    signature=..., opened=..., evidence=...))``, then ``store_once(session, record,
    message=...)`` (a double submit raises :class:`AlreadyStoredError`), audit events, and the
@@ -29,6 +34,7 @@ from app.core.signing.evidence import (
     evidence_events,
     evidence_from_request,
 )
+from app.core.signing.flow import FORM_EXPIRED, SigningOutcome, sign_with_form
 from app.core.signing.forms import (
     FORM_MAX_AGE,
     OpenedForm,
@@ -54,6 +60,7 @@ from app.core.signing.signature import (
 )
 
 __all__ = [
+    "FORM_EXPIRED",
     "FORM_MAX_AGE",
     "AlreadyStoredError",
     "Evidence",
@@ -65,6 +72,7 @@ __all__ = [
     "SignatureForm",
     "SignatureMethod",
     "SignedRecordMixin",
+    "SigningOutcome",
     "clean_signature_png",
     "evidence_events",
     "evidence_from_request",
@@ -72,6 +80,7 @@ __all__ = [
     "png_data_uri",
     "read_form",
     "sha256_text",
+    "sign_with_form",
     "signature_from_form",
     "signed_fields",
     "store_once",

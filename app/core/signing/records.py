@@ -1,5 +1,6 @@
-"""Signed records: the columns every signature keeps, storing one exactly once, and the guard
-that keeps a signed record (or anything else that must never change) from being changed."""
+"""Signed records: the columns every signature keeps, and storing one exactly once. The guard
+that keeps a signed record from being changed is :mod:`app.core.immutable`'s, named here too
+because every signed record uses it."""
 
 from __future__ import annotations
 
@@ -7,14 +8,25 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, event, select
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from app.core.db import UTCDateTime, enum_column, utcnow
 from app.core.errors import RefusedError
+from app.core.immutable import Immutable, ImmutableRecordError
 from app.core.signin import SignInMethod
 from app.core.signing.signature import Signature, SignatureMethod, clean, sha256_text
+
+__all__ = [
+    "AlreadyStoredError",
+    "Immutable",
+    "ImmutableRecordError",
+    "SignedRecordMixin",
+    "Signer",
+    "signed_fields",
+    "store_once",
+]
 
 if TYPE_CHECKING:
     from app.core.signing.evidence import Evidence
@@ -29,31 +41,6 @@ class Signer(Protocol):
 
     @property
     def name(self) -> str: ...
-
-
-class ImmutableRecordError(RuntimeError):
-    """Raised when code tries to change a record that must never change."""
-
-
-class Immutable:
-    """Mixin for models whose rows never change once stored (a signed record, a published
-    text, a finalised meeting): every flush of a change raises :class:`ImmutableRecordError`.
-
-    A model that allows one last change (publishing a draft, say) overrides
-    :meth:`refuses_update`, which sees the pending change through ``sqlalchemy.inspect``.
-    """
-
-    def refuses_update(self) -> bool:
-        """True when this pending update must be refused (always, unless overridden)."""
-        return True
-
-
-@event.listens_for(Immutable, "before_update", propagate=True)
-def _refuse_update(mapper: Any, connection: Any, target: Immutable) -> None:
-    if target.refuses_update():
-        raise ImmutableRecordError(
-            f"{type(target).__name__} {getattr(target, 'id', '?')} cannot be changed"
-        )
 
 
 class SignedRecordMixin:
