@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.clips import probe
-from tests.clips.fixtures import make_video
+from tests.support.footage import make_video
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Fragments: a part of a recording, saved by a coach as a clip of its own.
 
 The fragment row is made here (state UPLOADED, in and out points in its recording); the cut
-itself is background work (``app.clips.tasks.cut_fragment``), queued by :func:`queue_cut`
+itself is background work (``cutting.cut_fragment``), queued by :func:`queue_cut`
 once the row is committed, so the worker finds it.
 
 A fragment is cut from a recording, never from another fragment: its in and out points are
