@@ -2,7 +2,7 @@
 
 The pictures are ffmpeg's test sources (``testsrc2``, ``smptebars``, ``mandelbrot``) with a sine
 tone: never real footage, never people. Each recording is stored as an original and goes
-through the real processing service (poster, web version, original deleted), so the demo shows
+through the real conversion service (poster, web version, original deleted), so the demo shows
 what an upload becomes. Noah's parents consented to filming at school and at home; Elif's have
 not answered yet, so Elif has no footage at all (consent first).
 
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from app.circle.audience import Audience
 from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState, Source, Tag
-from app.clips.services import cutting, fragments, moments, processing
+from app.clips.services import conversion, cutting, fragments, moments
 from app.core import audit, storage
 from app.core.clock import local_date
 
@@ -93,7 +93,7 @@ def has_footage(session: Session, child: Child) -> bool:
 
 def add_footage(session: Session, child: Child, users: dict[str, User], coach: User) -> None:
     """Make, process and annotate the demo recordings of ``child``; commits as it goes (the
-    processing service commits its own steps). Needs an app context with a request (for the
+    conversion service commits its own steps). Needs an app context with a request (for the
     audit's request details and the translations).
 
     Raises subprocess.CalledProcessError when ffmpeg cannot make a test video, RuntimeError
@@ -105,7 +105,7 @@ def add_footage(session: Session, child: Child, users: dict[str, User], coach: U
             path = _synthesise(Path(folder) / f"{spec.key}.mp4", spec)
             clips[spec.key] = _upload(session, child, users[spec.uploader], spec, path)
     for spec in RECORDINGS:
-        if processing.process(clips[spec.key].id) is not ClipState.READY:
+        if conversion.convert(clips[spec.key].id) is not ClipState.READY:
             raise RuntimeError(f"the demo recording {spec.key!r} did not become ready")
     for key, start, end, tag, note, author, audience in MOMENTS:
         clip = session.get(Clip, clips[key].id, populate_existing=True)

@@ -140,8 +140,10 @@ def run(seconds: int, idle: float) -> dict[str, float | str]:
         time.sleep(idle)  # an idle worker polls at its slowest
         queued = subprocess.run(
             [sys.executable, "-c",
-             "import time\nfrom app.clips import tasks\n"
-             f"t = time.time()\ntasks.process_clip({clip_id})\nprint(t)"],
+             "import time\nfrom app import create_app\n"
+             "from app.clips.services import conversion\n"
+             "with create_app().app_context():\n"
+             f"    t = time.time()\n    conversion.convert_clip({clip_id})\nprint(t)"],
             env=env, cwd=ROOT, check=True, capture_output=True, text=True,
         )  # fmt: skip
         queued_at = float(queued.stdout.strip().splitlines()[-1])

@@ -10,17 +10,11 @@ instant (it keeps ticking), so that a test that silently depends on today's date
 
 from __future__ import annotations
 
-import email
-import email.policy
 import itertools
 import os
-import re
-import socket
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -30,8 +24,6 @@ from alembic import command
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.circle.models import Child, Membership, Role, School, User
@@ -39,11 +31,10 @@ from app.cli import alembic_config
 from app.core.db import db
 from app.extensions import limiter
 from config import TestConfig
-
-PASSWORD = "een goed wachtwoord"
+from tests.support.infra import PASSWORD, Mailbox, free_port, fresh_database_url
 
 # Videos and ready clips, for any test that needs footage.
-pytest_plugins = ["tests.clips.fixtures"]
+pytest_plugins = ["tests.support.clip_fixtures"]
 
 
 # --- the clock -------------------------------------------------------------------------------
@@ -76,89 +67,12 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 # --- database --------------------------------------------------------------------------------
 
 
-def reset_postgres(url: str) -> None:
-    """Create the database if needed and empty its public schema."""
-    from sqlalchemy import create_engine
-
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.scalar(
-            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
-        )
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    admin.dispose()
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
-def fresh_database_url(tmp_path_factory: pytest.TempPathFactory, suffix: str) -> str:
-    """A new, empty database: a SQLite file, or a PostgreSQL database named after ``suffix``."""
-    base = os.environ.get("TEST_DATABASE_URL")
-    if base:
-        parsed = make_url(base)
-        url = parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(
-            hide_password=False
-        )
-        reset_postgres(url)
-        return url
-    return f"sqlite:///{tmp_path_factory.mktemp(suffix) / 'beeldbrug.db'}"
-
-
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return fresh_database_url(tmp_path_factory, "main")
 
 
 # --- mail ------------------------------------------------------------------------------------
-
-
-class Mailbox:
-    """Messages received by the loopback SMTP server."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self._lock:
-            self.messages.append(message)  # type: ignore[arg-type]
-        return "250 OK"
-
-    def clear(self) -> None:
-        with self._lock:
-            self.messages.clear()
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
-
-    def last_to(self, address: str) -> EmailMessage:
-        found = self.to(address)
-        assert found, f"no mail to {address}; have {[str(m['To']) for m in self.messages]}"
-        return found[-1]
-
-    @staticmethod
-    def text_of(message: EmailMessage) -> str:
-        part = message.get_body(preferencelist=("plain",))
-        assert part is not None
-        return part.get_content()
-
-    def link_in(self, message: EmailMessage) -> str:
-        """The first portal link in the plain-text part, as a path with query."""
-        match = re.search(r"https?://[^\s/]+(/\S+)", self.text_of(message))
-        assert match, "no link in the mail"
-        return match.group(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

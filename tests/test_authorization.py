@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -23,9 +23,9 @@ from app.circle.routes import Scope
 from app.clips.models import Clip, Moment, MomentTag, Source, Tag, Upload
 from app.core import resumable
 from app.core.db import Base, db, utcnow
-
-from .consent.helpers import sign_consent
-from .core.test_audience import sees
+from tests.support.audience import sees
+from tests.support.circle import pupil_of_sixteen
+from tests.support.consent import sign_consent
 
 #: The only endpoints anyone may use without signing in. Changing this is a deliberate act.
 PUBLIC = {
@@ -369,16 +369,6 @@ def world(app, circle, make_user, make_child, school, visitor, footage):
         # walk below tries every other audience and uploader.
         values.update(route.make(footage, circle.child.id, circle.coach.id, Audience.CIRCLE))
     return people, values
-
-
-def pupil_of_sixteen(child: Child, make_user: Callable[..., Any]) -> Any:
-    """Make ``child`` seventeen this year (on any date) and add the child to the circle as
-    pupil; the parent's consent record, signed earlier, stays the parent's."""
-    pupil = make_user("Sem zelf")
-    db.session.get(Child, child.id).date_of_birth = date(utcnow().year - 17, 1, 1)
-    db.session.add(Membership(child_id=child.id, user_id=pupil.id, role=Role.PUPIL))
-    db.session.commit()
-    return pupil
 
 
 def _later():

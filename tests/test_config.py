@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from config import DEFAULT_BIND, url_of_bind
-from tests.conftest import free_port
+from tests.support.infra import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT = 30.0

@@ -127,7 +127,7 @@ def test_the_coach_hears_once_that_the_pupil_decides_from_the_birthday(app, circ
 def test_parents_answers_stop_counting_at_midnight_in_amsterdam_on_the_16th_birthday(
     app, circle, clock, signing_dir
 ):
-    from tests.consent.helpers import sign_consent
+    from tests.support.consent import sign_consent
 
     db.session.get(Child, circle.child.id).date_of_birth = date(2012, 1, 1)
     db.session.commit()
@@ -373,7 +373,7 @@ def pdf_text(app, record) -> str:
 def test_a_consent_pdf_prints_the_amsterdam_date_and_the_utc_time(
     app, circle, clock, signed, issued_on, utc
 ):
-    from tests.consent.helpers import sign_consent
+    from tests.support.consent import sign_consent
 
     clock(signed)
     record = sign_consent(app, circle.child, circle.parent)

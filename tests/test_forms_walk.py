@@ -33,8 +33,7 @@ from app.clips.models import Moment, MomentTag, Tag
 from app.core import forms as core_forms
 from app.core.db import db, utcnow
 from app.core.requests import file_fields
-
-from .consent.helpers import sign_consent
+from tests.support.consent import sign_consent
 
 REFUSED = "A text field arrived as a file"
 INVITATION_TOKEN = "an-invitation-token-for-the-walk"

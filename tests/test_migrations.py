@@ -17,8 +17,7 @@ from sqlalchemy import MetaData, inspect, select
 
 from app.cli import alembic_config
 from app.core.db import Base, make_engine
-
-from .conftest import fresh_database_url
+from tests.support.infra import fresh_database_url
 
 
 @pytest.fixture

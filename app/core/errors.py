@@ -15,3 +15,25 @@ class RefusedError(Exception):
         super().__init__(str(message))
         self.message = message
         self.field = field
+
+
+class NotFoundError(Exception):
+    """What was asked for does not exist, or is not for this person: the two look alike.
+
+    The web layer answers 404 (``app.core.web``); ``reason`` is for the log, never shown.
+    """
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class ForbiddenError(Exception):
+    """The person may see the thing but not do this with it.
+
+    The web layer answers 403 (``app.core.web``); ``reason`` is for the log, never shown.
+    """
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason

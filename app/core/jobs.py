@@ -2,7 +2,7 @@
 extension: a SQLite file by default, Redis in scale-out, inline (``immediate://``) in tests.
 
 A job is declared where its function lives, with :func:`job` (or :func:`periodic_job` for a
-schedule), and callers call the task: ``processing.process_clip(clip.id)``. A job runs inside an
+schedule), and callers call the task: ``conversion.convert_clip(clip.id)``. A job runs inside an
 application context: the caller's own when the queue runs inline, else the app the queue was
 bound to (the worker's: ``huey_consumer app.tasks.huey`` builds it).
 

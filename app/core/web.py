@@ -19,9 +19,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
 from app.core.clock import age_on
+from app.core.errors import ForbiddenError, NotFoundError
 
 T = TypeVar("T")
 log = logging.getLogger("beeldbrug.web")
@@ -161,6 +162,15 @@ def init_app(app: Flask) -> None:
             error.code or 500, (_("Something went wrong"), error.description or "")
         )
         return _error_page(error.code or 500, title, message)
+
+    @app.errorhandler(NotFoundError)
+    def _not_found(error: NotFoundError) -> Any:
+        # A service's "not there, or not for you": the same page as werkzeug's 404.
+        return _http_error(NotFound())
+
+    @app.errorhandler(ForbiddenError)
+    def _forbidden(error: ForbiddenError) -> Any:
+        return _http_error(Forbidden())
 
     @app.errorhandler(Exception)
     def _internal_error(error: Exception) -> Any:

@@ -16,8 +16,7 @@ from app.auth.models import PasswordToken
 from app.circle.models import User
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
-
-from ..conftest import PASSWORD
+from tests.support.infra import PASSWORD
 
 NEW = "een nieuw wachtwoord"
 

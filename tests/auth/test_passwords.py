@@ -12,8 +12,7 @@ from app.auth import services
 from app.auth.models import PasswordToken, UserSession
 from app.circle.models import User
 from app.core.db import db, utcnow
-
-from ..conftest import PASSWORD
+from tests.support.infra import PASSWORD
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,7 @@ from app.auth.models import UserSession
 from app.circle.models import User
 from app.core.audit import AuditEvent, AuditPersonal
 from app.core.db import db
-
-from ..conftest import PASSWORD
+from tests.support.infra import PASSWORD
 
 
 def sign_in(client, email, password):

@@ -6,7 +6,7 @@ from sqlalchemy import event
 
 from app.circle.audience import Audience
 from app.core.db import db
-from tests.consent.helpers import sign_consent
+from tests.support.consent import sign_consent
 
 
 def child_page_html(client, child, lang: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 import webvtt
 from sqlalchemy import func, select
 
@@ -13,10 +14,7 @@ from app.circle.audience import Audience
 from app.clips.models import Tag
 from app.core.audit import AuditEvent
 from app.core.db import db
-from tests.clips import player_helpers as helpers
-from tests.clips.player_helpers import add
-
-consented = helpers.consented
+from tests.support.player import add
 
 
 def export(client, clip, kind):
@@ -33,24 +31,25 @@ def read_vtt(response):
     return webvtt.from_buffer(io.StringIO(response.get_data(as_text=True)))
 
 
-def moments_of(clip, consented):
-    add(clip, consented.coach, 4.25, tag=Tag.NEED, text="Wil zelf kiezen", audience=Audience.CIRCLE)
+def moments_of(clip, circle):
+    add(clip, circle.coach, 4.25, tag=Tag.NEED, text="Wil zelf kiezen", audience=Audience.CIRCLE)
     add(
         clip,
-        consented.teacher,
+        circle.teacher,
         1,
         end=2.5,
         tag=Tag.SUCCESS,
         text="Kijkt op",
         audience=Audience.TEAM,
     )
-    add(clip, consented.coach, 3, tag=Tag.GUIDING, text="Alleen coach", audience=Audience.PRIVATE)
+    add(clip, circle.coach, 3, tag=Tag.GUIDING, text="Alleen coach", audience=Audience.PRIVATE)
 
 
-def test_the_csv_has_a_header_and_the_moments_one_sees(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach, title="Kring: maandag / groep 4")
-    moments_of(clip, consented)
-    login_as(consented.teacher)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_the_csv_has_a_header_and_the_moments_one_sees(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach, title="Kring: maandag / groep 4")
+    moments_of(clip, circle)
+    login_as(circle.teacher)
     response = export(client, clip, "csv")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
@@ -71,10 +70,11 @@ def test_the_csv_has_a_header_and_the_moments_one_sees(client, login_as, consent
     ]
 
 
-def test_the_webvtt_parses_back_with_a_cue_per_moment(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
-    moments_of(clip, consented)
-    login_as(consented.coach)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_the_webvtt_parses_back_with_a_cue_per_moment(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach)
+    moments_of(clip, circle)
+    login_as(circle.coach)
     response = export(client, clip, "vtt")
     assert response.status_code == 200
     assert response.mimetype == "text/vtt"
@@ -87,10 +87,11 @@ def test_the_webvtt_parses_back_with_a_cue_per_moment(client, login_as, consente
     ]
 
 
-def test_a_parent_exports_only_circle_moments(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach, audience=Audience.CIRCLE)
-    moments_of(clip, consented)
-    login_as(consented.parent)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_parent_exports_only_circle_moments(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach, audience=Audience.CIRCLE)
+    moments_of(clip, circle)
+    login_as(circle.parent)
     rows = read_csv(export(client, clip, "csv"))
     assert [row[3] for row in rows[1:]] == ["Wil zelf kiezen"]
     assert [c.text for c in read_vtt(export(client, clip, "vtt"))] == [
@@ -98,28 +99,31 @@ def test_a_parent_exports_only_circle_moments(client, login_as, consented, make_
     ]
 
 
-def test_cells_a_spreadsheet_would_run_are_neutralised(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_cells_a_spreadsheet_would_run_are_neutralised(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach)
     for n, text in enumerate(['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "gewoon"]):
-        add(clip, consented.coach, n, text=text)
-    login_as(consented.coach)
+        add(clip, circle.coach, n, text=text)
+    login_as(circle.coach)
     notes = [row[3] for row in read_csv(export(client, clip, "csv"))[1:]]
     assert notes == ['\'=HYPERLINK("http://x")', "'+1", "'-2+3", "'@SUM(A1)", "gewoon"]
 
 
-def test_a_note_cannot_break_the_webvtt(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
-    add(clip, consented.coach, 1, text="eerst\n\n00:00:02.000 --> 00:00:03.000\n<b>vet</b> & zo")
-    login_as(consented.coach)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_note_cannot_break_the_webvtt(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach)
+    add(clip, circle.coach, 1, text="eerst\n\n00:00:02.000 --> 00:00:03.000\n<b>vet</b> & zo")
+    login_as(circle.coach)
     (cue,) = read_vtt(export(client, clip, "vtt"))
     assert cue.raw_text == (
         "Being attentive\neerst\n00:00:02.000 --&gt; 00:00:03.000\n&lt;b&gt;vet&lt;/b&gt; &amp; zo"
     )
 
 
-def test_an_export_is_logged_and_asks_for_a_post(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
-    login_as(consented.coach)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_an_export_is_logged_and_asks_for_a_post(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach)
+    login_as(circle.coach)
     export(client, clip, "csv")
     assert (
         db.session.scalar(
@@ -132,14 +136,14 @@ def test_an_export_is_logged_and_asks_for_a_post(client, login_as, consented, ma
     assert client.get(f"/children/{clip.child_id}/clips/{clip.id}/moments.csv").status_code == 405
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_another_childs_clip_or_one_outside_the_audience_is_not_found(
-    client, login_as, consented, make_clip, make_child
+    client, login_as, circle, make_clip, make_child
 ):
-    theirs = make_clip(make_child("Ander Kind", coach=consented.coach), consented.coach)
-    team_only = make_clip(consented.child, consented.coach, audience=Audience.TEAM)
-    login_as(consented.parent)
+    theirs = make_clip(make_child("Ander Kind", coach=circle.coach), circle.coach)
+    team_only = make_clip(circle.child, circle.coach, audience=Audience.TEAM)
+    login_as(circle.parent)
     assert (
-        client.post(f"/children/{consented.child.id}/clips/{theirs.id}/moments.csv").status_code
-        == 404
+        client.post(f"/children/{circle.child.id}/clips/{theirs.id}/moments.csv").status_code == 404
     )
     assert export(client, team_only, "vtt").status_code == 404

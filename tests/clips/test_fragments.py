@@ -15,10 +15,7 @@ from app.clips.models import Clip, ClipState, Source
 from app.clips.services import fragments as fragment_service
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
-from tests.clips import player_helpers as helpers
-from tests.clips.player_helpers import page
-
-consented = helpers.consented
+from tests.support.player import page
 
 
 @pytest.fixture
@@ -47,11 +44,12 @@ def fragments():
     return list(db.session.scalars(select(Clip).where(Clip.parent_id.is_not(None))))
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_the_coach_saves_a_fragment_as_a_clip_of_its_own(
-    client, login_as, consented, make_clip, queued
+    client, login_as, circle, make_clip, queued
 ):
-    recording = make_clip(consented.child, consented.teacher, audience=Audience.TEAM)
-    login_as(consented.coach)
+    recording = make_clip(circle.child, circle.teacher, audience=Audience.TEAM)
+    login_as(circle.coach)
     response = cut(client, recording, title="  Beurt   nemen ")
     assert response.status_code == 302
     (fragment,) = fragments()
@@ -59,7 +57,7 @@ def test_the_coach_saves_a_fragment_as_a_clip_of_its_own(
     assert fragment.parent_id == recording.id
     assert (fragment.start_s, fragment.end_s) == (1.0, 3.5)
     assert fragment.child_id == recording.child_id and fragment.source is recording.source
-    assert fragment.uploader_id == consented.coach.id
+    assert fragment.uploader_id == circle.coach.id
     assert fragment.state is ClipState.UPLOADED and fragment.audience is Audience.TEAM
     assert fragment.title == "Beurt nemen"
     assert queued == [(fragment.id, True)]  # queued after the commit, so the worker finds it
@@ -72,6 +70,7 @@ def test_the_coach_saves_a_fragment_as_a_clip_of_its_own(
     assert "<video" not in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
@@ -92,31 +91,33 @@ def test_the_coach_saves_a_fragment_as_a_clip_of_its_own(
     ],
 )
 def test_bad_points_get_a_clear_message_and_store_nothing(
-    client, login_as, consented, make_clip, queued, fields, message
+    client, login_as, circle, make_clip, queued, fields, message
 ):
-    recording = make_clip(consented.child, consented.coach)
-    login_as(consented.coach)
+    recording = make_clip(circle.child, circle.coach)
+    login_as(circle.coach)
     response = cut(client, recording, **fields)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert fragments() == [] and queued == []
 
 
-def test_a_fragment_lasts_at_most_five_minutes(client, login_as, consented, make_clip, queued):
-    recording = make_clip(consented.child, consented.coach)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_fragment_lasts_at_most_five_minutes(client, login_as, circle, make_clip, queued):
+    recording = make_clip(circle.child, circle.coach)
     # A long recording; only its length matters here.
     db.session.execute(update(Clip).where(Clip.id == recording.id).values(duration_s=900.0))
     db.session.commit()
-    login_as(consented.coach)
+    login_as(circle.coach)
     response = cut(client, recording, start="1:00", end="6:00,5")
     assert "A fragment lasts at most 5 minutes." in response.get_data(as_text=True)
     assert cut(client, recording, start="1:00", end="6:00").status_code == 302
 
 
-def test_a_fragment_is_not_cut_from_a_fragment(client, login_as, consented, make_clip, queued):
-    recording = make_clip(consented.child, consented.coach)
-    fragment = make_clip(consented.child, consented.coach, parent=recording, start_s=0.0, end_s=4.0)
-    login_as(consented.coach)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_fragment_is_not_cut_from_a_fragment(client, login_as, circle, make_clip, queued):
+    recording = make_clip(circle.child, circle.coach)
+    fragment = make_clip(circle.child, circle.coach, parent=recording, start_s=0.0, end_s=4.0)
+    login_as(circle.coach)
     response = cut(client, fragment)
     assert response.status_code == 302
     shown = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -124,42 +125,44 @@ def test_a_fragment_is_not_cut_from_a_fragment(client, login_as, consented, make
     assert [f.id for f in fragments()] == [fragment.id] and queued == []
 
 
-def test_a_recording_not_yet_ready_cannot_be_cut(client, login_as, consented, make_clip, queued):
-    recording = make_clip(consented.child, consented.coach, state=ClipState.PROCESSING)
-    login_as(consented.coach)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_recording_not_yet_ready_cannot_be_cut(client, login_as, circle, make_clip, queued):
+    recording = make_clip(circle.child, circle.coach, state=ClipState.PROCESSING)
+    login_as(circle.coach)
     response = cut(client, recording, follow_redirects=True)
     assert "The recording can be cut once it is ready." in response.get_data(as_text=True)
     assert fragments() == [] and queued == []
 
 
-def test_only_the_coach_cuts(client, login_as, consented, make_clip, queued):
-    recording = make_clip(consented.child, consented.coach)
-    login_as(consented.teacher)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_only_the_coach_cuts(client, login_as, circle, make_clip, queued):
+    recording = make_clip(circle.child, circle.coach)
+    login_as(circle.teacher)
     assert 'id="fragment"' not in page(client, recording).get_data(as_text=True)
     assert cut(client, recording).status_code == 403
     assert fragments() == [] and queued == []
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_another_childs_recording_in_the_url_is_not_found(
-    client, login_as, consented, make_clip, make_child, queued
+    client, login_as, circle, make_clip, make_child, queued
 ):
-    theirs = make_clip(make_child("Ander Kind", coach=consented.coach), consented.coach)
-    login_as(consented.coach)
+    theirs = make_clip(make_child("Ander Kind", coach=circle.coach), circle.coach)
+    login_as(circle.coach)
     response = client.post(
-        f"/children/{consented.child.id}/clips/{theirs.id}/fragments",
+        f"/children/{circle.child.id}/clips/{theirs.id}/fragments",
         data={"start": "1", "end": "3", "title": "x", "audience": "team"},
     )
     assert response.status_code == 404
     assert fragments() == [] and queued == []
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_a_parents_private_home_recording_stays_away_from_the_team(
-    client, login_as, consented, make_clip, queued
+    client, login_as, circle, make_clip, queued
 ):
-    home = make_clip(
-        consented.child, consented.parent, source=Source.HOME, audience=Audience.PRIVATE
-    )
-    login_as(consented.coach)
+    home = make_clip(circle.child, circle.parent, source=Source.HOME, audience=Audience.PRIVATE)
+    login_as(circle.coach)
     html = page(client, home).get_data(as_text=True)
     form = html[html.index('id="fragment"') :]
     assert 'value="private"' in form and 'value="team"' not in form
@@ -169,11 +172,12 @@ def test_a_parents_private_home_recording_stays_away_from_the_team(
     assert fragment.source is Source.HOME and fragment.audience is Audience.PRIVATE
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_others_in_view_keep_a_fragment_from_the_circle_until_cleared(
-    client, login_as, consented, make_clip, queued
+    client, login_as, circle, make_clip, queued
 ):
-    recording = make_clip(consented.child, consented.coach, shows_others=True)
-    login_as(consented.coach)
+    recording = make_clip(circle.child, circle.coach, shows_others=True)
+    login_as(circle.coach)
     response = cut(client, recording, audience="circle")
     assert response.status_code == 400
     assert "Other people are recognisable in this recording." in response.get_data(as_text=True)
@@ -181,7 +185,7 @@ def test_others_in_view_keep_a_fragment_from_the_circle_until_cleared(
     db.session.execute(
         update(Clip)
         .where(Clip.id == recording.id)
-        .values(others_cleared_at=utcnow(), others_cleared_by_id=consented.coach.id)
+        .values(others_cleared_at=utcnow(), others_cleared_by_id=circle.coach.id)
     )
     db.session.commit()
     assert cut(client, recording, audience="circle").status_code == 302
@@ -189,30 +193,32 @@ def test_others_in_view_keep_a_fragment_from_the_circle_until_cleared(
     assert fragment.shows_others and fragment.others_cleared_at is not None
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_extra_fields_cannot_change_the_child_or_the_uploader(
-    client, login_as, consented, make_clip, make_child, queued
+    client, login_as, circle, make_clip, make_child, queued
 ):
-    other = make_child("Ander Kind", coach=consented.coach)
-    recording = make_clip(consented.child, consented.coach)
-    login_as(consented.coach)
+    other = make_child("Ander Kind", coach=circle.coach)
+    recording = make_clip(circle.child, circle.coach)
+    login_as(circle.coach)
     response = cut(
         client,
         recording,
         child_id=other.id,
-        uploader_id=consented.parent.id,
+        uploader_id=circle.parent.id,
         parent_id=999,
         state="ready",
     )
     assert response.status_code == 302
     (fragment,) = fragments()
-    assert fragment.child_id == consented.child.id and fragment.parent_id == recording.id
-    assert fragment.uploader_id == consented.coach.id and fragment.state is ClipState.UPLOADED
+    assert fragment.child_id == circle.child.id and fragment.parent_id == recording.id
+    assert fragment.uploader_id == circle.coach.id and fragment.state is ClipState.UPLOADED
 
 
-def test_the_saved_fragment_is_cut_and_plays(client, login_as, consented, make_clip):
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_the_saved_fragment_is_cut_and_plays(client, login_as, circle, make_clip):
     """The whole way, with the real cut (jobs run inline in the tests)."""
-    recording = make_clip(consented.child, consented.coach)
-    login_as(consented.coach)
+    recording = make_clip(circle.child, circle.coach)
+    login_as(circle.coach)
     response = cut(client, recording, start="2", end="4")
     (fragment,) = fragments()
     assert fragment.state is ClipState.READY

@@ -14,7 +14,7 @@ from app.consent.models import Answer, Purpose
 from app.core.audit import AuditEvent
 from app.core.db import db
 from app.core.signin import SignInMethod
-from tests.consent.helpers import ALL_YES, sign_consent
+from tests.support.consent import ALL_YES, sign_consent
 
 
 def fresh(app, login_as, user):

@@ -12,10 +12,7 @@ from app.clips.models import Moment, MomentTag, Tag
 from app.core.audit import AuditEvent
 from app.core.db import db
 from app.core.timecode import format_time, parse_time
-from tests.clips import player_helpers as helpers
-from tests.clips.player_helpers import add, moment_texts, page
-
-consented = helpers.consented
+from tests.support.player import add, moment_texts, page
 
 
 def url(clip, suffix="/moments"):
@@ -50,9 +47,10 @@ def test_times_are_shown_as_they_are_typed():
     assert [format_time(t) for t in (0, 4.5, 75, 3725.04)] == ["0:00", "0:04,5", "1:15", "1:02:05"]
 
 
-def test_a_teacher_marks_a_moment_and_sees_it_in_the_list(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
-    login_as(consented.teacher)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_teacher_marks_a_moment_and_sees_it_in_the_list(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach)
+    login_as(circle.teacher)
     response = post(
         client, clip, start="0:03,5", end="5", tag="need", text="Zoekt oogcontact\nmet juf"
     )
@@ -60,14 +58,15 @@ def test_a_teacher_marks_a_moment_and_sees_it_in_the_list(client, login_as, cons
     assert response.headers["Location"].endswith(f"{url(clip, '')}?t=3.5#moments")
     moment = db.session.scalar(select(Moment))
     assert (moment.start_s, moment.end_s, moment.tag) == (3.5, 5.0, Tag.NEED)
-    assert moment.author_id == consented.teacher.id and moment.audience is Audience.TEAM
+    assert moment.author_id == circle.teacher.id and moment.audience is Audience.TEAM
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "The moment at 0:03.5 is saved." in html
     assert moment_texts(html) == ["Zoekt oogcontact\nmet juf"]
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "moment_added"))
-    assert event.actor_id == consented.teacher.id and event.object_id == moment.id
+    assert event.actor_id == circle.teacher.id and event.object_id == moment.id
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
@@ -88,33 +87,35 @@ def test_a_teacher_marks_a_moment_and_sees_it_in_the_list(client, login_as, cons
     ],
 )
 def test_bad_input_gets_a_clear_message_and_stores_nothing(
-    client, login_as, consented, make_clip, fields, message
+    client, login_as, circle, make_clip, fields, message
 ):
-    clip = make_clip(consented.child, consented.coach)
-    login_as(consented.teacher)
+    clip = make_clip(circle.child, circle.coach)
+    login_as(circle.teacher)
     response = post(client, clip, **fields)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert moment_count() == 0
 
 
-def test_another_schools_label_is_unknown_here(client, login_as, consented, make_clip, make_school):
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_another_schools_label_is_unknown_here(client, login_as, circle, make_clip, make_school):
     elsewhere = MomentTag(school_id=make_school("Elders").id, label="Van elders")
     db.session.add(elsewhere)
     db.session.commit()
-    clip = make_clip(consented.child, consented.coach)
-    login_as(consented.teacher)
+    clip = make_clip(circle.child, circle.coach)
+    login_as(circle.teacher)
     response = post(client, clip, tag=f"own-{elsewhere.id}")
     assert "Choose one of the tags in the list." in response.get_data(as_text=True)
     assert moment_count() == 0
 
 
-def test_a_schools_own_label_can_be_chosen(client, login_as, consented, make_clip):
-    own = MomentTag(school_id=consented.child.school_id, label="Gevoelens benoemen")
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_schools_own_label_can_be_chosen(client, login_as, circle, make_clip):
+    own = MomentTag(school_id=circle.child.school_id, label="Gevoelens benoemen")
     db.session.add(own)
     db.session.commit()
-    clip = make_clip(consented.child, consented.coach)
-    login_as(consented.teacher)
+    clip = make_clip(circle.child, circle.coach)
+    login_as(circle.teacher)
     assert "Gevoelens benoemen" in page(client, clip).get_data(as_text=True)
     assert post(client, clip, tag=f"own-{own.id}").status_code == 302
     moment = db.session.scalar(select(Moment))
@@ -127,50 +128,52 @@ def moment_texts_and_tags(response):
     return html[html.index('id="moments"') :]
 
 
-def test_only_a_coach_shares_a_moment_with_the_circle(app, client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach, audience=Audience.CIRCLE)
-    login_as(consented.teacher)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_only_a_coach_shares_a_moment_with_the_circle(app, client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach, audience=Audience.CIRCLE)
+    login_as(circle.teacher)
     assert 'value="circle"' not in page(client, clip).get_data(as_text=True)
     forged = post(client, clip, audience="circle")
     assert forged.status_code == 400
     assert "Choose who sees it." in forged.get_data(as_text=True)
     assert moment_count() == 0
-    coach = login_as(consented.coach, on=app.test_client())
+    coach = login_as(circle.coach, on=app.test_client())
     assert post(coach, clip, audience="circle").status_code == 302
     assert db.session.scalar(select(Moment.audience)) is Audience.CIRCLE
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_extra_fields_cannot_change_the_author_or_the_child(
-    client, login_as, consented, make_clip, make_child
+    client, login_as, circle, make_clip, make_child
 ):
-    other = make_child("Ander Kind", coach=consented.coach)
-    clip = make_clip(consented.child, consented.coach)
-    login_as(consented.teacher)
-    response = post(
-        client, clip, author_id=consented.coach.id, child_id=other.id, clip_id=999, id=77
-    )
+    other = make_child("Ander Kind", coach=circle.coach)
+    clip = make_clip(circle.child, circle.coach)
+    login_as(circle.teacher)
+    response = post(client, clip, author_id=circle.coach.id, child_id=other.id, clip_id=999, id=77)
     assert response.status_code == 302
     moment = db.session.scalar(select(Moment))
-    assert moment.author_id == consented.teacher.id
-    assert (moment.child_id, moment.clip_id) == (consented.child.id, clip.id)
+    assert moment.author_id == circle.teacher.id
+    assert (moment.child_id, moment.clip_id) == (circle.child.id, clip.id)
     assert moment.id != 77
 
 
-def test_a_parent_may_not_mark_moments(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach, audience=Audience.CIRCLE)
-    login_as(consented.parent)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_parent_may_not_mark_moments(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach, audience=Audience.CIRCLE)
+    login_as(circle.parent)
     assert post(client, clip).status_code == 403
     assert moment_count() == 0
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_another_childs_clip_in_the_url_is_not_found(
-    client, login_as, consented, make_clip, make_child
+    client, login_as, circle, make_clip, make_child
 ):
-    other = make_child("Ander Kind", coach=consented.coach, teachers=(consented.teacher,))
-    their_clip = make_clip(other, consented.coach)
-    login_as(consented.teacher)
+    other = make_child("Ander Kind", coach=circle.coach, teachers=(circle.teacher,))
+    their_clip = make_clip(other, circle.coach)
+    login_as(circle.teacher)
     response = client.post(
-        f"/children/{consented.child.id}/clips/{their_clip.id}/moments",
+        f"/children/{circle.child.id}/clips/{their_clip.id}/moments",
         data={"start": "1", "tag": "attentive", "audience": "team"},
     )
     assert response.status_code == 404
@@ -184,10 +187,11 @@ def delete_url(moment):
     return f"/children/{moment.child_id}/clips/{moment.clip_id}/moments/{moment.id}/delete"
 
 
-def test_the_author_deletes_their_moment_after_confirming(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
-    moment = add(clip, consented.teacher, 2, text="weg ermee")
-    login_as(consented.teacher)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_the_author_deletes_their_moment_after_confirming(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach)
+    moment = add(clip, circle.teacher, 2, text="weg ermee")
+    login_as(circle.teacher)
     confirm = client.get(delete_url(moment))
     assert confirm.status_code == 200
     assert "weg ermee" in confirm.get_data(as_text=True)
@@ -200,43 +204,47 @@ def test_the_author_deletes_their_moment_after_confirming(client, login_as, cons
     )
 
 
-def test_the_coach_deletes_anyones_moment(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
-    moment = add(clip, consented.teacher, 2)
-    login_as(consented.coach)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_the_coach_deletes_anyones_moment(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach)
+    moment = add(clip, circle.teacher, 2)
+    login_as(circle.coach)
     assert client.post(delete_url(moment)).status_code == 302
     assert moment_count() == 0
 
 
-def test_a_teacher_may_not_delete_someone_elses_moment(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
-    moment = add(clip, consented.coach, 2, audience=Audience.TEAM)
-    login_as(consented.teacher)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_teacher_may_not_delete_someone_elses_moment(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach)
+    moment = add(clip, circle.coach, 2, audience=Audience.TEAM)
+    login_as(circle.teacher)
     assert "/delete" not in page(client, clip).get_data(as_text=True)
     assert client.get(delete_url(moment)).status_code == 403
     assert client.post(delete_url(moment)).status_code == 403
     assert moment_count() == 1
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_a_moment_of_another_clip_or_child_in_the_url_is_not_found(
-    client, login_as, consented, make_clip, make_child
+    client, login_as, circle, make_clip, make_child
 ):
-    clip = make_clip(consented.child, consented.coach)
-    second = make_clip(consented.child, consented.coach)
-    moment = add(second, consented.coach, 2)
-    other = make_child("Ander Kind", coach=consented.coach)
-    their_moment = add(make_clip(other, consented.coach), consented.coach, 1)
-    login_as(consented.coach)
-    base = f"/children/{consented.child.id}/clips/{clip.id}/moments"
+    clip = make_clip(circle.child, circle.coach)
+    second = make_clip(circle.child, circle.coach)
+    moment = add(second, circle.coach, 2)
+    other = make_child("Ander Kind", coach=circle.coach)
+    their_moment = add(make_clip(other, circle.coach), circle.coach, 1)
+    login_as(circle.coach)
+    base = f"/children/{circle.child.id}/clips/{clip.id}/moments"
     assert client.post(f"{base}/{moment.id}/delete").status_code == 404
     assert client.post(f"{base}/{their_moment.id}/delete").status_code == 404
     assert moment_count() == 2
 
 
-def test_a_moment_one_may_not_see_is_not_found(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
-    private = add(clip, consented.coach, 2, audience=Audience.PRIVATE)
-    login_as(consented.teacher)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_moment_one_may_not_see_is_not_found(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach)
+    private = add(clip, circle.coach, 2, audience=Audience.PRIVATE)
+    login_as(circle.teacher)
     assert client.get(delete_url(private)).status_code == 404
 
 
@@ -293,16 +301,17 @@ def test_another_schools_label_cannot_be_removed(client, login_as, admin, make_s
     assert db.session.get(MomentTag, elsewhere.id) is not None
 
 
-def test_a_moment_whose_label_was_removed_keeps_its_note(client, login_as, consented, make_clip):
-    own = MomentTag(school_id=consented.child.school_id, label="Tijdelijk")
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_moment_whose_label_was_removed_keeps_its_note(client, login_as, circle, make_clip):
+    own = MomentTag(school_id=circle.child.school_id, label="Tijdelijk")
     db.session.add(own)
     db.session.commit()
-    clip = make_clip(consented.child, consented.coach)
-    moment = add(clip, consented.coach, 1, tag=None, text="blijft staan")
+    clip = make_clip(circle.child, circle.coach)
+    moment = add(clip, circle.coach, 1, tag=None, text="blijft staan")
     moment.custom_tag_id = own.id
     db.session.delete(own)
     db.session.commit()
-    login_as(consented.coach)
+    login_as(circle.coach)
     html = page(client, clip).get_data(as_text=True)
     assert moment_texts(html) == ["blijft staan"] and "Label removed" in html
 

@@ -25,10 +25,8 @@ from werkzeug.serving import make_server
 
 from app.circle.audience import Audience
 from app.consent.models import Purpose
-from tests.conftest import PASSWORD, free_port
-
-from ..consent.helpers import sign_consent
-from .test_stream import withdraw
+from tests.support.consent import sign_consent, withdraw
+from tests.support.infra import PASSWORD, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = shutil.which("nginx") or next(

@@ -5,22 +5,21 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import event
 
 from app.circle.audience import Audience
 from app.clips.models import ClipState, Tag
 from app.core.db import db
-from tests.clips import player_helpers as helpers
-from tests.clips.player_helpers import add, moment_texts, page
-
-consented = helpers.consented
+from tests.support.player import add, moment_texts, page
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_the_video_plays_from_the_checked_stream_and_offers_no_download(
-    client, login_as, consented, make_clip
+    client, login_as, circle, make_clip
 ):
-    clip = make_clip(consented.child, consented.coach, title="Kring op maandag")
-    login_as(consented.teacher)
+    clip = make_clip(circle.child, circle.coach, title="Kring op maandag")
+    login_as(circle.teacher)
     response = page(client, clip)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -39,9 +38,10 @@ def test_the_video_plays_from_the_checked_stream_and_offers_no_download(
     assert 'src="/static/js/player.js"' in html
 
 
-def test_the_review_prompts_stand_beside_every_clip(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach, audience=Audience.CIRCLE)
-    login_as(consented.parent)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_the_review_prompts_stand_beside_every_clip(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach, audience=Audience.CIRCLE)
+    login_as(circle.parent)
     html = page(client, clip).get_data(as_text=True)
     for prompt in (
         "Which initiatives does the child take?",
@@ -51,12 +51,13 @@ def test_the_review_prompts_stand_beside_every_clip(client, login_as, consented,
         assert prompt in html
 
 
-def test_moments_are_listed_in_time_order_with_a_mark_each(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
-    add(clip, consented.teacher, 4.5, text="derde", tag=Tag.NEED)
-    add(clip, consented.coach, 0.4, text="eerste", tag=Tag.SUCCESS)
-    add(clip, consented.teacher, 2, text="tweede", end=3.5)
-    login_as(consented.teacher)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_moments_are_listed_in_time_order_with_a_mark_each(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach)
+    add(clip, circle.teacher, 4.5, text="derde", tag=Tag.NEED)
+    add(clip, circle.coach, 0.4, text="eerste", tag=Tag.SUCCESS)
+    add(clip, circle.teacher, 2, text="tweede", end=3.5)
+    login_as(circle.teacher)
     html = page(client, clip).get_data(as_text=True)
     assert moment_texts(html) == ["eerste", "tweede", "derde"]
     marks = re.findall(r'<a class="mark[^"]*"\s+href="[^"]*t=([0-9.]+)#player"', html)
@@ -67,9 +68,10 @@ def test_moments_are_listed_in_time_order_with_a_mark_each(client, login_as, con
     assert "Moment of success" in html and "Need: what does the child need here?" in html
 
 
-def test_a_moments_link_starts_the_video_at_that_time(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
-    login_as(consented.coach)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_moments_link_starts_the_video_at_that_time(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach)
+    login_as(circle.coach)
     html = page(client, clip, t="4.5").get_data(as_text=True)
     assert re.search(r'src="[^"]*/video#t=4.5"', html)
     assert 'data-start="4.5"' in html
@@ -79,14 +81,13 @@ def test_a_moments_link_starts_the_video_at_that_time(client, login_as, consente
     assert re.search(r'src="[^"#]*/video"', page(client, clip, t="abc").get_data(as_text=True))
 
 
-def test_a_parent_sees_only_the_moments_shared_with_the_circle(
-    client, login_as, consented, make_clip
-):
-    clip = make_clip(consented.child, consented.coach, audience=Audience.CIRCLE)
-    add(clip, consented.coach, 1, text="voor iedereen", audience=Audience.CIRCLE)
-    add(clip, consented.teacher, 2, text="voor het team", audience=Audience.TEAM)
-    add(clip, consented.coach, 3, text="alleen coach", audience=Audience.PRIVATE)
-    login_as(consented.parent)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_parent_sees_only_the_moments_shared_with_the_circle(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach, audience=Audience.CIRCLE)
+    add(clip, circle.coach, 1, text="voor iedereen", audience=Audience.CIRCLE)
+    add(clip, circle.teacher, 2, text="voor het team", audience=Audience.TEAM)
+    add(clip, circle.coach, 3, text="alleen coach", audience=Audience.PRIVATE)
+    login_as(circle.parent)
     html = page(client, clip).get_data(as_text=True)
     assert moment_texts(html) == ["voor iedereen"]
     assert html.count('class="mark') == 1
@@ -94,12 +95,13 @@ def test_a_parent_sees_only_the_moments_shared_with_the_circle(
     assert "Mark a moment" not in html and "Save the fragment" not in html
 
 
-def test_the_team_sees_team_moments_and_the_keys(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
-    add(clip, consented.coach, 1, text="voor iedereen", audience=Audience.CIRCLE)
-    add(clip, consented.teacher, 2, text="voor het team", audience=Audience.TEAM)
-    add(clip, consented.coach, 3, text="alleen coach", audience=Audience.PRIVATE)
-    login_as(consented.specialist)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_the_team_sees_team_moments_and_the_keys(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach)
+    add(clip, circle.coach, 1, text="voor iedereen", audience=Audience.CIRCLE)
+    add(clip, circle.teacher, 2, text="voor het team", audience=Audience.TEAM)
+    add(clip, circle.coach, 3, text="alleen coach", audience=Audience.PRIVATE)
+    login_as(circle.specialist)
     html = page(client, clip).get_data(as_text=True)
     assert moment_texts(html) == ["voor iedereen", "voor het team"]
     # The keys are listed with what they do, and each control carries its key.
@@ -110,34 +112,38 @@ def test_the_team_sees_team_moments_and_the_keys(client, login_as, consented, ma
     assert 'id="add-moment"' in html and 'id="fragment"' not in html
 
 
-def test_the_coach_sees_every_moment_and_the_fragment_tools(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.teacher)
-    add(clip, consented.teacher, 2, text="van de juf", audience=Audience.PRIVATE)
-    login_as(consented.coach)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_the_coach_sees_every_moment_and_the_fragment_tools(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.teacher)
+    add(clip, circle.teacher, 2, text="van de juf", audience=Audience.PRIVATE)
+    login_as(circle.coach)
     html = page(client, clip).get_data(as_text=True)
     assert moment_texts(html) == ["van de juf"]
     assert 'id="fragment"' in html and "Set in" in html and "<kbd>i</kbd>" in html
 
 
-def test_a_clip_of_another_child_is_not_found(client, login_as, consented, make_clip, make_child):
-    other = make_child("Ander Kind", coach=consented.coach)
-    sign_consent_for_other = make_clip(other, consented.coach)
-    login_as(consented.coach)
-    url = f"/children/{consented.child.id}/clips/{sign_consent_for_other.id}"
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_clip_of_another_child_is_not_found(client, login_as, circle, make_clip, make_child):
+    other = make_child("Ander Kind", coach=circle.coach)
+    sign_consent_for_other = make_clip(other, circle.coach)
+    login_as(circle.coach)
+    url = f"/children/{circle.child.id}/clips/{sign_consent_for_other.id}"
     assert client.get(url).status_code == 404
 
 
-def test_a_clip_outside_ones_audience_is_not_found(client, login_as, consented, make_clip):
-    clip = make_clip(consented.child, consented.coach, audience=Audience.TEAM)
-    login_as(consented.parent)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_clip_outside_ones_audience_is_not_found(client, login_as, circle, make_clip):
+    clip = make_clip(circle.child, circle.coach, audience=Audience.TEAM)
+    login_as(circle.parent)
     assert page(client, clip).status_code == 404
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_a_clip_still_being_converted_shows_its_state_and_no_player(
-    client, login_as, consented, make_clip
+    client, login_as, circle, make_clip
 ):
-    clip = make_clip(consented.child, consented.coach, state=ClipState.PROCESSING)
-    login_as(consented.coach)
+    clip = make_clip(circle.child, circle.coach, state=ClipState.PROCESSING)
+    login_as(circle.coach)
     response = page(client, clip)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -146,32 +152,34 @@ def test_a_clip_still_being_converted_shows_its_state_and_no_player(
     assert "Which initiatives does the child take?" in html
 
 
-def test_a_fragment_names_its_recording_and_offers_no_cut(client, login_as, consented, make_clip):
-    recording = make_clip(consented.child, consented.coach, title="Hele opname")
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_fragment_names_its_recording_and_offers_no_cut(client, login_as, circle, make_clip):
+    recording = make_clip(circle.child, circle.coach, title="Hele opname")
     fragment = make_clip(
-        consented.child, consented.coach, title="Stukje", parent=recording, start_s=1.0, end_s=4.0
+        circle.child, circle.coach, title="Stukje", parent=recording, start_s=1.0, end_s=4.0
     )
-    login_as(consented.coach)
+    login_as(circle.coach)
     html = page(client, fragment).get_data(as_text=True)
     assert "Hele opname" in html and "0:01" in html and "0:04" in html
     assert 'id="fragment"' not in html
     assert "To cut another fragment, open the recording." in html
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_a_parent_learns_nothing_of_a_recording_kept_for_the_team(
-    client, login_as, consented, make_clip
+    client, login_as, circle, make_clip
 ):
-    recording = make_clip(consented.child, consented.coach, title="Hele opname voor het team")
+    recording = make_clip(circle.child, circle.coach, title="Hele opname voor het team")
     fragment = make_clip(
-        consented.child,
-        consented.coach,
+        circle.child,
+        circle.coach,
         title="Gedeeld stukje",
         audience=Audience.CIRCLE,
         parent=recording,
         start_s=1.0,
         end_s=4.0,
     )
-    login_as(consented.parent)
+    login_as(circle.parent)
     html = page(client, fragment).get_data(as_text=True)
     assert "Gedeeld stukje" in html
     assert "Hele opname voor het team" not in html
@@ -179,11 +187,12 @@ def test_a_parent_learns_nothing_of_a_recording_kept_for_the_team(
     assert "Fragment from 0:01 to 0:04 of a longer recording." in html
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_the_page_asks_the_same_number_of_queries_however_many_moments(
-    app, client, login_as, consented, make_clip
+    app, client, login_as, circle, make_clip
 ):
-    clip = make_clip(consented.child, consented.coach)
-    login_as(consented.teacher)
+    clip = make_clip(circle.child, circle.coach)
+    login_as(circle.teacher)
 
     def queries_for_page():
         count = 0
@@ -199,19 +208,20 @@ def test_the_page_asks_the_same_number_of_queries_however_many_moments(
             event.remove(db.engine, "before_cursor_execute", counter)
         return count
 
-    add(clip, consented.teacher, 1)
+    add(clip, circle.teacher, 1)
     few = queries_for_page()
     for n in range(12):
-        author = consented.coach if n % 2 else consented.teacher
+        author = circle.coach if n % 2 else circle.teacher
         add(clip, author, 1 + n / 4, text=f"moment {n}")
     assert queries_for_page() == few
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_without_moments_the_page_offers_nothing_to_step_through_or_download(
-    client, login_as, consented, make_clip
+    client, login_as, circle, make_clip
 ):
-    clip = make_clip(consented.child, consented.coach, audience=Audience.CIRCLE)
-    login_as(consented.parent)
+    clip = make_clip(circle.child, circle.coach, audience=Audience.CIRCLE)
+    login_as(circle.parent)
     html = page(client, clip).get_data(as_text=True)
     assert "No moments marked yet." in html
     assert 'data-action="next-moment"' not in html and "Previous / next moment" not in html
@@ -219,18 +229,19 @@ def test_without_moments_the_page_offers_nothing_to_step_through_or_download(
     # The timeline would be an empty bar: the parent has no fragment to set either.
     assert "data-timeline" not in html
 
-    add(clip, consented.coach, 2, audience=Audience.CIRCLE)
+    add(clip, circle.coach, 2, audience=Audience.CIRCLE)
     html = page(client, clip).get_data(as_text=True)
     assert 'data-action="next-moment"' in html and "Previous / next moment" in html
     assert "Download as spreadsheet (CSV)" in html
     assert "data-timeline" in html
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 def test_use_the_current_time_stands_under_the_time_it_fills_in(
-    client, login_as, consented, make_clip
+    client, login_as, circle, make_clip
 ):
-    clip = make_clip(consented.child, consented.coach)
-    login_as(consented.teacher)
+    clip = make_clip(circle.child, circle.coach)
+    login_as(circle.teacher)
     html = page(client, clip).get_data(as_text=True)
     form = re.search(r"<form[^>]*data-moment-form.*?</form>", html, re.S).group(0)
     start, button, end = (

@@ -6,7 +6,7 @@ import pytest
 
 from app.clips import probe
 from app.clips.services import transcode
-from tests.clips.fixtures import make_video
+from tests.support.footage import make_video
 
 
 @pytest.mark.parametrize(

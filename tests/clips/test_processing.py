@@ -1,12 +1,11 @@
 """Background processing of uploaded clips: poster, web version, states, failure and retry.
 
-The videos are the synthetic fixtures (``tests/clips/fixtures.py``); ffmpeg and PyAV are real.
+The videos are the synthetic fixtures (``tests/support/clip_fixtures.py``); ffmpeg and PyAV
+are real.
 """
 
 from __future__ import annotations
 
-import struct
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,86 +14,19 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from app.circle.audience import Audience
-from app.circle.models import Child, User
-from app.clips.models import Clip, ClipState, Source
-from app.clips.services import cutting, processing, transcode
+from app.clips.models import Clip, ClipState
+from app.clips.services import conversion, cutting, processing, transcode
 from app.core import storage
 from app.core.audit import AuditEvent
 from app.core.db import db
-
-from .fixtures import ffmpeg, make_video
-
-#: Metadata a muxer writes about the file's own structure; nothing from the source.
-STRUCTURAL_TAGS = {"major_brand", "minor_version", "compatible_brands"}
-STREAM_DEFAULTS = {"language": {"und"}, "handler_name": {"VideoHandler", "SoundHandler"}}
-
-
-def uploaded(app: Any, child: Child, uploader: User | None, video: Path, **values: Any) -> Clip:
-    """An uploaded clip waiting for the worker, with ``video`` as its original."""
-    files = storage.LocalStorage(Path(app.config["MEDIA_ROOT"]))
-    stored = files.store_bytes(video.read_bytes(), folder="clips/originals", suffix=video.suffix)
-    clip = Clip(
-        child_id=child.id,
-        source=values.pop("source", Source.SCHOOL),
-        uploader_id=uploader.id if uploader is not None else None,
-        title=values.pop("title", "Kring"),
-        audience=values.pop("audience", Audience.TEAM),
-        state=ClipState.UPLOADED,
-        original_key=stored.key,
-        original_name=video.name,
-        original_size=stored.size,
-        original_sha256=stored.sha256,
-        **values,
-    )
-    db.session.add(clip)
-    db.session.commit()
-    return clip
-
-
-@pytest.fixture
-def upload(app: Any, circle: Any) -> Callable[..., Clip]:
-    def make(video: Path, **values: Any) -> Clip:
-        return uploaded(app, circle.child, circle.teacher, video, **values)
-
-    return make
-
-
-def top_level_boxes(path: Path) -> list[str]:
-    """The names of an MP4's top-level boxes, in file order."""
-    names, data, at = [], path.read_bytes(), 0
-    while at + 8 <= len(data):
-        size, name = struct.unpack(">I4s", data[at : at + 8])
-        if size == 1:
-            size = struct.unpack(">Q", data[at + 8 : at + 16])[0]
-        names.append(name.decode("latin-1"))
-        if size == 0:
-            break
-        at += size
-    return names
-
-
-def keyframe_times(path: Path) -> list[float]:
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        return sorted(
-            round(float(p.pts * stream.time_base), 3)
-            for p in container.demux(stream)
-            if p.is_keyframe and p.pts is not None
-        )
-
-
-def all_tags(path: Path) -> tuple[dict[str, str], list[dict[str, str]]]:
-    with av.open(str(path)) as container:
-        return dict(container.metadata), [dict(s.metadata) for s in container.streams]
-
-
-def assert_no_metadata(path: Path) -> None:
-    container_tags, stream_tags = all_tags(path)
-    assert set(container_tags) <= STRUCTURAL_TAGS, container_tags
-    for tags in stream_tags:
-        for key, value in tags.items():
-            assert value in STREAM_DEFAULTS.get(key, set()), (key, value)
+from tests.support.footage import (
+    all_tags,
+    assert_no_metadata,
+    ffmpeg,
+    keyframe_times,
+    make_video,
+    top_level_boxes,
+)
 
 
 def events(action: str, clip: Clip) -> list[AuditEvent]:
@@ -122,7 +54,7 @@ def test_every_kind_of_phone_video_becomes_a_stripped_web_version(
     original = storage.path_of(clip.original_key)
     duration = transcode.facts(original).duration_s
 
-    assert processing.process(clip.id) is ClipState.READY
+    assert conversion.convert(clip.id) is ClipState.READY
 
     db.session.refresh(clip)
     assert clip.state is ClipState.READY and clip.progress == 100 and clip.attempts == 1
@@ -160,7 +92,7 @@ def test_every_kind_of_phone_video_becomes_a_stripped_web_version(
 def test_a_large_video_is_scaled_to_720p_keeping_its_aspect_ratio(app_ctx, upload, tmp_path):
     clip = upload(make_video(tmp_path / "hd.mp4", seconds=1, size="1920x1080"))
 
-    processing.process(clip.id)
+    conversion.convert(clip.id)
 
     db.session.refresh(clip)
     assert (clip.width, clip.height) == (1280, 720)
@@ -186,7 +118,7 @@ def test_the_location_a_phone_records_is_not_in_the_web_version(app_ctx, upload,
     assert "com.apple.quicktime.location.ISO6709" in container_tags
     clip = upload(source)
 
-    processing.process(clip.id)
+    conversion.convert(clip.id)
 
     db.session.refresh(clip)
     web = storage.path_of(clip.web_key)
@@ -207,7 +139,7 @@ def test_progress_is_written_while_converting_and_reaches_100(app_ctx, upload, v
     monkeypatch.setattr(transcode, "PROGRESS_PERIOD_S", 0.05)
     clip = upload(videos["long"])
 
-    processing.process(clip.id)
+    conversion.convert(clip.id)
 
     db.session.refresh(clip)
     assert seen, "no progress was reported"
@@ -224,7 +156,7 @@ def test_a_corrupt_original_fails_keeps_the_original_and_a_retry_works_once_fixe
     media = original.parent.parent
     before = {p for p in media.rglob("*") if p.is_file()}
 
-    assert processing.process(clip.id) is ClipState.FAILED
+    assert conversion.convert(clip.id) is ClipState.FAILED
 
     db.session.refresh(clip)
     assert clip.state is ClipState.FAILED
@@ -264,7 +196,7 @@ def test_ffmpeg_failing_half_way_leaves_no_output_and_keeps_the_original(
     monkeypatch.setattr(processing.Work, "publish_poster", spy)
     clip = upload(videos["landscape"])
 
-    processing.process(clip.id)
+    conversion.convert(clip.id)
 
     db.session.refresh(clip)
     assert (clip.state, clip.failure) == (ClipState.FAILED, transcode.CONVERSION_FAILED)
@@ -283,7 +215,7 @@ def test_a_full_disk_fails_with_its_own_code(app_ctx, upload, videos, monkeypatc
     monkeypatch.setattr(storage, "store_stream", full)
     clip = upload(videos["landscape"])
 
-    processing.process(clip.id)
+    conversion.convert(clip.id)
 
     db.session.refresh(clip)
     assert (clip.state, clip.failure) == (ClipState.FAILED, transcode.DISK_FULL)
@@ -292,15 +224,15 @@ def test_a_full_disk_fails_with_its_own_code(app_ctx, upload, videos, monkeypatc
 
 def test_a_clip_is_processed_once_however_often_it_is_queued(app_ctx, upload, videos):
     clip = upload(videos["silent"])
-    assert processing.process(clip.id) is ClipState.READY
-    assert processing.process(clip.id) is None
+    assert conversion.convert(clip.id) is ClipState.READY
+    assert conversion.convert(clip.id) is None
     db.session.refresh(clip)
     assert clip.attempts == 1
 
 
 def test_a_ready_clip_cannot_be_retried(app_ctx, upload, videos, circle):
     clip = upload(videos["silent"])
-    processing.process(clip.id)
+    conversion.convert(clip.id)
     from app.core.errors import RefusedError
 
     with force_locale("en"), pytest.raises(RefusedError, match="nothing to try again"):
@@ -315,7 +247,7 @@ def test_a_recording_whose_original_is_gone_fails_and_cannot_be_retried(
     clip = upload(videos["landscape"])
     storage.delete(clip.original_key)
 
-    processing.process(clip.id)
+    conversion.convert(clip.id)
 
     db.session.refresh(clip)
     assert (clip.state, clip.failure) == (ClipState.FAILED, processing.ORIGINAL_MISSING)

@@ -18,8 +18,7 @@ from app.clips.services import cutting, processing, transcode
 from app.core import storage
 from app.core.db import db
 from app.core.errors import RefusedError
-
-from .test_processing import assert_no_metadata, keyframe_times, top_level_boxes
+from tests.support.footage import assert_no_metadata, keyframe_times, top_level_boxes
 
 
 @pytest.fixture

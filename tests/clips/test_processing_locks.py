@@ -13,8 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,61 +23,34 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from app.clips.models import ClipState
-from app.clips.services import cutting, processing, transcode
+from app.clips.services import conversion, cutting, processing, transcode
 from app.core import storage
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
 from app.core.errors import RefusedError
-
-from .test_processing import uploaded
-
-#: A stand-in for another worker: takes the lock, says so, and holds it until killed.
-HOLDER = """
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
-fcntl.flock(fd, fcntl.LOCK_EX)
-print("locked", flush=True)
-time.sleep(120)
-"""
-
-
-@contextmanager
-def held(lock: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process holds ``lock`` until the block ends or the process is killed."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(lock)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None and process.stdout.readline().strip() == "locked"
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-
-
-@pytest.fixture
-def upload(app: Any, circle: Any) -> Any:
-    return lambda video: uploaded(app, circle.child, circle.teacher, video)
-
-
-def media_root(app: Any) -> Path:
-    return Path(app.config["MEDIA_ROOT"])
+from tests.support.clips import held, media_root
 
 
 def test_the_poster_appears_at_once_and_the_conversion_waits_for_the_running_one(
     app, app_ctx, upload, videos, monkeypatch
 ):
-    moments: dict[str, float] = {}
+    # The order of events is proven by handshakes, not by timers: the other conversion is let
+    # go only once the poster is out (so the poster did not wait for it), and the conversion
+    # is seen starting only after that release (so it did wait).
+    order: list[str] = []
+    poster_out = threading.Event()
     publish, run = processing.Work.publish_poster, transcode._run
+    timings: dict[str, float] = {}
 
     def poster_spy(self: processing.Work, jpeg: Path) -> None:
         publish(self, jpeg)
-        moments["poster"] = time.monotonic()
+        timings["poster"] = time.monotonic()
+        order.append("poster")
+        poster_out.set()
 
     def run_spy(args: list[str], **kwargs: Any) -> None:
-        if "-progress" in args:
-            moments.setdefault("converting", time.monotonic())
+        if "-progress" in args and "converting" not in order:
+            order.append("converting")
         run(args, **kwargs)
 
     monkeypatch.setattr(processing.Work, "publish_poster", poster_spy)
@@ -89,19 +60,21 @@ def test_the_poster_appears_at_once_and_the_conversion_waits_for_the_running_one
 
     with held(lock) as other_conversion:
 
-        def finish_other() -> None:
-            moments["released"] = time.monotonic()
+        def finish_other_after_the_poster() -> None:
+            # Let go in any case, so a poster that never comes fails the test, not hangs it.
+            poster_out.wait(timeout=60)
+            order.append("released")
             other_conversion.send_signal(signal.SIGKILL)
 
-        timer = threading.Timer(1.0, finish_other)
-        timer.start()
+        releaser = threading.Thread(target=finish_other_after_the_poster)
+        releaser.start()
         started = time.monotonic()
-        state = processing.process(clip.id)
-        timer.join()
+        state = conversion.convert(clip.id)
+        releaser.join()
 
     assert state is ClipState.READY
-    assert moments["poster"] - started < 2  # the page shows a poster within two seconds
-    assert moments["poster"] < moments["released"] <= moments["converting"]
+    assert order == ["poster", "released", "converting"]
+    assert timings["poster"] - started < 2  # the page shows a poster within two seconds
 
 
 WORKER = """
@@ -221,7 +194,7 @@ def test_scratch_files_a_killed_worker_left_are_removed_on_the_next_attempt(
     leftover.mkdir(parents=True)
     (leftover / "web.mp4").write_bytes(b"half a video")
 
-    processing.process(clip.id)
+    conversion.convert(clip.id)
 
     assert not leftover.exists()
     assert not list((media_root(app) / ".work").glob(f"clip-{clip.id}-*"))

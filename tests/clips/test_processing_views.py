@@ -8,19 +8,9 @@ import pytest
 
 from app.circle.audience import Audience
 from app.clips.models import Clip, ClipState
-from app.clips.services import processing, transcode
+from app.clips.services import conversion, transcode
 from app.core.db import db
-
-from ..consent.helpers import sign_consent
-from .test_processing import uploaded
-from .test_processing_locks import held, media_root
-
-
-@pytest.fixture
-def consented(app: Any, circle: Any) -> Any:
-    sign_consent(app, circle.child, circle.parent)
-    sign_consent(app, circle.child, circle.parent2)
-    return circle
+from tests.support.clips import held, media_root, uploaded
 
 
 def status_url(clip: Any) -> str:
@@ -40,11 +30,12 @@ def flashes(client: Any) -> list[str]:
         return [message for _, message in session.get("_flashes", [])]
 
 
-def test_the_status_says_how_far_the_conversion_is(app, client, login_as, consented, videos):
-    clip = uploaded(app, consented.child, consented.teacher, videos["landscape"])
+@pytest.mark.usefixtures("consent_both_parents")
+def test_the_status_says_how_far_the_conversion_is(app, client, login_as, circle, videos):
+    clip = uploaded(app, circle.child, circle.teacher, videos["landscape"])
     clip.state, clip.progress = ClipState.PROCESSING, 42
     db.session.commit()
-    login_as(consented.coach)
+    login_as(circle.coach)
 
     with held(transcode.lock_dir(media_root(app)) / f"clip-{clip.id}.lock"):
         answer = client.get(status_url(clip) + "?lang=en")
@@ -62,11 +53,12 @@ def test_the_status_says_how_far_the_conversion_is(app, client, login_as, consen
     assert "no-store" in answer.headers["Cache-Control"]
 
 
-def test_the_status_of_a_ready_clip_has_its_poster(app, client, login_as, consented, videos):
-    clip = uploaded(app, consented.child, consented.teacher, videos["silent"])
+@pytest.mark.usefixtures("consent_both_parents")
+def test_the_status_of_a_ready_clip_has_its_poster(app, client, login_as, circle, videos):
+    clip = uploaded(app, circle.child, circle.teacher, videos["silent"])
     with app.app_context():
-        processing.process(clip.id)
-    login_as(consented.teacher)
+        conversion.convert(clip.id)
+    login_as(circle.teacher)
 
     status = client.get(status_url(clip)).json
 
@@ -75,23 +67,22 @@ def test_the_status_of_a_ready_clip_has_its_poster(app, client, login_as, consen
     assert poster.status_code == 200 and poster.data[:3] == b"\xff\xd8\xff"
 
 
+@pytest.mark.usefixtures("consent_both_parents")
 def test_a_killed_conversion_shows_as_failed_and_only_the_coach_may_retry(
-    app, client, login_as, consented, videos
+    app, client, login_as, circle, videos
 ):
-    clip = uploaded(
-        app, consented.child, consented.coach, videos["landscape"], audience=Audience.CIRCLE
-    )
+    clip = uploaded(app, circle.child, circle.coach, videos["landscape"], audience=Audience.CIRCLE)
     clip.state = ClipState.PROCESSING  # and no worker holds it
     db.session.commit()
 
-    login_as(consented.parent)
+    login_as(circle.parent)
     seen_by_parent = client.get(status_url(clip) + "?lang=en").json
     assert seen_by_parent["state"] == "failed"
     assert seen_by_parent["failure"] == "The conversion was interrupted."
     assert seen_by_parent["retryable"] is False
     assert client.post(retry_url(clip)).status_code == 403
 
-    coach = login_as(consented.coach, on=app.test_client())
+    coach = login_as(circle.coach, on=app.test_client())
     assert coach.get(status_url(clip)).json["retryable"] is True
     answer = coach.post(retry_url(clip))
 
@@ -102,12 +93,13 @@ def test_a_killed_conversion_shows_as_failed_and_only_the_coach_may_retry(
     assert coach.get(status_url(clip)).json["state"] == "ready"
 
 
-def test_a_ready_clip_is_not_retried(app, client, login_as, consented, videos):
-    clip = uploaded(app, consented.child, consented.coach, videos["silent"])
+@pytest.mark.usefixtures("consent_both_parents")
+def test_a_ready_clip_is_not_retried(app, client, login_as, circle, videos):
+    clip = uploaded(app, circle.child, circle.coach, videos["silent"])
     with app.app_context():
-        processing.process(clip.id)
+        conversion.convert(clip.id)
     web_key = reload(clip).web_key
-    login_as(consented.coach)
+    login_as(circle.coach)
 
     answer = client.post(retry_url(clip) + "?lang=en")
 
@@ -118,13 +110,12 @@ def test_a_ready_clip_is_not_retried(app, client, login_as, consented, videos):
     assert (media_root(app) / web_key).exists()
 
 
-def test_a_clip_a_live_worker_is_converting_is_not_retried(
-    app, client, login_as, consented, videos
-):
-    clip = uploaded(app, consented.child, consented.coach, videos["silent"])
+@pytest.mark.usefixtures("consent_both_parents")
+def test_a_clip_a_live_worker_is_converting_is_not_retried(app, client, login_as, circle, videos):
+    clip = uploaded(app, circle.child, circle.coach, videos["silent"])
     clip.state = ClipState.PROCESSING
     db.session.commit()
-    login_as(consented.coach)
+    login_as(circle.coach)
 
     with held(transcode.lock_dir(media_root(app)) / f"clip-{clip.id}.lock"):
         client.post(retry_url(clip) + "?lang=en")
@@ -136,11 +127,12 @@ def test_a_clip_a_live_worker_is_converting_is_not_retried(
     assert clip.state is ClipState.PROCESSING
 
 
-def test_a_clip_nobody_may_see_has_no_status(app, client, login_as, consented, videos):
-    team_only = uploaded(app, consented.child, consented.teacher, videos["silent"])
-    login_as(consented.parent)
+@pytest.mark.usefixtures("consent_both_parents")
+def test_a_clip_nobody_may_see_has_no_status(app, client, login_as, circle, videos):
+    team_only = uploaded(app, circle.child, circle.teacher, videos["silent"])
+    login_as(circle.parent)
     assert client.get(status_url(team_only)).status_code == 404
-    other = uploaded(app, consented.child, consented.teacher, videos["silent"])
+    other = uploaded(app, circle.child, circle.teacher, videos["silent"])
     assert client.get(f"/children/{other.child_id + 999}/clips/{other.id}/status").status_code in {
         403,
         404,
@@ -153,13 +145,14 @@ def test_a_clip_whose_consent_is_missing_has_no_status(app, client, login_as, ci
     assert client.get(status_url(clip)).status_code == 404
 
 
+@pytest.mark.usefixtures("consent_both_parents")
 def test_the_clip_page_shows_the_processing_panel_until_ready(
-    app, client, login_as, consented, videos
+    app, client, login_as, circle, videos
 ):
-    clip = uploaded(app, consented.child, consented.coach, videos["silent"])
+    clip = uploaded(app, circle.child, circle.coach, videos["silent"])
     clip.state, clip.failure = ClipState.FAILED, transcode.CONVERSION_FAILED
     db.session.commit()
-    login_as(consented.coach)
+    login_as(circle.coach)
 
     page = client.get(f"/children/{clip.child_id}/clips/{clip.id}?lang=en").get_data(as_text=True)
 

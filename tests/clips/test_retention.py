@@ -19,9 +19,7 @@ from app.consent.models import Answer, ConsentTemplate, Purpose
 from app.core import storage
 from app.core.audit import AuditEvent, verify
 from app.core.db import db
-
-from ..consent.helpers import ALL_YES, sign_consent
-from .test_stream import withdraw
+from tests.support.consent import ALL_YES, sign_consent, withdraw
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

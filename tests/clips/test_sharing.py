@@ -15,10 +15,10 @@ from app.clips.models import Clip, Moment, Source, Tag
 from app.clips.services import sharing
 from app.core.audit import AuditEvent
 from app.core.db import db
-from app.core.errors import RefusedError
-from tests.consent.helpers import sign_consent
-from tests.core.test_audience import SETS, sees
-from tests.test_authorization import pupil_of_sixteen
+from app.core.errors import ForbiddenError, RefusedError
+from tests.support.audience import SETS, sees
+from tests.support.circle import pupil_of_sixteen
+from tests.support.consent import sign_consent
 
 
 @pytest.fixture
@@ -295,6 +295,21 @@ def test_the_service_refuses_the_circle_for_uncleared_others(app_ctx, signed, ma
     with pytest.raises(RefusedError):
         sharing.set_clip_audience(db.session, clip, Audience.CIRCLE, actor=signed.coach)
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
+
+
+def test_the_services_refuse_with_domain_errors_not_http_ones(app_ctx, signed, make_clip):
+    """Called from a job or the CLI, a refusal is an error of the domain; the web layer alone
+    turns it into 403 (``app.core.web``)."""
+    clip = make_clip(signed.child, signed.teacher, audience=Audience.TEAM, shows_others=True)
+    clip = db.session.get(Clip, clip.id)
+    with pytest.raises(ForbiddenError):  # the policy: only who may edit clips (a coach)
+        sharing.confirm_others_cleared(db.session, clip, actor=signed.teacher)
+    with pytest.raises(ForbiddenError):
+        sharing.mark_shows_others(db.session, clip, actor=signed.parent)
+    with pytest.raises(ForbiddenError):  # a teacher does not widen to the circle
+        sharing.set_clip_audience(db.session, clip, Audience.CIRCLE, actor=signed.teacher)
+    sharing.confirm_others_cleared(db.session, clip, actor=signed.coach)
+    assert clip.others_cleared_at is not None
 
 
 # --- the audience matrix through the page, every role, own upload or someone else's ----------

@@ -3,7 +3,6 @@ audit event per playback start (issue 7 items 8 and 9; SECURITY.md checks 15 and
 
 from __future__ import annotations
 
-import secrets
 from datetime import timedelta
 
 import pytest
@@ -14,14 +13,11 @@ from app.circle.audience import Audience
 from app.circle.models import Membership
 from app.clips.models import ClipState, Source
 from app.clips.services import streaming
-from app.consent import services as consent
 from app.consent.models import Purpose
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
-from app.core.signin import SignInMethod
 from app.people import services as people
-
-from ..consent.helpers import sign_consent
+from tests.support.consent import sign_consent, withdraw
 
 
 def video_url(clip) -> str:
@@ -37,30 +33,10 @@ def plays(clip, user=None) -> int:
     return db.session.scalar(stmt)
 
 
-def withdraw(app, child, signer, purposes) -> None:
-    with app.test_request_context(base_url=app.config["BASE_URL"]):
-        consent.withdraw(
-            db.session,
-            db.session.merge(child),
-            db.session.merge(signer),
-            purposes,
-            nonce=secrets.token_hex(16),
-            evidence=consent.Evidence("192.0.2.10", "pytest", SignInMethod.PASSWORD),
-        )
-        db.session.commit()
-
-
 @pytest.fixture
-def consented(app, circle):
-    """A circle whose parent said yes to everything (the other parent has not answered)."""
-    sign_consent(app, circle.child, circle.parent)
-    return circle
-
-
-@pytest.fixture
-def shared(consented, make_clip):
+def shared(consent_one_parent, make_clip):
     """A school recording shared with the whole circle."""
-    return make_clip(consented.child, consented.teacher, audience=Audience.CIRCLE)
+    return make_clip(consent_one_parent.child, consent_one_parent.teacher, audience=Audience.CIRCLE)
 
 
 def assert_private(response) -> None:
@@ -70,6 +46,7 @@ def assert_private(response) -> None:
     assert "attachment" not in response.headers.get("Content-Disposition", "")
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 @pytest.mark.parametrize(
     ("asked", "first", "last"),
     [
@@ -80,12 +57,12 @@ def assert_private(response) -> None:
     ],
 )
 def test_a_parent_gets_exactly_the_range_asked_for(
-    consented, shared, login_as, web_video, asked, first, last
+    circle, shared, login_as, web_video, asked, first, last
 ):
     size = len(web_video)
     first = size - 500 if first is None else first
     last = size - 1 if last is None else last
-    client = login_as(consented.parent)
+    client = login_as(circle.parent)
     response = client.get(video_url(shared), headers={"Range": asked})
     assert response.status_code == 206
     assert response.headers["Content-Range"] == f"bytes {first}-{last}/{size}"
@@ -94,8 +71,9 @@ def test_a_parent_gets_exactly_the_range_asked_for(
     assert_private(response)
 
 
-def test_the_whole_file_and_an_unsatisfiable_range(consented, shared, login_as, web_video):
-    client = login_as(consented.parent)
+@pytest.mark.usefixtures("consent_one_parent")
+def test_the_whole_file_and_an_unsatisfiable_range(circle, shared, login_as, web_video):
+    client = login_as(circle.parent)
     whole = client.get(video_url(shared))
     assert whole.status_code == 200 and whole.data == web_video
     assert whole.headers["Accept-Ranges"] == "bytes"
@@ -106,22 +84,22 @@ def test_the_whole_file_and_an_unsatisfiable_range(consented, shared, login_as, 
     assert_private(beyond)
 
 
-def test_the_poster_is_sent_privately_too(consented, shared, login_as, poster_jpeg):
-    response = login_as(consented.parent).get(
-        f"/children/{shared.child_id}/clips/{shared.id}/poster"
-    )
+@pytest.mark.usefixtures("consent_one_parent")
+def test_the_poster_is_sent_privately_too(circle, shared, login_as, poster_jpeg):
+    response = login_as(circle.parent).get(f"/children/{shared.child_id}/clips/{shared.id}/poster")
     assert response.status_code == 200 and response.data == poster_jpeg
     assert response.mimetype == "image/jpeg"
     assert_private(response)
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_a_team_clip_is_not_there_for_a_parent_nor_for_an_outsider(
-    consented, make_clip, login_as, make_user, client
+    circle, make_clip, login_as, make_user, client
 ):
-    team = make_clip(consented.child, consented.teacher, audience=Audience.TEAM)
-    assert login_as(consented.coach).get(video_url(team)).status_code == 200
+    team = make_clip(circle.child, circle.teacher, audience=Audience.TEAM)
+    assert login_as(circle.coach).get(video_url(team)).status_code == 200
     client.post("/sign-out")
-    assert login_as(consented.parent).get(video_url(team)).status_code == 404
+    assert login_as(circle.parent).get(video_url(team)).status_code == 404
     client.post("/sign-out")
     outsider = make_user("Buitenstaander", staff=True)
     response = login_as(outsider).get(video_url(team), headers={"Range": "bytes=0-99"})
@@ -129,63 +107,68 @@ def test_a_team_clip_is_not_there_for_a_parent_nor_for_an_outsider(
     assert plays(team) == 1  # only the coach's
 
 
-def test_a_clip_id_of_another_child_gives_404(consented, make_child, make_clip, login_as):
-    other = make_child("Ander kind", coach=consented.coach)
-    foreign = make_clip(other, consented.coach, audience=Audience.CIRCLE)
-    client = login_as(consented.coach)
-    response = client.get(f"/children/{consented.child.id}/clips/{foreign.id}/video")
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_clip_id_of_another_child_gives_404(circle, make_child, make_clip, login_as):
+    other = make_child("Ander kind", coach=circle.coach)
+    foreign = make_clip(other, circle.coach, audience=Audience.CIRCLE)
+    client = login_as(circle.coach)
+    response = client.get(f"/children/{circle.child.id}/clips/{foreign.id}/video")
     assert response.status_code == 404
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 @pytest.mark.parametrize("state", [ClipState.PROCESSING, ClipState.FAILED, ClipState.UPLOADED])
-def test_a_clip_without_a_web_version_has_no_video(consented, make_clip, login_as, state):
-    clip = make_clip(consented.child, consented.coach, state=state)
-    response = login_as(consented.coach).get(video_url(clip))
+def test_a_clip_without_a_web_version_has_no_video(circle, make_clip, login_as, state):
+    clip = make_clip(circle.child, circle.coach, state=state)
+    response = login_as(circle.coach).get(video_url(clip))
     assert response.status_code == 404
     assert plays(clip) == 0
 
 
-def test_a_clip_whose_file_is_gone_gives_404_not_an_error(consented, make_clip, login_as, app):
-    clip = make_clip(consented.child, consented.coach)
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_clip_whose_file_is_gone_gives_404_not_an_error(circle, make_clip, login_as, app):
+    clip = make_clip(circle.child, circle.coach)
     with app.app_context():
         from app.core import storage
 
         storage.delete(clip.web_key)
-    assert login_as(consented.coach).get(video_url(clip)).status_code == 404
+    assert login_as(circle.coach).get(video_url(clip)).status_code == 404
 
 
-def test_a_playback_start_is_logged_once_not_every_range_request(consented, shared, login_as):
-    client = login_as(consented.parent)
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_playback_start_is_logged_once_not_every_range_request(circle, shared, login_as):
+    client = login_as(circle.parent)
     # A browser starting a player: a request without Range, then one from byte 0, then more.
     assert client.get(video_url(shared)).status_code == 200
     assert client.get(video_url(shared), headers={"Range": "bytes=0-"}).status_code == 206
     for asked in ("bytes=1000-1999", "bytes=2000-", "bytes=-100"):
         assert client.get(video_url(shared), headers={"Range": asked}).status_code == 206
-    assert plays(shared, consented.parent) == 1
+    assert plays(shared, circle.parent) == 1
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "clip_played"))
     assert (event.actor_id, event.child_id, event.object_type) == (
-        consented.parent.id,
+        circle.parent.id,
         shared.child_id,
         "Clip",
     )
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_a_new_playback_after_the_window_is_logged_again_and_per_person(
-    consented, shared, login_as, client
+    circle, shared, login_as, client
 ):
     start = utcnow()
     with time_machine.travel(start, tick=False) as traveller:
-        parent = login_as(consented.parent)
+        parent = login_as(circle.parent)
         parent.get(video_url(shared), headers={"Range": "bytes=0-"})
         traveller.shift(streaming.PLAY_WINDOW - timedelta(seconds=5))
         parent.get(video_url(shared), headers={"Range": "bytes=0-"})
-        assert plays(shared, consented.parent) == 1
+        assert plays(shared, circle.parent) == 1
         traveller.shift(timedelta(seconds=10))
         parent.get(video_url(shared), headers={"Range": "bytes=0-"})
-        assert plays(shared, consented.parent) == 2
+        assert plays(shared, circle.parent) == 2
         client.post("/sign-out")
-        login_as(consented.coach).get(video_url(shared), headers={"Range": "bytes=0-1"})
-    assert plays(shared, consented.coach) == 1
+        login_as(circle.coach).get(video_url(shared), headers={"Range": "bytes=0-1"})
+    assert plays(shared, circle.coach) == 1
 
 
 @pytest.mark.parametrize(
@@ -208,61 +191,66 @@ def test_which_requests_start_a_playback(header, starts):
 # --- withdrawal or removal stops a playing video at its next range request -------------------
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_a_withdrawal_stops_a_playing_video_at_its_next_range_request(
-    consented, shared, login_as, app
+    circle, shared, login_as, app
 ):
-    client = login_as(consented.parent)
+    client = login_as(circle.parent)
     assert client.get(video_url(shared), headers={"Range": "bytes=0-999"}).status_code == 206
-    withdraw(app, consented.child, consented.parent, [Purpose.SCHOOL_RECORDING])
+    withdraw(app, circle.child, circle.parent, [Purpose.SCHOOL_RECORDING])
     response = client.get(video_url(shared), headers={"Range": "bytes=1000-1999"})
     assert response.status_code == 404 and b"ftyp" not in response.data
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_withdrawing_team_viewing_stops_the_teacher_but_not_the_coach(
-    consented, make_clip, app, login_as, client
+    circle, make_clip, app, login_as, client
 ):
-    clip = make_clip(consented.child, consented.coach, audience=Audience.TEAM)
-    teacher = login_as(consented.teacher)
+    clip = make_clip(circle.child, circle.coach, audience=Audience.TEAM)
+    teacher = login_as(circle.teacher)
     assert teacher.get(video_url(clip), headers={"Range": "bytes=0-9"}).status_code == 206
-    withdraw(app, consented.child, consented.parent, [Purpose.TEAM_VIEWING])
+    withdraw(app, circle.child, circle.parent, [Purpose.TEAM_VIEWING])
     assert teacher.get(video_url(clip), headers={"Range": "bytes=10-19"}).status_code == 404
     client.post("/sign-out")
-    coach = login_as(consented.coach)
+    coach = login_as(circle.coach)
     assert coach.get(video_url(clip), headers={"Range": "bytes=10-19"}).status_code == 206
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_removal_from_the_circle_stops_a_playing_video_at_its_next_range_request(
-    consented, shared, login_as, app
+    circle, shared, login_as, app
 ):
-    client = login_as(consented.parent2)
+    client = login_as(circle.parent2)
     assert client.get(video_url(shared), headers={"Range": "bytes=0-999"}).status_code == 206
     membership = db.session.scalar(
         select(Membership).where(
-            Membership.child_id == shared.child_id, Membership.user_id == consented.parent2.id
+            Membership.child_id == shared.child_id, Membership.user_id == circle.parent2.id
         )
     )
     with app.test_request_context():
-        people.remove_member(db.session, membership, actor=consented.coach)
+        people.remove_member(db.session, membership, actor=circle.coach)
         db.session.commit()
     response = client.get(video_url(shared), headers={"Range": "bytes=1000-1999"})
     assert response.status_code == 404 and response.data[:4] != b"\x00\x00\x00\x20"
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_a_home_recording_plays_only_while_home_recording_is_granted(
-    consented, make_clip, login_as, app
+    circle, make_clip, login_as, app
 ):
-    clip = make_clip(consented.child, consented.parent, source=Source.HOME, audience=Audience.TEAM)
-    client = login_as(consented.parent)
+    clip = make_clip(circle.child, circle.parent, source=Source.HOME, audience=Audience.TEAM)
+    client = login_as(circle.parent)
     assert client.get(video_url(clip), headers={"Range": "bytes=0-9"}).status_code == 206
-    withdraw(app, consented.child, consented.parent, [Purpose.HOME_RECORDING])
+    withdraw(app, circle.child, circle.parent, [Purpose.HOME_RECORDING])
     assert client.get(video_url(clip), headers={"Range": "bytes=10-19"}).status_code == 404
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_behind_nginx_the_app_checks_and_hands_over_or_refuses_the_range(
-    consented, shared, make_clip, login_as, monkeypatch, app, web_video
+    circle, shared, make_clip, login_as, monkeypatch, app, web_video
 ):
     monkeypatch.setitem(app.config, "MEDIA_ACCEL_PREFIX", "/_media/")
-    client = login_as(consented.parent)
+    client = login_as(circle.parent)
     handed = client.get(video_url(shared), headers={"Range": "bytes=100-199"})
     assert handed.status_code == 200 and handed.data == b""
     assert handed.headers["X-Accel-Redirect"] == f"/_media/{shared.web_key}"
@@ -271,39 +259,42 @@ def test_behind_nginx_the_app_checks_and_hands_over_or_refuses_the_range(
     assert beyond.status_code == 416 and "X-Accel-Redirect" not in beyond.headers
     assert beyond.headers["Content-Range"] == f"bytes */{len(web_video)}"
     assert_private(beyond)
-    team = make_clip(consented.child, consented.teacher, audience=Audience.TEAM)
+    team = make_clip(circle.child, circle.teacher, audience=Audience.TEAM)
     refused = client.get(video_url(team), headers={"Range": "bytes=0-"})
     assert refused.status_code == 404 and "X-Accel-Redirect" not in refused.headers
 
 
-def test_a_head_request_starts_no_playback(consented, shared, login_as):
-    client = login_as(consented.parent)
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_head_request_starts_no_playback(circle, shared, login_as):
+    client = login_as(circle.parent)
     assert client.head(video_url(shared)).status_code == 200
     assert plays(shared) == 0
     client.get(video_url(shared), headers={"Range": "bytes=0-"})
     assert plays(shared) == 1
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_the_poster_shows_while_the_clip_is_still_converting(
-    consented, make_clip, login_as, poster_jpeg
+    circle, make_clip, login_as, poster_jpeg
 ):
-    converting = make_clip(consented.child, consented.coach, state=ClipState.PROCESSING)
-    client = login_as(consented.coach)
+    converting = make_clip(circle.child, circle.coach, state=ClipState.PROCESSING)
+    client = login_as(circle.coach)
     poster = client.get(f"/children/{converting.child_id}/clips/{converting.id}/poster")
     assert poster.status_code == 200 and poster.data == poster_jpeg
-    without = make_clip(consented.child, consented.coach, state=ClipState.UPLOADED)
+    without = make_clip(circle.child, circle.coach, state=ClipState.UPLOADED)
     without.poster_key = None  # just uploaded: no poster yet
     db.session.commit()
     assert client.get(f"/children/{without.child_id}/clips/{without.id}/poster").status_code == 404
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_a_seek_asks_the_same_few_queries_however_long_the_consent_history(
-    app, consented, shared, login_as
+    app, circle, shared, login_as
 ):
     # Every range request of a playing video checks access afresh (DESIGN.md §6: the queries
     # of a request do not grow with the data): the signed-in session, the role, the child,
     # the clip and consent, the latter in one query over every signer's records.
-    client = login_as(consented.parent)
+    client = login_as(circle.parent)
 
     def queries_for_seek() -> int:
         count = 0
@@ -323,6 +314,6 @@ def test_a_seek_asks_the_same_few_queries_however_long_the_consent_history(
     few = queries_for_seek()
     assert few <= 5
     for _ in range(3):
-        sign_consent(app, consented.child, consented.parent)
-        sign_consent(app, consented.child, consented.parent2)
+        sign_consent(app, circle.child, circle.parent)
+        sign_consent(app, circle.child, circle.parent2)
     assert queries_for_seek() == few

@@ -13,15 +13,12 @@ from sqlalchemy import select
 from app.clips.models import Moment
 from app.core.db import db
 from app.core.timecode import format_time
-from tests.clips import player_helpers as helpers
-from tests.clips.player_helpers import add, page
-
-consented = helpers.consented
+from tests.support.player import add, page
 
 
 @pytest.fixture
-def clip(consented, make_clip):
-    clip = make_clip(consented.child, consented.coach)
+def clip(consent_one_parent_in_english, make_clip):
+    clip = make_clip(consent_one_parent_in_english.child, consent_one_parent_in_english.coach)
     clip.duration_s = 30.0  # long enough for a time past ten seconds
     db.session.commit()
     return clip
@@ -48,9 +45,10 @@ def test_a_time_has_the_decimal_mark_of_the_language(app):
     assert dutch == ["0:10,2", "1:15", "1:02:05,5"]
 
 
-def test_the_clip_page_shows_times_in_the_pages_language(client, login_as, consented, clip):
-    add(clip, consented.teacher, 10.2, end=12.5)
-    login_as(consented.teacher)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_the_clip_page_shows_times_in_the_pages_language(client, login_as, circle, clip):
+    add(clip, circle.teacher, 10.2, end=12.5)
+    login_as(circle.teacher)
     english = page(client, clip, lang="en").get_data(as_text=True)
     dutch = page(client, clip, lang="nl").get_data(as_text=True)
     assert moment_times(english) == ["0:10.2–0:12.5"]
@@ -67,9 +65,10 @@ def post_moment(client, clip, start, lang):
     )
 
 
+@pytest.mark.usefixtures("consent_one_parent_in_english")
 @pytest.mark.parametrize("typed", ["0:10,2", "0:10.2", "10,2", "10.2"])
-def test_either_mark_is_read_in_either_language(client, login_as, consented, clip, typed):
-    login_as(consented.teacher)
+def test_either_mark_is_read_in_either_language(client, login_as, circle, clip, typed):
+    login_as(circle.teacher)
     assert post_moment(client, clip, typed, "en").status_code == 302
     assert post_moment(client, clip, typed, "nl").status_code == 302
     assert db.session.scalars(select(Moment.start_s)).all() == [10.2, 10.2]
@@ -79,8 +78,9 @@ def test_either_mark_is_read_in_either_language(client, login_as, consented, cli
     assert moment_times(dutch) == ["0:10,2", "0:10,2"]
 
 
-def test_a_prefilled_time_is_read_back_as_it_stands(client, login_as, consented, clip):
-    login_as(consented.teacher)
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_prefilled_time_is_read_back_as_it_stands(client, login_as, circle, clip):
+    login_as(circle.teacher)
     shown = {
         lang: prefilled_start(page(client, clip, t="10.2", lang=lang).get_data(as_text=True))
         for lang in ("en", "nl")
@@ -91,10 +91,11 @@ def test_a_prefilled_time_is_read_back_as_it_stands(client, login_as, consented,
     assert db.session.scalars(select(Moment.start_s)).all() == [10.2, 10.2]
 
 
-def test_a_refusal_names_the_clips_end_in_the_pages_language(client, login_as, consented, clip):
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_refusal_names_the_clips_end_in_the_pages_language(client, login_as, circle, clip):
     clip.duration_s = 20.5
     db.session.commit()
-    login_as(consented.teacher)
+    login_as(circle.teacher)
     response = client.post(
         f"/children/{clip.child_id}/clips/{clip.id}/moments?lang=en",
         data={"start": "4", "end": "25", "tag": "attentive", "text": "", "audience": "team"},
@@ -104,17 +105,14 @@ def test_a_refusal_names_the_clips_end_in_the_pages_language(client, login_as, c
     assert "The clip ends at 0:20.5." in response.get_data(as_text=True)
 
 
-def test_the_list_of_clips_writes_times_as_the_clip_page_does(
-    client, login_as, consented, make_clip
-):
-    recording = make_clip(consented.child, consented.coach, title="Lange ochtend")
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_the_list_of_clips_writes_times_as_the_clip_page_does(client, login_as, circle, make_clip):
+    recording = make_clip(circle.child, circle.coach, title="Lange ochtend")
     recording.duration_s = 3725.4  # a recording past an hour
-    make_clip(
-        consented.child, consented.coach, parent=recording, start_s=9.5, end_s=12.0, title="Kort"
-    )
+    make_clip(circle.child, circle.coach, parent=recording, start_s=9.5, end_s=12.0, title="Kort")
     db.session.commit()
-    login_as(consented.coach)
-    base = f"/children/{consented.child.id}/clips"
+    login_as(circle.coach)
+    base = f"/children/{circle.child.id}/clips"
     english = client.get(base, query_string={"lang": "en"}).get_data(as_text=True)
     dutch = client.get(base, query_string={"lang": "nl"}).get_data(as_text=True)
     # The length in whole seconds, with hours past an hour (it read "62:05").
@@ -124,10 +122,11 @@ def test_the_list_of_clips_writes_times_as_the_clip_page_does(
     assert "0:09,5–0:12" in dutch
 
 
-def test_a_clips_length_on_its_page_is_in_whole_seconds(client, login_as, consented, clip):
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_clips_length_on_its_page_is_in_whole_seconds(client, login_as, circle, clip):
     clip.duration_s = 10.165
     db.session.commit()
-    login_as(consented.teacher)
+    login_as(circle.teacher)
     html = page(client, clip, lang="en").get_data(as_text=True)
     facts = re.search(r'<p class="muted clip-facts">(.*?)</p>', html, re.S).group(1)
     assert "· 0:10 ·" in " ".join(facts.split())

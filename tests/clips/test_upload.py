@@ -22,7 +22,6 @@ from app.consent.models import Purpose
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
 from app.core.signin import SignInMethod
-from tests.consent.helpers import sign_consent
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = "application/offset+octet-stream"
@@ -42,13 +41,6 @@ def enqueued(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     monkeypatch.setattr("app.clips.services.cutting.enqueue", lambda clip: calls.append(clip.id))
     return calls
-
-
-@pytest.fixture
-def consented(app: Any, circle: Any) -> Any:
-    """The circle with every purpose granted by a parent."""
-    sign_consent(app, circle.child, circle.parent)
-    return circle
 
 
 def metadata(**values: str) -> str:
@@ -111,24 +103,26 @@ def audit_actions() -> list[str]:
 # --- the protocol -----------------------------------------------------------------------------
 
 
-def test_options_describes_the_server(client, login_as, consented):
-    login_as(consented.teacher)
-    response = client.options(f"/children/{consented.child.id}/clips/uploads")
+@pytest.mark.usefixtures("consent_one_parent")
+def test_options_describes_the_server(client, login_as, circle):
+    login_as(circle.teacher)
+    response = client.options(f"/children/{circle.child.id}/clips/uploads")
     assert response.status_code == 204
     assert response.headers["Tus-Version"] == "1.0.0"
     assert response.headers["Tus-Extension"] == "creation,termination,expiration"
     assert int(response.headers["Tus-Max-Size"]) == 2048 * 1024 * 1024
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_a_teachers_recording_arrives_in_parts_and_becomes_a_clip_only_at_the_end(
-    app, client, login_as, consented, videos, enqueued
+    app, client, login_as, circle, videos, enqueued
 ):
-    login_as(consented.teacher)
+    login_as(circle.teacher)
     data = videos["landscape"].read_bytes()
-    created = create(client, consented.child.id, len(data), recorded_on="2026-11-02")
+    created = create(client, circle.child.id, len(data), recorded_on="2026-11-02")
     assert created.status_code == 201
     url = created.headers["Location"]
-    assert url.startswith(f"/children/{consented.child.id}/clips/uploads/")
+    assert url.startswith(f"/children/{circle.child.id}/clips/uploads/")
     assert created.headers["Upload-Expires"].endswith("GMT")
 
     half = len(data) // 2
@@ -145,7 +139,7 @@ def test_a_teachers_recording_arrives_in_parts_and_becomes_a_clip_only_at_the_en
     assert last.status_code == 204 and last.headers["Upload-Offset"] == str(len(data))
     clip = db.session.scalars(select(Clip)).one()
     assert clip.state is ClipState.UPLOADED and clip.source is Source.SCHOOL
-    assert clip.audience is Audience.TEAM and clip.uploader_id == consented.teacher.id
+    assert clip.audience is Audience.TEAM and clip.uploader_id == circle.teacher.id
     assert clip.title == "Kring" and str(clip.recorded_on) == "2026-11-02"
     assert (clip.width, clip.height, clip.duration_s) == (320, 240, 3.0)
     assert Path(app.config["MEDIA_ROOT"], clip.original_key).read_bytes() == data
@@ -159,13 +153,14 @@ def test_a_teachers_recording_arrives_in_parts_and_becomes_a_clip_only_at_the_en
     assert patch(client, url, b"x", len(data)).status_code == 409
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_a_parents_home_recording_stays_private_unless_they_open_it_to_the_team(
-    client, login_as, consented, videos, enqueued
+    client, login_as, circle, videos, enqueued
 ):
-    login_as(consented.parent)
+    login_as(circle.parent)
     data = videos["portrait"].read_bytes()
-    assert send_file(client, consented.child.id, data, chunk=len(data)).status_code == 204
-    assert send_file(client, consented.child.id, data, audience="team").status_code == 204
+    assert send_file(client, circle.child.id, data, chunk=len(data)).status_code == 204
+    assert send_file(client, circle.child.id, data, audience="team").status_code == 204
     first, second = db.session.scalars(select(Clip).order_by(Clip.id)).all()
     assert first.source is Source.HOME and first.audience is Audience.PRIVATE
     assert second.audience is Audience.TEAM
@@ -173,33 +168,37 @@ def test_a_parents_home_recording_stays_private_unless_they_open_it_to_the_team(
     assert (first.width, first.height) == (240, 320)
 
 
-def test_a_parent_cannot_give_their_recording_to_the_whole_circle(client, login_as, consented):
-    login_as(consented.parent)
-    response = create(client, consented.child.id, 100, audience="circle")
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_parent_cannot_give_their_recording_to_the_whole_circle(client, login_as, circle):
+    login_as(circle.parent)
+    response = create(client, circle.child.id, 100, audience="circle")
     assert response.status_code == 403
     assert counts() == (0, 0)
 
 
-def test_a_clip_showing_others_never_starts_in_the_circle(client, login_as, consented, videos):
-    login_as(consented.coach)
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_clip_showing_others_never_starts_in_the_circle(client, login_as, circle, videos):
+    login_as(circle.coach)
     data = videos["silent"].read_bytes()
-    send_file(client, consented.child.id, data, audience="circle", shows_others="1", chunk=10**6)
+    send_file(client, circle.child.id, data, audience="circle", shows_others="1", chunk=10**6)
     clip = db.session.scalars(select(Clip)).one()
     assert clip.shows_others and clip.audience is Audience.TEAM
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 @pytest.mark.parametrize("kind", ["hevc", "portrait", "vfr", "silent"])
-def test_phone_footage_is_accepted(client, login_as, consented, videos, enqueued, kind):
-    login_as(consented.coach)
+def test_phone_footage_is_accepted(client, login_as, circle, videos, enqueued, kind):
+    login_as(circle.coach)
     data = videos[kind].read_bytes()
-    response = send_file(client, consented.child.id, data, chunk=len(data), filename=kind)
+    response = send_file(client, circle.child.id, data, chunk=len(data), filename=kind)
     assert response.status_code == 204, response.get_data(as_text=True)
     assert len(enqueued) == 1
 
 
-def test_the_protocol_version_and_content_type_are_checked(client, login_as, consented):
-    login_as(consented.coach)
-    child = consented.child.id
+@pytest.mark.usefixtures("consent_one_parent")
+def test_the_protocol_version_and_content_type_are_checked(client, login_as, circle):
+    login_as(circle.coach)
+    child = circle.child.id
     no_version = client.post(f"/children/{child}/clips/uploads", headers={"Upload-Length": "9"})
     assert no_version.status_code == 412 and no_version.headers["Tus-Version"] == "1.0.0"
     url = create(client, child, 9).headers["Location"]
@@ -209,25 +208,27 @@ def test_the_protocol_version_and_content_type_are_checked(client, login_as, con
     assert head(client, url).headers["Upload-Offset"] == "0"
 
 
-def test_a_missing_length_is_refused(client, login_as, consented):
-    login_as(consented.coach)
-    response = client.post(f"/children/{consented.child.id}/clips/uploads", headers=TUS)
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_missing_length_is_refused(client, login_as, circle):
+    login_as(circle.coach)
+    response = client.post(f"/children/{circle.child.id}/clips/uploads", headers=TUS)
     assert response.status_code == 400
     assert counts() == (0, 0)
 
 
-def test_unreadable_details_are_refused(client, login_as, consented):
-    login_as(consented.coach)
+@pytest.mark.usefixtures("consent_one_parent")
+def test_unreadable_details_are_refused(client, login_as, circle):
+    login_as(circle.coach)
     response = client.post(
-        f"/children/{consented.child.id}/clips/uploads?lang=en",
+        f"/children/{circle.child.id}/clips/uploads?lang=en",
         headers={**TUS, "Upload-Length": "10", "Upload-Metadata": "title %%%not-base64"},
     )
     assert response.status_code == 400
     assert "could not be read" in response.get_data(as_text=True)
     for bad in ({"recorded_on": "31-02-2026"}, {"audience": "everyone"}, {"title": "x" * 161}):
-        assert create(client, consented.child.id, 10, **bad).status_code in {400}
+        assert create(client, circle.child.id, 10, **bad).status_code in {400}
     future = (utcnow() + timedelta(days=5)).date().isoformat()
-    assert create(client, consented.child.id, 10, recorded_on=future).status_code == 400
+    assert create(client, circle.child.id, 10, recorded_on=future).status_code == 400
     assert counts() == (0, 0)
 
 
@@ -249,12 +250,13 @@ def form_accepts_title(app: Any, title: str) -> bool:
         ("Kring met \U0001f469\u200d\U0001f467", True),  # a joiner in an emoji
     ],
 )
+@pytest.mark.usefixtures("consent_one_parent")
 def test_a_title_sent_with_the_upload_meets_the_forms_one_line_rule(
-    app, client, login_as, consented, title, accepted
+    app, client, login_as, circle, title, accepted
 ):
     assert form_accepts_title(app, title) is accepted
-    login_as(consented.coach)
-    response = create(client, consented.child.id, 10, title=title)
+    login_as(circle.coach)
+    response = create(client, circle.child.id, 10, title=title)
     if accepted:
         assert response.status_code == 201
         assert db.session.scalar(select(Upload.title)) == title
@@ -288,19 +290,20 @@ def test_without_consent_an_upload_is_refused_naming_the_purpose(
     assert 'type="file"' not in page.get_data(as_text=True)
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_consent_withdrawn_before_the_last_byte_keeps_nothing(
-    app, client, login_as, consented, videos, enqueued
+    app, client, login_as, circle, videos, enqueued
 ):
-    login_as(consented.teacher)
+    login_as(circle.teacher)
     data = videos["landscape"].read_bytes()
-    url = create(client, consented.child.id, len(data)).headers["Location"]
+    url = create(client, circle.child.id, len(data)).headers["Location"]
     assert patch(client, url, data[:1000], 0).status_code == 204
 
     with app.test_request_context():
         consent.withdraw(
             db.session,
-            consented.child,
-            consented.parent,
+            circle.child,
+            circle.parent,
             [Purpose.SCHOOL_RECORDING],
             nonce="withdraw-during-upload",
             evidence=consent.Evidence("192.0.2.10", "pytest", SignInMethod.PASSWORD),
@@ -318,13 +321,14 @@ def test_consent_withdrawn_before_the_last_byte_keeps_nothing(
 # --- bad input --------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 @pytest.mark.parametrize("kind", ["html", "truncated", "audio_only"])
 def test_files_that_are_no_whole_video_are_refused_and_nothing_is_kept(
-    app, client, login_as, consented, videos, enqueued, kind
+    app, client, login_as, circle, videos, enqueued, kind
 ):
-    login_as(consented.coach)
+    login_as(circle.coach)
     data = videos[kind].read_bytes()
-    response = send_file(client, consented.child.id, data, chunk=len(data))
+    response = send_file(client, circle.child.id, data, chunk=len(data))
     assert response.status_code == 422
     message = response.get_data(as_text=True)
     assert message and "<" not in message  # one sentence, not a page
@@ -333,38 +337,42 @@ def test_files_that_are_no_whole_video_are_refused_and_nothing_is_kept(
     assert audit_actions()[-1] == "upload_rejected"
 
 
-def test_an_empty_file_is_refused_at_once(app, client, login_as, consented):
-    login_as(consented.coach)
-    response = create(client, consented.child.id, 0)
+@pytest.mark.usefixtures("consent_one_parent")
+def test_an_empty_file_is_refused_at_once(app, client, login_as, circle):
+    login_as(circle.coach)
+    response = create(client, circle.child.id, 0)
     assert response.status_code == 422
     assert counts() == (0, 0) and partial_files(app) == []
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_an_upload_over_the_limit_is_refused_when_it_is_created(
-    app, client, login_as, consented, monkeypatch
+    app, client, login_as, circle, monkeypatch
 ):
     monkeypatch.setitem(app.config, "UPLOAD_MAX_BYTES", 5 * 1024 * 1024)
-    login_as(consented.coach)
-    response = create(client, consented.child.id, 5 * 1024 * 1024 + 1)
+    login_as(circle.coach)
+    response = create(client, circle.child.id, 5 * 1024 * 1024 + 1)
     assert response.status_code == 413
     assert "5 MB" in response.get_data(as_text=True)
     assert counts() == (0, 0) and partial_files(app) == []
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_more_bytes_than_declared_are_refused_and_the_file_stays_as_it_was(
-    client, login_as, consented
+    client, login_as, circle
 ):
-    login_as(consented.coach)
-    url = create(client, consented.child.id, 10).headers["Location"]
+    login_as(circle.coach)
+    url = create(client, circle.child.id, 10).headers["Location"]
     assert patch(client, url, b"12345", 0).status_code == 204
     assert patch(client, url, b"1234567890", 5).status_code == 413
     assert head(client, url).headers["Upload-Offset"] == "5"
     assert counts() == (0, 1)
 
 
-def test_a_part_for_the_wrong_offset_is_refused(client, login_as, consented):
-    login_as(consented.coach)
-    url = create(client, consented.child.id, 10).headers["Location"]
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_part_for_the_wrong_offset_is_refused(client, login_as, circle):
+    login_as(circle.coach)
+    url = create(client, circle.child.id, 10).headers["Location"]
     assert patch(client, url, b"12345", 0).status_code == 204
     response = patch(client, url, b"67890", 3)
     assert response.status_code == 409 and response.headers["Upload-Offset"] == "5"
@@ -372,11 +380,12 @@ def test_a_part_for_the_wrong_offset_is_refused(client, login_as, consented):
     assert head(client, url).headers["Upload-Offset"] == "5"
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_a_dropped_connection_keeps_what_arrived_and_never_completes(
-    client, login_as, consented, enqueued
+    client, login_as, circle, enqueued
 ):
-    login_as(consented.coach)
-    url = create(client, consented.child.id, 100).headers["Location"]
+    login_as(circle.coach)
+    url = create(client, circle.child.id, 100).headers["Location"]
     # The body promises 100 bytes, and the connection ends after 60.
     response = client.patch(
         url,
@@ -389,9 +398,10 @@ def test_a_dropped_connection_keeps_what_arrived_and_never_completes(
     assert counts() == (0, 1) and enqueued == []
 
 
-def test_a_dropped_upload_that_is_never_resumed_is_swept(app, client, login_as, consented):
-    login_as(consented.coach)
-    url = create(client, consented.child.id, 100).headers["Location"]
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_dropped_upload_that_is_never_resumed_is_swept(app, client, login_as, circle):
+    login_as(circle.coach)
+    url = create(client, circle.child.id, 100).headers["Location"]
     patch(client, url, b"x" * 40, 0)
     assert len(partial_files(app)) == 2  # the bytes and the declared length
     with app.test_request_context():
@@ -403,9 +413,10 @@ def test_a_dropped_upload_that_is_never_resumed_is_swept(app, client, login_as, 
     assert head(client, url).status_code == 404
 
 
-def test_an_expired_upload_cannot_be_continued(app, client, login_as, consented):
-    login_as(consented.coach)
-    url = create(client, consented.child.id, 100).headers["Location"]
+@pytest.mark.usefixtures("consent_one_parent")
+def test_an_expired_upload_cannot_be_continued(app, client, login_as, circle):
+    login_as(circle.coach)
+    url = create(client, circle.child.id, 100).headers["Location"]
     patch(client, url, b"x" * 40, 0)
     # A day without a byte (the sign-in would not last that long: age the upload instead).
     row = db.session.scalars(select(Upload)).one()
@@ -415,22 +426,24 @@ def test_an_expired_upload_cannot_be_continued(app, client, login_as, consented)
     assert patch(client, url, b"x", 40).status_code == 404
 
 
-def test_an_upload_can_be_stopped(app, client, login_as, consented):
-    login_as(consented.coach)
-    url = create(client, consented.child.id, 100).headers["Location"]
+@pytest.mark.usefixtures("consent_one_parent")
+def test_an_upload_can_be_stopped(app, client, login_as, circle):
+    login_as(circle.coach)
+    url = create(client, circle.child.id, 100).headers["Location"]
     patch(client, url, b"x" * 40, 0)
     assert client.delete(url, headers=TUS).status_code == 204
     assert counts() == (0, 0) and partial_files(app) == []
     assert head(client, url).status_code == 404
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_the_original_name_loses_folders_and_control_characters(
-    client, login_as, consented, videos, enqueued
+    client, login_as, circle, videos, enqueued
 ):
-    login_as(consented.coach)
+    login_as(circle.coach)
     data = videos["landscape"].read_bytes()
     name = "../../etc/pass\x00wd\r\n\u202egpj.mp4"
-    send_file(client, consented.child.id, data, chunk=len(data), filename=name, title="")
+    send_file(client, circle.child.id, data, chunk=len(data), filename=name, title="")
     clip = db.session.scalars(select(Clip)).one()
     assert clip.original_name == "passwdgpj.mp4"
     assert clip.title == "passwdgpj"
@@ -451,19 +464,20 @@ def test_sanitise_filename(given, kept):
     assert uploads.sanitise_filename(given) == kept
 
 
+@pytest.mark.usefixtures("consent_one_parent")
 def test_another_childs_or_another_persons_upload_is_not_found(
-    client, login_as, consented, make_child, app
+    client, login_as, circle, make_child, app
 ):
-    other = make_child("Ander Kind", coach=consented.coach)
-    login_as(consented.coach)
-    url = create(client, consented.child.id, 10).headers["Location"]
+    other = make_child("Ander Kind", coach=circle.coach)
+    login_as(circle.coach)
+    url = create(client, circle.child.id, 10).headers["Location"]
     upload_id = url.rsplit("/", 1)[1]
     foreign = f"/children/{other.id}/clips/uploads/{upload_id}"
     assert head(client, foreign).status_code == 404
     assert patch(client, foreign, b"12345", 0).status_code == 404
     assert client.delete(foreign, headers=TUS).status_code == 404
     client.post("/sign-out")
-    login_as(consented.teacher)  # same child, not their upload
+    login_as(circle.teacher)  # same child, not their upload
     assert head(client, url).status_code == 404
     assert patch(client, url, b"12345", 0).status_code == 404
     assert client.delete(url, headers=TUS).status_code == 404
@@ -473,11 +487,10 @@ def test_another_childs_or_another_persons_upload_is_not_found(
 # --- the page ---------------------------------------------------------------------------------
 
 
-def test_the_page_offers_the_camera_and_never_preticks_a_parents_choice(
-    client, login_as, consented
-):
-    login_as(consented.parent)
-    page = client.get(f"/children/{consented.child.id}/clips/upload")
+@pytest.mark.usefixtures("consent_one_parent")
+def test_the_page_offers_the_camera_and_never_preticks_a_parents_choice(client, login_as, circle):
+    login_as(circle.parent)
+    page = client.get(f"/children/{circle.child.id}/clips/upload")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'accept="video/*"' in html
@@ -486,16 +499,18 @@ def test_the_page_offers_the_camera_and_never_preticks_a_parents_choice(
     assert "<noscript>" in html and "js/vendor/tus.min.js" in html
 
 
-def test_the_page_offers_staff_the_team_by_default(client, login_as, consented):
-    login_as(consented.teacher)
-    html = client.get(f"/children/{consented.child.id}/clips/upload").get_data(as_text=True)
+@pytest.mark.usefixtures("consent_one_parent")
+def test_the_page_offers_staff_the_team_by_default(client, login_as, circle):
+    login_as(circle.teacher)
+    html = client.get(f"/children/{circle.child.id}/clips/upload").get_data(as_text=True)
     assert 'id="audience-team" name="audience" value="team"\n               checked' in html
     assert 'value="circle"' not in html
 
 
-def test_the_daily_job_sweeps_abandoned_uploads(app, client, login_as, consented):
-    login_as(consented.coach)
-    url = create(client, consented.child.id, 100).headers["Location"]
+@pytest.mark.usefixtures("consent_one_parent")
+def test_the_daily_job_sweeps_abandoned_uploads(app, client, login_as, circle):
+    login_as(circle.coach)
+    url = create(client, circle.child.id, 100).headers["Location"]
     patch(client, url, b"x" * 40, 0)
     row = db.session.scalars(select(Upload)).one()
     row.expires_at = utcnow() - timedelta(minutes=1)
@@ -506,19 +521,19 @@ def test_the_daily_job_sweeps_abandoned_uploads(app, client, login_as, consented
     assert [p.suffix for p in partial_files(app)] == []
 
 
-def test_a_part_larger_than_any_form_is_taken(client, login_as, consented):
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_part_larger_than_any_form_is_taken(client, login_as, circle):
     # Pages take at most MAX_CONTENT_LENGTH (4 MiB); an upload's parts are 8 MiB.
-    login_as(consented.coach)
+    login_as(circle.coach)
     size = 8 * 1024 * 1024
-    url = create(client, consented.child.id, size + 10).headers["Location"]
+    url = create(client, circle.child.id, size + 10).headers["Location"]
     response = patch(client, url, b"\0" * size, 0)
     assert response.status_code == 204, response.get_data(as_text=True)[:300]
     assert response.headers["Upload-Offset"] == str(size)
 
 
-def test_a_clip_gets_its_destroy_date_when_it_arrives(
-    client, login_as, consented, videos, enqueued
-):
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_clip_gets_its_destroy_date_when_it_arrives(client, login_as, circle, videos, enqueued):
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
@@ -526,10 +541,10 @@ def test_a_clip_gets_its_destroy_date_when_it_arrives(
 
     # A trajectory that ended yesterday: the footage may stay the consent's retention term.
     ended = datetime.now(ZoneInfo("Europe/Amsterdam")).date() - timedelta(days=1)
-    db.session.get(Child, consented.child.id).ended_on = ended
+    db.session.get(Child, circle.child.id).ended_on = ended
     db.session.commit()
-    login_as(consented.coach)
+    login_as(circle.coach)
     data = videos["landscape"].read_bytes()
-    assert send_file(client, consented.child.id, data, chunk=len(data)).status_code == 204
+    assert send_file(client, circle.child.id, data, chunk=len(data)).status_code == 204
     clip = db.session.get(Clip, enqueued[0])
     assert clip.destroy_after is not None and clip.destroy_after > ended

@@ -23,8 +23,8 @@ from werkzeug.serving import make_server
 
 from app.clips.models import Clip, ClipState, Upload
 from app.core.db import db
-from tests.conftest import PASSWORD, free_port
-from tests.consent.helpers import sign_consent
+from tests.support.consent import sign_consent
+from tests.support.infra import PASSWORD, free_port
 
 CHUNK = 64 * 1024
 

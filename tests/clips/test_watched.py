@@ -14,8 +14,7 @@ from app.circle.audience import Audience
 from app.clips.models import Clip, DestroyReason
 from app.clips.services import retention, streaming
 from app.core.db import db
-
-from ..consent.helpers import sign_consent
+from tests.support.consent import sign_consent
 
 
 def watched_url(child, page: int | None = None) -> str:

@@ -29,9 +29,8 @@ from app.cli import alembic_config
 from app.clips.models import Clip, ClipState, Source
 from app.clips.services import transcode
 from app.core import storage
-
-from ..conftest import fresh_database_url
-from .fixtures import make_video
+from tests.support.footage import make_video
+from tests.support.infra import fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -92,9 +91,9 @@ def add_upload(world: dict[str, Any], video: Path) -> int:
 # What the web process does after an upload: its app binds the queue, and it calls the task.
 QUEUE_CONVERSION = (
     "from app import create_app\n"
-    "from app.clips.services import processing\n"
+    "from app.clips.services import conversion\n"
     "with create_app().app_context():\n"
-    "    processing.process_clip({clip_id})\n"
+    "    conversion.convert_clip({clip_id})\n"
 )
 
 

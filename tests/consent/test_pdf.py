@@ -18,8 +18,7 @@ from app.core import seal, storage
 from app.core.db import db
 from app.documents.models import Document
 from app.documents.services import verify_upload
-
-from .helpers import ALL_YES, sign_consent
+from tests.support.consent import ALL_YES, sign_consent
 
 
 def pdf_of(app, record) -> tuple[Document, bytes]:

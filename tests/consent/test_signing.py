@@ -14,8 +14,7 @@ from app.consent.models import ConsentRecord, ConsentTemplate, Purpose, RecordKi
 from app.core.audit import AuditEvent
 from app.core.db import db
 from app.documents.models import Document
-
-from .helpers import signature_png
+from tests.support.consent import signature_png
 
 
 @pytest.fixture

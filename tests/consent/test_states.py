@@ -11,8 +11,7 @@ from app.consent.models import Answer, Purpose
 from app.consent.rules import PurposeState
 from app.core.db import db
 from app.core.signin import SignInMethod
-
-from .helpers import ALL_YES, sign_consent
+from tests.support.consent import ALL_YES, sign_consent
 
 SCHOOL = Purpose.SCHOOL_RECORDING
 

@@ -12,8 +12,8 @@ from app.consent import services
 from app.consent.models import Answer, ConsentRecord, ConsentTemplate, ImmutableRecordError, Purpose
 from app.consent.rules import PurposeState, consent_age_on, signer_role_for
 from app.core.db import db, utcnow
-
-from .helpers import ALL_YES, sign_consent
+from tests.support.circle import born_reaching_consent_age_on
+from tests.support.consent import ALL_YES, sign_consent
 
 
 def status_of(app, child):
@@ -116,9 +116,8 @@ def test_from_sixteen_parents_answers_no_longer_count(app, circle, make_user):
     sign_consent(app, circle.child, circle.parent)
     assert allows(app, circle.child, Purpose.SCHOOL_RECORDING)
     child = db.session.get(Child, circle.child.id)
-    child.date_of_birth = utcnow().date().replace(year=utcnow().date().year - 16) - timedelta(
-        days=1
-    )
+    # Sixteen since yesterday, whatever today is (29 February included).
+    child.date_of_birth = born_reaching_consent_age_on(utcnow().date()) - timedelta(days=1)
     pupil = make_user("Sem zelf")
     db.session.add(Membership(child_id=child.id, user_id=pupil.id, role=Role.PUPIL))
     db.session.commit()
@@ -131,7 +130,7 @@ def test_from_sixteen_parents_answers_no_longer_count(app, circle, make_user):
 def test_coach_is_told_once_when_the_pupil_turns_sixteen(app, circle, mailbox):
     child = db.session.get(Child, circle.child.id)
     today = utcnow().date()
-    child.date_of_birth = today.replace(year=today.year - 16)
+    child.date_of_birth = born_reaching_consent_age_on(today)
     db.session.commit()
     with app.test_request_context(base_url=app.config["BASE_URL"]):
         assert services.notify_consent_age(db.session, today) == 1

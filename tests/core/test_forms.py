@@ -13,8 +13,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from app.auth.forms import ChangePasswordForm, NewPasswordForm, SignInForm
 from app.core import forms as core_forms
 from app.core.text import single_line
-
-from ..conftest import PASSWORD
+from tests.support.infra import PASSWORD
 
 CORE = Path(core_forms.__file__).parent
 

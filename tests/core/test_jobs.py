@@ -44,7 +44,7 @@ def test_an_unknown_queue_url_is_refused():
 def test_every_job_of_the_services_is_declared(app):
     declared = set(jobs.huey._registry._registry)
     for name in (
-        "app.clips.services.processing.process_clip",
+        "app.clips.services.conversion.convert_clip",
         "app.clips.services.cutting.cut_fragment",
         "app.core.mail.send_mail",
     ):

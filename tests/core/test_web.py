@@ -6,16 +6,17 @@ import logging
 import re
 
 import pytest
+from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.circle.models import Child
 from app.core.db import db
+from app.core.errors import ForbiddenError, NotFoundError
 from app.core.logs import SafeFormatter
 from config import ProductionConfig, TestConfig
-
-from ..conftest import PASSWORD
+from tests.support.infra import PASSWORD
 
 
 def test_security_headers_on_every_response(client, login_as, circle):
@@ -131,6 +132,34 @@ def test_a_locked_database_answers_503_with_retry_after(database_url, tmp_path):
     response = app.test_client().post("/locked")
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "2"
+
+
+@pytest.mark.parametrize(
+    ("error", "status"), [(NotFoundError("gone"), 404), (ForbiddenError("not yours"), 403)]
+)
+def test_a_services_domain_error_answers_as_the_same_error_page(
+    database_url, tmp_path, error, status
+):
+    from app.circle import routes
+
+    app = create_app(TestConfig, DATABASE_URL=database_url, MEDIA_ROOT=tmp_path)
+
+    @app.get("/refused")
+    @routes.public
+    def refused():
+        raise error
+
+    @app.get("/aborted")
+    @routes.public
+    def aborted():
+        abort(status)
+
+    client = app.test_client()
+    by_service, by_abort = client.get("/refused"), client.get("/aborted")
+    assert by_service.status_code == by_abort.status_code == status
+    page = by_service.get_data(as_text=True)
+    assert page == by_abort.get_data(as_text=True).replace("/aborted", "/refused")
+    assert error.reason not in page  # the reason is for the log
 
 
 def test_unknown_route_is_a_friendly_404(client):

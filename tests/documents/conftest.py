@@ -3,7 +3,6 @@ folder per test (school ids repeat because every test is rolled back), and an is
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +14,9 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from app.core.db import db
 from app.documents import services
 from app.documents.models import Document, DocumentKind
+from tests.support.documents import BODY, TEST_TEMPLATE
 
 HERE = Path(__file__).resolve().parent
-TEST_TEMPLATE = "pdf/test_document.html"
-BODY = "Géén café — ‘aanhalingstekens’ één ïdee, Noëlle van ’t Hoff"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -44,11 +42,6 @@ def media_root(app: Flask) -> Path:
     return Path(app.config["MEDIA_ROOT"])
 
 
-def stored_documents(media_root: Path) -> set[str]:
-    folder = media_root / "documents"
-    return {p.name for p in folder.iterdir()} if folder.exists() else set()
-
-
 @pytest.fixture
 def issue(app: Flask, circle: Any) -> Callable[..., Document]:
     """Issue (and commit) a consent-like document about the circle's child."""
@@ -71,11 +64,3 @@ def issue(app: Flask, circle: Any) -> Callable[..., Document]:
         return document
 
     return make
-
-
-def pdftotext(data: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(data)
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
-    ).stdout

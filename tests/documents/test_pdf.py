@@ -13,7 +13,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from app.core import pdf, storage
-from tests.documents.conftest import BODY, TEST_TEMPLATE, pdftotext
+from tests.support.documents import BODY, TEST_TEMPLATE, pdftotext
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 

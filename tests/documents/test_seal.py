@@ -18,7 +18,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from app.core import pdf, seal, storage
-from tests.documents.conftest import BODY, TEST_TEMPLATE, pdftotext
+from tests.support.documents import BODY, TEST_TEMPLATE, pdftotext
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 

@@ -20,7 +20,7 @@ from app.core.audit import AuditEvent
 from app.core.db import db
 from app.documents import services
 from app.documents.models import Document, DocumentKind
-from tests.documents.conftest import TEST_TEMPLATE, stored_documents
+from tests.support.documents import TEST_TEMPLATE, stored_documents
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -163,7 +163,7 @@ def test_failure_while_sealing_stores_nothing(issue, media_root, monkeypatch):
 
 
 def test_document_is_printed_in_the_requested_language(circle, media_root, tmp_path):
-    from tests.documents.conftest import pdftotext
+    from tests.support.documents import pdftotext
 
     with time_machine.travel(datetime(2027, 3, 14, 10, 0, tzinfo=AMSTERDAM), tick=False):
         document = services.issue_document(

@@ -13,10 +13,8 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +23,11 @@ from aiosmtpd.controller import Controller
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
-from tests.conftest import Mailbox, free_port, fresh_database_url
+from tests.support.browser import BIN, LOG_TAIL_LINES, ROOT, LiveServer, assert_no_sideways_scroll
+from tests.support.infra import Mailbox, free_port, fresh_database_url
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent  # the virtualenv running the suite: gunicorn and flask too
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 30.0
-LOG_TAIL_LINES = 80
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -56,44 +52,6 @@ _SUITE_ONLY_ENV = (
     "RATELIMIT_STORAGE_URI",
     "RATELIMIT_KEY_PREFIX",
 )
-
-
-@dataclass
-class LiveServer:
-    url: str
-    database_url: str
-    process: subprocess.Popen[bytes]
-    stdout_path: Path
-    stderr_path: Path
-    #: The server's environment (database, instance folder with the school's key, mail), for
-    #: ``flask`` commands that must see what the server sees.
-    env: dict[str, str] = field(default_factory=dict)
-
-    def flask(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        """Run ``flask <args>`` as the server would; the exit status is returned, not raised."""
-        return subprocess.run(
-            [str(BIN / "flask"), "--app", "app", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-
-    def stderr_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        return _tail(self.stderr_path, lines)
-
-    def stdout_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        return _tail(self.stdout_path, lines)
-
-
-def _tail(path: Path, lines: int) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except FileNotFoundError:
-        return ""
-    return "\n".join(text.splitlines()[-lines:])
 
 
 def _server_env(database_url: str, instance: Path, smtp_port: int, base_url: str) -> dict[str, str]:
@@ -160,19 +118,6 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
-
-
-#: Browser context settings of the three sizes every journey runs at.
-DESKTOP_CONTEXT: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}}
-PHONE_CONTEXT: dict[str, Any] = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 3,
-    "is_mobile": True,
-    "has_touch": True,
-}
-#: WCAG 1.4.10 (reflow): 320 CSS px wide, what 1280 px at 400 % zoom leaves. Not a mobile
-#: context: a mobile browser zooms out to fit an overflowing page, which would hide the fault.
-NARROW_CONTEXT: dict[str, Any] = {"viewport": {"width": 320, "height": 640}, "has_touch": True}
 
 
 @pytest.fixture(scope="session")
@@ -264,38 +209,6 @@ def describe_violations(url: str, violations: list[dict[str, Any]]) -> str:
             if summary:
                 lines.append(f"      {summary[:300]}")
     return "\n".join(lines)
-
-
-# Elements whose right edge lies past the viewport, outermost first: what to mend.
-_OVERFLOWING_JS = """() => {
-  const width = window.innerWidth;
-  const found = [];
-  for (const el of document.querySelectorAll("body *")) {
-    const box = el.getBoundingClientRect();
-    if (box.width > 0 && box.right > width + 0.5) {
-      const classes = typeof el.className === "string" && el.className.trim()
-        ? "." + el.className.trim().split(/\\s+/).join(".") : "";
-      found.push(`${el.tagName.toLowerCase()}${classes} (right edge ${Math.round(box.right)} px)`);
-    }
-  }
-  return found.slice(0, 8);
-}"""
-
-
-def assert_no_sideways_scroll(page: Page) -> None:
-    """Fail when the page is wider than the viewport, naming the elements that stick out."""
-    scroll_width, inner_width = page.evaluate(
-        "[document.documentElement.scrollWidth, window.innerWidth]"
-    )
-    viewport = page.viewport_size or {"width": inner_width}
-    limit = min(inner_width, viewport["width"])
-    if scroll_width > limit:
-        culprits = "\n".join(f"    {c}" for c in page.evaluate(_OVERFLOWING_JS))
-        pytest.fail(
-            f"{page.url} scrolls sideways at {viewport['width']} px: it is {scroll_width} px wide"
-            f"\n{culprits}",
-            pytrace=False,
-        )
 
 
 @pytest.fixture

@@ -17,9 +17,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.demo import DEMO_PASSWORD
-from tests.conftest import Mailbox
-
-from .conftest import DESKTOP_CONTEXT, NARROW_CONTEXT, PHONE_CONTEXT, LiveServer
+from tests.support.browser import DESKTOP_CONTEXT, NARROW_CONTEXT, PHONE_CONTEXT, LiveServer
+from tests.support.infra import Mailbox
 
 pytestmark = pytest.mark.e2e
 

@@ -23,30 +23,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.demo import DEMO_PASSWORD
-
-from .conftest import NARROW_CONTEXT, PHONE_CONTEXT, LiveServer
+from tests.support.browser import NARROW_CONTEXT, PHONE_CONTEXT, LiveServer, sign_in
+from tests.support.demo import COACH
 
 pytestmark = pytest.mark.e2e
 
 CHILD_NAME = "Noah Bakker"
 TEACHER = "juf.fatima@regenboog.example"
-COACH = "coach@regenboog.example"
 PARENT = ("ouder.bakker@example.nl", "Peter Bakker")
 COACH_NAME = "Sanne Jansen"
 CLIP_PATH = re.compile(r"^/children/\d+/clips/(\d+)$")
 #: Converting a few seconds of video inline in the upload's last request, on a busy machine.
 READY_TIMEOUT_MS = 90_000
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(DEMO_PASSWORD)
-    page.locator("main form").filter(has=page.locator("#password")).locator(
-        "button[type=submit]"
-    ).click()
-    page.wait_for_url(re.compile(r"^https?://[^/]+/$"))
 
 
 def child_path(page: Page) -> str:

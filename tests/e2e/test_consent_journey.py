@@ -29,17 +29,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.demo import DEMO_PASSWORD
-
-from .conftest import DESKTOP_CONTEXT, NARROW_CONTEXT, PHONE_CONTEXT, LiveServer
+from tests.support.browser import (
+    DESKTOP_CONTEXT,
+    NARROW_CONTEXT,
+    PHONE_CONTEXT,
+    LiveServer,
+    open_child,
+    sign_in,
+)
+from tests.support.demo import CHILD_NAME, ILSE, ILSE_ANSWERS, PETER, PETER_ANSWERS, PURPOSES
 
 pytestmark = pytest.mark.e2e
 
-CHILD_NAME = "Noah Bakker"
-ILSE = ("ouder.bakker2@example.nl", "Ilse Bakker")
-PETER = ("ouder.bakker@example.nl", "Peter Bakker")
-
-PURPOSES = ("school_recording", "home_recording", "team_viewing", "peer_review", "retention")
 LABELS = {
     "nl": {
         "school_recording": "Filmen op school",
@@ -57,10 +58,6 @@ LABELS = {
     },
 }
 
-#: Peter's answers in the demo data, which his keyboard signing repeats.
-PETER_ANSWERS = {p: "no" if p == "peer_review" else "yes" for p in PURPOSES}
-#: Ilse says no where Peter says yes, and yes where he says no.
-ILSE_ANSWERS = {**PETER_ANSWERS, "home_recording": "no", "peer_review": "yes"}
 #: DESIGN.md §4 rule 3: granted while someone granted and nobody refused or withdrew; a yes beside
 #: a no is a disagreement, which freezes the purpose.
 AFTER_SIGNING = {
@@ -76,7 +73,6 @@ AFTER_WITHDRAWAL = {**AFTER_SIGNING, WITHDRAWN: "withdrawn"}
 
 RECORD_PDF = "a[href*='/consent/records/'][href$='/pdf']"
 RECORD_PDF_PATH = re.compile(r"/consent/records/\d+/pdf")
-CHILD_PATH = re.compile(r"^/children/\d+$")
 
 
 @dataclass(frozen=True)
@@ -97,26 +93,6 @@ NARROW = Viewport(id="narrow", context_args=NARROW_CONTEXT, language="nl")
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(DEMO_PASSWORD)
-    page.locator("main form").filter(has=page.locator("#password")).locator(
-        "button[type=submit]"
-    ).click()
-    page.wait_for_url(re.compile(r"^https?://[^/]+/$"))  # the home page, signed in
-
-
-def open_child(page: Page, name: str) -> str:
-    """From the home page, open the child's page; return its path (``/children/<id>``)."""
-    link = page.locator("main a[href^='/children/']").filter(has_text=name)
-    href = link.get_attribute("href") or ""
-    assert CHILD_PATH.match(href), href
-    link.click()
-    page.wait_for_url(f"**{href}")
-    return href
 
 
 def pdf_count(page: Page, child_path: str) -> int:

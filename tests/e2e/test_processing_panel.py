@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.clips.fixtures import make_video
-from tests.e2e.conftest import ROOT, LiveServer
-from tests.e2e.test_clips_journey import COACH, sign_in
+from tests.support.browser import ROOT, LiveServer, sign_in
+from tests.support.demo import COACH
+from tests.support.footage import make_video
 
 pytestmark = pytest.mark.e2e
 
@@ -53,9 +53,9 @@ with app.app_context():
 WORKER = """
 import sys
 from app import create_app
-from app.clips.services import processing
+from app.clips.services import conversion
 with create_app().app_context():
-    print(processing.process(int(sys.argv[1])))
+    print(conversion.convert(int(sys.argv[1])))
 """
 
 

@@ -20,9 +20,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.demo import DEMO_PASSWORD, PEOPLE
-
-from .conftest import NARROW_CONTEXT, LiveServer, assert_no_sideways_scroll
-from .test_consent_journey import CHILD_NAME, ILSE, ILSE_ANSWERS, open_child, sign_in
+from tests.support.browser import (
+    NARROW_CONTEXT,
+    LiveServer,
+    assert_no_sideways_scroll,
+    open_child,
+    sign_in,
+)
+from tests.support.demo import CHILD_NAME, ILSE, ILSE_ANSWERS
 
 pytestmark = pytest.mark.e2e
 

@@ -11,9 +11,8 @@ from sqlalchemy import func, select
 from app.circle.models import Child, Invitation, Membership, Role, User
 from app.core.audit import AuditEvent
 from app.core.db import db, utcnow
-
-from ..conftest import PASSWORD
-from .test_invitations import invite
+from tests.support.infra import PASSWORD
+from tests.support.people import invite
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 

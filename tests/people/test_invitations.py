@@ -6,17 +6,7 @@ from sqlalchemy import select
 
 from app.circle.models import Invitation, Membership, Role, User
 from app.core.db import db
-
-
-def invite(client, child, **overrides):
-    data = {
-        "name": "Ouder Olga",
-        "email": "olga@example.nl",
-        "role": "parent",
-        "language": "nl",
-        **overrides,
-    }
-    return client.post(f"/children/{child.id}/invite", data=data)
+from tests.support.people import invite
 
 
 def test_coach_invites_parent_who_accepts_with_new_account(client, circle, login_as, mailbox):

@@ -1,7 +1,7 @@
 """The cut of a fragment: a span of its recording's web version, made into a clip of its own.
 
 The fragment's row (recording, in and out points, audience; state UPLOADED) is made by
-``services.fragments`` when the coach saves it; the worker (``app.clips.tasks.cut_fragment``)
+``services.fragments`` when the coach saves it; the worker (the job :func:`cut_fragment`)
 then cuts it here, through the same claim → poster → web version → READY | FAILED steps as a
 recording (``processing.run``), so that progress, failure and retry work alike.
 
@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 
 from app.clips.models import Clip, ClipState
-from app.clips.services import processing, transcode
+from app.clips.services import conversion, processing, transcode
 from app.clips.services.processing import Work
 from app.core.jobs import job
 
@@ -86,4 +86,4 @@ def enqueue(clip: Clip) -> None:
     if clip.is_fragment:
         cut_fragment(clip.id)
     else:
-        processing.process_clip(clip.id)
+        conversion.convert_clip(clip.id)

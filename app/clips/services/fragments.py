@@ -1,7 +1,7 @@
 """Fragments: a part of a recording, saved by a coach as a clip of its own.
 
 The fragment row is made here (state UPLOADED, in and out points in its recording); the cut
-itself is background work (``app.clips.tasks.cut_fragment``), queued by :func:`queue_cut`
+itself is background work (``cutting.cut_fragment``), queued by :func:`queue_cut`
 once the row is committed, so the worker finds it.
 
 A fragment is cut from a recording, never from another fragment: its in and out points are
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +23,7 @@ from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState
 from app.clips.services import cutting, queries
 from app.core import audit
-from app.core.errors import RefusedError
+from app.core.errors import ForbiddenError, RefusedError
 from app.core.timecode import format_time
 
 #: The shortest and the longest fragment, in seconds. The method works with fragments of
@@ -57,7 +56,7 @@ def create_fragment(session: Session, recording: Clip, data: FragmentData, *, ac
     when a point lies outside the recording, the out point is not after the in point, or
     the fragment is shorter than :data:`MIN_SECONDS` or longer than :data:`MAX_SECONDS`; and
     when it would reach the circle while the recording shows other people who have not been
-    cleared. Raises Forbidden when ``actor`` may not give it ``data.audience``.
+    cleared. Raises ForbiddenError when ``actor`` may not give it ``data.audience``.
     Call :func:`queue_cut` after the commit.
     """
     if recording.is_fragment:
@@ -89,7 +88,7 @@ def create_fragment(session: Session, recording: Clip, data: FragmentData, *, ac
     child = recording.child
     if data.audience not in audiences_for(actor, recording):
         policy.log_denied(f"fragment_audience_{data.audience}_not_allowed", child.id)
-        abort(403)
+        raise ForbiddenError("fragment_audience_not_allowed")
     if (
         data.audience is Audience.CIRCLE
         and recording.shows_others

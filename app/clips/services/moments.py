@@ -13,7 +13,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -21,13 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from app.circle import policy
-from app.circle.audience import Audience, audience_or_403, visible_or_404
+from app.circle.audience import Audience
 from app.circle.models import Child, School, User
 from app.clips.forms import NOTE_MAX, OWN_TAG_PREFIX, TAG_LABEL_MAX, TAG_LABELS
 from app.clips.models import Clip, Moment, MomentTag, Tag
 from app.clips.services import queries
 from app.core import audit
-from app.core.errors import RefusedError
+from app.core.errors import ForbiddenError, NotFoundError, RefusedError
 from app.core.timecode import format_time
 
 #: A cue in the WebVTT export lasts this long when the moment has no end of its own.
@@ -112,7 +111,7 @@ def add_moment(session: Session, clip: Clip, data: MomentData, *, actor: User) -
 
     Raises RefusedError, naming the field, for a time outside the clip, an end not after the
     start, an unknown tag (another school's included) or a note that is too long; raises
-    Forbidden when the actor may not give the moment ``data.audience``.
+    ForbiddenError when the actor may not give the moment ``data.audience``.
     """
     child = clip.child
     duration = clip.duration_s or 0.0
@@ -131,7 +130,9 @@ def add_moment(session: Session, clip: Clip, data: MomentData, *, actor: User) -
     if len(data.text) > NOTE_MAX:
         raise RefusedError(_l("Use at most %(max)d characters.", max=NOTE_MAX), field="text")
     tag, custom_tag_id = _resolve_tag(session, child, data.tag)
-    audience = audience_or_403(actor, child, uploader_id=actor.id, current=None, new=data.audience)
+    audience = queries.audience_or_forbidden(
+        actor, child, uploader_id=actor.id, current=None, new=data.audience
+    )
     moment = Moment(
         child_id=child.id,
         clip_id=clip.id,
@@ -174,13 +175,13 @@ def _resolve_tag(session: Session, child: Child, value: str) -> tuple[Tag | None
 def moment_or_404(child: Child, clip: Clip, moment_id: int, user: Any) -> Moment:
     """A moment of ``clip`` (a clip of ``child``) that ``user`` may see.
 
-    Raises NotFound for a missing id, a moment of another clip or child, and a moment outside
-    the user's audience alike.
+    Raises NotFoundError for a missing id, a moment of another clip or child, and a moment
+    outside the user's audience alike.
     """
-    moment = visible_or_404(Moment, child, moment_id, user, uploader_attr="author_id")
+    moment = queries.visible_or_not_found(Moment, child, moment_id, user, uploader_attr="author_id")
     if moment.clip_id != clip.id:
         policy.log_denied("moment_of_another_clip", child.id)
-        abort(404)
+        raise NotFoundError("moment_of_another_clip")
     return moment
 
 
@@ -193,10 +194,12 @@ def may_delete(user: Any, child: Child, moment: Moment) -> bool:
 def delete_moment(session: Session, moment: Moment, *, actor: User) -> None:
     """Delete a moment: the actor's own, or any as a coach.
 
-    Raises Forbidden (via ``policy.own_or_may``) for anyone else.
+    Raises ForbiddenError for anyone else (see :func:`may_delete`).
     """
     child = moment.clip.child
-    policy.own_or_may(actor, child, moment.author_id, policy.Action.EDIT_CLIP)
+    if not may_delete(actor, child, moment):
+        policy.log_denied("not_own_record", child.id)
+        raise ForbiddenError("not_own_record")
     audit.record(
         session,
         "moment_deleted",

@@ -1,14 +1,14 @@
-"""Background processing of a clip: uploaded → processing → ready | failed, and the retry.
+"""The clip worker's machinery: claim a clip, make its web version, publish or fail it, retry.
 
-:func:`process` runs in the worker (``app.clips.tasks.process_clip``). It claims the clip
-(PROCESSING, one attempt more, committed so the page shows it), makes **the poster first** and
-commits it at once (the page shows it within about two seconds), then the web version
-(``transcode.encode``: H.264/AAC, at most 720p, 2-second keyframes, no metadata), with its
-progress written to ``clip.progress`` about every half second, each in its own short
-transaction. The web version is written to a scratch folder and stored atomically; the clip
-becomes READY with its duration, size and hash, and only then is the original deleted (data
-minimisation). Fragments (``cutting``) go through the same steps with another way of making
-the web version.
+A clip is made watchable by a *maker*: the conversion of an uploaded recording
+(:mod:`app.clips.services.conversion`) or the cut of a fragment
+(:mod:`app.clips.services.cutting`). Both go through :func:`run` here: uploaded → processing →
+ready | failed. :func:`run` claims the clip (PROCESSING, one attempt more, committed so the
+page shows it); the maker publishes **the poster first** (:meth:`Work.publish_poster`, the page
+shows it within about two seconds) and writes its progress to ``clip.progress`` about every
+half second (:meth:`Work.progress`), each in its own short transaction. The web version is
+written to a scratch folder and stored atomically; the clip becomes READY with its duration,
+size and hash, and only then is the original deleted (data minimisation).
 
 No transaction stays open while ffmpeg runs: on SQLite a worker's transaction holds the write
 lock, and the web pages would wait for it.
@@ -51,7 +51,7 @@ from app.clips.services import transcode
 from app.core import audit, storage
 from app.core.db import db, utcnow
 from app.core.errors import RefusedError
-from app.core.jobs import job, periodic_job
+from app.core.jobs import periodic_job
 
 log = logging.getLogger("beeldbrug.clips.processing")
 
@@ -121,35 +121,8 @@ Maker = Callable[[Work], Path]
 
 
 def media_root() -> Path:
+    """Where stored files live (``MEDIA_ROOT``); the locks and scratch folders live under it."""
     return Path(current_app.config["MEDIA_ROOT"])
-
-
-def process(clip_id: int) -> ClipState | None:
-    """Make the poster and web version of uploaded recording ``clip_id``.
-
-    Returns the state the clip ended in, or None when there was nothing to do (no such clip,
-    or not UPLOADED: already done, or retried twice). Raises nothing: every failure is
-    recorded on the clip as FAILED with a code.
-    """
-    return run(clip_id, make_web_version)
-
-
-def make_web_version(work: Work) -> Path:
-    """The recording's poster (published at once) and web version. Raises MediaError."""
-    facts = transcode.facts(work.source)
-    poster = work.scratch / "poster.jpg"
-    transcode.make_poster(work.source, poster, at=transcode.poster_time(facts.duration_s))
-    work.publish_poster(poster)
-    out = work.scratch / "web.mp4"
-    transcode.encode(
-        work.source,
-        out,
-        duration_s=facts.duration_s,
-        has_audio=facts.has_audio,
-        media_root=media_root(),
-        on_progress=work.progress,
-    )
-    return out
 
 
 def run(clip_id: int, make: Maker) -> ClipState | None:
@@ -378,12 +351,6 @@ def recover_interrupted() -> int:
         changed += 1
     db.session.rollback()
     return changed
-
-
-@job()
-def process_clip(clip_id: int) -> None:
-    """Background: make the poster and the web version of an uploaded clip (:func:`process`)."""
-    process(clip_id)
 
 
 @periodic_job(crontab(minute="*/10"))

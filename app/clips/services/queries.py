@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from app.circle import policy
-from app.circle.audience import visible_clause, visible_or_404
+from app.circle.audience import Audience, may_set_audience, visible_clause
 from app.circle.models import Child
 from app.clips.models import Clip, ClipState, Moment
 from app.clips.services import gate
+from app.core.db import db
+from app.core.errors import ForbiddenError, NotFoundError
 
 
 def clip_clause(user: Any, child: Child) -> ColumnElement[bool]:
@@ -48,13 +49,13 @@ def visible_clips(user: Any, child: Child, *, ready_only: bool = False) -> Selec
 def clip_or_404(child: Child, clip_id: int, user: Any) -> Clip:
     """A clip of ``child`` that ``user`` may see and that consent covers now.
 
-    Raises NotFound for a missing id, another child's clip, a clip outside the user's audience
-    and a clip whose consent was withdrawn alike (never a hint that it exists).
+    Raises NotFoundError for a missing id, another child's clip, a clip outside the user's
+    audience and a clip whose consent was withdrawn alike (never a hint that it exists).
     """
-    clip = visible_or_404(Clip, child, clip_id, user)
+    clip = visible_or_not_found(Clip, child, clip_id, user)
     if not gate.may_watch(user, child, source=clip.source, uploader_id=clip.uploader_id):
         policy.log_denied("clip_not_covered_by_consent", child.id)
-        abort(404)
+        raise NotFoundError("clip_not_covered_by_consent")
     return clip
 
 
@@ -72,3 +73,41 @@ def visible_moments(user: Any, child: Child, clip: Clip) -> Select[tuple[Moment]
         .where(audience, Moment.clip_id == clip.id)
         .order_by(Moment.start_s, Moment.id)
     )
+
+
+def visible_or_not_found(
+    model: Any, child: Child, object_id: int, user: Any, *, uploader_attr: str = "uploader_id"
+) -> Any:
+    """A clip or moment (``model``) of ``child`` by id that ``user`` may see, in one query.
+
+    Raises NotFoundError for a missing id, another child's id and an object outside the
+    user's audience alike, so the answer never tells that it exists (the audience rules are
+    the circle's: ``app.circle.audience.visible_clause``).
+    """
+    clause = visible_clause(
+        user,
+        child,
+        child_col=model.child_id,
+        audience_col=model.audience,
+        uploader_col=getattr(model, uploader_attr),
+    )
+    row = db.session.scalar(select(model).where(model.id == object_id, clause))
+    if row is None:
+        policy.log_denied(f"{model.__name__.lower()}_missing_or_not_visible", child.id)
+        raise NotFoundError(f"{model.__name__.lower()}_missing_or_not_visible")
+    return row
+
+
+def audience_or_forbidden(
+    user: Any, child: Child, *, uploader_id: int | None, current: Audience | None, new: Audience
+) -> Audience:
+    """``new``, when the circle's rules let ``user`` give an object of ``child`` that audience
+    (``app.circle.audience.may_set_audience``).
+
+    Raises ForbiddenError otherwise: whoever gets here sees the object, so a 403 tells
+    nothing new.
+    """
+    if not may_set_audience(user, child, uploader_id=uploader_id, current=current, new=new):
+        policy.log_denied(f"may_not_set_audience_{new}", child.id)
+        raise ForbiddenError(f"may_not_set_audience_{new}")
+    return new

@@ -16,18 +16,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.circle import policy
-from app.circle.audience import Audience, audience_or_403
-from app.circle.models import Child, Role
+from app.circle.audience import Audience
+from app.circle.models import Child
 from app.clips.models import Clip, Moment
+from app.clips.services import queries
 from app.core import audit
 from app.core.db import utcnow
-from app.core.errors import RefusedError
+from app.core.errors import ForbiddenError, RefusedError
 
 OTHERS_NOT_CLEARED = _l(
     "Other people can be recognised in this clip. Confirm first that they are covered by "
@@ -43,14 +43,14 @@ def may_reach_circle(clip: Clip) -> bool:
 def set_clip_audience(session: Session, clip: Clip, new: Audience, *, actor: Any) -> bool:
     """Give ``clip`` the audience ``new`` on behalf of ``actor``; True when it changed.
 
-    Raises werkzeug's Forbidden when ``actor`` may not set ``new`` (see
+    Raises ForbiddenError when ``actor`` may not set ``new`` (see
     ``may_set_audience``: only a coach widens to the circle, a coach does not open a
     parent's private home recording), and RefusedError when ``new`` is the circle while other
     people in view have not been cleared. Setting the audience it already has changes nothing
     and records nothing.
     """
     child = _child(session, clip.child_id)
-    new = audience_or_403(
+    new = queries.audience_or_forbidden(
         actor, child, uploader_id=clip.uploader_id, current=clip.audience, new=Audience(new)
     )
     if new is Audience.CIRCLE and not may_reach_circle(clip):
@@ -65,11 +65,11 @@ def set_moment_audience(session: Session, moment: Moment, new: Audience, *, acto
     """Give ``moment`` the audience ``new`` on behalf of ``actor``; True when it changed.
 
     The same rule as for clips, with the moment's author in the uploader's place. Raises
-    werkzeug's Forbidden when ``actor`` may not set ``new``. Setting the audience it already
+    ForbiddenError when ``actor`` may not set ``new``. Setting the audience it already
     has changes nothing and records nothing.
     """
     child = _child(session, moment.child_id)
-    new = audience_or_403(
+    new = queries.audience_or_forbidden(
         actor, child, uploader_id=moment.author_id, current=moment.audience, new=Audience(new)
     )
     if new is moment.audience:
@@ -83,11 +83,12 @@ def confirm_others_cleared(session: Session, clip: Clip, *, actor: Any) -> None:
     consent or made unrecognisable, so the clip may reach the circle. For a recording the
     confirmation covers its fragments too (they show the same people).
 
-    Raises werkzeug's Forbidden when ``actor`` is not a coach of the child now, and
+    Raises ForbiddenError when the policy does not let ``actor`` edit the child's clips now
+    (``Action.EDIT_CLIP``: a coach), and
     RefusedError when the clip is not marked as showing others or was already confirmed (a
     double submit changes nothing).
     """
-    _coach_or_403(actor, clip.child_id, "only_a_coach_clears_others")
+    _may_edit_or_forbidden(actor, _child(session, clip.child_id), "only_a_coach_clears_others")
     if not clip.shows_others:
         raise RefusedError(_l("This clip is not marked as showing other people."))
     if clip.others_cleared_at is not None:
@@ -108,10 +109,11 @@ def mark_shows_others(session: Session, clip: Clip, *, actor: Any) -> None:
 
     Any earlier confirmation no longer holds (what is in view is being reconsidered), and
     what is shown to the circle is narrowed to the team until a coach confirms again: the
-    invariant access relies on. Raises werkzeug's Forbidden when ``actor`` is not a coach of
+    invariant access relies on. Raises ForbiddenError when the policy does not let ``actor`` edit
+    the clips of
     the child now; marking a clip that is already marked and not confirmed changes nothing.
     """
-    _coach_or_403(actor, clip.child_id, "only_a_coach_marks_others")
+    _may_edit_or_forbidden(actor, _child(session, clip.child_id), "only_a_coach_marks_others")
     for each in _with_fragments(session, clip):
         if each.shows_others and each.others_cleared_at is None:
             continue
@@ -150,10 +152,11 @@ def _change(
     )
 
 
-def _coach_or_403(actor: Any, child_id: int, reason: str) -> None:
-    if policy.role_in_circle(actor, child_id) is not Role.COACH:
-        policy.log_denied(reason, child_id)
-        abort(403)
+def _may_edit_or_forbidden(actor: Any, child: Child, reason: str) -> None:
+    """Raises ForbiddenError unless the policy lets ``actor`` edit ``child``'s clips now."""
+    if not policy.may(actor, child, policy.Action.EDIT_CLIP):
+        policy.log_denied(reason, child.id)
+        raise ForbiddenError(reason)
 
 
 def _child(session: Session, child_id: int) -> Child:

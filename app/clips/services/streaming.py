@@ -2,9 +2,10 @@
 
 Access is decided before this module is asked, on every request, every range request of a
 playing video included (``queries.clip_or_404``: audience and consent), so a withdrawal or a
-removal from the circle stops a playing video at its next range request. The bytes then leave
-through ``app.core.storage.send_stored``: ranges, ``nosniff``, same-origin only, never cached,
-never as an attachment; in the scale-out profile nginx sends them after the check
+removal from the circle stops a playing video at its next range request. The view
+(``app.clips.views.stream``) then sends the file of :func:`video_key` or :func:`poster_key`
+through ``app.core.storage.send_stored``: ranges, ``nosniff``, same-origin only, never
+cached, never as an attachment; in the scale-out profile nginx sends them after the check
 (``X-Accel-Redirect``).
 
 A player asks for a video in many range requests; only the start of a playback is logged
@@ -20,25 +21,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Response, abort, current_app, request
 from sqlalchemy import and_, case, select
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import RequestedRangeNotSatisfiable
-from werkzeug.http import parse_range_header
 
 from app.circle.audience import Audience
 from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState
 from app.clips.services import queries
-from app.core import audit, storage
+from app.core import audit
 from app.core.audit import AuditEvent
 from app.core.db import utcnow
+from app.core.errors import NotFoundError
 
 #: Starts of the same clip by the same person closer together than this are one playback.
 PLAY_WINDOW = timedelta(minutes=2)
 PLAYED = "clip_played"
-VIDEO_TYPE = "video/mp4"
-POSTER_TYPE = "image/jpeg"
 
 # "bytes=0-", "bytes=0-1023", "bytes=0-1,500-" (a list whose first range starts at 0).
 _FROM_START = re.compile(r"^\s*bytes\s*=\s*0*0\s*-", re.IGNORECASE)
@@ -58,62 +55,20 @@ def starts_playback(range_header: str | None) -> bool:
 def video_key(clip: Clip) -> str:
     """The storage key of ``clip``'s web version.
 
-    Raises NotFound while the clip has none to watch (uploaded, processing or failed): the
-    original is never sent.
+    Raises NotFoundError while the clip has none to watch (uploaded, processing or failed):
+    the original is never sent.
     """
     if clip.state is not ClipState.READY or not clip.web_key:
-        abort(404)
+        raise NotFoundError("clip_not_ready")
     return clip.web_key
 
 
-def send_video(clip: Clip) -> Response:
-    """The response carrying ``clip``'s web version (or the requested range of it).
-
-    Raises NotFound when the clip has no web version to watch or its file is gone (a purge
-    that destroyed the file but whose row has not gone yet).
-    """
-    return _send(video_key(clip), VIDEO_TYPE)
-
-
-def send_poster(clip: Clip) -> Response:
-    """The response carrying ``clip``'s poster; it exists from the first seconds of
-    processing on. Raises NotFound when there is none (yet, or any more)."""
+def poster_key(clip: Clip) -> str:
+    """The storage key of ``clip``'s poster; it exists from the first seconds of processing
+    on. Raises NotFoundError when there is none (yet, or any more)."""
     if not clip.poster_key:
-        abort(404)
-    return _send(clip.poster_key, POSTER_TYPE)
-
-
-def _send(key: str, mimetype: str) -> Response:
-    try:
-        refused = _unsatisfiable(key)
-        if refused is not None:
-            return refused
-        # Never as an attachment and without a download name: footage is streamed, not
-        # downloaded (DESIGN.md rule 4).
-        return storage.send_stored(key, mimetype=mimetype)
-    except (FileNotFoundError, storage.InvalidKeyError):
-        abort(404)
-
-
-def _unsatisfiable(key: str) -> Response | None:
-    """The 416 answer to a single range past the end, when nginx would send the bytes.
-
-    nginx answers such a range itself too, but its error path repeats every ``add_header``
-    (two of each header); answered here, the 416 is the same in both profiles. Raises
-    FileNotFoundError, InvalidKeyError.
-    """
-    header = request.headers.get("Range")
-    if not header or not current_app.config.get("MEDIA_ACCEL_PREFIX"):
-        return None
-    asked = parse_range_header(header)
-    if asked is None or len(asked.ranges) != 1:
-        return None  # malformed (HTTP says: ignore it) or several ranges: nginx decides
-    size = storage.path_of(key).stat().st_size
-    if asked.range_for_length(size) is not None:
-        return None
-    response = RequestedRangeNotSatisfiable(length=size).get_response()
-    response.headers.update(storage.SEND_HEADERS)
-    return response
+        raise NotFoundError("clip_without_poster")
+    return clip.poster_key
 
 
 def last_played(session: Session, clip: Clip, viewer: Any) -> AuditEvent | None:

@@ -38,7 +38,7 @@ from app.clips.services import gate, retention
 from app.consent import services as consent
 from app.core import audit, resumable, storage
 from app.core.db import db, utcnow
-from app.core.errors import RefusedError
+from app.core.errors import NotFoundError, RefusedError
 from app.core.jobs import periodic_job
 from app.core.text import has_control_characters, without_control_characters
 
@@ -227,8 +227,6 @@ def upload_or_404(session: Session, child: Child, upload_id: str, user: Any) -> 
     Raises NotFound for anything else: another child's or another person's upload looks like
     one that does not exist.
     """
-    from flask import abort
-
     row = session.scalar(
         select(Upload).where(
             Upload.upload_id == upload_id,
@@ -238,7 +236,7 @@ def upload_or_404(session: Session, child: Child, upload_id: str, user: Any) -> 
     )
     if row is None or (row.clip_id is None and row.expires_at <= utcnow()):
         policy.log_denied("upload_missing_or_not_own", child.id)
-        abort(404)
+        raise NotFoundError("upload_missing_or_not_own")
     return row
 
 

@@ -8,22 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template, request
+from flask import Response, current_app, render_template, request
 from flask_login import current_user
+from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
+from werkzeug.http import parse_range_header
 
 from app.circle import routes
 from app.circle.models import Child
 from app.circle.policy import Action
 from app.clips import bp
 from app.clips.services import queries, streaming
+from app.core import storage
 from app.core.db import db
+
+VIDEO_TYPE = "video/mp4"
+POSTER_TYPE = "image/jpeg"
 
 
 @bp.get("/children/<int:child_id>/clips/<int:clip_id>/video")
 @routes.for_child(Action.VIEW_CLIPS)
 def video(child: Child, clip_id: int) -> Any:
     clip = queries.clip_or_404(child, clip_id, current_user)
-    response = streaming.send_video(clip)
+    response = _send(streaming.video_key(clip), VIDEO_TYPE)
     # HEAD (which Flask answers through this view too) plays nothing.
     starting = request.method == "GET" and streaming.starts_playback(request.headers.get("Range"))
     if starting and streaming.note_playback(db.session, clip, viewer=current_user) is not None:
@@ -35,7 +41,7 @@ def video(child: Child, clip_id: int) -> Any:
 @routes.for_child(Action.VIEW_CLIPS)
 def poster(child: Child, clip_id: int) -> Any:
     clip = queries.clip_or_404(child, clip_id, current_user)
-    return streaming.send_poster(clip)
+    return _send(streaming.poster_key(clip), POSTER_TYPE)
 
 
 @bp.get("/children/<int:child_id>/clips/watched")
@@ -44,3 +50,37 @@ def watched(child: Child) -> Any:
     page = request.args.get("page", 1, type=int) or 1
     listing = streaming.watched(db.session, child, viewer=current_user, page=page)
     return render_template("clips/watched.html", child=child, listing=listing)
+
+
+def _send(key: str, mimetype: str) -> Response:
+    try:
+        refused = _unsatisfiable(key)
+        if refused is not None:
+            return refused
+        # Never as an attachment and without a download name: footage is streamed, not
+        # downloaded (DESIGN.md rule 4).
+        return storage.send_stored(key, mimetype=mimetype)
+    except (FileNotFoundError, storage.InvalidKeyError):
+        # A purge destroyed the file but its row has not gone yet, or a tampered key.
+        raise NotFound() from None
+
+
+def _unsatisfiable(key: str) -> Response | None:
+    """The 416 answer to a single range past the end, when nginx would send the bytes.
+
+    nginx answers such a range itself too, but its error path repeats every ``add_header``
+    (two of each header); answered here, the 416 is the same in both profiles. Raises
+    FileNotFoundError, InvalidKeyError.
+    """
+    header = request.headers.get("Range")
+    if not header or not current_app.config.get("MEDIA_ACCEL_PREFIX"):
+        return None
+    asked = parse_range_header(header)
+    if asked is None or len(asked.ranges) != 1:
+        return None  # malformed (HTTP says: ignore it) or several ranges: nginx decides
+    size = storage.path_of(key).stat().st_size
+    if asked.range_for_length(size) is not None:
+        return None
+    response = RequestedRangeNotSatisfiable(length=size).get_response()
+    response.headers.update(storage.SEND_HEADERS)
+    return response

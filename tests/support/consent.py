@@ -1,4 +1,4 @@
-"""Signing consent in tests through the real service (PDF and seal included)."""
+"""Signing and withdrawing consent in tests through the real service (PDF and seal included)."""
 
 from __future__ import annotations
 
@@ -52,3 +52,17 @@ def sign_consent(
         db.session.commit()
         record_id = record.id
     return db.session.get(ConsentRecord, record_id)
+
+
+def withdraw(app, child: Child, signer: User, purposes) -> None:
+    """Withdraw ``signer``'s consent to ``purposes`` through the real service, and commit."""
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        services.withdraw(
+            db.session,
+            db.session.merge(child),
+            db.session.merge(signer),
+            purposes,
+            nonce=secrets.token_hex(16),
+            evidence=services.Evidence("192.0.2.10", "pytest", SignInMethod.PASSWORD),
+        )
+        db.session.commit()

@@ -1,28 +1,12 @@
-"""Shared pieces of the clip page's tests: a circle whose footage may be watched, moments
-made directly in the database, and reading the page."""
+"""The clip page in tests: moments made directly in the database, and reading the page."""
 
 from __future__ import annotations
 
 import re
 
-import pytest
-from sqlalchemy import update
-
 from app.circle.audience import Audience
-from app.circle.models import User
 from app.clips.models import Moment, Tag
 from app.core.db import db
-from tests.consent.helpers import sign_consent
-
-
-@pytest.fixture
-def consented(app, circle):
-    """The circle, with a parent's consent to every purpose, everyone reading English."""
-    sign_consent(app, circle.child, circle.parent)
-    people = [circle.coach.id, circle.teacher.id, circle.specialist.id, circle.parent.id]
-    db.session.execute(update(User).where(User.id.in_(people)).values(preferred_language="en"))
-    db.session.commit()
-    return circle
 
 
 def add(clip, author, start, *, tag=Tag.ATTENTIVE, audience=Audience.TEAM, text="", end=None):

@@ -1,4 +1,5 @@
-"""Fixtures for clips: tiny synthetic videos made with ffmpeg's test sources, and ready clips.
+"""Fixtures for footage, a pytest plugin (the root conftest registers it): tiny synthetic
+videos made with ffmpeg's test sources, and ready clips.
 
 Footage in tests is always synthetic (``testsrc2`` pictures and a sine tone), never people.
 Videos are made once per session in a temporary folder and copied where a test needs them.
@@ -6,13 +7,11 @@ Videos are made once per session in a temporary folder and copied where a test n
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import imageio_ffmpeg
 import pytest
 
 from app.circle.audience import Audience
@@ -20,51 +19,7 @@ from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState, Source
 from app.core import storage
 from app.core.db import db, utcnow
-
-FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def ffmpeg(*args: str) -> None:
-    """Run the bundled ffmpeg quietly; raises CalledProcessError when it fails."""
-    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
-
-
-def make_video(
-    path: Path,
-    *,
-    seconds: float = 3,
-    size: str = "320x240",
-    rate: int = 25,
-    audio: bool = True,
-    codec: str = "libx264",
-    rotate: int | None = None,
-    vfr: bool = False,
-    extra: tuple[str, ...] = (),
-) -> Path:
-    """Write a synthetic video to ``path`` (the container follows the suffix).
-
-    ``rotate`` sets a display-matrix rotation flag as phones do (portrait footage);
-    ``vfr`` drops frames unevenly, as phones do in low light; ``codec="libx265"`` gives HEVC as
-    iPhones record it (tagged ``hvc1`` for ``.mov``).
-    """
-    args = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate={rate}:duration={seconds}"]
-    if audio:
-        args += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
-    if vfr:
-        args += ["-vf", "select='not(mod(n\\,3))+lt(n\\,10)',setpts=N/FRAME_RATE/TB*1.3"]
-        args += ["-fps_mode", "vfr"]
-    args += ["-c:v", codec, "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
-    if codec == "libx265":
-        args += ["-tag:v", "hvc1", "-x265-params", "log-level=error"]
-    if audio:
-        args += ["-c:a", "aac", "-shortest"]
-    args += [*extra, str(path)]
-    ffmpeg(*args)
-    if rotate is not None:
-        rotated = path.with_name(f"rotated-{path.name}")
-        ffmpeg("-display_rotation", str(rotate), "-i", str(path), "-c", "copy", str(rotated))
-        rotated.replace(path)
-    return path
+from tests.support.footage import ffmpeg, make_video
 
 
 @pytest.fixture(scope="session")
