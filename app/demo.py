@@ -18,7 +18,6 @@ from itertools import groupby
 from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.auth import services as auth
 from app.circle.models import Child, Membership, Role, School, User
@@ -26,7 +25,7 @@ from app.circle.policy import active_membership_clause
 from app.consent import services as consent
 from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignatureMethod
 from app.core import audit
-from app.core.db import db, utcnow
+from app.core.db import DbSession, db, utcnow
 from app.core.signin import SignInMethod
 
 DEMO_PASSWORD = "samen-kijken-2026"  # noqa: S105 - printed for the demo on purpose
@@ -89,7 +88,7 @@ def load_demo() -> list[tuple[str, str, str]]:
     return describe_accounts(session)
 
 
-def _ensure_footage(session: Session) -> None:
+def _ensure_footage(session: DbSession) -> None:
     """Add the demo footage of Noah unless he has some (also to a demo school loaded before
     there were clips). Raises what ``demo_footage.add_footage`` raises."""
     from app import demo_footage
@@ -110,7 +109,7 @@ def _ensure_footage(session: Session) -> None:
     session.commit()
 
 
-def describe_accounts(session: Session) -> list[tuple[str, str, str]]:
+def describe_accounts(session: DbSession) -> list[tuple[str, str, str]]:
     """Each demo account as (what it is now, e-mail, name), read from the database.
 
     What it is: a staff or school-admin account, its role in each circle it is in, whether it
@@ -123,7 +122,7 @@ def describe_accounts(session: Session) -> list[tuple[str, str, str]]:
     return [(_describe(session, users[e]), e, users[e].name) for e in emails if e in users]
 
 
-def _describe(session: Session, user: User) -> str:
+def _describe(session: DbSession, user: User) -> str:
     parts = []
     if user.is_school_admin:
         parts.append("school admin")
@@ -205,7 +204,7 @@ def _create(session) -> None:  # type: ignore[no-untyped-def]
 
 
 def sign_as(
-    session: Session, child: Child, signer: User, answers: Mapping[Purpose, Answer]
+    session: DbSession, child: Child, signer: User, answers: Mapping[Purpose, Answer]
 ) -> ConsentRecord:
     """Sign the school's published consent text for ``child`` as ``signer``, in Dutch, with a
     drawn demo signature, as the form would. Needs a request context (it may send mail).

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import imageio_ffmpeg
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.circle.audience import Audience
 from app.circle.models import Child, User
@@ -30,6 +29,7 @@ from app.clips.models import Clip, ClipState, Source, Tag
 from app.clips.services import cutting, fragments, moments, processing
 from app.core import audit, storage
 from app.core.clock import local_date
+from app.core.db import DbSession
 
 #: 640×360 keeps `make run` quick; the web version keeps that size (it is below 720p).
 SIZE = "640x360"
@@ -86,12 +86,12 @@ MOMENTS = [
 FRAGMENTS = [("circle", 8.0, 18.0, "Noah doet mee in de kring", Audience.CIRCLE)]
 
 
-def has_footage(session: Session, child: Child) -> bool:
+def has_footage(session: DbSession, child: Child) -> bool:
     """True when ``child`` has any clip (then the demo adds none)."""
     return session.scalar(select(Clip.id).where(Clip.child_id == child.id).limit(1)) is not None
 
 
-def add_footage(session: Session, child: Child, users: dict[str, User], coach: User) -> None:
+def add_footage(session: DbSession, child: Child, users: dict[str, User], coach: User) -> None:
     """Make, process and annotate the demo recordings of ``child``; commits as it goes (the
     processing service commits its own steps). Needs an app context with a request (for the
     audit's request details and the translations).
@@ -139,7 +139,7 @@ def _synthesise(path: Path, spec: Recording) -> Path:
     return path
 
 
-def _upload(session: Session, child: Child, uploader: User, spec: Recording, path: Path) -> Clip:
+def _upload(session: DbSession, child: Child, uploader: User, spec: Recording, path: Path) -> Clip:
     """The clip as a completed upload leaves it: the original stored, waiting for the worker."""
     with path.open("rb") as body:
         stored = storage.store_stream(

@@ -21,9 +21,9 @@ from typing import Any
 
 from flask import has_request_context, request
 from sqlalchemy import ForeignKey, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, UTCDateTime, utcnow
+from app.core.db import Base, DbSession, UTCDateTime, utcnow
 
 log = logging.getLogger("beeldbrug.audit")
 GENESIS = "0" * 64
@@ -116,7 +116,7 @@ def _request_details() -> dict[str, str]:
 
 
 def record(
-    session: Session,
+    session: DbSession,
     action: str,
     *,
     actor: Any = None,
@@ -184,7 +184,7 @@ class ChainReport:
     event_id: int | None = None
 
 
-def verify(session: Session) -> ChainReport:
+def verify(session: DbSession) -> ChainReport:
     """Walk the chain in order; report the first event whose link or content is broken."""
     prev = GENESIS
     checked = 0
@@ -206,7 +206,7 @@ def verify(session: Session) -> ChainReport:
     return ChainReport(True, checked)
 
 
-def _walk(session: Session) -> Iterator[tuple[AuditEvent, str | None]]:
+def _walk(session: DbSession) -> Iterator[tuple[AuditEvent, str | None]]:
     stmt = (
         select(AuditEvent, AuditPersonal.details)
         .outerjoin(AuditPersonal, AuditPersonal.event_id == AuditEvent.id)

@@ -34,11 +34,11 @@ from typing import BinaryIO, Protocol
 from urllib.parse import quote
 
 from flask import Response, current_app, request
-from sqlalchemy.orm import Session, scoped_session
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.utils import send_file as werkzeug_send_file
 
 from app.core import pending_files
+from app.core.db import DbSession
 from app.core.files import (  # noqa: F401 - atomic_write is part of this module's interface
     DIR_MODE,
     FILE_MODE,
@@ -336,7 +336,7 @@ def _set_disposition(response: Response, name: str, as_attachment: bool) -> None
 # --- files that must not outlive a rolled-back transaction ----------------------------------
 
 
-def delete_on_rollback(session: Session | scoped_session[Session], key: str) -> None:
+def delete_on_rollback(session: DbSession, key: str) -> None:
     """Remove the file ``key`` again unless ``session``'s current transaction commits.
 
     Call it right after storing a file whose row is added in the same transaction. A rollback
@@ -346,6 +346,6 @@ def delete_on_rollback(session: Session | scoped_session[Session], key: str) -> 
     pending_files.track(session, path_of(key))
 
 
-def forget_pending(session: Session | scoped_session[Session], key: str) -> None:
+def forget_pending(session: DbSession, key: str) -> None:
     """Stop tracking ``key`` (after the caller deleted the file itself)."""
     pending_files.forget(session, path_of(key))

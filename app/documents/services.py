@@ -22,11 +22,10 @@ from typing import Any
 from flask import Response
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.circle.models import Child, School, User
 from app.core import audit, pdf, seal, storage
-from app.core.db import utcnow
+from app.core.db import DbSession, utcnow
 from app.documents.models import Document, DocumentKind
 
 STORAGE_FOLDER = "documents"
@@ -36,7 +35,7 @@ NOT_ISSUED = _l("This PDF has a valid seal, but Beeldbrug has no record of issui
 
 
 def issue_document(
-    session: Session,
+    session: DbSession,
     *,
     school: School,
     kind: DocumentKind,
@@ -115,7 +114,7 @@ def issue_document(
     return document
 
 
-def documents_about(session: Session, subject: Any) -> list[Document]:
+def documents_about(session: DbSession, subject: Any) -> list[Document]:
     """The documents issued about ``subject`` (a model instance), oldest first."""
     return list(
         session.scalars(
@@ -154,7 +153,7 @@ class VerificationResult:
         return seal.REASONS[self.code]
 
 
-def verify_upload(session: Session, data: bytes) -> VerificationResult:
+def verify_upload(session: DbSession, data: bytes) -> VerificationResult:
     """Check that ``data`` is a PDF that Beeldbrug issued and that nobody changed since.
 
     The seal must validate (intact, trusted, covering the whole file) against the certificates
@@ -173,7 +172,7 @@ def verify_upload(session: Session, data: bytes) -> VerificationResult:
 
 
 def record_verification(
-    session: Session, result: VerificationResult, *, actor: User | None
+    session: DbSession, result: VerificationResult, *, actor: User | None
 ) -> None:
     """Write the audit event of one verification (its outcome, never the file)."""
     document = result.document

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.circle import policy
 from app.circle.audience import Audience, settable_audiences
@@ -25,6 +24,7 @@ from app.clips.forms import format_time
 from app.clips.models import Clip, ClipState
 from app.clips.services import cutting, queries
 from app.core import audit
+from app.core.db import DbSession
 from app.core.errors import RefusedError
 
 #: The shortest and the longest fragment, in seconds. The method works with fragments of
@@ -50,7 +50,9 @@ def audiences_for(user: User, recording: Clip) -> tuple[Audience, ...]:
     )
 
 
-def create_fragment(session: Session, recording: Clip, data: FragmentData, *, actor: User) -> Clip:
+def create_fragment(
+    session: DbSession, recording: Clip, data: FragmentData, *, actor: User
+) -> Clip:
     """Make the fragment row of ``recording`` from ``data.start_s`` to ``data.end_s``.
 
     Raises RefusedError (naming the field) when the recording is a fragment or not ready,
@@ -138,7 +140,7 @@ def create_fragment(session: Session, recording: Clip, data: FragmentData, *, ac
     return fragment
 
 
-def visible_recording(session: Session, user: User, child: Child, clip: Clip) -> Clip | None:
+def visible_recording(session: DbSession, user: User, child: Child, clip: Clip) -> Clip | None:
     """A fragment's recording when ``user`` may see it too, else None (also for a recording).
 
     A parent who sees a fragment shared with the circle learns nothing of a recording kept

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from app.circle import policy
 from app.circle.audience import Audience, may_set_audience
@@ -18,6 +18,7 @@ from app.circle.models import Child
 from app.circle.policy import Action
 from app.clips.models import Clip, Source
 from app.clips.services import gate, queries
+from app.core.db import DbSession
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Entry:
     fragments: list[Clip] = field(default_factory=list)
 
 
-def clip_list(session: Session, user: Any, child: Child) -> list[Entry]:
+def clip_list(session: DbSession, user: Any, child: Child) -> list[Entry]:
     """The clips of ``child`` that ``user`` may see now, in one query: each recording with its
     visible fragments beneath it (in time order), newest recording first. A fragment whose
     recording the person does not see stands on its own, without a hint of the recording.
@@ -52,7 +53,7 @@ def clip_list(session: Session, user: Any, child: Child) -> list[Entry]:
     return order
 
 
-def count_visible(session: Session, user: Any, child: Child) -> int:
+def count_visible(session: DbSession, user: Any, child: Child) -> int:
     """How many clips (recordings and fragments) of ``child`` ``user`` may see now."""
     return (
         session.scalar(

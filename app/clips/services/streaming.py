@@ -22,7 +22,6 @@ from typing import Any
 
 from flask import Response, abort, current_app, request
 from sqlalchemy import and_, case, select
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import parse_range_header
 
@@ -32,7 +31,7 @@ from app.clips.models import Clip, ClipState
 from app.clips.services import queries
 from app.core import audit, storage
 from app.core.audit import AuditEvent
-from app.core.db import utcnow
+from app.core.db import DbSession, utcnow
 
 #: Starts of the same clip by the same person closer together than this are one playback.
 PLAY_WINDOW = timedelta(minutes=2)
@@ -116,7 +115,7 @@ def _unsatisfiable(key: str) -> Response | None:
     return response
 
 
-def last_played(session: Session, clip: Clip, viewer: Any) -> AuditEvent | None:
+def last_played(session: DbSession, clip: Clip, viewer: Any) -> AuditEvent | None:
     """The newest ``clip_played`` event of ``viewer`` for ``clip``, or None. Raises nothing
     beyond database errors."""
     return session.scalar(
@@ -132,7 +131,7 @@ def last_played(session: Session, clip: Clip, viewer: Any) -> AuditEvent | None:
     )
 
 
-def note_playback(session: Session, clip: Clip, *, viewer: Any) -> AuditEvent | None:
+def note_playback(session: DbSession, clip: Clip, *, viewer: Any) -> AuditEvent | None:
     """Record that ``viewer`` started playing ``clip``, unless they did within the window.
 
     Returns the new audit event, or None when this start belongs to a playback already
@@ -181,7 +180,7 @@ class WatchedPage:
     has_next: bool
 
 
-def watched(session: Session, child: Child, *, viewer: Any, page: int = 1) -> WatchedPage:
+def watched(session: DbSession, child: Child, *, viewer: Any, page: int = 1) -> WatchedPage:
     """Who started playing which clip of ``child`` and when, newest first, a page at a time.
 
     Every playback start of every clip of the child is listed (a parent sees that the team

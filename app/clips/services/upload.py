@@ -27,7 +27,6 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from huey import crontab
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from app.circle import policy
 from app.circle.audience import Audience, may_set_audience
@@ -38,7 +37,7 @@ from app.clips.models import Clip, ClipState, Source, Upload
 from app.clips.services import gate, retention
 from app.consent import services as consent
 from app.core import audit, resumable, storage
-from app.core.db import db, utcnow
+from app.core.db import DbSession, db, utcnow
 from app.core.errors import RefusedError
 from app.core.jobs import periodic_job
 
@@ -160,7 +159,7 @@ def details_from(metadata: dict[str, str]) -> UploadDetails:
 
 
 def start(
-    session: Session, child: Child, *, actor: Any, length: int, details: UploadDetails
+    session: DbSession, child: Child, *, actor: Any, length: int, details: UploadDetails
 ) -> Upload:
     """Begin an upload of ``length`` bytes (tus POST); returns the flushed row.
 
@@ -214,7 +213,7 @@ def too_large_message(limit: int) -> Any:
     )
 
 
-def upload_or_404(session: Session, child: Child, upload_id: str, user: Any) -> Upload:
+def upload_or_404(session: DbSession, child: Child, upload_id: str, user: Any) -> Upload:
     """The upload ``upload_id`` of ``child`` that ``user`` started and that has not expired.
 
     Raises NotFound for anything else: another child's or another person's upload looks like
@@ -272,7 +271,7 @@ def receive(
     return state
 
 
-def complete(session: Session, row: Upload, *, actor: Any, child: Child) -> Clip:
+def complete(session: DbSession, row: Upload, *, actor: Any, child: Child) -> Clip:
     """Turn a complete upload into a clip in state UPLOADED; the caller commits, then enqueues.
 
     Checks consent again and probes the file. On a refusal the partial file and the row are
@@ -325,7 +324,7 @@ def complete(session: Session, row: Upload, *, actor: Any, child: Child) -> Clip
     return clip
 
 
-def cancel(session: Session, row: Upload) -> None:
+def cancel(session: DbSession, row: Upload) -> None:
     """Stop an upload (tus DELETE): its partial file and its row go. Raises nothing else."""
     if row.clip_id is None:
         resumable.delete_partial(row.upload_id)
@@ -333,7 +332,7 @@ def cancel(session: Session, row: Upload) -> None:
     session.flush()
 
 
-def sweep_uploads(session: Session, *, now: datetime | None = None) -> int:
+def sweep_uploads(session: DbSession, *, now: datetime | None = None) -> int:
     """Remove expired uploads: unfinished ones with their partial files, and finished rows.
 
     Returns how many rows went. Also sweeps partial and temporary files no row names any
@@ -352,7 +351,7 @@ def sweep_uploads(session: Session, *, now: datetime | None = None) -> int:
     return len(expired)
 
 
-def _reject(session: Session, row: Upload, *, actor: Any, reason: str) -> None:
+def _reject(session: DbSession, row: Upload, *, actor: Any, reason: str) -> None:
     resumable.delete_partial(row.upload_id)
     audit.record(
         session,
