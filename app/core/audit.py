@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import has_request_context, request
 from sqlalchemy import ForeignKey, Integer, String, Text, select
@@ -106,6 +106,13 @@ def event_hash(event: AuditEvent) -> str:
     )
 
 
+class Identified(Protocol):
+    """A row with an id: the actor (the circle's ``User``), a child, the object acted on."""
+
+    @property
+    def id(self) -> int: ...
+
+
 def _request_details() -> dict[str, str]:
     if not has_request_context():
         return {}
@@ -119,9 +126,9 @@ def record(
     session: DbSession,
     action: str,
     *,
-    actor: Any = None,
-    child: Any = None,
-    obj: Any = None,
+    actor: Identified | int | None = None,
+    child: Identified | int | None = None,
+    obj: Identified | int | None = None,
     data: dict[str, Any] | None = None,
     personal: dict[str, Any] | None = None,
 ) -> AuditEvent:
@@ -168,7 +175,7 @@ def record(
     return event
 
 
-def _id_of(value: Any) -> int | None:
+def _id_of(value: Identified | int | None) -> int | None:
     if value is None:
         return None
     if isinstance(value, int):

@@ -171,7 +171,7 @@ def _resolve_tag(session: DbSession, child: Child, value: str) -> tuple[Tag | No
     raise RefusedError(_l("Choose one of the tags in the list."), field="tag")
 
 
-def moment_or_404(child: Child, clip: Clip, moment_id: int, user: Any) -> Moment:
+def moment_or_404(child: Child, clip: Clip, moment_id: int, user: User) -> Moment:
     """A moment of ``clip`` (a clip of ``child``) that ``user`` may see.
 
     Raises NotFound for a missing id, a moment of another clip or child, and a moment outside
@@ -184,7 +184,7 @@ def moment_or_404(child: Child, clip: Clip, moment_id: int, user: Any) -> Moment
     return moment
 
 
-def may_delete(user: Any, child: Child, moment: Moment) -> bool:
+def may_delete(user: User, child: Child, moment: Moment) -> bool:
     """The author deletes their own moment; a coach (``Action.EDIT_CLIP``) any."""
     own = moment.author_id is not None and moment.author_id == getattr(user, "id", None)
     return own or policy.may(user, child, policy.Action.EDIT_CLIP)
@@ -209,7 +209,7 @@ def delete_moment(session: DbSession, moment: Moment, *, actor: User) -> None:
     session.flush()
 
 
-def moments_for(session: DbSession, user: Any, child: Child, clip: Clip) -> list[Moment]:
+def moments_for(session: DbSession, user: User, child: Child, clip: Clip) -> list[Moment]:
     """The moments of ``clip`` that ``user`` may see, in time order, authors and tags loaded
     with them (a fixed number of queries however many moments there are)."""
     stmt = queries.visible_moments(user, child, clip).options(

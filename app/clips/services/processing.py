@@ -45,6 +45,7 @@ from flask_babel import lazy_gettext as _l
 from huey import crontab
 from sqlalchemy import select, update
 
+from app.circle.models import User
 from app.clips.models import Clip, ClipState
 from app.clips.services import transcode
 from app.core import audit, storage
@@ -324,7 +325,7 @@ def failure_message(code: str | None) -> Any:
     return FAILURE_MESSAGES.get(code, FAILURE_MESSAGES[INTERNAL])
 
 
-def retry(session: DbSession, clip: Clip, *, actor: Any) -> Clip:
+def retry(session: DbSession, clip: Clip, *, actor: User) -> Clip:
     """Put a failed (or stuck) clip back in the queue's state and return it; the caller
     commits, then calls :func:`enqueue`.
 

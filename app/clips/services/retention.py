@@ -42,7 +42,7 @@ from datetime import date
 from huey import crontab
 from sqlalchemy import delete, select
 
-from app.circle.models import Child
+from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState, ClipTombstone, DestroyReason, Moment, Source
 from app.clips.services.gate import PURPOSE_OF
 from app.consent import services as consent
@@ -159,7 +159,7 @@ def purge(session: DbSession, today: date | None = None) -> PurgeReport:
 
 
 def destroy(
-    session: DbSession, clip: Clip, reason: DestroyReason, *, actor: object = None
+    session: DbSession, clip: Clip, reason: DestroyReason, *, actor: User | None = None
 ) -> ClipTombstone:
     """Destroy ``clip``: its files, its moments and its row; keep a tombstone and audit it.
 

@@ -14,15 +14,13 @@ narrows it to the team. Services add, flush and audit; the caller commits.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.circle import policy
 from app.circle.audience import Audience, audience_or_403
-from app.circle.models import Child, Role
+from app.circle.models import Child, Role, User
 from app.clips.models import Clip, Moment
 from app.core import audit
 from app.core.db import DbSession, utcnow
@@ -39,7 +37,7 @@ def may_reach_circle(clip: Clip) -> bool:
     return not clip.shows_others or clip.others_cleared_at is not None
 
 
-def set_clip_audience(session: DbSession, clip: Clip, new: Audience, *, actor: Any) -> bool:
+def set_clip_audience(session: DbSession, clip: Clip, new: Audience, *, actor: User) -> bool:
     """Give ``clip`` the audience ``new`` on behalf of ``actor``; True when it changed.
 
     Raises werkzeug's Forbidden when ``actor`` may not set ``new`` (see
@@ -60,7 +58,7 @@ def set_clip_audience(session: DbSession, clip: Clip, new: Audience, *, actor: A
     return True
 
 
-def set_moment_audience(session: DbSession, moment: Moment, new: Audience, *, actor: Any) -> bool:
+def set_moment_audience(session: DbSession, moment: Moment, new: Audience, *, actor: User) -> bool:
     """Give ``moment`` the audience ``new`` on behalf of ``actor``; True when it changed.
 
     The same rule as for clips, with the moment's author in the uploader's place. Raises
@@ -77,7 +75,7 @@ def set_moment_audience(session: DbSession, moment: Moment, new: Audience, *, ac
     return True
 
 
-def confirm_others_cleared(session: DbSession, clip: Clip, *, actor: Any) -> None:
+def confirm_others_cleared(session: DbSession, clip: Clip, *, actor: User) -> None:
     """Record that the coach ``actor`` confirms the other people in ``clip`` are covered by
     consent or made unrecognisable, so the clip may reach the circle. For a recording the
     confirmation covers its fragments too (they show the same people).
@@ -101,7 +99,7 @@ def confirm_others_cleared(session: DbSession, clip: Clip, *, actor: Any) -> Non
         audit.record(session, "clip_others_cleared", actor=actor, child=each.child_id, obj=each)
 
 
-def mark_shows_others(session: DbSession, clip: Clip, *, actor: Any) -> None:
+def mark_shows_others(session: DbSession, clip: Clip, *, actor: User) -> None:
     """Mark ``clip`` (and, for a recording, its fragments) as showing other recognisable
     people, on behalf of the coach ``actor``.
 
@@ -134,7 +132,7 @@ def _with_fragments(session: DbSession, clip: Clip) -> list[Clip]:
 
 
 def _change(
-    session: DbSession, obj: Clip | Moment, action: str, new: Audience, *, actor: Any
+    session: DbSession, obj: Clip | Moment, action: str, new: Audience, *, actor: User
 ) -> None:
     old = obj.audience
     obj.audience = new
@@ -149,7 +147,7 @@ def _change(
     )
 
 
-def _coach_or_403(actor: Any, child_id: int, reason: str) -> None:
+def _coach_or_403(actor: User, child_id: int, reason: str) -> None:
     if policy.role_in_circle(actor, child_id) is not Role.COACH:
         policy.log_denied(reason, child_id)
         abort(403)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import Response, abort, current_app, request
 from sqlalchemy import and_, case, select
@@ -115,7 +114,7 @@ def _unsatisfiable(key: str) -> Response | None:
     return response
 
 
-def last_played(session: DbSession, clip: Clip, viewer: Any) -> AuditEvent | None:
+def last_played(session: DbSession, clip: Clip, viewer: User) -> AuditEvent | None:
     """The newest ``clip_played`` event of ``viewer`` for ``clip``, or None. Raises nothing
     beyond database errors."""
     return session.scalar(
@@ -131,7 +130,7 @@ def last_played(session: DbSession, clip: Clip, viewer: Any) -> AuditEvent | Non
     )
 
 
-def note_playback(session: DbSession, clip: Clip, *, viewer: Any) -> AuditEvent | None:
+def note_playback(session: DbSession, clip: Clip, *, viewer: User) -> AuditEvent | None:
     """Record that ``viewer`` started playing ``clip``, unless they did within the window.
 
     Returns the new audit event, or None when this start belongs to a playback already
@@ -180,7 +179,7 @@ class WatchedPage:
     has_next: bool
 
 
-def watched(session: DbSession, child: Child, *, viewer: Any, page: int = 1) -> WatchedPage:
+def watched(session: DbSession, child: Child, *, viewer: User, page: int = 1) -> WatchedPage:
     """Who started playing which clip of ``child`` and when, newest first, a page at a time.
 
     Every playback start of every clip of the child is listed (a parent sees that the team

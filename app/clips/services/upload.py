@@ -30,7 +30,7 @@ from sqlalchemy import delete, select
 
 from app.circle import policy
 from app.circle.audience import Audience, may_set_audience
-from app.circle.models import Child
+from app.circle.models import Child, User
 from app.circle.policy import Action
 from app.clips import probe as probing
 from app.clips.models import Clip, ClipState, Source, Upload
@@ -78,14 +78,14 @@ class UploadDetails:
     filename: str
 
 
-def may_upload(user: Any, child: Child) -> bool:
+def may_upload(user: User, child: Child) -> bool:
     """Route check: may ``user`` upload any recording of ``child`` (school or home)?"""
     return policy.may(user, child, Action.UPLOAD_SCHOOL_RECORDING) or policy.may(
         user, child, Action.UPLOAD_HOME_RECORDING
     )
 
 
-def source_for(user: Any, child: Child) -> Source:
+def source_for(user: User, child: Child) -> Source:
     """The source of what ``user`` uploads: the school side films at school, others at home."""
     if policy.may(user, child, Action.UPLOAD_SCHOOL_RECORDING):
         return Source.SCHOOL
@@ -159,7 +159,7 @@ def details_from(metadata: dict[str, str]) -> UploadDetails:
 
 
 def start(
-    session: DbSession, child: Child, *, actor: Any, length: int, details: UploadDetails
+    session: DbSession, child: Child, *, actor: User, length: int, details: UploadDetails
 ) -> Upload:
     """Begin an upload of ``length`` bytes (tus POST); returns the flushed row.
 
@@ -213,7 +213,7 @@ def too_large_message(limit: int) -> Any:
     )
 
 
-def upload_or_404(session: DbSession, child: Child, upload_id: str, user: Any) -> Upload:
+def upload_or_404(session: DbSession, child: Child, upload_id: str, user: User) -> Upload:
     """The upload ``upload_id`` of ``child`` that ``user`` started and that has not expired.
 
     Raises NotFound for anything else: another child's or another person's upload looks like
@@ -271,7 +271,7 @@ def receive(
     return state
 
 
-def complete(session: DbSession, row: Upload, *, actor: Any, child: Child) -> Clip:
+def complete(session: DbSession, row: Upload, *, actor: User, child: Child) -> Clip:
     """Turn a complete upload into a clip in state UPLOADED; the caller commits, then enqueues.
 
     Checks consent again and probes the file. On a refusal the partial file and the row are
@@ -351,7 +351,7 @@ def sweep_uploads(session: DbSession, *, now: datetime | None = None) -> int:
     return len(expired)
 
 
-def _reject(session: DbSession, row: Upload, *, actor: Any, reason: str) -> None:
+def _reject(session: DbSession, row: Upload, *, actor: User, reason: str) -> None:
     resumable.delete_partial(row.upload_id)
     audit.record(
         session,
