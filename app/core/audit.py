@@ -49,7 +49,8 @@ class AuditEvent(Base):
         return f"<AuditEvent {self.id} {self.action} actor={self.actor_id} child={self.child_id}>"
 
     def payload(self) -> dict[str, Any]:
-        return json.loads(self.data or "{}")
+        payload: dict[str, Any] = json.loads(self.data or "{}")
+        return payload
 
 
 class AuditPersonal(Base):

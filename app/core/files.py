@@ -63,7 +63,7 @@ def chunks_of(stream: BinaryIO | Iterable[bytes], size: int = CHUNK_SIZE) -> Ite
     """The bytes of a file-like object read ``size`` at a time, or of an iterable of chunks."""
     read = getattr(stream, "read", None)
     if read is None:
-        yield from (bytes(chunk) for chunk in stream if chunk)  # type: ignore[union-attr]
+        yield from (bytes(chunk) for chunk in stream if chunk)
         return
     while chunk := read(size):
         yield chunk

@@ -36,6 +36,7 @@ from urllib.parse import quote
 from flask import Response, current_app, request
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.utils import send_file as werkzeug_send_file
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.core import pending_files
 from app.core.db import DbSession
@@ -270,7 +271,7 @@ def send_stored(
     download_name: str | None = None,
     as_attachment: bool = False,
     etag: str | bool = True,
-) -> Response:
+) -> WerkzeugResponse:
     """Send a stored file to the client; the caller has already checked access.
 
     Range requests are answered (206 with Content-Range, suffix and open-ended ranges; 416
@@ -286,7 +287,7 @@ def send_stored(
         raise FileNotFoundError(key)
     prefix = current_app.config.get("MEDIA_ACCEL_PREFIX")
     if prefix:
-        response = Response(status=200, mimetype=mimetype)
+        response: WerkzeugResponse = Response(status=200, mimetype=mimetype)
         response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + key
         if as_attachment or download_name:
             _set_disposition(response, download_name or path.name, as_attachment)
@@ -322,7 +323,7 @@ def _range_environ(environ: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in environ.items() if k != "wsgi.file_wrapper"}
 
 
-def _set_disposition(response: Response, name: str, as_attachment: bool) -> None:
+def _set_disposition(response: WerkzeugResponse, name: str, as_attachment: bool) -> None:
     # What send_file writes, for the X-Accel answer that has no file to hand it.
     names: dict[str, str] = {"filename": name}
     if not name.isascii():

@@ -19,10 +19,11 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import Response, abort, current_app, request
+from flask import abort, current_app, request
 from sqlalchemy import and_, case, select
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.http import parse_range_header
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.circle.audience import Audience
 from app.circle.models import Child, User
@@ -64,7 +65,7 @@ def video_key(clip: Clip) -> str:
     return clip.web_key
 
 
-def send_video(clip: Clip) -> Response:
+def send_video(clip: Clip) -> WerkzeugResponse:
     """The response carrying ``clip``'s web version (or the requested range of it).
 
     Raises NotFound when the clip has no web version to watch or its file is gone (a purge
@@ -73,7 +74,7 @@ def send_video(clip: Clip) -> Response:
     return _send(video_key(clip), VIDEO_TYPE)
 
 
-def send_poster(clip: Clip) -> Response:
+def send_poster(clip: Clip) -> WerkzeugResponse:
     """The response carrying ``clip``'s poster; it exists from the first seconds of
     processing on. Raises NotFound when there is none (yet, or any more)."""
     if not clip.poster_key:
@@ -81,7 +82,7 @@ def send_poster(clip: Clip) -> Response:
     return _send(clip.poster_key, POSTER_TYPE)
 
 
-def _send(key: str, mimetype: str) -> Response:
+def _send(key: str, mimetype: str) -> WerkzeugResponse:
     try:
         refused = _unsatisfiable(key)
         if refused is not None:
@@ -93,7 +94,7 @@ def _send(key: str, mimetype: str) -> Response:
         abort(404)
 
 
-def _unsatisfiable(key: str) -> Response | None:
+def _unsatisfiable(key: str) -> WerkzeugResponse | None:
     """The 416 answer to a single range past the end, when nginx would send the bytes.
 
     nginx answers such a range itself too, but its error path repeats every ``add_header``
