@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import date, timedelta
 from itertools import groupby
+from typing import TypedDict
 
 from flask import current_app
 from PIL import Image, ImageDraw
@@ -42,7 +43,16 @@ PEOPLE = [
     ("parent3", "ouder.yilmaz@example.nl", "Ayşe Yılmaz", False, False, "en"),
 ]  # fmt: skip
 
-CHILDREN = [
+
+class ChildSpec(TypedDict):
+    name: str
+    born_years_ago: int
+    group: str
+    question: str
+    circle: list[tuple[str, Role]]
+
+
+CHILDREN: list[ChildSpec] = [
     {
         "name": "Noah Bakker",
         "born_years_ago": 8,
@@ -93,8 +103,9 @@ def _ensure_footage(session: DbSession) -> None:
     there were clips). Raises what ``demo_footage.add_footage`` raises."""
     from app import demo_footage
 
-    school = session.scalar(select(School).where(School.name == SCHOOL_NAME))
-    noah = session.scalar(
+    school: School | None = session.scalar(select(School).where(School.name == SCHOOL_NAME))
+    assert school is not None  # load_demo creates it first
+    noah: Child | None = session.scalar(
         select(Child).where(Child.school_id == school.id, Child.name == "Noah Bakker")
     )
     if noah is None or demo_footage.has_footage(session, noah):
@@ -157,7 +168,7 @@ def _describe(session: DbSession, user: User) -> str:
     return "; ".join(parts)
 
 
-def _create(session) -> None:  # type: ignore[no-untyped-def]
+def _create(session: DbSession) -> None:
     school = School(name=SCHOOL_NAME, city="Utrecht")
     session.add(school)
     session.flush()
@@ -197,6 +208,7 @@ def _create(session) -> None:  # type: ignore[no-untyped-def]
     noah = session.scalar(
         select(Child).where(Child.school_id == school.id, Child.name == "Noah Bakker")
     )
+    assert noah is not None  # made above, the first of CHILDREN
     # Peter Bakker's signed consent for Noah: yes to everything but peer review.
     answers = {p: Answer.YES for p in Purpose}
     answers[Purpose.PEER_REVIEW] = Answer.NO
@@ -212,6 +224,7 @@ def sign_as(
     Raises what ``consent.sign`` raises, e.g. RefusedError when ``signer`` does not decide.
     """
     template = consent.published_template(session, child.school_id)
+    assert template is not None  # the demo school's template is published when it is made
     return consent.sign(
         session,
         child,

@@ -109,13 +109,15 @@ def add_footage(session: DbSession, child: Child, users: dict[str, User], coach:
             raise RuntimeError(f"the demo recording {spec.key!r} did not become ready")
     for key, start, end, tag, note, author, audience in MOMENTS:
         clip = session.get(Clip, clips[key].id, populate_existing=True)
-        data = moments.MomentData(start, end, tag.value, note, audience)
-        moments.add_moment(session, clip, data, actor=users[author])
+        assert clip is not None  # uploaded above
+        moment = moments.MomentData(start, end, tag.value, note, audience)
+        moments.add_moment(session, clip, moment, actor=users[author])
     session.commit()
     for key, start, end, title, audience in FRAGMENTS:
         recording = session.get(Clip, clips[key].id, populate_existing=True)
-        data = fragments.FragmentData(start, end, title, audience)
-        fragment = fragments.create_fragment(session, recording, data, actor=coach)
+        assert recording is not None  # uploaded above
+        cut = fragments.FragmentData(start, end, title, audience)
+        fragment = fragments.create_fragment(session, recording, cut, actor=coach)
         session.commit()
         if cutting.cut(fragment.id) is not ClipState.READY:
             raise RuntimeError(f"the demo fragment {title!r} did not become ready")

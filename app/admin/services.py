@@ -43,10 +43,13 @@ def child_names(session: DbSession, school: School) -> list[str]:
     )
 
 
-def create_staff(session: DbSession, school: School, data: StaffData, *, actor: User) -> User:
+def create_staff(
+    session: DbSession, school: School, data: StaffData, *, actor: User | None
+) -> User:
     """Create a staff account and mail a link to choose a password.
 
-    Raises RefusedError when the address already has an account.
+    ``actor`` is None when a command creates the school's first admin. Raises RefusedError
+    when the address already has an account.
     """
     email = auth.normalise_email(data.email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:

@@ -11,12 +11,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 from limits import parse
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import object_session
 
 from app.auth.models import PasswordToken, UserSession
@@ -242,7 +243,10 @@ def end_other_sessions(session: DbSession, user: User, keep_token: str | None = 
     stmt = delete(UserSession).where(UserSession.user_id == user.id)
     if keep_token:
         stmt = stmt.where(UserSession.token_hash != token_digest(keep_token))
-    return session.execute(stmt).rowcount or 0
+    # A DELETE's result is a CursorResult at run time; Session.execute() is typed with the
+    # wider Result, which has no rowcount.
+    result = cast(CursorResult[Any], session.execute(stmt))
+    return result.rowcount or 0
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from app.core.files import (
     CHUNK_SIZE,
     FILE_MODE,
     TEMP_PREFIX,
+    Readable,
     atomic_write,
     copy_counted,
     fsync_dir,
@@ -159,7 +160,7 @@ def partial_status(upload_id: str) -> PartialUpload:
 
 
 def append_partial(
-    upload_id: str, stream: BinaryIO | Iterable[bytes], *, offset: int
+    upload_id: str, stream: Readable | Iterable[bytes], *, offset: int
 ) -> PartialUpload:
     """Append the bytes of ``stream`` at ``offset`` (tus PATCH); returns the new state.
 

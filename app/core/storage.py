@@ -43,6 +43,7 @@ from app.core.db import DbSession
 from app.core.files import (  # noqa: F401 - atomic_write is part of this module's interface
     DIR_MODE,
     FILE_MODE,
+    Readable,
     atomic_write,
     copy_counted,
 )
@@ -102,7 +103,7 @@ class Storage(Protocol):
 
     def store_stream(
         self,
-        stream: BinaryIO | Iterable[bytes],
+        stream: Readable | Iterable[bytes],
         *,
         folder: str,
         suffix: str,
@@ -148,7 +149,7 @@ class LocalStorage:
 
     def store_stream(
         self,
-        stream: BinaryIO | Iterable[bytes],
+        stream: Readable | Iterable[bytes],
         *,
         folder: str,
         suffix: str,
@@ -238,7 +239,7 @@ def store_bytes(data: bytes, *, folder: str, suffix: str) -> StoredFile:
 
 
 def store_stream(
-    stream: BinaryIO | Iterable[bytes],
+    stream: Readable | Iterable[bytes],
     *,
     folder: str,
     suffix: str,

@@ -15,13 +15,13 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from flask import Response
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.circle.models import Child, School, User
 from app.core import audit, pdf, seal, storage
@@ -162,13 +162,19 @@ def verify_upload(session: DbSession, data: bytes) -> VerificationResult:
     """
     digest = hashlib.sha256(data).hexdigest()
     check = seal.verify_pdf(data, seal.trusted_certificates())
-    found = {"signer_subject": check.signer_subject, "signed_at": check.signed_at, "sha256": digest}
+    found = VerificationResult(
+        False,
+        check.code,
+        signer_subject=check.signer_subject,
+        signed_at=check.signed_at,
+        sha256=digest,
+    )
     if not check.ok:
-        return VerificationResult(False, check.code, **found)
-    document = session.scalar(select(Document).where(Document.sha256 == digest))
+        return found
+    document: Document | None = session.scalar(select(Document).where(Document.sha256 == digest))
     if document is None:
-        return VerificationResult(False, "not_issued", **found)
-    return VerificationResult(True, None, document, **found)
+        return replace(found, code="not_issued")
+    return replace(found, ok=True, code=None, document=document)
 
 
 def record_verification(
@@ -193,7 +199,7 @@ def download_name(document: Document) -> str:
     return f"{slug}-{document.issued_at:%Y-%m-%d}.pdf"
 
 
-def send_document(document: Document) -> Response:
+def send_document(document: Document) -> WerkzeugResponse:
     """Send an issued PDF as a download; the caller (a view) has already checked access.
 
     Range and conditional requests are answered, and behind nginx the bytes are handed to it

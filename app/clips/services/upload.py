@@ -21,7 +21,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any, BinaryIO
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -39,6 +39,7 @@ from app.consent import services as consent
 from app.core import audit, resumable, storage
 from app.core.db import DbSession, db, utcnow
 from app.core.errors import RefusedError
+from app.core.files import Readable
 from app.core.jobs import periodic_job
 
 log = logging.getLogger("beeldbrug.clips")
@@ -245,7 +246,7 @@ def status(row: Upload) -> resumable.PartialUpload:
 
 
 def receive(
-    row: Upload, stream: BinaryIO, *, offset: int, content_length: int
+    row: Upload, stream: Readable, *, offset: int, content_length: int
 ) -> resumable.PartialUpload:
     """Append one chunk (tus PATCH) and push the expiry on; returns the new state.
 
