@@ -46,6 +46,7 @@ class RouteRule:
 
 
 def _tag(view: F, rule: RouteRule) -> F:
+    # A function takes new attributes; its type does not say so.
     view.access_rule = rule  # type: ignore[attr-defined]
     return view
 

@@ -219,6 +219,7 @@ class LocalStorage:
 
 def storage() -> LocalStorage:
     """The storage of the current application (``MEDIA_ROOT``)."""
+    # current_app is typed as the Flask it stands for, not as the proxy it is.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     cached: LocalStorage | None = app.extensions.get("beeldbrug_storage")
     root = Path(app.config["MEDIA_ROOT"])
