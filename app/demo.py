@@ -45,6 +45,8 @@ PEOPLE = [
 
 
 class ChildSpec(TypedDict):
+    """One demo child: who, in which group, with which question and circle."""
+
     name: str
     born_years_ago: int
     group: str
