@@ -39,7 +39,7 @@ class School(Base):
         return f"<School {self.id}>"
 
 
-class User(UserMixin, Base):  # type: ignore[misc]  # flask_login ships no type information
+class User(UserMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

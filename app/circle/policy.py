@@ -254,7 +254,8 @@ def may_open_trajectory(user: User) -> bool:
 
 def may_manage_school(user: User | AnonymousUserMixin) -> bool:
     """School admins manage staff accounts and consent templates; they see no child content."""
-    return bool(getattr(user, "is_school_admin", False) and user.school_id is not None)
+    is_admin = getattr(user, "is_school_admin", False)  # an anonymous visitor has no flag
+    return bool(is_admin and getattr(user, "school_id", None) is not None)
 
 
 def log_denied(reason: str, child_id: int | None) -> None:
