@@ -162,7 +162,7 @@ class ProductionConfig(Config):
     MAIL_BACKEND = _env("MAIL_BACKEND", "smtp")
     # No fallback to BIND: behind a proxy that is a loopback address, and every link in a mail
     # would point at it.
-    BASE_URL = _env("BASE_URL")  # type: ignore[assignment]
+    BASE_URL = _env("BASE_URL")
 
     @classmethod
     def check(cls) -> None:

@@ -28,7 +28,10 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
     if app.config["TRUSTED_PROXIES"]:
         proxies = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+        # Flask's documented way to wrap its WSGI app, though the type declares a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     from app.core import logs
 

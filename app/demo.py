@@ -14,11 +14,11 @@ import secrets
 from collections.abc import Mapping
 from datetime import date, timedelta
 from itertools import groupby
+from typing import TypedDict
 
 from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.auth import services as auth
 from app.circle.models import Child, Membership, Role, School, User
@@ -26,7 +26,7 @@ from app.circle.policy import active_membership_clause
 from app.consent import services as consent
 from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignatureMethod
 from app.core import audit
-from app.core.db import db, utcnow
+from app.core.db import DbSession, db, utcnow
 from app.core.signin import SignInMethod
 
 DEMO_PASSWORD = "samen-kijken-2026"  # noqa: S105 - printed for the demo on purpose
@@ -43,7 +43,18 @@ PEOPLE = [
     ("parent3", "ouder.yilmaz@example.nl", "Ayşe Yılmaz", False, False, "en"),
 ]  # fmt: skip
 
-CHILDREN = [
+
+class ChildSpec(TypedDict):
+    """One demo child: who, in which group, with which question and circle."""
+
+    name: str
+    born_years_ago: int
+    group: str
+    question: str
+    circle: list[tuple[str, Role]]
+
+
+CHILDREN: list[ChildSpec] = [
     {
         "name": "Noah Bakker",
         "born_years_ago": 8,
@@ -89,13 +100,14 @@ def load_demo() -> list[tuple[str, str, str]]:
     return describe_accounts(session)
 
 
-def _ensure_footage(session: Session) -> None:
+def _ensure_footage(session: DbSession) -> None:
     """Add the demo footage of Noah unless he has some (also to a demo school loaded before
     there were clips). Raises what ``demo_footage.add_footage`` raises."""
     from app import demo_footage
 
-    school = session.scalar(select(School).where(School.name == SCHOOL_NAME))
-    noah = session.scalar(
+    school: School | None = session.scalar(select(School).where(School.name == SCHOOL_NAME))
+    assert school is not None  # load_demo creates it first
+    noah: Child | None = session.scalar(
         select(Child).where(Child.school_id == school.id, Child.name == "Noah Bakker")
     )
     if noah is None or demo_footage.has_footage(session, noah):
@@ -110,7 +122,7 @@ def _ensure_footage(session: Session) -> None:
     session.commit()
 
 
-def describe_accounts(session: Session) -> list[tuple[str, str, str]]:
+def describe_accounts(session: DbSession) -> list[tuple[str, str, str]]:
     """Each demo account as (what it is now, e-mail, name), read from the database.
 
     What it is: a staff or school-admin account, its role in each circle it is in, whether it
@@ -123,7 +135,7 @@ def describe_accounts(session: Session) -> list[tuple[str, str, str]]:
     return [(_describe(session, users[e]), e, users[e].name) for e in emails if e in users]
 
 
-def _describe(session: Session, user: User) -> str:
+def _describe(session: DbSession, user: User) -> str:
     parts = []
     if user.is_school_admin:
         parts.append("school admin")
@@ -158,7 +170,7 @@ def _describe(session: Session, user: User) -> str:
     return "; ".join(parts)
 
 
-def _create(session) -> None:  # type: ignore[no-untyped-def]
+def _create(session: DbSession) -> None:
     school = School(name=SCHOOL_NAME, city="Utrecht")
     session.add(school)
     session.flush()
@@ -198,6 +210,7 @@ def _create(session) -> None:  # type: ignore[no-untyped-def]
     noah = session.scalar(
         select(Child).where(Child.school_id == school.id, Child.name == "Noah Bakker")
     )
+    assert noah is not None  # made above, the first of CHILDREN
     # Peter Bakker's signed consent for Noah: yes to everything but peer review.
     answers = {p: Answer.YES for p in Purpose}
     answers[Purpose.PEER_REVIEW] = Answer.NO
@@ -205,7 +218,7 @@ def _create(session) -> None:  # type: ignore[no-untyped-def]
 
 
 def sign_as(
-    session: Session, child: Child, signer: User, answers: Mapping[Purpose, Answer]
+    session: DbSession, child: Child, signer: User, answers: Mapping[Purpose, Answer]
 ) -> ConsentRecord:
     """Sign the school's published consent text for ``child`` as ``signer``, in Dutch, with a
     drawn demo signature, as the form would. Needs a request context (it may send mail).
@@ -213,6 +226,7 @@ def sign_as(
     Raises what ``consent.sign`` raises, e.g. RefusedError when ``signer`` does not decide.
     """
     template = consent.published_template(session, child.school_id)
+    assert template is not None  # the demo school's template is published when it is made
     return consent.sign(
         session,
         child,

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import imageio_ffmpeg
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.circle.audience import Audience
 from app.circle.models import Child, User
@@ -30,6 +29,7 @@ from app.clips.models import Clip, ClipState, Source, Tag
 from app.clips.services import conversion, cutting, fragments, moments
 from app.core import audit, storage
 from app.core.clock import local_date
+from app.core.db import DbSession
 
 #: 640×360 keeps `make run` quick; the web version keeps that size (it is below 720p).
 SIZE = "640x360"
@@ -86,12 +86,12 @@ MOMENTS = [
 FRAGMENTS = [("circle", 8.0, 18.0, "Noah doet mee in de kring", Audience.CIRCLE)]
 
 
-def has_footage(session: Session, child: Child) -> bool:
+def has_footage(session: DbSession, child: Child) -> bool:
     """True when ``child`` has any clip (then the demo adds none)."""
     return session.scalar(select(Clip.id).where(Clip.child_id == child.id).limit(1)) is not None
 
 
-def add_footage(session: Session, child: Child, users: dict[str, User], coach: User) -> None:
+def add_footage(session: DbSession, child: Child, users: dict[str, User], coach: User) -> None:
     """Make, process and annotate the demo recordings of ``child``; commits as it goes (the
     conversion service commits its own steps). Needs an app context with a request (for the
     audit's request details and the translations).
@@ -109,13 +109,15 @@ def add_footage(session: Session, child: Child, users: dict[str, User], coach: U
             raise RuntimeError(f"the demo recording {spec.key!r} did not become ready")
     for key, start, end, tag, note, author, audience in MOMENTS:
         clip = session.get(Clip, clips[key].id, populate_existing=True)
-        data = moments.MomentData(start, end, tag.value, note, audience)
-        moments.add_moment(session, clip, data, actor=users[author])
+        assert clip is not None  # uploaded above
+        moment = moments.MomentData(start, end, tag.value, note, audience)
+        moments.add_moment(session, clip, moment, actor=users[author])
     session.commit()
     for key, start, end, title, audience in FRAGMENTS:
         recording = session.get(Clip, clips[key].id, populate_existing=True)
-        data = fragments.FragmentData(start, end, title, audience)
-        fragment = fragments.create_fragment(session, recording, data, actor=coach)
+        assert recording is not None  # uploaded above
+        cut = fragments.FragmentData(start, end, title, audience)
+        fragment = fragments.create_fragment(session, recording, cut, actor=coach)
         session.commit()
         if cutting.cut(fragment.id) is not ClipState.READY:
             raise RuntimeError(f"the demo fragment {title!r} did not become ready")
@@ -139,7 +141,7 @@ def _synthesise(path: Path, spec: Recording) -> Path:
     return path
 
 
-def _upload(session: Session, child: Child, uploader: User, spec: Recording, path: Path) -> Clip:
+def _upload(session: DbSession, child: Child, uploader: User, spec: Recording, path: Path) -> Clip:
     """The clip as a completed upload leaves it: the original stored, waiting for the worker."""
     with path.open("rb") as body:
         stored = storage.store_stream(

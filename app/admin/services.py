@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.auth import services as auth
 from app.circle.models import Child, School, User
 from app.core import audit
+from app.core.db import DbSession
 from app.core.errors import RefusedError
 
 ACTIVATION_VALID_FOR = timedelta(days=7)
@@ -25,7 +25,7 @@ class StaffData:
     is_school_admin: bool
 
 
-def staff_of(session: Session, school: School) -> list[User]:
+def staff_of(session: DbSession, school: School) -> list[User]:
     """The school's staff accounts, by name."""
     return list(
         session.scalars(
@@ -36,17 +36,20 @@ def staff_of(session: Session, school: School) -> list[User]:
     )
 
 
-def child_names(session: Session, school: School) -> list[str]:
+def child_names(session: DbSession, school: School) -> list[str]:
     """Only the names of the school's children: an admin sees nothing else about them."""
     return list(
         session.scalars(select(Child.name).where(Child.school_id == school.id).order_by(Child.name))
     )
 
 
-def create_staff(session: Session, school: School, data: StaffData, *, actor: User) -> User:
+def create_staff(
+    session: DbSession, school: School, data: StaffData, *, actor: User | None
+) -> User:
     """Create a staff account and mail a link to choose a password.
 
-    Raises RefusedError when the address already has an account.
+    ``actor`` is None when a command creates the school's first admin. Raises RefusedError
+    when the address already has an account.
     """
     email = auth.normalise_email(data.email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
@@ -73,7 +76,7 @@ def create_staff(session: Session, school: School, data: StaffData, *, actor: Us
     return user
 
 
-def set_deactivated(session: Session, user: User, deactivated: bool, *, actor: User) -> None:
+def set_deactivated(session: DbSession, user: User, deactivated: bool, *, actor: User) -> None:
     """Deactivate (signing out everywhere at once) or reactivate a staff account.
 
     Raises RefusedError when an admin tries to deactivate their own account.
@@ -88,6 +91,6 @@ def set_deactivated(session: Session, user: User, deactivated: bool, *, actor: U
     )
 
 
-def resend_activation(session: Session, user: User, *, actor: User) -> None:
+def resend_activation(session: DbSession, user: User, *, actor: User) -> None:
     """Mail a new link to choose a password (for staff who lost the first one)."""
     auth.create_password_link(session, user, valid_for=ACTIVATION_VALID_FOR, purpose="activate")

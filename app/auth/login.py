@@ -36,10 +36,12 @@ def init_app(app: Flask) -> None:
 def _load_user(user_id: str) -> User | None:
     row = services.session_for_token(db.session, session.get("sid"))
     if row is None or str(row.user_id) != user_id:
-        return _expire("revoked")
+        _expire("revoked")
+        return None
     seen = session.get("seen", 0)
     if time.time() - seen > row.idle_minutes * 60:
-        return _expire("idle")
+        _expire("idle")
+        return None
     g.user_session = row
     return row.user
 
@@ -47,7 +49,6 @@ def _load_user(user_id: str) -> User | None:
 def _expire(reason: str) -> None:
     session.clear()
     g.session_ended = reason
-    return None
 
 
 def _unauthorized() -> Any:

@@ -11,18 +11,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, url_for
 from limits import parse
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy.orm import object_session
 
 from app.auth.models import PasswordToken, UserSession
 from app.circle.models import User
 from app.core import audit
-from app.core.db import utcnow
+from app.core.db import DbSession, utcnow
 from app.core.mail import queue_mail, render_mail
 from app.core.passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem
 from app.core.signin import SignInMethod
@@ -153,7 +154,7 @@ def count_failed_sign_in(email: str, address: str) -> None:
     _count_failure("sign-in", _account_key(email), address)
 
 
-def authenticate(session: Session, email: str, password: str) -> User | None:
+def authenticate(session: DbSession, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None (same work either way)."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     ok = check_password(user, password)
@@ -162,7 +163,7 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
-def record_failed_sign_in(session: Session, email: str, *, throttled: bool = False) -> None:
+def record_failed_sign_in(session: DbSession, email: str, *, throttled: bool = False) -> None:
     """Audit a failed or throttled sign-in; the typed address goes to the erasable part."""
     user = session.scalar(select(User.id).where(User.email == normalise_email(email)))
     audit.record(
@@ -176,7 +177,7 @@ def record_failed_sign_in(session: Session, email: str, *, throttled: bool = Fal
 # --- server-side sessions -------------------------------------------------------------------
 
 
-def has_staff_idle_timeout(session: Session, user: User) -> bool:
+def has_staff_idle_timeout(session: DbSession, user: User) -> bool:
     """Staff and school admins, and anyone on the school side of a circle (``SCHOOL_SIDE``;
     an ended membership counts too, as a shorter time-out harms no one): these get the staff
     idle time-out."""
@@ -198,7 +199,7 @@ def has_staff_idle_timeout(session: Session, user: User) -> bool:
     )
 
 
-def start_session(session: Session, user: User, method: SignInMethod) -> str:
+def start_session(session: DbSession, user: User, method: SignInMethod) -> str:
     """Create a server-side session for ``user`` and return its secret token (for the cookie)."""
     cfg = current_app.config
     staff_like = has_staff_idle_timeout(session, user)
@@ -219,7 +220,7 @@ def start_session(session: Session, user: User, method: SignInMethod) -> str:
     return token
 
 
-def session_for_token(session: Session, token: str | None) -> UserSession | None:
+def session_for_token(session: DbSession, token: str | None) -> UserSession | None:
     """The live session with this token, or None when unknown, revoked or past its lifetime."""
     if not token:
         return None
@@ -229,7 +230,7 @@ def session_for_token(session: Session, token: str | None) -> UserSession | None
     return row
 
 
-def end_session(session: Session, token: str | None, *, actor: User | None) -> None:
+def end_session(session: DbSession, token: str | None, *, actor: User | None) -> None:
     """Revoke the session with this token: the cookie stops working everywhere at once."""
     if token:
         session.execute(delete(UserSession).where(UserSession.token_hash == token_digest(token)))
@@ -237,12 +238,15 @@ def end_session(session: Session, token: str | None, *, actor: User | None) -> N
         audit.record(session, "sign_out", actor=actor)
 
 
-def end_other_sessions(session: Session, user: User, keep_token: str | None = None) -> int:
+def end_other_sessions(session: DbSession, user: User, keep_token: str | None = None) -> int:
     """Revoke every session of ``user`` except the one holding ``keep_token``; return how many."""
     stmt = delete(UserSession).where(UserSession.user_id == user.id)
     if keep_token:
         stmt = stmt.where(UserSession.token_hash != token_digest(keep_token))
-    return session.execute(stmt).rowcount or 0
+    # A DELETE's result is a CursorResult at run time; Session.execute() is typed with the
+    # wider Result, which has no rowcount.
+    result = cast(CursorResult[Any], session.execute(stmt))
+    return result.rowcount or 0
 
 
 @dataclass(frozen=True)
@@ -258,7 +262,7 @@ class PasswordChange:
 
 
 def change_password(
-    session: Session, user: User, current: str, new: str, *, keep_token: str | None, address: str
+    session: DbSession, user: User, current: str, new: str, *, keep_token: str | None, address: str
 ) -> PasswordChange:
     """Change the password after checking the current one; end the user's other sessions.
 
@@ -285,7 +289,7 @@ def change_password(
 
 
 def create_password_link(
-    session: Session, user: User, *, valid_for: timedelta, purpose: str = "reset"
+    session: DbSession, user: User, *, valid_for: timedelta, purpose: str = "reset"
 ) -> str:
     """Store a single-use, expiring link for ``user`` and mail it. Returns the token."""
     token = new_token()
@@ -316,7 +320,7 @@ def create_password_link(
     return token
 
 
-def request_password_reset(session: Session, email: str) -> None:
+def request_password_reset(session: DbSession, email: str) -> None:
     """Mail a reset link when an active account has this address; otherwise do nothing.
 
     The caller answers the same either way, so nobody learns whether an address is known.
@@ -327,7 +331,7 @@ def request_password_reset(session: Session, email: str) -> None:
     create_password_link(session, user, valid_for=current_app.config["RESET_VALID_FOR"])
 
 
-def password_token(session: Session, token: str) -> PasswordToken | None:
+def password_token(session: DbSession, token: str) -> PasswordToken | None:
     """The unused, unexpired password link with this token, made after the account's last
     password change, or None. Raises nothing."""
     row = session.scalar(
@@ -344,7 +348,7 @@ def password_token(session: Session, token: str) -> PasswordToken | None:
     return row
 
 
-def use_password_token(session: Session, row: PasswordToken, password: str) -> User:
+def use_password_token(session: DbSession, row: PasswordToken, password: str) -> User:
     """Set the new password, spend the link, and sign the account out everywhere."""
     user = row.user
     set_password(user, password)

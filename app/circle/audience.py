@@ -11,15 +11,17 @@ reaches the school team only if the uploading parent chose so.
 from __future__ import annotations
 
 import enum
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from app.circle import policy
-from app.circle.models import Child, Membership, Role
-from app.core.db import db
+from app.circle.models import Child, Membership, Role, User
+from app.core.db import Base, db
+
+RowT = TypeVar("RowT", bound=Base)
 
 C, T, S, P, U = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT, Role.PUPIL
 
@@ -52,7 +54,7 @@ SEES: dict[Audience, frozenset[Role]] = {
 }
 
 
-def may_see(user: Any, child: Child, *, audience: Audience | str, uploader_id: int | None) -> bool:
+def may_see(user: User, child: Child, *, audience: Audience | str, uploader_id: int | None) -> bool:
     """True when ``user`` may see an object of ``child`` with this audience and uploader.
 
     Only members of the circle right now see anything: an uploader who left the circle no
@@ -70,7 +72,7 @@ def may_see(user: Any, child: Child, *, audience: Audience | str, uploader_id: i
 
 
 def visible_clause(
-    user: Any, child: Child, *, child_col: Any, audience_col: Any, uploader_col: Any
+    user: User, child: Child, *, child_col: Any, audience_col: Any, uploader_col: Any
 ) -> ColumnElement[bool]:
     """SQL for "``user`` may see this row of ``child``": the rule of :func:`may_see`.
 
@@ -89,8 +91,13 @@ def visible_clause(
 
 
 def visible_or_404(
-    model: Any, child: Child, object_id: int, user: Any, *, uploader_attr: str = "uploader_id"
-) -> Any:
+    model: type[RowT],
+    child: Child,
+    object_id: int,
+    user: User,
+    *,
+    uploader_attr: str = "uploader_id",
+) -> RowT:
     """An object of ``child`` by id that ``user`` may see, in one query.
 
     ``model`` has ``id``, ``child_id``, ``audience`` and the uploader's (or author's) id in
@@ -99,14 +106,15 @@ def visible_or_404(
     the route's rule already refused roles that may not do the action at all. An error while
     deciding raises NotFound; a failing database is not hidden as a 404.
     """
+    columns: Any = model  # any model with ``id``, ``child_id`` and ``audience`` columns
     clause = visible_clause(
         user,
         child,
-        child_col=model.child_id,
-        audience_col=model.audience,
+        child_col=columns.child_id,
+        audience_col=columns.audience,
         uploader_col=getattr(model, uploader_attr),
     )
-    row = db.session.scalar(select(model).where(model.id == object_id, clause))
+    row: RowT | None = db.session.scalar(select(model).where(columns.id == object_id, clause))
     if row is None:
         policy.log_denied(f"{model.__name__.lower()}_missing_or_not_visible", child.id)
         abort(404)
@@ -114,7 +122,7 @@ def visible_or_404(
 
 
 def may_set_audience(
-    user: Any,
+    user: User,
     child: Child,
     *,
     uploader_id: int | None,
@@ -149,7 +157,7 @@ def may_set_audience(
 
 
 def settable_audiences(
-    user: Any, child: Child, *, uploader_id: int | None, current: Audience | None
+    user: User, child: Child, *, uploader_id: int | None, current: Audience | None
 ) -> tuple[Audience, ...]:
     """The audiences ``user`` may choose for an object (the choices a form offers)."""
     return tuple(
@@ -160,7 +168,7 @@ def settable_audiences(
 
 
 def audience_or_403(
-    user: Any,
+    user: User,
     child: Child,
     *,
     uploader_id: int | None,

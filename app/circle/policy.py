@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import abort, g, has_request_context, request
-from flask_login import current_user
+from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import Select, or_, select
 
-from app.circle.models import Child, Invitation, Membership, Role, User
-from app.core.db import db, utcnow
+from app.circle.models import Child, Invitation, Membership, Role, School, User
+from app.core.db import Base, db, utcnow
 
 log = logging.getLogger("beeldbrug.access")
-F = TypeVar("F", bound=Callable[..., Any])
+RowT = TypeVar("RowT", bound=Base)
 
 
 class Action(enum.StrEnum):
@@ -106,7 +105,7 @@ def active_membership_clause(at: Any = None) -> Any:
     )
 
 
-def role_in_circle(user: Any, child_id: int) -> Role | None:
+def role_in_circle(user: User, child_id: int) -> Role | None:
     """The role ``user`` has in the child's circle right now, or None (cached per request)."""
     if not getattr(user, "is_authenticated", False):
         return None
@@ -125,7 +124,7 @@ def role_in_circle(user: Any, child_id: int) -> Role | None:
     return cache[key]
 
 
-def may(user: Any, child: Child, action: Action) -> bool:
+def may(user: User, child: Child, action: Action) -> bool:
     """True when ``user`` may do ``action`` for ``child``. Any error in deciding denies."""
     try:
         return role_allows(role_in_circle(user, child.id), action)
@@ -134,12 +133,12 @@ def may(user: Any, child: Child, action: Action) -> bool:
         return False
 
 
-def permissions(user: Any, child: Child) -> frozenset[Action]:
+def permissions(user: User, child: Child) -> frozenset[Action]:
     """Every action ``user`` may do for ``child``: the flags a template needs."""
     return frozenset(action for action in Action if may(user, child, action))
 
 
-def child_or_404(child_id: int, user: Any, action: Action = Action.VIEW_CHILD) -> Child:
+def child_or_404(child_id: int, user: User, action: Action = Action.VIEW_CHILD) -> Child:
     """Load a child for ``user``: 404 unless in the circle, 403 if the role may not ``action``.
 
     Raises werkzeug's NotFound or Forbidden; an error while deciding raises NotFound.
@@ -159,11 +158,14 @@ def child_or_404(child_id: int, user: Any, action: Action = Action.VIEW_CHILD) -
     return child
 
 
-def of_child_or_404(model: Any, child: Child, object_id: int) -> Any:
+def of_child_or_404(model: type[RowT], child: Child, object_id: int) -> RowT:
     """A row of ``model`` (with a ``child_id``) by id within ``child``: an id of another
     child's row, or none, raises werkzeug's NotFound (rule 1: ids are looked up within their
     child)."""
-    row = db.session.scalar(select(model).where(model.child_id == child.id, model.id == object_id))
+    columns: Any = model  # any model with ``id`` and ``child_id`` columns
+    row: RowT | None = db.session.scalar(
+        select(model).where(columns.child_id == child.id, columns.id == object_id)
+    )
     if row is None:
         abort(404)
     return row
@@ -179,7 +181,7 @@ def invitation_or_404(child: Child, invitation_id: int) -> Invitation:
     return of_child_or_404(Invitation, child, invitation_id)
 
 
-def may_sign_for(user: Any, child: Child, deciding_role: Role) -> bool:
+def may_sign_for(user: User, child: Child, deciding_role: Role) -> bool:
     """True when ``user`` is in ``child``'s circle with ``deciding_role``: the role whose
     members sign for the child now (the feature that signs says which). Any error denies."""
     try:
@@ -189,7 +191,7 @@ def may_sign_for(user: Any, child: Child, deciding_role: Role) -> bool:
         return False
 
 
-def own_or_may(user: Any, child: Child, owner_id: int | None, action: Action) -> None:
+def own_or_may(user: User, child: Child, owner_id: int | None, action: Action) -> None:
     """Let ``user`` at an object of ``child``'s when it is their own (``owner_id``) or their
     role may ``action`` (see everyone's); raises werkzeug's Forbidden otherwise."""
     if owner_id is not None and owner_id == getattr(user, "id", None):
@@ -199,18 +201,19 @@ def own_or_may(user: Any, child: Child, owner_id: int | None, action: Action) ->
         abort(403)
 
 
-def of_school_or_404(model: Any, school: Any, object_id: int) -> Any:
+def of_school_or_404(model: type[RowT], school: School, object_id: int) -> RowT:
     """A row of ``model`` (with a ``school_id``) by id within ``school``; another school's row,
     or none, raises werkzeug's NotFound."""
-    row = db.session.scalar(
-        select(model).where(model.school_id == school.id, model.id == object_id)
+    columns: Any = model  # any model with ``id`` and ``school_id`` columns
+    row: RowT | None = db.session.scalar(
+        select(model).where(columns.school_id == school.id, columns.id == object_id)
     )
     if row is None:
         abort(404)
     return row
 
 
-def members_with(child: Child, role: Role, at: Any = None) -> Select[tuple[User]]:
+def members_with(child: Child, role: Role, at: Any = None) -> Select[User]:
     """The people with ``role`` in ``child``'s circle at ``at`` (default: now), by name."""
     return (
         select(User)
@@ -221,7 +224,7 @@ def members_with(child: Child, role: Role, at: Any = None) -> Select[tuple[User]
     )
 
 
-def children_of(user: User) -> Select[tuple[Child, Role]]:
+def children_of(user: User) -> Select[Child, Role]:
     """The children whose circle ``user`` is in now, with the user's role, by name."""
     return (
         select(Child, Membership.role)
@@ -234,24 +237,25 @@ def children_of(user: User) -> Select[tuple[Child, Role]]:
 # --- school-wide permissions ---------------------------------------------------------------
 
 
-def is_staff(user: Any) -> bool:
+def is_staff(user: User | AnonymousUserMixin) -> bool:
     """School staff: they may use the staff pages (checking a document, for one)."""
     return bool(getattr(user, "is_staff", False))
 
 
-def navigation(user: Any) -> dict[str, bool]:
+def navigation(user: User | AnonymousUserMixin) -> dict[str, bool]:
     """Which school-wide pages the main menu offers ``user``."""
     return {"school": may_manage_school(user), "check_documents": is_staff(user)}
 
 
-def may_open_trajectory(user: Any) -> bool:
+def may_open_trajectory(user: User) -> bool:
     """Staff of a school may open a trajectory, and become its coach."""
     return is_staff(user) and user.school_id is not None
 
 
-def may_manage_school(user: Any) -> bool:
+def may_manage_school(user: User | AnonymousUserMixin) -> bool:
     """School admins manage staff accounts and consent templates; they see no child content."""
-    return bool(getattr(user, "is_school_admin", False) and user.school_id is not None)
+    is_admin = getattr(user, "is_school_admin", False)  # an anonymous visitor has no flag
+    return bool(is_admin and getattr(user, "school_id", None) is not None)
 
 
 def log_denied(reason: str, child_id: int | None) -> None:
@@ -269,9 +273,9 @@ def log_denied(reason: str, child_id: int | None) -> None:
     )
 
 
-def staff_or_404(school: Any, user_id: int) -> User:
+def staff_or_404(school: School, user_id: int) -> User:
     """A staff account of ``school`` by id; staff of another school, or a parent, gives 404."""
-    user = db.session.scalar(
+    user: User | None = db.session.scalar(
         select(User).where(User.id == user_id, User.school_id == school.id, User.is_staff.is_(True))
     )
     if user is None:

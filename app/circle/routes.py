@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from app.circle.models import Child
+from app.circle.models import Child, User
 from app.circle.policy import (
     Action,
     child_or_404,
@@ -46,6 +46,7 @@ class RouteRule:
 
 
 def _tag(view: F, rule: RouteRule) -> F:
+    # A function takes new attributes; its type does not say so.
     view.access_rule = rule  # type: ignore[attr-defined]
     return view
 
@@ -71,15 +72,16 @@ def admin_only(view: F) -> F:
 
 
 def for_child(
-    action: Action, *, check: Callable[[Any, Child], bool] | None = None
-) -> Callable[[F], F]:
+    action: Action, *, check: Callable[[User, Child], bool] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Load the URL's ``child_id`` through :func:`child_or_404` and pass the child on.
 
     ``check(user, child)``, when given, is a further rule the role's permission alone cannot
     express (who signs for the child today, say): False, or an error in it, gives 403.
     """
 
-    def decorator(view: F) -> F:
+    # The view takes the child; what the URL map calls takes the ``child_id``.
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(child_id: int, **kwargs: Any) -> Any:
             child = child_or_404(child_id, current_user, action)
@@ -88,12 +90,12 @@ def for_child(
                 abort(403)
             return view(child, **kwargs)
 
-        return _tag(wrapper, RouteRule(Scope.CHILD, action))  # type: ignore[arg-type]
+        return _tag(wrapper, RouteRule(Scope.CHILD, action))
 
     return decorator
 
 
-def _passes(check: Callable[[Any, Child], bool], child: Child) -> bool:
+def _passes(check: Callable[[User, Child], bool], child: Child) -> bool:
     try:
         return bool(check(current_user, child))
     except Exception:

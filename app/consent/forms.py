@@ -74,7 +74,7 @@ def template_form(languages: tuple[str, ...], max_months: int, **kwargs: Any) ->
     class TemplateForm(TemplateFormBase):
         pass
 
-    TemplateForm.retention_months = IntegerField(  # type: ignore[attr-defined]
+    TemplateForm.retention_months = IntegerField(
         _l("Retention term after the trajectory (months)"),
         validators=[
             InputRequired(message=_l("Please fill in this field.")),

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.circle import policy, routes
-from app.circle.models import Child
+from app.circle.models import Child, User
 from app.circle.policy import Action
 from app.consent import bp, services
 from app.consent.forms import WithdrawForm, form_data_from, sign_form, template_form, texts_from
@@ -39,7 +39,7 @@ def purpose_state_label(state: PurposeState | str) -> str:
     )
 
 
-def signs_for_child(user: Any, child: Child) -> bool:
+def signs_for_child(user: User, child: Child) -> bool:
     """Parents sign for a child under the consent age; from that age only the pupil signs."""
     return policy.may_sign_for(user, child, services.deciding_role(child))
 

@@ -17,13 +17,13 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from flask import has_request_context, request
 from sqlalchemy import ForeignKey, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, UTCDateTime, utcnow
+from app.core.db import Base, DbSession, UTCDateTime, utcnow
 
 log = logging.getLogger("beeldbrug.audit")
 GENESIS = "0" * 64
@@ -49,7 +49,8 @@ class AuditEvent(Base):
         return f"<AuditEvent {self.id} {self.action} actor={self.actor_id} child={self.child_id}>"
 
     def payload(self) -> dict[str, Any]:
-        return json.loads(self.data or "{}")
+        payload: dict[str, Any] = json.loads(self.data or "{}")
+        return payload
 
 
 class AuditPersonal(Base):
@@ -106,6 +107,13 @@ def event_hash(event: AuditEvent) -> str:
     )
 
 
+class Identified(Protocol):
+    """A row with an id: the actor (the circle's ``User``), a child, the object acted on."""
+
+    @property
+    def id(self) -> int: ...
+
+
 def _request_details() -> dict[str, str]:
     if not has_request_context():
         return {}
@@ -116,12 +124,12 @@ def _request_details() -> dict[str, str]:
 
 
 def record(
-    session: Session,
+    session: DbSession,
     action: str,
     *,
-    actor: Any = None,
-    child: Any = None,
-    obj: Any = None,
+    actor: Identified | int | None = None,
+    child: Identified | int | None = None,
+    obj: Identified | int | None = None,
     data: dict[str, Any] | None = None,
     personal: dict[str, Any] | None = None,
 ) -> AuditEvent:
@@ -168,7 +176,7 @@ def record(
     return event
 
 
-def _id_of(value: Any) -> int | None:
+def _id_of(value: Identified | int | None) -> int | None:
     if value is None:
         return None
     if isinstance(value, int):
@@ -184,7 +192,7 @@ class ChainReport:
     event_id: int | None = None
 
 
-def verify(session: Session) -> ChainReport:
+def verify(session: DbSession) -> ChainReport:
     """Walk the chain in order; report the first event whose link or content is broken."""
     prev = GENESIS
     checked = 0
@@ -206,7 +214,7 @@ def verify(session: Session) -> ChainReport:
     return ChainReport(True, checked)
 
 
-def _walk(session: Session) -> Iterator[tuple[AuditEvent, str | None]]:
+def _walk(session: DbSession) -> Iterator[tuple[AuditEvent, str | None]]:
     stmt = (
         select(AuditEvent, AuditPersonal.details)
         .outerjoin(AuditPersonal, AuditPersonal.event_id == AuditEvent.id)

@@ -9,7 +9,6 @@ never ``utcnow().date()``.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -36,7 +35,7 @@ def end_of_local_day(day: date) -> datetime:
     return datetime.combine(day, time.max, tzinfo=display_zone())
 
 
-def age_on(born: Any, today: Any = None) -> int:
+def age_on(born: date, today: date | None = None) -> int:
     """Age in whole years on ``today`` (default: today on the school's calendar)."""
     today = today or local_date()
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))

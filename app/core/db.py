@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from flask import Flask, has_request_context, request
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
@@ -27,6 +27,11 @@ NAMING_CONVENTION = {
 }
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: What a service takes as its session: ``db.session`` (the request's scoped session, which
+#: hands every call on to the session of the current context) or a plain ``Session`` (a test,
+#: a job, an event listener).
+DbSession: TypeAlias = Session | scoped_session[Session]
 
 
 def utcnow() -> datetime:

@@ -15,7 +15,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol, runtime_checkable
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -23,6 +23,13 @@ DIR_MODE = 0o700
 CHUNK_SIZE = 1024 * 1024
 #: Temporary files start with this; a sweep removes those a crash left behind.
 TEMP_PREFIX = ".tmp-"
+
+
+@runtime_checkable
+class Readable(Protocol):
+    """Anything read ``size`` bytes at a time: a file, a request body."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
 
 
 @contextlib.contextmanager
@@ -59,18 +66,17 @@ def fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
-def chunks_of(stream: BinaryIO | Iterable[bytes], size: int = CHUNK_SIZE) -> Iterator[bytes]:
+def chunks_of(stream: Readable | Iterable[bytes], size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """The bytes of a file-like object read ``size`` at a time, or of an iterable of chunks."""
-    read = getattr(stream, "read", None)
-    if read is None:
-        yield from (bytes(chunk) for chunk in stream if chunk)  # type: ignore[union-attr]
+    if not isinstance(stream, Readable):
+        yield from (bytes(chunk) for chunk in stream if chunk)
         return
-    while chunk := read(size):
+    while chunk := stream.read(size):
         yield chunk
 
 
 def copy_counted(
-    stream: BinaryIO | Iterable[bytes],
+    stream: Readable | Iterable[bytes],
     out: BinaryIO,
     *,
     most: int | None,

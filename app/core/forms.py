@@ -187,7 +187,7 @@ def current_password_field(label: Any) -> PasswordField:
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no type information
     """No fields: a button that carries the CSRF token."""
 
 

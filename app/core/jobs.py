@@ -50,7 +50,7 @@ def storage_for(url: str) -> tuple[BaseStorage, bool]:
     raise ValueError(f"unsupported JOBS_URL: {url}")
 
 
-class JobQueue(Huey):
+class JobQueue(Huey):  # type: ignore[misc]  # huey ships no type information
     """A Huey whose storage each app chooses in :meth:`init_app` from ``JOBS_URL``."""
 
     def __init__(self) -> None:
@@ -70,16 +70,16 @@ class JobQueue(Huey):
 
     def _binding(self) -> _Binding:
         if has_app_context():
-            binding = current_app.extensions.get(_EXTENSION)
+            binding: _Binding | None = current_app.extensions.get(_EXTENSION)
             if binding is not None:
-                return binding  # type: ignore[no-any-return]
+                return binding
         if self._last is None:
             raise RuntimeError("the job queue is not bound to an app: call create_app() first")
         return self._last
 
     # Huey reads these two attributes wherever it queues, stores or runs; each answers for the
     # app in use. Huey's own __init__ assigns both: the unbound values are not used.
-    @property  # type: ignore[override]
+    @property
     def storage(self) -> BaseStorage:
         return self._binding().storage
 
@@ -88,7 +88,7 @@ class JobQueue(Huey):
         pass
 
     @property
-    def _immediate(self) -> bool:  # type: ignore[override]
+    def _immediate(self) -> bool:
         return self._binding().immediate
 
     @_immediate.setter

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import overload
 
 _ESCAPES = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x1B: "\\x1b"}
 
 
-def escape(value: Any) -> Any:
+@overload
+def escape(value: str) -> str: ...
+@overload
+def escape(value: object) -> object: ...
+def escape(value: object) -> object:
     """Neutralise a value for the log: newlines and escapes cannot forge a record."""
     if isinstance(value, str):
         return value.translate(_ESCAPES)
@@ -17,7 +21,7 @@ def escape(value: Any) -> Any:
 
 
 class SafeFormatter(logging.Formatter):
-    converter = time.gmtime  # every log line in UTC
+    converter = staticmethod(time.gmtime)  # every log line in UTC
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
         # The record's text is escaped; a traceback, appended after this, keeps its lines.

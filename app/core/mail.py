@@ -19,6 +19,7 @@ from flask_mailman import EmailMultiAlternatives
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.core.db import DbSession
 from app.core.jobs import job
 from app.core.text import single_line
 
@@ -47,7 +48,7 @@ def render_mail(template: str, *, to: str, language: str, **context: object) -> 
     return OutgoingMail(to=to, subject=single_line(subject), text=body.lstrip("\n"), html=html)
 
 
-def queue_mail(session: Session, message: OutgoingMail) -> None:
+def queue_mail(session: DbSession, message: OutgoingMail) -> None:
     """Send ``message`` once ``session`` commits; drop it if the session rolls back."""
     session.info.setdefault(OUTBOX_KEY, []).append(message)
 

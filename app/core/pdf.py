@@ -46,7 +46,7 @@ MEDIA_PATH = "/_media/"
 PDF_VARIANT = "pdf/ua-2"
 
 
-class StaticOnlyFetcher(URLFetcher):
+class StaticOnlyFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint ships no type information
     """A WeasyPrint URL fetcher for static files, ``data:`` URLs and authorised media only.
 
     ``http(s)`` URLs are mapped to local files when their origin is one of ``origins`` and
@@ -202,4 +202,5 @@ def render_pdf(template: str, *, media_keys: Iterable[str] = (), **values: Any) 
         document = HTML(
             string=html, base_url=PRINT_BASE_URL, url_fetcher=fetcher, media_type="print"
         )
-        return document.write_pdf(pdf_variant=PDF_VARIANT)
+        pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
+        return pdf

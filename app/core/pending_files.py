@@ -16,6 +16,8 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
+from app.core.db import DbSession
+
 log = logging.getLogger("beeldbrug.storage")
 
 PENDING_KEY = "beeldbrug_pending_files"
@@ -27,11 +29,11 @@ class _Pending:
     transaction: SessionTransaction | None
 
 
-def _real(session: Session | scoped_session[Session]) -> Session:
+def _real(session: DbSession) -> Session:
     return session() if isinstance(session, scoped_session) else session
 
 
-def track(session: Session | scoped_session[Session], path: Path) -> None:
+def track(session: DbSession, path: Path) -> None:
     """Remove the file at ``path`` again unless ``session``'s current transaction commits.
 
     The absolute path is kept so that the clean-up works outside an application context too.
@@ -43,7 +45,7 @@ def track(session: Session | scoped_session[Session], path: Path) -> None:
     session.info.setdefault(PENDING_KEY, []).append(_Pending(path, current))
 
 
-def forget(session: Session | scoped_session[Session], path: Path) -> None:
+def forget(session: DbSession, path: Path) -> None:
     """Stop tracking ``path`` (after the caller deleted the file itself)."""
     session = _real(session)
     pending: list[_Pending] = session.info.get(PENDING_KEY, [])

@@ -27,6 +27,7 @@ def accepts_files(*names: str) -> Callable[[F], F]:
     """
 
     def decorator(view: F) -> F:
+        # A function takes new attributes; its type does not say so.
         view.file_fields = frozenset(names)  # type: ignore[attr-defined]
         return view
 

@@ -32,7 +32,15 @@ from typing import BinaryIO
 from flask import current_app
 
 from app.core import storage
-from app.core.files import CHUNK_SIZE, FILE_MODE, TEMP_PREFIX, atomic_write, fsync_dir
+from app.core.files import (
+    CHUNK_SIZE,
+    FILE_MODE,
+    TEMP_PREFIX,
+    Readable,
+    atomic_write,
+    copy_counted,
+    fsync_dir,
+)
 
 log = logging.getLogger("beeldbrug.storage")
 
@@ -152,7 +160,7 @@ def partial_status(upload_id: str) -> PartialUpload:
 
 
 def append_partial(
-    upload_id: str, stream: BinaryIO | Iterable[bytes], *, offset: int
+    upload_id: str, stream: Readable | Iterable[bytes], *, offset: int
 ) -> PartialUpload:
     """Append the bytes of ``stream`` at ``offset`` (tus PATCH); returns the new state.
 
@@ -166,7 +174,7 @@ def append_partial(
             raise OffsetMismatchError(current, offset)
         handle.seek(offset)
         try:
-            received = storage.copy_counted(stream, handle, most=length - offset)
+            received = copy_counted(stream, handle, most=length - offset)
             if offset + received > length:
                 raise storage.LengthMismatchError(length, offset + received)
             os.fsync(handle.fileno())

@@ -35,7 +35,7 @@ import re
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -353,19 +353,21 @@ def verify_pdf(data: bytes, school_certs: Sequence[asn1_x509.Certificate]) -> Se
         name = status.signing_cert.subject
         subject = name.native.get("common_name") or name.human_friendly
     entire = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    found = {
-        "signer_subject": subject,
-        "signed_at": status.signer_reported_dt,
-        "intact": bool(status.intact),
-        "trusted": bool(status.trusted),
-        "entire_file": entire,
-    }
+    found = SealCheck(
+        True,
+        None,
+        signer_subject=subject,
+        signed_at=status.signer_reported_dt,
+        intact=bool(status.intact),
+        trusted=bool(status.trusted),
+        entire_file=entire,
+    )
     if not status.intact:
-        return SealCheck(False, "changed", **found)
+        return replace(found, ok=False, code="changed")
     if not entire:
-        return SealCheck(False, "added_to", **found)
+        return replace(found, ok=False, code="added_to")
     if not status.trusted:
-        return SealCheck(False, "untrusted", **found)
+        return replace(found, ok=False, code="untrusted")
     if not status.bottom_line:
-        return SealCheck(False, "invalid", **found)
-    return SealCheck(True, None, **found)
+        return replace(found, ok=False, code="invalid")
+    return found

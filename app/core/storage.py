@@ -34,14 +34,16 @@ from typing import BinaryIO, Protocol
 from urllib.parse import quote
 
 from flask import Response, current_app, request
-from sqlalchemy.orm import Session, scoped_session
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.utils import send_file as werkzeug_send_file
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.core import pending_files
+from app.core.db import DbSession
 from app.core.files import (  # noqa: F401 - atomic_write is part of this module's interface
     DIR_MODE,
     FILE_MODE,
+    Readable,
     atomic_write,
     copy_counted,
 )
@@ -101,7 +103,7 @@ class Storage(Protocol):
 
     def store_stream(
         self,
-        stream: BinaryIO | Iterable[bytes],
+        stream: Readable | Iterable[bytes],
         *,
         folder: str,
         suffix: str,
@@ -147,7 +149,7 @@ class LocalStorage:
 
     def store_stream(
         self,
-        stream: BinaryIO | Iterable[bytes],
+        stream: Readable | Iterable[bytes],
         *,
         folder: str,
         suffix: str,
@@ -217,6 +219,7 @@ class LocalStorage:
 
 def storage() -> LocalStorage:
     """The storage of the current application (``MEDIA_ROOT``)."""
+    # current_app is typed as the Flask it stands for, not as the proxy it is.
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     cached: LocalStorage | None = app.extensions.get("beeldbrug_storage")
     root = Path(app.config["MEDIA_ROOT"])
@@ -237,7 +240,7 @@ def store_bytes(data: bytes, *, folder: str, suffix: str) -> StoredFile:
 
 
 def store_stream(
-    stream: BinaryIO | Iterable[bytes],
+    stream: Readable | Iterable[bytes],
     *,
     folder: str,
     suffix: str,
@@ -270,7 +273,7 @@ def send_stored(
     download_name: str | None = None,
     as_attachment: bool = False,
     etag: str | bool = True,
-) -> Response:
+) -> WerkzeugResponse:
     """Send a stored file to the client; the caller has already checked access.
 
     Range requests are answered (206 with Content-Range, suffix and open-ended ranges; 416
@@ -286,7 +289,7 @@ def send_stored(
         raise FileNotFoundError(key)
     prefix = current_app.config.get("MEDIA_ACCEL_PREFIX")
     if prefix:
-        response = Response(status=200, mimetype=mimetype)
+        response: WerkzeugResponse = Response(status=200, mimetype=mimetype)
         response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + key
         if as_attachment or download_name:
             _set_disposition(response, download_name or path.name, as_attachment)
@@ -322,7 +325,7 @@ def _range_environ(environ: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in environ.items() if k != "wsgi.file_wrapper"}
 
 
-def _set_disposition(response: Response, name: str, as_attachment: bool) -> None:
+def _set_disposition(response: WerkzeugResponse, name: str, as_attachment: bool) -> None:
     # What send_file writes, for the X-Accel answer that has no file to hand it.
     names: dict[str, str] = {"filename": name}
     if not name.isascii():
@@ -336,7 +339,7 @@ def _set_disposition(response: Response, name: str, as_attachment: bool) -> None
 # --- files that must not outlive a rolled-back transaction ----------------------------------
 
 
-def delete_on_rollback(session: Session | scoped_session[Session], key: str) -> None:
+def delete_on_rollback(session: DbSession, key: str) -> None:
     """Remove the file ``key`` again unless ``session``'s current transaction commits.
 
     Call it right after storing a file whose row is added in the same transaction. A rollback
@@ -346,6 +349,6 @@ def delete_on_rollback(session: Session | scoped_session[Session], key: str) -> 
     pending_files.track(session, path_of(key))
 
 
-def forget_pending(session: Session | scoped_session[Session], key: str) -> None:
+def forget_pending(session: DbSession, key: str) -> None:
     """Stop tracking ``key`` (after the caller deleted the file itself)."""
     pending_files.forget(session, path_of(key))

@@ -26,10 +26,10 @@ from typing import Any, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, func, select
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.attributes import get_history
 
-from app.core.db import UTCDateTime, utcnow
+from app.core.db import DbSession, UTCDateTime, utcnow
 from app.core.errors import RefusedError
 from app.core.immutable import Immutable
 
@@ -77,7 +77,7 @@ def _in_series(model: type[V], series: dict[str, Any]) -> list[Any]:
     return [getattr(model, column) == value for column, value in series.items()]
 
 
-def published_version(session: Session, model: type[V], **series: Any) -> V | None:
+def published_version(session: DbSession, model: type[V], **series: Any) -> V | None:
     """The series' version in force: its newest published one, or None. Raises TypeError
     without a series, nothing else beyond database errors."""
     return session.scalar(
@@ -88,7 +88,7 @@ def published_version(session: Session, model: type[V], **series: Any) -> V | No
     )
 
 
-def draft_version(session: Session, model: type[V], **series: Any) -> V | None:
+def draft_version(session: DbSession, model: type[V], **series: Any) -> V | None:
     """The series' draft waiting to be published, or None (there is at most one). Raises
     TypeError without a series, nothing else beyond database errors."""
     return session.scalar(
@@ -99,7 +99,7 @@ def draft_version(session: Session, model: type[V], **series: Any) -> V | None:
     )
 
 
-def all_versions(session: Session, model: type[V], **series: Any) -> list[V]:
+def all_versions(session: DbSession, model: type[V], **series: Any) -> list[V]:
     """Every version in the series, newest first. Raises TypeError without a series, nothing
     else beyond database errors."""
     return list(
@@ -109,7 +109,7 @@ def all_versions(session: Session, model: type[V], **series: Any) -> list[V]:
     )
 
 
-def next_version(session: Session, model: type[V], **series: Any) -> int:
+def next_version(session: DbSession, model: type[V], **series: Any) -> int:
     """The number the series' next version gets: one past the highest, 1 for the first.
     Raises TypeError without a series, nothing else beyond database errors."""
     highest = session.scalar(select(func.max(model.version)).where(*_in_series(model, series)))
@@ -117,7 +117,7 @@ def next_version(session: Session, model: type[V], **series: Any) -> int:
 
 
 def start_draft(
-    session: Session,
+    session: DbSession,
     model: type[V],
     fill: Callable[[V | None], dict[str, Any]],
     *,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TypeVar
 
 from flask import (
@@ -82,21 +82,24 @@ def act(action: Callable[[], T], success: Any, *, refused: str = "error") -> T |
 
 def select_locale() -> str:
     """?lang= on this request, the signed-in person's choice, the session's, else Dutch."""
-    languages = current_app.config["LANGUAGES"]
+    languages: Collection[str] = current_app.config["LANGUAGES"]
+    default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():  # a command or a job: the default, unless forced
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return default
     asked = request.args.get("lang")
-    if asked in languages:
+    if asked is not None and asked in languages:
         return asked
     if (
         current_user
         and current_user.is_authenticated
         and current_user.preferred_language in languages
     ):
-        return current_user.preferred_language
-    if session.get("lang") in languages:
-        return session["lang"]
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+        chosen: str = current_user.preferred_language
+        return chosen
+    remembered: str | None = session.get("lang")
+    if remembered is not None and remembered in languages:
+        return remembered
+    return default
 
 
 def text_direction(locale: str) -> str:

@@ -7,6 +7,7 @@ import logging
 import sys
 import warnings
 from collections.abc import Iterator
+from typing import BinaryIO
 
 import click
 from flask import current_app
@@ -51,7 +52,7 @@ def _logs_off_the_terminal() -> Iterator[None]:
 @click.command("verify-pdf")
 @click.argument("file", type=click.File("rb"))
 @with_appcontext
-def verify_pdf(file: click.utils.LazyFile) -> None:
+def verify_pdf(file: BinaryIO) -> None:
     """Check that FILE is a PDF Beeldbrug issued and that nobody changed it.
 
     Prints what the document is and exits 0 when it is genuine and unaltered; prints the

@@ -16,18 +16,17 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from flask import Response
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.circle.models import Child, School, User
 from app.core import audit, pdf, seal, storage
-from app.core.db import utcnow
+from app.core.db import DbSession, utcnow
 from app.documents.models import Document, DocumentKind
 
 STORAGE_FOLDER = "documents"
@@ -37,7 +36,7 @@ NOT_ISSUED = _l("This PDF has a valid seal, but Beeldbrug has no record of issui
 
 
 def issue_document(
-    session: Session,
+    session: DbSession,
     *,
     school: School,
     kind: DocumentKind,
@@ -122,7 +121,7 @@ def subject_type(subject: Any) -> str:
     return type(subject).__name__
 
 
-def documents_for(session: Session, subjects: Iterable[Any]) -> dict[Any, list[Document]]:
+def documents_for(session: DbSession, subjects: Iterable[Any]) -> dict[Any, list[Document]]:
     """The documents issued about each of ``subjects`` (model instances with an ``id``, of
     one model or several), keyed by the subject itself, each list oldest first; a subject
     without a document is left out. One query per model. Raises nothing beyond database
@@ -142,7 +141,7 @@ def documents_for(session: Session, subjects: Iterable[Any]) -> dict[Any, list[D
     return found
 
 
-def documents_about(session: Session, subject: Any) -> list[Document]:
+def documents_about(session: DbSession, subject: Any) -> list[Document]:
     """The documents issued about ``subject`` (a model instance), oldest first. Raises
     nothing beyond database errors."""
     return documents_for(session, [subject]).get(subject, [])
@@ -173,7 +172,7 @@ class VerificationResult:
         return seal.REASONS[self.code]
 
 
-def verify_upload(session: Session, data: bytes) -> VerificationResult:
+def verify_upload(session: DbSession, data: bytes) -> VerificationResult:
     """Check that ``data`` is a PDF that Beeldbrug issued and that nobody changed since.
 
     The seal must validate (intact, trusted, covering the whole file) against the certificates
@@ -182,17 +181,23 @@ def verify_upload(session: Session, data: bytes) -> VerificationResult:
     """
     digest = hashlib.sha256(data).hexdigest()
     check = seal.verify_pdf(data, seal.trusted_certificates())
-    found = {"signer_subject": check.signer_subject, "signed_at": check.signed_at, "sha256": digest}
+    found = VerificationResult(
+        False,
+        check.code,
+        signer_subject=check.signer_subject,
+        signed_at=check.signed_at,
+        sha256=digest,
+    )
     if not check.ok:
-        return VerificationResult(False, check.code, **found)
-    document = session.scalar(select(Document).where(Document.sha256 == digest))
+        return found
+    document: Document | None = session.scalar(select(Document).where(Document.sha256 == digest))
     if document is None:
-        return VerificationResult(False, "not_issued", **found)
-    return VerificationResult(True, None, document, **found)
+        return replace(found, code="not_issued")
+    return replace(found, ok=True, code=None, document=document)
 
 
 def record_verification(
-    session: Session, result: VerificationResult, *, actor: User | None
+    session: DbSession, result: VerificationResult, *, actor: User | None
 ) -> None:
     """Write the audit event of one verification (its outcome, never the file)."""
     document = result.document
@@ -213,7 +218,7 @@ def download_name(document: Document) -> str:
     return f"{slug}-{document.issued_at:%Y-%m-%d}.pdf"
 
 
-def send_document(document: Document) -> Response:
+def send_document(document: Document) -> WerkzeugResponse:
     """Send an issued PDF as a download; the caller (a view) has already checked access.
 
     Range and conditional requests are answered, and behind nginx the bytes are handed to it

@@ -13,7 +13,6 @@ from enum import StrEnum
 from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from app.auth import services as auth
 from app.circle.consent_age import deciding_role
@@ -21,7 +20,7 @@ from app.circle.models import Child, Invitation, Membership, Role, School, User
 from app.circle.policy import active_membership_clause, becomes_staff_account
 from app.core import audit
 from app.core.clock import end_of_local_day, local_date
-from app.core.db import utcnow
+from app.core.db import DbSession, utcnow
 from app.core.errors import RefusedError
 from app.core.mail import queue_mail, render_mail
 
@@ -35,7 +34,7 @@ class ChildData:
     started_on: date | None = None
 
 
-def open_trajectory(session: Session, school: School, data: ChildData, *, actor: User) -> Child:
+def open_trajectory(session: DbSession, school: School, data: ChildData, *, actor: User) -> Child:
     """Open a trajectory for a new child at ``school``; ``actor`` becomes the child's coach."""
     child = Child(
         school_id=school.id,
@@ -58,7 +57,7 @@ def open_trajectory(session: Session, school: School, data: ChildData, *, actor:
     return child
 
 
-def update_child(session: Session, child: Child, data: ChildData, *, actor: User) -> list[str]:
+def update_child(session: DbSession, child: Child, data: ChildData, *, actor: User) -> list[str]:
     """Change a child's details; returns the names of the fields that changed (audited)."""
     changed = []
     for field in ("name", "date_of_birth", "group_name", "guiding_question"):
@@ -74,7 +73,7 @@ def update_child(session: Session, child: Child, data: ChildData, *, actor: User
     return changed
 
 
-def circle(session: Session, child: Child) -> list[Membership]:
+def circle(session: DbSession, child: Child) -> list[Membership]:
     """The child's current circle, coaches first, then teachers, specialists, parents."""
     order = {Role.COACH: 0, Role.TEACHER: 1, Role.SPECIALIST: 2, Role.PARENT: 3, Role.PUPIL: 4}
     members = session.scalars(
@@ -83,7 +82,7 @@ def circle(session: Session, child: Child) -> list[Membership]:
     return sorted(members, key=lambda m: (order[m.role], m.user.name.lower()))
 
 
-def open_invitations(session: Session, child: Child) -> list[Invitation]:
+def open_invitations(session: DbSession, child: Child) -> list[Invitation]:
     """Invitations into the circle that are neither accepted nor withdrawn, newest first."""
     return list(
         session.scalars(
@@ -111,7 +110,7 @@ class InvitationData:
 
 
 def invite(
-    session: Session, child: Child, data: InvitationData, *, actor: User
+    session: DbSession, child: Child, data: InvitationData, *, actor: User
 ) -> tuple[Invitation, str]:
     """Invite someone into ``child``'s circle and mail them a single-use link.
 
@@ -200,7 +199,9 @@ class InvitationState(StrEnum):
     CLOSED = "closed"  # the child's trajectory has ended
 
 
-def invitation_for_token(session: Session, token: str) -> tuple[InvitationState, Invitation | None]:
+def invitation_for_token(
+    session: DbSession, token: str
+) -> tuple[InvitationState, Invitation | None]:
     """Look an invitation up by its secret token and say whether it can still be accepted."""
     invitation = (
         session.scalar(select(Invitation).where(Invitation.token_hash == auth.token_digest(token)))
@@ -220,12 +221,12 @@ def invitation_for_token(session: Session, token: str) -> tuple[InvitationState,
     return InvitationState.OPEN, invitation
 
 
-def has_account(session: Session, invitation: Invitation) -> bool:
+def has_account(session: DbSession, invitation: Invitation) -> bool:
     """Whether an account with the invited address exists (then it signs in to accept)."""
     return session.scalar(select(User.id).where(User.email == invitation.email)) is not None
 
 
-def _join(session: Session, invitation: Invitation, user: User) -> Membership:
+def _join(session: DbSession, invitation: Invitation, user: User) -> Membership:
     already = session.scalar(
         select(Membership).where(
             Membership.child_id == invitation.child_id,
@@ -267,7 +268,7 @@ def _join(session: Session, invitation: Invitation, user: User) -> Membership:
     return membership
 
 
-def accept_as(session: Session, invitation: Invitation, user: User) -> Membership:
+def accept_as(session: DbSession, invitation: Invitation, user: User) -> Membership:
     """Accept an open invitation for an existing account with the invited address."""
     if auth.normalise_email(user.email) != invitation.email:
         raise RefusedError(_l("This invitation was sent to another e-mail address."))
@@ -275,7 +276,7 @@ def accept_as(session: Session, invitation: Invitation, user: User) -> Membershi
 
 
 def accept_with_new_account(
-    session: Session, invitation: Invitation, *, name: str, password: str, language: str
+    session: DbSession, invitation: Invitation, *, name: str, password: str, language: str
 ) -> User:
     """Create the invited person's account (with the invited address) and join the circle.
 
@@ -301,7 +302,7 @@ def accept_with_new_account(
     return user
 
 
-def withdraw_invitation(session: Session, invitation: Invitation, *, actor: User) -> None:
+def withdraw_invitation(session: DbSession, invitation: Invitation, *, actor: User) -> None:
     """Withdraw an open invitation: its link stops working."""
     if not invitation.is_open:
         raise RefusedError(_l("This invitation was already used or withdrawn."))
@@ -311,7 +312,7 @@ def withdraw_invitation(session: Session, invitation: Invitation, *, actor: User
     )
 
 
-def remove_member(session: Session, membership: Membership, *, actor: User) -> None:
+def remove_member(session: DbSession, membership: Membership, *, actor: User) -> None:
     """Take someone out of the circle; their access ends on their very next request.
 
     Raises RefusedError for a membership that already ended, or the circle's last coach.

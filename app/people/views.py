@@ -85,7 +85,7 @@ def invite(child: Child) -> Any:
         ok, sent = attempt(
             form, lambda: services.invite(db.session, child, data, actor=current_user)
         )
-        if ok:
+        if ok and sent is not None:
             invitation, _token = sent
             flash(
                 _("The invitation is on its way to %(email)s.", email=invitation.email), "success"

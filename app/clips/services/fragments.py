@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.circle import policy
 from app.circle.audience import Audience, settable_audiences
@@ -23,6 +22,7 @@ from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState
 from app.clips.services import cutting, queries
 from app.core import audit
+from app.core.db import DbSession
 from app.core.errors import ForbiddenError, RefusedError
 from app.core.timecode import format_time
 
@@ -49,7 +49,9 @@ def audiences_for(user: User, recording: Clip) -> tuple[Audience, ...]:
     )
 
 
-def create_fragment(session: Session, recording: Clip, data: FragmentData, *, actor: User) -> Clip:
+def create_fragment(
+    session: DbSession, recording: Clip, data: FragmentData, *, actor: User
+) -> Clip:
     """Make the fragment row of ``recording`` from ``data.start_s`` to ``data.end_s``.
 
     Raises RefusedError (naming the field) when the recording is a fragment or not ready,
@@ -137,7 +139,7 @@ def create_fragment(session: Session, recording: Clip, data: FragmentData, *, ac
     return fragment
 
 
-def visible_recording(session: Session, user: User, child: Child, clip: Clip) -> Clip | None:
+def visible_recording(session: DbSession, user: User, child: Child, clip: Clip) -> Clip | None:
     """A fragment's recording when ``user`` may see it too, else None (also for a recording).
 
     A parent who sees a fragment shared with the circle learns nothing of a recording kept

@@ -13,9 +13,7 @@ stops what it covered at once.
 
 from __future__ import annotations
 
-from typing import Any
-
-from app.circle.models import Child, Role
+from app.circle.models import Child, Role, User
 from app.circle.policy import role_in_circle
 from app.clips.models import Source
 from app.consent import services as consent
@@ -36,7 +34,7 @@ def may_record(child: Child, source: Source) -> bool:
     return consent.allows(child, PURPOSE_OF[Source(source)])
 
 
-def playable_sources(user: Any, child: Child) -> frozenset[Source]:
+def playable_sources(user: User, child: Child) -> frozenset[Source]:
     """The sources whose clips of ``child`` consent lets ``user`` watch now (others' uploads).
 
     A member watches their own uploads while its source's purpose is granted (see
@@ -53,7 +51,7 @@ def playable_sources(user: Any, child: Child) -> frozenset[Source]:
     return granted
 
 
-def may_watch(user: Any, child: Child, *, source: Source, uploader_id: int | None) -> bool:
+def may_watch(user: User, child: Child, *, source: Source, uploader_id: int | None) -> bool:
     """Does consent let ``user`` watch a clip of ``child`` from ``source`` now?
 
     Audience is a separate question (``app.core.may_see``); both must say yes.

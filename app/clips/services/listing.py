@@ -7,17 +7,17 @@ its number of queries with the number of clips, and never holds a clip the perso
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from app.circle import policy
 from app.circle.audience import Audience, may_set_audience
-from app.circle.models import Child
+from app.circle.models import Child, User
 from app.circle.policy import Action
 from app.clips.models import Clip, Source
 from app.clips.services import gate, queries
+from app.core.db import DbSession
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Entry:
     fragments: list[Clip] = field(default_factory=list)
 
 
-def clip_list(session: Session, user: Any, child: Child) -> list[Entry]:
+def clip_list(session: DbSession, user: User, child: Child) -> list[Entry]:
     """The clips of ``child`` that ``user`` may see now, in one query: each recording with its
     visible fragments beneath it (in time order), newest recording first. A fragment whose
     recording the person does not see stands on its own, without a hint of the recording.
@@ -52,7 +52,7 @@ def clip_list(session: Session, user: Any, child: Child) -> list[Entry]:
     return order
 
 
-def count_visible(session: Session, user: Any, child: Child) -> int:
+def count_visible(session: DbSession, user: User, child: Child) -> int:
     """How many clips (recordings and fragments) of ``child`` ``user`` may see now."""
     return (
         session.scalar(
@@ -62,7 +62,7 @@ def count_visible(session: Session, user: Any, child: Child) -> int:
     )
 
 
-def shareable(user: Any, child: Child, entries: list[Entry]) -> set[int]:
+def shareable(user: User, child: Child, entries: list[Entry]) -> set[int]:
     """The ids of the listed clips whose audience ``user`` may change (their own uploads, or
     every clip for a coach): where the list offers "who sees this?". No query per clip."""
     clips = [c for entry in entries for c in (entry.clip, *entry.fragments)]
@@ -84,7 +84,7 @@ class UploadOffer:
     allowed: bool
 
 
-def upload_offer(user: Any, child: Child) -> UploadOffer | None:
+def upload_offer(user: User, child: Child) -> UploadOffer | None:
     """The upload the page offers ``user``: a school recording to the school side, a home
     recording to parents and the pupil; None for a role that uploads nothing. ``allowed`` is
     False while consent does not cover that source (the page says why). Raises nothing."""

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 
 from app.circle import policy
 from app.circle.audience import Audience
@@ -26,6 +26,7 @@ from app.clips.forms import NOTE_MAX, OWN_TAG_PREFIX, TAG_LABEL_MAX, TAG_LABELS
 from app.clips.models import Clip, Moment, MomentTag, Tag
 from app.clips.services import queries
 from app.core import audit
+from app.core.db import DbSession
 from app.core.errors import ForbiddenError, NotFoundError, RefusedError
 from app.core.timecode import format_time
 
@@ -45,7 +46,7 @@ class MomentData:
 # --- tags --------------------------------------------------------------------------------
 
 
-def school_tags(session: Session, school_id: int) -> list[MomentTag]:
+def school_tags(session: DbSession, school_id: int) -> list[MomentTag]:
     """The school's own tags, by label."""
     return list(
         session.scalars(
@@ -54,7 +55,7 @@ def school_tags(session: Session, school_id: int) -> list[MomentTag]:
     )
 
 
-def tag_choices(session: Session, school_id: int) -> list[tuple[str, Any]]:
+def tag_choices(session: DbSession, school_id: int) -> list[tuple[str, Any]]:
     """The choices of a moment's tag as (value, label): the method's tags first, then the
     school's own."""
     method = [(tag.value, TAG_LABELS[tag]) for tag in Tag]
@@ -71,7 +72,7 @@ def tag_label(moment: Moment) -> str:
     return _("Label removed")
 
 
-def add_school_tag(session: Session, school: School, label: str, *, actor: User) -> MomentTag:
+def add_school_tag(session: DbSession, school: School, label: str, *, actor: User) -> MomentTag:
     """Add a label of the school's own. Raises RefusedError for an empty, too long or
     duplicate label (case and spacing ignored, the method's own tags included), also when
     the same label was added at the same moment by another request."""
@@ -95,7 +96,7 @@ def add_school_tag(session: Session, school: School, label: str, *, actor: User)
     return tag
 
 
-def remove_school_tag(session: Session, tag: MomentTag, *, actor: User) -> None:
+def remove_school_tag(session: DbSession, tag: MomentTag, *, actor: User) -> None:
     """Remove a label of the school's own; moments that had it keep their note and time and
     show "label removed". Raises nothing of its own."""
     audit.record(session, "moment_tag_removed", actor=actor, obj=tag)
@@ -106,7 +107,7 @@ def remove_school_tag(session: Session, tag: MomentTag, *, actor: User) -> None:
 # --- moments -----------------------------------------------------------------------------
 
 
-def add_moment(session: Session, clip: Clip, data: MomentData, *, actor: User) -> Moment:
+def add_moment(session: DbSession, clip: Clip, data: MomentData, *, actor: User) -> Moment:
     """Mark a moment in ``clip`` (which the actor may see) as ``actor``.
 
     Raises RefusedError, naming the field, for a time outside the clip, an end not after the
@@ -157,7 +158,7 @@ def add_moment(session: Session, clip: Clip, data: MomentData, *, actor: User) -
     return moment
 
 
-def _resolve_tag(session: Session, child: Child, value: str) -> tuple[Tag | None, int | None]:
+def _resolve_tag(session: DbSession, child: Child, value: str) -> tuple[Tag | None, int | None]:
     if value in {t.value for t in Tag}:
         return Tag(value), None
     if value.startswith(OWN_TAG_PREFIX) and value[len(OWN_TAG_PREFIX) :].isdigit():
@@ -172,7 +173,7 @@ def _resolve_tag(session: Session, child: Child, value: str) -> tuple[Tag | None
     raise RefusedError(_l("Choose one of the tags in the list."), field="tag")
 
 
-def moment_or_404(child: Child, clip: Clip, moment_id: int, user: Any) -> Moment:
+def moment_or_404(child: Child, clip: Clip, moment_id: int, user: User) -> Moment:
     """A moment of ``clip`` (a clip of ``child``) that ``user`` may see.
 
     Raises NotFoundError for a missing id, a moment of another clip or child, and a moment
@@ -185,13 +186,13 @@ def moment_or_404(child: Child, clip: Clip, moment_id: int, user: Any) -> Moment
     return moment
 
 
-def may_delete(user: Any, child: Child, moment: Moment) -> bool:
+def may_delete(user: User, child: Child, moment: Moment) -> bool:
     """The author deletes their own moment; a coach (``Action.EDIT_CLIP``) any."""
     own = moment.author_id is not None and moment.author_id == getattr(user, "id", None)
     return own or policy.may(user, child, policy.Action.EDIT_CLIP)
 
 
-def delete_moment(session: Session, moment: Moment, *, actor: User) -> None:
+def delete_moment(session: DbSession, moment: Moment, *, actor: User) -> None:
     """Delete a moment: the actor's own, or any as a coach.
 
     Raises ForbiddenError for anyone else (see :func:`may_delete`).
@@ -212,7 +213,7 @@ def delete_moment(session: Session, moment: Moment, *, actor: User) -> None:
     session.flush()
 
 
-def moments_for(session: Session, user: Any, child: Child, clip: Clip) -> list[Moment]:
+def moments_for(session: DbSession, user: User, child: Child, clip: Clip) -> list[Moment]:
     """The moments of ``clip`` that ``user`` may see, in time order, authors and tags loaded
     with them (a fixed number of queries however many moments there are)."""
     stmt = queries.visible_moments(user, child, clip).options(
@@ -289,7 +290,7 @@ def export_vtt(moments: list[Moment], duration: float | None) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def record_export(session: Session, clip: Clip, kind: str, count: int, *, actor: User) -> None:
+def record_export(session: DbSession, clip: Clip, kind: str, count: int, *, actor: User) -> None:
     """Write the audit event of an export of a clip's moments (rule 6: exports are logged)."""
     audit.record(
         session,

@@ -44,12 +44,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from huey import crontab
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
+from app.circle.models import User
 from app.clips.models import Clip, ClipState
 from app.clips.services import transcode
 from app.core import audit, storage
-from app.core.db import db, utcnow
+from app.core.db import DbSession, db, utcnow
 from app.core.errors import RefusedError
 from app.core.jobs import periodic_job
 
@@ -298,7 +298,7 @@ def failure_message(code: str | None) -> Any:
     return FAILURE_MESSAGES.get(code, FAILURE_MESSAGES[INTERNAL])
 
 
-def retry(session: Session, clip: Clip, *, actor: Any) -> Clip:
+def retry(session: DbSession, clip: Clip, *, actor: User) -> Clip:
     """Put a failed (or stuck) clip back in the queue's state and return it; the caller
     commits, then calls :func:`enqueue`.
 

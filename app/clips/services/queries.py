@@ -9,14 +9,14 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from app.circle import policy
 from app.circle.audience import Audience, may_set_audience, visible_clause
-from app.circle.models import Child
+from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState, Moment
 from app.clips.services import gate
 from app.core.db import db
 from app.core.errors import ForbiddenError, NotFoundError
 
 
-def clip_clause(user: Any, child: Child) -> ColumnElement[bool]:
+def clip_clause(user: User, child: Child) -> ColumnElement[bool]:
     """SQL for "``user`` may see and watch this clip of ``child`` now"."""
     audience = visible_clause(
         user,
@@ -36,7 +36,7 @@ def clip_clause(user: Any, child: Child) -> ColumnElement[bool]:
     return and_(audience, consent)
 
 
-def visible_clips(user: Any, child: Child, *, ready_only: bool = False) -> Select[tuple[Clip]]:
+def visible_clips(user: User, child: Child, *, ready_only: bool = False) -> Select[Clip]:
     """The clips of ``child`` that ``user`` may see now, newest recording first."""
     stmt = select(Clip).where(clip_clause(user, child))
     if ready_only:
@@ -46,7 +46,7 @@ def visible_clips(user: Any, child: Child, *, ready_only: bool = False) -> Selec
     )
 
 
-def clip_or_404(child: Child, clip_id: int, user: Any) -> Clip:
+def clip_or_404(child: Child, clip_id: int, user: User) -> Clip:
     """A clip of ``child`` that ``user`` may see and that consent covers now.
 
     Raises NotFoundError for a missing id, another child's clip, a clip outside the user's
@@ -59,7 +59,7 @@ def clip_or_404(child: Child, clip_id: int, user: Any) -> Clip:
     return clip
 
 
-def visible_moments(user: Any, child: Child, clip: Clip) -> Select[tuple[Moment]]:
+def visible_moments(user: User, child: Child, clip: Clip) -> Select[Moment]:
     """The moments of ``clip`` that ``user`` may see, in time order."""
     audience = visible_clause(
         user,

@@ -41,15 +41,14 @@ from datetime import date
 
 from huey import crontab
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
-from app.circle.models import Child
+from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState, ClipTombstone, DestroyReason, Moment, Source
 from app.clips.services.gate import PURPOSE_OF
 from app.consent import services as consent
 from app.core import audit, storage
 from app.core.clock import local_date
-from app.core.db import db, utcnow
+from app.core.db import DbSession, db, utcnow
 from app.core.jobs import periodic_job
 
 log = logging.getLogger("beeldbrug.retention")
@@ -80,7 +79,7 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def expiries(session: Session, child: Child, today: date | None = None) -> dict[Source, Expiry]:
+def expiries(session: DbSession, child: Child, today: date | None = None) -> dict[Source, Expiry]:
     """When the footage of ``child`` from each source is due, by the rules above.
 
     Raises nothing beyond database errors.
@@ -104,7 +103,7 @@ def expiries(session: Session, child: Child, today: date | None = None) -> dict[
     return result
 
 
-def schedule(session: Session, clip: Clip) -> date | None:
+def schedule(session: DbSession, clip: Clip) -> date | None:
     """Give ``clip`` its destroy-after date now (call it when a clip is created).
 
     Returns the date (None while the trajectory is open). Raises nothing beyond database
@@ -114,7 +113,7 @@ def schedule(session: Session, clip: Clip) -> date | None:
     return clip.destroy_after
 
 
-def purge(session: Session, today: date | None = None) -> PurgeReport:
+def purge(session: DbSession, today: date | None = None) -> PurgeReport:
     """Recompute every clip's destroy-after date and destroy the clips that expired.
 
     Files are deleted before the caller commits the rows' removal: should the commit fail, the
@@ -160,7 +159,7 @@ def purge(session: Session, today: date | None = None) -> PurgeReport:
 
 
 def destroy(
-    session: Session, clip: Clip, reason: DestroyReason, *, actor: object = None
+    session: DbSession, clip: Clip, reason: DestroyReason, *, actor: User | None = None
 ) -> ClipTombstone:
     """Destroy ``clip``: its files, its moments and its row; keep a tombstone and audit it.
 

@@ -18,15 +18,14 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.circle import policy
 from app.circle.audience import Audience
-from app.circle.models import Child
+from app.circle.models import Child, User
 from app.clips.models import Clip, Moment
 from app.clips.services import queries
 from app.core import audit
-from app.core.db import utcnow
+from app.core.db import DbSession, utcnow
 from app.core.errors import ForbiddenError, RefusedError
 
 OTHERS_NOT_CLEARED = _l(
@@ -40,7 +39,7 @@ def may_reach_circle(clip: Clip) -> bool:
     return not clip.shows_others or clip.others_cleared_at is not None
 
 
-def set_clip_audience(session: Session, clip: Clip, new: Audience, *, actor: Any) -> bool:
+def set_clip_audience(session: DbSession, clip: Clip, new: Audience, *, actor: User) -> bool:
     """Give ``clip`` the audience ``new`` on behalf of ``actor``; True when it changed.
 
     Raises ForbiddenError when ``actor`` may not set ``new`` (see
@@ -61,7 +60,7 @@ def set_clip_audience(session: Session, clip: Clip, new: Audience, *, actor: Any
     return True
 
 
-def set_moment_audience(session: Session, moment: Moment, new: Audience, *, actor: Any) -> bool:
+def set_moment_audience(session: DbSession, moment: Moment, new: Audience, *, actor: User) -> bool:
     """Give ``moment`` the audience ``new`` on behalf of ``actor``; True when it changed.
 
     The same rule as for clips, with the moment's author in the uploader's place. Raises
@@ -78,7 +77,7 @@ def set_moment_audience(session: Session, moment: Moment, new: Audience, *, acto
     return True
 
 
-def confirm_others_cleared(session: Session, clip: Clip, *, actor: Any) -> None:
+def confirm_others_cleared(session: DbSession, clip: Clip, *, actor: User) -> None:
     """Record that the coach ``actor`` confirms the other people in ``clip`` are covered by
     consent or made unrecognisable, so the clip may reach the circle. For a recording the
     confirmation covers its fragments too (they show the same people).
@@ -103,7 +102,7 @@ def confirm_others_cleared(session: Session, clip: Clip, *, actor: Any) -> None:
         audit.record(session, "clip_others_cleared", actor=actor, child=each.child_id, obj=each)
 
 
-def mark_shows_others(session: Session, clip: Clip, *, actor: Any) -> None:
+def mark_shows_others(session: DbSession, clip: Clip, *, actor: User) -> None:
     """Mark ``clip`` (and, for a recording, its fragments) as showing other recognisable
     people, on behalf of the coach ``actor``.
 
@@ -126,7 +125,7 @@ def mark_shows_others(session: Session, clip: Clip, *, actor: Any) -> None:
             _change(session, each, "clip_audience_changed", Audience.TEAM, actor=actor)
 
 
-def _with_fragments(session: Session, clip: Clip) -> list[Clip]:
+def _with_fragments(session: DbSession, clip: Clip) -> list[Clip]:
     """``clip``, and when it is a recording the fragments cut from it."""
     if clip.is_fragment:
         return [clip]
@@ -137,7 +136,7 @@ def _with_fragments(session: Session, clip: Clip) -> list[Clip]:
 
 
 def _change(
-    session: Session, obj: Clip | Moment, action: str, new: Audience, *, actor: Any
+    session: DbSession, obj: Clip | Moment, action: str, new: Audience, *, actor: User
 ) -> None:
     old = obj.audience
     obj.audience = new
@@ -159,7 +158,7 @@ def _may_edit_or_forbidden(actor: Any, child: Child, reason: str) -> None:
         raise ForbiddenError(reason)
 
 
-def _child(session: Session, child_id: int) -> Child:
+def _child(session: DbSession, child_id: int) -> Child:
     child = session.get(Child, child_id)
     assert child is not None  # a clip's child goes with it (ON DELETE CASCADE)
     return child

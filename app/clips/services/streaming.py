@@ -19,10 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import and_, case, select
-from sqlalchemy.orm import Session
 
 from app.circle.audience import Audience
 from app.circle.models import Child, User
@@ -30,7 +28,7 @@ from app.clips.models import Clip, ClipState
 from app.clips.services import queries
 from app.core import audit
 from app.core.audit import AuditEvent
-from app.core.db import utcnow
+from app.core.db import DbSession, utcnow
 from app.core.errors import NotFoundError
 
 #: Starts of the same clip by the same person closer together than this are one playback.
@@ -71,7 +69,7 @@ def poster_key(clip: Clip) -> str:
     return clip.poster_key
 
 
-def last_played(session: Session, clip: Clip, viewer: Any) -> AuditEvent | None:
+def last_played(session: DbSession, clip: Clip, viewer: User) -> AuditEvent | None:
     """The newest ``clip_played`` event of ``viewer`` for ``clip``, or None. Raises nothing
     beyond database errors."""
     return session.scalar(
@@ -87,7 +85,7 @@ def last_played(session: Session, clip: Clip, viewer: Any) -> AuditEvent | None:
     )
 
 
-def note_playback(session: Session, clip: Clip, *, viewer: Any) -> AuditEvent | None:
+def note_playback(session: DbSession, clip: Clip, *, viewer: User) -> AuditEvent | None:
     """Record that ``viewer`` started playing ``clip``, unless they did within the window.
 
     Returns the new audit event, or None when this start belongs to a playback already
@@ -136,7 +134,7 @@ class WatchedPage:
     has_next: bool
 
 
-def watched(session: Session, child: Child, *, viewer: Any, page: int = 1) -> WatchedPage:
+def watched(session: DbSession, child: Child, *, viewer: User, page: int = 1) -> WatchedPage:
     """Who started playing which clip of ``child`` and when, newest first, a page at a time.
 
     Every playback start of every clip of the child is listed (a parent sees that the team

@@ -130,8 +130,10 @@ def keyframe_times(path: Path) -> list[float]:
     """The times (seconds) of the video keyframes, read from packets without decoding."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
+        time_base = stream.time_base
+        assert time_base is not None  # PyAV types it optional; a demuxed stream has one
         times = [
-            float(packet.pts * stream.time_base)
+            float(packet.pts * time_base)
             for packet in container.demux(stream)
             if packet.is_keyframe and packet.pts is not None
         ]

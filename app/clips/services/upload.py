@@ -20,25 +20,25 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Any, BinaryIO
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from huey import crontab
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 
 from app.circle import policy
 from app.circle.audience import Audience, may_set_audience
-from app.circle.models import Child
+from app.circle.models import Child, User
 from app.circle.policy import Action
 from app.clips import probe as probing
 from app.clips.models import Clip, ClipState, Source, Upload
 from app.clips.services import gate, retention
 from app.consent import services as consent
 from app.core import audit, resumable, storage
-from app.core.db import db, utcnow
+from app.core.db import DbSession, db, utcnow
 from app.core.errors import NotFoundError, RefusedError
+from app.core.files import Readable
 from app.core.jobs import periodic_job
 from app.core.text import has_control_characters, without_control_characters
 
@@ -78,14 +78,14 @@ class UploadDetails:
     filename: str
 
 
-def may_upload(user: Any, child: Child) -> bool:
+def may_upload(user: User, child: Child) -> bool:
     """Route check: may ``user`` upload any recording of ``child`` (school or home)?"""
     return policy.may(user, child, Action.UPLOAD_SCHOOL_RECORDING) or policy.may(
         user, child, Action.UPLOAD_HOME_RECORDING
     )
 
 
-def source_for(user: Any, child: Child) -> Source:
+def source_for(user: User, child: Child) -> Source:
     """The source of what ``user`` uploads: the school side films at school, others at home."""
     if policy.may(user, child, Action.UPLOAD_SCHOOL_RECORDING):
         return Source.SCHOOL
@@ -167,7 +167,7 @@ def details_from(metadata: dict[str, str]) -> UploadDetails:
 
 
 def start(
-    session: Session, child: Child, *, actor: Any, length: int, details: UploadDetails
+    session: DbSession, child: Child, *, actor: User, length: int, details: UploadDetails
 ) -> Upload:
     """Begin an upload of ``length`` bytes (tus POST); returns the flushed row.
 
@@ -221,7 +221,7 @@ def too_large_message(limit: int) -> Any:
     )
 
 
-def upload_or_404(session: Session, child: Child, upload_id: str, user: Any) -> Upload:
+def upload_or_404(session: DbSession, child: Child, upload_id: str, user: User) -> Upload:
     """The upload ``upload_id`` of ``child`` that ``user`` started and that has not expired.
 
     Raises NotFound for anything else: another child's or another person's upload looks like
@@ -251,7 +251,7 @@ def status(row: Upload) -> resumable.PartialUpload:
 
 
 def receive(
-    row: Upload, stream: BinaryIO, *, offset: int, content_length: int
+    row: Upload, stream: Readable, *, offset: int, content_length: int
 ) -> resumable.PartialUpload:
     """Append one chunk (tus PATCH) and push the expiry on; returns the new state.
 
@@ -277,7 +277,7 @@ def receive(
     return state
 
 
-def complete(session: Session, row: Upload, *, actor: Any, child: Child) -> Clip:
+def complete(session: DbSession, row: Upload, *, actor: User, child: Child) -> Clip:
     """Turn a complete upload into a clip in state UPLOADED; the caller commits, then enqueues.
 
     Checks consent again and probes the file. On a refusal the partial file and the row are
@@ -330,7 +330,7 @@ def complete(session: Session, row: Upload, *, actor: Any, child: Child) -> Clip
     return clip
 
 
-def cancel(session: Session, row: Upload) -> None:
+def cancel(session: DbSession, row: Upload) -> None:
     """Stop an upload (tus DELETE): its partial file and its row go. Raises nothing else."""
     if row.clip_id is None:
         resumable.delete_partial(row.upload_id)
@@ -338,7 +338,7 @@ def cancel(session: Session, row: Upload) -> None:
     session.flush()
 
 
-def sweep_uploads(session: Session, *, now: datetime | None = None) -> int:
+def sweep_uploads(session: DbSession, *, now: datetime | None = None) -> int:
     """Remove expired uploads: unfinished ones with their partial files, and finished rows.
 
     Returns how many rows went. Also sweeps partial and temporary files no row names any
@@ -357,7 +357,7 @@ def sweep_uploads(session: Session, *, now: datetime | None = None) -> int:
     return len(expired)
 
 
-def _reject(session: Session, row: Upload, *, actor: Any, reason: str) -> None:
+def _reject(session: DbSession, row: Upload, *, actor: User, reason: str) -> None:
     resumable.delete_partial(row.upload_id)
     audit.record(
         session,

@@ -48,6 +48,7 @@ def add_moment(child: Child, clip_id: int) -> Any:
     clip = queries.clip_or_404(child, clip_id, current_user)
     form = _moment_form(child)
     if form.validate_on_submit():
+        assert form.start.data is not None  # the form refuses a moment without a time
         data = moments.MomentData(
             start_s=form.start.data,
             end_s=form.end.data,
@@ -58,7 +59,7 @@ def add_moment(child: Child, clip_id: int) -> Any:
         ok, moment = attempt(
             form, lambda: moments.add_moment(db.session, clip, data, actor=current_user)
         )
-        if ok:
+        if ok and moment is not None:
             flash(
                 _("The moment at %(time)s is saved.", time=format_time(moment.start_s)), "success"
             )
@@ -94,6 +95,8 @@ def cut_fragment(child: Child, clip_id: int) -> Any:
     recording = queries.clip_or_404(child, clip_id, current_user)
     form = FragmentForm(audiences=fragments.audiences_for(current_user, recording))
     if form.validate_on_submit():
+        # the form refuses a fragment without an in point or an out point
+        assert form.start.data is not None and form.end.data is not None
         data = fragments.FragmentData(
             start_s=form.start.data,
             end_s=form.end.data,
@@ -161,7 +164,7 @@ def moment_tags() -> Any:
             form,
             lambda: moments.add_school_tag(db.session, school, form.label.data, actor=current_user),
         )
-        if ok:
+        if ok and tag is not None:
             flash(_("The label “%(label)s” is added.", label=tag.label), "success")
             return redirect(url_for("clips.moment_tags"))
     return render_template(

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
 from werkzeug.http import parse_range_header
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.circle import routes
 from app.circle.models import Child
@@ -52,7 +53,7 @@ def watched(child: Child) -> Any:
     return render_template("clips/watched.html", child=child, listing=listing)
 
 
-def _send(key: str, mimetype: str) -> Response:
+def _send(key: str, mimetype: str) -> WerkzeugResponse:
     try:
         refused = _unsatisfiable(key)
         if refused is not None:
@@ -65,7 +66,7 @@ def _send(key: str, mimetype: str) -> Response:
         raise NotFound() from None
 
 
-def _unsatisfiable(key: str) -> Response | None:
+def _unsatisfiable(key: str) -> WerkzeugResponse | None:
     """The 416 answer to a single range past the end, when nginx would send the bytes.
 
     nginx answers such a range itself too, but its error path repeats every ``add_header``

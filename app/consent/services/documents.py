@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import Session
 
 from app.circle.models import Child, User
 from app.consent.models import PURPOSES, ConsentRecord, RecordKind
 from app.consent.services.texts import text_in
+from app.core.db import DbSession
 from app.core.signing import EvidenceEvent, evidence_events, png_data_uri
 from app.documents.models import Document, DocumentKind
 from app.documents.services import documents_for, issue_document
@@ -19,7 +19,7 @@ from app.documents.services import documents_for, issue_document
 EVIDENCE_ACTIONS = ("consent_requested", "consent_opened", "consent_signed", "consent_withdrawn")
 
 
-def consent_evidence(session: Session, record: ConsentRecord) -> list[EvidenceEvent]:
+def consent_evidence(session: DbSession, record: ConsentRecord) -> list[EvidenceEvent]:
     """Every event behind a record, oldest first: asked, earlier records, opened, signed."""
     return evidence_events(
         session,
@@ -31,7 +31,7 @@ def consent_evidence(session: Session, record: ConsentRecord) -> list[EvidenceEv
     )
 
 
-def pdf_values(session: Session, record: ConsentRecord) -> dict[str, Any]:
+def pdf_values(session: DbSession, record: ConsentRecord) -> dict[str, Any]:
     """What ``pdf/consent.html`` shows for a record."""
     return {
         "record": record,
@@ -52,7 +52,7 @@ def pdf_title(record: ConsentRecord) -> str:
         return _("Withdrawal of consent")
 
 
-def issue_pdf(session: Session, record: ConsentRecord, *, actor: User | None) -> Document:
+def issue_pdf(session: DbSession, record: ConsentRecord, *, actor: User | None) -> Document:
     """Render, seal, store and record the PDF of a consent record (in the signer's language).
 
     Raises what ``documents.services.issue_document`` raises; the caller's transaction then
@@ -77,7 +77,7 @@ def issue_pdf(session: Session, record: ConsentRecord, *, actor: User | None) ->
     )
 
 
-def documents_of(session: Session, records: list[ConsentRecord]) -> dict[int, Document]:
+def documents_of(session: DbSession, records: list[ConsentRecord]) -> dict[int, Document]:
     """The issued PDF of each of ``records``, by record id (the newest, should there be more).
     Raises nothing beyond database errors."""
     return {record.id: issued[-1] for record, issued in documents_for(session, records).items()}

@@ -8,7 +8,6 @@ from datetime import date
 from flask import current_app, url_for
 from huey import crontab
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.circle.models import Child, Role, User
 from app.circle.policy import members_with
@@ -19,12 +18,12 @@ from app.consent.services.status import signers, status
 from app.consent.services.texts import ensure_published_template, text_in
 from app.core import audit
 from app.core.clock import local_date
-from app.core.db import db, utcnow
+from app.core.db import DbSession, db, utcnow
 from app.core.jobs import periodic_job
 from app.core.mail import queue_mail, render_mail
 
 
-def coaches_of(session: Session, child: Child) -> list[User]:
+def coaches_of(session: DbSession, child: Child) -> list[User]:
     """The child's coaches now. Raises nothing beyond database errors."""
     return list(session.scalars(members_with(child, Role.COACH)))
 
@@ -34,7 +33,7 @@ def _child_link(child: Child, endpoint: str = "consent.overview") -> str:
 
 
 def tell_coaches(
-    session: Session,
+    session: DbSession,
     child: Child,
     record: ConsentRecord,
     before: ConsentStatus,
@@ -58,7 +57,7 @@ def tell_coaches(
 
 
 def _mail_coaches(
-    session: Session, child: Child, record: ConsentRecord, mail: str, purposes: list[Purpose]
+    session: DbSession, child: Child, record: ConsentRecord, mail: str, purposes: list[Purpose]
 ) -> None:
     for coach in coaches_of(session, child):
         labels = text_in(record.template, coach.preferred_language)["purposes"]
@@ -78,7 +77,7 @@ def _mail_coaches(
         )
 
 
-def request_consent(session: Session, child: Child, *, actor: User) -> list[User]:
+def request_consent(session: DbSession, child: Child, *, actor: User) -> list[User]:
     """Ask every signer who has not answered yet, by e-mail. Returns who was asked; raises
     nothing beyond mail and database errors."""
     ensure_published_template(session, child.school, actor=actor)
@@ -108,7 +107,7 @@ def request_consent(session: Session, child: Child, *, actor: User) -> list[User
     return asked
 
 
-def notify_consent_age(session: Session, today: date | None = None) -> int:
+def notify_consent_age(session: DbSession, today: date | None = None) -> int:
     """Tell the coaches of every child who reached the consent age (once per child).
 
     From that day the pupil decides about consent; earlier answers of the parents no longer

@@ -10,7 +10,6 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
 
 from app.circle.models import Child, User
 from app.consent.models import (
@@ -33,7 +32,7 @@ from app.consent.services.status import (
 )
 from app.consent.services.texts import published_template, text_in, text_shown
 from app.core import audit
-from app.core.db import utcnow
+from app.core.db import DbSession, utcnow
 from app.core.errors import RefusedError
 from app.core.signing import Evidence, OpenedForm, Signature, signed_fields, store_once
 from app.documents.services import documents_about
@@ -49,7 +48,7 @@ TEXT_CHANGED = _l(
 
 
 def sign(
-    session: Session,
+    session: DbSession,
     child: Child,
     signer: User,
     *,
@@ -98,7 +97,7 @@ def sign(
 
 
 def withdraw(
-    session: Session,
+    session: DbSession,
     child: Child,
     signer: User,
     purposes: Iterable[Purpose],
@@ -143,7 +142,7 @@ def withdraw(
 
 
 def withdrawal_text(
-    session: Session, child: Child, signer: User, purposes: list[Purpose], previous: ConsentRecord
+    session: DbSession, child: Child, signer: User, purposes: list[Purpose], previous: ConsentRecord
 ) -> str:
     """The statement a withdrawal record holds, in the language of the earlier consent; it
     names the earlier record and the SHA-256 of that record's PDF."""
@@ -166,13 +165,13 @@ def withdrawal_text(
     return "\n".join(lines)
 
 
-def _check_signer(session: Session, child: Child, signer: User) -> None:
+def _check_signer(session: DbSession, child: Child, signer: User) -> None:
     if signer.id not in {u.id for u in signers(session, child)}:
         raise RefusedError(_l("You do not decide about consent for this child."))
 
 
 def _store(
-    session: Session, child: Child, signer: User, record: ConsentRecord, action: str
+    session: DbSession, child: Child, signer: User, record: ConsentRecord, action: str
 ) -> ConsentRecord:
     before = status(session, child)
     store_once(session, record, message=ALREADY_SAVED)

@@ -22,7 +22,7 @@ from app.consent import rules
 from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignerRole
 from app.consent.rules import ConsentStatus
 from app.core.clock import local_date
-from app.core.db import db, utcnow
+from app.core.db import DbSession, db, utcnow
 
 
 def signer_role_for(child: Child, on: date | None = None) -> SignerRole:
@@ -30,7 +30,7 @@ def signer_role_for(child: Child, on: date | None = None) -> SignerRole:
     return rules.signer_role_for(child.date_of_birth, on or local_date())
 
 
-def signers(session: Session, child: Child, at: datetime | None = None) -> list[User]:
+def signers(session: DbSession, child: Child, at: datetime | None = None) -> list[User]:
     """The people who decide about consent at ``at`` (default: now): the parents in the
     circle, or from the consent age on the pupil. Raises nothing beyond database errors."""
     at = at or utcnow()
@@ -38,7 +38,7 @@ def signers(session: Session, child: Child, at: datetime | None = None) -> list[
 
 
 def _history(
-    session: Session, child: Child, signer_ids: Iterable[int], at: datetime | None
+    session: DbSession, child: Child, signer_ids: Iterable[int], at: datetime | None
 ) -> list[ConsentRecord]:
     ids = list(signer_ids)
     if not ids:
@@ -54,7 +54,7 @@ def _history(
 
 
 def latest_records(
-    session: Session, child: Child, signer_ids: Iterable[int], at: datetime | None = None
+    session: DbSession, child: Child, signer_ids: Iterable[int], at: datetime | None = None
 ) -> dict[int, ConsentRecord]:
     """Each signer's newest record for ``child`` signed at or before ``at`` (default: any).
     Raises nothing beyond database errors."""
@@ -72,7 +72,7 @@ _STATUS_COLUMNS = load_only(
 )
 
 
-def status(session: Session, child: Child, at: datetime | None = None) -> ConsentStatus:
+def status(session: DbSession, child: Child, at: datetime | None = None) -> ConsentStatus:
     """The status of every purpose for ``child`` at ``at`` (default: now). Raises nothing
     beyond database errors.
 
@@ -97,7 +97,7 @@ _DECIDING = (ConsentRecord, Membership)
 _MEMO = "consent_status_now"
 
 
-def _remembered(session: Session) -> dict[int, ConsentStatus] | None:
+def _remembered(session: DbSession) -> dict[int, ConsentStatus] | None:
     """The statuses this request worked out, by child id; None outside a request or while the
     session holds an unflushed change to a record or a membership (it forgets them then)."""
     if not has_request_context():
@@ -124,7 +124,7 @@ def _forget_after_rollback(session: Session, previous_transaction: Any) -> None:
         g.pop(_MEMO, None)
 
 
-def _status(session: Session, child: Child, at: datetime | None) -> ConsentStatus:
+def _status(session: DbSession, child: Child, at: datetime | None) -> ConsentStatus:
     at_time = at or utcnow()
     signer_role = signer_role_for(child, local_date(at_time))
     role = Role.PUPIL if signer_role is SignerRole.PUPIL else Role.PARENT
@@ -159,14 +159,14 @@ def allows(child: Child, purpose: Purpose, at: datetime | None = None) -> bool:
     return status(db.session, child, at).allows(purpose)
 
 
-def withdrawable(session: Session, child: Child, signer: User) -> list[Purpose]:
+def withdrawable(session: DbSession, child: Child, signer: User) -> list[Purpose]:
     """The purposes ``signer``'s latest record grants for ``child``: what they can withdraw.
     Raises nothing beyond database errors."""
     latest = latest_records(session, child, [signer.id]).get(signer.id)
     return [p for p in PURPOSES if latest is not None and latest.answer(p) is Answer.YES]
 
 
-def records_of(session: Session, child: Child, signer: User | None = None) -> list[ConsentRecord]:
+def records_of(session: DbSession, child: Child, signer: User | None = None) -> list[ConsentRecord]:
     """The child's records, newest first; only ``signer``'s when given. Raises nothing beyond
     database errors."""
     stmt = select(ConsentRecord).where(ConsentRecord.child_id == child.id)

@@ -9,13 +9,12 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
 
 from app.circle.models import School, User
 from app.consent.default_texts import DEFAULT_RETENTION_MONTHS, DEFAULT_TEXTS
 from app.consent.models import PURPOSES, ConsentTemplate
 from app.core import audit, versions
-from app.core.db import utcnow
+from app.core.db import DbSession, utcnow
 from app.core.errors import RefusedError
 from app.core.signing import sha256_text
 
@@ -34,20 +33,20 @@ __all__ = [
 ]
 
 
-def published_template(session: Session, school: School | int) -> ConsentTemplate | None:
+def published_template(session: DbSession, school: School | int) -> ConsentTemplate | None:
     """The school's current consent text: its newest published version, or None. Raises
     nothing beyond database errors."""
     school_id = school if isinstance(school, int) else school.id
     return versions.published_version(session, ConsentTemplate, school_id=school_id)
 
 
-def draft_template(session: Session, school: School) -> ConsentTemplate | None:
+def draft_template(session: DbSession, school: School) -> ConsentTemplate | None:
     """The school's draft waiting to be published, or None. Raises nothing beyond database
     errors."""
     return versions.draft_version(session, ConsentTemplate, school_id=school.id)
 
 
-def template_versions(session: Session, school: School) -> list[ConsentTemplate]:
+def template_versions(session: DbSession, school: School) -> list[ConsentTemplate]:
     """Every version of the school's text, newest first. Raises nothing beyond database errors."""
     return versions.all_versions(session, ConsentTemplate, school_id=school.id)
 
@@ -58,7 +57,7 @@ def max_retention_months() -> int:
 
 
 def ensure_published_template(
-    session: Session, school: School, *, actor: User | None
+    session: DbSession, school: School, *, actor: User | None
 ) -> ConsentTemplate:
     """The school's published text; on first use, the shipped default is published as v1.
     Raises nothing beyond database errors."""
@@ -87,11 +86,11 @@ def ensure_published_template(
     return template
 
 
-def _next_version(session: Session, school: School) -> int:
+def _next_version(session: DbSession, school: School) -> int:
     return versions.next_version(session, ConsentTemplate, school_id=school.id)
 
 
-def start_draft(session: Session, school: School, *, actor: User) -> ConsentTemplate:
+def start_draft(session: DbSession, school: School, *, actor: User) -> ConsentTemplate:
     """A new draft copied from the current text (or the shipped default); the existing draft
     when there is one. Raises nothing beyond database errors."""
 
@@ -116,7 +115,7 @@ def start_draft(session: Session, school: School, *, actor: User) -> ConsentTemp
 
 
 def update_draft(
-    session: Session,
+    session: DbSession,
     draft: ConsentTemplate,
     texts: Mapping[str, Any],
     retention_months: int,
@@ -138,7 +137,7 @@ def update_draft(
     )
 
 
-def publish(session: Session, draft: ConsentTemplate, *, actor: User) -> None:
+def publish(session: DbSession, draft: ConsentTemplate, *, actor: User) -> None:
     """Publish a draft: from now on new signers read this version, and it never changes.
 
     Raises RefusedError when it is published already or a text is missing in a language.

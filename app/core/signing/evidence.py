@@ -10,9 +10,9 @@ from datetime import datetime
 
 from flask import g, request
 from sqlalchemy import column, func, select, table
-from sqlalchemy.orm import Session
 
 from app.core.audit import AuditEvent, AuditPersonal
+from app.core.db import DbSession
 from app.core.signin import SignInMethod
 
 # The accounts table, named without importing the circle's model: only the name is read.
@@ -51,7 +51,7 @@ class EvidenceEvent:
 
 
 def evidence_events(
-    session: Session,
+    session: DbSession,
     record: object,
     *,
     child_id: int | None,

@@ -58,7 +58,7 @@ def read_form(
         return None
 
 
-class SignatureForm(FlaskForm):
+class SignatureForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no type information
     """Fields every signing form has: the token, the full name, and a drawn or typed signature.
 
     A feature subclasses it with what is signed (answers, a confirmation) and renders the

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from app.core.db import UTCDateTime, enum_column, utcnow
+from app.core.db import DbSession, UTCDateTime, enum_column, utcnow
 from app.core.errors import RefusedError
 from app.core.immutable import Immutable, ImmutableRecordError
 from app.core.signin import SignInMethod
@@ -131,7 +131,7 @@ class AlreadyStoredError(RefusedError):
     """This form was already submitted and stored: nothing new was stored."""
 
 
-def store_once(session: Session, record: SignedRecordMixin, *, message: Any) -> None:
+def store_once(session: DbSession, record: SignedRecordMixin, *, message: Any) -> None:
     """Add and flush ``record`` unless a record with its form nonce exists already.
 
     Raises :class:`AlreadyStoredError` (field ``nonce``, with ``message``) for a repeated

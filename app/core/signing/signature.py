@@ -50,10 +50,10 @@ def clean_signature_png(data: bytes) -> bytes:
     if not data or len(data) > SIGNATURE_MAX_BYTES or not data.startswith(b"\x89PNG\r\n\x1a\n"):
         raise RefusedError(NO_DRAWING, field="signature")
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if max(image.size) > SIGNATURE_MAX_SIDE:
+        with Image.open(io.BytesIO(data)) as opened:
+            if max(opened.size) > SIGNATURE_MAX_SIDE:
                 raise RefusedError(NO_DRAWING, field="signature")
-            image = image.convert("RGBA")
+            image = opened.convert("RGBA")
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise RefusedError(NO_DRAWING, field="signature") from exc
     if image.getchannel("A").getbbox() is None:
