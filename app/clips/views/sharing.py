@@ -20,6 +20,7 @@ from app.clips import bp
 from app.clips.forms import AudienceForm
 from app.clips.models import Clip, Moment
 from app.clips.services import listing, queries, sharing
+from app.core import paging
 from app.core.db import db
 from app.core.forms import ConfirmForm, attempt
 from app.core.web import act
@@ -28,7 +29,10 @@ from app.core.web import act
 @bp.get("/children/<int:child_id>/clips")
 @routes.for_child(Action.VIEW_CLIPS)
 def index(child: Child) -> Any:
-    entries = listing.clip_list(db.session, current_user, child)
+    page = listing.clip_page(
+        db.session, current_user, child, paging.page_number(request.args.get("page"))
+    )
+    entries = page.items
     can = policy.permissions(current_user, child)
     flags = {
         "school_side": policy.is_school_side(policy.role_in_circle(current_user, child.id)),
@@ -39,7 +43,7 @@ def index(child: Child) -> Any:
     return render_template(
         "clips/index.html",
         child=child,
-        entries=entries,
+        page=page,
         offer=listing.upload_offer(current_user, child),
         flags=flags,
     )
