@@ -136,3 +136,28 @@ def test_a_page_asks_as_many_queries_whatever_the_number_of_clips(
     for n in range(3, 8):
         recording_with_fragment(n)
     assert queries() == few
+
+
+def test_a_card_reads_as_before_in_both_languages_and_escapes_what_people_typed(
+    app, client, login_as, circle, make_user, make_clip
+):
+    sign_consent(app, circle.child, circle.parent)
+    typed = make_user("Juf <b>Tamara</b> & co", staff=True)  # no need to be in the circle here
+    recording = make_clip(circle.child, typed, title="Kring", shows_others=True)
+    make_clip(circle.child, circle.coach, title="Stukje", parent=recording, start_s=1, end_s=3)
+    login_as(circle.coach)
+    child = circle.child
+    status, found, html = titles(client, child, "?lang=en")
+    assert found == ["Kring", "Stukje"]
+    base = f"/children/{child.id}/clips/{recording.id}"
+    assert f'<a href="{base}">Kring</a>' in html
+    assert f'<img src="{base}/poster"' in html
+    assert f'<a href="{base}/audience">Who sees this?' in html
+    assert f'<a href="{base}/others-cleared">Confirm who is in view' in html
+    assert "School recording" in html and "recorded on Oct 5, 2026" in html
+    assert "by Juf &lt;b&gt;Tamara&lt;/b&gt; &amp; co" in html
+    assert "Fragment 0:01–0:03" in html and "School team" in html
+    html = titles(client, child, "?lang=nl")[2]
+    assert "Opname van school" in html and "opgenomen op 5 okt 2026" in html
+    assert "door Juf &lt;b&gt;Tamara&lt;/b&gt; &amp; co" in html
+    assert "Wie ziet dit?" in html

@@ -43,13 +43,12 @@ def clip_page(
     its own, without a hint of the recording. A number past the end gives the last page.
     Three queries; raises nothing beyond database errors.
     """
-    clause = queries.clip_clause(user, child)
+    visible = queries.visible_clips(user, child)
+    clause = visible.whereclause  # worked out once: consent and audience for this person
     # Uncorrelated: the recordings the person sees, not the row's own clip.
     shown = select(Clip.id).where(clause).correlate(None)
-    entries = (
-        queries.visible_clips(user, child)
-        .where(or_(Clip.parent_id.is_(None), Clip.parent_id.not_in(shown)))
-        .options(joinedload(Clip.uploader))
+    entries = visible.where(or_(Clip.parent_id.is_(None), Clip.parent_id.not_in(shown))).options(
+        joinedload(Clip.uploader)
     )
     page = paging.paginate(session, entries, number, per_page or PER_PAGE, scalars=True)
     listed = {clip.id: Entry(clip) for clip in page.items}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,24 +30,42 @@ from app.core.web import act
 @bp.get("/children/<int:child_id>/clips")
 @routes.for_child(Action.VIEW_CLIPS)
 def index(child: Child) -> Any:
-    page = listing.clip_page(
-        db.session, current_user, child, paging.page_number(request.args.get("page"))
-    )
-    entries = page.items
-    can = policy.permissions(current_user, child)
+    user = current_user._get_current_object()  # asked once a card: not through the proxy
+    page = listing.clip_page(db.session, user, child, paging.page_number(request.args.get("page")))
+    can = policy.permissions(user, child)
     flags = {
-        "school_side": policy.is_school_side(policy.role_in_circle(current_user, child.id)),
+        "school_side": policy.is_school_side(policy.role_in_circle(user, child.id)),
         "edit_clip": Action.EDIT_CLIP in can,
         "watched": Action.VIEW_WATCHERS in can,
-        "may_share": listing.shareable(current_user, child, entries),
+        "may_share": listing.shareable(user, child, page.items),
     }
     return render_template(
         "clips/index.html",
         child=child,
         page=page,
-        offer=listing.upload_offer(current_user, child),
+        offer=listing.upload_offer(user, child),
         flags=flags,
+        card=_card_values(child, page.items),
     )
+
+
+def _card_values(child: Child, entries: list[listing.Entry]) -> dict[str, Any]:
+    """What the clip cards of a list share, worked out once for the list: the addresses a card
+    links to, with ``{id}`` where the clip's id goes; the audiences' labels; the recording
+    dates written out. Per card, each would cost more than the rest of the card."""
+    marker = "2147483647"  # an id no clip has: the largest 32-bit integer
+    addresses = {
+        name: url_for(f"clips.{name}", child_id=child.id, clip_id=int(marker)).replace(
+            marker, "{id}"
+        )
+        for name in ("show", "poster", "audience", "others_cleared")
+    }
+    days = {c.recorded_on for e in entries for c in (e.clip, *e.fragments) if c.recorded_on}
+    return {
+        "addresses": addresses,
+        "audiences": {audience: audience.label for audience in Audience},
+        "dates": {day: format_date(day, "medium") for day in days},
+    }
 
 
 @bp.route("/children/<int:child_id>/clips/<int:clip_id>/audience", methods=["GET", "POST"])
