@@ -22,8 +22,9 @@ from app.clips.models import Clip, Source
 from app.clips.services import gate, queries
 from app.core import paging
 
-#: Entries (recordings, and fragments shown on their own) on one page of the list.
-PER_PAGE = 24
+#: Entries (recordings, and fragments shown on their own) on one page of the list. Each card's
+#: poster is a request of its own, through the access check.
+PER_PAGE = 12
 
 
 @dataclass
