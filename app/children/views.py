@@ -24,6 +24,7 @@ from app.core import paging
 from app.core.db import db
 from app.core.forms import ConfirmForm
 from app.people import services as people
+from app.people.forms import ROLE_LABELS
 
 #: Children on one page of the list: a coach may be in hundreds of circles.
 PER_PAGE = 24
@@ -41,6 +42,9 @@ def index() -> Any:
         "children/index.html",
         page=page,
         query=query,
+        # Once per list, not once per card: the cards repeat them.
+        child_address=paging.address_of_items("children.show", "child_id"),
+        role_labels={role: str(ROLE_LABELS[role]) for _, role in page.items},
         can_open=policy.may_open_trajectory(current_user),
         can_manage_school=policy.may_manage_school(current_user),
     )

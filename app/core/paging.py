@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import ColumnElement, Engine, Select, String, event, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -84,6 +85,17 @@ class Page:
                 out.append(None)
             out.append(n)
         return out
+
+
+#: An id no row has (the largest 32-bit integer): where :func:`address_of_items` puts ``{id}``.
+_MARKER = 2147483647
+
+
+def address_of_items(endpoint: str, key: str, **values: Any) -> str:
+    """The address of ``endpoint`` for any item of a list, with ``{id}`` where the item's
+    ``key`` goes: built once per list and filled in per item (``.format(id=…)``), because
+    ``url_for`` on every card of a page costs more than the rest of the card."""
+    return url_for(endpoint, **values, **{key: _MARKER}).replace(str(_MARKER), "{id}")
 
 
 def page_number(raw: str | None) -> int:

@@ -50,6 +50,7 @@ def test_the_list_comes_in_pages_with_links_between_them(client, login_as, coach
     assert 'rel="prev"' not in html
     assert '<a href="/?page=1" aria-current="page">' in html
     assert "Children 1–2 of 6" in html
+    assert html.count('<span class="badge badge-coach">Coach</span>') == 2
 
     status, names, html = listed(client, "/?page=2&lang=en")
     assert names == in_order()[2:4]

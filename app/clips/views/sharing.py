@@ -53,11 +53,8 @@ def _card_values(child: Child, entries: list[listing.Entry]) -> dict[str, Any]:
     """What the clip cards of a list share, worked out once for the list: the addresses a card
     links to, with ``{id}`` where the clip's id goes; the audiences' labels; the recording
     dates written out. Per card, each would cost more than the rest of the card."""
-    marker = "2147483647"  # an id no clip has: the largest 32-bit integer
     addresses = {
-        name: url_for(f"clips.{name}", child_id=child.id, clip_id=int(marker)).replace(
-            marker, "{id}"
-        )
+        name: paging.address_of_items(f"clips.{name}", "clip_id", child_id=child.id)
         for name in ("show", "poster", "audience", "others_cleared")
     }
     days = {c.recorded_on for e in entries for c in (e.clip, *e.fragments) if c.recorded_on}
