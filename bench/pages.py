@@ -326,13 +326,13 @@ def main(argv: list[str] | None = None) -> int:
         ok &= not misses
         print(
             f"{page.name:27} {statistics.median(alone):9.1f} ms {p95(alone):6.1f}  "
-            f"{got.rate:9.0f}/s {ratio:9.0%}  {p95(got.times):6.0f}  {small:>3} {large:>3}  "
+            f"{got.rate:9.0f}/s {ratio:9.1%}  {p95(got.times):6.0f}  {small:>3} {large:>3}  "
             f"{'OK' if not misses else 'OVER: ' + ', '.join(misses)}"
         )
     alone = r["alone"]["static"]
     print(
         f"{'static file':27} {statistics.median(alone):9.1f} ms {p95(alone):6.1f}  "
-        f"{static.rate:9.0f}/s {1:9.0%}  {p95(static.times):6.0f}  (the machine's ceiling)"
+        f"{static.rate:9.0f}/s {1:9.1%}  {p95(static.times):6.0f}  (the machine's ceiling)"
     )
     print(
         f"times in ms: alone = one request at a time on one connection; p95 at {CONNECTIONS} "
