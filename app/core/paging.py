@@ -1,5 +1,5 @@
-"""Lists in pages, and a search by name: paged in SQL, so a page costs the same two queries
-however long the list grows (one to count, one for the page's rows).
+"""Lists in pages, and a search by name: paged in SQL, so a page costs the same one query
+however long the list grows (the page's rows, the list's total counted beside them).
 
     number = page_number(request.args.get("page"))
     page = paginate(db.session, stmt, number, per_page=24)           # rows
@@ -110,13 +110,22 @@ def paginate(
     session: Session, stmt: Select[Any], number: int, per_page: int, *, scalars: bool = False
 ) -> Page:
     """Page ``number`` of ``stmt`` (which sets its own order), ``per_page`` rows, with the
-    total; a number past the end gives the last page. Two queries: counting beside the rows
-    with a window function (``count() OVER ()``) makes SQLite keep every row of the list, and
-    took twice as long. Raises nothing beyond database errors."""
-    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
-    number = min(max(1, number), max(1, math.ceil(total / per_page)))
-    paged = stmt.limit(per_page).offset((number - 1) * per_page)
-    items = session.scalars(paged).all() if scalars else session.execute(paged).all()
+    total; a number past the end gives the last page. One query: the total is a subquery the
+    database counts once beside the page's rows (a window function, ``count() OVER ()``, made
+    SQLite keep every row of the list and took twice as long); a second one only for an empty
+    page. Raises nothing beyond database errors."""
+    total_of = select(func.count()).select_from(stmt.order_by(None).subquery())
+    counted = stmt.add_columns(total_of.scalar_subquery().label("list_total"))
+    number = max(1, number)
+    rows = session.execute(counted.limit(per_page).offset((number - 1) * per_page)).all()
+    if rows:
+        total = rows[0][-1]
+    else:  # an empty list, or a page past its end
+        total = session.scalar(total_of) or 0
+        last = max(1, math.ceil(total / per_page))
+        if number > last:
+            return paginate(session, stmt, last, per_page, scalars=scalars)
+    items = [row[0] if scalars else tuple(row[:-1]) for row in rows]
     return Page(items, number, per_page, total)
 
 

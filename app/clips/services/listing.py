@@ -1,7 +1,7 @@
 """The child's clips as a person sees them listed: recordings with their fragments beneath,
 a page at a time.
 
-A page costs three queries (how many entries, the page's entries, their fragments), all
+A page costs two queries (the page's entries with their total, and their fragments), both
 filtered by ``queries.clip_clause``: a list never grows its number of queries with the number
 of clips, and never holds a clip the person may not see.
 """
@@ -42,7 +42,7 @@ def clip_page(
     :class:`Entry`, each recording with its visible fragments beneath it (in time order),
     newest recording first. A fragment whose recording the person does not see is an entry of
     its own, without a hint of the recording. A number past the end gives the last page.
-    Three queries; raises nothing beyond database errors.
+    Two queries (three for a number past the end); raises nothing beyond database errors.
     """
     visible = queries.visible_clips(user, child)
     clause = visible.whereclause  # worked out once: consent and audience for this person
