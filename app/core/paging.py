@@ -25,7 +25,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import ColumnElement, Engine, Select, String, event, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Select,
+    SQLColumnExpression,
+    String,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -95,7 +104,8 @@ def address_of_items(endpoint: str, key: str, **values: Any) -> str:
     """The address of ``endpoint`` for any item of a list, with ``{id}`` where the item's
     ``key`` goes: built once per list and filled in per item (``.format(id=…)``), because
     ``url_for`` on every card of a page costs more than the rest of the card."""
-    return url_for(endpoint, **values, **{key: _MARKER}).replace(str(_MARKER), "{id}")
+    values = {**values, key: _MARKER}
+    return url_for(endpoint, **values).replace(str(_MARKER), "{id}")
 
 
 def page_number(raw: str | None) -> int:
@@ -182,7 +192,7 @@ def _register_fold(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.create_function(SQL_FUNCTION, 1, fold, deterministic=True)
 
 
-def name_contains(column: ColumnElement[str], query: str) -> ColumnElement[bool]:
+def name_contains(column: SQLColumnExpression[str], query: str) -> ColumnElement[bool]:
     """SQL for "``column`` holds ``query``", ignoring case and accents; ``%``, ``_`` and the
     escape character in the query are plain characters."""
     return folded(column).contains(fold(search_text(query)), autoescape=True)

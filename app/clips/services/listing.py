@@ -8,6 +8,7 @@ of clips, and never holds a clip the person may not see.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -46,6 +47,8 @@ def clip_page(
     """
     visible = queries.visible_clips(user, child)
     clause = visible.whereclause  # worked out once: consent and audience for this person
+    if clause is None:  # never list clips unfiltered
+        raise RuntimeError("visible_clips returned no filter")
     # Uncorrelated: the recordings the person sees, not the row's own clip.
     shown = select(Clip.id).where(clause).correlate(None)
     entries = visible.where(or_(Clip.parent_id.is_(None), Clip.parent_id.not_in(shown))).options(
@@ -75,7 +78,7 @@ def count_visible(session: Session, user: Any, child: Child) -> int:
     )
 
 
-def shareable(user: Any, child: Child, entries: list[Entry]) -> set[int]:
+def shareable(user: Any, child: Child, entries: Sequence[Entry]) -> set[int]:
     """The ids of the listed clips whose audience ``user`` may change (their own uploads, or
     every clip for a coach): where the list offers "who sees this?". No query per clip."""
     clips = [c for entry in entries for c in (entry.clip, *entry.fragments)]

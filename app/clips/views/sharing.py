@@ -6,6 +6,7 @@ from ``services.sharing``, one commit. The services decide who may change what.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -30,7 +31,8 @@ from app.core.web import act
 @bp.get("/children/<int:child_id>/clips")
 @routes.for_child(Action.VIEW_CLIPS)
 def index(child: Child) -> Any:
-    user = current_user._get_current_object()  # asked once a card: not through the proxy
+    # The user is asked for once a card (listing.shareable): the object, not the proxy.
+    user = current_user._get_current_object()
     page = listing.clip_page(db.session, user, child, paging.page_number(request.args.get("page")))
     can = policy.permissions(user, child)
     flags = {
@@ -49,7 +51,7 @@ def index(child: Child) -> Any:
     )
 
 
-def _card_values(child: Child, entries: list[listing.Entry]) -> dict[str, Any]:
+def _card_values(child: Child, entries: Sequence[listing.Entry]) -> dict[str, Any]:
     """What the clip cards of a list share, worked out once for the list: the addresses a card
     links to, with ``{id}`` where the clip's id goes; the audiences' labels; the recording
     dates written out. Per card, each would cost more than the rest of the card."""
