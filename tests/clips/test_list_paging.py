@@ -25,7 +25,7 @@ def titles(client, child, query: str = "") -> tuple[int, list[str], str]:
     response = client.get(f"/children/{child.id}/clips{query}")
     html = response.get_data(as_text=True)
     found = re.findall(
-        r'<h3 id="clip-\d+-title" class="clip-title">\s*<a href="[^"]+">([^<]+)</a>', html
+        r'<h2 id="clip-\d+-title" class="clip-title">\s*<a href="[^"]+">([^<]+)</a>', html
     )
     return response.status_code, found, html
 
