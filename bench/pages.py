@@ -1,14 +1,17 @@
-"""Budget (DESIGN.md §6): page server time, p95, at 16 connections, on a dataset of 1,000
-children, 20,000 clips and 200,000 moments, ≤ 50 ms; the number of SQL queries per page does
-not grow with the data. Meetings are not in the portal yet: they are left out of the dataset.
+"""Budget (DESIGN.md §6), on a dataset of 1,000 children, 20,000 clips and 200,000 moments:
+every page alone (one connection) p95 ≤ 50 ms; at 16 connections every page's rate ≥ 33 % of a
+static file's rate through the same server in the same run; the number of SQL queries per page
+does not grow with the data; lists are paged. Meetings are not in the portal yet: they are left
+out of the dataset.
 
 Builds the demo school in a scratch instance (SQLite, migrated) and adds the dataset to it
 (``bench.dataset``: children, circles, consent, clips, moments, playbacks; Noah, the demo
 parent's child, gets the most clips). Counts the SQL statements of each page in-process
 (Flask test client) on a small dataset and again on the large one, then starts gunicorn with
 the project's gunicorn.conf.py on loopback and times each page over 16 signed-in keep-alive
-connections at once (the client's response time on loopback), then alone on one connection,
-beside a static file as the floor of the machine.
+connections at once (requests answered per second, and the client's response times), then
+alone on one connection, beside a static file: the machine's ceiling, against which each page's
+rate is a ratio (both measured in the same run, because shared machines drift).
 
     python -m bench pages            # or: python -m bench.pages --children 100 --requests 160
 """
@@ -35,7 +38,8 @@ from bench.machine import machine_info
 from bench.streaming import Visitor, free_port, p95, running
 
 BIN = Path(sys.executable).parent
-BUDGET_MS = 50.0
+BUDGET_MS = 50.0  # alone, p95
+BUDGET_RATIO = 0.33  # at CONNECTIONS: a page's rate against the static file's
 CONNECTIONS = 16
 # The small dataset, where queries are first counted: the demo school and a handful more, so
 # that the demo parent sees a clip with moments by several authors.
@@ -147,7 +151,13 @@ def pages_of(conn: Any) -> list[Page]:
             ("who watched", f"{child}/clips/watched"),
         ]
         pages += [Page(f"{name} ({role})", who, path) for name, path in paths]
-    return pages
+    # The coach's list further on, and searched: the costs paging and searching add.
+    return [
+        *pages[:1],
+        Page("children list p.40 (coach)", COACH, "/?page=40"),
+        Page("children searched (coach)", COACH, "/?q=kind%2000"),
+        *pages[1:],
+    ]
 
 
 def timed(visitor: Visitor, path: str) -> float:
@@ -164,37 +174,57 @@ def timed(visitor: Visitor, path: str) -> float:
     raise AssertionError("unreachable")
 
 
-def load(visitors: list[Visitor], path: str, requests: int) -> list[float]:
-    """``requests`` GETs of ``path``, spread over the visitors, all sending at once."""
+def load(visitors: list[Visitor], path: str, requests: int) -> tuple[list[float], float]:
+    """``requests`` GETs of ``path``, spread over the visitors, all sending at once: the times
+    of each, and the seconds from the first sent to the last answered."""
     each = max(1, requests // len(visitors))
 
     def one(visitor: Visitor) -> list[float]:
         return [timed(visitor, path) for _ in range(each)]
 
     with ThreadPoolExecutor(len(visitors)) as pool:
-        return [ms for times in pool.map(one, visitors) for ms in times]
+        start = time.perf_counter()
+        times = [ms for times in pool.map(one, visitors) for ms in times]
+        return times, time.perf_counter() - start
+
+
+@dataclass
+class Loaded:
+    """One page's requests at CONNECTIONS at once, over however many rounds."""
+
+    times: list[float]
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Requests answered per second."""
+        return len(self.times) / self.seconds if self.seconds else 0.0
 
 
 def serve(
     env: dict[str, str], pages: list[Page], password: str, requests: int, processes: int
-) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
-    """Time every page, then the static file, over CONNECTIONS keep-alive connections at once;
-    and each alone, one request at a time on one connection (the page's own cost, no queue)."""
+) -> tuple[dict[str, Loaded], dict[str, list[float]]]:
+    """Time every page over CONNECTIONS keep-alive connections at once, each beside the static
+    file (before and after every page, so that both see the same machine); and each alone, one
+    request at a time on one connection (the page's own cost, no queue)."""
     port = free_port()
     gunicorn = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "app:create_app()"]
     served = {**env, "BIND": f"127.0.0.1:{port}", "WEB_PROCESSES": str(processes)}
-    loaded: dict[str, list[float]] = defaultdict(list)
+    loaded: dict[str, Loaded] = defaultdict(lambda: Loaded([]))
     alone: dict[str, list[float]] = defaultdict(list)
     with running(gunicorn, served, port, "app"):
         for who in dict.fromkeys(page.who for page in pages):
             visitors = [Visitor(port) for _ in range(CONNECTIONS)]
             for visitor in visitors:
                 visitor.sign_in(who, password)
-            mine = [page for page in pages if page.who == who] + [Page("static", who, STATIC)]
-            for page in mine:  # warm up: templates compiled, caches filled
+            static = Page("static", who, STATIC)
+            mine = [page for page in pages if page.who == who]
+            for page in [*mine, static]:  # warm up: templates compiled, caches filled
                 load(visitors, page.path, CONNECTIONS)
-            for page in mine:
-                loaded[page.name] += load(visitors, page.path, requests)
+            for page in [static, *(each for one in mine for each in (one, static))]:
+                times, seconds = load(visitors, page.path, requests)
+                loaded[page.name].times += times
+                loaded[page.name].seconds += seconds
                 alone[page.name] += [timed(visitors[0], page.path) for _ in range(SINGLE)]
     return loaded, alone
 
@@ -270,27 +300,45 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"gunicorn.conf.py with {args.processes} process(es) x {os.environ['WEB_THREADS']} "
         f"threads; {args.requests} requests a page over {CONNECTIONS} keep-alive connections "
-        f"at once, then {SINGLE} on one connection alone; times are responses seen by the client"
+        f"at once, each page between two such rounds of the static file {STATIC}; then "
+        f"{SINGLE} requests on one connection alone"
+    )
+    static = r["times"]["static"]
+    print(
+        f"budget: alone p95 ≤ {BUDGET_MS:.0f} ms; at {CONNECTIONS} connections a rate ≥ "
+        f"{BUDGET_RATIO:.0%} of the static file's ({static.rate:.0f}/s in this run, p95 "
+        f"{p95(static.times):.0f} ms); SQL queries the same on small and large data"
+    )
+    print(
+        f"{'page':27} {'alone median':>12} {'p95':>6}  {f'rate at {CONNECTIONS}':>11} "
+        f"{'of static':>9}  {'p95':>6}  {'queries':>7}  verdict"
     )
     ok = True
-    for page in [*r["pages"], Page("static", "", STATIC)]:
-        ms, alone = r["times"][page.name], r["alone"][page.name]
-        line = (
-            f"{page.name:27} p95 {p95(ms):6.1f} ms = {p95(ms) / BUDGET_MS:5.2f} x budget "
-            f"(median {statistics.median(ms):6.1f}); alone: median "
-            f"{statistics.median(alone):5.1f}, p95 {p95(alone):5.1f}"
-        )
-        if page.name == "static":
-            print(f"{line} (the machine's floor: a static file, no budget)")
-            continue
+    for page in r["pages"]:
+        got, alone = r["times"][page.name], r["alone"][page.name]
         small, large = r["small"][page.name], r["large"][page.name]
-        fast, flat = p95(ms) <= BUDGET_MS, large <= small
-        ok &= fast and flat
+        ratio = got.rate / static.rate
+        misses = [
+            *(["alone p95"] if p95(alone) > BUDGET_MS else []),
+            *([f"rate at {CONNECTIONS}"] if ratio < BUDGET_RATIO else []),
+            *(["queries grow"] if large > small else []),
+        ]
+        ok &= not misses
         print(
-            f"{line}: {'OK' if fast else 'OVER BUDGET'}; SQL queries {small} on the small data, "
-            f"{large} on the large: {'same' if large == small else 'fewer' if flat else 'GROWS'}"
+            f"{page.name:27} {statistics.median(alone):9.1f} ms {p95(alone):6.1f}  "
+            f"{got.rate:9.0f}/s {ratio:9.1%}  {p95(got.times):6.0f}  {small:>3} {large:>3}  "
+            f"{'OK' if not misses else 'OVER: ' + ', '.join(misses)}"
         )
-    print(f"budget: p95 ≤ {BUDGET_MS:.0f} ms; the timed part took {r['served_s']:.0f} s")
+    alone = r["alone"]["static"]
+    print(
+        f"{'static file':27} {statistics.median(alone):9.1f} ms {p95(alone):6.1f}  "
+        f"{static.rate:9.0f}/s {1:9.1%}  {p95(static.times):6.0f}  (the machine's ceiling)"
+    )
+    print(
+        f"times in ms: alone = one request at a time on one connection; p95 at {CONNECTIONS} "
+        f"is mostly queueing; queries = small data, large data; the timed part took "
+        f"{r['served_s']:.0f} s"
+    )
     return 0 if ok else 1
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -20,18 +20,31 @@ from app.circle.models import Child, Role
 from app.circle.policy import Action
 from app.clips.services import listing as clips
 from app.consent import services as consent
+from app.core import paging
 from app.core.db import db
 from app.core.forms import ConfirmForm
 from app.people import services as people
+from app.people.forms import ROLE_LABELS
+
+#: Children on one page of the list: a coach may be in hundreds of circles.
+PER_PAGE = 24
 
 
 @bp.get("/")
 @routes.signed_in
 def index() -> Any:
-    rows = db.session.execute(policy.children_of(current_user)).all()
+    query = paging.search_text(request.args.get("q"))
+    stmt = policy.children_of(current_user)
+    if query:
+        stmt = stmt.where(paging.name_contains(Child.name, query))
+    page = paging.paginate(db.session, stmt, paging.page_number(request.args.get("page")), PER_PAGE)
     return render_template(
         "children/index.html",
-        rows=rows,
+        page=page,
+        query=query,
+        # Once per list, not once per card: the cards repeat them.
+        child_address=paging.address_of_items("children.show", "child_id"),
+        role_labels={role: str(ROLE_LABELS[role]) for _, role in page.items},
         can_open=policy.may_open_trajectory(current_user),
         can_manage_school=policy.may_manage_school(current_user),
     )

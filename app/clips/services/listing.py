@@ -1,14 +1,17 @@
-"""The child's clips as a person sees them listed: recordings with their fragments beneath.
+"""The child's clips as a person sees them listed: recordings with their fragments beneath,
+a page at a time.
 
-One query each (``queries.visible_clips`` / ``queries.clip_clause``), so a list never grows
-its number of queries with the number of clips, and never holds a clip the person may not see.
+A page costs two queries (the page's entries with their total, and their fragments), both
+filtered by ``queries.clip_clause``: a list never grows its number of queries with the number
+of clips, and never holds a clip the person may not see.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.circle import policy
@@ -17,7 +20,12 @@ from app.circle.models import Child, User
 from app.circle.policy import Action
 from app.clips.models import Clip, Source
 from app.clips.services import gate, queries
+from app.core import paging
 from app.core.db import DbSession
+
+#: Entries (recordings, and fragments shown on their own) on one page of the list. Each card's
+#: poster is a request of its own, through the access check.
+PER_PAGE = 12
 
 
 @dataclass
@@ -28,28 +36,36 @@ class Entry:
     fragments: list[Clip] = field(default_factory=list)
 
 
-def clip_list(session: DbSession, user: User, child: Child) -> list[Entry]:
-    """The clips of ``child`` that ``user`` may see now, in one query: each recording with its
-    visible fragments beneath it (in time order), newest recording first. A fragment whose
-    recording the person does not see stands on its own, without a hint of the recording.
-    Raises nothing beyond database errors.
+def clip_page(
+    session: DbSession, user: User, child: Child, number: int, per_page: int | None = None
+) -> paging.Page:
+    """Page ``number`` of the clips of ``child`` that ``user`` may see now: its items are
+    :class:`Entry`, each recording with its visible fragments beneath it (in time order),
+    newest recording first. A fragment whose recording the person does not see is an entry of
+    its own, without a hint of the recording. A number past the end gives the last page.
+    Two queries (three for a number past the end); raises nothing beyond database errors.
     """
-    clips = session.scalars(
-        queries.visible_clips(user, child).options(joinedload(Clip.uploader))
-    ).all()
-    shown = {clip.id for clip in clips}
-    entries: dict[int, Entry] = {}
-    order: list[Entry] = []
-    for clip in clips:
-        if clip.parent_id is None or clip.parent_id not in shown:
-            entries[clip.id] = Entry(clip)
-            order.append(entries[clip.id])
-    for clip in clips:
-        if clip.parent_id is not None and clip.parent_id in shown:
-            entries[clip.parent_id].fragments.append(clip)
-    for entry in order:
-        entry.fragments.sort(key=lambda f: (f.start_s or 0.0, f.id))
-    return order
+    visible = queries.visible_clips(user, child)
+    clause = visible.whereclause  # worked out once: consent and audience for this person
+    if clause is None:  # never list clips unfiltered
+        raise RuntimeError("visible_clips returned no filter")
+    # Uncorrelated: the recordings the person sees, not the row's own clip.
+    shown = select(Clip.id).where(clause).correlate(None)
+    entries = visible.where(or_(Clip.parent_id.is_(None), Clip.parent_id.not_in(shown))).options(
+        joinedload(Clip.uploader)
+    )
+    page = paging.paginate(session, entries, number, per_page or PER_PAGE, scalars=True)
+    listed = {clip.id: Entry(clip) for clip in page.items}
+    if listed:
+        fragments = session.scalars(
+            select(Clip)
+            .where(clause, Clip.parent_id.in_(listed))
+            .options(joinedload(Clip.uploader))
+            .order_by(Clip.parent_id, Clip.start_s, Clip.id)
+        )
+        for fragment in fragments:
+            listed[fragment.parent_id].fragments.append(fragment)
+    return replace(page, items=list(listed.values()))
 
 
 def count_visible(session: DbSession, user: User, child: Child) -> int:
@@ -62,7 +78,7 @@ def count_visible(session: DbSession, user: User, child: Child) -> int:
     )
 
 
-def shareable(user: User, child: Child, entries: list[Entry]) -> set[int]:
+def shareable(user: User, child: Child, entries: Sequence[Entry]) -> set[int]:
     """The ids of the listed clips whose audience ``user`` may change (their own uploads, or
     every clip for a coach): where the list offers "who sees this?". No query per clip."""
     clips = [c for entry in entries for c in (entry.clip, *entry.fragments)]

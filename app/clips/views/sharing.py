@@ -6,9 +6,11 @@ from ``services.sharing``, one commit. The services decide who may change what.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,6 +22,7 @@ from app.clips import bp
 from app.clips.forms import AudienceForm
 from app.clips.models import Clip, Moment
 from app.clips.services import listing, queries, sharing
+from app.core import paging
 from app.core.db import db
 from app.core.forms import ConfirmForm, attempt
 from app.core.web import act
@@ -28,21 +31,40 @@ from app.core.web import act
 @bp.get("/children/<int:child_id>/clips")
 @routes.for_child(Action.VIEW_CLIPS)
 def index(child: Child) -> Any:
-    entries = listing.clip_list(db.session, current_user, child)
-    can = policy.permissions(current_user, child)
+    # The user is asked for once a card (listing.shareable): the object, not the proxy.
+    user = current_user._get_current_object()
+    page = listing.clip_page(db.session, user, child, paging.page_number(request.args.get("page")))
+    can = policy.permissions(user, child)
     flags = {
-        "school_side": policy.is_school_side(policy.role_in_circle(current_user, child.id)),
+        "school_side": policy.is_school_side(policy.role_in_circle(user, child.id)),
         "edit_clip": Action.EDIT_CLIP in can,
         "watched": Action.VIEW_WATCHERS in can,
-        "may_share": listing.shareable(current_user, child, entries),
+        "may_share": listing.shareable(user, child, page.items),
     }
     return render_template(
         "clips/index.html",
         child=child,
-        entries=entries,
-        offer=listing.upload_offer(current_user, child),
+        page=page,
+        offer=listing.upload_offer(user, child),
         flags=flags,
+        card=_card_values(child, page.items),
     )
+
+
+def _card_values(child: Child, entries: Sequence[listing.Entry]) -> dict[str, Any]:
+    """What the clip cards of a list share, worked out once for the list: the addresses a card
+    links to, with ``{id}`` where the clip's id goes; the audiences' labels; the recording
+    dates written out. Per card, each would cost more than the rest of the card."""
+    addresses = {
+        name: paging.address_of_items(f"clips.{name}", "clip_id", child_id=child.id)
+        for name in ("show", "poster", "audience", "others_cleared")
+    }
+    days = {c.recorded_on for e in entries for c in (e.clip, *e.fragments) if c.recorded_on}
+    return {
+        "addresses": addresses,
+        "audiences": {audience: audience.label for audience in Audience},
+        "dates": {day: format_date(day, "medium") for day in days},
+    }
 
 
 @bp.route("/children/<int:child_id>/clips/<int:clip_id>/audience", methods=["GET", "POST"])
