@@ -12,7 +12,7 @@ from sqlalchemy import event
 from app.circle.audience import Audience
 from app.clips.services import listing
 from app.core.db import db
-from tests.consent.helpers import sign_consent
+from tests.support.consent import sign_consent
 
 
 @pytest.fixture
