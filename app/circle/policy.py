@@ -25,6 +25,7 @@ from sqlalchemy import Select, or_, select
 
 from app.circle.models import Child, Invitation, Membership, Role, School, User
 from app.core.db import Base, db, utcnow
+from app.core.errors import ForbiddenError, NotFoundError
 
 log = logging.getLogger("beeldbrug.access")
 RowT = TypeVar("RowT", bound=Base)
@@ -176,7 +177,9 @@ def seat_or_404(child_id: int, user: User, action: Action = Action.VIEW_CHILD) -
     """Load ``user``'s seat in a child's circle: 404 unless in the circle, 403 if the role may
     not ``action``. Two queries (the role, the child).
 
-    Raises werkzeug's NotFound or Forbidden; an error while deciding raises NotFound.
+    Raises NotFoundError (outside the circle, no such child) or ForbiddenError (the role may
+    not), which the web layer answers with 404 and 403; an error while deciding raises
+    NotFoundError.
     """
     try:
         role = role_in_circle(user, child_id)
@@ -186,10 +189,10 @@ def seat_or_404(child_id: int, user: User, action: Action = Action.VIEW_CHILD) -
         role, child = None, None
     if child is None or role is None:
         log_denied("not_in_circle", child_id)
-        abort(404)
+        raise NotFoundError("not_in_circle")
     if not role_allows(role, action):
         log_denied(f"role_{role}_may_not_{action}", child_id)
-        abort(403)
+        raise ForbiddenError(f"role_{role}_may_not_{action}")
     return Seat(user, child, role)
 
 
@@ -218,10 +221,10 @@ def invitation_or_404(child: Child, invitation_id: int) -> Invitation:
 
 def own_or_may(seat: Seat, owner_id: int | None, action: Action) -> None:
     """Let ``seat`` at an object of its child's when it is their own (``owner_id``) or their
-    role may ``action`` (see everyone's); raises werkzeug's Forbidden otherwise."""
+    role may ``action`` (see everyone's); raises ForbiddenError otherwise."""
     if not (seat.owns(owner_id) or seat.may(action)):
         log_denied("not_own_record", seat.child.id)
-        abort(403)
+        raise ForbiddenError("not_own_record")
 
 
 def of_school_or_404(model: type[RowT], school: School, object_id: int) -> RowT:

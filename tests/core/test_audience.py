@@ -32,6 +32,7 @@ from app.circle.audience import (
 )
 from app.circle.models import Child, Invitation, Membership, Role, User
 from app.core.db import db, enum_column, utcnow
+from app.core.errors import NotFoundError
 from app.people import services as people
 from tests.support.audience import NOW, SEES, SETS, UPLOADS, VISITORS, sees
 
@@ -279,7 +280,7 @@ def test_an_error_inside_the_check_denies(app, world, probe_rows, monkeypatch):
         assert list(db.session.scalars(select(probe.c.id).where(clause))) == []
         with pytest.raises(NotFound):
             load_as(coach, world.child, own_circle_row)
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFoundError):
             policy.seat_or_404(world.child.id, coach)
         assert settable_as(coach, world.child, uploader_id=coach.id, current=None) == ()
 

@@ -8,13 +8,13 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
-from werkzeug.exceptions import Forbidden, NotFound
 
 from app.circle import policy
 from app.circle.audience import Audience, may_see
 from app.circle.models import Membership, Role
 from app.circle.policy import POLICY, Action, Seat
 from app.core.db import db, utcnow
+from app.core.errors import ForbiddenError, NotFoundError
 from tests.support.consent import sign_consent
 
 #: The statement that asks someone's role in a circle (``policy.role_in_circle``).
@@ -42,7 +42,7 @@ def test_a_removed_member_and_an_outsider_get_no_seat(app_ctx, circle, make_user
     outsider = make_user("Andere Coach", staff=True)
     for person in (circle.teacher, outsider):
         assert policy.seat_for(person, circle.child) is None
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFoundError):
             policy.seat_or_404(circle.child.id, person, Action.VIEW_CHILD)
 
 
@@ -58,9 +58,9 @@ def test_a_seat_may_what_the_policy_table_says(app_ctx, circle, role):
 def test_the_loader_gives_the_seat_or_403_for_an_action_the_role_may_not(app_ctx, circle):
     seat = policy.seat_or_404(circle.child.id, circle.parent, Action.VIEW_CLIPS)
     assert (seat.user, seat.child.id, seat.role) == (circle.parent, circle.child.id, Role.PARENT)
-    with pytest.raises(Forbidden):
+    with pytest.raises(ForbiddenError):
         policy.seat_or_404(circle.child.id, circle.parent, Action.EDIT_CLIP)
-    with pytest.raises(NotFound):  # no such child: the same answer as outside the circle
+    with pytest.raises(NotFoundError):  # no such child: the same answer as outside the circle
         policy.seat_or_404(circle.child.id + 1000, circle.coach, Action.VIEW_CHILD)
 
 
@@ -98,3 +98,16 @@ def test_a_page_asks_the_role_once(app, login_as, circle, make_clip, path):
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(seen) == 1
+
+
+def test_own_or_may_lets_the_owner_and_the_role_and_refuses_the_rest(app_ctx, circle):
+    parent = policy.seat_for(circle.parent, circle.child)
+    coach = policy.seat_for(circle.coach, circle.child)
+    assert parent is not None and coach is not None
+    record = Action.VIEW_ALL_CONSENT_RECORDS
+    policy.own_or_may(parent, circle.parent.id, record)  # their own
+    policy.own_or_may(coach, circle.parent.id, record)  # the coach sees everyone's
+    with pytest.raises(ForbiddenError):
+        policy.own_or_may(parent, circle.parent2.id, record)
+    with pytest.raises(ForbiddenError):
+        policy.own_or_may(parent, None, record)
