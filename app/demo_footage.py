@@ -23,6 +23,7 @@ from pathlib import Path
 import imageio_ffmpeg
 from sqlalchemy import select
 
+from app.circle import policy
 from app.circle.audience import Audience
 from app.circle.models import Child, User
 from app.clips.models import Clip, ClipState, Source, Tag
@@ -111,13 +112,13 @@ def add_footage(session: DbSession, child: Child, users: dict[str, User], coach:
         clip = session.get(Clip, clips[key].id, populate_existing=True)
         assert clip is not None  # uploaded above
         moment = moments.MomentData(start, end, tag.value, note, audience)
-        moments.add_moment(session, clip, moment, actor=users[author])
+        moments.add_moment(session, clip, moment, seat=_seat(users[author], child))
     session.commit()
     for key, start, end, title, audience in FRAGMENTS:
         recording = session.get(Clip, clips[key].id, populate_existing=True)
         assert recording is not None  # uploaded above
         cut = fragments.FragmentData(start, end, title, audience)
-        fragment = fragments.create_fragment(session, recording, cut, actor=coach)
+        fragment = fragments.create_fragment(session, recording, cut, seat=_seat(coach, child))
         session.commit()
         if cutting.cut(fragment.id) is not ClipState.READY:
             raise RuntimeError(f"the demo fragment {title!r} did not become ready")
@@ -170,3 +171,11 @@ def _upload(session: DbSession, child: Child, uploader: User, spec: Recording, p
     )
     session.commit()
     return clip
+
+
+def _seat(user: User, child: Child) -> policy.Seat:
+    """``user``'s seat in the demo child's circle (the demo made them a member)."""
+    seat = policy.seat_for(user, child)
+    if seat is None:
+        raise RuntimeError(f"{user.name} is not in the circle of the demo child")
+    return seat

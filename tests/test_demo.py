@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import demo
+from app.circle import policy
 from app.circle.audience import Audience
 from app.circle.models import Child, Membership, Role, User
 from app.clips.models import Clip, ClipState, Moment, Source, Tag
@@ -91,7 +92,7 @@ def check_footage(app, noah: Child, elif_: Child) -> None:
     )
     # What the parents see: the shared fragment, and Peter's own home recording.
     with app.test_request_context():
-        shown = db.session.scalars(queries.visible_clips(peter, noah)).all()
+        shown = db.session.scalars(queries.visible_clips(policy.seat_for(peter, noah))).all()
     assert {c.id for c in shown} == {fragments[0].id, home.id}
 
 

@@ -17,7 +17,7 @@ from app.children import bp
 from app.circle import policy, routes
 from app.circle.consent_age import deciding_role
 from app.circle.models import Child, Role
-from app.circle.policy import Action
+from app.circle.policy import Action, Seat
 from app.clips.services import listing as clips
 from app.consent import services as consent
 from app.core import paging
@@ -52,8 +52,9 @@ def index() -> Any:
 
 @bp.get("/children/<int:child_id>")
 @routes.for_child(Action.VIEW_CHILD)
-def show(child: Child) -> Any:
-    can = policy.permissions(current_user, child)
+def show(seat: Seat) -> Any:
+    child = seat.child
+    can = seat.permissions
     members = people.circle(db.session, child)
     template = consent.published_template(db.session, child.school_id)
     return render_template(
@@ -62,14 +63,14 @@ def show(child: Child) -> Any:
         members=members,
         invitations=people.open_invitations(db.session, child) if Action.INVITE in can else [],
         can=can,
-        my_role=policy.role_in_circle(current_user, child.id),
+        my_role=seat.role,
         confirm_form=ConfirmForm(),
         consent_status=consent.status(db.session, child),
         consent_labels=consent.text_in(template, str(get_locale()))["purposes"]
         if template
         else None,
         signer_names={m.user_id: m.user.name for m in members},
-        may_sign=policy.may_sign_for(current_user, child, deciding_role(child)),
+        may_sign=seat.role is deciding_role(child),
         pupil_in_circle=any(m.role is Role.PUPIL for m in members),
-        clip_count=clips.count_visible(db.session, current_user, child),
+        clip_count=clips.count_visible(db.session, seat),
     )

@@ -1,11 +1,12 @@
 """Who sees an object that has an audience (a clip, fragment, moment, meeting or plan), who may
 change that audience, the SQL clause that filters lists by it, and the loader.
 
-Part of the one access policy: the role a person has in a circle comes from
-:mod:`app.circle.policy`, which also holds the role × action table. DESIGN.md rule 2: *private*
-is the uploader and the coaches, *team* the school side of the circle and the uploader,
-*circle* everyone in it. Only a coach widens an audience to the circle; a home recording
-reaches the school team only if the uploading parent chose so.
+Part of the one access policy: a person's role in a circle comes with their seat
+(:class:`app.circle.policy.Seat`, worked out once per request); :mod:`app.circle.policy` also
+holds the role × action table. DESIGN.md rule 2: *private* is the uploader and the coaches,
+*team* the school side of the circle and the uploader, *circle* everyone in it. Only a coach
+widens an audience to the circle; a home recording reaches the school team only if the
+uploading parent chose so.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from app.circle import policy
-from app.circle.models import Child, Membership, Role, User
+from app.circle.models import Membership, Role
+from app.circle.policy import Seat
 from app.core.db import Base, db
 
 RowT = TypeVar("RowT", bound=Base)
@@ -54,82 +56,67 @@ SEES: dict[Audience, frozenset[Role]] = {
 }
 
 
-def may_see(user: User, child: Child, *, audience: Audience | str, uploader_id: int | None) -> bool:
-    """True when ``user`` may see an object of ``child`` with this audience and uploader.
+def may_see(seat: Seat, *, audience: Audience | str, uploader_id: int | None) -> bool:
+    """True when ``seat`` may see an object of its child with this audience and uploader.
 
-    Only members of the circle right now see anything: an uploader who left the circle no
-    longer sees their own upload. Never raises; an error while deciding denies.
+    Only members of the circle have a seat: an uploader who left the circle no longer sees
+    their own upload. Never raises; an error while deciding (an unknown audience) denies.
     """
     try:
-        role = policy.role_in_circle(user, child.id)
-        if role is None:
-            return False
-        is_uploader = uploader_id is not None and uploader_id == user.id
-        return is_uploader or role in SEES[Audience(audience)]
+        return seat.owns(uploader_id) or seat.role in SEES[Audience(audience)]
     except Exception:
         policy.log.exception("audience check failed; denying")
         return False
 
 
 def visible_clause(
-    user: User, child: Child, *, child_col: Any, audience_col: Any, uploader_col: Any
+    seat: Seat, *, child_col: Any, audience_col: Any, uploader_col: Any
 ) -> ColumnElement[bool]:
-    """SQL for "``user`` may see this row of ``child``": the rule of :func:`may_see`.
+    """SQL for "``seat`` may see this row of its child": the rule of :func:`may_see`.
 
-    The clause includes ``child_col = child.id``, so a list built on it never mixes children.
-    Never raises; an error while deciding gives a clause that matches nothing.
+    The clause includes ``child_col = seat.child.id``, so a list built on it never mixes
+    children. Never raises; an error while deciding gives a clause that matches nothing.
     """
     try:
-        role = policy.role_in_circle(user, child.id)
-        if role is None:
-            return false()
-        seen = [audience for audience in Audience if role in SEES[audience]]
-        return and_(child_col == child.id, or_(audience_col.in_(seen), uploader_col == user.id))
+        seen = [audience for audience in Audience if seat.role in SEES[audience]]
+        return and_(
+            child_col == seat.child.id,
+            or_(audience_col.in_(seen), uploader_col == seat.user.id),
+        )
     except Exception:
         policy.log.exception("audience check failed; denying")
         return false()
 
 
 def visible_or_404(
-    model: type[RowT],
-    child: Child,
-    object_id: int,
-    user: User,
-    *,
-    uploader_attr: str = "uploader_id",
+    model: type[RowT], seat: Seat, object_id: int, *, uploader_attr: str = "uploader_id"
 ) -> RowT:
-    """An object of ``child`` by id that ``user`` may see, in one query.
+    """An object of ``seat``'s child by id that ``seat`` may see, in one query.
 
     ``model`` has ``id``, ``child_id``, ``audience`` and the uploader's (or author's) id in
     ``uploader_attr``. Raises NotFound for a missing id, another child's id, and an object the
-    user may not see alike, so the answer never tells that it exists; never Forbidden, since
+    seat may not see alike, so the answer never tells that it exists; never Forbidden, since
     the route's rule already refused roles that may not do the action at all. An error while
     deciding raises NotFound; a failing database is not hidden as a 404.
     """
     columns: Any = model  # any model with ``id``, ``child_id`` and ``audience`` columns
     clause = visible_clause(
-        user,
-        child,
+        seat,
         child_col=columns.child_id,
         audience_col=columns.audience,
         uploader_col=getattr(model, uploader_attr),
     )
     row: RowT | None = db.session.scalar(select(model).where(columns.id == object_id, clause))
     if row is None:
-        policy.log_denied(f"{model.__name__.lower()}_missing_or_not_visible", child.id)
+        policy.log_denied(f"{model.__name__.lower()}_missing_or_not_visible", seat.child.id)
         abort(404)
     return row
 
 
 def may_set_audience(
-    user: User,
-    child: Child,
-    *,
-    uploader_id: int | None,
-    current: Audience | None,
-    new: Audience,
+    seat: Seat, *, uploader_id: int | None, current: Audience | None, new: Audience
 ) -> bool:
-    """True when ``user`` may give an object of ``child`` the audience ``new``.
+    """True when ``seat`` may give an object of its child the audience ``new``.
 
     ``current`` is the object's audience now, or None while the uploader creates it. Only
     members of the circle, and of those only the uploader and the coaches, set an audience.
@@ -140,47 +127,41 @@ def may_set_audience(
     raises; an error while deciding denies.
     """
     try:
-        role = policy.role_in_circle(user, child.id)
-        is_uploader = uploader_id is not None and uploader_id == user.id
-        if role is None or not (is_uploader or role is Role.COACH):
+        is_uploader = seat.owns(uploader_id)
+        if not (is_uploader or seat.is_coach):
             return False
-        if role is not Role.COACH:  # the uploader: private or team; circle only as a coach left it
+        if not seat.is_coach:  # the uploader: private or team; circle only as a coach left it
             return new is not Audience.CIRCLE or current is Audience.CIRCLE
         if current is None:  # only the uploader creates
             return is_uploader
         if is_uploader or new is Audience.PRIVATE or current is not Audience.PRIVATE:
             return True
-        return policy.is_school_side(_role_of(uploader_id, child.id))
+        return policy.is_school_side(_role_of(uploader_id, seat.child.id))
     except Exception:
         policy.log.exception("audience check failed; denying")
         return False
 
 
 def settable_audiences(
-    user: User, child: Child, *, uploader_id: int | None, current: Audience | None
+    seat: Seat, *, uploader_id: int | None, current: Audience | None
 ) -> tuple[Audience, ...]:
-    """The audiences ``user`` may choose for an object (the choices a form offers)."""
+    """The audiences ``seat`` may choose for an object (the choices a form offers)."""
     return tuple(
         audience
         for audience in Audience
-        if may_set_audience(user, child, uploader_id=uploader_id, current=current, new=audience)
+        if may_set_audience(seat, uploader_id=uploader_id, current=current, new=audience)
     )
 
 
 def audience_or_403(
-    user: User,
-    child: Child,
-    *,
-    uploader_id: int | None,
-    current: Audience | None,
-    new: Audience,
+    seat: Seat, *, uploader_id: int | None, current: Audience | None, new: Audience
 ) -> Audience:
-    """``new``, when ``user`` may set it (see :func:`may_set_audience`).
+    """``new``, when ``seat`` may set it (see :func:`may_set_audience`).
 
     Raises Forbidden otherwise: whoever gets here sees the object, so a 403 tells nothing new.
     """
-    if not may_set_audience(user, child, uploader_id=uploader_id, current=current, new=new):
-        policy.log_denied(f"may_not_set_audience_{new}", child.id)
+    if not may_set_audience(seat, uploader_id=uploader_id, current=current, new=new):
+        policy.log_denied(f"may_not_set_audience_{new}", seat.child.id)
         abort(403)
     return new
 

@@ -1,12 +1,14 @@
 """The one access policy of Beeldbrug, and the loaders that apply it.
 
 Who may do what with a child is decided by the role a person has in that child's circle,
-looked up fresh on every request (so a removal takes effect at once). Someone outside the circle
-learns nothing: every loader answers 404, the school admin included. A member whose role does not
-allow the action gets 403.
+looked up fresh on every request (so a removal takes effect at once) into a :class:`Seat`: who,
+which child, which role. ``routes.for_child`` works the signed-in person's seat out once per
+request and hands it to the view, which passes it to loaders and services. Someone outside the
+circle has no seat and learns nothing: every loader answers 404, the school admin included. A
+member whose role does not allow the action gets 403.
 
 Objects with an audience (clips, moments, meetings, plans) follow :mod:`app.circle.audience`,
-built on the roles looked up here. Every endpoint declares which rule applies with a decorator
+built on the seat's role. Every endpoint declares which rule applies with a decorator
 from :mod:`app.circle.routes`; an endpoint without one is refused.
 """
 
@@ -14,14 +16,16 @@ from __future__ import annotations
 
 import enum
 import logging
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import abort, g, has_request_context, request
+from flask import abort, has_request_context, request
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import Select, or_, select
 
 from app.circle.models import Child, Invitation, Membership, Role, School, User
 from app.core.db import Base, db, utcnow
+from app.core.errors import ForbiddenError, NotFoundError
 
 log = logging.getLogger("beeldbrug.access")
 RowT = TypeVar("RowT", bound=Base)
@@ -106,42 +110,76 @@ def active_membership_clause(at: Any = None) -> Any:
 
 
 def role_in_circle(user: User, child_id: int) -> Role | None:
-    """The role ``user`` has in the child's circle right now, or None (cached per request)."""
+    """The role ``user`` has in the child's circle right now, or None. One query, asked afresh
+    each time: a request works it out once, into its :class:`Seat`, and passes the seat on."""
     if not getattr(user, "is_authenticated", False):
         return None
-    # Keyed by user too: a request may ask about someone else (may this parent see the clip
-    # the coach just shared?), and must not get the signed-in user's role as the answer.
-    cache: dict[tuple[int, int], Role | None] = g.setdefault("circle_roles", {})
-    key = (user.id, child_id)
-    if key not in cache:
-        cache[key] = db.session.scalar(
-            select(Membership.role).where(
-                Membership.child_id == child_id,
-                Membership.user_id == user.id,
-                active_membership_clause(),
-            )
+    return db.session.scalar(
+        select(Membership.role).where(
+            Membership.child_id == child_id,
+            Membership.user_id == user.id,
+            active_membership_clause(),
         )
-    return cache[key]
+    )
 
 
-def may(user: User, child: Child, action: Action) -> bool:
-    """True when ``user`` may do ``action`` for ``child``. Any error in deciding denies."""
+@dataclass(frozen=True)
+class Seat:
+    """A person's place in one child's circle, for this request: who, which child, which role.
+
+    Worked out once per request (:func:`seat_or_404` for the signed-in person through
+    ``routes.for_child``, :func:`seat_for` for anyone else) and handed to loaders and
+    services, which ask the seat instead of the database. A removal from the circle takes
+    effect on the next request, which works out a new seat.
+    """
+
+    user: User
+    child: Child
+    role: Role
+
+    def may(self, action: Action) -> bool:
+        """True when this seat's role may do ``action`` (the :data:`POLICY` table)."""
+        return role_allows(self.role, action)
+
+    @property
+    def permissions(self) -> frozenset[Action]:
+        """Every action this seat may do: the flags a template needs."""
+        return frozenset(action for action in Action if self.may(action))
+
+    @property
+    def is_school_side(self) -> bool:
+        """True on the school side of the circle (coach, teacher, specialist)."""
+        return is_school_side(self.role)
+
+    @property
+    def is_coach(self) -> bool:
+        """True for the child's coach."""
+        return self.role is Role.COACH
+
+    def owns(self, owner_id: int | None) -> bool:
+        """True when ``owner_id`` (an uploader's, an author's, a signer's) is this person."""
+        return owner_id is not None and owner_id == self.user.id
+
+
+def seat_for(user: User, child: Child) -> Seat | None:
+    """The seat ``user`` has in ``child``'s circle now, or None outside it: for asking about
+    someone other than the signed-in person, and for jobs, commands and tests. One query.
+    Never raises; an error while deciding gives None (denies)."""
     try:
-        return role_allows(role_in_circle(user, child.id), action)
+        role = role_in_circle(user, child.id)
     except Exception:
         log.exception("access check failed; denying")
-        return False
+        return None
+    return None if role is None else Seat(user, child, role)
 
 
-def permissions(user: User, child: Child) -> frozenset[Action]:
-    """Every action ``user`` may do for ``child``: the flags a template needs."""
-    return frozenset(action for action in Action if may(user, child, action))
+def seat_or_404(child_id: int, user: User, action: Action = Action.VIEW_CHILD) -> Seat:
+    """Load ``user``'s seat in a child's circle: 404 unless in the circle, 403 if the role may
+    not ``action``. Two queries (the role, the child).
 
-
-def child_or_404(child_id: int, user: User, action: Action = Action.VIEW_CHILD) -> Child:
-    """Load a child for ``user``: 404 unless in the circle, 403 if the role may not ``action``.
-
-    Raises werkzeug's NotFound or Forbidden; an error while deciding raises NotFound.
+    Raises NotFoundError (outside the circle, no such child) or ForbiddenError (the role may
+    not), which the web layer answers with 404 and 403; an error while deciding raises
+    NotFoundError.
     """
     try:
         role = role_in_circle(user, child_id)
@@ -149,13 +187,13 @@ def child_or_404(child_id: int, user: User, action: Action = Action.VIEW_CHILD) 
     except Exception:
         log.exception("access check failed; denying")
         role, child = None, None
-    if child is None:
+    if child is None or role is None:
         log_denied("not_in_circle", child_id)
-        abort(404)
+        raise NotFoundError("not_in_circle")
     if not role_allows(role, action):
         log_denied(f"role_{role}_may_not_{action}", child_id)
-        abort(403)
-    return child
+        raise ForbiddenError(f"role_{role}_may_not_{action}")
+    return Seat(user, child, role)
 
 
 def of_child_or_404(model: type[RowT], child: Child, object_id: int) -> RowT:
@@ -181,24 +219,12 @@ def invitation_or_404(child: Child, invitation_id: int) -> Invitation:
     return of_child_or_404(Invitation, child, invitation_id)
 
 
-def may_sign_for(user: User, child: Child, deciding_role: Role) -> bool:
-    """True when ``user`` is in ``child``'s circle with ``deciding_role``: the role whose
-    members sign for the child now (the feature that signs says which). Any error denies."""
-    try:
-        return role_in_circle(user, child.id) is deciding_role
-    except Exception:
-        log.exception("access check failed; denying")
-        return False
-
-
-def own_or_may(user: User, child: Child, owner_id: int | None, action: Action) -> None:
-    """Let ``user`` at an object of ``child``'s when it is their own (``owner_id``) or their
-    role may ``action`` (see everyone's); raises werkzeug's Forbidden otherwise."""
-    if owner_id is not None and owner_id == getattr(user, "id", None):
-        return
-    if not may(user, child, action):
-        log_denied("not_own_record", child.id)
-        abort(403)
+def own_or_may(seat: Seat, owner_id: int | None, action: Action) -> None:
+    """Let ``seat`` at an object of its child's when it is their own (``owner_id``) or their
+    role may ``action`` (see everyone's); raises ForbiddenError otherwise."""
+    if not (seat.owns(owner_id) or seat.may(action)):
+        log_denied("not_own_record", seat.child.id)
+        raise ForbiddenError("not_own_record")
 
 
 def of_school_or_404(model: type[RowT], school: School, object_id: int) -> RowT:

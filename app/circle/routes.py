@@ -18,14 +18,14 @@ from typing import Any, TypeVar
 from flask import abort, current_app, request
 from flask_login import current_user
 
-from app.circle.models import Child, User
 from app.circle.policy import (
     Action,
-    child_or_404,
+    Seat,
     is_staff,
     log,
     log_denied,
     may_manage_school,
+    seat_or_404,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,32 +72,35 @@ def admin_only(view: F) -> F:
 
 
 def for_child(
-    action: Action, *, check: Callable[[User, Child], bool] | None = None
+    action: Action, *, check: Callable[[Seat], bool] | None = None
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Load the URL's ``child_id`` through :func:`child_or_404` and pass the child on.
+    """Load the signed-in person's seat in the URL's child's circle through
+    :func:`seat_or_404` (404 outside it, 403 when the role may not ``action``) and pass the
+    :class:`Seat` on: the view is ``view(seat, **kwargs)``, the child is ``seat.child``.
 
-    ``check(user, child)``, when given, is a further rule the role's permission alone cannot
-    express (who signs for the child today, say): False, or an error in it, gives 403.
+    ``check(seat)``, when given, is a further rule the role's permission alone cannot express
+    (who signs for the child today, say): False, or an error in it, gives 403.
     """
 
-    # The view takes the child; what the URL map calls takes the ``child_id``.
+    # The view takes the seat; what the URL map calls takes the ``child_id``.
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(child_id: int, **kwargs: Any) -> Any:
-            child = child_or_404(child_id, current_user, action)
-            if check is not None and not _passes(check, child):
-                log_denied(f"check_{getattr(check, '__name__', 'rule')}_failed", child.id)
+            # The user object, not the proxy: loaders and services ask the seat many times.
+            seat = seat_or_404(child_id, current_user._get_current_object(), action)
+            if check is not None and not _passes(check, seat):
+                log_denied(f"check_{getattr(check, '__name__', 'rule')}_failed", child_id)
                 abort(403)
-            return view(child, **kwargs)
+            return view(seat, **kwargs)
 
         return _tag(wrapper, RouteRule(Scope.CHILD, action))
 
     return decorator
 
 
-def _passes(check: Callable[[User, Child], bool], child: Child) -> bool:
+def _passes(check: Callable[[Seat], bool], seat: Seat) -> bool:
     try:
-        return bool(check(current_user, child))
+        return bool(check(seat))
     except Exception:
         log.exception("access check failed; denying")
         return False

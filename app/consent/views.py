@@ -10,8 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.circle import policy, routes
-from app.circle.models import Child, User
-from app.circle.policy import Action
+from app.circle.policy import Action, Seat
 from app.consent import bp, services
 from app.consent.forms import WithdrawForm, form_data_from, sign_form, template_form, texts_from
 from app.consent.models import PURPOSES, Answer, ConsentRecord, ConsentTemplate
@@ -39,18 +38,19 @@ def purpose_state_label(state: PurposeState | str) -> str:
     )
 
 
-def signs_for_child(user: User, child: Child) -> bool:
+def signs_for_child(seat: Seat) -> bool:
     """Parents sign for a child under the consent age; from that age only the pupil signs."""
-    return policy.may_sign_for(user, child, services.deciding_role(child))
+    return seat.role is services.deciding_role(seat.child)
 
 
 @bp.get("/children/<int:child_id>/consent")
 @routes.for_child(Action.VIEW_CONSENT)
-def overview(child: Child) -> Any:
+def overview(seat: Seat) -> Any:
+    child = seat.child
     status = services.status(db.session, child)
     template = services.published_template(db.session, child.school_id)
-    can_all = policy.may(current_user, child, Action.VIEW_ALL_CONSENT_RECORDS)
-    records = services.records_of(db.session, child, None if can_all else current_user)
+    can_all = seat.may(Action.VIEW_ALL_CONSENT_RECORDS)
+    records = services.records_of(db.session, child, None if can_all else seat.user)
     signer_names = {u.id: u.name for u in services.signers(db.session, child)}
     return render_template(
         "consent/overview.html",
@@ -60,10 +60,10 @@ def overview(child: Child) -> Any:
         signer_names=signer_names,
         records=records,
         documents=services.documents_of(db.session, records),
-        my_latest=status.latest.get(current_user.id),
-        my_yeses=services.withdrawable(db.session, child, current_user),
-        may_sign=signs_for_child(current_user, child),
-        may_request=policy.may(current_user, child, Action.REQUEST_CONSENT),
+        my_latest=status.latest.get(seat.user.id),
+        my_yeses=services.withdrawable(db.session, child, seat.user),
+        may_sign=signs_for_child(seat),
+        may_request=seat.may(Action.REQUEST_CONSENT),
         can_all=can_all,
         has_template=template is not None,
         form=ConfirmForm(),
@@ -77,7 +77,8 @@ def _language(template: Any) -> str:
 
 @bp.route("/children/<int:child_id>/consent/sign", methods=["GET", "POST"])
 @routes.for_child(Action.SIGN_CONSENT, check=signs_for_child)
-def sign(child: Child) -> Any:
+def sign(seat: Seat) -> Any:
+    child = seat.child
     template = services.published_template(db.session, child.school_id)
     if template is None:
         return render_template("consent/no_template.html", child=child), 409
@@ -87,13 +88,13 @@ def sign(child: Child) -> Any:
     outcome = sign_with_form(
         form,
         services.SIGN_FORM,
-        {"child": child.id, "user": current_user.id, "template": template.id},
+        {"child": child.id, "user": seat.user.id, "template": template.id},
         conflict=lambda: TEXT_CHANGED if form.template_id.data != str(template.id) else None,
         expired=_("This form was open too long or is not yours. Read the text again and answer."),
         store=lambda opened: services.sign(
             db.session,
             child,
-            current_user,
+            seat.user,
             template=template,
             language=language,
             answers={p: Answer(form[p.value].data) for p in PURPOSES},
@@ -116,9 +117,10 @@ def sign(child: Child) -> Any:
 
 @bp.route("/children/<int:child_id>/consent/withdraw", methods=["GET", "POST"])
 @routes.for_child(Action.SIGN_CONSENT, check=signs_for_child)
-def withdraw(child: Child) -> Any:
+def withdraw(seat: Seat) -> Any:
+    child = seat.child
     asked = request.args.get("purpose", "all")
-    granted = services.withdrawable(db.session, child, current_user)
+    granted = services.withdrawable(db.session, child, seat.user)
     purposes = granted if asked == "all" else [p for p in granted if p.value == asked]
     if not purposes:
         flash(_("There is no consent of yours to withdraw here."), "info")
@@ -128,11 +130,11 @@ def withdraw(child: Child) -> Any:
     outcome = sign_with_form(
         form,
         services.WITHDRAW_FORM,
-        {"child": child.id, "user": current_user.id},
+        {"child": child.id, "user": seat.user.id},
         store=lambda opened: services.withdraw(
             db.session,
             child,
-            current_user,
+            seat.user,
             purposes,
             nonce=opened.nonce,
             opened_at=opened.opened_at,
@@ -144,7 +146,7 @@ def withdraw(child: Child) -> Any:
     if outcome.response is not None:
         return outcome.response
     # The labels the signer agreed to: those of the text of their latest record.
-    latest = services.latest_records(db.session, child, [current_user.id])[current_user.id]
+    latest = services.latest_records(db.session, child, [seat.user.id])[seat.user.id]
     template = latest.template
     labels = services.text_in(template, _language(template))["purposes"]
     return render_template(
@@ -159,9 +161,10 @@ def withdraw(child: Child) -> Any:
 
 @bp.post("/children/<int:child_id>/consent/request")
 @routes.for_child(Action.REQUEST_CONSENT)
-def request_consent(child: Child) -> Any:
+def request_consent(seat: Seat) -> Any:
+    child = seat.child
     if ConfirmForm().validate_on_submit():
-        asked = services.request_consent(db.session, child, actor=current_user)
+        asked = services.request_consent(db.session, child, actor=seat.user)
         db.session.commit()
         if asked:
             flash(
@@ -175,13 +178,14 @@ def request_consent(child: Child) -> Any:
 
 @bp.get("/children/<int:child_id>/consent/records/<int:record_id>/pdf")
 @routes.for_child(Action.VIEW_CONSENT)
-def record_pdf(child: Child, record_id: int) -> Any:
+def record_pdf(seat: Seat, record_id: int) -> Any:
+    child = seat.child
     record = policy.of_child_or_404(ConsentRecord, child, record_id)
-    policy.own_or_may(current_user, child, record.signer_id, Action.VIEW_ALL_CONSENT_RECORDS)
+    policy.own_or_may(seat, record.signer_id, Action.VIEW_ALL_CONSENT_RECORDS)
     document = services.documents_of(db.session, [record]).get(record.id)
     if document is None:
         abort(404)
-    current_app.logger.info("consent pdf sent: record=%s user=%s", record.id, current_user.id)
+    current_app.logger.info("consent pdf sent: record=%s user=%s", record.id, seat.user.id)
     return documents.send_document(document)
 
 

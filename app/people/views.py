@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from app.auth import login
 from app.circle import policy, routes
-from app.circle.models import Child, Role
-from app.circle.policy import Action
+from app.circle.models import Role
+from app.circle.policy import Action, Seat
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm, attempt
@@ -51,10 +51,11 @@ def open_trajectory() -> Any:
 
 @bp.route("/children/<int:child_id>/edit", methods=["GET", "POST"])
 @routes.for_child(Action.EDIT_CHILD)
-def edit_child(child: Child) -> Any:
+def edit_child(seat: Seat) -> Any:
+    child = seat.child
     form = TrajectoryForm(obj=child)
     if form.validate_on_submit():
-        services.update_child(db.session, child, _child_data(form), actor=current_user)
+        services.update_child(db.session, child, _child_data(form), actor=seat.user)
         db.session.commit()
         flash(_("The details are saved."), "success")
         return redirect(url_for("children.show", child_id=child.id))
@@ -72,7 +73,8 @@ def _child_data(form: TrajectoryForm) -> services.ChildData:
 
 @bp.route("/children/<int:child_id>/invite", methods=["GET", "POST"])
 @routes.for_child(Action.INVITE)
-def invite(child: Child) -> Any:
+def invite(seat: Seat) -> Any:
+    child = seat.child
     form = InviteForm()
     if form.validate_on_submit():
         data = services.InvitationData(
@@ -82,9 +84,7 @@ def invite(child: Child) -> Any:
             language=form.language.data,
             access_until=form.access_until.data,
         )
-        ok, sent = attempt(
-            form, lambda: services.invite(db.session, child, data, actor=current_user)
-        )
+        ok, sent = attempt(form, lambda: services.invite(db.session, child, data, actor=seat.user))
         if ok and sent is not None:
             invitation, _token = sent
             flash(
@@ -96,12 +96,13 @@ def invite(child: Child) -> Any:
 
 @bp.route("/children/<int:child_id>/members/<int:membership_id>/remove", methods=["GET", "POST"])
 @routes.for_child(Action.MANAGE_CIRCLE)
-def remove_member(child: Child, membership_id: int) -> Any:
+def remove_member(seat: Seat, membership_id: int) -> Any:
+    child = seat.child
     membership = policy.membership_or_404(child, membership_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         act(
-            lambda: services.remove_member(db.session, membership, actor=current_user),
+            lambda: services.remove_member(db.session, membership, actor=seat.user),
             _("%(name)s is no longer in the circle.", name=membership.user.name),
         )
         return redirect(url_for("children.show", child_id=child.id))
@@ -112,11 +113,12 @@ def remove_member(child: Child, membership_id: int) -> Any:
 
 @bp.post("/children/<int:child_id>/invitations/<int:invitation_id>/withdraw")
 @routes.for_child(Action.MANAGE_CIRCLE)
-def withdraw_invitation(child: Child, invitation_id: int) -> Any:
+def withdraw_invitation(seat: Seat, invitation_id: int) -> Any:
+    child = seat.child
     invitation = policy.invitation_or_404(child, invitation_id)
     if ConfirmForm().validate_on_submit():
         act(
-            lambda: services.withdraw_invitation(db.session, invitation, actor=current_user),
+            lambda: services.withdraw_invitation(db.session, invitation, actor=seat.user),
             _("The invitation is withdrawn; its link no longer works."),
         )
     return redirect(url_for("children.show", child_id=child.id))

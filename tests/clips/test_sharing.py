@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from app.circle import policy
 from app.circle.audience import Audience
 from app.clips.models import Clip, Moment, Source, Tag
 from app.clips.services import sharing
@@ -293,7 +294,9 @@ def test_the_service_refuses_the_circle_for_uncleared_others(app_ctx, signed, ma
     clip = db.session.get(Clip, clip.id)
     before = db.session.scalar(select(func.count()).select_from(AuditEvent))
     with pytest.raises(RefusedError):
-        sharing.set_clip_audience(db.session, clip, Audience.CIRCLE, actor=signed.coach)
+        sharing.set_clip_audience(
+            db.session, clip, Audience.CIRCLE, seat=policy.seat_for(signed.coach, signed.child)
+        )
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before
 
 
@@ -303,12 +306,20 @@ def test_the_services_refuse_with_domain_errors_not_http_ones(app_ctx, signed, m
     clip = make_clip(signed.child, signed.teacher, audience=Audience.TEAM, shows_others=True)
     clip = db.session.get(Clip, clip.id)
     with pytest.raises(ForbiddenError):  # the policy: only who may edit clips (a coach)
-        sharing.confirm_others_cleared(db.session, clip, actor=signed.teacher)
+        sharing.confirm_others_cleared(
+            db.session, clip, seat=policy.seat_for(signed.teacher, signed.child)
+        )
     with pytest.raises(ForbiddenError):
-        sharing.mark_shows_others(db.session, clip, actor=signed.parent)
+        sharing.mark_shows_others(
+            db.session, clip, seat=policy.seat_for(signed.parent, signed.child)
+        )
     with pytest.raises(ForbiddenError):  # a teacher does not widen to the circle
-        sharing.set_clip_audience(db.session, clip, Audience.CIRCLE, actor=signed.teacher)
-    sharing.confirm_others_cleared(db.session, clip, actor=signed.coach)
+        sharing.set_clip_audience(
+            db.session, clip, Audience.CIRCLE, seat=policy.seat_for(signed.teacher, signed.child)
+        )
+    sharing.confirm_others_cleared(
+        db.session, clip, seat=policy.seat_for(signed.coach, signed.child)
+    )
     assert clip.others_cleared_at is not None
 
 

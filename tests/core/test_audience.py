@@ -3,7 +3,9 @@
 One expected table per question, written out below so a reader can check it. The Python check
 (``may_see``), the SQL clause for lists (``visible_clause``, on a real table in SQLite or
 PostgreSQL, whichever the suite runs on) and the loader (``visible_or_404``) must each agree
-with it, cell by cell. Clip routes join the same walk in tests/test_authorization.py.
+with it, cell by cell. Each asks with the visitor's seat (``policy.seat_for``), as a request
+does; a visitor outside the circle has no seat, and a request without one gets 404 before any
+of them is asked. Clip routes join the same walk in tests/test_authorization.py.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
+from sqlalchemy import Column, Integer, MetaData, Table, false, insert, select, text
 from sqlalchemy.orm import registry
 from werkzeug.exceptions import Forbidden, NotFound
 
 from app.auth.models import UserSession
+from app.circle import audience as audience_module
 from app.circle import policy
 from app.circle.audience import (
     Audience,
@@ -29,6 +32,7 @@ from app.circle.audience import (
 )
 from app.circle.models import Child, Invitation, Membership, Role, User
 from app.core.db import db, enum_column, utcnow
+from app.core.errors import NotFoundError
 from app.people import services as people
 from tests.support.audience import NOW, SEES, SETS, UPLOADS, VISITORS, sees
 
@@ -133,6 +137,38 @@ def expected_ids(world: World, visitor: str, rows: dict) -> set[int]:
     }
 
 
+# --- asking as a visitor: no seat, nothing -------------------------------------------------------
+
+
+def sees_as(user: User, child: Child, **ask) -> bool:
+    seat = policy.seat_for(user, child)
+    return seat is not None and may_see(seat, **ask)
+
+
+def clause_for(user: User, child: Child):
+    seat = policy.seat_for(user, child)
+    if seat is None:
+        return false()
+    return visible_clause(
+        seat,
+        child_col=probe.c.child_id,
+        audience_col=probe.c.audience,
+        uploader_col=probe.c.uploader_id,
+    )
+
+
+def load_as(user: User, child: Child, row_id: int) -> Probe:
+    seat = policy.seat_for(user, child)
+    if seat is None:
+        raise NotFound()
+    return visible_or_404(Probe, seat, row_id)
+
+
+def settable_as(user: User, child: Child, **ask) -> tuple[Audience, ...]:
+    seat = policy.seat_for(user, child)
+    return () if seat is None else settable_audiences(seat, **ask)
+
+
 # --- seeing --------------------------------------------------------------------------------------
 
 
@@ -148,8 +184,8 @@ def test_may_see_follows_the_table(app, world, visitor):
     wrong = []
     for audience in Audience:
         for own in (True, False):
-            with app.test_request_context():  # a fresh request: no role cached
-                got = may_see(
+            with app.test_request_context():
+                got = sees_as(
                     user,
                     world.child,
                     audience=audience,
@@ -164,13 +200,7 @@ def test_may_see_follows_the_table(app, world, visitor):
 def test_the_list_clause_follows_the_table(app, world, probe_rows, visitor):
     user = world.people[visitor]
     with app.test_request_context():
-        clause = visible_clause(
-            user,
-            world.child,
-            child_col=probe.c.child_id,
-            audience_col=probe.c.audience,
-            uploader_col=probe.c.uploader_id,
-        )
+        clause = clause_for(user, world.child)
         got = set(db.session.scalars(select(probe.c.id).where(clause)))
     assert got == expected_ids(world, visitor, probe_rows)
 
@@ -183,7 +213,7 @@ def test_the_loader_finds_what_the_table_allows_and_404s_the_rest(app, world, pr
     for row_id in probe_rows:
         with app.test_request_context():
             try:
-                found = visible_or_404(Probe, world.child, row_id, user).id == row_id
+                found = load_as(user, world.child, row_id).id == row_id
             except NotFound:
                 found = False
         if found != (row_id in allowed):
@@ -206,15 +236,18 @@ def test_one_request_asking_about_two_people_gets_two_answers(app, world):
     """The coach's request asks whether the parent sees a team clip: no, whatever the coach sees."""
     with app.test_request_context():
         ask = dict(audience=Audience.TEAM, uploader_id=world.former_parent.id)
-        assert may_see(world.people["coach"], world.child, **ask)
-        assert not may_see(world.people["parent"], world.child, **ask)
+        coach = policy.seat_for(world.people["coach"], world.child)
+        parent = policy.seat_for(world.people["parent"], world.child)
+        assert coach is not None and parent is not None
+        assert may_see(coach, **ask)
+        assert not may_see(parent, **ask)
 
 
 def test_removal_takes_effect_on_the_next_request(app, world):
     teacher = world.people["teacher"]
     ask = dict(audience=Audience.TEAM, uploader_id=world.former_parent.id)
     with app.test_request_context():
-        assert may_see(teacher, world.child, **ask)
+        assert sees_as(teacher, world.child, **ask)
     membership = db.session.scalar(
         select(Membership).where(
             Membership.child_id == world.child.id, Membership.user_id == teacher.id
@@ -223,14 +256,9 @@ def test_removal_takes_effect_on_the_next_request(app, world):
     people.remove_member(db.session, membership, actor=world.people["coach"])
     db.session.commit()
     with app.test_request_context():
-        assert not may_see(teacher, world.child, **ask)
-        clause = visible_clause(
-            teacher,
-            world.child,
-            child_col=probe.c.child_id,
-            audience_col=probe.c.audience,
-            uploader_col=probe.c.uploader_id,
-        )
+        assert policy.seat_for(teacher, world.child) is None
+        assert not sees_as(teacher, world.child, **ask)
+        clause = clause_for(teacher, world.child)
         assert str(clause.compile(compile_kwargs={"literal_binds": True})) in ("false", "0 = 1")
 
 
@@ -246,25 +274,46 @@ def test_an_error_inside_the_check_denies(app, world, probe_rows, monkeypatch):
         if child_id == world.child.id and audience is Audience.CIRCLE and uploader == coach.id
     )
     with app.test_request_context():
-        assert not may_see(coach, world.child, audience=Audience.CIRCLE, uploader_id=coach.id)
+        assert policy.seat_for(coach, world.child) is None  # no seat: nothing below is asked
+        assert not sees_as(coach, world.child, audience=Audience.CIRCLE, uploader_id=coach.id)
+        clause = clause_for(coach, world.child)
+        assert list(db.session.scalars(select(probe.c.id).where(clause))) == []
+        with pytest.raises(NotFound):
+            load_as(coach, world.child, own_circle_row)
+        with pytest.raises(NotFoundError):
+            policy.seat_or_404(world.child.id, coach)
+        assert settable_as(coach, world.child, uploader_id=coach.id, current=None) == ()
+
+
+def test_an_error_inside_an_audience_check_denies(app, world, probe_rows, monkeypatch):
+    """With a seat in hand, an error while deciding (here: the audience table) still denies."""
+    coach = world.people["coach"]
+    with app.test_request_context():
+        seat = policy.seat_for(coach, world.child)
+        assert seat is not None
+        monkeypatch.setattr(audience_module, "SEES", {})
+        assert not may_see(seat, audience=Audience.CIRCLE, uploader_id=None)
         clause = visible_clause(
-            coach,
-            world.child,
+            seat,
             child_col=probe.c.child_id,
             audience_col=probe.c.audience,
             uploader_col=probe.c.uploader_id,
         )
         assert list(db.session.scalars(select(probe.c.id).where(clause))) == []
-        with pytest.raises(NotFound):
-            visible_or_404(Probe, world.child, own_circle_row, coach)
-        assert not may_set_audience(
-            coach, world.child, uploader_id=coach.id, current=None, new=Audience.PRIVATE
-        )
+        # A teacher's private upload: the coach may open it to the team, unless deciding fails.
+        ask = dict(uploader_id=world.people["teacher"].id, current=Audience.PRIVATE)
+        assert may_set_audience(seat, **ask, new=Audience.TEAM)
+        monkeypatch.setattr(audience_module, "_role_of", broken_role_of)
+        assert not may_set_audience(seat, **ask, new=Audience.TEAM)
+
+
+def broken_role_of(*args, **kwargs):
+    raise RuntimeError("policy store unavailable")
 
 
 def test_an_unknown_audience_denies(app, world):
     with app.test_request_context():
-        assert not may_see(
+        assert not sees_as(
             world.people["coach"], world.child, audience="everyone", uploader_id=None
         )
 
@@ -298,7 +347,7 @@ def test_who_may_set_which_audience_follows_the_table(app, world, actor):
             want = SETS.get((actor, upload, now), frozenset())
             with app.test_request_context():
                 got = frozenset(
-                    settable_audiences(user, world.child, uploader_id=uploader_id, current=current)
+                    settable_as(user, world.child, uploader_id=uploader_id, current=current)
                 )
             if got != want:
                 wrong.append(f"{upload} {now}: expected {sorted(want)}, got {sorted(got)}")
@@ -306,18 +355,18 @@ def test_who_may_set_which_audience_follows_the_table(app, world, actor):
 
 
 def test_a_refused_audience_change_is_a_403_and_an_allowed_one_passes(app, world):
-    parent = world.people["parent"]
+    parent = policy.seat_for(world.people["parent"], world.child)
+    assert parent is not None
     with app.test_request_context():
         with pytest.raises(Forbidden):
             audience_or_403(
                 parent,
-                world.child,
-                uploader_id=parent.id,
+                uploader_id=parent.user.id,
                 current=Audience.TEAM,
                 new=Audience.CIRCLE,
             )
         chosen = audience_or_403(
-            parent, world.child, uploader_id=parent.id, current=Audience.PRIVATE, new=Audience.TEAM
+            parent, uploader_id=parent.user.id, current=Audience.PRIVATE, new=Audience.TEAM
         )
     assert chosen is Audience.TEAM
 

@@ -17,8 +17,7 @@ from wtforms import HiddenField
 
 from app import create_app
 from app.circle import routes
-from app.circle.models import Child
-from app.circle.policy import Action
+from app.circle.policy import Action, Seat
 from app.core.db import db, utcnow
 from app.core.signing import (
     SignatureForm,
@@ -53,10 +52,10 @@ class AcknowledgeForm(SignatureForm):
 
 
 @routes.for_child(Action.VIEW_CHILD)
-def acknowledge_page(child: Child):
+def acknowledge_page(seat: Seat):
     """What a feature's view would be: the loader, the helper, then the page (here: JSON)
     with its status."""
-    child_id = child.id
+    child_id = seat.child.id
     form = AcknowledgeForm()
     summary = shown_now["summary"]
     outcome = sign_with_form(

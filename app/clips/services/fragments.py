@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.circle import policy
 from app.circle.audience import Audience, settable_audiences
-from app.circle.models import Child, User
+from app.circle.policy import Seat
 from app.clips.models import Clip, ClipState
 from app.clips.services import cutting, queries
 from app.core import audit
@@ -40,27 +40,26 @@ class FragmentData:
     audience: Audience
 
 
-def audiences_for(user: User, recording: Clip) -> tuple[Audience, ...]:
-    """The audiences ``user`` may give a fragment of ``recording``: those they could give
+def audiences_for(seat: Seat, recording: Clip) -> tuple[Audience, ...]:
+    """The audiences ``seat`` may give a fragment of ``recording``: those they could give
     the recording itself, so a fragment never reaches people its recording may not (a
     parent's private home recording stays away from the school team)."""
-    return settable_audiences(
-        user, recording.child, uploader_id=recording.uploader_id, current=recording.audience
-    )
+    return settable_audiences(seat, uploader_id=recording.uploader_id, current=recording.audience)
 
 
-def create_fragment(
-    session: DbSession, recording: Clip, data: FragmentData, *, actor: User
-) -> Clip:
+def create_fragment(session: DbSession, recording: Clip, data: FragmentData, *, seat: Seat) -> Clip:
     """Make the fragment row of ``recording`` from ``data.start_s`` to ``data.end_s``.
 
     Raises RefusedError (naming the field) when the recording is a fragment or not ready,
     when a point lies outside the recording, the out point is not after the in point, or
     the fragment is shorter than :data:`MIN_SECONDS` or longer than :data:`MAX_SECONDS`; and
     when it would reach the circle while the recording shows other people who have not been
-    cleared. Raises ForbiddenError when ``actor`` may not give it ``data.audience``.
+    cleared. Raises ForbiddenError when ``seat`` (the actor) may not give it ``data.audience``, or
+    the recording is not of ``seat``'s child.
     Call :func:`queue_cut` after the commit.
     """
+    if recording.child_id != seat.child.id:
+        raise ForbiddenError("recording_of_another_child")
     if recording.is_fragment:
         raise RefusedError(_l("Cut fragments from the recording itself, not from a fragment."))
     if recording.state is not ClipState.READY or not recording.duration_s:
@@ -87,8 +86,8 @@ def create_fragment(
     title = " ".join(data.title.split())
     if not title:
         raise RefusedError(_l("Please fill in this field."), field="title")
-    child = recording.child
-    if data.audience not in audiences_for(actor, recording):
+    child, actor = seat.child, seat.user
+    if data.audience not in audiences_for(seat, recording):
         policy.log_denied(f"fragment_audience_{data.audience}_not_allowed", child.id)
         raise ForbiddenError("fragment_audience_not_allowed")
     if (
@@ -139,17 +138,15 @@ def create_fragment(
     return fragment
 
 
-def visible_recording(session: DbSession, user: User, child: Child, clip: Clip) -> Clip | None:
-    """A fragment's recording when ``user`` may see it too, else None (also for a recording).
+def visible_recording(session: DbSession, seat: Seat, clip: Clip) -> Clip | None:
+    """A fragment's recording when ``seat`` may see it too, else None (also for a recording).
 
     A parent who sees a fragment shared with the circle learns nothing of a recording kept
     for the team, not even its title. Raises nothing.
     """
     if not clip.is_fragment:
         return None
-    return session.scalar(
-        select(Clip).where(Clip.id == clip.parent_id, queries.clip_clause(user, child))
-    )
+    return session.scalar(select(Clip).where(Clip.id == clip.parent_id, queries.clip_clause(seat)))
 
 
 def queue_cut(fragment: Clip) -> None:

@@ -13,8 +13,8 @@ stops what it covered at once.
 
 from __future__ import annotations
 
-from app.circle.models import Child, Role, User
-from app.circle.policy import role_in_circle
+from app.circle.models import Child, Role
+from app.circle.policy import Seat
 from app.clips.models import Source
 from app.consent import services as consent
 from app.core.db import db
@@ -34,31 +34,28 @@ def may_record(child: Child, source: Source) -> bool:
     return consent.allows(child, PURPOSE_OF[Source(source)])
 
 
-def playable_sources(user: User, child: Child) -> frozenset[Source]:
-    """The sources whose clips of ``child`` consent lets ``user`` watch now (others' uploads).
+def playable_sources(seat: Seat) -> frozenset[Source]:
+    """The sources whose clips of its child consent lets ``seat`` watch now (others' uploads).
 
     A member watches their own uploads while its source's purpose is granted (see
     :func:`may_watch`); this set is for clips uploaded by someone else.
     """
-    role = role_in_circle(user, child.id)
-    if role is None:
-        return frozenset()
     # One status for every purpose: asked on every range request of a playing video.
-    status = consent.status(db.session, child)
+    status = consent.status(db.session, seat.child)
     granted = frozenset(source for source in Source if status.allows(PURPOSE_OF[source]))
-    if role in NEEDS_TEAM_VIEWING and not status.allows(consent.Purpose.TEAM_VIEWING):
+    if seat.role in NEEDS_TEAM_VIEWING and not status.allows(consent.Purpose.TEAM_VIEWING):
         return frozenset()
     return granted
 
 
-def may_watch(user: User, child: Child, *, source: Source, uploader_id: int | None) -> bool:
-    """Does consent let ``user`` watch a clip of ``child`` from ``source`` now?
+def may_watch(seat: Seat, *, source: Source, uploader_id: int | None) -> bool:
+    """Does consent let ``seat`` watch a clip of its child from ``source`` now?
 
-    Audience is a separate question (``app.core.may_see``); both must say yes.
+    Audience is a separate question (``app.circle.audience.may_see``); both must say yes.
     """
-    if uploader_id is not None and uploader_id == getattr(user, "id", None):
-        return may_record(child, source)
-    return Source(source) in playable_sources(user, child)
+    if seat.owns(uploader_id):
+        return may_record(seat.child, source)
+    return Source(source) in playable_sources(seat)
 
 
 def missing_purpose(child: Child, source: Source) -> consent.Purpose | None:

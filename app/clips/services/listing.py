@@ -14,10 +14,8 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from app.circle import policy
 from app.circle.audience import Audience, may_set_audience
-from app.circle.models import Child, User
-from app.circle.policy import Action
+from app.circle.policy import Action, Seat
 from app.clips.models import Clip, Source
 from app.clips.services import gate, queries
 from app.core import paging
@@ -37,15 +35,15 @@ class Entry:
 
 
 def clip_page(
-    session: DbSession, user: User, child: Child, number: int, per_page: int | None = None
+    session: DbSession, seat: Seat, number: int, per_page: int | None = None
 ) -> paging.Page:
-    """Page ``number`` of the clips of ``child`` that ``user`` may see now: its items are
+    """Page ``number`` of the clips of ``seat``'s child that ``seat`` may see now: its items are
     :class:`Entry`, each recording with its visible fragments beneath it (in time order),
     newest recording first. A fragment whose recording the person does not see is an entry of
     its own, without a hint of the recording. A number past the end gives the last page.
     Two queries (three for a number past the end); raises nothing beyond database errors.
     """
-    visible = queries.visible_clips(user, child)
+    visible = queries.visible_clips(seat)
     clause = visible.whereclause  # worked out once: consent and audience for this person
     if clause is None:  # never list clips unfiltered
         raise RuntimeError("visible_clips returned no filter")
@@ -68,18 +66,15 @@ def clip_page(
     return replace(page, items=list(listed.values()))
 
 
-def count_visible(session: DbSession, user: User, child: Child) -> int:
-    """How many clips (recordings and fragments) of ``child`` ``user`` may see now."""
+def count_visible(session: DbSession, seat: Seat) -> int:
+    """How many clips (recordings and fragments) of ``seat``'s child ``seat`` may see now."""
     return (
-        session.scalar(
-            select(func.count()).select_from(Clip).where(queries.clip_clause(user, child))
-        )
-        or 0
+        session.scalar(select(func.count()).select_from(Clip).where(queries.clip_clause(seat))) or 0
     )
 
 
-def shareable(user: User, child: Child, entries: Sequence[Entry]) -> set[int]:
-    """The ids of the listed clips whose audience ``user`` may change (their own uploads, or
+def shareable(seat: Seat, entries: Sequence[Entry]) -> set[int]:
+    """The ids of the listed clips whose audience ``seat`` may change (their own uploads, or
     every clip for a coach): where the list offers "who sees this?". No query per clip."""
     clips = [c for entry in entries for c in (entry.clip, *entry.fragments)]
     return {
@@ -87,27 +82,27 @@ def shareable(user: User, child: Child, entries: Sequence[Entry]) -> set[int]:
         for c in clips
         # Narrowing to private is open to exactly those who may change the audience at all.
         if may_set_audience(
-            user, child, uploader_id=c.uploader_id, current=c.audience, new=Audience.PRIVATE
+            seat, uploader_id=c.uploader_id, current=c.audience, new=Audience.PRIVATE
         )
     }
 
 
 @dataclass(frozen=True)
 class UploadOffer:
-    """Which recording ``user`` may upload for a child, and whether consent allows it now."""
+    """Which recording a seat may upload for its child, and whether consent allows it now."""
 
     source: Source
     allowed: bool
 
 
-def upload_offer(user: User, child: Child) -> UploadOffer | None:
-    """The upload the page offers ``user``: a school recording to the school side, a home
+def upload_offer(seat: Seat) -> UploadOffer | None:
+    """The upload the page offers ``seat``: a school recording to the school side, a home
     recording to parents and the pupil; None for a role that uploads nothing. ``allowed`` is
     False while consent does not cover that source (the page says why). Raises nothing."""
-    if policy.may(user, child, Action.UPLOAD_SCHOOL_RECORDING):
+    if seat.may(Action.UPLOAD_SCHOOL_RECORDING):
         source = Source.SCHOOL
-    elif policy.may(user, child, Action.UPLOAD_HOME_RECORDING):
+    elif seat.may(Action.UPLOAD_HOME_RECORDING):
         source = Source.HOME
     else:
         return None
-    return UploadOffer(source, gate.may_record(child, source))
+    return UploadOffer(source, gate.may_record(seat.child, source))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from app.circle import policy
 from app.circle.audience import Audience
 from app.circle.models import Child, School, User
+from app.circle.policy import Seat
 from app.clips.forms import NOTE_MAX, OWN_TAG_PREFIX, TAG_LABEL_MAX, TAG_LABELS
 from app.clips.models import Clip, Moment, MomentTag, Tag
 from app.clips.services import queries
@@ -107,14 +108,17 @@ def remove_school_tag(session: DbSession, tag: MomentTag, *, actor: User) -> Non
 # --- moments -----------------------------------------------------------------------------
 
 
-def add_moment(session: DbSession, clip: Clip, data: MomentData, *, actor: User) -> Moment:
-    """Mark a moment in ``clip`` (which the actor may see) as ``actor``.
+def add_moment(session: DbSession, clip: Clip, data: MomentData, *, seat: Seat) -> Moment:
+    """Mark a moment in ``clip`` (which ``seat`` may see) as ``seat``'s person.
 
     Raises RefusedError, naming the field, for a time outside the clip, an end not after the
     start, an unknown tag (another school's included) or a note that is too long; raises
-    ForbiddenError when the actor may not give the moment ``data.audience``.
+    ForbiddenError when the actor may not give the moment ``data.audience``, and NotFoundError
+    for a clip of another child than the seat's.
     """
-    child = clip.child
+    child, actor = seat.child, seat.user
+    if clip.child_id != child.id:
+        raise NotFoundError("clip_of_another_child")
     duration = clip.duration_s or 0.0
     if data.start_s < 0 or data.start_s > duration:
         raise RefusedError(
@@ -132,7 +136,7 @@ def add_moment(session: DbSession, clip: Clip, data: MomentData, *, actor: User)
         raise RefusedError(_l("Use at most %(max)d characters.", max=NOTE_MAX), field="text")
     tag, custom_tag_id = _resolve_tag(session, child, data.tag)
     audience = queries.audience_or_forbidden(
-        actor, child, uploader_id=actor.id, current=None, new=data.audience
+        seat, uploader_id=actor.id, current=None, new=data.audience
     )
     moment = Moment(
         child_id=child.id,
@@ -173,32 +177,34 @@ def _resolve_tag(session: DbSession, child: Child, value: str) -> tuple[Tag | No
     raise RefusedError(_l("Choose one of the tags in the list."), field="tag")
 
 
-def moment_or_404(child: Child, clip: Clip, moment_id: int, user: User) -> Moment:
-    """A moment of ``clip`` (a clip of ``child``) that ``user`` may see.
+def moment_or_404(seat: Seat, clip: Clip, moment_id: int) -> Moment:
+    """A moment of ``clip`` (a clip of ``seat``'s child) that ``seat`` may see.
 
     Raises NotFoundError for a missing id, a moment of another clip or child, and a moment
-    outside the user's audience alike.
+    outside the seat's audience alike.
     """
-    moment = queries.visible_or_not_found(Moment, child, moment_id, user, uploader_attr="author_id")
+    moment = queries.visible_or_not_found(Moment, seat, moment_id, uploader_attr="author_id")
     if moment.clip_id != clip.id:
-        policy.log_denied("moment_of_another_clip", child.id)
+        policy.log_denied("moment_of_another_clip", seat.child.id)
         raise NotFoundError("moment_of_another_clip")
     return moment
 
 
-def may_delete(user: User, child: Child, moment: Moment) -> bool:
-    """The author deletes their own moment; a coach (``Action.EDIT_CLIP``) any."""
-    own = moment.author_id is not None and moment.author_id == getattr(user, "id", None)
-    return own or policy.may(user, child, policy.Action.EDIT_CLIP)
+def may_delete(seat: Seat, moment: Moment) -> bool:
+    """The author deletes their own moment; a coach (``Action.EDIT_CLIP``) any, of the seat's
+    child."""
+    if moment.child_id != seat.child.id:
+        return False
+    return seat.owns(moment.author_id) or seat.may(policy.Action.EDIT_CLIP)
 
 
-def delete_moment(session: DbSession, moment: Moment, *, actor: User) -> None:
-    """Delete a moment: the actor's own, or any as a coach.
+def delete_moment(session: DbSession, moment: Moment, *, seat: Seat) -> None:
+    """Delete a moment as ``seat``'s person: their own, or any as a coach.
 
     Raises ForbiddenError for anyone else (see :func:`may_delete`).
     """
-    child = moment.clip.child
-    if not may_delete(actor, child, moment):
+    child, actor = seat.child, seat.user
+    if not may_delete(seat, moment):
         policy.log_denied("not_own_record", child.id)
         raise ForbiddenError("not_own_record")
     audit.record(
@@ -213,10 +219,10 @@ def delete_moment(session: DbSession, moment: Moment, *, actor: User) -> None:
     session.flush()
 
 
-def moments_for(session: DbSession, user: User, child: Child, clip: Clip) -> list[Moment]:
-    """The moments of ``clip`` that ``user`` may see, in time order, authors and tags loaded
+def moments_for(session: DbSession, seat: Seat, clip: Clip) -> list[Moment]:
+    """The moments of ``clip`` that ``seat`` may see, in time order, authors and tags loaded
     with them (a fixed number of queries however many moments there are)."""
-    stmt = queries.visible_moments(user, child, clip).options(
+    stmt = queries.visible_moments(seat, clip).options(
         selectinload(Moment.author), selectinload(Moment.custom_tag)
     )
     return list(session.scalars(stmt))

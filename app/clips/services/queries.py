@@ -9,36 +9,32 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from app.circle import policy
 from app.circle.audience import Audience, may_set_audience, visible_clause
-from app.circle.models import Child, User
+from app.circle.policy import Seat
 from app.clips.models import Clip, ClipState, Moment
 from app.clips.services import gate
 from app.core.db import db
 from app.core.errors import ForbiddenError, NotFoundError
 
 
-def clip_clause(user: User, child: Child) -> ColumnElement[bool]:
-    """SQL for "``user`` may see and watch this clip of ``child`` now"."""
+def clip_clause(seat: Seat) -> ColumnElement[bool]:
+    """SQL for "``seat`` may see and watch this clip of its child now"."""
     audience = visible_clause(
-        user,
-        child,
-        child_col=Clip.child_id,
-        audience_col=Clip.audience,
-        uploader_col=Clip.uploader_id,
+        seat, child_col=Clip.child_id, audience_col=Clip.audience, uploader_col=Clip.uploader_id
     )
-    sources = gate.playable_sources(user, child)
-    own_sources = [s for s in gate.PURPOSE_OF if gate.may_record(child, s)]
+    sources = gate.playable_sources(seat)
+    own_sources = [s for s in gate.PURPOSE_OF if gate.may_record(seat.child, s)]
     consent = or_(
         Clip.source.in_(sorted(sources)) if sources else false(),
-        and_(Clip.uploader_id == getattr(user, "id", None), Clip.source.in_(own_sources))
+        and_(Clip.uploader_id == seat.user.id, Clip.source.in_(own_sources))
         if own_sources
         else false(),
     )
     return and_(audience, consent)
 
 
-def visible_clips(user: User, child: Child, *, ready_only: bool = False) -> Select[Clip]:
-    """The clips of ``child`` that ``user`` may see now, newest recording first."""
-    stmt = select(Clip).where(clip_clause(user, child))
+def visible_clips(seat: Seat, *, ready_only: bool = False) -> Select[Clip]:
+    """The clips of ``seat``'s child that ``seat`` may see now, newest recording first."""
+    stmt = select(Clip).where(clip_clause(seat))
     if ready_only:
         stmt = stmt.where(Clip.state == ClipState.READY)
     return stmt.order_by(
@@ -46,24 +42,23 @@ def visible_clips(user: User, child: Child, *, ready_only: bool = False) -> Sele
     )
 
 
-def clip_or_404(child: Child, clip_id: int, user: User) -> Clip:
-    """A clip of ``child`` that ``user`` may see and that consent covers now.
+def clip_or_404(seat: Seat, clip_id: int) -> Clip:
+    """A clip of ``seat``'s child that ``seat`` may see and that consent covers now.
 
-    Raises NotFoundError for a missing id, another child's clip, a clip outside the user's
+    Raises NotFoundError for a missing id, another child's clip, a clip outside the seat's
     audience and a clip whose consent was withdrawn alike (never a hint that it exists).
     """
-    clip = visible_or_not_found(Clip, child, clip_id, user)
-    if not gate.may_watch(user, child, source=clip.source, uploader_id=clip.uploader_id):
-        policy.log_denied("clip_not_covered_by_consent", child.id)
+    clip = visible_or_not_found(Clip, seat, clip_id)
+    if not gate.may_watch(seat, source=clip.source, uploader_id=clip.uploader_id):
+        policy.log_denied("clip_not_covered_by_consent", seat.child.id)
         raise NotFoundError("clip_not_covered_by_consent")
     return clip
 
 
-def visible_moments(user: User, child: Child, clip: Clip) -> Select[Moment]:
-    """The moments of ``clip`` that ``user`` may see, in time order."""
+def visible_moments(seat: Seat, clip: Clip) -> Select[Moment]:
+    """The moments of ``clip`` that ``seat`` may see, in time order."""
     audience = visible_clause(
-        user,
-        child,
+        seat,
         child_col=Moment.child_id,
         audience_col=Moment.audience,
         uploader_col=Moment.author_id,
@@ -76,38 +71,38 @@ def visible_moments(user: User, child: Child, clip: Clip) -> Select[Moment]:
 
 
 def visible_or_not_found(
-    model: Any, child: Child, object_id: int, user: Any, *, uploader_attr: str = "uploader_id"
+    model: Any, seat: Seat, object_id: int, *, uploader_attr: str = "uploader_id"
 ) -> Any:
-    """A clip or moment (``model``) of ``child`` by id that ``user`` may see, in one query.
+    """A clip or moment (``model``) of ``seat``'s child by id that ``seat`` may see, in one
+    query.
 
     Raises NotFoundError for a missing id, another child's id and an object outside the
-    user's audience alike, so the answer never tells that it exists (the audience rules are
+    seat's audience alike, so the answer never tells that it exists (the audience rules are
     the circle's: ``app.circle.audience.visible_clause``).
     """
     clause = visible_clause(
-        user,
-        child,
+        seat,
         child_col=model.child_id,
         audience_col=model.audience,
         uploader_col=getattr(model, uploader_attr),
     )
     row = db.session.scalar(select(model).where(model.id == object_id, clause))
     if row is None:
-        policy.log_denied(f"{model.__name__.lower()}_missing_or_not_visible", child.id)
+        policy.log_denied(f"{model.__name__.lower()}_missing_or_not_visible", seat.child.id)
         raise NotFoundError(f"{model.__name__.lower()}_missing_or_not_visible")
     return row
 
 
 def audience_or_forbidden(
-    user: Any, child: Child, *, uploader_id: int | None, current: Audience | None, new: Audience
+    seat: Seat, *, uploader_id: int | None, current: Audience | None, new: Audience
 ) -> Audience:
-    """``new``, when the circle's rules let ``user`` give an object of ``child`` that audience
+    """``new``, when the circle's rules let ``seat`` give an object of its child that audience
     (``app.circle.audience.may_set_audience``).
 
     Raises ForbiddenError otherwise: whoever gets here sees the object, so a 403 tells
     nothing new.
     """
-    if not may_set_audience(user, child, uploader_id=uploader_id, current=current, new=new):
-        policy.log_denied(f"may_not_set_audience_{new}", child.id)
+    if not may_set_audience(seat, uploader_id=uploader_id, current=current, new=new):
+        policy.log_denied(f"may_not_set_audience_{new}", seat.child.id)
         raise ForbiddenError(f"may_not_set_audience_{new}")
     return new

@@ -14,19 +14,18 @@ narrows it to the team. Services add, flush and audit; the caller commits.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.circle import policy
 from app.circle.audience import Audience
-from app.circle.models import Child, User
+from app.circle.models import User
+from app.circle.policy import Seat
 from app.clips.models import Clip, Moment
 from app.clips.services import queries
 from app.core import audit
 from app.core.db import DbSession, utcnow
-from app.core.errors import ForbiddenError, RefusedError
+from app.core.errors import ForbiddenError, NotFoundError, RefusedError
 
 OTHERS_NOT_CLEARED = _l(
     "Other people can be recognised in this clip. Confirm first that they are covered by "
@@ -39,55 +38,58 @@ def may_reach_circle(clip: Clip) -> bool:
     return not clip.shows_others or clip.others_cleared_at is not None
 
 
-def set_clip_audience(session: DbSession, clip: Clip, new: Audience, *, actor: User) -> bool:
-    """Give ``clip`` the audience ``new`` on behalf of ``actor``; True when it changed.
+def set_clip_audience(session: DbSession, clip: Clip, new: Audience, *, seat: Seat) -> bool:
+    """Give ``clip`` the audience ``new`` on behalf of ``seat``'s person; True when it changed.
 
-    Raises ForbiddenError when ``actor`` may not set ``new`` (see
+    Raises NotFoundError for a clip of another child than the seat's, ForbiddenError when
+    ``seat`` may not set ``new`` (see
     ``may_set_audience``: only a coach widens to the circle, a coach does not open a
     parent's private home recording), and RefusedError when ``new`` is the circle while other
     people in view have not been cleared. Setting the audience it already has changes nothing
     and records nothing.
     """
-    child = _child(session, clip.child_id)
+    _of_seats_child(seat, clip)
     new = queries.audience_or_forbidden(
-        actor, child, uploader_id=clip.uploader_id, current=clip.audience, new=Audience(new)
+        seat, uploader_id=clip.uploader_id, current=clip.audience, new=Audience(new)
     )
     if new is Audience.CIRCLE and not may_reach_circle(clip):
         raise RefusedError(OTHERS_NOT_CLEARED, field="audience")
     if new is clip.audience:
         return False
-    _change(session, clip, "clip_audience_changed", new, actor=actor)
+    _change(session, clip, "clip_audience_changed", new, actor=seat.user)
     return True
 
 
-def set_moment_audience(session: DbSession, moment: Moment, new: Audience, *, actor: User) -> bool:
-    """Give ``moment`` the audience ``new`` on behalf of ``actor``; True when it changed.
+def set_moment_audience(session: DbSession, moment: Moment, new: Audience, *, seat: Seat) -> bool:
+    """Give ``moment`` the audience ``new`` on behalf of ``seat``'s person; True when it
+    changed.
 
     The same rule as for clips, with the moment's author in the uploader's place. Raises
-    ForbiddenError when ``actor`` may not set ``new``. Setting the audience it already
+    NotFoundError for a moment of another child, ForbiddenError when ``seat`` may not set
+    ``new``. Setting the audience it already
     has changes nothing and records nothing.
     """
-    child = _child(session, moment.child_id)
+    _of_seats_child(seat, moment)
     new = queries.audience_or_forbidden(
-        actor, child, uploader_id=moment.author_id, current=moment.audience, new=Audience(new)
+        seat, uploader_id=moment.author_id, current=moment.audience, new=Audience(new)
     )
     if new is moment.audience:
         return False
-    _change(session, moment, "moment_audience_changed", new, actor=actor)
+    _change(session, moment, "moment_audience_changed", new, actor=seat.user)
     return True
 
 
-def confirm_others_cleared(session: DbSession, clip: Clip, *, actor: User) -> None:
-    """Record that the coach ``actor`` confirms the other people in ``clip`` are covered by
+def confirm_others_cleared(session: DbSession, clip: Clip, *, seat: Seat) -> None:
+    """Record that the coach in ``seat`` confirms the other people in ``clip`` are covered by
     consent or made unrecognisable, so the clip may reach the circle. For a recording the
     confirmation covers its fragments too (they show the same people).
 
-    Raises ForbiddenError when the policy does not let ``actor`` edit the child's clips now
-    (``Action.EDIT_CLIP``: a coach), and
+    Raises NotFoundError for a clip of another child than the seat's, ForbiddenError when
+    the policy does not let ``seat`` edit the child's clips (``Action.EDIT_CLIP``: a coach), and
     RefusedError when the clip is not marked as showing others or was already confirmed (a
     double submit changes nothing).
     """
-    _may_edit_or_forbidden(actor, _child(session, clip.child_id), "only_a_coach_clears_others")
+    actor = _may_edit_or_forbidden(seat, clip, "only_a_coach_clears_others")
     if not clip.shows_others:
         raise RefusedError(_l("This clip is not marked as showing other people."))
     if clip.others_cleared_at is not None:
@@ -102,17 +104,17 @@ def confirm_others_cleared(session: DbSession, clip: Clip, *, actor: User) -> No
         audit.record(session, "clip_others_cleared", actor=actor, child=each.child_id, obj=each)
 
 
-def mark_shows_others(session: DbSession, clip: Clip, *, actor: User) -> None:
+def mark_shows_others(session: DbSession, clip: Clip, *, seat: Seat) -> None:
     """Mark ``clip`` (and, for a recording, its fragments) as showing other recognisable
-    people, on behalf of the coach ``actor``.
+    people, on behalf of the coach in ``seat``.
 
     Any earlier confirmation no longer holds (what is in view is being reconsidered), and
     what is shown to the circle is narrowed to the team until a coach confirms again: the
-    invariant access relies on. Raises ForbiddenError when the policy does not let ``actor`` edit
-    the clips of
-    the child now; marking a clip that is already marked and not confirmed changes nothing.
+    invariant access relies on. Raises NotFoundError for a clip of another child than the
+    seat's, ForbiddenError when the policy does not let ``seat`` edit the child's clips;
+    marking a clip that is already marked and not confirmed changes nothing.
     """
-    _may_edit_or_forbidden(actor, _child(session, clip.child_id), "only_a_coach_marks_others")
+    actor = _may_edit_or_forbidden(seat, clip, "only_a_coach_marks_others")
     for each in _with_fragments(session, clip):
         if each.shows_others and each.others_cleared_at is None:
             continue
@@ -151,14 +153,19 @@ def _change(
     )
 
 
-def _may_edit_or_forbidden(actor: Any, child: Child, reason: str) -> None:
-    """Raises ForbiddenError unless the policy lets ``actor`` edit ``child``'s clips now."""
-    if not policy.may(actor, child, policy.Action.EDIT_CLIP):
-        policy.log_denied(reason, child.id)
+def _may_edit_or_forbidden(seat: Seat, clip: Clip, reason: str) -> User:
+    """The actor, ``seat.user``, when ``clip`` is of the seat's child and the policy lets the
+    seat edit its clips. Raises NotFoundError or ForbiddenError otherwise."""
+    _of_seats_child(seat, clip)
+    if not seat.may(policy.Action.EDIT_CLIP):
+        policy.log_denied(reason, seat.child.id)
         raise ForbiddenError(reason)
+    return seat.user
 
 
-def _child(session: DbSession, child_id: int) -> Child:
-    child = session.get(Child, child_id)
-    assert child is not None  # a clip's child goes with it (ON DELETE CASCADE)
-    return child
+def _of_seats_child(seat: Seat, obj: Clip | Moment) -> None:
+    """Raises NotFoundError unless ``obj`` belongs to ``seat``'s child (ids are looked up
+    within their child; a service handed another child's object refuses it)."""
+    if obj.child_id != seat.child.id:
+        policy.log_denied("object_of_another_child", seat.child.id)
+        raise NotFoundError("object_of_another_child")

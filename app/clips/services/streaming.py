@@ -23,7 +23,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, case, select
 
 from app.circle.audience import Audience
-from app.circle.models import Child, User
+from app.circle.models import User
+from app.circle.policy import Seat
 from app.clips.models import Clip, ClipState
 from app.clips.services import queries
 from app.core import audit
@@ -134,16 +135,18 @@ class WatchedPage:
     has_next: bool
 
 
-def watched(session: DbSession, child: Child, *, viewer: User, page: int = 1) -> WatchedPage:
-    """Who started playing which clip of ``child`` and when, newest first, a page at a time.
+def watched(session: DbSession, seat: Seat, *, page: int = 1) -> WatchedPage:
+    """Who started playing which clip of ``seat``'s child and when, newest first, a page at a
+    time.
 
     Every playback start of every clip of the child is listed (a parent sees that the team
-    watched too); a clip ``viewer`` may not see now, by audience or consent, is named by its
+    watched too); a clip the seat's person may not see now, by audience or consent, is named by its
     audience alone, and a destroyed clip as such. Two queries whatever the size of the log.
     Raises nothing beyond database errors.
     """
     page = max(1, page)
-    visible = queries.clip_clause(viewer, child)
+    child = seat.child
+    visible = queries.clip_clause(seat)
     rows = session.execute(
         select(
             AuditEvent.created_at,

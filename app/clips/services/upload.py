@@ -30,7 +30,7 @@ from sqlalchemy import delete, select
 from app.circle import policy
 from app.circle.audience import Audience, may_set_audience
 from app.circle.models import Child, User
-from app.circle.policy import Action
+from app.circle.policy import Action, Seat
 from app.clips import probe as probing
 from app.clips.models import Clip, ClipState, Source, Upload
 from app.clips.services import gate, retention
@@ -78,16 +78,14 @@ class UploadDetails:
     filename: str
 
 
-def may_upload(user: User, child: Child) -> bool:
-    """Route check: may ``user`` upload any recording of ``child`` (school or home)?"""
-    return policy.may(user, child, Action.UPLOAD_SCHOOL_RECORDING) or policy.may(
-        user, child, Action.UPLOAD_HOME_RECORDING
-    )
+def may_upload(seat: Seat) -> bool:
+    """Route check: may ``seat`` upload any recording of its child (school or home)?"""
+    return seat.may(Action.UPLOAD_SCHOOL_RECORDING) or seat.may(Action.UPLOAD_HOME_RECORDING)
 
 
-def source_for(user: User, child: Child) -> Source:
-    """The source of what ``user`` uploads: the school side films at school, others at home."""
-    if policy.may(user, child, Action.UPLOAD_SCHOOL_RECORDING):
+def source_for(seat: Seat) -> Source:
+    """The source of what ``seat`` uploads: the school side films at school, others at home."""
+    if seat.may(Action.UPLOAD_SCHOOL_RECORDING):
         return Source.SCHOOL
     return Source.HOME
 
@@ -166,16 +164,15 @@ def details_from(metadata: dict[str, str]) -> UploadDetails:
     return UploadDetails(title, recorded_on, audience, shows_others, filename)
 
 
-def start(
-    session: DbSession, child: Child, *, actor: User, length: int, details: UploadDetails
-) -> Upload:
-    """Begin an upload of ``length`` bytes (tus POST); returns the flushed row.
+def start(session: DbSession, seat: Seat, *, length: int, details: UploadDetails) -> Upload:
+    """Begin an upload of ``length`` bytes by ``seat``'s person (tus POST); returns the row.
 
     Raises UploadRefusedError: 403 when consent does not cover the source (naming the purpose)
     or the chosen audience is not the actor's to choose, 413 over ``UPLOAD_MAX_BYTES``, 422
     for an empty file, 400 for a negative length. OSError from the disk.
     """
-    source = source_for(actor, child)
+    child, actor = seat.child, seat.user
+    source = source_for(seat)
     refusal = consent_refusal(child, source)
     if refusal is not None:
         raise refusal
@@ -188,7 +185,7 @@ def start(
         log.warning("upload rejected: child=%s reason=empty", child.id)
         raise UploadRefusedError(probing.message_for(probing.EMPTY), status=422)
     audience = details.audience or _default_audience(source)
-    if not may_set_audience(actor, child, uploader_id=actor.id, current=None, new=audience):
+    if not may_set_audience(seat, uploader_id=actor.id, current=None, new=audience):
         raise UploadRefusedError(_l("You cannot choose this audience."), status=403)
     if audience is Audience.CIRCLE and details.shows_others:
         # Others recognisable: the circle sees it only once a coach cleared it.
@@ -221,8 +218,8 @@ def too_large_message(limit: int) -> Any:
     )
 
 
-def upload_or_404(session: DbSession, child: Child, upload_id: str, user: User) -> Upload:
-    """The upload ``upload_id`` of ``child`` that ``user`` started and that has not expired.
+def upload_or_404(session: DbSession, seat: Seat, upload_id: str) -> Upload:
+    """The upload ``upload_id`` of ``seat``'s child that its person started, not expired.
 
     Raises NotFound for anything else: another child's or another person's upload looks like
     one that does not exist.
@@ -230,12 +227,12 @@ def upload_or_404(session: DbSession, child: Child, upload_id: str, user: User) 
     row = session.scalar(
         select(Upload).where(
             Upload.upload_id == upload_id,
-            Upload.child_id == child.id,
-            Upload.uploader_id == user.id,
+            Upload.child_id == seat.child.id,
+            Upload.uploader_id == seat.user.id,
         )
     )
     if row is None or (row.clip_id is None and row.expires_at <= utcnow()):
-        policy.log_denied("upload_missing_or_not_own", child.id)
+        policy.log_denied("upload_missing_or_not_own", seat.child.id)
         raise NotFoundError("upload_missing_or_not_own")
     return row
 
@@ -277,14 +274,16 @@ def receive(
     return state
 
 
-def complete(session: DbSession, row: Upload, *, actor: User, child: Child) -> Clip:
-    """Turn a complete upload into a clip in state UPLOADED; the caller commits, then enqueues.
+def complete(session: DbSession, row: Upload, *, seat: Seat) -> Clip:
+    """Turn ``seat``'s complete upload into a clip in state UPLOADED; the caller commits, then
+    enqueues.
 
     Checks consent again and probes the file. On a refusal the partial file and the row are
     deleted, ``upload_rejected`` is audited and UploadRefusedError is raised (403 for
     consent, 422 for content): the caller commits that too. Raises
     resumable.IncompleteUploadError when bytes are missing, OSError from the disk.
     """
+    child, actor = seat.child, seat.user
     refusal = consent_refusal(child, row.source)
     if refusal is not None:
         _reject(session, row, actor=actor, reason="consent")

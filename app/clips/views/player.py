@@ -14,7 +14,7 @@ from flask_login import current_user
 from app.circle import policy, routes
 from app.circle.audience import Audience, settable_audiences
 from app.circle.models import Child
-from app.circle.policy import Action
+from app.circle.policy import Action, Seat
 from app.clips import bp
 from app.clips.forms import (
     TAG_LABELS,
@@ -37,16 +37,17 @@ bp.add_app_template_global(decimal_mark, "clip_decimal_mark")
 
 @bp.get("/children/<int:child_id>/clips/<int:clip_id>")
 @routes.for_child(Action.VIEW_CLIPS)
-def show(child: Child, clip_id: int) -> Any:
-    clip = queries.clip_or_404(child, clip_id, current_user)
-    return _page(child, clip)
+def show(seat: Seat, clip_id: int) -> Any:
+    clip = queries.clip_or_404(seat, clip_id)
+    return _page(seat, clip)
 
 
 @bp.post("/children/<int:child_id>/clips/<int:clip_id>/moments")
 @routes.for_child(Action.ADD_MOMENT)
-def add_moment(child: Child, clip_id: int) -> Any:
-    clip = queries.clip_or_404(child, clip_id, current_user)
-    form = _moment_form(child)
+def add_moment(seat: Seat, clip_id: int) -> Any:
+    child = seat.child
+    clip = queries.clip_or_404(seat, clip_id)
+    form = _moment_form(seat)
     if form.validate_on_submit():
         assert form.start.data is not None  # the form refuses a moment without a time
         data = moments.MomentData(
@@ -56,15 +57,13 @@ def add_moment(child: Child, clip_id: int) -> Any:
             text=form.text.data or "",
             audience=Audience(form.audience.data),
         )
-        ok, moment = attempt(
-            form, lambda: moments.add_moment(db.session, clip, data, actor=current_user)
-        )
+        ok, moment = attempt(form, lambda: moments.add_moment(db.session, clip, data, seat=seat))
         if ok and moment is not None:
             flash(
                 _("The moment at %(time)s is saved.", time=format_time(moment.start_s)), "success"
             )
             return redirect(_at(child, clip, moment.start_s, "moments"))
-    return _page(child, clip, moment_form=form), 400
+    return _page(seat, clip, moment_form=form), 400
 
 
 @bp.route(
@@ -72,15 +71,16 @@ def add_moment(child: Child, clip_id: int) -> Any:
     methods=["GET", "POST"],
 )
 @routes.for_child(Action.ADD_MOMENT)
-def delete_moment(child: Child, clip_id: int, moment_id: int) -> Any:
-    clip = queries.clip_or_404(child, clip_id, current_user)
-    moment = moments.moment_or_404(child, clip, moment_id, current_user)
-    policy.own_or_may(current_user, child, moment.author_id, Action.EDIT_CLIP)
+def delete_moment(seat: Seat, clip_id: int, moment_id: int) -> Any:
+    child = seat.child
+    clip = queries.clip_or_404(seat, clip_id)
+    moment = moments.moment_or_404(seat, clip, moment_id)
+    policy.own_or_may(seat, moment.author_id, Action.EDIT_CLIP)
     form = ConfirmForm()
     if form.validate_on_submit():
         at = moment.start_s
         act(
-            lambda: moments.delete_moment(db.session, moment, actor=current_user),
+            lambda: moments.delete_moment(db.session, moment, seat=seat),
             _("The moment is deleted."),
         )
         return redirect(_at(child, clip, at, "moments"))
@@ -91,9 +91,10 @@ def delete_moment(child: Child, clip_id: int, moment_id: int) -> Any:
 
 @bp.post("/children/<int:child_id>/clips/<int:clip_id>/fragments")
 @routes.for_child(Action.EDIT_CLIP)
-def cut_fragment(child: Child, clip_id: int) -> Any:
-    recording = queries.clip_or_404(child, clip_id, current_user)
-    form = FragmentForm(audiences=fragments.audiences_for(current_user, recording))
+def cut_fragment(seat: Seat, clip_id: int) -> Any:
+    child = seat.child
+    recording = queries.clip_or_404(seat, clip_id)
+    form = FragmentForm(audiences=fragments.audiences_for(seat, recording))
     if form.validate_on_submit():
         # the form refuses a fragment without an in point or an out point
         assert form.start.data is not None and form.end.data is not None
@@ -104,7 +105,7 @@ def cut_fragment(child: Child, clip_id: int) -> Any:
             audience=Audience(form.audience.data),
         )
         try:
-            fragment = fragments.create_fragment(db.session, recording, data, actor=current_user)
+            fragment = fragments.create_fragment(db.session, recording, data, seat=seat)
         except RefusedError as refused:
             db.session.rollback()
             if refused.field is None:  # about the recording, not the form: it may have none
@@ -116,30 +117,30 @@ def cut_fragment(child: Child, clip_id: int) -> Any:
             fragments.queue_cut(fragment)
             flash(_("The fragment is being cut. It appears here when it is ready."), "success")
             return redirect(url_for("clips.show", child_id=child.id, clip_id=fragment.id))
-    return _page(child, recording, fragment_form=form), 400
+    return _page(seat, recording, fragment_form=form), 400
 
 
 @bp.post("/children/<int:child_id>/clips/<int:clip_id>/moments.csv")
 @routes.for_child(Action.VIEW_CLIPS)
-def moments_csv(child: Child, clip_id: int) -> Any:
-    return _export(child, clip_id, "csv")
+def moments_csv(seat: Seat, clip_id: int) -> Any:
+    return _export(seat, clip_id, "csv")
 
 
 @bp.post("/children/<int:child_id>/clips/<int:clip_id>/moments.vtt")
 @routes.for_child(Action.VIEW_CLIPS)
-def moments_vtt(child: Child, clip_id: int) -> Any:
-    return _export(child, clip_id, "vtt")
+def moments_vtt(seat: Seat, clip_id: int) -> Any:
+    return _export(seat, clip_id, "vtt")
 
 
-def _export(child: Child, clip_id: int, kind: str) -> Any:
+def _export(seat: Seat, clip_id: int, kind: str) -> Any:
     # A POST with the form token: an export is an audited act (DESIGN rule 6), and a GET
     # never changes anything, an audit row included.
-    clip = queries.clip_or_404(child, clip_id, current_user)
+    clip = queries.clip_or_404(seat, clip_id)
     if not ConfirmForm().validate_on_submit():
         flash(_("The form has expired. Please try again."), "error")
-        return redirect(url_for("clips.show", child_id=child.id, clip_id=clip.id))
-    shown = moments.moments_for(db.session, current_user, child, clip)
-    moments.record_export(db.session, clip, kind, len(shown), actor=current_user)
+        return redirect(url_for("clips.show", child_id=seat.child.id, clip_id=clip.id))
+    shown = moments.moments_for(db.session, seat, clip)
+    moments.record_export(db.session, clip, kind, len(shown), actor=seat.user)
     db.session.commit()
     if kind == "csv":
         body, mimetype = moments.export_csv(shown), "text/csv"
@@ -193,49 +194,45 @@ def remove_moment_tag(tag_id: int) -> Any:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _moment_form(child: Child, **kwargs: Any) -> MomentForm:
+def _moment_form(seat: Seat, **kwargs: Any) -> MomentForm:
     return MomentForm(
-        tag_choices=moments.tag_choices(db.session, child.school_id),
-        audiences=settable_audiences(
-            current_user, child, uploader_id=current_user.id, current=None
-        ),
+        tag_choices=moments.tag_choices(db.session, seat.child.school_id),
+        audiences=settable_audiences(seat, uploader_id=seat.user.id, current=None),
         **kwargs,
     )
 
 
 def _page(
-    child: Child,
+    seat: Seat,
     clip: Clip,
     *,
     moment_form: MomentForm | None = None,
     fragment_form: FragmentForm | None = None,
 ) -> str:
-    can = policy.permissions(current_user, child)
+    child, can = seat.child, seat.permissions
     start = _start_at(clip)
     if moment_form is None and Action.ADD_MOMENT in can:
-        moment_form = _moment_form(child, data={"start": start})
+        moment_form = _moment_form(seat, data={"start": start})
     if fragment_form is None and Action.EDIT_CLIP in can and not clip.is_fragment:
         fragment_form = FragmentForm(
-            audiences=fragments.audiences_for(current_user, clip),
+            audiences=fragments.audiences_for(seat, clip),
             data={"title": _("Fragment of %(title)s", title=clip.title)[:160]},
         )
-    shown = moments.moments_for(db.session, current_user, child, clip)
+    shown = moments.moments_for(db.session, seat, clip)
     return render_template(
         "clips/show.html",
         child=child,
         clip=clip,
-        recording=fragments.visible_recording(db.session, current_user, child, clip),
+        recording=fragments.visible_recording(db.session, seat, clip),
         moments=shown,
-        deletable={m.id for m in shown if moments.may_delete(current_user, child, m)},
+        deletable={m.id for m in shown if moments.may_delete(seat, m)},
         can=can,
         start=start,
         moment_form=moment_form,
         fragment_form=fragment_form,
         confirm_form=ConfirmForm(),
         may_set_audience=bool(
-            settable_audiences(
-                current_user, child, uploader_id=clip.uploader_id, current=clip.audience
-            )
+            settable_audiences(seat, uploader_id=clip.uploader_id, current=clip.audience)
         ),
         min_fragment=fragments.MIN_SECONDS,
         max_fragment=fragments.MAX_SECONDS,

@@ -11,11 +11,9 @@ from typing import Any
 
 from flask import jsonify, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from app.circle import policy, routes
-from app.circle.models import Child
-from app.circle.policy import Action
+from app.circle import routes
+from app.circle.policy import Action, Seat
 from app.clips import bp
 from app.clips.models import Clip, ClipState
 from app.clips.services import cutting, processing, queries
@@ -25,11 +23,11 @@ from app.core.web import act
 
 
 @bp.app_template_global("clip_processing")
-def processing_status(clip: Clip) -> dict[str, Any]:
-    """What the page shows of a clip's processing, for the signed-in person (JSON-ready).
+def processing_status(clip: Clip, may_retry: bool = False) -> dict[str, Any]:
+    """What the page shows of a clip's processing (JSON-ready).
 
-    ``retryable`` is true only for someone who may retry (Action.EDIT_CLIP) a clip that can
-    be retried now.
+    ``retryable`` is true only when ``may_retry`` (the person's seat may ``Action.EDIT_CLIP``)
+    and the clip can be retried now.
     """
     state = processing.shown_state(clip)
     failure = processing.failure_message(processing.failure_code(clip))
@@ -42,28 +40,27 @@ def processing_status(clip: Clip) -> dict[str, Any]:
         "progress": 100 if state is ClipState.READY else max(0, min(99, clip.progress or 0)),
         "poster_url": poster,
         "failure": str(failure) if failure is not None else None,
-        "retryable": state is ClipState.FAILED
-        and policy.may(current_user, clip.child, Action.EDIT_CLIP),
+        "retryable": state is ClipState.FAILED and may_retry,
         "retry_url": url_for("clips.retry", child_id=clip.child_id, clip_id=clip.id),
     }
 
 
 @bp.get("/children/<int:child_id>/clips/<int:clip_id>/status")
 @routes.for_child(Action.VIEW_CLIPS)
-def status(child: Child, clip_id: int) -> Any:
-    clip = queries.clip_or_404(child, clip_id, current_user)
-    return jsonify(processing_status(clip))
+def status(seat: Seat, clip_id: int) -> Any:
+    clip = queries.clip_or_404(seat, clip_id)
+    return jsonify(processing_status(clip, seat.may(Action.EDIT_CLIP)))
 
 
 @bp.post("/children/<int:child_id>/clips/<int:clip_id>/retry")
 @routes.for_child(Action.EDIT_CLIP)
-def retry(child: Child, clip_id: int) -> Any:
-    clip = queries.clip_or_404(child, clip_id, current_user)
+def retry(seat: Seat, clip_id: int) -> Any:
+    clip = queries.clip_or_404(seat, clip_id)
     if ConfirmForm().validate_on_submit():
         again = act(
-            lambda: processing.retry(db.session, clip, actor=current_user),
+            lambda: processing.retry(db.session, clip, actor=seat.user),
             _("The clip is being converted again."),
         )
         if again is not None:
             cutting.enqueue(again)
-    return redirect(url_for("clips.show", child_id=child.id, clip_id=clip.id))
+    return redirect(url_for("clips.show", child_id=seat.child.id, clip_id=clip.id))

@@ -12,12 +12,11 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_login import current_user
 
-from app.circle import policy, routes
+from app.circle import routes
 from app.circle.audience import Audience, settable_audiences, visible_or_404
 from app.circle.models import Child
-from app.circle.policy import Action
+from app.circle.policy import Action, Seat
 from app.clips import bp
 from app.clips.forms import AudienceForm
 from app.clips.models import Clip, Moment
@@ -30,22 +29,20 @@ from app.core.web import act
 
 @bp.get("/children/<int:child_id>/clips")
 @routes.for_child(Action.VIEW_CLIPS)
-def index(child: Child) -> Any:
-    # The user is asked for once a card (listing.shareable): the object, not the proxy.
-    user = current_user._get_current_object()
-    page = listing.clip_page(db.session, user, child, paging.page_number(request.args.get("page")))
-    can = policy.permissions(user, child)
+def index(seat: Seat) -> Any:
+    child = seat.child
+    page = listing.clip_page(db.session, seat, paging.page_number(request.args.get("page")))
     flags = {
-        "school_side": policy.is_school_side(policy.role_in_circle(user, child.id)),
-        "edit_clip": Action.EDIT_CLIP in can,
-        "watched": Action.VIEW_WATCHERS in can,
-        "may_share": listing.shareable(user, child, page.items),
+        "school_side": seat.is_school_side,
+        "edit_clip": seat.may(Action.EDIT_CLIP),
+        "watched": seat.may(Action.VIEW_WATCHERS),
+        "may_share": listing.shareable(seat, page.items),
     }
     return render_template(
         "clips/index.html",
         child=child,
         page=page,
-        offer=listing.upload_offer(user, child),
+        offer=listing.upload_offer(seat),
         flags=flags,
         card=_card_values(child, page.items),
     )
@@ -69,14 +66,15 @@ def _card_values(child: Child, entries: Sequence[listing.Entry]) -> dict[str, An
 
 @bp.route("/children/<int:child_id>/clips/<int:clip_id>/audience", methods=["GET", "POST"])
 @routes.for_child(Action.VIEW_CLIPS)
-def audience(child: Child, clip_id: int) -> Any:
-    clip = queries.clip_or_404(child, clip_id, current_user)
+def audience(seat: Seat, clip_id: int) -> Any:
+    child = seat.child
+    clip = queries.clip_or_404(seat, clip_id)
     form = _audience_form(clip.audience)
     if form.validate_on_submit():
         ok, changed = attempt(
             form,
             lambda: sharing.set_clip_audience(
-                db.session, clip, Audience(form.audience.data), actor=current_user
+                db.session, clip, Audience(form.audience.data), seat=seat
             ),
         )
         if ok:
@@ -89,7 +87,7 @@ def audience(child: Child, clip_id: int) -> Any:
         clip=clip,
         moment=None,
         form=form,
-        choices=_choices(child, clip.uploader_id, clip.audience),
+        choices=_choices(seat, clip.uploader_id, clip.audience),
         blocked_circle=not sharing.may_reach_circle(clip),
         back=url_for("clips.index", child_id=child.id),
     )
@@ -100,14 +98,13 @@ def audience(child: Child, clip_id: int) -> Any:
     methods=["GET", "POST"],
 )
 @routes.for_child(Action.ADD_MOMENT)
-def moment_audience(child: Child, clip_id: int, moment_id: int) -> Any:
-    clip = queries.clip_or_404(child, clip_id, current_user)
-    moment = _moment_or_404(child, clip, moment_id)
+def moment_audience(seat: Seat, clip_id: int, moment_id: int) -> Any:
+    child = seat.child
+    clip = queries.clip_or_404(seat, clip_id)
+    moment = _moment_or_404(seat, clip, moment_id)
     form = _audience_form(moment.audience)
     if form.validate_on_submit():
-        if sharing.set_moment_audience(
-            db.session, moment, Audience(form.audience.data), actor=current_user
-        ):
+        if sharing.set_moment_audience(db.session, moment, Audience(form.audience.data), seat=seat):
             db.session.commit()
             flash_audience(moment.audience)
         return redirect(_moments_of(clip))
@@ -117,7 +114,7 @@ def moment_audience(child: Child, clip_id: int, moment_id: int) -> Any:
         clip=clip,
         moment=moment,
         form=form,
-        choices=_choices(child, moment.author_id, moment.audience),
+        choices=_choices(seat, moment.author_id, moment.audience),
         blocked_circle=False,
         back=_moments_of(clip),
     )
@@ -125,12 +122,13 @@ def moment_audience(child: Child, clip_id: int, moment_id: int) -> Any:
 
 @bp.route("/children/<int:child_id>/clips/<int:clip_id>/others-cleared", methods=["GET", "POST"])
 @routes.for_child(Action.EDIT_CLIP)
-def others_cleared(child: Child, clip_id: int) -> Any:
-    clip = queries.clip_or_404(child, clip_id, current_user)
+def others_cleared(seat: Seat, clip_id: int) -> Any:
+    child = seat.child
+    clip = queries.clip_or_404(seat, clip_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         act(
-            lambda: sharing.confirm_others_cleared(db.session, clip, actor=current_user),
+            lambda: sharing.confirm_others_cleared(db.session, clip, seat=seat),
             _(
                 "Confirmed: the people in view are covered. "
                 "You can now share the clip with the circle."
@@ -142,17 +140,17 @@ def others_cleared(child: Child, clip_id: int) -> Any:
 
 @bp.post("/children/<int:child_id>/clips/<int:clip_id>/shows-others")
 @routes.for_child(Action.EDIT_CLIP)
-def shows_others(child: Child, clip_id: int) -> Any:
-    clip = queries.clip_or_404(child, clip_id, current_user)
+def shows_others(seat: Seat, clip_id: int) -> Any:
+    clip = queries.clip_or_404(seat, clip_id)
     if ConfirmForm().validate_on_submit():
         act(
-            lambda: sharing.mark_shows_others(db.session, clip, actor=current_user),
+            lambda: sharing.mark_shows_others(db.session, clip, seat=seat),
             _(
                 "The clip is marked as showing other people; only the school team sees it "
                 "until you confirm they are covered."
             ),
         )
-    return redirect(url_for("clips.index", child_id=child.id))
+    return redirect(url_for("clips.index", child_id=seat.child.id))
 
 
 def _audience_form(current: Audience) -> AudienceForm:
@@ -167,18 +165,18 @@ def flash_audience(audience: Audience) -> None:
     flash(_("Now visible to: %(audience)s.", audience=audience.label), "success")
 
 
-def _choices(child: Child, uploader_id: int | None, current: Audience) -> tuple[Audience, ...]:
-    return settable_audiences(current_user, child, uploader_id=uploader_id, current=current)
+def _choices(seat: Seat, uploader_id: int | None, current: Audience) -> tuple[Audience, ...]:
+    return settable_audiences(seat, uploader_id=uploader_id, current=current)
 
 
 def _moments_of(clip: Clip) -> str:
     return url_for("clips.show", child_id=clip.child_id, clip_id=clip.id, _anchor="moments")
 
 
-def _moment_or_404(child: Child, clip: Clip, moment_id: int) -> Moment:
-    """A moment of ``clip`` the person may see; any other id (another clip's, another
+def _moment_or_404(seat: Seat, clip: Clip, moment_id: int) -> Moment:
+    """A moment of ``clip`` the seat may see; any other id (another clip's, another
     child's, one outside their audience) raises NotFound."""
-    moment = visible_or_404(Moment, child, moment_id, current_user, uploader_attr="author_id")
+    moment = visible_or_404(Moment, seat, moment_id, uploader_attr="author_id")
     if moment.clip_id != clip.id:
         abort(404)
     return moment

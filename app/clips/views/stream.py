@@ -9,14 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, render_template, request
-from flask_login import current_user
 from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
 from werkzeug.http import parse_range_header
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.circle import routes
-from app.circle.models import Child
-from app.circle.policy import Action
+from app.circle.policy import Action, Seat
 from app.clips import bp
 from app.clips.services import queries, streaming
 from app.core import storage
@@ -28,29 +26,29 @@ POSTER_TYPE = "image/jpeg"
 
 @bp.get("/children/<int:child_id>/clips/<int:clip_id>/video")
 @routes.for_child(Action.VIEW_CLIPS)
-def video(child: Child, clip_id: int) -> Any:
-    clip = queries.clip_or_404(child, clip_id, current_user)
+def video(seat: Seat, clip_id: int) -> Any:
+    clip = queries.clip_or_404(seat, clip_id)
     response = _send(streaming.video_key(clip), VIDEO_TYPE)
     # HEAD (which Flask answers through this view too) plays nothing.
     starting = request.method == "GET" and streaming.starts_playback(request.headers.get("Range"))
-    if starting and streaming.note_playback(db.session, clip, viewer=current_user) is not None:
+    if starting and streaming.note_playback(db.session, clip, viewer=seat.user) is not None:
         db.session.commit()
     return response
 
 
 @bp.get("/children/<int:child_id>/clips/<int:clip_id>/poster")
 @routes.for_child(Action.VIEW_CLIPS)
-def poster(child: Child, clip_id: int) -> Any:
-    clip = queries.clip_or_404(child, clip_id, current_user)
+def poster(seat: Seat, clip_id: int) -> Any:
+    clip = queries.clip_or_404(seat, clip_id)
     return _send(streaming.poster_key(clip), POSTER_TYPE)
 
 
 @bp.get("/children/<int:child_id>/clips/watched")
 @routes.for_child(Action.VIEW_WATCHERS)
-def watched(child: Child) -> Any:
+def watched(seat: Seat) -> Any:
     page = request.args.get("page", 1, type=int) or 1
-    listing = streaming.watched(db.session, child, viewer=current_user, page=page)
-    return render_template("clips/watched.html", child=child, listing=listing)
+    listing = streaming.watched(db.session, seat, page=page)
+    return render_template("clips/watched.html", child=seat.child, listing=listing)
 
 
 def _send(key: str, mimetype: str) -> WerkzeugResponse:

@@ -15,15 +15,13 @@ from typing import Any
 
 from flask import current_app, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import ClientDisconnected
 from wtforms.validators import ValidationError
 
 from app.circle import routes
 from app.circle.audience import Audience, settable_audiences
-from app.circle.models import Child
-from app.circle.policy import Action
+from app.circle.policy import Action, Seat
 from app.clips import bp
 from app.clips.services import cutting
 from app.clips.services import upload as uploads
@@ -48,10 +46,11 @@ def _limit_chunk(endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 @bp.get("/children/<int:child_id>/clips/upload")
 @routes.for_child(Action.VIEW_CLIPS, check=uploads.may_upload)
-def upload_page(child: Child) -> Any:
-    source = uploads.source_for(current_user, child)
+def upload_page(seat: Seat) -> Any:
+    child = seat.child
+    source = uploads.source_for(seat)
     refusal = uploads.consent_refusal(child, source)
-    audiences = settable_audiences(current_user, child, uploader_id=current_user.id, current=None)
+    audiences = settable_audiences(seat, uploader_id=seat.user.id, current=None)
     return render_template(
         "clips/upload.html",
         child=child,
@@ -67,7 +66,7 @@ def upload_page(child: Child) -> Any:
 @bp.route("/children/<int:child_id>/clips/uploads", methods=["POST", "OPTIONS"])
 @routes.for_child(Action.VIEW_CLIPS, check=uploads.may_upload)
 @csrf.exempt
-def tus_create(child: Child) -> Any:
+def tus_create(seat: Seat) -> Any:
     if request.method == "OPTIONS":
         return _tus(
             "",
@@ -88,22 +87,22 @@ def tus_create(child: Child) -> Any:
         details = uploads.details_from(
             uploads.parse_metadata(request.headers.get("Upload-Metadata"))
         )
-        row = uploads.start(db.session, child, actor=current_user, length=length, details=details)
+        row = uploads.start(db.session, seat, length=length, details=details)
     except uploads.UploadRefusedError as error:
         return _tus(str(error.message), error.status)
     db.session.commit()
-    location = url_for("clips.tus_upload", child_id=child.id, upload_id=row.upload_id)
+    location = url_for("clips.tus_upload", child_id=seat.child.id, upload_id=row.upload_id)
     return _tus("", 201, Location=location, **_expires(row))
 
 
 @bp.route("/children/<int:child_id>/clips/uploads/<upload_id>", methods=["HEAD", "PATCH", "DELETE"])
 @routes.for_child(Action.VIEW_CLIPS, check=uploads.may_upload)
 @csrf.exempt
-def tus_upload(child: Child, upload_id: str) -> Any:
+def tus_upload(seat: Seat, upload_id: str) -> Any:
     refused = _check_protocol()
     if refused is not None:
         return refused
-    row = uploads.upload_or_404(db.session, child, upload_id, current_user)
+    row = uploads.upload_or_404(db.session, seat, upload_id)
     try:
         if request.method == "HEAD":
             state = uploads.status(row)
@@ -121,12 +120,12 @@ def tus_upload(child: Child, upload_id: str) -> Any:
             uploads.cancel(db.session, row)
             db.session.commit()
             return _tus("", 204)
-        return _patch(child, row)
+        return _patch(seat, row)
     except resumable.UnknownUploadError:
         return _tus(_("This upload no longer exists. Start it again."), 404)
 
 
-def _patch(child: Child, row: Any) -> Any:
+def _patch(seat: Seat, row: Any) -> Any:
     if request.mimetype != OFFSET_TYPE:
         return _tus(_("The upload was sent in a form Beeldbrug does not understand."), 415)
     offset, content_length = _int_header("Upload-Offset"), request.content_length
@@ -154,7 +153,7 @@ def _patch(child: Child, row: Any) -> Any:
     if not state.complete:
         return _tus("", 204, **headers)
     try:
-        clip = uploads.complete(db.session, row, actor=current_user, child=child)
+        clip = uploads.complete(db.session, row, seat=seat)
     except uploads.UploadRefusedError as error:
         db.session.commit()  # the refusal's audit event and the removal of the row
         return _tus(str(error.message), error.status)
