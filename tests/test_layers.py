@@ -15,8 +15,10 @@ feature's views, and a feature's services never import its own views.
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
+
+from tests.support.imports import imports_of as imports_of_package
+from tests.support.imports import module_name
 
 APP = Path(__file__).resolve().parent.parent / "app"
 
@@ -28,32 +30,9 @@ ROOT_MODULES = frozenset(
 )
 
 
-def module_name(path: Path, root: Path) -> str:
-    parts = list(path.relative_to(root.parent).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
 def imports_of(path: Path, root: Path) -> set[str]:
-    """Every ``app`` module ``path`` imports, at the top or inside a function, relative
-    imports resolved; ``from app.x import y`` counts as ``app.x.y`` (a module or a name in
-    ``app.x``: the floor is the same)."""
-    package = module_name(path, root)
-    if path.name != "__init__.py":
-        package = package.rpartition(".")[0]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[: len(anchor) - node.level + 1]
-                base = ".".join([*anchor, base] if base else anchor)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return {name for name in found if name == "app" or name.startswith("app.")}
+    """Every ``app`` module ``path`` imports (see :func:`tests.support.imports.imports_of`)."""
+    return imports_of_package(path, root, "app")
 
 
 def floor_of(module: str) -> tuple[str, str]:

@@ -15,37 +15,21 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.imports import imports_of
+from tests.support.imports import module_name as support_module_name
+
 TESTS = Path(__file__).resolve().parent
 ALLOWED = "tests.support"
 
 
 def module_name(path: Path) -> str:
-    parts = list(path.relative_to(TESTS.parent).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
+    return support_module_name(path, TESTS)
 
 
 def imported_test_modules(path: Path, source: str | None = None) -> set[str]:
     """Every ``tests`` module (or name in one) that ``path`` (or ``source`` as its text)
     imports, relative imports resolved: ``from tests.x import y`` counts as ``tests.x.y``."""
-    package = module_name(path)
-    if path.name != "__init__.py":
-        package = package.rpartition(".")[0]
-    if source is None:
-        source = path.read_text(encoding="utf-8")
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                anchor = package.split(".")
-                anchor = anchor[: len(anchor) - node.level + 1]
-                base = ".".join([*anchor, base] if base else anchor)
-            found.update(f"{base}.{alias.name}" for alias in node.names)
-    return {name for name in found if name == "tests" or name.startswith("tests.")}
+    return imports_of(path, TESTS, "tests", source)
 
 
 def is_allowed(module: str) -> bool:

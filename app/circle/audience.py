@@ -14,7 +14,6 @@ from __future__ import annotations
 import enum
 from typing import Any, TypeVar
 
-from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
@@ -22,6 +21,7 @@ from app.circle import policy
 from app.circle.models import Membership, Role
 from app.circle.policy import Seat
 from app.core.db import Base, db
+from app.core.errors import ForbiddenError, NotFoundError
 
 RowT = TypeVar("RowT", bound=Base)
 
@@ -94,7 +94,7 @@ def visible_or_404(
     """An object of ``seat``'s child by id that ``seat`` may see, in one query.
 
     ``model`` has ``id``, ``child_id``, ``audience`` and the uploader's (or author's) id in
-    ``uploader_attr``. Raises NotFound for a missing id, another child's id, and an object the
+    ``uploader_attr``. Raises NotFoundError for a missing id, another child's id, and an object the
     seat may not see alike, so the answer never tells that it exists; never Forbidden, since
     the route's rule already refused roles that may not do the action at all. An error while
     deciding raises NotFound; a failing database is not hidden as a 404.
@@ -109,7 +109,7 @@ def visible_or_404(
     row: RowT | None = db.session.scalar(select(model).where(columns.id == object_id, clause))
     if row is None:
         policy.log_denied(f"{model.__name__.lower()}_missing_or_not_visible", seat.child.id)
-        abort(404)
+        raise NotFoundError(f"{model.__name__.lower()}_missing_or_not_visible")
     return row
 
 
@@ -158,11 +158,11 @@ def audience_or_403(
 ) -> Audience:
     """``new``, when ``seat`` may set it (see :func:`may_set_audience`).
 
-    Raises Forbidden otherwise: whoever gets here sees the object, so a 403 tells nothing new.
+    Raises ForbiddenError otherwise: whoever gets here sees the object, so a 403 tells nothing new.
     """
     if not may_set_audience(seat, uploader_id=uploader_id, current=current, new=new):
         policy.log_denied(f"may_not_set_audience_{new}", seat.child.id)
-        abort(403)
+        raise ForbiddenError(f"may_not_set_audience_{new}")
     return new
 
 

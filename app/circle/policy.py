@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import abort, has_request_context, request
+from flask import has_request_context, request
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import Select, or_, select
 
@@ -198,14 +198,14 @@ def seat_or_404(child_id: int, user: User, action: Action = Action.VIEW_CHILD) -
 
 def of_child_or_404(model: type[RowT], child: Child, object_id: int) -> RowT:
     """A row of ``model`` (with a ``child_id``) by id within ``child``: an id of another
-    child's row, or none, raises werkzeug's NotFound (rule 1: ids are looked up within their
+    child's row, or none, raises NotFoundError (rule 1: ids are looked up within their
     child)."""
     columns: Any = model  # any model with ``id`` and ``child_id`` columns
     row: RowT | None = db.session.scalar(
         select(model).where(columns.child_id == child.id, columns.id == object_id)
     )
     if row is None:
-        abort(404)
+        raise NotFoundError(f"{model.__name__.lower()}_of_another_child")
     return row
 
 
@@ -229,13 +229,13 @@ def own_or_may(seat: Seat, owner_id: int | None, action: Action) -> None:
 
 def of_school_or_404(model: type[RowT], school: School, object_id: int) -> RowT:
     """A row of ``model`` (with a ``school_id``) by id within ``school``; another school's row,
-    or none, raises werkzeug's NotFound."""
+    or none, raises NotFoundError."""
     columns: Any = model  # any model with ``id`` and ``school_id`` columns
     row: RowT | None = db.session.scalar(
         select(model).where(columns.school_id == school.id, columns.id == object_id)
     )
     if row is None:
-        abort(404)
+        raise NotFoundError(f"{model.__name__.lower()}_of_another_school")
     return row
 
 
@@ -305,5 +305,5 @@ def staff_or_404(school: School, user_id: int) -> User:
         select(User).where(User.id == user_id, User.school_id == school.id, User.is_staff.is_(True))
     )
     if user is None:
-        abort(404)
+        raise NotFoundError("not_staff_of_this_school")
     return user

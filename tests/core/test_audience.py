@@ -16,7 +16,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, false, insert, select, text
 from sqlalchemy.orm import registry
-from werkzeug.exceptions import Forbidden, NotFound
 
 from app.auth.models import UserSession
 from app.circle import audience as audience_module
@@ -32,7 +31,7 @@ from app.circle.audience import (
 )
 from app.circle.models import Child, Invitation, Membership, Role, User
 from app.core.db import db, enum_column, utcnow
-from app.core.errors import NotFoundError
+from app.core.errors import ForbiddenError, NotFoundError
 from app.people import services as people
 from tests.support.audience import NOW, SEES, SETS, UPLOADS, VISITORS, sees
 
@@ -160,7 +159,7 @@ def clause_for(user: User, child: Child):
 def load_as(user: User, child: Child, row_id: int) -> Probe:
     seat = policy.seat_for(user, child)
     if seat is None:
-        raise NotFound()
+        raise NotFoundError("no_seat")
     return visible_or_404(Probe, seat, row_id)
 
 
@@ -214,7 +213,7 @@ def test_the_loader_finds_what_the_table_allows_and_404s_the_rest(app, world, pr
         with app.test_request_context():
             try:
                 found = load_as(user, world.child, row_id).id == row_id
-            except NotFound:
+            except NotFoundError:
                 found = False
         if found != (row_id in allowed):
             wrong.append(row_id)
@@ -278,7 +277,7 @@ def test_an_error_inside_the_check_denies(app, world, probe_rows, monkeypatch):
         assert not sees_as(coach, world.child, audience=Audience.CIRCLE, uploader_id=coach.id)
         clause = clause_for(coach, world.child)
         assert list(db.session.scalars(select(probe.c.id).where(clause))) == []
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFoundError):
             load_as(coach, world.child, own_circle_row)
         with pytest.raises(NotFoundError):
             policy.seat_or_404(world.child.id, coach)
@@ -358,7 +357,7 @@ def test_a_refused_audience_change_is_a_403_and_an_allowed_one_passes(app, world
     parent = policy.seat_for(world.people["parent"], world.child)
     assert parent is not None
     with app.test_request_context():
-        with pytest.raises(Forbidden):
+        with pytest.raises(ForbiddenError):
             audience_or_403(
                 parent,
                 uploader_id=parent.user.id,

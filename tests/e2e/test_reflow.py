@@ -19,7 +19,7 @@ from urllib.parse import urldefrag, urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.demo import DEMO_PASSWORD, PEOPLE
+from app.demo import PEOPLE
 from tests.support.browser import (
     NARROW_CONTEXT,
     LiveServer,
@@ -106,13 +106,7 @@ def test_no_page_scrolls_sideways_at_320_px_for_any_visitor(
     walked: dict[str, list[str]] = {}
     for _key, email, *_rest in PEOPLE:
         page = new_context(**NARROW_CONTEXT).new_page()
-        page.goto("/")
-        page.locator("#email").fill(email)
-        page.locator("#password").fill(DEMO_PASSWORD)
-        page.locator("main form").filter(has=page.locator("#password")).locator(
-            "button[type=submit]"
-        ).click()
-        page.wait_for_url(re.compile(r"^https?://[^/]+/$"))
+        sign_in(page, email)
         walked[email] = walk(page)
 
     # The walk really went through the portal: each member of Noah's circle reached his page
