@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.circle import policy
-from app.circle.audience import Audience
+from app.circle.audience import Audience, audience_or_403, visible_or_404
 from app.circle.models import Child, School, User
 from app.circle.policy import Seat
 from app.clips.forms import NOTE_MAX, OWN_TAG_PREFIX, TAG_LABEL_MAX, TAG_LABELS
@@ -135,9 +135,7 @@ def add_moment(session: DbSession, clip: Clip, data: MomentData, *, seat: Seat) 
     if len(data.text) > NOTE_MAX:
         raise RefusedError(_l("Use at most %(max)d characters.", max=NOTE_MAX), field="text")
     tag, custom_tag_id = _resolve_tag(session, child, data.tag)
-    audience = queries.audience_or_forbidden(
-        seat, uploader_id=actor.id, current=None, new=data.audience
-    )
+    audience = audience_or_403(seat, uploader_id=actor.id, current=None, new=data.audience)
     moment = Moment(
         child_id=child.id,
         clip_id=clip.id,
@@ -183,7 +181,7 @@ def moment_or_404(seat: Seat, clip: Clip, moment_id: int) -> Moment:
     Raises NotFoundError for a missing id, a moment of another clip or child, and a moment
     outside the seat's audience alike.
     """
-    moment = queries.visible_or_not_found(Moment, seat, moment_id, uploader_attr="author_id")
+    moment = visible_or_404(Moment, seat, moment_id, uploader_attr="author_id")
     if moment.clip_id != clip.id:
         policy.log_denied("moment_of_another_clip", seat.child.id)
         raise NotFoundError("moment_of_another_clip")

@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from app.circle import policy
-from app.circle.audience import Audience, may_set_audience, visible_clause
+from app.circle.audience import visible_clause, visible_or_404
 from app.circle.policy import Seat
 from app.clips.models import Clip, ClipState, Moment
 from app.clips.services import gate
-from app.core.db import db
-from app.core.errors import ForbiddenError, NotFoundError
+from app.core.errors import NotFoundError
 
 
 def clip_clause(seat: Seat) -> ColumnElement[bool]:
@@ -48,7 +45,7 @@ def clip_or_404(seat: Seat, clip_id: int) -> Clip:
     Raises NotFoundError for a missing id, another child's clip, a clip outside the seat's
     audience and a clip whose consent was withdrawn alike (never a hint that it exists).
     """
-    clip = visible_or_not_found(Clip, seat, clip_id)
+    clip = visible_or_404(Clip, seat, clip_id)
     if not gate.may_watch(seat, source=clip.source, uploader_id=clip.uploader_id):
         policy.log_denied("clip_not_covered_by_consent", seat.child.id)
         raise NotFoundError("clip_not_covered_by_consent")
@@ -68,41 +65,3 @@ def visible_moments(seat: Seat, clip: Clip) -> Select[Moment]:
         .where(audience, Moment.clip_id == clip.id)
         .order_by(Moment.start_s, Moment.id)
     )
-
-
-def visible_or_not_found(
-    model: Any, seat: Seat, object_id: int, *, uploader_attr: str = "uploader_id"
-) -> Any:
-    """A clip or moment (``model``) of ``seat``'s child by id that ``seat`` may see, in one
-    query.
-
-    Raises NotFoundError for a missing id, another child's id and an object outside the
-    seat's audience alike, so the answer never tells that it exists (the audience rules are
-    the circle's: ``app.circle.audience.visible_clause``).
-    """
-    clause = visible_clause(
-        seat,
-        child_col=model.child_id,
-        audience_col=model.audience,
-        uploader_col=getattr(model, uploader_attr),
-    )
-    row = db.session.scalar(select(model).where(model.id == object_id, clause))
-    if row is None:
-        policy.log_denied(f"{model.__name__.lower()}_missing_or_not_visible", seat.child.id)
-        raise NotFoundError(f"{model.__name__.lower()}_missing_or_not_visible")
-    return row
-
-
-def audience_or_forbidden(
-    seat: Seat, *, uploader_id: int | None, current: Audience | None, new: Audience
-) -> Audience:
-    """``new``, when the circle's rules let ``seat`` give an object of its child that audience
-    (``app.circle.audience.may_set_audience``).
-
-    Raises ForbiddenError otherwise: whoever gets here sees the object, so a 403 tells
-    nothing new.
-    """
-    if not may_set_audience(seat, uploader_id=uploader_id, current=current, new=new):
-        policy.log_denied(f"may_not_set_audience_{new}", seat.child.id)
-        raise ForbiddenError(f"may_not_set_audience_{new}")
-    return new

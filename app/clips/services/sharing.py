@@ -18,11 +18,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.circle import policy
-from app.circle.audience import Audience
+from app.circle.audience import Audience, audience_or_403
 from app.circle.models import User
 from app.circle.policy import Seat
 from app.clips.models import Clip, Moment
-from app.clips.services import queries
 from app.core import audit
 from app.core.db import DbSession, utcnow
 from app.core.errors import ForbiddenError, NotFoundError, RefusedError
@@ -49,7 +48,7 @@ def set_clip_audience(session: DbSession, clip: Clip, new: Audience, *, seat: Se
     and records nothing.
     """
     _of_seats_child(seat, clip)
-    new = queries.audience_or_forbidden(
+    new = audience_or_403(
         seat, uploader_id=clip.uploader_id, current=clip.audience, new=Audience(new)
     )
     if new is Audience.CIRCLE and not may_reach_circle(clip):
@@ -70,7 +69,7 @@ def set_moment_audience(session: DbSession, moment: Moment, new: Audience, *, se
     has changes nothing and records nothing.
     """
     _of_seats_child(seat, moment)
-    new = queries.audience_or_forbidden(
+    new = audience_or_403(
         seat, uploader_id=moment.author_id, current=moment.audience, new=Audience(new)
     )
     if new is moment.audience:
