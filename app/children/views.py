@@ -15,12 +15,11 @@ from flask_login import current_user
 
 from app.children import bp
 from app.circle import policy, routes
-from app.circle.consent_age import deciding_role
 from app.circle.models import Child, Role
 from app.circle.policy import Action, Seat
 from app.clips.services import listing as clips
 from app.consent import services as consent
-from app.core import paging
+from app.core import paging, search
 from app.core.db import db
 from app.core.forms import ConfirmForm
 from app.people import services as people
@@ -33,10 +32,10 @@ PER_PAGE = 24
 @bp.get("/")
 @routes.signed_in
 def index() -> Any:
-    query = paging.search_text(request.args.get("q"))
+    query = search.search_text(request.args.get("q"))
     stmt = policy.children_of(current_user)
     if query:
-        stmt = stmt.where(paging.name_contains(Child.name, query))
+        stmt = stmt.where(search.name_contains(Child.name, query))
     page = paging.paginate(db.session, stmt, paging.page_number(request.args.get("page")), PER_PAGE)
     return render_template(
         "children/index.html",
@@ -70,7 +69,7 @@ def show(seat: Seat) -> Any:
         if template
         else None,
         signer_names={m.user_id: m.user.name for m in members},
-        may_sign=seat.role is deciding_role(child),
+        may_sign=policy.decides_for_child(seat),
         pupil_in_circle=any(m.role is Role.PUPIL for m in members),
         clip_count=clips.count_visible(db.session, seat),
     )

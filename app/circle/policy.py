@@ -23,6 +23,7 @@ from flask import has_request_context, request
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import Select, or_, select
 
+from app.circle.consent_age import deciding_role
 from app.circle.models import Child, Invitation, Membership, Role, School, User
 from app.core.db import Base, db, utcnow
 from app.core.errors import ForbiddenError, NotFoundError
@@ -161,6 +162,13 @@ class Seat:
         return owner_id is not None and owner_id == self.user.id
 
 
+def decides_for_child(seat: Seat) -> bool:
+    """True when ``seat`` is one who decides for its child today: a parent under the consent
+    age, from that age only the pupil (consent now, the support plan's action part next).
+    A ``check`` for ``routes.for_child``; an error in deciding raises (the route denies)."""
+    return seat.role is deciding_role(seat.child)
+
+
 def seat_for(user: User, child: Child) -> Seat | None:
     """The seat ``user`` has in ``child``'s circle now, or None outside it: for asking about
     someone other than the signed-in person, and for jobs, commands and tests. One query.
@@ -200,13 +208,7 @@ def of_child_or_404(model: type[RowT], child: Child, object_id: int) -> RowT:
     """A row of ``model`` (with a ``child_id``) by id within ``child``: an id of another
     child's row, or none, raises NotFoundError (rule 1: ids are looked up within their
     child)."""
-    columns: Any = model  # any model with ``id`` and ``child_id`` columns
-    row: RowT | None = db.session.scalar(
-        select(model).where(columns.child_id == child.id, columns.id == object_id)
-    )
-    if row is None:
-        raise NotFoundError(f"{model.__name__.lower()}_of_another_child")
-    return row
+    return _row_within(model, "child_id", child.id, object_id)
 
 
 def membership_or_404(child: Child, membership_id: int) -> Membership:
@@ -230,12 +232,18 @@ def own_or_may(seat: Seat, owner_id: int | None, action: Action) -> None:
 def of_school_or_404(model: type[RowT], school: School, object_id: int) -> RowT:
     """A row of ``model`` (with a ``school_id``) by id within ``school``; another school's row,
     or none, raises NotFoundError."""
-    columns: Any = model  # any model with ``id`` and ``school_id`` columns
+    return _row_within(model, "school_id", school.id, object_id)
+
+
+def _row_within(model: type[RowT], owner: str, owner_id: int, object_id: int) -> RowT:
+    """The row of ``model`` with ``object_id`` whose ``owner`` column holds ``owner_id``, in
+    one query; raises NotFoundError for none (another owner's row looks the same)."""
+    columns: Any = model  # any model with an ``id`` and the ``owner`` column
     row: RowT | None = db.session.scalar(
-        select(model).where(columns.school_id == school.id, columns.id == object_id)
+        select(model).where(getattr(columns, owner) == owner_id, columns.id == object_id)
     )
     if row is None:
-        raise NotFoundError(f"{model.__name__.lower()}_of_another_school")
+        raise NotFoundError(f"{model.__name__.lower()}_not_within_{owner}")
     return row
 
 

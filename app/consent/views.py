@@ -38,11 +38,6 @@ def purpose_state_label(state: PurposeState | str) -> str:
     )
 
 
-def signs_for_child(seat: Seat) -> bool:
-    """Parents sign for a child under the consent age; from that age only the pupil signs."""
-    return seat.role is services.deciding_role(seat.child)
-
-
 @bp.get("/children/<int:child_id>/consent")
 @routes.for_child(Action.VIEW_CONSENT)
 def overview(seat: Seat) -> Any:
@@ -62,7 +57,7 @@ def overview(seat: Seat) -> Any:
         documents=services.documents_of(db.session, records),
         my_latest=status.latest.get(seat.user.id),
         my_yeses=services.withdrawable(db.session, child, seat.user),
-        may_sign=signs_for_child(seat),
+        may_sign=policy.decides_for_child(seat),
         may_request=seat.may(Action.REQUEST_CONSENT),
         can_all=can_all,
         has_template=template is not None,
@@ -76,7 +71,7 @@ def _language(template: Any) -> str:
 
 
 @bp.route("/children/<int:child_id>/consent/sign", methods=["GET", "POST"])
-@routes.for_child(Action.SIGN_CONSENT, check=signs_for_child)
+@routes.for_child(Action.SIGN_CONSENT, check=policy.decides_for_child)
 def sign(seat: Seat) -> Any:
     child = seat.child
     template = services.published_template(db.session, child.school_id)
@@ -116,7 +111,7 @@ def sign(seat: Seat) -> Any:
 
 
 @bp.route("/children/<int:child_id>/consent/withdraw", methods=["GET", "POST"])
-@routes.for_child(Action.SIGN_CONSENT, check=signs_for_child)
+@routes.for_child(Action.SIGN_CONSENT, check=policy.decides_for_child)
 def withdraw(seat: Seat) -> Any:
     child = seat.child
     asked = request.args.get("purpose", "all")

@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from app.circle import policy
 from app.circle.models import Child
 from app.consent import services
 from app.consent.models import ConsentRecord, ConsentTemplate, Purpose, RecordKind
@@ -429,7 +430,7 @@ def test_an_error_while_deciding_who_signs_denies(client, login_as, circle, publ
     def broken(child, on=None):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(services, "deciding_role", broken)
+    monkeypatch.setattr(policy, "deciding_role", broken)
     login_as(circle.parent)
     assert client.get(f"/children/{circle.child.id}/consent/sign").status_code == 403
     assert client.post(f"/children/{circle.child.id}/consent/withdraw").status_code == 403

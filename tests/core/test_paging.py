@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.paging import FOLDS, Page, fold, page_number, search_text
+from app.core.paging import Page, page_number
+from app.core.search import FOLDS, fold, search_text
 
 
 @pytest.mark.parametrize(

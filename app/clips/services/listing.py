@@ -43,14 +43,13 @@ def clip_page(
     its own, without a hint of the recording. A number past the end gives the last page.
     Two queries (three for a number past the end); raises nothing beyond database errors.
     """
-    visible = queries.visible_clips(seat)
-    clause = visible.whereclause  # worked out once: consent and audience for this person
-    if clause is None:  # never list clips unfiltered
-        raise RuntimeError("visible_clips returned no filter")
+    clause = queries.clip_clause(seat)  # worked out once: consent and audience for this person
     # Uncorrelated: the recordings the person sees, not the row's own clip.
     shown = select(Clip.id).where(clause).correlate(None)
-    entries = visible.where(or_(Clip.parent_id.is_(None), Clip.parent_id.not_in(shown))).options(
-        joinedload(Clip.uploader)
+    entries = (
+        queries.newest_first(select(Clip).where(clause))
+        .where(or_(Clip.parent_id.is_(None), Clip.parent_id.not_in(shown)))
+        .options(joinedload(Clip.uploader))
     )
     page = paging.paginate(session, entries, number, per_page or PER_PAGE, scalars=True)
     listed = {clip.id: Entry(clip) for clip in page.items}

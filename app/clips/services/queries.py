@@ -34,6 +34,11 @@ def visible_clips(seat: Seat, *, ready_only: bool = False) -> Select[Clip]:
     stmt = select(Clip).where(clip_clause(seat))
     if ready_only:
         stmt = stmt.where(Clip.state == ClipState.READY)
+    return newest_first(stmt)
+
+
+def newest_first(stmt: Select[Clip]) -> Select[Clip]:
+    """``stmt`` in list order: newest recording first (undated last), then newest upload."""
     return stmt.order_by(
         Clip.recorded_on.desc().nulls_last(), Clip.created_at.desc(), Clip.id.desc()
     )

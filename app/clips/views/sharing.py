@@ -9,18 +9,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 
 from app.circle import routes
-from app.circle.audience import Audience, settable_audiences, visible_or_404
+from app.circle.audience import Audience, settable_audiences
 from app.circle.models import Child
 from app.circle.policy import Action, Seat
 from app.clips import bp
 from app.clips.forms import AudienceForm
-from app.clips.models import Clip, Moment
-from app.clips.services import listing, queries, sharing
+from app.clips.models import Clip
+from app.clips.services import listing, moments, queries, sharing
 from app.core import paging
 from app.core.db import db
 from app.core.forms import ConfirmForm, attempt
@@ -101,7 +101,7 @@ def audience(seat: Seat, clip_id: int) -> Any:
 def moment_audience(seat: Seat, clip_id: int, moment_id: int) -> Any:
     child = seat.child
     clip = queries.clip_or_404(seat, clip_id)
-    moment = _moment_or_404(seat, clip, moment_id)
+    moment = moments.moment_or_404(seat, clip, moment_id)
     form = _audience_form(moment.audience)
     if form.validate_on_submit():
         if sharing.set_moment_audience(db.session, moment, Audience(form.audience.data), seat=seat):
@@ -171,12 +171,3 @@ def _choices(seat: Seat, uploader_id: int | None, current: Audience) -> tuple[Au
 
 def _moments_of(clip: Clip) -> str:
     return url_for("clips.show", child_id=clip.child_id, clip_id=clip.id, _anchor="moments")
-
-
-def _moment_or_404(seat: Seat, clip: Clip, moment_id: int) -> Moment:
-    """A moment of ``clip`` the seat may see; any other id (another clip's, another
-    child's, one outside their audience) raises NotFound."""
-    moment = visible_or_404(Moment, seat, moment_id, uploader_attr="author_id")
-    if moment.clip_id != clip.id:
-        abort(404)
-    return moment

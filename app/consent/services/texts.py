@@ -142,8 +142,7 @@ def publish(session: DbSession, draft: ConsentTemplate, *, actor: User) -> None:
 
     Raises RefusedError when it is published already or a text is missing in a language.
     """
-    if draft.is_published:
-        raise RefusedError(versions.ALREADY_PUBLISHED)
+    versions.check_draft(draft, versions.ALREADY_PUBLISHED)
     missing = [
         lang for lang in current_app.config["LANGUAGES"] if not _complete(draft.texts.get(lang))
     ]
