@@ -49,7 +49,7 @@ def _init_extensions(app: Flask) -> None:
     from app import models as _models  # noqa: F401  (every model registered before first use)
     from app.auth import login
     from app.circle import policy, routes
-    from app.core import requests, web
+    from app.core import i18n, requests, web
     from app.core.db import db, utcnow
     from app.core.jobs import huey
     from app.extensions import babel, csrf, limiter, mail
@@ -60,6 +60,7 @@ def _init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
     limiter.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale)
+    i18n.install(app)
     login.init_app(app)
     web.init_app(app)
     app.before_request(routes.enforce_route_rule)
@@ -68,10 +69,9 @@ def _init_extensions(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        from flask_babel import get_locale
         from flask_login import current_user
 
-        locale = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        locale = str(i18n.locale() or app.config["BABEL_DEFAULT_LOCALE"])
         return {
             "lang": locale,
             "text_dir": web.text_direction(locale),

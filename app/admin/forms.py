@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 
 from app.core.forms import LANGUAGE_CHOICES, email_field, max_length, one_line, required
+from app.core.i18n import lazy_gettext as _l
 
 
 class StaffForm(FlaskForm):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.auth import services as auth
@@ -13,6 +12,7 @@ from app.circle.models import Child, School, User
 from app.core import audit
 from app.core.db import DbSession
 from app.core.errors import RefusedError
+from app.core.i18n import lazy_gettext as _l
 
 ACTIVATION_VALID_FOR = timedelta(days=7)
 

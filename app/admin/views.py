@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import bp, services
@@ -14,6 +13,7 @@ from app.circle import policy, routes
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm
+from app.core.i18n import gettext as _
 from app.core.web import act
 
 

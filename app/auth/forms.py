@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 
@@ -16,6 +15,7 @@ from app.core.forms import (
     repeat_password_field,
     required,
 )
+from app.core.i18n import lazy_gettext as _l
 
 
 class SignInForm(FlaskForm):

@@ -11,12 +11,12 @@ import time
 from typing import Any
 
 from flask import Flask, flash, g, redirect, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.auth import services
 from app.circle.models import User
 from app.core.db import db
+from app.core.i18n import gettext as _
 from app.core.signin import SignInMethod
 from app.extensions import login_manager
 

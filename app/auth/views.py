@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import bp, login, services
@@ -20,6 +19,7 @@ from app.auth.forms import (
 )
 from app.circle import routes
 from app.core.db import db
+from app.core.i18n import gettext as _
 from app.core.signin import SignInMethod
 from app.extensions import client_address, limiter
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import enum
 from typing import Any, TypeVar
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from app.circle import policy
@@ -22,6 +21,7 @@ from app.circle.models import Membership, Role
 from app.circle.policy import Seat
 from app.core.db import Base, db
 from app.core.errors import ForbiddenError, NotFoundError
+from app.core.i18n import lazy_gettext as _l
 
 RowT = TypeVar("RowT", bound=Base)
 

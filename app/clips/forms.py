@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, StopValidation, ValidationError
@@ -16,6 +15,7 @@ from wtforms.validators import Optional, StopValidation, ValidationError
 from app.circle.audience import AUDIENCE_LABELS, Audience
 from app.clips.models import Tag
 from app.core.forms import max_length, one_line, plain_text, required
+from app.core.i18n import lazy_gettext as _l
 from app.core.text import has_control_characters
 from app.core.timecode import format_time, parse_time
 

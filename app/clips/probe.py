@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import av
-from flask_babel import lazy_gettext as _l
 
+from app.core.i18n import lazy_gettext as _l
 from app.core.media import duration_of
 
 log = logging.getLogger("beeldbrug.clips")

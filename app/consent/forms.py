@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -20,6 +19,7 @@ from wtforms.validators import InputRequired, NumberRange
 
 from app.consent.models import PURPOSES, Answer
 from app.core.forms import max_length, one_line, plain_text, required
+from app.core.i18n import lazy_gettext as _l
 from app.core.signing import SignatureForm
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.circle import policy, routes
@@ -18,6 +17,7 @@ from app.consent.rules import PurposeState
 from app.consent.services.signing import TEXT_CHANGED
 from app.core.db import db
 from app.core.forms import ConfirmForm, attempt
+from app.core.i18n import gettext as _
 from app.core.signing import evidence_from_request, sign_with_form
 from app.core.web import act
 from app.documents import services as documents

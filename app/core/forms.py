@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, Field, Form, PasswordField, SelectChoice
 from wtforms.validators import (
@@ -19,6 +18,7 @@ from wtforms.validators import (
 
 from app.core.db import db
 from app.core.errors import RefusedError
+from app.core.i18n import lazy_gettext as _l
 from app.core.passwords import PASSWORD_MAX, password_problem
 from app.core.text import has_control_characters
 

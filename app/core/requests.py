@@ -13,8 +13,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import current_app, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user
+
+from app.core.i18n import gettext as _
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("beeldbrug.web")

@@ -48,7 +48,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
@@ -57,6 +56,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from app.core.files import DIR_MODE, atomic_write
+from app.core.i18n import lazy_gettext as _l
 
 T = TypeVar("T")
 log = logging.getLogger("beeldbrug.seal")

@@ -9,9 +9,12 @@ item's fragment or a WebVTT export all show times this way. The player's script
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from babel import Locale
 from babel.numbers import get_decimal_symbol
-from flask_babel import get_locale
+
+from app.core.i18n import locale
 
 # 75, 75.5, 75,5 (either mark in either language: people type what they are used to), 1:15,
 # 1:15.5, 0:01:15 — at most hours:minutes:seconds.
@@ -46,7 +49,12 @@ def parse_time(text: str) -> float:
 def decimal_mark() -> str:
     """The decimal mark of the page's language: "," in Dutch, "." in English. Only a mark
     :func:`parse_time` reads back; any other (no language we offer has one) becomes "."."""
-    mark = get_decimal_symbol(get_locale() or _DEFAULT_LOCALE)
+    return _mark_of(locale() or _DEFAULT_LOCALE)
+
+
+@lru_cache(maxsize=16)
+def _mark_of(language: Locale | str) -> str:
+    mark = get_decimal_symbol(language)
     return mark if mark in {",", "."} else "."
 
 

@@ -24,13 +24,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, func, select
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.orm.attributes import get_history
 
 from app.core.db import DbSession, UTCDateTime, utcnow
 from app.core.errors import RefusedError
+from app.core.i18n import lazy_gettext as _l
 from app.core.immutable import Immutable
 
 V = TypeVar("V", bound="VersionedMixin")

@@ -15,7 +15,6 @@ from flask import (
     request,
     session,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -23,6 +22,7 @@ from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
 from app.core.clock import age_on
 from app.core.errors import ForbiddenError, NotFoundError
+from app.core.i18n import gettext as _
 
 T = TypeVar("T")
 log = logging.getLogger("beeldbrug.web")

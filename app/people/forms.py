@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, Field, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional, ValidationError
@@ -21,6 +20,7 @@ from app.core.forms import (
     repeat_password_field,
     required,
 )
+from app.core.i18n import lazy_gettext as _l
 
 ROLE_LABELS = {
     Role.COACH: _l("Coach"),

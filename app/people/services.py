@@ -11,7 +11,6 @@ from datetime import date
 from enum import StrEnum
 
 from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.auth import services as auth
@@ -22,6 +21,7 @@ from app.core import audit
 from app.core.clock import end_of_local_day, local_date
 from app.core.db import DbSession, utcnow
 from app.core.errors import RefusedError
+from app.core.i18n import lazy_gettext as _l
 from app.core.mail import queue_mail, render_mail
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth import login
@@ -15,6 +14,7 @@ from app.circle.policy import Action, Seat
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm, attempt
+from app.core.i18n import gettext as _
 from app.core.signin import SignInMethod
 from app.core.web import act
 from app.people import bp, services

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.circle import policy
@@ -24,6 +23,7 @@ from app.clips.services import cutting, queries
 from app.core import audit
 from app.core.db import DbSession
 from app.core.errors import ForbiddenError, RefusedError
+from app.core.i18n import lazy_gettext as _l
 from app.core.timecode import format_time
 
 #: The shortest and the longest fragment, in seconds. The method works with fragments of

@@ -13,8 +13,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -29,6 +27,8 @@ from app.clips.services import queries
 from app.core import audit
 from app.core.db import DbSession
 from app.core.errors import ForbiddenError, NotFoundError, RefusedError
+from app.core.i18n import gettext as _
+from app.core.i18n import lazy_gettext as _l
 from app.core.timecode import format_time
 
 #: A cue in the WebVTT export lasts this long when the moment has no end of its own.

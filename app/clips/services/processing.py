@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from huey import crontab
 from sqlalchemy import select, update
 
@@ -51,6 +50,7 @@ from app.clips.services import transcode
 from app.core import audit, storage
 from app.core.db import DbSession, db, utcnow
 from app.core.errors import RefusedError
+from app.core.i18n import lazy_gettext as _l
 from app.core.jobs import periodic_job
 
 log = logging.getLogger("beeldbrug.clips.processing")

@@ -14,7 +14,6 @@ narrows it to the team. Services add, flush and audit; the caller commits.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.circle import policy
@@ -25,6 +24,7 @@ from app.clips.models import Clip, Moment
 from app.core import audit
 from app.core.db import DbSession, utcnow
 from app.core.errors import ForbiddenError, NotFoundError, RefusedError
+from app.core.i18n import lazy_gettext as _l
 
 OTHERS_NOT_CLEARED = _l(
     "Other people can be recognised in this clip. Confirm first that they are covered by "

@@ -23,7 +23,6 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from huey import crontab
 from sqlalchemy import delete, select
 
@@ -39,6 +38,7 @@ from app.core import audit, resumable, storage
 from app.core.db import DbSession, db, utcnow
 from app.core.errors import NotFoundError, RefusedError
 from app.core.files import Readable
+from app.core.i18n import lazy_gettext as _l
 from app.core.jobs import periodic_job
 from app.core.text import has_control_characters, without_control_characters
 

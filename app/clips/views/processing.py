@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import jsonify, redirect, url_for
-from flask_babel import gettext as _
 
 from app.circle import routes
 from app.circle.policy import Action, Seat
@@ -19,6 +18,7 @@ from app.clips.models import Clip, ClipState
 from app.clips.services import cutting, processing, queries
 from app.core.db import db
 from app.core.forms import ConfirmForm
+from app.core.i18n import gettext as _
 from app.core.web import act
 
 

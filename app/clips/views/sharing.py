@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_date
-from flask_babel import gettext as _
 
 from app.circle import routes
 from app.circle.audience import Audience, settable_audiences
@@ -24,6 +23,7 @@ from app.clips.services import listing, moments, queries, sharing
 from app.core import paging
 from app.core.db import db
 from app.core.forms import ConfirmForm, attempt
+from app.core.i18n import gettext as _
 from app.core.web import act
 
 

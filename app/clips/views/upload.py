@@ -14,7 +14,6 @@ from email.utils import format_datetime
 from typing import Any
 
 from flask import current_app, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import ClientDisconnected
 from wtforms.validators import ValidationError
@@ -27,6 +26,7 @@ from app.clips.services import cutting
 from app.clips.services import upload as uploads
 from app.core import resumable, storage
 from app.core.db import db
+from app.core.i18n import gettext as _
 from app.extensions import csrf
 
 TUS_VERSION = "1.0.0"

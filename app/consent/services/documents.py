@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from app.circle.models import Child, User
 from app.consent.models import PURPOSES, ConsentRecord, RecordKind
 from app.consent.services.texts import text_in
 from app.core.db import DbSession
+from app.core.i18n import gettext as _
 from app.core.signing import EvidenceEvent, evidence_events, png_data_uri
 from app.documents.models import Document, DocumentKind
 from app.documents.services import documents_for, issue_document

@@ -8,8 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from app.circle.models import Child, User
 from app.consent.models import (
@@ -34,6 +32,8 @@ from app.consent.services.texts import published_template, text_in, text_shown
 from app.core import audit
 from app.core.db import DbSession, utcnow
 from app.core.errors import RefusedError
+from app.core.i18n import gettext as _
+from app.core.i18n import lazy_gettext as _l
 from app.core.signing import Evidence, OpenedForm, Signature, signed_fields, store_once
 from app.documents.services import documents_about
 

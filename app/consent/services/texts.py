@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 
 from app.circle.models import School, User
 from app.consent.default_texts import DEFAULT_RETENTION_MONTHS, DEFAULT_TEXTS
@@ -16,6 +15,7 @@ from app.consent.models import PURPOSES, ConsentTemplate
 from app.core import audit, versions
 from app.core.db import DbSession, utcnow
 from app.core.errors import RefusedError
+from app.core.i18n import lazy_gettext as _l
 from app.core.signing import sha256_text
 
 __all__ = [

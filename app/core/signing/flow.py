@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, request
-from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import show_refusal
+from app.core.i18n import lazy_gettext as _l
 from app.core.signing.forms import OpenedForm, open_form, read_form
 from app.core.signing.records import AlreadyStoredError
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, StringField
 from wtforms.validators import ValidationError
 
 from app.core.db import utcnow
 from app.core.forms import max_length, one_line, required
+from app.core.i18n import lazy_gettext as _l
 from app.core.signing.signature import DATA_URI_PREFIX, NO_DRAWING, Signature, signature_from_form
 from app.core.tokens import read_value, sign_value
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from app.core.db import DbSession, UTCDateTime, enum_column, utcnow
 from app.core.errors import RefusedError
+from app.core.i18n import lazy_gettext as _l
 from app.core.immutable import Immutable, ImmutableRecordError
 from app.core.signin import SignInMethod
 from app.core.signing.signature import Signature, SignatureMethod, clean, sha256_text

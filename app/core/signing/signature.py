@@ -10,10 +10,10 @@ import hashlib
 import io
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
 from app.core.errors import RefusedError
+from app.core.i18n import lazy_gettext as _l
 
 SIGNATURE_MAX_BYTES = 400_000
 SIGNATURE_MAX_SIDE = 2400

@@ -1,0 +1,77 @@
+"""Translations and dates looked up once per request: the same words and dates as Flask-Babel
+writes them, in the language of the moment (a mail in the reader's language inside a request)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import flask_babel
+import pytest
+from flask import render_template_string
+from flask_babel import force_locale
+
+from app.core import i18n
+
+AMSTERDAM_CHANGES = [
+    dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC),  # 01:30 CET, half an hour before summer time
+    dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.UTC),  # 03:30 CEST
+    dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC),  # 02:30 CEST, the first time
+    dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC),  # 02:30 CET, the second
+    dt.datetime(2026, 12, 31, 23, 59, 59, tzinfo=dt.UTC),  # already 2027 in Amsterdam
+    dt.datetime(2028, 2, 29, 12, 0),  # naive: read as UTC, as Flask-Babel reads it
+]
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("format", ["short", "medium", "long", "full"])
+def test_dates_are_written_as_flask_babel_writes_them(app, lang, format):
+    with app.test_request_context(f"/?lang={lang}"), force_locale(lang):
+        for moment in AMSTERDAM_CHANGES:
+            assert i18n.format_datetime(moment, format) == flask_babel.format_datetime(
+                moment, format
+            )
+            assert i18n.format_date(moment, format) == flask_babel.format_date(moment, format)
+            assert i18n.format_date(moment.date(), format) == flask_babel.format_date(
+                moment.date(), format
+            )
+
+
+def test_a_date_is_the_amsterdam_date_in_the_language_of_the_page(app):
+    new_year = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)
+    with app.test_request_context("/"), force_locale("nl"):
+        assert render_template_string("{{ d|dateformat('long') }}", d=new_year) == "1 januari 2027"
+        assert "00:30" in render_template_string("{{ d|datetimeformat('medium') }}", d=new_year)
+    with app.test_request_context("/"), force_locale("en"):
+        assert render_template_string("{{ d|dateformat('long') }}", d=new_year) == "January 1, 2027"
+
+
+def test_other_formats_are_left_to_flask_babel(app):
+    with app.test_request_context("/"), force_locale("nl"):
+        assert i18n.format_date(dt.date(2027, 2, 3), "yyyy-MM") == "2027-02"
+
+
+def test_the_words_follow_a_language_forced_inside_the_request(app):
+    with app.test_request_context("/"), force_locale("nl"):
+        assert i18n.gettext("Children") == "Kinderen"
+        with force_locale("en"):  # a mail to a reader of English, sent while serving a page
+            assert i18n.gettext("Children") == "Children"
+            assert render_template_string("{{ _('Children') }}") == "Children"
+        assert i18n.gettext("Children") == "Kinderen"
+        assert render_template_string("{{ _('Children') }}") == "Kinderen"
+
+
+def test_lazy_words_and_plurals_are_translated_when_used(app):
+    word = i18n.lazy_gettext("Children")
+    with app.test_request_context("/"), force_locale("nl"):
+        assert str(word) == "Kinderen"
+        assert i18n.ngettext(
+            "Please correct %(num)d field below.", "Please correct %(num)d fields below.", 2
+        ) == flask_babel.ngettext(
+            "Please correct %(num)d field below.", "Please correct %(num)d fields below.", 2
+        )
+    with app.test_request_context("/"), force_locale("en"):
+        assert str(word) == "Children"
+
+
+def test_outside_a_request_the_words_stay_as_written():
+    assert i18n.gettext("Children") == "Children"
