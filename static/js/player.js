@@ -50,14 +50,33 @@ function typing(target) {
     && (target.isContentEditable || target.closest("input, textarea, select") !== null);
 }
 
+/** A mark on the timeline for each moment of the list beside the player (the list is the
+ * page's own and works without script): a link to the same time, labelled as the moment. */
+function drawMarks(list, items) {
+  if (!list) return [];
+  return items.map((item) => {
+    const mark = document.createElement("a");
+    mark.className = ["mark", item.dataset.mark].filter(Boolean).join(" ");
+    mark.href = item.querySelector("[data-jump]")?.href ?? "#player";
+    mark.dataset.start = item.dataset.start;
+    if (item.dataset.end) mark.dataset.end = item.dataset.end;
+    mark.setAttribute("aria-label", item.dataset.label);
+    mark.title = item.dataset.label;
+    const entry = document.createElement("li");
+    entry.append(mark);
+    list.append(entry);
+    return mark;
+  });
+}
+
 function setUpPlayer(root) {
   const video = root.querySelector("[data-video]");
   const track = root.querySelector("[data-track]");
   const now = root.querySelector("[data-now]");
   const range = root.querySelector("[data-range]");
   const timeOut = root.querySelector("[data-time]");
-  const marks = [...root.querySelectorAll(".mark")];
   const items = [...document.querySelectorAll("[data-moment]")];
+  const marks = drawMarks(root.querySelector("[data-marks]"), items);
   const starts = [...new Set(items.map((li) => Number(li.dataset.start)))].sort((a, b) => a - b);
   const momentForm = document.querySelector("[data-moment-form]");
   const fragmentForm = document.querySelector("[data-fragment-form]");

@@ -60,9 +60,14 @@ def test_moments_are_listed_in_time_order_with_a_mark_each(client, login_as, cir
     login_as(circle.teacher)
     html = page(client, clip).get_data(as_text=True)
     assert moment_texts(html) == ["eerste", "tweede", "derde"]
-    marks = re.findall(r'<a class="mark[^"]*"\s+href="[^"]*t=([0-9.]+)#player"', html)
-    assert marks == ["0.4", "2", "4.5"]
-    assert 'data-end="3.5"' in html
+    # Each moment carries what the player draws its mark on the timeline from.
+    items = re.findall(r'<li class="moment" data-moment data-start="([0-9.]+)"([^>]*)>', html)
+    assert [start for start, _ in items] == ["0.4", "2.0", "4.5"]
+    assert 'data-end="3.5"' in items[1][1] and "data-end" not in items[0][1]
+    assert 'data-mark="mark-success"' in items[0][1] and 'data-mark="mark-need"' in items[2][1]
+    assert 'data-label="0:02 ' in items[1][1]
+    links = re.findall(r'class="moment-time" href="[^"]*\?t=([0-9.]+)#player"', html)
+    assert links == ["0.4", "2", "4.5"]
     # Each moment's time jumps there, also without script: the page starts the video there.
     assert "0:04.5" in html and "0:02–0:03.5" in html
     assert "Moment of success" in html and "Need: what does the child need here?" in html
@@ -90,7 +95,7 @@ def test_a_parent_sees_only_the_moments_shared_with_the_circle(client, login_as,
     login_as(circle.parent)
     html = page(client, clip).get_data(as_text=True)
     assert moment_texts(html) == ["voor iedereen"]
-    assert html.count('class="mark') == 1
+    assert html.count("data-moment ") == 1  # and so one mark on the timeline
     # Nor the forms of the school side.
     assert "Mark a moment" not in html and "Save the fragment" not in html
 

@@ -121,6 +121,12 @@ def test_teacher_uploads_coach_shares_parent_watches(
     assert teacher.evaluate("document.activeElement.closest('#add-moment') !== null")
     teacher.keyboard.press("Enter")
     expect(teacher.locator("#moments")).to_contain_text(note)
+    # The player draws the moment on the timeline, as a link to its time, named like the list.
+    mark = teacher.locator("[data-timeline] a.mark")
+    expect(mark).to_have_count(1)
+    time = teacher.locator("#moments .moment-time").first.inner_text().split()[-1]
+    assert mark.get_attribute("aria-label").startswith(time)
+    assert "t=" in mark.get_attribute("href")
 
     # --- the parent sees nothing yet ---------------------------------------------------------
     parent = new_context(**PHONE_CONTEXT).new_page()

@@ -8,7 +8,6 @@ import unicodedata
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.circle import policy, routes
@@ -24,9 +23,11 @@ from app.clips.forms import (
 )
 from app.clips.models import Clip, MomentTag
 from app.clips.services import fragments, moments, queries
+from app.core import paging
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm, attempt, show_refusal
+from app.core.i18n import gettext as _
 from app.core.timecode import decimal_mark, format_time
 from app.core.web import act
 
@@ -236,7 +237,22 @@ def _page(
         ),
         min_fragment=fragments.MIN_SECONDS,
         max_fragment=fragments.MAX_SECONDS,
+        moment_view=_moment_values(child, clip),
     )
+
+
+def _moment_values(child: Child, clip: Clip) -> dict[str, Any]:
+    """What the moments of the list share, worked out once: this clip's page, the addresses of
+    a moment's pages with ``{id}`` where its id goes, and the audiences' labels."""
+    ids: dict[str, Any] = {"child_id": child.id, "clip_id": clip.id}
+    return {
+        "here": url_for("clips.show", **ids),
+        "addresses": {
+            name: paging.address_of_items(f"clips.{name}", "moment_id", **ids)
+            for name in ("moment_audience", "delete_moment")
+        },
+        "audiences": {audience: audience.label for audience in Audience},
+    }
 
 
 def _start_at(clip: Clip) -> float:
