@@ -117,6 +117,9 @@ class Config:
     OTHER_IDLE_TIMEOUT = timedelta(hours=_env_int("OTHER_IDLE_HOURS", 12))
     SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12))
     PERMANENT_SESSION_LIFETIME = SESSION_ABSOLUTE_TIMEOUT
+    # The server-side record keeps the time-outs: the cookie is sent when it changes, not
+    # signed and sent again with every page.
+    SESSION_REFRESH_EACH_REQUEST = False
 
     # Consent: footage is kept at most this many months after a trajectory (the template's
     # retention term cannot exceed it).
