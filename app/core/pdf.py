@@ -28,12 +28,12 @@ from urllib.request import url2pathname
 
 from flask import current_app, has_request_context, render_template, request, url_for
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from app.core import storage
+from app.core.i18n import gettext as _
 
 log = logging.getLogger("beeldbrug.pdf")
 
@@ -202,5 +202,46 @@ def render_pdf(template: str, *, media_keys: Iterable[str] = (), **values: Any) 
         document = HTML(
             string=html, base_url=PRINT_BASE_URL, url_fetcher=fetcher, media_type="print"
         )
-        pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
+        pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=scope_table_headers)
         return pdf
+
+
+def scope_table_headers(_document: Any, pdf: Any) -> None:
+    """Give every table header cell (``TH``) of the PDF's structure the scope PDF/UA asks for,
+    which WeasyPrint leaves out: a header in a table's head heads its column; elsewhere, the
+    first cell of a row heads its row (``<th scope="row">``) and any other heads its column.
+    A WeasyPrint finisher: it edits the structure tree before the file is written."""
+    elements = {
+        obj.number: obj
+        for obj in pdf.objects
+        if isinstance(obj, dict) and obj.get("Type") == "/StructElem"
+    }
+
+    def parent(element: Any) -> Any:
+        reference = element.get("P")
+        text = reference.decode() if isinstance(reference, bytes) else str(reference or "")
+        number = text.split()[0] if text else ""
+        return elements.get(int(number)) if number.isdigit() else None
+
+    for element in elements.values():
+        if element.get("S") != "/TH":
+            continue
+        row = parent(element)
+        section = parent(row) if row is not None else None
+        in_head = section is not None and section.get("S") == "/THead"
+        kids = row.get("K", []) if row is not None else []
+        first = bool(kids) and _number(kids[0]) == element.number
+        scope = "/Row" if first and not in_head else "/Column"
+        element["A"] = _pdf_dictionary({"O": "/Table", "Scope": scope})
+
+
+def _number(reference: Any) -> int | None:
+    text = reference.decode() if isinstance(reference, bytes) else str(reference)
+    head = text.split()[0] if text.split() else ""
+    return int(head) if head.isdigit() else None
+
+
+def _pdf_dictionary(values: dict[str, str]) -> Any:
+    import pydyf
+
+    return pydyf.Dictionary(values)

@@ -19,6 +19,7 @@ from app.core.db import db
 from app.documents.models import Document
 from app.documents.services import verify_upload
 from tests.support.consent import ALL_YES, sign_consent
+from tests.support.documents import header_scopes
 
 
 def pdf_of(app, record) -> tuple[Document, bytes]:
@@ -84,6 +85,13 @@ def test_poppler_agrees(app, circle, tmp_path):
     path.write_bytes(data)
     out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
     assert "ETSI.CAdES.detached" in out and "Signature is Valid" in out
+
+
+def test_both_tables_name_the_column_each_header_heads(app, circle, tmp_path):
+    # The answers and the evidence: PDF/UA wants each header's scope, which poppler reads back.
+    record = sign_consent(app, circle.child, circle.parent)
+    _, data = pdf_of(app, record)
+    assert header_scopes(data, tmp_path) == ["Column"] * 7
 
 
 def test_an_unaltered_copy_verifies_and_one_changed_byte_does_not(app, circle):

@@ -13,7 +13,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from app.core import pdf, storage
-from tests.support.documents import BODY, TEST_TEMPLATE, pdftotext
+from tests.support.documents import BODY, TEST_TEMPLATE, header_scopes, pdftotext
 
 pytestmark = pytest.mark.usefixtures("app_ctx")
 
@@ -236,3 +236,9 @@ def test_every_image_in_a_print_layout_has_alternative_text(app):
     for layout in layouts:
         for tag in re.findall(r"<img\b[^>]*>", layout.read_text()):
             assert re.search(r"\balt=", tag), f"{layout.name}: {tag}"
+
+
+def test_table_headers_carry_their_scope_for_screen_readers(tmp_path):
+    data = pdf.render_pdf("pdf/test_table.html", school_name="De Linde", heading="Afspraken")
+    # A screen reader announces "Wie" with each cell below it, "Thuis" with each cell beside it.
+    assert header_scopes(data, tmp_path) == ["Column", "Column", "Row", "Row"]

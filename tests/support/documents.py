@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -24,3 +25,15 @@ def pdftotext(data: bytes, tmp_path: Path) -> str:
     return subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
+
+
+def header_scopes(data: bytes, tmp_path: Path) -> list[str]:
+    """Each table header cell's scope in the PDF's structure, as poppler's pdfinfo reads it."""
+    path = tmp_path / "table.pdf"
+    path.write_bytes(data)
+    tree = subprocess.run(
+        ["pdfinfo", "-struct", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    return re.findall(r"^\s*TH\b[^\n]*\n(?:\s*/O /Table\n)?\s*/Scope /(\w+)", tree, re.M) or [
+        line for line in tree.splitlines() if line.strip().startswith("TH")
+    ]
