@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 
+from app.core.i18n import lazy_gettext as _l
 from app.documents.models import DocumentKind
 
 #: The largest PDF the verification page accepts.

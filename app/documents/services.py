@@ -20,13 +20,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.circle.models import Child, School, User
 from app.core import audit, pdf, seal, storage
 from app.core.db import DbSession, utcnow
+from app.core.i18n import lazy_gettext as _l
 from app.documents.models import Document, DocumentKind
 
 STORAGE_FOLDER = "documents"
