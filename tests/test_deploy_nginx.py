@@ -1,21 +1,20 @@
 """The production portal behind the shipped ``deploy/nginx.conf`` over TLS (issue 15 item 1).
 
-gunicorn serves the app as production builds it (``BEELDBRUG_ENV=production``, CSRF on,
-``TRUSTED_PROXIES=1``) on a migrated SQLite database; nginx starts from the shipped file with
-a throw-away certificate on a loopback port other than 443, as an operator's would on 8443.
-A school's first admin then chooses a password and signs in through it: real forms, with
-their CSRF token and the HTTPS referrer check. Static files come from nginx itself, and an
-outage fills the access log, not the error log.
+gunicorn, started with the command of ``deploy/beeldbrug-web.service``, serves the app as
+production builds it (``BEELDBRUG_ENV=production``, CSRF on, ``TRUSTED_PROXIES=1``) on a
+migrated SQLite database; nginx starts from the shipped file with a throw-away certificate on
+a loopback port other than 443, as an operator's would on 8443. A school's first admin then
+chooses a password and signs in through it: real forms, with their CSRF token and the HTTPS
+referrer check. Static files come from nginx itself, and an outage fills the access log, not
+the error log.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,13 +23,11 @@ from urllib.parse import urlencode
 
 import pytest
 
+from tests.support.deploy import BIN, ROOT, exec_start, production_env
 from tests.support.infra import free_port
 from tests.support.nginx import NGINX, Answer, Visitor, running_nginx
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
 PASSWORD = "een zin om te onthouden"
-_SETTINGS = ("BIND", "BASE_URL", "BEELDBRUG_ENV", "DATABASE_URL", "JOBS_URL", "MEDIA_ROOT")
 
 
 @pytest.fixture(autouse=True)
@@ -62,32 +59,13 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     """gunicorn with the production settings, on a migrated database; yields its port."""
     home = tmp_path_factory.mktemp("production")
     port = free_port()
-    inherited = {
-        k: v for k, v in os.environ.items() if k not in _SETTINGS and not k.startswith("TEST_")
-    }
-    env = {
-        **inherited,
-        "BEELDBRUG_ENV": "production",
-        "SECRET_KEY": "a-production-secret-of-at-least-32-characters",
-        "BASE_URL": "https://beeldbrug.example.nl",
-        "BIND": f"127.0.0.1:{port}",
-        "TRUSTED_PROXIES": "1",
-        "MEDIA_ACCEL_PREFIX": "/_media/",
-        "BEELDBRUG_INSTANCE": str(home / "instance"),
-        "MEDIA_ROOT": str(home / "media"),
-        "DATABASE_URL": f"sqlite:///{home / 'beeldbrug.db'}",
-        "JOBS_URL": f"sqlite:///{home / 'jobs.db'}",
-        "MAIL_BACKEND": "console",
-        "SIGNING_SELF_SIGNED": "yes",
-        "SIGNING_KEY_PASSPHRASE": "a-passphrase-of-some-length",
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = production_env(home, BIND=f"127.0.0.1:{port}")
     made = Portal(port, env, home / "gunicorn.out", home / "media")
     migrated = made.flask("db", "upgrade")
     assert migrated.returncode == 0, migrated.stderr
     with made.stdout.open("wb") as out:
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "app:create_app()"],
+            exec_start("beeldbrug-web.service"),  # the shipped service's command
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -228,3 +206,32 @@ def test_a_burst_of_502s_writes_little_to_the_error_log(portal, tmp_path):
     assert written < 1024, running.error_log.read_text()[-2000:]
     # The outage still shows, once a request, in the access log.
     assert len(logged) == 200 and all("upstream=" in line for line in logged)
+
+
+def test_the_shipped_log_rotation_makes_nginx_write_a_new_log(portal, tmp_path):
+    state = tmp_path / "nginx"
+    state.mkdir(mode=0o700)
+    rules = (ROOT / "deploy" / "logrotate.conf").read_text()
+    rules = rules.replace("/var/lib/beeldbrug-nginx", str(state))
+    rules = rules.replace("/run/nginx.pid", str(state / "nginx.pid"))
+    config = tmp_path / "logrotate.conf"
+    config.write_text(rules)
+    config.chmod(0o644)
+    with running_nginx(state, upstream=portal.port, media_root=portal.media_root) as running:
+        visitor = Visitor(running.port)
+        assert visitor.get("/sign-in?before=rotation").status == 200
+        rotated = subprocess.run(
+            ["logrotate", "--force", "--state", str(tmp_path / "logrotate.state"), str(config)],
+            capture_output=True,
+            text=True,
+        )
+        assert rotated.returncode == 0, rotated.stderr
+        deadline = time.monotonic() + 10
+        while True:
+            assert visitor.get("/sign-in").status == 200
+            if running.access_log.exists() and running.access_log.read_text():
+                break
+            assert time.monotonic() < deadline, "nginx did not reopen its access log"
+            time.sleep(0.1)
+    assert '"GET /sign-in" 200' in (state / "access.log.1").read_text()
+    assert '"GET /sign-in" 200' in running.access_log.read_text()

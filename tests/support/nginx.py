@@ -94,6 +94,7 @@ def config_for(
         "STATIC_ROOT": str(ROOT / "static"),
         "MEDIA_ROOT": str(media_root.resolve()),
         "STATE_DIR": str(state),
+        "PID_FILE": str(state / "nginx.pid"),
     }
     for name, value in values.items():
         text = text.replace("${" + name + "}", value)
