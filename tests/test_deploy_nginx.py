@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import socket
 import subprocess
 import time
@@ -221,7 +222,13 @@ def test_the_shipped_log_rotation_makes_nginx_write_a_new_log(portal, tmp_path):
         visitor = Visitor(running.port)
         assert visitor.get("/sign-in?before=rotation").status == 200
         rotated = subprocess.run(
-            ["logrotate", "--force", "--state", str(tmp_path / "logrotate.state"), str(config)],
+            [
+                shutil.which("logrotate") or "/usr/sbin/logrotate",
+                "--force",
+                "--state",
+                str(tmp_path / "logrotate.state"),
+                str(config),
+            ],
             capture_output=True,
             text=True,
         )
