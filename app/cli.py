@@ -75,7 +75,7 @@ def database_revision(url: str) -> str | None:
 @with_appcontext
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
-    """Migrate the database down to REVISION (for example -1 or base)."""
+    """Migrate the database down to REVISION (for example base, or `-- -1` for one step)."""
     command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
 
 

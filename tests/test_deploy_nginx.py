@@ -12,6 +12,7 @@ the error log.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import re
 import shutil
 import socket
@@ -242,3 +243,23 @@ def test_the_shipped_log_rotation_makes_nginx_write_a_new_log(portal, tmp_path):
             time.sleep(0.1)
     assert '"GET /sign-in" 200' in (state / "access.log.1").read_text()
     assert '"GET /sign-in" 200' in running.access_log.read_text()
+
+
+def test_plain_http_goes_to_the_https_address_and_serves_acme_challenges(portal, tmp_path):
+    with running_nginx(tmp_path, upstream=portal.port, media_root=portal.media_root) as running:
+        challenge = tmp_path / "acme" / ".well-known" / "acme-challenge"
+        challenge.mkdir(parents=True)
+        (challenge / "token-123").write_text("token-123.proof")
+        connection = http.client.HTTPConnection("127.0.0.1", running.http_port, timeout=10)
+        try:
+            connection.request("GET", "/reset?token=abc")
+            moved = connection.getresponse()
+            moved.read()
+            connection.request("GET", "/.well-known/acme-challenge/token-123")
+            proof = connection.getresponse()
+            body = proof.read()
+        finally:
+            connection.close()
+    assert moved.status == 301
+    assert moved.getheader("Location") == f"https://127.0.0.1:{running.port}/reset?token=abc"
+    assert proof.status == 200 and body == b"token-123.proof"
