@@ -2,8 +2,9 @@
 
 `Config` is the embedded default (SQLite in `instance/`, mails to the console, jobs in a SQLite
 queue). Setting `BEELDBRUG_ENV=production` selects `ProductionConfig`, which refuses to start with
-a missing or default secret key or without `BASE_URL`, and sends cookies only over HTTPS.
-`TestConfig` is for the suite.
+a missing or default secret key, without an https:// `BASE_URL`, or without a seal certificate
+unless self-signed seals are intended (SIGNING_SELF_SIGNED with SIGNING_KEY_PASSPHRASE), and
+sends cookies only over HTTPS. `TestConfig` is for the suite.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ BASE_DIR = Path(__file__).resolve().parent
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - a marker production refuses
 #: Where gunicorn listens unless BIND says otherwise (gunicorn.conf.py reads this too).
 DEFAULT_BIND = "127.0.0.1:5000"
+#: The shortest SIGNING_KEY_PASSPHRASE production accepts.
+MIN_PASSPHRASE_LENGTH = 16
 #: gunicorn's port when a bind names only a host.
 GUNICORN_DEFAULT_PORT = "8000"
 
@@ -135,6 +138,11 @@ class Config:
     SIGNING_DIR = Path(_env("SIGNING_DIR", str(INSTANCE_PATH / "signing")))  # type: ignore[arg-type]
     SIGNING_PKCS12_PATH = _env("SIGNING_PKCS12_PATH")
     SIGNING_PKCS12_PASSWORD = _env("SIGNING_PKCS12_PASSWORD")
+    # Without SIGNING_PKCS12_PATH, production makes self-signed keys only when the operator says
+    # so (SIGNING_SELF_SIGNED), and stores them encrypted with SIGNING_KEY_PASSPHRASE (any
+    # profile encrypts them when it is set).
+    SIGNING_SELF_SIGNED = _env_bool("SIGNING_SELF_SIGNED", False)
+    SIGNING_KEY_PASSPHRASE = _env("SIGNING_KEY_PASSPHRASE")
 
     # Stored media (app/core/storage.py): the largest file accepted, how long an unfinished
     # resumable upload is kept, and, behind nginx, the internal location that serves MEDIA_ROOT
@@ -178,6 +186,33 @@ class ProductionConfig(Config):
                 "BASE_URL must be set in production to the address people open Beeldbrug at "
                 "(https://…): the links in mails are built from it."
             )
+        if not cls.BASE_URL.lower().startswith("https://") or len(cls.BASE_URL) <= len("https://"):
+            raise RuntimeError(
+                f"BASE_URL must be an https:// address in production, not {cls.BASE_URL!r}: "
+                "sign-in cookies are sent over HTTPS only, and links in mails carry secrets."
+            )
+        cls._check_signing()
+
+    @classmethod
+    def _check_signing(cls) -> None:
+        if cls.SIGNING_PKCS12_PATH:
+            if not os.access(cls.SIGNING_PKCS12_PATH, os.R_OK):
+                raise RuntimeError(
+                    f"SIGNING_PKCS12_PATH names {cls.SIGNING_PKCS12_PATH}, which cannot be read."
+                )
+            return
+        if not cls.SIGNING_SELF_SIGNED:
+            raise RuntimeError(
+                "No seal certificate: set SIGNING_PKCS12_PATH (and SIGNING_PKCS12_PASSWORD) to "
+                "the PKCS#12 file that seals issued PDFs. If self-signed seals are intended, set "
+                "SIGNING_SELF_SIGNED=yes and SIGNING_KEY_PASSPHRASE instead (see the README)."
+            )
+        if len(cls.SIGNING_KEY_PASSPHRASE or "") < MIN_PASSPHRASE_LENGTH:
+            raise RuntimeError(
+                "SIGNING_SELF_SIGNED is set: SIGNING_KEY_PASSPHRASE must then be set to a random "
+                f"value of at least {MIN_PASSPHRASE_LENGTH} characters; the self-signed keys are "
+                "stored encrypted with it (keep it with the backups, apart from them)."
+            )
 
 
 class TestConfig(Config):
@@ -199,6 +234,8 @@ class TestConfig(Config):
     SIGNING_DIR = Path(tempfile.gettempdir()) / f"beeldbrug-test-signing-{os.getpid()}"
     SIGNING_PKCS12_PATH = None
     SIGNING_PKCS12_PASSWORD = None
+    SIGNING_SELF_SIGNED = False
+    SIGNING_KEY_PASSPHRASE = None
 
 
 def config_from_env() -> type[Config]:

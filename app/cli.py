@@ -45,15 +45,37 @@ def db_group() -> None:
 @with_appcontext
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
-    """Migrate the database up to REVISION (default: head)."""
-    command.upgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
+    """Migrate the database up to REVISION (default: head) and say from which revision to which."""
+    url = current_app.config["DATABASE_URL"]
+    before = database_revision(url)
+    command.upgrade(alembic_config(url), revision)
+    after = database_revision(url)
+    if before == after:
+        click.echo(f"database already at revision {after}: nothing to do")
+    else:
+        click.echo(f"database upgraded from revision {before or 'none (empty)'} to {after}")
+
+
+def database_revision(url: str) -> str | None:
+    """The revision the database at ``url`` is at (several joined by +), or None when empty."""
+    from alembic.runtime.migration import MigrationContext
+
+    from app.core.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            heads = MigrationContext.configure(connection).get_current_heads()
+    finally:
+        engine.dispose()
+    return "+".join(sorted(heads)) or None
 
 
 @db_group.command("downgrade")
 @with_appcontext
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
-    """Migrate the database down to REVISION (for example -1 or base)."""
+    """Migrate the database down to REVISION (for example base, or `-- -1` for one step)."""
     command.downgrade(alembic_config(current_app.config["DATABASE_URL"]), revision)
 
 
@@ -68,9 +90,12 @@ def db_current() -> None:
 @with_appcontext
 def demo_data() -> None:
     """Load the demo school once (idempotent) and print the demo accounts."""
-    from app.demo import DEMO_PASSWORD, load_demo
+    from app.demo import DEMO_PASSWORD, DemoRefused, load_demo
 
-    accounts = load_demo()
+    try:
+        accounts = load_demo()
+    except DemoRefused as refused:
+        raise click.ClickException(str(refused)) from None
     click.echo("")
     click.echo(f"Demo accounts (password for all: {DEMO_PASSWORD})")
     for role, email, name in accounts:

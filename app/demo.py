@@ -83,13 +83,23 @@ CHILDREN: list[ChildSpec] = [
 ]
 
 
+class DemoRefused(RuntimeError):
+    """The demo school may not be loaded here (a production installation)."""
+
+
 def load_demo() -> list[tuple[str, str, str]]:
     """Create the demo school, people, children and circles unless they exist, and Noah's
     footage unless he has some (synthetic, processed to ready: ``app.demo_footage``); commit.
 
-    Returns ``describe_accounts()``: each account as it is now. Raises nothing beyond
-    database errors.
+    Returns ``describe_accounts()``: each account as it is now. Raises DemoRefused in
+    production (its accounts' password is printed in the README), and database errors.
     """
+    if current_app.config.get("ENV_NAME") == "production":
+        raise DemoRefused(
+            "demo-data refuses to run in production (BEELDBRUG_ENV=production): it would "
+            "create a school admin and accounts whose password is printed in the README. "
+            "Create a real school with create-school instead."
+        )
     session = db.session
     school = session.scalar(select(School).where(School.name == SCHOOL_NAME))
     if school is None:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The system packages the tests need: Debian's chromium (browser tests), poppler-utils
-# (pdftotext, pdftoppm, pdfsig) and nginx (the shipped proxy configuration). Installed when
+# (pdftotext, pdftoppm, pdfsig), nginx (the shipped proxy configuration), and what checks the
+# rest of deploy/ (systemd-analyze, logrotate, openssl). Installed when
 # missing and running as root; otherwise this says exactly what to install.
 set -euo pipefail
 missing=()
@@ -9,6 +10,11 @@ command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 fc-list 2>/dev/null | grep -qi dejavu || missing+=(fonts-dejavu-core)
 # nginx: tests/clips/test_nginx.py starts the shipped deploy/nginx.conf on loopback.
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# The other files of deploy/: tests/test_deploy_services.py asks systemd-analyze about the
+# services, tests/test_deploy_nginx.py runs logrotate; openssl reads the encrypted seal keys.
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
+command -v logrotate >/dev/null 2>&1 || [ -x /usr/sbin/logrotate ] || missing+=(logrotate)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -168,6 +168,8 @@ def production_app(app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Flas
     class Production(ProductionConfig):
         SECRET_KEY = "production-like-secret-for-tests-0123456789"  # noqa: S105
         BASE_URL = "https://localhost"
+        SIGNING_SELF_SIGNED = True
+        SIGNING_KEY_PASSPHRASE = "production-like-passphrase-for-tests"  # noqa: S105
 
     # The throttling extension keeps one storage for every app: keep the suite's.
     return create_app(

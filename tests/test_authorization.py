@@ -49,6 +49,7 @@ RULES = {
     "admin.deactivate": (Scope.ADMIN, None),
     "admin.reactivate": (Scope.ADMIN, None),
     "admin.resend": (Scope.ADMIN, None),
+    "admin.unlock": (Scope.ADMIN, None),
     "children.show": (Scope.CHILD, A.VIEW_CHILD),
     "people.edit_child": (Scope.CHILD, A.EDIT_CHILD),
     "people.invite": (Scope.CHILD, A.INVITE),

@@ -7,13 +7,16 @@ import os
 import runpy
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
+from app.cli import alembic_config
 from config import DEFAULT_BIND, url_of_bind
 from tests.support.infra import free_port
 
@@ -70,6 +73,13 @@ def test_mail_links_follow_bind_unless_base_url_is_set() -> None:
     )
 
 
+#: Self-signed seals, as an operator who intends them says so.
+SELF_SIGNED = {
+    "SIGNING_SELF_SIGNED": "yes",
+    "SIGNING_KEY_PASSPHRASE": "a-passphrase-of-some-length",
+}
+
+
 def start_in_production(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """Build the app as a production process started with ``env`` does (gunicorn, the worker)."""
     return subprocess.run(
@@ -82,7 +92,7 @@ def start_in_production(tmp_path: Path, **env: str) -> subprocess.CompletedProce
             BEELDBRUG_INSTANCE=str(tmp_path / "instance"),
             DATABASE_URL=f"sqlite:///{tmp_path / 'beeldbrug.db'}",
             JOBS_URL=f"sqlite:///{tmp_path / 'jobs.db'}",
-            **env,
+            **{**SELF_SIGNED, **env},
         ),
         capture_output=True,
         text=True,
@@ -97,6 +107,106 @@ def test_production_refuses_to_start_without_base_url(tmp_path: Path) -> None:
     started = start_in_production(tmp_path, BASE_URL="https://beeldbrug.example.nl")
     assert started.returncode == 0, started.stderr
     assert started.stdout.strip() == "started"
+
+
+def test_production_refuses_a_base_url_that_is_not_https(tmp_path: Path) -> None:
+    for url in ("http://beeldbrug.example.nl", "beeldbrug.example.nl", "https://"):
+        refused = start_in_production(tmp_path, BASE_URL=url)
+        assert refused.returncode != 0 and "started" not in refused.stdout
+        assert "BASE_URL must be an https:// address in production" in refused.stderr, url
+
+
+def test_production_refuses_to_start_without_a_seal_certificate(tmp_path: Path) -> None:
+    url = {"BASE_URL": "https://beeldbrug.example.nl"}
+    refused = start_in_production(
+        tmp_path, **url, SIGNING_SELF_SIGNED="", SIGNING_KEY_PASSPHRASE=""
+    )
+    assert refused.returncode != 0 and "started" not in refused.stdout
+    assert "No seal certificate: set SIGNING_PKCS12_PATH" in refused.stderr
+    assert "SIGNING_SELF_SIGNED=yes" in refused.stderr
+    assert not (tmp_path / "instance" / "signing").exists()
+
+    for passphrase in ("", "too-short"):
+        refused = start_in_production(tmp_path, **url, SIGNING_KEY_PASSPHRASE=passphrase)
+        assert refused.returncode != 0
+        assert "SIGNING_KEY_PASSPHRASE must then be set" in refused.stderr
+
+    missing = tmp_path / "no-such-seal.p12"
+    refused = start_in_production(
+        tmp_path, **url, SIGNING_SELF_SIGNED="", SIGNING_PKCS12_PATH=str(missing)
+    )
+    assert refused.returncode != 0
+    assert f"SIGNING_PKCS12_PATH names {missing}, which cannot be read" in refused.stderr
+
+    certificate = tmp_path / "seal.p12"
+    certificate.write_bytes(b"a PKCS#12 file")
+    started = start_in_production(
+        tmp_path, **url, SIGNING_SELF_SIGNED="", SIGNING_PKCS12_PATH=str(certificate)
+    )
+    assert started.returncode == 0, started.stderr
+
+
+def in_production(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """A command run with the production environment of an installation in ``tmp_path``."""
+    return subprocess.run(
+        args,
+        cwd=ROOT,
+        env=clean_env(
+            BEELDBRUG_ENV="production",
+            SECRET_KEY="a-production-secret-of-at-least-32-characters",
+            BASE_URL="https://beeldbrug.example.nl",
+            BEELDBRUG_INSTANCE=str(tmp_path / "instance"),
+            DATABASE_URL=f"sqlite:///{tmp_path / 'beeldbrug.db'}",
+            JOBS_URL=f"sqlite:///{tmp_path / 'jobs.db'}",
+            MAIL_BACKEND="console",
+            **SELF_SIGNED,
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def schools_in(database: Path) -> list[str]:
+    with sqlite3.connect(database) as connection:
+        return [row[0] for row in connection.execute("SELECT name FROM schools")]
+
+
+def test_demo_data_and_make_runs_demo_step_refuse_in_production(tmp_path: Path) -> None:
+    flask = [sys.executable, "-m", "flask", "--app", "app"]
+    upgraded = in_production(tmp_path, *flask, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+
+    refused = in_production(tmp_path, *flask, "demo-data")
+    assert refused.returncode == 1
+    assert "demo-data refuses to run in production (BEELDBRUG_ENV=production)" in refused.stderr
+    assert "samen-kijken" not in refused.stdout + refused.stderr
+    # make run's demo step, with migrate taken as done and this interpreter's flask.
+    made = in_production(tmp_path, "make", "-o", "migrate", "demo", f"FLASK={' '.join(flask)}")
+    assert made.returncode != 0
+    assert "demo-data refuses to run in production" in made.stderr
+    assert schools_in(tmp_path / "beeldbrug.db") == []
+
+
+def test_db_upgrade_says_from_which_revision_to_which(tmp_path: Path) -> None:
+    flask = [sys.executable, "-m", "flask", "--app", "app", "db"]
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    first = in_production(tmp_path, *flask, "upgrade")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().splitlines()[-1] == (
+        f"database upgraded from revision none (empty) to {head}"
+    )
+    again = in_production(tmp_path, *flask, "upgrade")
+    assert again.stdout.strip().splitlines()[-1] == (
+        f"database already at revision {head}: nothing to do"
+    )
+    down = in_production(tmp_path, *flask, "downgrade", "--", "-1")
+    assert down.returncode == 0, down.stderr
+    previous = in_production(tmp_path, *flask, "current").stdout.split()[0]
+    up = in_production(tmp_path, *flask, "upgrade")
+    assert up.stdout.strip().splitlines()[-1] == (
+        f"database upgraded from revision {previous} to {head}"
+    )
 
 
 def test_gunicorn_binds_what_the_settings_assume(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -91,6 +91,22 @@ def set_deactivated(session: DbSession, user: User, deactivated: bool, *, actor:
     )
 
 
+def paused_sign_ins(users: list[User]) -> set[int]:
+    """The ids of those of ``users`` whose sign-in is paused after too many failures."""
+    return {user.id for user in users if auth.sign_in_paused(user.email)}
+
+
+def lift_sign_in_pause(session: DbSession, user: User, *, actor: User) -> None:
+    """Let a staff account whose sign-in is paused after failed attempts sign in again now.
+
+    Audited. Raises RefusedError when its sign-in is not paused.
+    """
+    if not auth.sign_in_paused(user.email):
+        raise RefusedError(_l("Signing in is not paused for %(name)s.", name=user.name))
+    auth.lift_sign_in_pause(user.email)
+    audit.record(session, "sign_in_pause_lifted", actor=actor, obj=user)
+
+
 def resend_activation(session: DbSession, user: User, *, actor: User) -> None:
     """Mail a new link to choose a password (for staff who lost the first one)."""
     auth.create_password_link(session, user, valid_for=ACTIVATION_VALID_FOR, purpose="activate")

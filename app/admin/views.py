@@ -21,10 +21,12 @@ from app.core.web import act
 @routes.admin_only
 def index() -> Any:
     school = current_user.school
+    staff = services.staff_of(db.session, school)
     return render_template(
         "admin/index.html",
         school=school,
-        staff=services.staff_of(db.session, school),
+        staff=staff,
+        paused=services.paused_sign_ins(staff),
         child_names=services.child_names(db.session, school),
         confirm_form=ConfirmForm(),
     )
@@ -75,6 +77,18 @@ def resend(user_id: int) -> Any:
         services.resend_activation(db.session, user, actor=current_user)
         db.session.commit()
         flash(_("A new link has been sent to %(email)s.", email=user.email), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/staff/<int:user_id>/unlock")
+@routes.admin_only
+def unlock(user_id: int) -> Any:
+    user = policy.staff_or_404(current_user.school, user_id)
+    if ConfirmForm().validate_on_submit():
+        act(
+            lambda: services.lift_sign_in_pause(db.session, user, actor=current_user),
+            _("%(name)s can sign in again now.", name=user.name),
+        )
     return redirect(url_for("admin.index"))
 
 

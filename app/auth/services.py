@@ -154,6 +154,21 @@ def count_failed_sign_in(email: str, address: str) -> None:
     _count_failure("sign-in", _account_key(email), address)
 
 
+def sign_in_paused(email: str) -> bool:
+    """Whether sign-in to this account is paused after failures (whatever the address)."""
+    _, limit = _limits()[0]
+    return not limiter.limiter.test(parse(limit), "sign-in", "account", _account_key(email))
+
+
+def lift_sign_in_pause(email: str) -> None:
+    """Forget the failed sign-ins counted against this account, so it may sign in at once.
+
+    The counters of addresses stay: an address that kept guessing remains paused.
+    """
+    _, limit = _limits()[0]
+    limiter.limiter.clear(parse(limit), "sign-in", "account", _account_key(email))
+
+
 def authenticate(session: DbSession, email: str, password: str) -> User | None:
     """The active user with this e-mail and password, or None (same work either way)."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))

@@ -12,7 +12,10 @@ Signing material (settings in ``config.py``)
     created on first use as ``SIGNING_DIR/school-<id>.p12`` (default ``instance/signing``), mode
     0600. Creation happens under an exclusive lock, and the file is renamed into place only
     when complete (:func:`app.core.files.atomic_write`), so two processes starting at once end
-    up with one key, the one on disk.
+    up with one key, the one on disk. With ``SIGNING_KEY_PASSPHRASE`` set (production requires
+    it for self-signed seals, ``SIGNING_SELF_SIGNED``), the files are encrypted with it
+    (PBES2, AES-256-CBC); a file made before the passphrase was set is encrypted when first
+    loaded.
 
     *Production*: ``SIGNING_PKCS12_PATH`` names one PKCS#12 file (key, certificate and any CA
     chain) that seals for every school of the installation; ``SIGNING_PKCS12_PASSWORD`` is its
@@ -117,7 +120,7 @@ def material_for(school: Any) -> SigningMaterial:
     path = school_key_path(school.id)
     if not path.exists():
         _create_school_key(school, path)
-    return _load(path, None)
+    return _load_school_key(path)
 
 
 def signer_for(school: Any) -> signers.SimpleSigner:
@@ -139,7 +142,7 @@ def trusted_certificates() -> list[asn1_x509.Certificate]:
         for path in sorted(directory.iterdir()):
             if _SCHOOL_FILE_RE.match(path.name):
                 try:
-                    found.extend(_load(path, None).trust)
+                    found.extend(_load_school_key(path).trust)
                 except SigningError:
                     log.exception("signing key %s could not be loaded", path.name)
     unique: dict[bytes, asn1_x509.Certificate] = {c.sha256: c for c in found}
@@ -169,6 +172,59 @@ def _load(path: Path, password: bytes | None) -> SigningMaterial:
         material = SigningMaterial(signer, certificate, (certificate, *chain))
         _cache[(path, password)] = (version, material)
         return material
+
+
+def _school_passphrase() -> bytes | None:
+    passphrase = current_app.config.get("SIGNING_KEY_PASSPHRASE")
+    return passphrase.encode() if passphrase else None
+
+
+def _load_school_key(path: Path) -> SigningMaterial:
+    """A school's self-made key, encrypting it first when it predates the passphrase.
+
+    Raises SigningError when the file cannot be read or opened with the passphrase.
+    """
+    passphrase = _school_passphrase()
+    if passphrase is None:
+        return _load(path, None)
+    try:
+        return _load(path, passphrase)
+    except SigningError:
+        pass
+    try:
+        plain = _load(path, None)
+    except SigningError:
+        raise SigningError(
+            f"signing key file {path.name} cannot be opened with SIGNING_KEY_PASSPHRASE"
+        ) from None
+    _encrypt_in_place(path, plain, passphrase)
+    return _load(path, passphrase)
+
+
+def _encrypt_in_place(path: Path, plain: SigningMaterial, passphrase: bytes) -> None:
+    key = plain.signer.signing_key
+    data = pkcs12.serialize_key_and_certificates(
+        path.stem.encode(),
+        serialization.load_der_private_key(key.dump(), password=None),  # type: ignore[arg-type]
+        x509.load_der_x509_certificate(plain.certificate.dump()),
+        None,
+        _encryption(passphrase),
+    )
+    with atomic_write(path) as out:
+        out.write(data)
+    log.warning("encrypted the signing key %s with SIGNING_KEY_PASSPHRASE", path.name)
+
+
+def _encryption(passphrase: bytes | None) -> serialization.KeySerializationEncryption:
+    if passphrase is None:
+        return serialization.NoEncryption()
+    return (
+        serialization.PrivateFormat.PKCS12.encryption_builder()
+        .kdf_rounds(600_000)
+        .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+        .hmac_hash(hashes.SHA256())
+        .build(passphrase)
+    )
 
 
 def _create_school_key(school: Any, path: Path) -> None:
@@ -235,7 +291,7 @@ def _new_school_pkcs12(school: Any) -> bytes:
         key,
         certificate,
         None,
-        serialization.NoEncryption(),
+        _encryption(_school_passphrase()),
     )
 
 

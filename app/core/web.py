@@ -112,6 +112,9 @@ def _error_page(status: int, title: str, message: str, **headers: str) -> Any:
 
 
 def init_app(app: Flask) -> None:
+    from app.core import assets
+
+    assets.init_app(app)
     app.after_request(security_headers)
     app.add_template_filter(age_on, "age")
 

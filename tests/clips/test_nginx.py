@@ -1,20 +1,16 @@
 """The shipped ``deploy/nginx.conf`` against a real nginx on loopback (issue 7 item 8).
 
 nginx is started by the test as the current user from the shipped file, with its ports and
-paths filled in (pid, logs and temporary files in a temporary folder), in front of a werkzeug
+paths filled in and a throw-away TLS certificate (pid, logs and temporary files in a temporary
+folder; ``tests/support/nginx.py``), in front of a werkzeug
 live server of the app with ``MEDIA_ACCEL_PREFIX`` set: Flask checks access and answers with
 X-Accel-Redirect, nginx sends the bytes and the ranges. ``scripts/sysdeps.sh`` installs nginx.
 """
 
 from __future__ import annotations
 
-import getpass
 import http.client
-import shutil
-import socket
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,12 +22,8 @@ from werkzeug.serving import make_server
 from app.circle.audience import Audience
 from app.consent.models import Purpose
 from tests.support.consent import sign_consent, withdraw
-from tests.support.infra import PASSWORD, free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-NGINX = shutil.which("nginx") or next(
-    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).is_file()), None
-)
+from tests.support.infra import PASSWORD
+from tests.support.nginx import NGINX, UNCHECKED_TLS, running_nginx
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +62,9 @@ class Browser:
     def request(
         self, method: str, path: str, headers: dict[str, str] | None = None, body: Any = None
     ) -> Answer:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
+        connection = http.client.HTTPSConnection(
+            "127.0.0.1", self.port, timeout=20, context=UNCHECKED_TLS
+        )
         try:
             sent = {**({"Cookie": self.cookie} if self.cookie else {}), **(headers or {})}
             connection.request(method, path, body=body, headers=sent)
@@ -95,80 +89,21 @@ class Browser:
         return self
 
 
-def config_for(*, listen: int, upstream: int, media_root: Path, state: Path) -> str:
-    """deploy/nginx.conf with its placeholders filled in, as a deployment does."""
-    text = (ROOT / "deploy" / "nginx.conf").read_text()
-    values = {
-        "NGINX_USER": getpass.getuser(),
-        "LISTEN": f"127.0.0.1:{listen}",
-        "UPSTREAM": f"127.0.0.1:{upstream}",
-        "MEDIA_ROOT": str(media_root.resolve()),
-        "STATE_DIR": str(state),
-    }
-    for name, value in values.items():
-        text = text.replace("${" + name + "}", value)
-    directives = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
-    assert not any("${" in line for line in directives), "a placeholder left unfilled"
-    return text
-
-
-def wait_for(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"nginx stopped: {log.read_text() if log.exists() else ''}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("nginx did not start listening")
-
-
 @pytest.fixture(scope="module")
 def nginx(app, tmp_path_factory) -> Iterator[int]:
     """nginx from deploy/nginx.conf in front of a live server of the app; yields its port."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    state = tmp_path_factory.mktemp("nginx")
-    port = free_port()
-    conf = state / "nginx.conf"
-    conf.write_text(
-        config_for(
-            listen=port,
+    try:
+        with running_nginx(
+            tmp_path_factory.mktemp("nginx"),
             upstream=server.server_port,
             media_root=Path(app.config["MEDIA_ROOT"]),
-            state=state,
-        )
-    )
-    checked = subprocess.run(
-        [NGINX, "-t", "-q", "-c", str(conf), "-p", str(state), "-e", str(state / "error.log")],
-        capture_output=True,
-        text=True,
-    )
-    assert checked.returncode == 0, checked.stderr
-    process = subprocess.Popen(
-        [
-            NGINX,
-            "-c",
-            str(conf),
-            "-p",
-            str(state),
-            "-e",
-            str(state / "error.log"),
-            "-g",
-            "daemon off;",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        wait_for(port, process, state / "error.log")
-        yield port
+        ) as running:
+            app.extensions["test_nginx_state"] = running.state
+            yield running.port
     finally:
-        process.terminate()
-        process.wait(timeout=10)
         server.shutdown()
         thread.join(timeout=5)
 
@@ -270,3 +205,14 @@ def test_upload_chunks_pass_where_other_bodies_are_refused(nginx, watched):
         chunk,
     )
     assert upload.status != 413  # reached the app (which sends the anonymous visitor away)
+
+
+def test_the_access_log_names_the_address_asked_for_not_the_stored_file(nginx, watched, app):
+    parent = Browser(nginx).sign_in(watched.parent)
+    asked = video(watched.clip)
+    assert parent.get(asked + "?t=secret-looking", Range="bytes=0-99").status == 206
+    log = (app.extensions["test_nginx_state"] / "access.log").read_text()
+    line = next(line for line in reversed(log.splitlines()) if " 206 " in line)
+    assert f'"GET {asked}" 206' in line  # not the storage name it was redirected to
+    assert watched.clip.web_key not in line and PREFIX not in line
+    assert "secret-looking" not in log
