@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 from urllib.request import url2pathname
 
+import pydyf  # type: ignore[import-untyped]  # weasyprint's PDF writer
 from flask import current_app, has_request_context, render_template, request, url_for
 from flask_babel import force_locale
 from markupsafe import Markup
@@ -211,8 +212,8 @@ def scope_table_headers(_document: Any, pdf: Any) -> None:
     which WeasyPrint leaves out: a header in a table's head heads its column; elsewhere, the
     first cell of a row heads its row (``<th scope="row">``) and any other heads its column.
     A WeasyPrint finisher: it edits the structure tree before the file is written."""
-    elements = {
-        obj.number: obj
+    elements: dict[int, Any] = {
+        getattr(obj, "number", 0): obj
         for obj in pdf.objects
         if isinstance(obj, dict) and obj.get("Type") == "/StructElem"
     }
@@ -230,18 +231,12 @@ def scope_table_headers(_document: Any, pdf: Any) -> None:
         section = parent(row) if row is not None else None
         in_head = section is not None and section.get("S") == "/THead"
         kids = row.get("K", []) if row is not None else []
-        first = bool(kids) and _number(kids[0]) == element.number
+        first = bool(kids) and _number(kids[0]) == getattr(element, "number", None)
         scope = "/Row" if first and not in_head else "/Column"
-        element["A"] = _pdf_dictionary({"O": "/Table", "Scope": scope})
+        element["A"] = pydyf.Dictionary({"O": "/Table", "Scope": scope})
 
 
 def _number(reference: Any) -> int | None:
     text = reference.decode() if isinstance(reference, bytes) else str(reference)
     head = text.split()[0] if text.split() else ""
     return int(head) if head.isdigit() else None
-
-
-def _pdf_dictionary(values: dict[str, str]) -> Any:
-    import pydyf
-
-    return pydyf.Dictionary(values)
