@@ -3,13 +3,15 @@
 ``url_for('static', filename=...)`` gets ``?v=`` and the first characters of the file's
 SHA-256, so a cache (nginx tells browsers to keep such an address for a year) never serves an
 old stylesheet or script after an upgrade: a changed file has a new address. The hash is
-worked out once per process and file, again when the file changes on disk.
+worked out once per process and file, again when the file changes on disk (looked at no more
+than once every few seconds: a page names its stylesheet, scripts and logo every time).
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,24 @@ from flask import Flask, current_app
 from werkzeug.security import safe_join
 
 VERSION_LENGTH = 12
+#: Seconds a version is trusted before the file is looked at again.
+RECHECK_SECONDS = 5.0
 
 _versions: dict[Path, tuple[tuple[int, int], str]] = {}
+_recent: dict[tuple[str, str], tuple[float, str | None]] = {}
 _lock = threading.Lock()
+
+
+def recent_version_of(folder: str | Path, filename: str) -> str | None:
+    """:func:`version_of`, trusted for RECHECK_SECONDS after it was last worked out."""
+    key = (str(folder), filename)
+    now = time.monotonic()
+    found = _recent.get(key)
+    if found is not None and now - found[0] < RECHECK_SECONDS:
+        return found[1]
+    version = version_of(folder, filename)
+    _recent[key] = (now, version)
+    return version
 
 
 def version_of(folder: str | Path, filename: str) -> str | None:
@@ -51,7 +68,7 @@ def _add_version(endpoint: str, values: dict[str, Any]) -> None:
     folder = current_app.static_folder
     if not filename or folder is None:
         return
-    version = version_of(folder, str(filename))
+    version = recent_version_of(folder, str(filename))
     if version is not None:
         values["v"] = version
 

@@ -31,3 +31,18 @@ def test_a_changed_file_gets_a_new_version(tmp_path):
     assert first and second and first != second
     assert version_of(tmp_path, "../app.js") is None
     assert version_of(tmp_path, "nothing.js") is None
+
+
+def test_a_version_is_looked_at_again_after_a_few_seconds(tmp_path, monkeypatch):
+    from app.core import assets
+
+    clock = [1000.0]
+    monkeypatch.setattr(assets.time, "monotonic", lambda: clock[0])
+    path = tmp_path / "app.css"
+    path.write_text("a {}\n")
+    first = assets.recent_version_of(tmp_path, "app.css")
+    path.write_text("b {}\n")
+    os.utime(path, ns=(2, 2))
+    assert assets.recent_version_of(tmp_path, "app.css") == first  # a page's worth of reuse
+    clock[0] += assets.RECHECK_SECONDS
+    assert assets.recent_version_of(tmp_path, "app.css") not in (None, first)
