@@ -85,3 +85,21 @@ def next_october_change() -> date:
 
 def local(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=AMSTERDAM)
+
+
+def edit_form(meeting: Meeting, invitees: list[User], **values: Any) -> dict[str, Any]:
+    """The meeting's edit form as the page fills it in, with ``invitees`` ticked and
+    ``values`` typed over it."""
+    starts = meeting.starts_at.astimezone(AMSTERDAM)
+    data: dict[str, Any] = {
+        "kind": meeting.kind.value,
+        "day": starts.date().isoformat(),
+        "start": starts.strftime("%H:%M"),
+        "end": meeting.ends_at.astimezone(AMSTERDAM).strftime("%H:%M"),
+        "place": meeting.place,
+        "guiding_question": meeting.guiding_question,
+        "invitees": [str(u.id) for u in invitees],
+        "version": str(meeting.version),
+    }
+    data.update(values)
+    return data
