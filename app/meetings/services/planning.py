@@ -178,6 +178,7 @@ def update_meeting(
     for name in changed:
         setattr(meeting, name, values[name])
     meeting.ical_sequence += 1
+    flush_versioned(session)  # first, before any query flushes it unguarded
     if removed:
         session.execute(
             delete(MeetingInvitee).where(
@@ -186,7 +187,7 @@ def update_meeting(
         )
     for user_id in sorted(added):
         session.add(MeetingInvitee(meeting_id=meeting.id, user_id=user_id))
-    flush_versioned(session)
+    session.flush()
     fields = changed + (["invitees"] if added or removed else [])
     audit.record(
         session,
