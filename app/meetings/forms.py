@@ -73,7 +73,7 @@ class MeetingForm(FlaskForm):
         _l("Guiding question for this meeting"),
         validators=[required(), plain_text(), max_length(QUESTION_MAX)],
         description=_l("The child's guiding question, unless this meeting has one of its own."),
-        render_kw={"rows": 3},
+        render_kw={"rows": 4},
     )
     invitees = SelectMultipleField(_l("Invite"), coerce=int, validate_choice=False)
     version = HiddenField()
