@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import icalendar
 from sqlalchemy import event, select
 
 from app.core.audit import AuditEvent
 from app.core.db import db
-from tests.support.meetings import days_ahead, plan
+from tests.support.meetings import days_ahead, edit_form, plan
 
 
 def test_the_list_shows_a_parent_only_the_meetings_they_are_invited_to(
@@ -41,17 +42,17 @@ def test_ids_are_looked_up_within_their_child(
 
 def test_planning_changing_and_cancelling_are_audited(client, login_as, circle, planned):
     login_as(circle.coach)
-    url = f"/children/{circle.child.id}/meetings/{planned.id}/cancel"
-    client.post(url, data={"version": str(planned.version)})
+    base = f"/children/{circle.child.id}/meetings/{planned.id}"
+    data = edit_form(planned, [circle.coach, circle.parent], place="Lokaal 3")
+    assert client.post(base + "/edit", data=data).status_code == 302
+    client.post(base + "/cancel", data={"version": str(planned.version + 1)})
     actions = set(
         db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "Meeting"))
     )
-    assert {"meeting_planned", "meeting_cancelled"} <= actions
+    assert {"meeting_planned", "meeting_changed", "meeting_cancelled"} <= actions
 
 
 def test_a_cancelled_meetings_calendar_file_cancels(client, login_as, circle, planned):
-    import icalendar
-
     login_as(circle.coach)
     base = f"/children/{circle.child.id}/meetings/{planned.id}"
     client.post(base + "/cancel", data={"version": str(planned.version)})

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import time_machine
+from sqlalchemy import select
 
-from app.core.db import db
+from app.circle.models import Membership
+from app.core.db import db, utcnow
 from app.meetings.models import Meeting
 from app.meetings.services import notices
 from tests.support.meetings import days_ahead, local, plan
@@ -55,3 +57,21 @@ def test_a_reminder_leaves_the_meeting_editable(app, client, login_as, circle):
     db.session.expire_all()
     # The coach's form, opened before the reminder went, still saves.
     assert db.session.get(Meeting, meeting.id).version == version
+
+
+def test_someone_removed_from_the_circle_hears_no_more(app, circle, mailbox):
+
+    day = days_ahead(10)
+    plan(app, circle.child, circle.coach, [circle.teacher, circle.parent], day=day)
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.child_id == circle.child.id, Membership.user_id == circle.parent.id
+        )
+    )
+    membership.active_until = utcnow()
+    db.session.commit()
+    mailbox.clear()
+    with time_machine.travel(local(day - timedelta(days=1), time(9, 15)), tick=False):
+        assert notices.hourly_meeting_reminders.call_local() == 1
+    assert mailbox.to(circle.parent.email) == []
+    assert len(mailbox.to(circle.teacher.email)) == 1

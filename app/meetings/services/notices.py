@@ -15,7 +15,8 @@ from flask import current_app, url_for
 from huey import crontab
 from sqlalchemy import Table, select, update
 
-from app.circle.models import User
+from app.circle.models import Membership, User
+from app.circle.policy import active_membership_clause
 from app.core import audit
 from app.core.clock import display_zone, local_date
 from app.core.db import DbSession, db, utcnow
@@ -102,12 +103,18 @@ def send_cancellations(
 
 
 def _attendees(session: DbSession, meeting: Meeting) -> list[User]:
+    """The invitees still in the child's circle: someone removed since hears no more of it."""
     return list(
         session.scalars(
             select(User)
             .join(MeetingInvitee, MeetingInvitee.user_id == User.id)
-            .where(MeetingInvitee.meeting_id == meeting.id)
+            .join(
+                Membership,
+                (Membership.user_id == User.id) & (Membership.child_id == meeting.child_id),
+            )
+            .where(MeetingInvitee.meeting_id == meeting.id, active_membership_clause())
             .order_by(User.name, User.id)
+            .distinct()
         )
     )
 

@@ -74,9 +74,18 @@ def upcoming_for(
 
 
 def invitees_of(session: DbSession, meeting: Meeting) -> list[MeetingInvitee]:
-    """Who is invited to ``meeting``, by name. One query."""
+    """Who is invited to ``meeting`` and still in the child's circle, by name. One query."""
+    in_circle = (
+        select(Membership.user_id)
+        .where(Membership.child_id == meeting.child_id, policy.active_membership_clause())
+        .scalar_subquery()
+    )
     return sorted(
-        session.scalars(select(MeetingInvitee).where(MeetingInvitee.meeting_id == meeting.id)),
+        session.scalars(
+            select(MeetingInvitee).where(
+                MeetingInvitee.meeting_id == meeting.id, MeetingInvitee.user_id.in_(in_circle)
+            )
+        ),
         key=lambda invitee: (invitee.user.name.casefold(), invitee.user_id),
     )
 

@@ -29,9 +29,11 @@ def _meeting(seat: Seat, meeting_id: int) -> Meeting:
     return queries.meeting_or_404(db.session, seat, meeting_id).meeting
 
 
-def _back(meeting: Meeting) -> Any:
+def _back(meeting: Meeting, item_id: int | None = None) -> Any:
+    # Back to the moved item, so that a keyboard user goes on from where they were.
+    anchor = f"#item-{item_id}" if item_id is not None else "#agenda"
     return redirect(
-        url_for("meetings.prepare", child_id=meeting.child_id, meeting_id=meeting.id) + "#agenda"
+        url_for("meetings.prepare", child_id=meeting.child_id, meeting_id=meeting.id) + anchor
     )
 
 
@@ -142,7 +144,7 @@ def move_item(seat: Seat, meeting_id: int, item_id: int) -> Any:
             lambda: agenda.move_item(db.session, seat, meeting, item, step),
             _("The agenda's order is saved."),
         )
-    return _back(meeting)
+    return _back(meeting, item.id)
 
 
 @bp.post("/children/<int:child_id>/meetings/<int:meeting_id>/agenda/<int:item_id>/remove")
