@@ -10,6 +10,7 @@ from sqlalchemy import event, select
 
 from app.core.audit import AuditEvent
 from app.core.db import db
+from app.meetings.models import Meeting
 from tests.support.meetings import days_ahead, edit_form, plan
 
 
@@ -104,3 +105,17 @@ def test_the_childs_page_asks_as_many_queries_whatever_the_number_of_meetings(
     for days in (8, 9, 10, 11):
         plan(app, circle.child, circle.coach, [circle.parent], day=days_ahead(days))
     assert queries() == few
+
+
+def test_a_cancelled_meeting_is_not_changed_nor_prepared(client, login_as, circle, planned):
+    login_as(circle.coach)
+    base = f"/children/{circle.child.id}/meetings/{planned.id}"
+    client.post(base + "/cancel", data={"version": str(planned.version)})
+    for tail in ("/edit", "/agenda", "/cancel"):
+        response = client.get(base + tail + "?lang=en")
+        assert response.status_code == 302, tail
+        assert response.headers["Location"].endswith(base)
+    data = edit_form(planned, [circle.parent], place="Elders", version=str(planned.version + 1))
+    client.post(base + "/edit", data=data)
+    db.session.expire_all()
+    assert db.session.get(Meeting, planned.id).place == "Lokaal 12"

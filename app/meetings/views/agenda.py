@@ -22,7 +22,7 @@ from app.meetings import bp
 from app.meetings.forms import AgendaItemForm, ContributionForm, PrepNoteForm
 from app.meetings.models import Meeting
 from app.meetings.services import agenda, contributions, queries
-from app.meetings.views.planning import meeting_page
+from app.meetings.views.planning import meeting_page, no_longer_planned
 
 
 def _meeting(seat: Seat, meeting_id: int) -> Meeting:
@@ -41,6 +41,8 @@ def _back(meeting: Meeting, item_id: int | None = None) -> Any:
 @routes.for_child(Action.PLAN_MEETING)
 def prepare(seat: Seat, meeting_id: int) -> Any:
     meeting = _meeting(seat, meeting_id)
+    if not meeting.is_planned:
+        return no_longer_planned(meeting)
     return _prepare_page(seat, meeting, AgendaItemForm())
 
 

@@ -107,6 +107,8 @@ def meeting_page(seat: Seat, seen: queries.SeenMeeting, form: ContributionForm) 
 def edit(seat: Seat, meeting_id: int) -> Any:
     child = seat.child
     meeting = queries.meeting_or_404(db.session, seat, meeting_id).meeting
+    if not meeting.is_planned:
+        return no_longer_planned(meeting)
     members = planning.members_to_invite(db.session, seat)
     form = MeetingForm()
     _invitee_choices(form, members)
@@ -166,6 +168,8 @@ def _form_page(
 def cancel(seat: Seat, meeting_id: int) -> Any:
     child = seat.child
     meeting = queries.meeting_or_404(db.session, seat, meeting_id).meeting
+    if not meeting.is_planned:
+        return no_longer_planned(meeting)
     form = CancelForm()
     if request.method == "GET":
         form.version.data = str(meeting.version)
@@ -195,6 +199,13 @@ def calendar_file(seat: Seat, meeting_id: int) -> Any:
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="{notices.FILENAME}"'},
     )
+
+
+def no_longer_planned(meeting: Meeting) -> Any:
+    """Back to the meeting's page, saying why a held, finalised or cancelled meeting is not
+    changed here."""
+    flash(str(planning.NOT_PLANNED), "error")
+    return redirect(url_for("meetings.show", child_id=meeting.child_id, meeting_id=meeting.id))
 
 
 def _invitee_choices(form: MeetingForm, members: list[Membership]) -> None:
