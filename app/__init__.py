@@ -95,9 +95,20 @@ def _register_blueprints(app: Flask) -> None:
     from app.consent import views as _consent_views  # noqa: F401
     from app.documents import bp as documents_bp
     from app.documents import views as _documents_views  # noqa: F401
+    from app.meetings import bp as meetings_bp
+    from app.meetings import views as _meetings_views  # noqa: F401
     from app.people import bp as people_bp
     from app.people import views as _people_views  # noqa: F401
 
-    blueprints = (auth_bp, children_bp, people_bp, consent_bp, clips_bp, admin_bp, documents_bp)
+    blueprints = (
+        auth_bp,
+        children_bp,
+        people_bp,
+        consent_bp,
+        clips_bp,
+        meetings_bp,
+        admin_bp,
+        documents_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -8,8 +8,10 @@ from app.core.audit import AuditChain, AuditEvent, AuditPersonal
 from app.core.db import Base
 from app.core.signin import SignInMethod
 from app.documents.models import Document, DocumentKind
+from app.meetings.models import AgendaItem, Meeting, MeetingContribution, MeetingInvitee
 
 __all__ = [
+    "AgendaItem",
     "AuditChain",
     "AuditEvent",
     "AuditPersonal",
@@ -22,6 +24,9 @@ __all__ = [
     "Document",
     "DocumentKind",
     "Invitation",
+    "Meeting",
+    "MeetingContribution",
+    "MeetingInvitee",
     "Membership",
     "Moment",
     "MomentTag",

@@ -23,9 +23,11 @@ from app.circle.routes import Scope
 from app.clips.models import Clip, Moment, MomentTag, Source, Tag, Upload
 from app.core import resumable
 from app.core.db import Base, db, utcnow
+from app.meetings.models import AgendaItem, MeetingInvitee
 from tests.support.audience import sees
 from tests.support.circle import pupil_of_sixteen
 from tests.support.consent import sign_consent
+from tests.support.meetings import plan
 
 #: The only endpoints anyone may use without signing in. Changing this is a deliberate act.
 PUBLIC = {
@@ -89,6 +91,19 @@ RULES = {
     "clips.video": (Scope.CHILD, A.VIEW_CLIPS),
     "clips.poster": (Scope.CHILD, A.VIEW_CLIPS),
     "clips.watched": (Scope.CHILD, A.VIEW_WATCHERS),
+    "meetings.index": (Scope.CHILD, A.VIEW_MEETINGS),
+    "meetings.new": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.show": (Scope.CHILD, A.VIEW_MEETINGS),
+    "meetings.calendar_file": (Scope.CHILD, A.VIEW_MEETINGS),
+    "meetings.edit": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.cancel": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.prepare": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.add_item": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.edit_item": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.move_item": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.remove_item": (Scope.CHILD, A.PLAN_MEETING),
+    # Every member's role may bring a question; the meeting decides whether they are invited.
+    "meetings.contribute": (Scope.CHILD, A.CONTRIBUTE_TO_MEETING),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -98,6 +113,9 @@ OBJECT_RULES = {
     "consent.record_pdf": {"coach", "parent"},
     # The walk's moment is the coach's: its author deletes it, and a coach any.
     "clips.delete_moment": {"coach"},
+    # The walk's meeting invites the coach, the teacher, the parent and the pupil: the
+    # specialist sees it (school side) but was not invited, so brings nothing to it.
+    "meetings.contribute": {"coach", "teacher", "parent", "pupil"},
 }
 
 #: GET routes that write an audit row and nothing else. The first request of a playback is
@@ -121,6 +139,10 @@ POLICY = {
     A.ADD_MOMENT: "C T S",
     A.EDIT_CLIP: "C",
     A.VIEW_WATCHERS: "C P U",
+    A.VIEW_MEETINGS: "C T S P U",
+    A.PLAN_MEETING: "C",
+    A.CONTRIBUTE_TO_MEETING: "C T S P U",
+    A.VIEW_PREP_NOTES: "C T S",
 }
 LETTER = {
     "C": Role.COACH,
@@ -369,7 +391,22 @@ def world(app, circle, make_user, make_child, school, visitor, footage):
         # In the matrix the object is the coach's, shown to the whole circle; the audience
         # walk below tries every other audience and uploader.
         values.update(route.make(footage, circle.child.id, circle.coach.id, Audience.CIRCLE))
+    # A meeting with an item on its agenda; the meeting walk below tries invited and not.
+    invited = [circle.coach, circle.teacher, circle.parent] + [people.get("pupil")] * (
+        "pupil" in people
+    )
+    values.update(a_meeting(app, footage, circle, invited))
     return people, values
+
+
+def a_meeting(app, footage: Footage, circle, invited: list[User]) -> dict[str, int]:
+    """A planned meeting about the circle's child with ``invited``, and one agenda item."""
+    meeting = plan(app, circle.child, circle.coach, invited)
+    clip = footage.clip(circle.child.id, circle.coach.id, Audience.CIRCLE, title="Agenda")
+    item = AgendaItem(meeting_id=meeting.id, child_id=circle.child.id, position=1, clip_id=clip.id)
+    db.session.add(item)
+    db.session.commit()
+    return {"meeting_id": meeting.id, "item_id": item.id}
 
 
 def _later():
@@ -503,7 +540,7 @@ AUDIENCE_ARGUMENTS = frozenset({"clip_id", "fragment_id", "moment_id", "meeting_
 
 
 def test_every_route_to_an_object_with_an_audience_joins_the_walk(app):
-    walked = {route.endpoint for route in AUDIENCE_ROUTES}
+    walked = {route.endpoint for route in AUDIENCE_ROUTES} | MEETING_ROUTES
     missing = {
         rule.endpoint
         for rule in app.url_map.iter_rules()
@@ -540,4 +577,61 @@ def test_audience_walk(app, client, login_as, world, circle, footage, visitor):
                 if got != want:
                     mine = "own" if own else "other"
                     wrong.append(f"{route.endpoint} {audience} {mine}: expected {want}, got {got}")
+    assert wrong == []
+
+
+# --- meetings: who sees which ---------------------------------------------------------------
+
+#: Routes about one meeting. The school side sees every meeting of the child; parents and the
+#: pupil see the ones they are invited to (never a hint of the others); only invitees and the
+#: coach bring a question to one.
+MEETING_ROUTES = {
+    "meetings.show",
+    "meetings.calendar_file",
+    "meetings.edit",
+    "meetings.cancel",
+    "meetings.prepare",
+    "meetings.add_item",
+    "meetings.edit_item",
+    "meetings.move_item",
+    "meetings.remove_item",
+    "meetings.contribute",
+}
+
+
+@pytest.mark.parametrize("visitor", [v for v in VISITORS if v != "anonymous"])
+def test_meeting_walk(app, client, login_as, world, circle, footage, db_connection, visitor):
+    people, values = world
+    me = people[visitor]
+    login_as(me)
+    with app.test_request_context():
+        routes_ = [r for r in all_routes(app) if r.endpoint in MEETING_ROUTES]
+    assert {r.endpoint for r in routes_} == MEETING_ROUTES
+    wrong = []
+    # Someone outside the circle cannot be invited: their walk is the meeting of others.
+    for invited in (True, False) if visitor in ROLE_OF else (False,):
+        others = [circle.coach] if visitor == "coach" else [circle.coach, circle.teacher]
+        guests = [me, *others] if invited else [p for p in others if p.id != me.id]
+        if not invited and visitor == "coach":
+            guests = [circle.teacher]  # the coach, not invited, still sees and plans it
+        names = a_meeting(app, footage, circle, guests)
+        if visitor == "removed":  # invited while still in the circle: the invitation stays
+            db.session.add(MeetingInvitee(meeting_id=names["meeting_id"], user_id=me.id))
+            db.session.commit()
+        for route in routes_:
+            with app.test_request_context():
+                url = url_for(route.endpoint, **{**values, **names})
+                want = expected(route, visitor, objects=False)
+            role = ROLE_OF.get(visitor)
+            if want == "ok" and not (invited or policy.is_school_side(role)):
+                want = "not_found"
+            elif want == "ok" and route.endpoint == "meetings.contribute":
+                want = "ok" if invited or visitor == "coach" else "forbidden"
+            savepoint = db_connection.begin_nested()
+            got = outcome(client.open(url, method=route.method, data={}))
+            db.session.remove()
+            savepoint.rollback()
+            if got != want:
+                state = "invited" if invited else "not invited"
+                wrong.append(f"{route.method} {route.endpoint} {state}: expected {want}, got {got}")
     assert wrong == []

@@ -33,7 +33,9 @@ from app.clips.models import Moment, MomentTag, Tag
 from app.core import forms as core_forms
 from app.core.db import db, utcnow
 from app.core.requests import file_fields
+from app.meetings.models import AgendaItem
 from tests.support.consent import sign_consent
+from tests.support.meetings import plan
 
 REFUSED = "A text field arrived as a file"
 INVITATION_TOKEN = "an-invitation-token-for-the-walk"
@@ -75,6 +77,10 @@ def world(app, circle, make_user, make_clip):
         )
     )
     record = sign_consent(app, circle.child, circle.parent)
+    meeting = plan(app, circle.child, circle.coach, [circle.coach, circle.teacher, circle.parent])
+    item = AgendaItem(meeting_id=meeting.id, child_id=circle.child.id, position=1, clip_id=clip.id)
+    db.session.add(item)
+    db.session.commit()
     with app.test_request_context():
         reset_token = create_password_link(db.session, circle.parent2, valid_for=timedelta(hours=1))
         db.session.commit()  # before the request context ends and removes the session
@@ -95,6 +101,8 @@ def world(app, circle, make_user, make_clip):
         "clip_id": clip.id,
         "moment_id": moment.id,
         "tag_id": tag.id,
+        "meeting_id": meeting.id,
+        "item_id": item.id,
     }
     # Pages that find their object by a token in the query string, so that the walk sees
     # (and sends back) the fields of their real forms.
@@ -183,6 +191,9 @@ def test_every_form_field_sent_as_a_file_gets_a_clear_400(app, login_as, world):
         ("consent.sign", "typed_name"),
         ("admin.new_staff", "name"),
         ("documents.verify", "csrf_token"),
+        ("meetings.new", "place"),
+        ("meetings.edit", "guiding_question"),
+        ("meetings.edit_item", "prep_note"),
     ]:
         assert expected in walked
 

@@ -22,6 +22,7 @@ from app.consent import services as consent
 from app.core import paging, search
 from app.core.db import db
 from app.core.forms import ConfirmForm
+from app.meetings.services import queries as meetings
 from app.people import services as people
 from app.people.forms import ROLE_LABELS
 
@@ -72,4 +73,5 @@ def show(seat: Seat) -> Any:
         may_sign=policy.decides_for_child(seat),
         pupil_in_circle=any(m.role is Role.PUPIL for m in members),
         clip_count=clips.count_visible(db.session, seat),
+        upcoming_meetings=meetings.upcoming_for(db.session, seat),
     )

@@ -49,6 +49,10 @@ class Action(enum.StrEnum):
     ADD_MOMENT = "add_moment"  # mark a moment in a clip (school side of the circle)
     EDIT_CLIP = "edit_clip"  # cut fragments, confirm who is in view, retry, delete
     VIEW_WATCHERS = "view_watchers"  # who started playing which clip of the child, and when
+    VIEW_MEETINGS = "view_meetings"  # the meetings the person sees (see ``sees_meeting``)
+    PLAN_MEETING = "plan_meeting"  # plan, change or cancel a meeting; prepare its agenda
+    CONTRIBUTE_TO_MEETING = "contribute_to_meeting"  # bring a question beforehand (invitees)
+    VIEW_PREP_NOTES = "view_prep_notes"  # the school side's preparation notes of an agenda
 
 
 C, T, S, P, U = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT, Role.PUPIL
@@ -69,6 +73,10 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.ADD_MOMENT: frozenset({C, T, S}),
     Action.EDIT_CLIP: frozenset({C}),
     Action.VIEW_WATCHERS: frozenset({C, P, U}),
+    Action.VIEW_MEETINGS: frozenset({C, T, S, P, U}),
+    Action.PLAN_MEETING: frozenset({C}),
+    Action.CONTRIBUTE_TO_MEETING: frozenset({C, T, S, P, U}),
+    Action.VIEW_PREP_NOTES: frozenset({C, T, S}),
 }
 
 
@@ -87,6 +95,23 @@ SCHOOL_SIDE: frozenset[Role] = frozenset({C, T, S})
 #: above: a specialist is school-side in one circle, for a limited time, but works for another
 #: organisation, so does not become staff of this school.
 STAFF_ACCOUNT_ROLES: frozenset[Role] = frozenset({C, T})
+
+
+#: Who sees every meeting about the child, invited or not; everyone else in the circle (the
+#: parents, the pupil) sees only the meetings they are invited to.
+SEES_EVERY_MEETING: frozenset[Role] = frozenset({C, T, S})
+
+
+def sees_meeting(seat: Seat, *, invited: bool) -> bool:
+    """True when ``seat`` sees a meeting about its child: the school side always, anyone else
+    when invited to it. Never raises."""
+    return invited or seat.role in SEES_EVERY_MEETING
+
+
+def may_contribute(seat: Seat, *, invited: bool) -> bool:
+    """True when ``seat`` may bring a question or observation to a meeting: its invitees and
+    the coach (who leads it), as the role's policy allows. Never raises."""
+    return seat.may(Action.CONTRIBUTE_TO_MEETING) and (invited or seat.is_coach)
 
 
 def is_school_side(role: Role | None) -> bool:

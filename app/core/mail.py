@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -28,14 +29,32 @@ OUTBOX_KEY = "beeldbrug_outbox"
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a mail: its name, its text and its type (``text/calendar;
+    method=REQUEST`` for an invitation a calendar app reads)."""
+
+    filename: str
+    content: str
+    mimetype: str
+
+
+@dataclass(frozen=True)
 class OutgoingMail:
     to: str
     subject: str
     text: str
     html: str
+    attachments: tuple[Attachment, ...] = ()
 
 
-def render_mail(template: str, *, to: str, language: str, **context: object) -> OutgoingMail:
+def render_mail(
+    template: str,
+    *,
+    to: str,
+    language: str,
+    attachments: tuple[Attachment, ...] = (),
+    **context: object,
+) -> OutgoingMail:
     """Render ``templates/mail/<template>.txt`` and ``.html`` in ``language``.
 
     The subject is the text template's first line, put on one line (control characters and
@@ -45,7 +64,13 @@ def render_mail(template: str, *, to: str, language: str, **context: object) -> 
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", **context)
     subject, _, body = text.partition("\n")
-    return OutgoingMail(to=to, subject=single_line(subject), text=body.lstrip("\n"), html=html)
+    return OutgoingMail(
+        to=to,
+        subject=single_line(subject),
+        text=body.lstrip("\n"),
+        html=html,
+        attachments=attachments,
+    )
 
 
 def queue_mail(session: DbSession, message: OutgoingMail) -> None:
@@ -65,7 +90,7 @@ def _drop_outbox(session: Session) -> None:
 
 
 @job(retries=5, retry_delay=60)
-def send_mail(message: dict[str, str]) -> None:
+def send_mail(message: dict[str, Any]) -> None:
     """Deliver one message through the configured mail backend (retried by the queue).
 
     The subject is put on one line here too, whoever built the message: Flask-Mailman refuses
@@ -79,5 +104,7 @@ def send_mail(message: dict[str, str]) -> None:
         to=[message["to"]],
     )
     mail.attach_alternative(message["html"], "text/html")
+    for attachment in message.get("attachments") or ():
+        mail.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     mail.send(fail_silently=False)
     log.info("mail sent: %s", subject)

@@ -1,0 +1,3 @@
+"""The meeting pages, one module a job; importing this package registers them on ``meetings.bp``."""
+
+from app.meetings.views import agenda, planning  # noqa: F401
