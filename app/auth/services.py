@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app
 from limits import parse
 from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import object_session
@@ -24,6 +24,7 @@ from app.auth.models import PasswordToken, UserSession
 from app.circle.models import User
 from app.core import audit
 from app.core.db import DbSession, utcnow
+from app.core.links import absolute_url
 from app.core.mail import queue_mail, render_mail
 from app.core.passwords import PASSWORD_MAX, PASSWORD_MIN, password_problem
 from app.core.signin import SignInMethod
@@ -317,7 +318,7 @@ def create_password_link(
             expires_at=now + valid_for,
         )
     )
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.reset", token=token)
+    link = absolute_url("auth.reset", token=token)
     template = "activate_account" if purpose == "activate" else "password_reset"
     queue_mail(
         session,

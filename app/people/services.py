@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.auth import services as auth
@@ -22,6 +22,7 @@ from app.core.clock import end_of_local_day, local_date
 from app.core.db import DbSession, utcnow
 from app.core.errors import RefusedError
 from app.core.i18n import lazy_gettext as _l
+from app.core.links import absolute_url
 from app.core.mail import queue_mail, render_mail
 
 
@@ -162,9 +163,7 @@ def invite(
     )
     session.add(invitation)
     session.flush()
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for(
-        "people.accept", token=token, lang=data.language
-    )
+    link = absolute_url("people.accept", token=token, lang=data.language)
     queue_mail(
         session,
         render_mail(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, url_for
 from huey import crontab
 from sqlalchemy import select
 
@@ -20,6 +19,7 @@ from app.core import audit
 from app.core.clock import local_date
 from app.core.db import DbSession, db, utcnow
 from app.core.jobs import periodic_job
+from app.core.links import absolute_url
 from app.core.mail import queue_mail, render_mail
 
 
@@ -29,7 +29,7 @@ def coaches_of(session: DbSession, child: Child) -> list[User]:
 
 
 def _child_link(child: Child, endpoint: str = "consent.overview") -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, child_id=child.id)
+    return absolute_url(endpoint, child_id=child.id)
 
 
 def tell_coaches(
