@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from app.circle.audience import Audience
 from app.consent.models import Purpose
 from tests.support.consent import sign_consent, withdraw
 from tests.support.infra import PASSWORD
-from tests.support.nginx import NGINX, UNCHECKED_TLS, running_nginx
+from tests.support.nginx import NGINX, UNCHECKED_TLS, Answer, running_nginx
 
 
 @pytest.fixture(autouse=True)
@@ -35,21 +34,6 @@ def _nginx_installed() -> None:
 
 
 PREFIX = "/_media/"
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def all(self, name: str) -> list[str]:
-        return [v for k, v in self.headers if k.lower() == name.lower()]
-
-    def one(self, name: str) -> str:
-        values = self.all(name)
-        assert len(values) == 1, f"{name}: {values}"
-        return values[0]
 
 
 class Browser:
