@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.core.db import DbSession
 from app.core.errors import RefusedError
+from app.core.i18n import lazy_gettext as _l
 
 #: What a person reads when someone else saved first.
 STALE = _l(

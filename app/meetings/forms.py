@@ -7,7 +7,6 @@ take any value and leave the check to them.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -22,6 +21,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Optional
 
 from app.core.forms import max_length, one_line, plain_text, required
+from app.core.i18n import lazy_gettext as _l
 from app.meetings.models import MeetingKind
 
 KIND_LABELS = {

@@ -4,6 +4,8 @@ writes them, in the language of the moment (a mail in the reader's language insi
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 
 import flask_babel
 import pytest
@@ -75,3 +77,17 @@ def test_lazy_words_and_plurals_are_translated_when_used(app):
 
 def test_outside_a_request_the_words_stay_as_written():
     assert i18n.gettext("Children") == "Children"
+
+
+def test_the_app_translates_and_writes_dates_through_core_i18n():
+    # Flask-Babel's own gettext pays its per-word look-up; a module importing it slips back.
+    root = Path(__file__).resolve().parents[2] / "app"
+    slow = re.compile(
+        r"from flask_babel import .*\b(gettext|lazy_gettext|ngettext|format_date|format_datetime)\b"
+    )
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if path.name != "i18n.py" and slow.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_date
 
 from app.circle import routes
 from app.circle.audience import Audience, settable_audiences
@@ -23,6 +22,7 @@ from app.clips.services import listing, moments, queries, sharing
 from app.core import paging
 from app.core.db import db
 from app.core.forms import ConfirmForm, attempt
+from app.core.i18n import format_date
 from app.core.i18n import gettext as _
 from app.core.web import act
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -24,6 +23,7 @@ from app.core import audit
 from app.core.concurrency import expect_version, flush_versioned
 from app.core.db import DbSession
 from app.core.errors import ForbiddenError, NotFoundError, RefusedError
+from app.core.i18n import lazy_gettext as _l
 from app.meetings.models import AgendaItem, Meeting, MeetingState
 from app.meetings.services.queries import home_side_invited
 

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from datetime import date
 
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from app.circle.models import User
 from app.core.clock import display_zone
 from app.core.db import utcnow
+from app.core.i18n import gettext as _
 from app.meetings.forms import KIND_LABELS
 from app.meetings.models import Meeting
 

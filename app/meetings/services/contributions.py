@@ -3,7 +3,6 @@ home"), shown on the agenda with their author to everyone who sees the meeting."
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.circle import policy
@@ -11,6 +10,7 @@ from app.circle.policy import Seat
 from app.core import audit
 from app.core.db import DbSession, utcnow
 from app.core.errors import ForbiddenError, RefusedError
+from app.core.i18n import lazy_gettext as _l
 from app.meetings.forms import CONTRIBUTION_MAX
 from app.meetings.models import MeetingContribution, MeetingState
 from app.meetings.services.queries import SeenMeeting

@@ -10,7 +10,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, select
 
 from app.circle import policy
@@ -21,6 +20,7 @@ from app.core.clock import display_zone
 from app.core.concurrency import expect_version, flush_versioned
 from app.core.db import DbSession, utcnow
 from app.core.errors import ForbiddenError, RefusedError
+from app.core.i18n import lazy_gettext as _l
 from app.meetings.models import (
     AgendaItem,
     Meeting,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from app.circle import routes
@@ -16,6 +15,7 @@ from app.core.concurrency import StaleEditError
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm, attempt, show_refusal
+from app.core.i18n import gettext as _
 from app.core.timecode import format_time
 from app.core.web import act
 from app.meetings import bp

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from app.circle import routes
@@ -20,6 +19,7 @@ from app.core.concurrency import StaleEditError
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import attempt, show_refusal
+from app.core.i18n import gettext as _
 from app.meetings import bp
 from app.meetings.forms import KIND_LABELS, CancelForm, ContributionForm, MeetingForm
 from app.meetings.models import Meeting, MeetingKind
