@@ -1,6 +1,6 @@
 """Every model, imported in one place: the registry Alembic and the relationships see."""
 
-from app.auth.models import PasswordToken, UserSession
+from app.auth.models import AuthenticatorApp, PasswordToken, RecoveryCode, UserSession
 from app.circle.models import Child, Invitation, Membership, Role, School, User
 from app.clips.models import Clip, ClipTombstone, Moment, MomentTag, Upload
 from app.consent.models import ConsentRecord, ConsentTemplate
@@ -11,6 +11,7 @@ from app.documents.models import Document, DocumentKind
 
 __all__ = [
     "AuditChain",
+    "AuthenticatorApp",
     "AuditEvent",
     "AuditPersonal",
     "Base",
@@ -26,6 +27,7 @@ __all__ = [
     "Moment",
     "MomentTag",
     "PasswordToken",
+    "RecoveryCode",
     "Role",
     "School",
     "SignInMethod",

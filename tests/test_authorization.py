@@ -34,6 +34,7 @@ PUBLIC = {
     "auth.sign_out",
     "auth.forgot_password",
     "auth.reset",
+    "auth.second_step",  # the code after the password: the page itself asks who is waiting
     "auth.set_language",
     "people.accept",
 }
@@ -43,6 +44,12 @@ A = policy.Action
 RULES = {
     "children.index": (Scope.SIGNED_IN, None),
     "auth.account": (Scope.SIGNED_IN, None),
+    "auth.security": (Scope.SIGNED_IN, None),
+    "auth.authenticator_start": (Scope.SIGNED_IN, None),
+    "auth.authenticator_confirm": (Scope.SIGNED_IN, None),
+    "auth.authenticator_remove": (Scope.SIGNED_IN, None),
+    "auth.recovery_codes": (Scope.SIGNED_IN, None),
+    "auth.confirm_factor": (Scope.SIGNED_IN, None),
     "people.open_trajectory": (Scope.STAFF, None),
     "admin.index": (Scope.ADMIN, None),
     "admin.new_staff": (Scope.ADMIN, None),

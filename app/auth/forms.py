@@ -55,3 +55,27 @@ class LanguageForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     """Empty on purpose: it carries the CSRF token of the sign-out button."""
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[required(), one_line(), max_length(32)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
+
+
+class EnrolForm(FlaskForm):
+    """The first code from a newly added authenticator app, which puts it into effect."""
+
+    code = StringField(
+        _l("Code from the app"),
+        validators=[required(), one_line(), max_length(16)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )

@@ -126,7 +126,9 @@ def _account_key(email: str) -> str:
     return token_digest(normalise_email(email))
 
 
-def _throttle(scope: str, account: str, address: str) -> Throttle:
+def throttle(scope: str, account: str, address: str) -> Throttle:
+    """Whether checks in ``scope`` are paused for this account or this address (the sign-in
+    limits, counted apart per scope: guessing one never pauses another)."""
     keys = {"account": account, "address": address}
     worst = 0
     for kind, limit in _limits():
@@ -138,7 +140,8 @@ def _throttle(scope: str, account: str, address: str) -> Throttle:
     return Throttle(blocked=worst > 0, retry_minutes=worst)
 
 
-def _count_failure(scope: str, account: str, address: str) -> None:
+def count_failure(scope: str, account: str, address: str) -> None:
+    """Count one wrong guess in ``scope`` against the account and against the address."""
     keys = {"account": account, "address": address}
     for kind, limit in _limits():
         limiter.limiter.hit(parse(limit), scope, kind, keys[kind])
@@ -146,12 +149,12 @@ def _count_failure(scope: str, account: str, address: str) -> None:
 
 def sign_in_throttle(email: str, address: str) -> Throttle:
     """Whether sign-in for this account or from this address is paused after failures."""
-    return _throttle("sign-in", _account_key(email), address)
+    return throttle("sign-in", _account_key(email), address)
 
 
 def count_failed_sign_in(email: str, address: str) -> None:
     """Count one failed sign-in against the account and against the address."""
-    _count_failure("sign-in", _account_key(email), address)
+    count_failure("sign-in", _account_key(email), address)
 
 
 def authenticate(session: DbSession, email: str, password: str) -> User | None:
@@ -271,12 +274,12 @@ def change_password(
     wrong or paused attempt is audited. Raises nothing of its own.
     """
     account = _account_key(user.email)
-    throttle = _throttle("password-check", account, address)
-    if throttle.blocked:
+    paused = throttle("password-check", account, address)
+    if paused.blocked:
         audit.record(session, "password_check_throttled", actor=user)
-        return PasswordChange(changed=False, retry_minutes=throttle.retry_minutes)
+        return PasswordChange(changed=False, retry_minutes=paused.retry_minutes)
     if not check_password(user, current):
-        _count_failure("password-check", account, address)
+        count_failure("password-check", account, address)
         audit.record(session, "password_check_failed", actor=user)
         return PasswordChange(changed=False)
     set_password(user, new)
