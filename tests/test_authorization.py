@@ -56,6 +56,8 @@ RULES = {
     "admin.deactivate": (Scope.ADMIN, None),
     "admin.reactivate": (Scope.ADMIN, None),
     "admin.resend": (Scope.ADMIN, None),
+    "admin.security": (Scope.ADMIN, None),
+    "admin.reset_second_factor": (Scope.ADMIN, None),
     "children.show": (Scope.CHILD, A.VIEW_CHILD),
     "people.edit_child": (Scope.CHILD, A.EDIT_CHILD),
     "people.invite": (Scope.CHILD, A.INVITE),

@@ -22,3 +22,14 @@ class StaffForm(FlaskForm):
         _l("School admin"),
         description=_l("Manages staff accounts and consent texts. Sees no child's content."),
     )
+
+
+class SecurityForm(FlaskForm):
+    staff_second_factor_required = BooleanField(
+        _l("Staff must use a second factor"),
+        description=_l(
+            "Staff then sign in with their password and an authenticator app or a passkey. "
+            "Whoever has none yet, you included, is asked to add one right after their "
+            "password."
+        ),
+    )

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.auth import factors
 from app.auth import services as auth
 from app.circle.models import Child, School, User
 from app.core import audit
@@ -94,3 +95,32 @@ def set_deactivated(session: DbSession, user: User, deactivated: bool, *, actor:
 def resend_activation(session: DbSession, user: User, *, actor: User) -> None:
     """Mail a new link to choose a password (for staff who lost the first one)."""
     auth.create_password_link(session, user, valid_for=ACTIVATION_VALID_FOR, purpose="activate")
+
+
+def set_second_factor_required(
+    session: DbSession, school: School, required: bool, *, actor: User
+) -> None:
+    """Turn the school's rule "staff must use a second factor" on or off (audited)."""
+    if school.staff_second_factor_required == required:
+        return
+    school.staff_second_factor_required = required
+    audit.record(
+        session, "school_second_factor_rule", actor=actor, obj=school, data={"required": required}
+    )
+
+
+def with_second_factor(session: DbSession, school: School) -> set[int]:
+    """The ids of the school's staff who have a second factor (one query)."""
+    return factors.users_with_second_factor(
+        session, select(User.id).where(User.school_id == school.id, User.is_staff.is_(True))
+    )
+
+
+def reset_second_factor(session: DbSession, user: User, *, actor: User) -> None:
+    """Remove a staff member's second factor (they lost their phone, say): audited, mailed.
+
+    Raises RefusedError for the admin's own account (their own page does that, with the
+    factor asked first)."""
+    if user.id == actor.id:
+        raise RefusedError(_l("Reset your own second factor on your account page."))
+    factors.reset_second_factor(session, user, actor=actor)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import bp, services
-from app.admin.forms import StaffForm
+from app.admin.forms import SecurityForm, StaffForm
 from app.circle import policy, routes
 from app.core.db import db
 from app.core.errors import RefusedError
@@ -27,7 +27,44 @@ def index() -> Any:
         staff=services.staff_of(db.session, school),
         child_names=services.child_names(db.session, school),
         confirm_form=ConfirmForm(),
+        security_form=SecurityForm(
+            staff_second_factor_required=school.staff_second_factor_required
+        ),
+        with_factor=services.with_second_factor(db.session, school),
     )
+
+
+@bp.post("/security")
+@routes.admin_only
+def security() -> Any:
+    form = SecurityForm()
+    if form.validate_on_submit():
+        required = bool(form.staff_second_factor_required.data)
+        act(
+            lambda: services.set_second_factor_required(
+                db.session, current_user.school, required, actor=current_user
+            ),
+            _("Staff must now use a second factor.")
+            if required
+            else _("Staff may now choose whether to use a second factor."),
+        )
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/staff/<int:user_id>/reset-second-factor")
+@routes.admin_only
+def reset_second_factor(user_id: int) -> Any:
+    user = policy.staff_or_404(current_user.school, user_id)
+    if ConfirmForm().validate_on_submit():
+        act(
+            lambda: services.reset_second_factor(db.session, user, actor=current_user),
+            _(
+                "The second factor of %(name)s is removed; they have been mailed and will set "
+                "up a new one at their next sign-in.",
+                name=user.name,
+            ),
+        )
+    return redirect(url_for("admin.index"))
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import bp, factors, login
+from app.auth import bp, factors, gate, login
 from app.auth.factors import CodeCheck, CodeKind, CodeResult
 from app.auth.forms import CodeForm, EnrolForm
 from app.auth.views import safe_next
@@ -89,6 +89,7 @@ def security() -> Any:
         codes_left=factors.recovery_codes_left(db.session, user),
         has_factor=factors.has_second_factor(db.session, user),
         recent=login.factor_recent(),
+        must_enrol=gate.must_still_enrol(),
         confirm_form=ConfirmForm(),
     )
 

@@ -18,14 +18,15 @@ from enum import StrEnum
 import pyotp
 import segno
 from cryptography.fernet import Fernet, InvalidToken
-from flask import current_app
-from sqlalchemy import delete, func, select
+from flask import current_app, url_for
+from sqlalchemy import Select, delete, func, select
 
 from app.auth import services
 from app.auth.models import AuthenticatorApp, RecoveryCode
 from app.circle.models import User
 from app.core import audit
 from app.core.db import DbSession, utcnow
+from app.core.mail import queue_mail, render_mail
 
 ISSUER = "Beeldbrug"
 STEP_SECONDS = 30
@@ -93,6 +94,18 @@ def has_authenticator(session: DbSession, user: User) -> bool:
 def has_second_factor(session: DbSession, user: User) -> bool:
     """Whether signing in to this account asks for a second factor."""
     return has_authenticator(session, user)
+
+
+def users_with_second_factor(session: DbSession, user_ids: Select[int]) -> set[int]:
+    """Which of ``user_ids`` (a select of account ids) have a second factor, in one query."""
+    return set(
+        session.scalars(
+            select(AuthenticatorApp.user_id).where(
+                AuthenticatorApp.user_id.in_(user_ids),
+                AuthenticatorApp.confirmed_at.is_not(None),
+            )
+        )
+    )
 
 
 def start_enrolment(session: DbSession, user: User) -> AuthenticatorApp:
@@ -307,3 +320,37 @@ def check_code(session: DbSession, user: User, code: str, *, address: str) -> Co
             )
             return CodeCheck(CodeResult.OK, CodeKind.RECOVERY)
     return _refused(session, user, address, "second_factor_failed")
+
+
+# --- the school's rule, and the admin's reset -------------------------------------------------
+
+
+def must_use_second_factor(user: User) -> bool:
+    """Staff of a school that requires it must sign in with a second factor; parents never
+    have to (they are offered it on their account page)."""
+    school = user.school
+    return bool(user.is_staff and school is not None and school.staff_second_factor_required)
+
+
+def reset_second_factor(session: DbSession, user: User, *, actor: User) -> None:
+    """Remove every second factor of ``user`` (authenticator app, recovery codes) and sign
+    them out everywhere; they are mailed, and audited. At the next sign-in a school that
+    requires a factor takes them to enrolment again. Raises nothing of its own."""
+    row = authenticator_of(session, user)
+    if row is not None:
+        session.delete(row)
+    drop_recovery_codes(session, user)
+    session.flush()
+    services.end_other_sessions(session, user)
+    audit.record(session, "second_factor_reset", actor=actor, obj=user)
+    queue_mail(
+        session,
+        render_mail(
+            "second_factor_reset",
+            to=user.email,
+            language=user.preferred_language,
+            user=user,
+            admin=actor,
+            link=current_app.config["BASE_URL"].rstrip("/") + url_for("auth.sign_in"),
+        ),
+    )

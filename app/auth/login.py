@@ -31,6 +31,9 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
     app.after_request(_touch_session)
+    from app.auth import gate
+
+    app.before_request(gate.hold_until_enrolled)
 
 
 def _load_user(user_id: str) -> User | None:

@@ -71,6 +71,8 @@ def sign_in() -> Any:
             else:
                 login.sign_in(user, SignInMethod.PASSWORD)
                 db.session.commit()
+                if factors.must_use_second_factor(user):
+                    return redirect(url_for("auth.security"))  # nothing else until then
                 return redirect(safe_next(form.next.data) or url_for("children.index"))
     return render_template("auth/sign_in.html", form=form), status
 
