@@ -35,6 +35,9 @@ PUBLIC = {
     "auth.forgot_password",
     "auth.reset",
     "auth.second_step",  # the code after the password: the page itself asks who is waiting
+    # A passkey: the second step, confirming it is you, or the whole sign-in (where allowed).
+    "auth.passkey_options",
+    "auth.passkey_verify",
     "auth.set_language",
     "people.accept",
 }
@@ -50,6 +53,10 @@ RULES = {
     "auth.authenticator_remove": (Scope.SIGNED_IN, None),
     "auth.recovery_codes": (Scope.SIGNED_IN, None),
     "auth.confirm_factor": (Scope.SIGNED_IN, None),
+    "auth.passkey_register_options": (Scope.SIGNED_IN, None),
+    "auth.passkey_register": (Scope.SIGNED_IN, None),
+    "auth.passkey_rename": (Scope.SIGNED_IN, None),
+    "auth.passkey_remove": (Scope.SIGNED_IN, None),
     "people.open_trajectory": (Scope.STAFF, None),
     "admin.index": (Scope.ADMIN, None),
     "admin.new_staff": (Scope.ADMIN, None),

@@ -33,3 +33,10 @@ class SecurityForm(FlaskForm):
             "password."
         ),
     )
+    passkey_sign_in_allowed = BooleanField(
+        _l("Signing in with a passkey alone"),
+        description=_l(
+            "Staff and parents of this school who have a passkey may then sign in with it "
+            "instead of their password; their device checks their fingerprint, face or PIN."
+        ),
+    )

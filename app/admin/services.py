@@ -97,16 +97,34 @@ def resend_activation(session: DbSession, user: User, *, actor: User) -> None:
     auth.create_password_link(session, user, valid_for=ACTIVATION_VALID_FOR, purpose="activate")
 
 
-def set_second_factor_required(
-    session: DbSession, school: School, required: bool, *, actor: User
+def set_sign_in_rules(
+    session: DbSession,
+    school: School,
+    *,
+    second_factor_required: bool,
+    passkey_sign_in_allowed: bool,
+    actor: User,
 ) -> None:
-    """Turn the school's rule "staff must use a second factor" on or off (audited)."""
-    if school.staff_second_factor_required == required:
-        return
-    school.staff_second_factor_required = required
-    audit.record(
-        session, "school_second_factor_rule", actor=actor, obj=school, data={"required": required}
-    )
+    """The school's sign-in rules: staff must use a second factor; a passkey alone may sign
+    in. Each change is audited."""
+    if school.staff_second_factor_required != second_factor_required:
+        school.staff_second_factor_required = second_factor_required
+        audit.record(
+            session,
+            "school_second_factor_rule",
+            actor=actor,
+            obj=school,
+            data={"required": second_factor_required},
+        )
+    if school.passkey_sign_in_allowed != passkey_sign_in_allowed:
+        school.passkey_sign_in_allowed = passkey_sign_in_allowed
+        audit.record(
+            session,
+            "school_passkey_sign_in_rule",
+            actor=actor,
+            obj=school,
+            data={"allowed": passkey_sign_in_allowed},
+        )
 
 
 def with_second_factor(session: DbSession, school: School) -> set[int]:

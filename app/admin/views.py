@@ -28,7 +28,8 @@ def index() -> Any:
         child_names=services.child_names(db.session, school),
         confirm_form=ConfirmForm(),
         security_form=SecurityForm(
-            staff_second_factor_required=school.staff_second_factor_required
+            staff_second_factor_required=school.staff_second_factor_required,
+            passkey_sign_in_allowed=school.passkey_sign_in_allowed,
         ),
         with_factor=services.with_second_factor(db.session, school),
     )
@@ -39,14 +40,16 @@ def index() -> Any:
 def security() -> Any:
     form = SecurityForm()
     if form.validate_on_submit():
-        required = bool(form.staff_second_factor_required.data)
+        school = current_user.school
         act(
-            lambda: services.set_second_factor_required(
-                db.session, current_user.school, required, actor=current_user
+            lambda: services.set_sign_in_rules(
+                db.session,
+                school,
+                second_factor_required=bool(form.staff_second_factor_required.data),
+                passkey_sign_in_allowed=bool(form.passkey_sign_in_allowed.data),
+                actor=current_user,
             ),
-            _("Staff must now use a second factor.")
-            if required
-            else _("Staff may now choose whether to use a second factor."),
+            _("The sign-in rules of the school are saved."),
         )
     return redirect(url_for("admin.index"))
 

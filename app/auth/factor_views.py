@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import bp, factors, gate, login
+from app.auth import bp, factors, gate, login, passkeys
 from app.auth.factors import CodeCheck, CodeKind, CodeResult
 from app.auth.forms import CodeForm, EnrolForm
 from app.auth.views import safe_next
@@ -75,6 +75,7 @@ def second_step() -> Any:
         "auth/second_step.html",
         form=form,
         has_authenticator=factors.has_authenticator(db.session, user),
+        has_passkey=passkeys.has_passkey(db.session, user),
     ), status
 
 
@@ -91,6 +92,7 @@ def security() -> Any:
         recent=login.factor_recent(),
         must_enrol=gate.must_still_enrol(),
         confirm_form=ConfirmForm(),
+        passkeys=passkeys.passkeys_of(db.session, user),
     )
 
 
@@ -141,7 +143,7 @@ def authenticator_confirm() -> Any:
     return render_template("auth/enrol.html", form=form, enrolment=shown), status
 
 
-def _needs_factor_first() -> Any | None:
+def needs_factor_first() -> Any | None:
     """Acts that weaken the account ask for the second factor first (a recent proof)."""
     user = current_user._get_current_object()
     if login.factor_recent() or not factors.has_second_factor(db.session, user):
@@ -155,7 +157,7 @@ def _needs_factor_first() -> Any | None:
 def authenticator_remove() -> Any:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("auth.security"))
-    first = _needs_factor_first()
+    first = needs_factor_first()
     if first is not None:
         return first
     user = current_user._get_current_object()
@@ -170,7 +172,7 @@ def authenticator_remove() -> Any:
 def recovery_codes() -> Any:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("auth.security"))
-    first = _needs_factor_first()
+    first = needs_factor_first()
     if first is not None:
         return first
     user = current_user._get_current_object()
@@ -203,4 +205,6 @@ def confirm_factor() -> Any:
         "auth/confirm_factor.html",
         form=form,
         has_authenticator=factors.has_authenticator(db.session, user),
+        has_passkey=passkeys.has_passkey(db.session, user),
+        target=target,
     ), status

@@ -19,10 +19,10 @@ import pyotp
 import segno
 from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app, url_for
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, exists, func, select
 
 from app.auth import services
-from app.auth.models import AuthenticatorApp, RecoveryCode
+from app.auth.models import AuthenticatorApp, Passkey, RecoveryCode
 from app.circle.models import User
 from app.core import audit
 from app.core.db import DbSession, utcnow
@@ -92,20 +92,20 @@ def has_authenticator(session: DbSession, user: User) -> bool:
 
 
 def has_second_factor(session: DbSession, user: User) -> bool:
-    """Whether signing in to this account asks for a second factor."""
-    return has_authenticator(session, user)
+    """Whether signing in to this account asks for a second factor (an authenticator app or
+    a passkey)."""
+    if has_authenticator(session, user):
+        return True
+    return bool(session.scalar(select(exists().where(Passkey.user_id == user.id))))
 
 
 def users_with_second_factor(session: DbSession, user_ids: Select[int]) -> set[int]:
     """Which of ``user_ids`` (a select of account ids) have a second factor, in one query."""
-    return set(
-        session.scalars(
-            select(AuthenticatorApp.user_id).where(
-                AuthenticatorApp.user_id.in_(user_ids),
-                AuthenticatorApp.confirmed_at.is_not(None),
-            )
-        )
+    apps = select(AuthenticatorApp.user_id).where(
+        AuthenticatorApp.user_id.in_(user_ids), AuthenticatorApp.confirmed_at.is_not(None)
     )
+    keys = select(Passkey.user_id).where(Passkey.user_id.in_(user_ids))
+    return set(session.scalars(apps.union(keys)))
 
 
 def start_enrolment(session: DbSession, user: User) -> AuthenticatorApp:
@@ -264,21 +264,32 @@ def _matching_step(row: AuthenticatorApp, code: str) -> int | None:
     return found
 
 
-def _account(user: User) -> str:
+def account_key(user: User) -> str:
+    """The account's key in the throttling counters (a digest, never the address itself)."""
     return services.token_digest(services.normalise_email(user.email))
 
 
+def record_throttled(session: DbSession, user: User) -> None:
+    audit.record(session, "second_factor_throttled", actor=user)
+
+
+def record_failure(session: DbSession, user: User, address: str, action: str) -> None:
+    """Count a wrong second factor (a code, a passkey) against the account and the address,
+    in the counters codes and passkeys share, and audit it as ``action``."""
+    services.count_failure("second-factor", account_key(user), address)
+    audit.record(session, action, actor=user)
+
+
 def _blocked(session: DbSession, user: User, address: str) -> CodeCheck | None:
-    throttle = services.throttle("second-factor", _account(user), address)
+    throttle = services.throttle("second-factor", account_key(user), address)
     if not throttle.blocked:
         return None
-    audit.record(session, "second_factor_throttled", actor=user)
+    record_throttled(session, user)
     return CodeCheck(CodeResult.THROTTLED, retry_minutes=throttle.retry_minutes)
 
 
 def _refused(session: DbSession, user: User, address: str, action: str) -> CodeCheck:
-    services.count_failure("second-factor", _account(user), address)
-    audit.record(session, action, actor=user)
+    record_failure(session, user, address, action)
     return CodeCheck(CodeResult.WRONG)
 
 
@@ -333,13 +344,14 @@ def must_use_second_factor(user: User) -> bool:
 
 
 def reset_second_factor(session: DbSession, user: User, *, actor: User) -> None:
-    """Remove every second factor of ``user`` (authenticator app, recovery codes) and sign
+    """Remove every second factor of ``user`` (authenticator app, passkeys, recovery codes) and sign
     them out everywhere; they are mailed, and audited. At the next sign-in a school that
     requires a factor takes them to enrolment again. Raises nothing of its own."""
     row = authenticator_of(session, user)
     if row is not None:
         session.delete(row)
     drop_recovery_codes(session, user)
+    session.execute(delete(Passkey).where(Passkey.user_id == user.id))
     session.flush()
     services.end_other_sessions(session, user)
     audit.record(session, "second_factor_reset", actor=actor, obj=user)

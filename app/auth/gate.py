@@ -29,6 +29,10 @@ OPEN_WHILE_ENROLLING = frozenset(
         "auth.authenticator_confirm",
         "auth.recovery_codes",
         "auth.confirm_factor",
+        "auth.passkey_register_options",
+        "auth.passkey_register",
+        "auth.passkey_options",
+        "auth.passkey_verify",
     }
 )
 

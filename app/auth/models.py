@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.circle.models import User
@@ -88,3 +88,24 @@ class RecoveryCode(Base):
 
     def __repr__(self) -> str:
         return f"<RecoveryCode {self.id} user={self.user_id} used={self.used_at is not None}>"
+
+
+class Passkey(Base):
+    """A passkey (a WebAuthn public-key credential) of one account, with the name its owner
+    gave it. ``sign_count`` is the authenticator's counter: one that goes back betrays a
+    cloned key."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # The credential id as base64url (at most 1023 bytes by the standard).
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<Passkey {self.id} user={self.user_id}>"

@@ -9,7 +9,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.auth import bp, factors, login, services
+from app.auth import bp, factors, login, passkeys, services
 from app.auth.forms import (
     AccountForm,
     ChangePasswordForm,
@@ -74,7 +74,11 @@ def sign_in() -> Any:
                 if factors.must_use_second_factor(user):
                     return redirect(url_for("auth.security"))  # nothing else until then
                 return redirect(safe_next(form.next.data) or url_for("children.index"))
-    return render_template("auth/sign_in.html", form=form), status
+    return render_template(
+        "auth/sign_in.html",
+        form=form,
+        passkey_sign_in=passkeys.any_school_allows_passkey_sign_in(db.session),
+    ), status
 
 
 @bp.post("/sign-out")
