@@ -96,6 +96,8 @@ def passkey_register() -> Any:
     login.factor_proven(SignInMethod.PASSWORD_PASSKEY)
     db.session.commit()
     flash(_("The passkey is added to your account."), "success")
+    if factors.recovery_codes_left(db.session, user) == 0:
+        flash(_("Make recovery codes too, in case you lose the passkey."), "info")
     return jsonify({"redirect": url_for("auth.security")})
 
 
