@@ -21,6 +21,7 @@ from app.documents.models import Document
 from tests.support.consent import signature_png
 from tests.support.factors import enrol_authenticator, sign_in_with_code, totp
 from tests.support.infra import PASSWORD
+from tests.support.soft_passkey import SoftPasskey
 
 
 def a_step_tomorrow() -> datetime:
@@ -108,3 +109,23 @@ def test_the_evidence_page_says_password_and_recovery_code(app, client, login_as
     record = db.session.scalar(select(ConsentRecord))
     assert record.sign_in_method is SignInMethod.PASSWORD_RECOVERY
     assert "wachtwoord + herstelcode" in evidence_text(app, record, tmp_path)
+
+
+def test_the_evidence_page_says_password_and_passkey(app, client, login_as, circle, tmp_path):
+    published(app, circle.child)
+    device = SoftPasskey()
+    login_as(circle.parent)
+    options = client.post("/account/passkeys/options").get_json()
+    client.post(
+        "/account/passkeys", json={"credential": device.create(options), "name": "Telefoon"}
+    )
+    client.post("/sign-out")
+    client.post("/sign-in", data={"email": circle.parent.email, "password": PASSWORD})
+    options = client.post("/passkey/options").get_json()
+    assert (
+        client.post("/passkey/verify", json={"credential": device.get(options)}).status_code == 200
+    )
+    sign_consent_on_the_page(client, circle.child)
+    record = db.session.scalar(select(ConsentRecord))
+    assert record.sign_in_method is SignInMethod.PASSWORD_PASSKEY
+    assert "wachtwoord + passkey" in evidence_text(app, record, tmp_path)

@@ -328,3 +328,14 @@ def test_the_admin_reset_removes_passkeys(
     login_as(admin)
     client.post(f"/admin/staff/{teacher_with_passkey.id}/reset-second-factor")
     assert db.session.scalar(select(Passkey.id)) is None
+
+
+def test_wrong_passkeys_are_throttled_like_codes(client, teacher_with_passkey, device):
+    client.post("/sign-in", data={"email": teacher_with_passkey.email, "password": PASSWORD})
+    for _ in range(10):
+        assert use(client, device, origin="https://evil.example").status_code == 400
+    paused = use(client, device, url="/passkey/verify?lang=en")
+    assert paused.status_code == 429
+    assert "Too many attempts" in paused.get_json()["error"]
+    assert client.get("/").status_code == 302
+    assert "second_factor_throttled" in actions()
