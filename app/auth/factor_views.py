@@ -120,9 +120,8 @@ def authenticator_confirm() -> Any:
         return redirect(url_for("auth.security"))
     shown = factors.enrolment(row, user)
     if shown is None:  # the secret cannot be read (the secret key changed): start again
-        factors.start_enrolment(db.session, user)
-        db.session.commit()
-        return redirect(url_for("auth.authenticator_confirm"))
+        flash(_("Please start adding the authenticator app again."), "info")
+        return redirect(url_for("auth.security"))
     form = EnrolForm()
     status = 200
     if form.validate_on_submit():

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from app.auth import factors
 from app.auth.models import AuthenticatorApp, RecoveryCode, UserSession
 from app.core.audit import AuditEvent
 from app.core.db import db
@@ -331,3 +332,16 @@ def test_changing_the_password_asks_for_the_factor_first(client, login_as, circl
     )
     done = client.post("/account", data=data)
     assert done.status_code == 302
+
+
+def test_a_key_that_no_longer_decrypts_asks_to_start_again(
+    app, client, login_as, circle, monkeypatch
+):
+    login_as(circle.teacher)
+    client.post("/account/authenticator/start")
+    stored = db.session.scalar(select(AuthenticatorApp.secret))
+    # As after a change of SECRET_KEY (the session's cookie aside).
+    monkeypatch.setattr(factors, "_secret_key", lambda: b"another-secret-key-than-before")
+    page = client.get("/account/authenticator")
+    assert page.status_code == 302 and page.headers["Location"] == "/account/second-factor"
+    assert db.session.scalar(select(AuthenticatorApp.secret)) == stored  # a GET changes nothing
