@@ -151,11 +151,12 @@ def finish_second_step(user: User, method: SignInMethod) -> None:
 def factor_proven(method: SignInMethod | None = None) -> None:
     """The signed-in person just proved a second factor (a code, a passkey, a new enrolment):
     acts that ask for it are open for a while, and a session that began with the password
-    alone now counts as signed in with the factor."""
+    alone now counts as signed in with the factor, under a fresh token."""
     session["factor_at"] = int(time.time())
     row = g.get("user_session")
     if method is not None and row is not None and row.method not in SECOND_FACTOR_METHODS:
-        row.method = method
+        # A step up in what the session may do: a new token, as at sign-in (no fixation).
+        session["sid"] = services.upgrade_session(db.session, row, method)
 
 
 def factor_recent() -> bool:

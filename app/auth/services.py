@@ -233,6 +233,16 @@ def session_for_token(session: DbSession, token: str | None) -> UserSession | No
     return row
 
 
+def upgrade_session(session: DbSession, row: UserSession, method: SignInMethod) -> str:
+    """Record that this session has now proven ``method`` (a second factor added or shown
+    after a password-only start) under a fresh token, as at any sign-in; returns the token."""
+    token = new_token()
+    row.token_hash = token_digest(token)
+    row.method = method
+    audit.record(session, "session_upgraded", actor=row.user_id, data={"method": method.value})
+    return token
+
+
 def end_session(session: DbSession, token: str | None, *, actor: User | None) -> None:
     """Revoke the session with this token: the cookie stops working everywhere at once."""
     if token:

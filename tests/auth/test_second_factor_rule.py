@@ -155,3 +155,18 @@ def test_staff_of_another_school_cannot_be_reset(client, login_as, make_user, ma
     login_as(admin)
     assert client.post(f"/admin/staff/{other.id}/reset-second-factor").status_code == 404
     assert db.session.scalar(select(AuthenticatorApp.confirmed_at)) is not None
+
+
+def test_enrolling_renews_the_session_token(client, circle, strict_school):
+    sign_in(client, circle.teacher)
+    with client.session_transaction() as cookie:
+        before = cookie["sid"]
+    enrol_authenticator(client)
+    with client.session_transaction() as cookie:
+        after = cookie["sid"]
+    assert after != before
+    assert client.get("/").status_code == 200
+    # The old token opens nothing any more.
+    with client.session_transaction() as cookie:
+        cookie["sid"] = before
+    assert client.get("/").status_code == 302
