@@ -345,3 +345,32 @@ def test_a_key_that_no_longer_decrypts_asks_to_start_again(
     page = client.get("/account/authenticator")
     assert page.status_code == 302 and page.headers["Location"] == "/account/second-factor"
     assert db.session.scalar(select(AuthenticatorApp.secret)) == stored  # a GET changes nothing
+
+
+def test_the_page_asked_for_before_signing_in_opens_after_the_code(
+    client, login_as, circle, at_noon
+):
+    result = enrolled(client, login_as, circle.teacher, at=NOON)
+    at_noon.shift(timedelta(seconds=30))
+    target = f"/children/{circle.child.id}"
+    client.post(
+        f"/sign-in?next={target}",
+        data={"email": circle.teacher.email, "password": PASSWORD, "next": target},
+    )
+    done = client.post(
+        "/sign-in/code", data={"code": totp(result.secret, NOON + timedelta(seconds=30))}
+    )
+    assert done.headers["Location"] == target
+
+
+def test_a_foreign_next_address_is_not_followed_after_the_code(client, login_as, circle, at_noon):
+    result = enrolled(client, login_as, circle.teacher, at=NOON)
+    at_noon.shift(timedelta(seconds=30))
+    client.post(
+        "/sign-in",
+        data={"email": circle.teacher.email, "password": PASSWORD, "next": "//evil.example/"},
+    )
+    done = client.post(
+        "/sign-in/code", data={"code": totp(result.secret, NOON + timedelta(seconds=30))}
+    )
+    assert done.headers["Location"] == "/"
