@@ -142,6 +142,19 @@ def authenticator_confirm() -> Any:
     return render_template("auth/enrol.html", form=form, enrolment=shown), status
 
 
+def keeps_the_last_factor() -> Any | None:
+    """Where the school requires a second factor, the last one cannot be removed: another
+    comes first."""
+    user = current_user._get_current_object()
+    if factors.must_use_second_factor(user) and factors.factor_count(db.session, user) <= 1:
+        flash(
+            _("Your school requires a second factor. Add another one before you remove this one."),
+            "error",
+        )
+        return redirect(url_for("auth.security"))
+    return None
+
+
 def needs_factor_first() -> Any | None:
     """Acts that weaken the account ask for the second factor first (a recent proof)."""
     user = current_user._get_current_object()
@@ -156,7 +169,7 @@ def needs_factor_first() -> Any | None:
 def authenticator_remove() -> Any:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("auth.security"))
-    first = needs_factor_first()
+    first = needs_factor_first() or keeps_the_last_factor()
     if first is not None:
         return first
     user = current_user._get_current_object()

@@ -99,6 +99,12 @@ def has_second_factor(session: DbSession, user: User) -> bool:
     return bool(session.scalar(select(exists().where(Passkey.user_id == user.id))))
 
 
+def factor_count(session: DbSession, user: User) -> int:
+    """How many second factors the account has: its authenticator app and each passkey."""
+    keys = session.scalar(select(func.count(Passkey.id)).where(Passkey.user_id == user.id)) or 0
+    return keys + (1 if has_authenticator(session, user) else 0)
+
+
 def users_with_second_factor(session: DbSession, user_ids: Select[int]) -> set[int]:
     """Which of ``user_ids`` (a select of account ids) have a second factor, in one query."""
     apps = select(AuthenticatorApp.user_id).where(

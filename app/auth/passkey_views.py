@@ -13,7 +13,7 @@ from flask_login import current_user
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
 
 from app.auth import bp, factors, login, passkeys, services
-from app.auth.factor_views import needs_factor_first
+from app.auth.factor_views import keeps_the_last_factor, needs_factor_first
 from app.auth.forms import PasskeyForm, PasskeyNameForm
 from app.auth.views import safe_next
 from app.circle import routes
@@ -125,7 +125,7 @@ def passkey_remove() -> Any:
     form = PasskeyForm()
     if not form.validate_on_submit():
         return redirect(url_for("auth.security"))
-    first = needs_factor_first()
+    first = needs_factor_first() or keeps_the_last_factor()
     if first is not None:
         return first
     row = passkeys.passkey_of(db.session, user, form.passkey_id.data)

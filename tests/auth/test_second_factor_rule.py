@@ -9,12 +9,13 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from app.auth.models import AuthenticatorApp, RecoveryCode, UserSession
+from app.auth.models import AuthenticatorApp, Passkey, RecoveryCode, UserSession
 from app.circle.models import School
 from app.core.audit import AuditEvent
 from app.core.db import db
 from tests.support.factors import enrol_authenticator, sign_in_with_code, totp
 from tests.support.infra import PASSWORD
+from tests.support.soft_passkey import SoftPasskey
 
 NOON = (datetime.now(UTC) + timedelta(days=1)).replace(second=15, microsecond=0)
 
@@ -170,3 +171,21 @@ def test_enrolling_renews_the_session_token(client, circle, strict_school):
     with client.session_transaction() as cookie:
         cookie["sid"] = before
     assert client.get("/").status_code == 302
+
+
+def test_the_last_factor_stays_where_the_school_requires_one(app, client, circle, strict_school):
+    sign_in(client, circle.teacher)
+    enrol_authenticator(client)  # a fresh proof: removing is not held up by asking again
+    refused = client.post("/account/authenticator/remove")
+    assert refused.headers["Location"] == "/account/second-factor"
+    assert db.session.scalar(select(AuthenticatorApp.confirmed_at)) is not None
+    # With a passkey beside it, the app may go.
+    device = SoftPasskey()
+    options = client.post("/account/passkeys/options").get_json()
+    client.post("/account/passkeys", json={"credential": device.create(options), "name": "Sleutel"})
+    client.post("/account/authenticator/remove")
+    assert db.session.scalar(select(AuthenticatorApp.id)) is None
+    # …and the passkey, now the last one, stays.
+    key = db.session.scalar(select(Passkey.id))
+    client.post("/account/passkeys/remove", data={"passkey_id": key})
+    assert db.session.scalar(select(Passkey.id)) == key
