@@ -128,6 +128,12 @@ class Config:
     # retention term cannot exceed it).
     CONSENT_MAX_RETENTION_MONTHS = _env_int("CONSENT_MAX_RETENTION_MONTHS", 12)
 
+    # Passkeys (WebAuthn): the site they belong to is BASE_URL's host name and origin unless
+    # these say otherwise. A WebAuthn site cannot be an IP address: open Beeldbrug by a host
+    # name (http://localhost:5000 on the machine itself) to use passkeys.
+    WEBAUTHN_RP_ID = _env("WEBAUTHN_RP_ID")
+    WEBAUTHN_ORIGIN = _env("WEBAUTHN_ORIGIN")
+
     INVITATION_VALID_FOR = timedelta(days=_env_int("INVITATION_VALID_DAYS", 14))
     RESET_VALID_FOR = timedelta(minutes=_env_int("RESET_VALID_MINUTES", 60))
 

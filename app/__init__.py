@@ -86,6 +86,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
     from app.admin import views as _admin_views  # noqa: F401
     from app.auth import bp as auth_bp
+    from app.auth import factor_views as _factor_views  # noqa: F401
+    from app.auth import passkey_views as _passkey_views  # noqa: F401
     from app.auth import views as _auth_views  # noqa: F401
     from app.children import bp as children_bp
     from app.children import views as _children_views  # noqa: F401

@@ -1,6 +1,6 @@
 """Every model, imported in one place: the registry Alembic and the relationships see."""
 
-from app.auth.models import PasswordToken, UserSession
+from app.auth.models import AuthenticatorApp, Passkey, PasswordToken, RecoveryCode, UserSession
 from app.circle.models import Child, Invitation, Membership, Role, School, User
 from app.clips.models import Clip, ClipTombstone, Moment, MomentTag, Upload
 from app.consent.models import ConsentRecord, ConsentTemplate
@@ -13,6 +13,7 @@ from app.meetings.models import AgendaItem, Meeting, MeetingContribution, Meetin
 __all__ = [
     "AgendaItem",
     "AuditChain",
+    "AuthenticatorApp",
     "AuditEvent",
     "AuditPersonal",
     "Base",
@@ -30,7 +31,9 @@ __all__ = [
     "Membership",
     "Moment",
     "MomentTag",
+    "Passkey",
     "PasswordToken",
+    "RecoveryCode",
     "Role",
     "School",
     "SignInMethod",

@@ -36,6 +36,10 @@ PUBLIC = {
     "auth.sign_out",
     "auth.forgot_password",
     "auth.reset",
+    "auth.second_step",  # the code after the password: the page itself asks who is waiting
+    # A passkey: the second step, confirming it is you, or the whole sign-in (where allowed).
+    "auth.passkey_options",
+    "auth.passkey_verify",
     "auth.set_language",
     "people.accept",
 }
@@ -45,6 +49,16 @@ A = policy.Action
 RULES = {
     "children.index": (Scope.SIGNED_IN, None),
     "auth.account": (Scope.SIGNED_IN, None),
+    "auth.security": (Scope.SIGNED_IN, None),
+    "auth.authenticator_start": (Scope.SIGNED_IN, None),
+    "auth.authenticator_confirm": (Scope.SIGNED_IN, None),
+    "auth.authenticator_remove": (Scope.SIGNED_IN, None),
+    "auth.recovery_codes": (Scope.SIGNED_IN, None),
+    "auth.confirm_factor": (Scope.SIGNED_IN, None),
+    "auth.passkey_register_options": (Scope.SIGNED_IN, None),
+    "auth.passkey_register": (Scope.SIGNED_IN, None),
+    "auth.passkey_rename": (Scope.SIGNED_IN, None),
+    "auth.passkey_remove": (Scope.SIGNED_IN, None),
     "people.open_trajectory": (Scope.STAFF, None),
     "admin.index": (Scope.ADMIN, None),
     "admin.new_staff": (Scope.ADMIN, None),
@@ -52,6 +66,8 @@ RULES = {
     "admin.reactivate": (Scope.ADMIN, None),
     "admin.resend": (Scope.ADMIN, None),
     "admin.unlock": (Scope.ADMIN, None),
+    "admin.security": (Scope.ADMIN, None),
+    "admin.reset_second_factor": (Scope.ADMIN, None),
     "children.show": (Scope.CHILD, A.VIEW_CHILD),
     "people.edit_child": (Scope.CHILD, A.EDIT_CHILD),
     "people.invite": (Scope.CHILD, A.INVITE),

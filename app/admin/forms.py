@@ -22,3 +22,21 @@ class StaffForm(FlaskForm):
         _l("School admin"),
         description=_l("Manages staff accounts and consent texts. Sees no child's content."),
     )
+
+
+class SecurityForm(FlaskForm):
+    staff_second_factor_required = BooleanField(
+        _l("Staff must use a second factor"),
+        description=_l(
+            "Staff then sign in with their password and an authenticator app or a passkey. "
+            "Whoever has none yet, you included, is asked to add one right after their "
+            "password."
+        ),
+    )
+    passkey_sign_in_allowed = BooleanField(
+        _l("Signing in with a passkey alone"),
+        description=_l(
+            "Staff and parents of this school who have a passkey may then sign in with it "
+            "instead of their password; their device checks their fingerprint, face or PIN."
+        ),
+    )

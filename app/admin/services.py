@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from app.auth import factors
 from app.auth import services as auth
 from app.circle.models import Child, School, User
 from app.core import audit
@@ -110,3 +111,50 @@ def lift_sign_in_pause(session: DbSession, user: User, *, actor: User) -> None:
 def resend_activation(session: DbSession, user: User, *, actor: User) -> None:
     """Mail a new link to choose a password (for staff who lost the first one)."""
     auth.create_password_link(session, user, valid_for=ACTIVATION_VALID_FOR, purpose="activate")
+
+
+def set_sign_in_rules(
+    session: DbSession,
+    school: School,
+    *,
+    second_factor_required: bool,
+    passkey_sign_in_allowed: bool,
+    actor: User,
+) -> None:
+    """The school's sign-in rules: staff must use a second factor; a passkey alone may sign
+    in. Each change is audited."""
+    if school.staff_second_factor_required != second_factor_required:
+        school.staff_second_factor_required = second_factor_required
+        audit.record(
+            session,
+            "school_second_factor_rule",
+            actor=actor,
+            obj=school,
+            data={"required": second_factor_required},
+        )
+    if school.passkey_sign_in_allowed != passkey_sign_in_allowed:
+        school.passkey_sign_in_allowed = passkey_sign_in_allowed
+        audit.record(
+            session,
+            "school_passkey_sign_in_rule",
+            actor=actor,
+            obj=school,
+            data={"allowed": passkey_sign_in_allowed},
+        )
+
+
+def with_second_factor(session: DbSession, school: School) -> set[int]:
+    """The ids of the school's staff who have a second factor (one query)."""
+    return factors.users_with_second_factor(
+        session, select(User.id).where(User.school_id == school.id, User.is_staff.is_(True))
+    )
+
+
+def reset_second_factor(session: DbSession, user: User, *, actor: User) -> None:
+    """Remove a staff member's second factor (they lost their phone, say): audited, mailed.
+
+    Raises RefusedError for the admin's own account (their own page does that, with the
+    factor asked first)."""
+    if user.id == actor.id:
+        raise RefusedError(_l("Reset your own second factor on your account page."))
+    factors.reset_second_factor(session, user, actor=actor)

@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.admin import bp, services
-from app.admin.forms import StaffForm
+from app.admin.forms import SecurityForm, StaffForm
 from app.circle import policy, routes
 from app.core.db import db
 from app.core.errors import RefusedError
@@ -29,7 +29,47 @@ def index() -> Any:
         paused=services.paused_sign_ins(staff),
         child_names=services.child_names(db.session, school),
         confirm_form=ConfirmForm(),
+        security_form=SecurityForm(
+            staff_second_factor_required=school.staff_second_factor_required,
+            passkey_sign_in_allowed=school.passkey_sign_in_allowed,
+        ),
+        with_factor=services.with_second_factor(db.session, school),
     )
+
+
+@bp.post("/security")
+@routes.admin_only
+def security() -> Any:
+    form = SecurityForm()
+    if form.validate_on_submit():
+        school = current_user.school
+        act(
+            lambda: services.set_sign_in_rules(
+                db.session,
+                school,
+                second_factor_required=bool(form.staff_second_factor_required.data),
+                passkey_sign_in_allowed=bool(form.passkey_sign_in_allowed.data),
+                actor=current_user,
+            ),
+            _("The sign-in rules of the school are saved."),
+        )
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/staff/<int:user_id>/reset-second-factor")
+@routes.admin_only
+def reset_second_factor(user_id: int) -> Any:
+    user = policy.staff_or_404(current_user.school, user_id)
+    if ConfirmForm().validate_on_submit():
+        act(
+            lambda: services.reset_second_factor(db.session, user, actor=current_user),
+            _(
+                "The second factor of %(name)s is removed; they have been mailed and will set "
+                "up a new one at their next sign-in.",
+                name=user.name,
+            ),
+        )
+    return redirect(url_for("admin.index"))
 
 
 @bp.route("/staff/new", methods=["GET", "POST"])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import NumberRange
+from wtforms.widgets import HiddenInput
 
 from app.core.forms import (
     LANGUAGE_CHOICES,
@@ -55,3 +57,43 @@ class LanguageForm(FlaskForm):
 
 class SignOutForm(FlaskForm):
     """Empty on purpose: it carries the CSRF token of the sign-out button."""
+
+
+class CodeForm(FlaskForm):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[required(), one_line(), max_length(32)],
+        render_kw={
+            "autocomplete": "one-time-code",
+            "autocapitalize": "none",
+            "spellcheck": "false",
+        },
+    )
+
+
+class EnrolForm(FlaskForm):
+    """The first code from a newly added authenticator app, which puts it into effect."""
+
+    code = StringField(
+        _l("Code from the app"),
+        validators=[required(), one_line(), max_length(16)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class PasskeyForm(FlaskForm):
+    """Which of the account's passkeys a button is about."""
+
+    passkey_id = IntegerField(
+        widget=HiddenInput(), validators=[required(), NumberRange(min=1, max=2**31 - 1)]
+    )
+
+
+class PasskeyNameForm(PasskeyForm):
+    name = StringField(
+        _l("Name of the passkey"),
+        validators=[required(), one_line(), max_length(60)],
+        render_kw={"autocomplete": "off"},
+    )

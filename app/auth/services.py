@@ -127,7 +127,9 @@ def _account_key(email: str) -> str:
     return token_digest(normalise_email(email))
 
 
-def _throttle(scope: str, account: str, address: str) -> Throttle:
+def throttle(scope: str, account: str, address: str) -> Throttle:
+    """Whether checks in ``scope`` are paused for this account or this address (the sign-in
+    limits, counted apart per scope: guessing one never pauses another)."""
     keys = {"account": account, "address": address}
     worst = 0
     for kind, limit in _limits():
@@ -139,7 +141,8 @@ def _throttle(scope: str, account: str, address: str) -> Throttle:
     return Throttle(blocked=worst > 0, retry_minutes=worst)
 
 
-def _count_failure(scope: str, account: str, address: str) -> None:
+def count_failure(scope: str, account: str, address: str) -> None:
+    """Count one wrong guess in ``scope`` against the account and against the address."""
     keys = {"account": account, "address": address}
     for kind, limit in _limits():
         limiter.limiter.hit(parse(limit), scope, kind, keys[kind])
@@ -147,12 +150,12 @@ def _count_failure(scope: str, account: str, address: str) -> None:
 
 def sign_in_throttle(email: str, address: str) -> Throttle:
     """Whether sign-in for this account or from this address is paused after failures."""
-    return _throttle("sign-in", _account_key(email), address)
+    return throttle("sign-in", _account_key(email), address)
 
 
 def count_failed_sign_in(email: str, address: str) -> None:
     """Count one failed sign-in against the account and against the address."""
-    _count_failure("sign-in", _account_key(email), address)
+    count_failure("sign-in", _account_key(email), address)
 
 
 def sign_in_paused(email: str) -> bool:
@@ -246,6 +249,16 @@ def session_for_token(session: DbSession, token: str | None) -> UserSession | No
     return row
 
 
+def upgrade_session(session: DbSession, row: UserSession, method: SignInMethod) -> str:
+    """Record that this session has now proven ``method`` (a second factor added or shown
+    after a password-only start) under a fresh token, as at any sign-in; returns the token."""
+    token = new_token()
+    row.token_hash = token_digest(token)
+    row.method = method
+    audit.record(session, "session_upgraded", actor=row.user_id, data={"method": method.value})
+    return token
+
+
 def end_session(session: DbSession, token: str | None, *, actor: User | None) -> None:
     """Revoke the session with this token: the cookie stops working everywhere at once."""
     if token:
@@ -287,12 +300,12 @@ def change_password(
     wrong or paused attempt is audited. Raises nothing of its own.
     """
     account = _account_key(user.email)
-    throttle = _throttle("password-check", account, address)
-    if throttle.blocked:
+    paused = throttle("password-check", account, address)
+    if paused.blocked:
         audit.record(session, "password_check_throttled", actor=user)
-        return PasswordChange(changed=False, retry_minutes=throttle.retry_minutes)
+        return PasswordChange(changed=False, retry_minutes=paused.retry_minutes)
     if not check_password(user, current):
-        _count_failure("password-check", account, address)
+        count_failure("password-check", account, address)
         audit.record(session, "password_check_failed", actor=user)
         return PasswordChange(changed=False)
     set_password(user, new)

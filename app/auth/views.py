@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from app.auth import bp, login, services
+from app.auth import bp, factors, login, passkeys, services
 from app.auth.forms import (
     AccountForm,
     ChangePasswordForm,
@@ -65,11 +65,20 @@ def sign_in() -> Any:
                 db.session.commit()
                 form.form_errors.append(_("The e-mail address or password is not correct."))
                 status = 200
+            elif factors.has_second_factor(db.session, user):
+                login.begin_second_step(user, safe_next(form.next.data))
+                return redirect(url_for("auth.second_step"))
             else:
                 login.sign_in(user, SignInMethod.PASSWORD)
                 db.session.commit()
+                if factors.must_use_second_factor(user):
+                    return redirect(url_for("auth.security"))  # nothing else until then
                 return redirect(safe_next(form.next.data) or url_for("children.index"))
-    return render_template("auth/sign_in.html", form=form), status
+    return render_template(
+        "auth/sign_in.html",
+        form=form,
+        passkey_sign_in=passkeys.any_school_allows_passkey_sign_in(db.session),
+    ), status
 
 
 @bp.post("/sign-out")
@@ -139,7 +148,13 @@ def account() -> Any:
         flash(_("Your details are saved."), "success")
         return redirect(url_for("auth.account"))
     status = 200
+    factor_first = factors.has_second_factor(db.session, user) and not login.factor_recent()
     if request.method == "POST" and "password-current" in request.form and password_form.validate():
+        if factor_first:
+            password_form.current.errors = [
+                _("First confirm it is you with your second factor, then change the password.")
+            ]
+            return _account_page(form, password_form, factor_first), 403
         result = services.change_password(
             db.session,
             user,
@@ -162,7 +177,18 @@ def account() -> Any:
             ]
         else:
             password_form.current.errors = [_("The current password is not correct.")]
-    return render_template("auth/account.html", form=form, password_form=password_form), status
+    return _account_page(form, password_form, factor_first), status
+
+
+def _account_page(form: AccountForm, password_form: ChangePasswordForm, factor_first: bool) -> str:
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/account.html",
+        form=form,
+        password_form=password_form,
+        factor_first=factor_first,
+        has_factor=factors.has_second_factor(db.session, user),
+    )
 
 
 @bp.post("/language")

@@ -33,6 +33,11 @@ class School(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(160))
     city: Mapped[str | None] = mapped_column(String(120))
+    # Staff accounts must sign in with a second factor (set by the school admin).
+    staff_second_factor_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    # People of this school (staff, and the circles of its children) may sign in with a
+    # passkey alone, no password.
+    passkey_sign_in_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

@@ -34,3 +34,9 @@ const pad = document.querySelector("[data-signature]");
 if (pad) {
   import("./signature-pad.js").then(({ setUpSignaturePad }) => setUpSignaturePad(pad));
 }
+
+// Passkeys: registering and using one, where the page offers it.
+const passkeyBoxes = document.querySelectorAll("[data-passkey]");
+if (passkeyBoxes.length) {
+  import("./passkeys.js").then(({ setUpPasskeys }) => setUpPasskeys(passkeyBoxes));
+}

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -120,18 +121,18 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def live_server(
-    tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Controller, Mailbox]
+@contextmanager
+def _serving(
+    tmp_path_factory: pytest.TempPathFactory, smtp_port: int, name: str, host: str
 ) -> Iterator[LiveServer]:
-    """gunicorn serving the portal with the demo school, on its own database and port."""
-    controller, _ = smtp_server
-    database_url = fresh_database_url(tmp_path_factory, "e2e")
-    folder = tmp_path_factory.mktemp("e2e-server")
+    """gunicorn serving the portal with the demo school on loopback, on its own database and
+    port; ``host`` is the name its address (``BASE_URL``) uses."""
+    database_url = fresh_database_url(tmp_path_factory, name)
+    folder = tmp_path_factory.mktemp(f"{name}-server")
     instance = folder / "instance"
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = _server_env(database_url, instance, controller.port, url)
+    url = f"http://{host}:{port}"
+    env = _server_env(database_url, instance, smtp_port, url)
 
     _flask(["db", "upgrade"], env)
     _flask(["demo-data"], env)
@@ -156,6 +157,25 @@ def live_server(
         yield server
     finally:
         _stop(process)
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Controller, Mailbox]
+) -> Iterator[LiveServer]:
+    """gunicorn serving the portal with the demo school, on its own database and port."""
+    with _serving(tmp_path_factory, smtp_server[0].port, "e2e", "127.0.0.1") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def localhost_server(
+    tmp_path_factory: pytest.TempPathFactory, smtp_server: tuple[Controller, Mailbox]
+) -> Iterator[LiveServer]:
+    """The same on an address with a host name, ``http://localhost:PORT``: a WebAuthn site
+    (passkeys) cannot be an IP address."""
+    with _serving(tmp_path_factory, smtp_server[0].port, "e2e-localhost", "localhost") as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
