@@ -14,11 +14,22 @@ from app.meetings.services import notices
 from tests.support.meetings import days_ahead, local, plan
 
 
+def reminders_of(app):
+    """The hourly job's own function, run here in the test app (outside any app context a job
+    runs in the app bound last, which another test may have built)."""
+
+    def run() -> int:
+        with app.app_context():
+            return notices.hourly_meeting_reminders.call_local()
+
+    return run
+
+
 def test_the_reminder_goes_out_the_day_before_and_only_once(app, circle, mailbox):
     day = days_ahead(10)
     meeting = plan(app, circle.child, circle.coach, [circle.teacher, circle.parent], day=day)
     mailbox.clear()
-    job = notices.hourly_meeting_reminders.call_local  # the job's own function, run here
+    job = reminders_of(app)
 
     with time_machine.travel(local(day - timedelta(days=2), time(18, 0)), tick=False):
         assert job() == 0  # two days ahead: not yet
@@ -44,7 +55,7 @@ def test_a_cancelled_meeting_is_not_reminded(app, client, login_as, circle, mail
     assert client.post(url, data={"version": str(meeting.version)}).status_code == 302
     mailbox.clear()
     with time_machine.travel(local(day - timedelta(days=1), time(9, 15)), tick=False):
-        assert notices.hourly_meeting_reminders.call_local() == 0
+        assert reminders_of(app)() == 0
     assert mailbox.messages == []
 
 
@@ -53,7 +64,7 @@ def test_a_reminder_leaves_the_meeting_editable(app, client, login_as, circle):
     meeting = plan(app, circle.child, circle.coach, [circle.parent], day=day)
     version = meeting.version
     with time_machine.travel(local(day - timedelta(days=1), time(9, 15)), tick=False):
-        assert notices.hourly_meeting_reminders.call_local() == 1
+        assert reminders_of(app)() == 1
     db.session.expire_all()
     # The coach's form, opened before the reminder went, still saves.
     assert db.session.get(Meeting, meeting.id).version == version
@@ -72,6 +83,6 @@ def test_someone_removed_from_the_circle_hears_no_more(app, circle, mailbox):
     db.session.commit()
     mailbox.clear()
     with time_machine.travel(local(day - timedelta(days=1), time(9, 15)), tick=False):
-        assert notices.hourly_meeting_reminders.call_local() == 1
+        assert reminders_of(app)() == 1
     assert mailbox.to(circle.parent.email) == []
     assert len(mailbox.to(circle.teacher.email)) == 1
