@@ -143,6 +143,9 @@ class Config:
     # clip at its bitrate, never under the floor (app/clips/services/streaming.py range_cap).
     STREAM_CHUNK_SECONDS = float(_env("STREAM_CHUNK_SECONDS", "4") or 4)
     STREAM_CHUNK_MIN_BYTES = _env_int("STREAM_CHUNK_MIN_KB", 256) * 1024
+    # Minutes without a heartbeat of the job worker before pages and `flask worker-status` say
+    # it is not running (app/core/heartbeat.py).
+    WORKER_STALE_MINUTES = _env_int("WORKER_STALE_MINUTES", 5)
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, which expires on its own
     # No page takes a body larger than this; a feature that needs more raises it per request.

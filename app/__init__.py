@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     # Views are imported here, not in each package's __init__, so that models can be imported
     # on their own (by Alembic, tasks and the access policy) without pulling in every view.
     from app.admin import bp as admin_bp
+    from app.admin import health as _health
     from app.admin import views as _admin_views  # noqa: F401
     from app.auth import bp as auth_bp
     from app.auth import views as _auth_views  # noqa: F401
@@ -98,6 +99,15 @@ def _register_blueprints(app: Flask) -> None:
     from app.people import bp as people_bp
     from app.people import views as _people_views  # noqa: F401
 
-    blueprints = (auth_bp, children_bp, people_bp, consent_bp, clips_bp, admin_bp, documents_bp)
+    blueprints = (
+        auth_bp,
+        children_bp,
+        people_bp,
+        consent_bp,
+        clips_bp,
+        admin_bp,
+        documents_bp,
+        _health.bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -31,9 +31,12 @@ def init_app(app: Flask) -> None:
 
 
 def _add_document_commands(app: Flask) -> None:
+    from app.admin import cli as admin_cli
     from app.documents.cli import verify_pdf
 
     app.cli.add_command(verify_pdf)
+    for command_ in admin_cli.COMMANDS:
+        app.cli.add_command(command_)
 
 
 @click.group("db")

@@ -36,6 +36,7 @@ PUBLIC = {
     "auth.reset",
     "auth.set_language",
     "people.accept",
+    "health.worker",
 }
 
 A = policy.Action
