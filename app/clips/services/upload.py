@@ -38,7 +38,7 @@ from app.consent import services as consent
 from app.core import audit, resumable, storage
 from app.core.db import DbSession, db, utcnow
 from app.core.errors import NotFoundError, RefusedError
-from app.core.files import Readable
+from app.core.files import Readable, is_disk_full
 from app.core.jobs import periodic_job
 from app.core.text import has_control_characters, without_control_characters
 
@@ -65,6 +65,22 @@ class UploadRefusedError(RefusedError):
     def __init__(self, message: Any, *, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
+
+
+#: What the uploader reads when the server's disk is full: not their file's fault.
+DISK_FULL_MESSAGE = _l(
+    "The school's Beeldbrug server has no room left to store recordings. This is not a "
+    "problem with your file. Nothing of it was kept; please tell the school, and try again "
+    "later."
+)
+
+
+class DiskFullError(UploadRefusedError):
+    """The server's disk (or quota) is full: 507 Insufficient Storage. The partial file is
+    already gone; the caller drops the row with :func:`abandon`."""
+
+    def __init__(self) -> None:
+        super().__init__(DISK_FULL_MESSAGE, status=507)
 
 
 @dataclass(frozen=True)
@@ -169,7 +185,8 @@ def start(session: DbSession, seat: Seat, *, length: int, details: UploadDetails
 
     Raises UploadRefusedError: 403 when consent does not cover the source (naming the purpose)
     or the chosen audience is not the actor's to choose, 413 over ``UPLOAD_MAX_BYTES``, 422
-    for an empty file, 400 for a negative length. OSError from the disk.
+    for an empty file, 400 for a negative length; DiskFullError (507) when the disk is full.
+    Other OSError from the disk.
     """
     child, actor = seat.child, seat.user
     source = source_for(seat)
@@ -190,7 +207,13 @@ def start(session: DbSession, seat: Seat, *, length: int, details: UploadDetails
     if audience is Audience.CIRCLE and details.shows_others:
         # Others recognisable: the circle sees it only once a coach cleared it.
         audience = Audience.TEAM
-    partial = resumable.create_partial(length, limit=limit)
+    try:
+        partial = resumable.create_partial(length, limit=limit)
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        log.error("upload refused: the disk is full (child=%s, %d bytes)", child.id, length)
+        raise DiskFullError() from error
     row = Upload(
         upload_id=partial.upload_id,
         child_id=child.id,
@@ -254,6 +277,7 @@ def receive(
 
     A chunk that ends before ``content_length`` (a dropped connection) keeps what arrived.
     Raises UploadRefusedError 413 when the chunk would go past the declared length,
+    DiskFullError (507) when the disk is full (the partial file is removed then),
     resumable.OffsetMismatchError (409), resumable.UnknownUploadError.
     """
     if row.clip_id is not None:
@@ -268,6 +292,19 @@ def receive(
         raise UploadRefusedError(
             _l("More was sent than the upload announced. Start the upload again."), status=413
         ) from error
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        # What arrived so far would only take more room from a full disk: it goes at once.
+        resumable.delete_partial(row.upload_id)
+        log.error(
+            "upload stopped: the disk is full; its partial file was removed (child=%s, at %d "
+            "of %d bytes)",
+            row.child_id,
+            offset,
+            row.length,
+        )
+        raise DiskFullError() from error
     expiry = _expiry()
     if expiry - row.expires_at > EXPIRY_STEP:  # not a database write for every part
         row.expires_at = expiry
@@ -337,20 +374,36 @@ def cancel(session: DbSession, row: Upload) -> None:
     session.flush()
 
 
-def sweep_uploads(session: DbSession, *, now: datetime | None = None) -> int:
+def abandon(session: DbSession, row: Upload, *, actor: User, reason: str) -> None:
+    """Give up an upload the server could not keep (a full disk): its partial file and row
+    go, and ``upload_rejected`` is audited with ``reason``. The caller commits."""
+    _reject(session, row, actor=actor, reason=reason)
+
+
+def sweep_uploads(
+    session: DbSession, *, now: datetime | None = None, idle: timedelta | None = None
+) -> int:
     """Remove expired uploads: unfinished ones with their partial files, and finished rows.
 
-    Returns how many rows went. Also sweeps partial and temporary files no row names any
-    more (:func:`app.core.resumable.sweep`). Never raises for a file that vanished.
+    ``idle`` sweeps sooner: every upload without a byte for that long (an upload's expiry is
+    pushed on as its bytes arrive). Returns how many rows went. Also sweeps partial and
+    temporary files no row names any more (:func:`app.core.resumable.sweep`), idle as long.
+    Never raises for a file that vanished.
     """
     now = now or utcnow()
-    expired = session.scalars(select(Upload).where(Upload.expires_at <= now)).all()
+    cutoff = now
+    if idle is not None:
+        cutoff = now - idle + timedelta(hours=current_app.config["UPLOAD_PARTIAL_MAX_AGE_HOURS"])
+    expired = list(session.scalars(select(Upload).where(Upload.expires_at <= cutoff)))
+    if idle is not None:  # the expiry moves in steps: the file says when bytes last came
+        since = now.timestamp() - idle.total_seconds()
+        expired = [row for row in expired if (resumable.idle_since(row.upload_id) or 0) <= since]
     for row in expired:
         if row.clip_id is None:
             resumable.delete_partial(row.upload_id)
     if expired:
         session.execute(delete(Upload).where(Upload.id.in_([row.id for row in expired])))
-    resumable.sweep()
+    resumable.sweep(idle)
     if expired:
         log.info("swept %d expired uploads", len(expired))
     return len(expired)
