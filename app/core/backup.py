@@ -50,6 +50,9 @@ VERSION = 1
 MANIFEST = "MANIFEST.json"
 SQLITE_MEMBER = "database.sqlite"
 PG_MEMBER = "database.pgdump"
+#: Tables a freshly migrated database already has a row in: the schema's revision and the
+#: audit chain's head (at length 0). A row anywhere else means the instance is in use.
+SEED_TABLES = frozenset({"alembic_version", "audit_chain"})
 
 
 class BackupError(Exception):
@@ -275,7 +278,7 @@ def _refuse_unless_empty(place: Place, engine: Engine) -> None:
                 f"the instance is not empty: its {what} folder {folder} holds files. Restore "
                 "into a new, empty instance; nothing was changed"
             )
-    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    tables = [t for t in inspect(engine).get_table_names() if t not in SEED_TABLES]
     with engine.connect() as connection:
         for table in tables:
             quoted = engine.dialect.identifier_preparer.quote(table)
