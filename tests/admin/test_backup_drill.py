@@ -45,7 +45,8 @@ with app.test_request_context():
                 data = storage.path_of(key).read_bytes()
                 out["clips"].append([clip.id, key, hashlib.sha256(data).hexdigest() == digest])
         if clip.poster_key:
-            out["clips"].append([clip.id, clip.poster_key, storage.path_of(clip.poster_key).is_file()])
+            there = storage.path_of(clip.poster_key).is_file()
+            out["clips"].append([clip.id, clip.poster_key, there])
     for document in db.session.scalars(select(Document)):
         path = storage.path_of(document.storage_key)
         result = documents.verify_upload(db.session, path.read_bytes())
@@ -57,7 +58,8 @@ page = client.get("/sign-in").get_data(as_text=True)
 token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 signed = client.post("/sign-in", data={"csrf_token": token, "email": "ouder.bakker@example.nl",
                                        "password": "samen-kijken-2026"})
-video = client.get(f"/children/{home.child_id}/clips/{home.id}/video", headers={"Range": "bytes=0-"})
+url = f"/children/{home.child_id}/clips/{home.id}/video"
+video = client.get(url, headers={"Range": "bytes=0-"})
 out["sign_in"] = signed.status_code
 out["play"] = [video.status_code, video.data == web[: len(video.data)], len(video.data)]
 print(json.dumps(out))
