@@ -129,6 +129,14 @@ def create_school(name: str, city: str | None, admin_email: str, admin_name: str
     click.echo(
         f"school {school.id} created; {admin_email} has been mailed a link to choose a password"
     )
+    from app.core import heartbeat
+
+    if not heartbeat.status().running:
+        click.echo(
+            "Note: the background worker is not running, so that mail waits until it runs "
+            "(flask --app app worker-status).",
+            err=True,
+        )
 
 
 @click.command("purge")

@@ -128,3 +128,15 @@ def test_the_health_endpoint_answers_anyone_without_private_data(app):
         assert running.status_code == 200
         assert running.json == {"worker": "running", "last_seen_seconds_ago": 42, "inline": False}
         assert running.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.usefixtures("worker_queue")
+def test_create_school_says_the_first_admins_mail_waits_for_the_worker(app, runner):
+    args = ["create-school", "--name", "IKC De Wachter", "--admin-name", "Jolien"]
+    with at(T0):
+        waiting = runner.invoke(args=[*args, "--admin-email", "directie@wachter.example"])
+        assert waiting.exit_code == 0, waiting.output
+        assert "background worker is not running, so that mail waits" in waiting.output
+        heartbeat.beat(T0)
+        running = runner.invoke(args=[*args, "--admin-email", "ib@wachter.example"])
+    assert running.exit_code == 0 and "not running" not in running.output
