@@ -13,13 +13,9 @@ Functions take the actor explicitly and never commit.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
-import unicodedata
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -34,19 +30,26 @@ from app.circle.policy import Action, Seat
 from app.clips import probe as probing
 from app.clips.models import Clip, ClipState, Source, Upload
 from app.clips.services import gate, retention
+from app.clips.services.upload_details import (  # noqa: F401 - part of this module's interface
+    DISK_FULL_MESSAGE,
+    TITLE_MAX,
+    DiskFullError,
+    UploadDetails,
+    UploadRefusedError,
+    details_from,
+    parse_metadata,
+    sanitise_filename,
+)
 from app.consent import services as consent
 from app.core import audit, resumable, storage
 from app.core.db import DbSession, db, utcnow
-from app.core.errors import NotFoundError, RefusedError
+from app.core.errors import NotFoundError
 from app.core.files import Readable, is_disk_full
 from app.core.jobs import periodic_job
-from app.core.text import has_control_characters, without_control_characters
 
 log = logging.getLogger("beeldbrug.clips")
 
 ORIGINALS = "clips/originals"
-NAME_MAX = 120  # characters of the original file name kept (the column holds 255)
-TITLE_MAX = 160
 #: An upload that receives bytes has its expiry pushed on, in steps of this much.
 EXPIRY_STEP = timedelta(minutes=10)
 #: Containers phones and cameras write; anything else is stored as .bin (the probe decides).
@@ -57,41 +60,6 @@ PURPOSE_NAMES: dict[consent.Purpose, Any] = {
     consent.Purpose.SCHOOL_RECORDING: _l("filming at school"),
     consent.Purpose.HOME_RECORDING: _l("using recordings made at home"),
 }
-
-
-class UploadRefusedError(RefusedError):
-    """A refused upload; ``status`` is the HTTP status the tus answer carries."""
-
-    def __init__(self, message: Any, *, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-#: What the uploader reads when the server's disk is full: not their file's fault.
-DISK_FULL_MESSAGE = _l(
-    "The school's Beeldbrug server has no room left to store recordings. This is not a "
-    "problem with your file. Nothing of it was kept; please tell the school, and try again "
-    "later."
-)
-
-
-class DiskFullError(UploadRefusedError):
-    """The server's disk (or quota) is full: 507 Insufficient Storage. The partial file is
-    already gone; the caller drops the row with :func:`abandon`."""
-
-    def __init__(self) -> None:
-        super().__init__(DISK_FULL_MESSAGE, status=507)
-
-
-@dataclass(frozen=True)
-class UploadDetails:
-    """What the uploader said about the recording (tus ``Upload-Metadata``)."""
-
-    title: str
-    recorded_on: date | None
-    audience: Audience | None
-    shows_others: bool
-    filename: str
 
 
 def may_upload(seat: Seat) -> bool:
@@ -119,65 +87,6 @@ def consent_refusal(child: Child, source: Source) -> UploadRefusedError | None:
         ),
         status=403,
     )
-
-
-def parse_metadata(header: str | None) -> dict[str, str]:
-    """Decode tus ``Upload-Metadata`` (``key base64,key base64``). Raises UploadRefusedError."""
-    values: dict[str, str] = {}
-    for pair in (header or "").split(","):
-        pair = pair.strip()
-        if not pair:
-            continue
-        key, _sep, encoded = pair.partition(" ")
-        try:
-            values[key] = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-            raise UploadRefusedError(_l("The upload's details could not be read.")) from error
-    return values
-
-
-def sanitise_filename(name: str) -> str:
-    """The original file name, made harmless: no folders, no control characters, capped."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = without_control_characters(name)
-    name = PureWindowsPath(PurePosixPath(name).name).name  # drop both kinds of folder
-    name = name.strip().lstrip(".").strip()
-    if len(name) > NAME_MAX:
-        stem, suffix = Path(name).stem, Path(name).suffix[:10]
-        name = stem[: NAME_MAX - len(suffix)] + suffix
-    return name
-
-
-def details_from(metadata: dict[str, str]) -> UploadDetails:
-    """Read and check the uploader's details. Raises UploadRefusedError for bad values: a
-    title that the forms' one-line rule refuses (line breaks, U+2028, direction overrides)
-    or that is too long, a date that is no date or lies ahead, an unknown audience."""
-    # The title is typed like any form's title: held to the forms' rule, before trimming
-    # (as a form field sees it).
-    if has_control_characters(metadata.get("title", "")):
-        raise UploadRefusedError(
-            _l("Write the title on one line, without line breaks or invisible characters.")
-        )
-    title = metadata.get("title", "").strip()
-    filename = sanitise_filename(metadata.get("filename", ""))
-    if len(title) > TITLE_MAX:
-        raise UploadRefusedError(_l("The title can be at most 160 characters."))
-    recorded_on = None
-    if metadata.get("recorded_on"):
-        try:
-            recorded_on = date.fromisoformat(metadata["recorded_on"])
-        except ValueError as error:
-            raise UploadRefusedError(_l("The recording date is not a valid date.")) from error
-        if recorded_on > utcnow().date() + timedelta(days=1):
-            raise UploadRefusedError(_l("The recording date cannot be in the future."))
-    audience = None
-    if metadata.get("audience"):
-        try:
-            audience = Audience(metadata["audience"])
-        except ValueError as error:
-            raise UploadRefusedError(_l("Choose who may see the recording.")) from error
-    shows_others = metadata.get("shows_others", "").lower() in {"1", "true", "yes", "on"}
-    return UploadDetails(title, recorded_on, audience, shows_others, filename)
 
 
 def start(session: DbSession, seat: Seat, *, length: int, details: UploadDetails) -> Upload:
