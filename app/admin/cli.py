@@ -121,6 +121,11 @@ def backup_command(dest: str) -> None:
     except backup.BackupError as error:
         click.echo(f"Backup failed: {error}", err=True)
         sys.exit(1)
+    except OSError as error:  # a missing folder, a full disk: the partial archive is gone
+        click.echo(
+            f"Backup failed: {error.strerror or error} ({dest}); nothing was written", err=True
+        )
+        sys.exit(1)
     click.echo(
         f"Backed up the {summary.database} database and {summary.files - 1} files "
         f"({summary.bytes / 1e6:.1f} MB) to {target}.",

@@ -177,3 +177,9 @@ def test_the_other_kind_of_database_is_refused(tmp_path):
         "holds a postgresql database, but this instance uses sqlite",
         tmp_path / "b",
     )
+
+
+def test_flask_backup_into_a_missing_folder_says_so(runner, tmp_path):
+    result = runner.invoke(args=["backup", str(tmp_path / "nowhere" / "backup.tar")])
+    assert result.exit_code == 1
+    assert "Backup failed" in result.output and "nothing was written" in result.output
