@@ -156,6 +156,13 @@ class Config:
     UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_MB", 2048) * 1024 * 1024
     UPLOAD_PARTIAL_MAX_AGE_HOURS = _env_int("UPLOAD_PARTIAL_MAX_AGE_HOURS", 24)
     MEDIA_ACCEL_PREFIX = _env("MEDIA_ACCEL_PREFIX")
+    # The most one answer to a range request of a video carries: this many seconds of the
+    # clip at its bitrate, never under the floor (app/clips/services/streaming.py range_cap).
+    STREAM_CHUNK_SECONDS = float(_env("STREAM_CHUNK_SECONDS", "4") or 4)
+    STREAM_CHUNK_MIN_BYTES = _env_int("STREAM_CHUNK_MIN_KB", 256) * 1024
+    # Minutes without a heartbeat of the job worker before pages and `flask worker-status` say
+    # it is not running (app/core/heartbeat.py).
+    WORKER_STALE_MINUTES = _env_int("WORKER_STALE_MINUTES", 5)
 
     WTF_CSRF_TIME_LIMIT = None  # tied to the session instead, which expires on its own
     # No page takes a body larger than this; a feature that needs more raises it per request.

@@ -31,9 +31,12 @@ def init_app(app: Flask) -> None:
 
 
 def _add_document_commands(app: Flask) -> None:
+    from app.admin import cli as admin_cli
     from app.documents.cli import verify_pdf
 
     app.cli.add_command(verify_pdf)
+    for command_ in admin_cli.COMMANDS:
+        app.cli.add_command(command_)
 
 
 @click.group("db")
@@ -151,6 +154,14 @@ def create_school(name: str, city: str | None, admin_email: str, admin_name: str
     click.echo(
         f"school {school.id} created; {admin_email} has been mailed a link to choose a password"
     )
+    from app.core import heartbeat
+
+    if not heartbeat.status().running:
+        click.echo(
+            "Note: the background worker is not running, so that mail waits until it runs "
+            "(flask --app app worker-status).",
+            err=True,
+        )
 
 
 @click.command("purge")

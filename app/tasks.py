@@ -8,9 +8,17 @@ modules with scheduled jobs are imported here by name, so none depends on a view
 from app import create_app
 from app.clips.services import processing, retention, upload  # noqa: F401  (scheduled jobs)
 from app.consent.services import notices  # noqa: F401  (scheduled jobs)
+from app.core import heartbeat
 from app.core.jobs import huey
 from app.meetings.services import notices as meeting_notices  # noqa: F401  (scheduled jobs)
 
 app = create_app()
+
+
+@huey.on_startup()
+def _beat() -> None:
+    # Each worker process leaves a heartbeat the web pages and `flask worker-status` read.
+    heartbeat.start_beating()
+
 
 __all__ = ["app", "huey"]

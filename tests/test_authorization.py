@@ -42,6 +42,7 @@ PUBLIC = {
     "auth.passkey_verify",
     "auth.set_language",
     "people.accept",
+    "health.worker",
 }
 
 A = policy.Action

@@ -10,6 +10,7 @@ too many.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import tempfile
@@ -23,6 +24,11 @@ DIR_MODE = 0o700
 CHUNK_SIZE = 1024 * 1024
 #: Temporary files start with this; a sweep removes those a crash left behind.
 TEMP_PREFIX = ".tmp-"
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Is ``error`` the disk (or the account's quota) being full? Raises nothing."""
+    return isinstance(error, OSError) and error.errno in {errno.ENOSPC, errno.EDQUOT}
 
 
 @runtime_checkable

@@ -209,6 +209,16 @@ def finalise_partial(upload_id: str, *, folder: str, suffix: str) -> storage.Sto
     return storage.StoredFile(key=key, size=length, sha256=digest.hexdigest())
 
 
+def idle_since(upload_id: str) -> float | None:
+    """When the upload's partial file last took bytes (a POSIX time), or None when it has
+    none (finished, swept, or never a valid id). Raises nothing else."""
+    try:
+        part, _ = _paths(upload_id)
+        return part.stat().st_mtime
+    except (UnknownUploadError, FileNotFoundError):
+        return None
+
+
 def delete_partial(upload_id: str) -> bool:
     """Remove an upload's partial file (tus DELETE); True if it existed. Raises nothing else."""
     try:

@@ -38,7 +38,7 @@ from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.utils import send_file as werkzeug_send_file
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from app.core import pending_files
+from app.core import pending_files, ranges
 from app.core.db import DbSession
 from app.core.files import (  # noqa: F401 - atomic_write is part of this module's interface
     DIR_MODE,
@@ -273,6 +273,7 @@ def send_stored(
     download_name: str | None = None,
     as_attachment: bool = False,
     etag: str | bool = True,
+    max_range: int | None = None,
 ) -> WerkzeugResponse:
     """Send a stored file to the client; the caller has already checked access.
 
@@ -281,14 +282,25 @@ def send_stored(
     example ``/_media/``, an ``internal`` nginx location whose root is MEDIA_ROOT) Flask sends
     no body, only ``X-Accel-Redirect`` and the same headers, and nginx serves the bytes and
     the ranges. Every response is ``nosniff``, same-origin only and never cached (SECURITY.md
-    check 21). Needs a request context. Raises InvalidKeyError for a key this module did not
-    hand out and FileNotFoundError when the file is missing.
+    check 21). With ``max_range`` a range request is answered with at most that many bytes
+    (:func:`app.core.ranges.capped_range`: an open-ended range becomes a partial 206 that
+    players follow with the next range); such a capped answer is sent by Flask in both
+    profiles, since nginx would answer the client's own Range header. Needs a request
+    context. Raises InvalidKeyError for a key this module did not hand out and
+    FileNotFoundError when the file is missing.
     """
     path = path_of(key)
     if not path.is_file():
         raise FileNotFoundError(key)
+    environ = request.environ
+    if max_range is not None:
+        capped = ranges.capped_range(environ.get("HTTP_RANGE"), path.stat().st_size, max_range)
+        if capped is not None:
+            # Stored files never change under their key, so If-Range has nothing to decide.
+            environ = {k: v for k, v in environ.items() if k != "HTTP_IF_RANGE"}
+            environ["HTTP_RANGE"] = capped
     prefix = current_app.config.get("MEDIA_ACCEL_PREFIX")
-    if prefix:
+    if prefix and environ is request.environ:
         response: WerkzeugResponse = Response(status=200, mimetype=mimetype)
         response.headers["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + key
         if as_attachment or download_name:
@@ -297,7 +309,7 @@ def send_stored(
         try:
             response = werkzeug_send_file(
                 path,
-                _range_environ(request.environ),
+                _range_environ(environ),
                 mimetype=mimetype,
                 as_attachment=as_attachment,
                 download_name=download_name,
@@ -309,6 +321,9 @@ def send_stored(
         except RequestedRangeNotSatisfiable as refused:
             # Answered here rather than by the error pages, so it carries the same headers.
             response = refused.get_response()
+        if download_name is None and not as_attachment:
+            # werkzeug names the storage file; the answer through nginx names nothing.
+            response.headers.pop("Content-Disposition", None)
     response.headers.update(SEND_HEADERS)
     return response
 

@@ -12,6 +12,7 @@ commit to the caller.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from collections import defaultdict
@@ -26,10 +27,26 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from app.circle.models import Child, School, User
 from app.core import audit, pdf, seal, storage
 from app.core.db import DbSession, utcnow
+from app.core.errors import RefusedError
+from app.core.files import is_disk_full
 from app.core.i18n import lazy_gettext as _l
 from app.documents.models import Document, DocumentKind
 
 STORAGE_FOLDER = "documents"
+log = logging.getLogger("beeldbrug.documents")
+
+
+class StorageFullError(RefusedError):
+    """The document could not be stored: the server's disk is full. Nothing was kept."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _l(
+                "The school's Beeldbrug server has no room left to store the signed document, "
+                "so nothing was saved. Please tell the school and try again later."
+            )
+        )
+
 
 #: Why an upload did not pass, beyond what the seal check says (see ``seal.REASONS``).
 NOT_ISSUED = _l("This PDF has a valid seal, but Beeldbrug has no record of issuing it.")
@@ -64,8 +81,9 @@ def issue_document(
     error propagates; if the caller's transaction later rolls back, or the session is closed
     without a commit, the file is deleted then. Raises ValueError for a template outside
     ``pdf/``, storage.InvalidKeyError for a media key storage never handed out,
-    ``seal.SigningError`` when the school's key cannot be had, OSError when the file
-    cannot be written, and database errors from the flush.
+    ``seal.SigningError`` when the school's key cannot be had, StorageFullError (a
+    RefusedError: forms show its sentence) when the disk is full, OSError when the file
+    cannot be written otherwise, and database errors from the flush.
     """
     if getattr(subject, "id", None) is None:
         session.flush()
@@ -82,7 +100,13 @@ def issue_document(
         rendered = pdf.render_pdf(template, media_keys=media_keys, **context)
     sealed = seal.seal_pdf(rendered, school, reason=str(reason), location=school.city)
 
-    stored = storage.store_bytes(sealed, folder=STORAGE_FOLDER, suffix=".pdf")
+    try:
+        stored = storage.store_bytes(sealed, folder=STORAGE_FOLDER, suffix=".pdf")
+    except OSError as error:  # the atomic write left nothing behind
+        if not is_disk_full(error):
+            raise
+        log.error("a %s document could not be stored: the disk is full", kind)
+        raise StorageFullError() from error
     try:
         storage.delete_on_rollback(session, stored.key)
         document = Document(

@@ -33,6 +33,7 @@ function render(panel, status) {
     poster.hidden = false;
   }
   show(panel.querySelector("[data-status-retry]"), status.retryable);
+  show(panel.querySelector("[data-status-worker]"), Boolean(status.worker_stopped));
 }
 
 function watch(panel) {

@@ -224,6 +224,14 @@ function setUpPlayer(root) {
     if (start && video.currentTime < start - NEAR) seek(start);
     refresh();
   });
+  // A range request refused mid-play (a withdrawal, a removal from the circle) ends the
+  // stream with a network error: say so rather than leave a frozen picture.
+  video.addEventListener("error", () => {
+    const notice = root.querySelector("[data-unavailable]");
+    if (notice && video.error && video.error.code !== video.error.MEDIA_ERR_ABORTED) {
+      notice.hidden = false;
+    }
+  });
   placeMarks();
   refresh();
 }

@@ -64,18 +64,25 @@ function setup(tus) {
     };
   }
 
-  function onProgress(sent, total) {
-    const percent = total ? Math.floor((sent / total) * 100) : 0;
+  // Progress is what the server confirmed (each part's Upload-Offset), never what the
+  // browser merely sent: a part that fails and is sent again does not count twice, and the
+  // speed never goes backwards.
+  function onConfirmed(accepted, total) {
+    const percent = total ? Math.floor((accepted / total) * 100) : 0;
     els.progress.value = percent;
     els.percent.textContent = text(d.msgProgress, { percent });
     const now = performance.now();
-    if (lastTick && now - lastTick.time > 500) {
-      const mbs = (sent - lastTick.sent) / 1048576 / ((now - lastTick.time) / 1000);
+    if (lastTick && accepted > lastTick.sent && now - lastTick.time > 500) {
+      const mbs = (accepted - lastTick.sent) / 1048576 / ((now - lastTick.time) / 1000);
       els.speed.textContent = text(d.msgSpeed, { speed: oneDecimal.format(mbs) });
-      lastTick = { time: now, sent };
-    } else if (!lastTick) {
-      lastTick = { time: now, sent };
+      lastTick = { time: now, sent: accepted };
+    } else if (!lastTick || accepted < lastTick.sent) {
+      lastTick = { time: now, sent: accepted };
     }
+  }
+
+  function statusOf(error) {
+    return error && error.originalResponse ? error.originalResponse.getStatus() : 0;
   }
 
   function serverMessage(error) {
@@ -111,16 +118,21 @@ function setup(tus) {
       // One child, one person: an upload of this file for another child is another upload.
       fingerprint: async (f) => ["beeldbrug", d.child, f.name, f.type, f.size, f.lastModified].join("-"),
       removeFingerprintOnSuccess: true,
-      onProgress,
+      onChunkComplete: (_size, accepted, total) => onConfirmed(accepted, total),
       onShouldRetry: (error) => {
-        const status = error.originalResponse ? error.originalResponse.getStatus() : 0;
+        const status = statusOf(error);
         if (!status) els.message.textContent = d.msgOffline;
+        // 507: the server's disk is full and it removed what arrived; trying again is no use.
+        if (status === 507) return false;
         return status === 0 || status === 409 || status === 423 || status >= 500;
       },
       onError: (error) => {
         busy(false);
         els.status.hidden = true;
         showError(serverMessage(error));
+        // What the server still keeps of this upload can be removed from here.
+        const status = statusOf(error);
+        els.cancel.hidden = !(upload && upload.url && status !== 507 && status !== 404);
       },
       onSuccess: () => {
         busy(false);
@@ -143,7 +155,9 @@ function setup(tus) {
   els.cancel.addEventListener("click", async () => {
     if (!upload) return;
     busy(false);
+    els.cancel.hidden = true;
     els.status.hidden = true;
+    showError("");
     try {
       await upload.abort(true); // true: also DELETE it on the server (termination)
     } catch {

@@ -123,7 +123,7 @@ def assert_private(answer: Answer) -> None:
         ("bytes=0-99", 0, 99),  # first bytes
         ("bytes=4000-5999", 4000, 5999),  # middle
         ("bytes=-500", -500, None),  # suffix
-        ("bytes=10000-", 10000, None),  # open-ended
+        ("bytes=300000-", 300000, None),  # open-ended, within the cap
     ],
 )
 def test_ranges_through_nginx(nginx, watched, web_video, asked, first, last):
@@ -176,6 +176,29 @@ def test_a_withdrawal_stops_playback_through_nginx_at_the_next_range(nginx, watc
     assert parent.get(video(watched.clip), Range="bytes=0-999").status == 206
     withdraw(app, watched.child, watched.parent, [Purpose.SCHOOL_RECORDING])
     assert parent.get(video(watched.clip), Range="bytes=1000-1999").status == 404
+
+
+def test_an_open_ended_range_through_nginx_gets_a_few_seconds_and_is_followed(
+    nginx, watched, web_video, app, monkeypatch
+):
+    # A cap of one second of the 6-second clip; the module's live server shares this app.
+    monkeypatch.setitem(app.config, "STREAM_CHUNK_SECONDS", 1)
+    monkeypatch.setitem(app.config, "STREAM_CHUNK_MIN_BYTES", 1)
+    size, cap = len(web_video), len(web_video) // 6
+    parent = Browser(nginx).sign_in(watched.parent)
+    received, start = b"", 0
+    while start < size:
+        answer = parent.get(video(watched.clip), Range=f"bytes={start}-")
+        assert answer.status == 206
+        last = min(start + cap, size) - 1
+        assert answer.one("Content-Range") == f"bytes {start}-{last}/{size}"
+        assert len(answer.body) <= cap
+        assert_private(answer)
+        received += answer.body
+        start = last + 1
+    assert received == web_video
+    withdraw(app, watched.child, watched.parent, [Purpose.SCHOOL_RECORDING])
+    assert parent.get(video(watched.clip), Range="bytes=0-").status == 404
 
 
 def test_upload_chunks_pass_where_other_bodies_are_refused(nginx, watched):

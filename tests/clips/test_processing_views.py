@@ -48,6 +48,7 @@ def test_the_status_says_how_far_the_conversion_is(app, client, login_as, circle
         "poster_url": None,
         "failure": None,
         "retryable": False,
+        "worker_stopped": False,
         "retry_url": retry_url(clip),
     }
     assert "no-store" in answer.headers["Cache-Control"]

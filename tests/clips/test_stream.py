@@ -53,7 +53,7 @@ def assert_private(response) -> None:
         ("bytes=0-99", 0, 99),  # the first bytes: the start of a playback
         ("bytes=4000-5999", 4000, 5999),  # the middle: a seek
         ("bytes=-500", None, None),  # a suffix: the last 500 bytes
-        ("bytes=10000-", 10000, None),  # open-ended: to the end
+        ("bytes=300000-", 300000, None),  # open-ended: to the end, within the cap
     ],
 )
 def test_a_parent_gets_exactly_the_range_asked_for(
@@ -317,3 +317,68 @@ def test_a_seek_asks_the_same_few_queries_however_long_the_consent_history(
         sign_consent(app, circle.child, circle.parent)
         sign_consent(app, circle.child, circle.parent2)
     assert queries_for_seek() == few
+
+
+# --- no answer carries more than a few seconds (issue 15 item 7) -----------------------------
+
+
+@pytest.fixture
+def small_cap(app, monkeypatch, web_video):
+    """A cap of one second of the 6-second test clip (its floor out of the way)."""
+    monkeypatch.setitem(app.config, "STREAM_CHUNK_SECONDS", 1)
+    monkeypatch.setitem(app.config, "STREAM_CHUNK_MIN_BYTES", 1)
+    return len(web_video) // 6
+
+
+@pytest.mark.usefixtures("consent_one_parent")
+@pytest.mark.parametrize("accel", [False, True])
+def test_an_open_ended_range_gets_a_few_seconds_and_the_player_follows(
+    app, circle, shared, login_as, web_video, small_cap, monkeypatch, accel
+):
+    if accel:  # behind nginx too the capped answer is the app's own: nginx would send it all
+        monkeypatch.setitem(app.config, "MEDIA_ACCEL_PREFIX", "/_media/")
+    size = len(web_video)
+    client = login_as(circle.parent)
+    received, start, requests = b"", 0, 0
+    while start < size:  # what a player does: the next open-ended range where the last ended
+        response = client.get(video_url(shared), headers={"Range": f"bytes={start}-"})
+        first, last = start, min(start + small_cap, size) - 1
+        if accel and size - start <= small_cap:  # the rest fits the cap: nginx sends it
+            assert response.headers["X-Accel-Redirect"] == "/_media/" + shared.web_key
+            received += web_video[start:]
+            break
+        assert response.status_code == 206
+        assert "X-Accel-Redirect" not in response.headers
+        assert response.headers["Content-Range"] == f"bytes {first}-{last}/{size}"
+        assert len(response.data) <= small_cap
+        assert_private(response)
+        received += response.data
+        start, requests = last + 1, requests + 1
+    assert received == web_video
+    # About one a second of video; behind nginx the last piece is nginx's.
+    assert requests == -(-size // small_cap) - (1 if accel else 0)
+
+
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_range_within_the_cap_is_still_handed_to_nginx(
+    app, circle, shared, login_as, small_cap, monkeypatch
+):
+    monkeypatch.setitem(app.config, "MEDIA_ACCEL_PREFIX", "/_media/")
+    client = login_as(circle.parent)
+    handed = client.get(video_url(shared), headers={"Range": f"bytes=100-{99 + small_cap}"})
+    assert handed.headers["X-Accel-Redirect"] == "/_media/" + shared.web_key
+    whole = client.get(video_url(shared))  # no Range: the whole file, as before
+    assert whole.headers["X-Accel-Redirect"] == "/_media/" + shared.web_key
+
+
+@pytest.mark.usefixtures("consent_one_parent")
+def test_a_withdrawal_stops_an_open_ended_stream_within_the_cap(
+    app, circle, shared, login_as, web_video, small_cap
+):
+    client = login_as(circle.parent)
+    first = client.get(video_url(shared), headers={"Range": "bytes=0-"})
+    assert len(first.data) == small_cap < len(web_video)
+    withdraw(app, circle.child, circle.parent, [Purpose.SCHOOL_RECORDING])
+    after = client.get(video_url(shared), headers={"Range": f"bytes={small_cap}-"})
+    assert after.status_code == 404
+    assert web_video[small_cap : small_cap + 64] not in after.data

@@ -8,6 +8,11 @@ through ``app.core.storage.send_stored``: ranges, ``nosniff``, same-origin only,
 cached, never as an attachment; in the scale-out profile nginx sends them after the check
 (``X-Accel-Redirect``).
 
+No answer carries more than a few seconds of video (:func:`range_cap`): an open-ended range
+(``bytes=0-``, what players send) gets a partial 206 of about ``STREAM_CHUNK_SECONDS``, which
+the player follows with the next range request, checked again. So a withdrawal stops a
+playing video within seconds, not after the whole clip was buffered.
+
 A player asks for a video in many range requests; only the start of a playback is logged
 (DESIGN.md rule 6). A request without a Range header, or with a range from byte 0, starts a
 playback; browsers send a few of those when a player starts (metadata, then the first bytes),
@@ -20,6 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, case, select
 
 from app.circle.audience import Audience
@@ -27,7 +33,7 @@ from app.circle.models import User
 from app.circle.policy import Seat
 from app.clips.models import Clip, ClipState
 from app.clips.services import queries
-from app.core import audit
+from app.core import audit, ranges
 from app.core.audit import AuditEvent
 from app.core.db import DbSession, utcnow
 from app.core.errors import NotFoundError
@@ -49,6 +55,19 @@ def starts_playback(range_header: str | None) -> bool:
     if range_header is None or not range_header.strip():
         return True
     return bool(_FROM_START.match(range_header))
+
+
+def range_cap(clip: Clip) -> int:
+    """The most bytes one answer of ``clip``'s video may carry: ``STREAM_CHUNK_SECONDS`` of
+    it at its average bitrate (web size over duration), never under ``STREAM_CHUNK_MIN_BYTES``.
+    Raises nothing."""
+    config = current_app.config
+    return ranges.bytes_for_seconds(
+        clip.web_size or 0,
+        clip.duration_s,
+        float(config["STREAM_CHUNK_SECONDS"]),
+        int(config["STREAM_CHUNK_MIN_BYTES"]),
+    )
 
 
 def video_key(clip: Clip) -> str:

@@ -13,13 +13,9 @@ Functions take the actor explicitly and never commit.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
-import unicodedata
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -33,20 +29,27 @@ from app.circle.policy import Action, Seat
 from app.clips import probe as probing
 from app.clips.models import Clip, ClipState, Source, Upload
 from app.clips.services import gate, retention
+from app.clips.services.upload_details import (  # noqa: F401 - part of this module's interface
+    DISK_FULL_MESSAGE,
+    TITLE_MAX,
+    DiskFullError,
+    UploadDetails,
+    UploadRefusedError,
+    details_from,
+    parse_metadata,
+    sanitise_filename,
+)
 from app.consent import services as consent
 from app.core import audit, resumable, storage
 from app.core.db import DbSession, db, utcnow
-from app.core.errors import NotFoundError, RefusedError
-from app.core.files import Readable
+from app.core.errors import NotFoundError
+from app.core.files import Readable, is_disk_full
 from app.core.i18n import lazy_gettext as _l
 from app.core.jobs import periodic_job
-from app.core.text import has_control_characters, without_control_characters
 
 log = logging.getLogger("beeldbrug.clips")
 
 ORIGINALS = "clips/originals"
-NAME_MAX = 120  # characters of the original file name kept (the column holds 255)
-TITLE_MAX = 160
 #: An upload that receives bytes has its expiry pushed on, in steps of this much.
 EXPIRY_STEP = timedelta(minutes=10)
 #: Containers phones and cameras write; anything else is stored as .bin (the probe decides).
@@ -57,25 +60,6 @@ PURPOSE_NAMES: dict[consent.Purpose, Any] = {
     consent.Purpose.SCHOOL_RECORDING: _l("filming at school"),
     consent.Purpose.HOME_RECORDING: _l("using recordings made at home"),
 }
-
-
-class UploadRefusedError(RefusedError):
-    """A refused upload; ``status`` is the HTTP status the tus answer carries."""
-
-    def __init__(self, message: Any, *, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class UploadDetails:
-    """What the uploader said about the recording (tus ``Upload-Metadata``)."""
-
-    title: str
-    recorded_on: date | None
-    audience: Audience | None
-    shows_others: bool
-    filename: str
 
 
 def may_upload(seat: Seat) -> bool:
@@ -105,71 +89,13 @@ def consent_refusal(child: Child, source: Source) -> UploadRefusedError | None:
     )
 
 
-def parse_metadata(header: str | None) -> dict[str, str]:
-    """Decode tus ``Upload-Metadata`` (``key base64,key base64``). Raises UploadRefusedError."""
-    values: dict[str, str] = {}
-    for pair in (header or "").split(","):
-        pair = pair.strip()
-        if not pair:
-            continue
-        key, _sep, encoded = pair.partition(" ")
-        try:
-            values[key] = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError, ValueError) as error:
-            raise UploadRefusedError(_l("The upload's details could not be read.")) from error
-    return values
-
-
-def sanitise_filename(name: str) -> str:
-    """The original file name, made harmless: no folders, no control characters, capped."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = without_control_characters(name)
-    name = PureWindowsPath(PurePosixPath(name).name).name  # drop both kinds of folder
-    name = name.strip().lstrip(".").strip()
-    if len(name) > NAME_MAX:
-        stem, suffix = Path(name).stem, Path(name).suffix[:10]
-        name = stem[: NAME_MAX - len(suffix)] + suffix
-    return name
-
-
-def details_from(metadata: dict[str, str]) -> UploadDetails:
-    """Read and check the uploader's details. Raises UploadRefusedError for bad values: a
-    title that the forms' one-line rule refuses (line breaks, U+2028, direction overrides)
-    or that is too long, a date that is no date or lies ahead, an unknown audience."""
-    # The title is typed like any form's title: held to the forms' rule, before trimming
-    # (as a form field sees it).
-    if has_control_characters(metadata.get("title", "")):
-        raise UploadRefusedError(
-            _l("Write the title on one line, without line breaks or invisible characters.")
-        )
-    title = metadata.get("title", "").strip()
-    filename = sanitise_filename(metadata.get("filename", ""))
-    if len(title) > TITLE_MAX:
-        raise UploadRefusedError(_l("The title can be at most 160 characters."))
-    recorded_on = None
-    if metadata.get("recorded_on"):
-        try:
-            recorded_on = date.fromisoformat(metadata["recorded_on"])
-        except ValueError as error:
-            raise UploadRefusedError(_l("The recording date is not a valid date.")) from error
-        if recorded_on > utcnow().date() + timedelta(days=1):
-            raise UploadRefusedError(_l("The recording date cannot be in the future."))
-    audience = None
-    if metadata.get("audience"):
-        try:
-            audience = Audience(metadata["audience"])
-        except ValueError as error:
-            raise UploadRefusedError(_l("Choose who may see the recording.")) from error
-    shows_others = metadata.get("shows_others", "").lower() in {"1", "true", "yes", "on"}
-    return UploadDetails(title, recorded_on, audience, shows_others, filename)
-
-
 def start(session: DbSession, seat: Seat, *, length: int, details: UploadDetails) -> Upload:
     """Begin an upload of ``length`` bytes by ``seat``'s person (tus POST); returns the row.
 
     Raises UploadRefusedError: 403 when consent does not cover the source (naming the purpose)
     or the chosen audience is not the actor's to choose, 413 over ``UPLOAD_MAX_BYTES``, 422
-    for an empty file, 400 for a negative length. OSError from the disk.
+    for an empty file, 400 for a negative length; DiskFullError (507) when the disk is full.
+    Other OSError from the disk.
     """
     child, actor = seat.child, seat.user
     source = source_for(seat)
@@ -190,7 +116,13 @@ def start(session: DbSession, seat: Seat, *, length: int, details: UploadDetails
     if audience is Audience.CIRCLE and details.shows_others:
         # Others recognisable: the circle sees it only once a coach cleared it.
         audience = Audience.TEAM
-    partial = resumable.create_partial(length, limit=limit)
+    try:
+        partial = resumable.create_partial(length, limit=limit)
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        log.error("upload refused: the disk is full (child=%s, %d bytes)", child.id, length)
+        raise DiskFullError() from error
     row = Upload(
         upload_id=partial.upload_id,
         child_id=child.id,
@@ -254,6 +186,7 @@ def receive(
 
     A chunk that ends before ``content_length`` (a dropped connection) keeps what arrived.
     Raises UploadRefusedError 413 when the chunk would go past the declared length,
+    DiskFullError (507) when the disk is full (the partial file is removed then),
     resumable.OffsetMismatchError (409), resumable.UnknownUploadError.
     """
     if row.clip_id is not None:
@@ -268,6 +201,19 @@ def receive(
         raise UploadRefusedError(
             _l("More was sent than the upload announced. Start the upload again."), status=413
         ) from error
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        # What arrived so far would only take more room from a full disk: it goes at once.
+        resumable.delete_partial(row.upload_id)
+        log.error(
+            "upload stopped: the disk is full; its partial file was removed (child=%s, at %d "
+            "of %d bytes)",
+            row.child_id,
+            offset,
+            row.length,
+        )
+        raise DiskFullError() from error
     expiry = _expiry()
     if expiry - row.expires_at > EXPIRY_STEP:  # not a database write for every part
         row.expires_at = expiry
@@ -337,20 +283,36 @@ def cancel(session: DbSession, row: Upload) -> None:
     session.flush()
 
 
-def sweep_uploads(session: DbSession, *, now: datetime | None = None) -> int:
+def abandon(session: DbSession, row: Upload, *, actor: User, reason: str) -> None:
+    """Give up an upload the server could not keep (a full disk): its partial file and row
+    go, and ``upload_rejected`` is audited with ``reason``. The caller commits."""
+    _reject(session, row, actor=actor, reason=reason)
+
+
+def sweep_uploads(
+    session: DbSession, *, now: datetime | None = None, idle: timedelta | None = None
+) -> int:
     """Remove expired uploads: unfinished ones with their partial files, and finished rows.
 
-    Returns how many rows went. Also sweeps partial and temporary files no row names any
-    more (:func:`app.core.resumable.sweep`). Never raises for a file that vanished.
+    ``idle`` sweeps sooner: every upload without a byte for that long (an upload's expiry is
+    pushed on as its bytes arrive). Returns how many rows went. Also sweeps partial and
+    temporary files no row names any more (:func:`app.core.resumable.sweep`), idle as long.
+    Never raises for a file that vanished.
     """
     now = now or utcnow()
-    expired = session.scalars(select(Upload).where(Upload.expires_at <= now)).all()
+    cutoff = now
+    if idle is not None:
+        cutoff = now - idle + timedelta(hours=current_app.config["UPLOAD_PARTIAL_MAX_AGE_HOURS"])
+    expired = list(session.scalars(select(Upload).where(Upload.expires_at <= cutoff)))
+    if idle is not None:  # the expiry moves in steps: the file says when bytes last came
+        since = now.timestamp() - idle.total_seconds()
+        expired = [row for row in expired if (resumable.idle_since(row.upload_id) or 0) <= since]
     for row in expired:
         if row.clip_id is None:
             resumable.delete_partial(row.upload_id)
     if expired:
         session.execute(delete(Upload).where(Upload.id.in_([row.id for row in expired])))
-    resumable.sweep()
+    resumable.sweep(idle)
     if expired:
         log.info("swept %d expired uploads", len(expired))
     return len(expired)

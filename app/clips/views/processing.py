@@ -16,10 +16,14 @@ from app.circle.policy import Action, Seat
 from app.clips import bp
 from app.clips.models import Clip, ClipState
 from app.clips.services import cutting, processing, queries
+from app.core import heartbeat
 from app.core.db import db
 from app.core.forms import ConfirmForm
 from app.core.i18n import gettext as _
 from app.core.web import act
+
+#: States in which a clip waits on the background worker.
+WAITING = frozenset({ClipState.UPLOADED, ClipState.PROCESSING})
 
 
 @bp.app_template_global("clip_processing")
@@ -27,7 +31,8 @@ def processing_status(clip: Clip, may_retry: bool = False) -> dict[str, Any]:
     """What the page shows of a clip's processing (JSON-ready).
 
     ``retryable`` is true only when ``may_retry`` (the person's seat may ``Action.EDIT_CLIP``)
-    and the clip can be retried now.
+    and the clip can be retried now. ``worker_stopped`` is true while the clip waits on a
+    background worker that left no heartbeat for a few minutes.
     """
     state = processing.shown_state(clip)
     failure = processing.failure_message(processing.failure_code(clip))
@@ -41,6 +46,8 @@ def processing_status(clip: Clip, may_retry: bool = False) -> dict[str, Any]:
         "poster_url": poster,
         "failure": str(failure) if failure is not None else None,
         "retryable": state is ClipState.FAILED and may_retry,
+        # Its own state, not the shown one: a clip stuck in the queue shows as failed.
+        "worker_stopped": clip.state in WAITING and not heartbeat.status().running,
         "retry_url": url_for("clips.retry", child_id=clip.child_id, clip_id=clip.id),
     }
 

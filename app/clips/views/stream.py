@@ -28,7 +28,7 @@ POSTER_TYPE = "image/jpeg"
 @routes.for_child(Action.VIEW_CLIPS)
 def video(seat: Seat, clip_id: int) -> Any:
     clip = queries.clip_or_404(seat, clip_id)
-    response = _send(streaming.video_key(clip), VIDEO_TYPE)
+    response = _send(streaming.video_key(clip), VIDEO_TYPE, most=streaming.range_cap(clip))
     # HEAD (which Flask answers through this view too) plays nothing.
     starting = request.method == "GET" and streaming.starts_playback(request.headers.get("Range"))
     if starting and streaming.note_playback(db.session, clip, viewer=seat.user) is not None:
@@ -51,14 +51,14 @@ def watched(seat: Seat) -> Any:
     return render_template("clips/watched.html", child=seat.child, listing=listing)
 
 
-def _send(key: str, mimetype: str) -> WerkzeugResponse:
+def _send(key: str, mimetype: str, *, most: int | None = None) -> WerkzeugResponse:
     try:
         refused = _unsatisfiable(key)
         if refused is not None:
             return refused
         # Never as an attachment and without a download name: footage is streamed, not
         # downloaded (DESIGN.md rule 4).
-        return storage.send_stored(key, mimetype=mimetype)
+        return storage.send_stored(key, mimetype=mimetype, max_range=most)
     except (FileNotFoundError, storage.InvalidKeyError):
         # A purge destroyed the file but its row has not gone yet, or a tampered key.
         raise NotFound() from None

@@ -10,11 +10,13 @@ themselves (:func:`_check_csrf`), before anything is read or stored.
 
 from __future__ import annotations
 
+import logging
 from email.utils import format_datetime
 from typing import Any
 
 from flask import current_app, render_template, request, url_for
 from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import ClientDisconnected
 from wtforms.validators import ValidationError
 
@@ -28,6 +30,8 @@ from app.core import resumable, storage
 from app.core.db import db
 from app.core.i18n import gettext as _
 from app.extensions import csrf
+
+log = logging.getLogger("beeldbrug.clips.upload")
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration"
@@ -143,6 +147,17 @@ def _patch(seat: Seat, row: Any) -> Any:
             409,
             **{"Upload-Offset": str(error.expected)},
         )
+    except uploads.DiskFullError as error:
+        # The partial file is gone already; the row goes too, so nothing waits to resume.
+        db.session.rollback()
+        try:
+            uploads.abandon(db.session, row, actor=seat.user, reason="disk_full")
+            db.session.commit()
+        except SQLAlchemyError:
+            # A database on the same full disk: the daily sweep removes the row later.
+            db.session.rollback()
+            log.exception("the row of an upload stopped by a full disk stays until the sweep")
+        return _tus(str(error.message), error.status)
     except uploads.UploadRefusedError as error:
         return _tus(str(error.message), error.status)
     db.session.commit()

@@ -1,0 +1,142 @@
+"""A removal from the circle stops a playing video within seconds (issue 15 item 7).
+
+A parent of Noah (a new account, so the demo's parents keep their state for the other
+journeys) plays a one-minute clip shared with the circle. The server answers every
+open-ended range with at most ``STREAM_CHUNK_SECONDS`` of video, so the browser holds only
+what it buffered ahead plus the one capped answer in flight. Sanne Jansen, the coach, removes
+the parent in another browser context; the video then stops within that, far from the end
+of the clip, and the player says the video is no longer available.
+
+The clip is a constant 4 Mbit/s, so chromium's own read-ahead (about ten seconds of video,
+at least a few MB) is a bounded number of seconds too.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.browser import DESKTOP_CONTEXT, ROOT, LiveServer, sign_in
+from tests.support.demo import COACH
+from tests.support.footage import ffmpeg
+
+pytestmark = pytest.mark.e2e
+
+SECONDS = 60
+CAP_SECONDS = 4.0  # the server's default STREAM_CHUNK_SECONDS
+PARENT_EMAIL = "ouder.stream@example.nl"
+
+#: A ready clip of Noah shared with the circle, with ``argv[1]`` as its web version, and a new
+#: parent in Noah's circle; prints the child's, the clip's and the membership's ids.
+SETUP = """
+import sys
+from pathlib import Path
+from sqlalchemy import select
+from app import create_app
+from app.auth import services as auth
+from app.circle.audience import Audience
+from app.circle.models import Child, Membership, Role, User
+from app.clips.models import Clip, ClipState, Source
+from app.core import storage
+from app.core.db import db
+app = create_app()
+with app.app_context():
+    child = db.session.scalar(select(Child).where(Child.name == "Noah Bakker"))
+    coach = db.session.scalar(select(User).where(User.email == "coach@regenboog.example"))
+    parent = User(email=sys.argv[2], name="Robin Bakker", school_id=child.school_id)
+    auth.set_password(parent, "samen-kijken-2026")
+    db.session.add(parent)
+    db.session.flush()
+    seat = Membership(child_id=child.id, user_id=parent.id, role=Role.PARENT)
+    db.session.add(seat)
+    video = Path(sys.argv[1])
+    stored = storage.store_bytes(video.read_bytes(), folder="clips/web", suffix=".mp4")
+    clip = Clip(child_id=child.id, source=Source.SCHOOL, uploader_id=coach.id,
+                title="Kring van een minuut", audience=Audience.CIRCLE, state=ClipState.READY,
+                web_key=stored.key, web_size=stored.size, web_sha256=stored.sha256,
+                duration_s=float(sys.argv[3]))
+    db.session.add(clip)
+    db.session.commit()
+    print(child.id, clip.id, seat.id)
+"""
+
+
+def constant_rate_video(path: Path) -> Path:
+    ffmpeg(
+        *("-f", "lavfi", "-i", f"testsrc2=size=320x240:rate=25:duration={SECONDS}"),
+        *("-f", "lavfi", "-i", f"sine=frequency=440:duration={SECONDS}"),
+        *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"),
+        *("-b:v", "4M", "-minrate", "4M", "-maxrate", "4M", "-bufsize", "1M"),
+        *("-x264-params", "nal-hrd=cbr:force-cfr=1", "-g", "50", "-sc_threshold", "0"),
+        *("-c:a", "aac", "-shortest", "-movflags", "+faststart", str(path)),
+    )
+    return path
+
+
+def buffered_end(page: Page) -> float:
+    return page.evaluate(
+        "() => { const v = document.querySelector('video[data-video]');"
+        " return v.buffered.length ? v.buffered.end(v.buffered.length - 1) : 0; }"
+    )
+
+
+def current_time(page: Page) -> float:
+    return page.evaluate("document.querySelector('video[data-video]').currentTime")
+
+
+def test_a_removal_stops_a_playing_video_within_seconds(
+    live_server: LiveServer, new_context: Callable[..., Any], tmp_path: Path
+) -> None:
+    video = constant_rate_video(tmp_path / "minuut.mp4")
+    made = subprocess.run(
+        [sys.executable, "-c", SETUP, str(video), PARENT_EMAIL, str(SECONDS)],
+        cwd=ROOT,
+        env=live_server.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    child_id, clip_id, membership_id = made.stdout.split()
+    clip_path = f"/children/{child_id}/clips/{clip_id}"
+
+    parent = new_context(**DESKTOP_CONTEXT).new_page()
+    sign_in(parent, PARENT_EMAIL)
+    parent.goto(clip_path)
+    parent.locator("[data-action=toggle]").click()
+    parent.wait_for_function(
+        "() => { const v = document.querySelector('video[data-video]');"
+        " return v && !v.paused && v.currentTime > 1; }",
+        timeout=20_000,
+    )
+    # The browser buffers ahead in several capped answers, never the whole clip.
+    assert buffered_end(parent) < SECONDS - 20
+
+    coach = new_context(**DESKTOP_CONTEXT).new_page()
+    sign_in(coach, COACH)
+    coach.goto(f"/children/{child_id}/members/{membership_id}/remove")
+    coach.locator("main form button[type=submit]").click()
+    coach.wait_for_url(f"**/children/{child_id}")
+    removed_at = time.monotonic()
+    held = buffered_end(parent)  # on the device when the removal took effect
+
+    # Playback runs on through what was buffered, plus at most one capped answer, and stops.
+    last, still_since = current_time(parent), time.monotonic()
+    while time.monotonic() - still_since < 3:
+        assert time.monotonic() - removed_at < 60, "the video kept playing"
+        time.sleep(0.25)
+        now = current_time(parent)
+        if now > last + 0.01:
+            last, still_since = now, time.monotonic()
+    assert last <= held + CAP_SECONDS + 1, (last, held)
+    assert last < SECONDS - 20, last
+    expect(parent.locator("[data-unavailable]")).to_be_visible(timeout=10_000)
+    # And the next request of the video is refused outright.
+    assert parent.request.get(f"{clip_path}/video", headers={"Range": "bytes=0-"}).status == 404
