@@ -341,3 +341,24 @@ def test_stored_names_are_put_on_one_line_and_signed_records_stay_as_signed(empt
     assert stored(empty_database, ids) == cleaned
     command.upgrade(cfg, ONE_LINE_NAMES)
     assert stored(empty_database, ids) == cleaned
+
+
+def test_a_database_with_rows_upgrades_to_the_newest_schema(empty_database):
+    # Some upgrades rebuild a table on SQLite (copy, drop, rename): with rows referring to it,
+    # dropping it must not trip the foreign keys, and every row stays where it was.
+    cfg = alembic_config(empty_database)
+    command.upgrade(cfg, ONE_LINE_NAMES)
+    ids = insert_dirty_rows(empty_database)
+    kept = stored(empty_database, ids)
+
+    command.upgrade(cfg, "head")
+
+    assert stored(empty_database, ids) == kept
+    engine = make_engine(empty_database)
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    finally:
+        engine.dispose()

@@ -34,9 +34,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_authenticator_apps")),
     )
     with op.batch_alter_table("authenticator_apps", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_authenticator_apps_user_id"), ["user_id"], unique=True
-        )
+        batch_op.create_index(batch_op.f("ix_authenticator_apps_user_id"), ["user_id"], unique=True)
     op.create_table(
         "recovery_codes",
         sa.Column("id", sa.Integer(), nullable=False),
