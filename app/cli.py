@@ -96,14 +96,35 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+def _one_line(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The forms' one-line rule (``app.core.text``) for a name given on the command line."""
+    from app.core.text import has_control_characters
+
+    if value is None:
+        return None
+    if has_control_characters(value):
+        raise click.BadParameter(
+            "must be one line, without control characters, direction marks or zero-width spaces"
+        )
+    if not value.strip():
+        raise click.BadParameter("must not be empty")
+    return value.strip()
+
+
 @click.command("create-school")
 @with_appcontext
-@click.option("--name", required=True, help="The school's name.")
-@click.option("--city", default=None, help="The school's town.")
+@click.option("--name", required=True, callback=_one_line, help="The school's name.")
+@click.option("--city", default=None, callback=_one_line, help="The school's town.")
 @click.option("--admin-email", required=True, help="E-mail address of the first school admin.")
-@click.option("--admin-name", required=True, help="Name of the first school admin.")
+@click.option(
+    "--admin-name", required=True, callback=_one_line, help="Name of the first school admin."
+)
 def create_school(name: str, city: str | None, admin_email: str, admin_name: str) -> None:
-    """Create a school with its first admin, who is mailed a link to choose a password."""
+    """Create a school with its first admin, who is mailed a link to choose a password.
+
+    Names follow the forms' one-line rule: a name with a line break, a control character, a
+    direction override or a zero-width space is refused and nothing is created.
+    """
     from app.admin import services as admin
     from app.circle.models import School
     from app.consent import services as consent
