@@ -144,6 +144,9 @@ class Config:
     # No page takes a body larger than this; a feature that needs more raises it per request.
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+    # A form's body (app/core/requests.py): room for the longest consent text in two
+    # languages; a signing form takes a drawn signature (SIGNING_BODY_MAX in app/core/signing).
+    FORM_MAX_BYTES = _env_int("FORM_MAX_KB", 256) * 1024
     HSTS = False
     PREFERRED_URL_SCHEME = "http"
 

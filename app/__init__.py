@@ -63,6 +63,7 @@ def _init_extensions(app: Flask) -> None:
     login.init_app(app)
     web.init_app(app)
     app.before_request(routes.enforce_route_rule)
+    app.url_value_preprocessor(requests.limit_form_body)
     app.before_request(requests.refuse_unexpected_files)
     huey.init_app(app)
 
