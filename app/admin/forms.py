@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 
-from app.core.forms import LANGUAGE_CHOICES, email_field, max_length, one_line, required
+from app.core.forms import LANGUAGE_CHOICES, PortalForm, email_field, max_length, one_line, required
 
 
-class StaffForm(FlaskForm):
+class StaffForm(PortalForm):
     name = StringField(
         _l("Name"),
         validators=[required(), one_line(), max_length(120)],

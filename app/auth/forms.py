@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 
 from app.core.forms import (
     LANGUAGE_CHOICES,
+    PortalForm,
     current_password_field,
     email_field,
     max_length,
@@ -18,22 +18,22 @@ from app.core.forms import (
 )
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     email = email_field(_l("E-mail address"), autocomplete="username")
     password = current_password_field(_l("Password"))
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = email_field(_l("E-mail address"), autocomplete="username")
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     password = new_password_field(_l("New password"))
     confirm = repeat_password_field(_l("Repeat the new password"))
 
 
-class AccountForm(FlaskForm):
+class AccountForm(PortalForm):
     name = StringField(
         _l("Your name"),
         validators=[required(), one_line(), max_length(120)],
@@ -42,16 +42,16 @@ class AccountForm(FlaskForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current = current_password_field(_l("Current password"))
     password = new_password_field(_l("New password"))
     confirm = repeat_password_field(_l("Repeat the new password"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PortalForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     next = HiddenField()
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(PortalForm):
     """Empty on purpose: it carries the CSRF token of the sign-out button."""
