@@ -8,7 +8,6 @@ route whose parameters this file cannot fill in: adding a route means deciding w
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,8 +15,8 @@ from typing import Any
 
 import pytest
 from flask import url_for
-from werkzeug.routing.converters import NumberConverter
 from sqlalchemy import func, select
+from werkzeug.routing.converters import NumberConverter
 
 from app.circle import policy, routes
 from app.circle.audience import Audience
