@@ -132,6 +132,13 @@ class Config:
     SIGNING_DIR = Path(_env("SIGNING_DIR", str(INSTANCE_PATH / "signing")))  # type: ignore[arg-type]
     SIGNING_PKCS12_PATH = _env("SIGNING_PKCS12_PATH")
     SIGNING_PKCS12_PASSWORD = _env("SIGNING_PKCS12_PASSWORD")
+    # A time-stamping authority (RFC 3161, app/core/timestamps.py): seals become PAdES-B-LT
+    # with a trusted time. Its root certificate(s) in SIGNING_TSA_CA_FILE (PEM); with
+    # SIGNING_TSA_REQUIRED a seal is refused while the authority cannot be reached.
+    SIGNING_TSA_URL = _env("SIGNING_TSA_URL")
+    SIGNING_TSA_CA_FILE = _env("SIGNING_TSA_CA_FILE")
+    SIGNING_TSA_REQUIRED = _env_bool("SIGNING_TSA_REQUIRED", False)
+    SIGNING_TSA_TIMEOUT_S = _env_int("SIGNING_TSA_TIMEOUT_S", 10)
 
     # Stored media (app/core/storage.py): the largest file accepted, how long an unfinished
     # resumable upload is kept, and, behind nginx, the internal location that serves MEDIA_ROOT
@@ -153,6 +160,17 @@ class Config:
     @classmethod
     def check(cls) -> None:
         """Refuse settings that are unsafe for this profile (raises RuntimeError)."""
+        _check_timestamps(cls)
+
+
+def _check_timestamps(cls: type[Config]) -> None:
+    if (cls.SIGNING_TSA_URL or cls.SIGNING_TSA_REQUIRED) and not (
+        cls.SIGNING_TSA_URL and cls.SIGNING_TSA_CA_FILE
+    ):
+        raise RuntimeError(
+            "SIGNING_TSA_URL and SIGNING_TSA_CA_FILE (the time-stamping authority's root "
+            "certificate, PEM) go together; SIGNING_TSA_REQUIRED needs both."
+        )
 
 
 class ProductionConfig(Config):
@@ -169,6 +187,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
+        _check_timestamps(cls)
         if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY or len(cls.SECRET_KEY) < 32:
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production."
@@ -199,6 +218,9 @@ class TestConfig(Config):
     SIGNING_DIR = Path(tempfile.gettempdir()) / f"beeldbrug-test-signing-{os.getpid()}"
     SIGNING_PKCS12_PATH = None
     SIGNING_PKCS12_PASSWORD = None
+    SIGNING_TSA_URL = None
+    SIGNING_TSA_CA_FILE = None
+    SIGNING_TSA_REQUIRED = False
 
 
 def config_from_env() -> type[Config]:
