@@ -18,6 +18,8 @@ keep_worker_running() {
         child=$!
         status=0
         wait "$child" || status=$?
+        # A clean stop (Ctrl-C, which the worker hears too) ends it; a crash does not.
+        [ "$status" -eq 0 ] && exit 0
         echo "The job worker stopped (exit status $status); starting it again in 2 seconds." >&2
         sleep 2
     done
