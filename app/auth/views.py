@@ -136,6 +136,7 @@ def account() -> Any:
         user.name = form.name.data.strip()
         user.preferred_language = form.language.data
         session["lang"] = form.language.data
+        language_chosen()  # the next page in the language just chosen
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("auth.account"))

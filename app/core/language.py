@@ -44,6 +44,8 @@ def keep_reading_language(response: Any) -> Any:
     """after_request: the redirect after a form sent from a page read with ``?lang=`` keeps it."""
     if request.method not in _SENT or not 300 <= response.status_code < 400:
         return response
+    if g.get("language_chosen"):  # the form chose a language: the next page follows it
+        return response
     language = reading_language()
     location = response.headers.get("Location")
     if language is None or not location:

@@ -70,3 +70,17 @@ def test_a_referer_from_another_site_does_not_choose_the_language(client, login_
         headers={"Referer": f"http://elsewhere.example{page}?lang=en"},
     )
     assert page_language(refused) == "nl"
+
+
+def test_saving_a_language_on_the_account_page_read_in_english_takes_the_choice(
+    client, login_as, circle
+):
+    login_as(circle.coach)
+    saved = client.post(
+        "/account",
+        data={"account-name": "Coach Carla", "account-language": "nl"},
+        headers={"Referer": "http://localhost/account?lang=en"},
+    )
+    assert saved.status_code == 302
+    assert "lang=" not in saved.headers["Location"]
+    assert page_language(client.get(saved.headers["Location"])) == "nl"
