@@ -149,6 +149,13 @@ class Config:
     # profile encrypts them when it is set).
     SIGNING_SELF_SIGNED = _env_bool("SIGNING_SELF_SIGNED", False)
     SIGNING_KEY_PASSPHRASE = _env("SIGNING_KEY_PASSPHRASE")
+    # A time-stamping authority (RFC 3161, app/core/timestamps.py): seals become PAdES-B-LT
+    # with a trusted time. Its root certificate(s) in SIGNING_TSA_CA_FILE (PEM); with
+    # SIGNING_TSA_REQUIRED a seal is refused while the authority cannot be reached.
+    SIGNING_TSA_URL = _env("SIGNING_TSA_URL")
+    SIGNING_TSA_CA_FILE = _env("SIGNING_TSA_CA_FILE")
+    SIGNING_TSA_REQUIRED = _env_bool("SIGNING_TSA_REQUIRED", False)
+    SIGNING_TSA_TIMEOUT_S = _env_int("SIGNING_TSA_TIMEOUT_S", 10)
 
     # Stored media (app/core/storage.py): the largest file accepted, how long an unfinished
     # resumable upload is kept, and, behind nginx, the internal location that serves MEDIA_ROOT
@@ -168,12 +175,26 @@ class Config:
     # No page takes a body larger than this; a feature that needs more raises it per request.
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+    # A form's body (app/core/requests.py): room for the longest consent text in two
+    # languages; a signing form takes a drawn signature (SIGNING_BODY_MAX in app/core/signing).
+    FORM_MAX_BYTES = _env_int("FORM_MAX_KB", 256) * 1024
     HSTS = False
     PREFERRED_URL_SCHEME = "http"
 
     @classmethod
     def check(cls) -> None:
         """Refuse settings that are unsafe for this profile (raises RuntimeError)."""
+        _check_timestamps(cls)
+
+
+def _check_timestamps(cls: type[Config]) -> None:
+    if (cls.SIGNING_TSA_URL or cls.SIGNING_TSA_REQUIRED) and not (
+        cls.SIGNING_TSA_URL and cls.SIGNING_TSA_CA_FILE
+    ):
+        raise RuntimeError(
+            "SIGNING_TSA_URL and SIGNING_TSA_CA_FILE (the time-stamping authority's root "
+            "certificate, PEM) go together; SIGNING_TSA_REQUIRED needs both."
+        )
 
 
 class ProductionConfig(Config):
@@ -190,6 +211,7 @@ class ProductionConfig(Config):
 
     @classmethod
     def check(cls) -> None:
+        _check_timestamps(cls)
         if not cls.SECRET_KEY or cls.SECRET_KEY == DEV_SECRET_KEY or len(cls.SECRET_KEY) < 32:
             raise RuntimeError(
                 "SECRET_KEY must be set to a random value of at least 32 characters in production."
@@ -249,6 +271,9 @@ class TestConfig(Config):
     SIGNING_PKCS12_PASSWORD = None
     SIGNING_SELF_SIGNED = False
     SIGNING_KEY_PASSPHRASE = None
+    SIGNING_TSA_URL = None
+    SIGNING_TSA_CA_FILE = None
+    SIGNING_TSA_REQUIRED = False
 
 
 def config_from_env() -> type[Config]:

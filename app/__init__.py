@@ -23,6 +23,9 @@ def create_app(config: type[Config] | None = None, **overrides: Any) -> Flask:
     )
     app.config.from_object(config)
     app.config.update(overrides)
+    from app.core import urls
+
+    urls.init_app(app)  # before any route: every id in an address goes through it
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(BASE_DIR / "translations")
     # The instance folder holds the database, media and signing keys: for this account only.
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -64,6 +67,7 @@ def _init_extensions(app: Flask) -> None:
     login.init_app(app)
     web.init_app(app)
     app.before_request(routes.enforce_route_rule)
+    app.url_value_preprocessor(requests.limit_form_body)
     app.before_request(requests.refuse_unexpected_files)
     huey.init_app(app)
 

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(demo_data)
     app.cli.add_command(audit_verify)
+    app.cli.add_command(audit_anchor)
     app.cli.add_command(create_school)
     app.cli.add_command(purge)
     _add_document_commands(app)
@@ -109,29 +110,98 @@ def demo_data() -> None:
 @click.command("audit-verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Check the audit log's hash chain; exit 1 and name the first broken link if any."""
+    """Check the audit log's hash chain, and the chain against every anchor file.
+
+    Exits 1 and names the first broken link, a rewritten or shortened chain, or an anchor file
+    that is not valid. Says which events no anchor covers yet (their deletion could not be
+    proven).
+    """
     from app.core import audit
+    from app.core.audit_anchor import verify_anchors
     from app.core.db import db
 
     report = audit.verify(db.session)
+    anchored = verify_anchors(db.session)
+    broken = not report.ok or not anchored.ok
     if report.ok:
         click.echo(f"audit chain intact: {report.checked} events")
-        return
-    where = f" at event {report.event_id}" if report.event_id is not None else ""
-    click.echo(
-        f"audit chain BROKEN{where}: {report.problem} ({report.checked} events verified before it)"
-    )
-    sys.exit(1)
+    else:
+        where = f" at event {report.event_id}" if report.event_id is not None else ""
+        click.echo(
+            f"audit chain BROKEN{where}: {report.problem} "
+            f"({report.checked} events verified before it)"
+        )
+    for problem in anchored.problems:
+        click.echo(f"audit chain BROKEN against its anchors: {problem}")
+    if anchored.ok:
+        click.echo(f"anchors: {anchored.anchors} checked, all match")
+    last = anchored.last_anchor
+    since = f"the last anchor ({last.made_at:%Y-%m-%d %H:%M} UTC)" if last else "any anchor"
+    if anchored.unanchored is not None:
+        first, final, count = anchored.unanchored
+        click.echo(
+            f"not provable: events {first}-{final} ({count}) came after {since}; "
+            "a change to them, or their deletion, could not be proven"
+        )
+    elif last is not None:
+        click.echo(
+            f"not provable: anything after {since}; no event follows it, so events "
+            "recorded since and deleted could not be proven"
+        )
+    if broken:
+        sys.exit(1)
+
+
+@click.command("audit-anchor")
+@with_appcontext
+def audit_anchor() -> None:
+    """Seal the head of the audit chain with the school's key into an anchor file now.
+
+    The worker does it every day. Refuses (exit 1) when the chain is empty or broken.
+    """
+    from app.core.audit_anchor import AnchorRefused
+    from app.core.db import db
+    from app.documents.anchors import anchor_now
+
+    try:
+        anchor = anchor_now(db.session)
+    except AnchorRefused as refused:
+        db.session.rollback()
+        click.echo(f"NOT anchored: {refused}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"anchored {anchor.length} events in {anchor.name}")
+
+
+def _one_line(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """The forms' one-line rule (``app.core.text``) for a name given on the command line."""
+    from app.core.text import has_control_characters
+
+    if value is None:
+        return None
+    if has_control_characters(value):
+        raise click.BadParameter(
+            "must be one line, without control characters, direction marks or zero-width spaces"
+        )
+    if not value.strip():
+        raise click.BadParameter("must not be empty")
+    return value.strip()
 
 
 @click.command("create-school")
 @with_appcontext
-@click.option("--name", required=True, help="The school's name.")
-@click.option("--city", default=None, help="The school's town.")
+@click.option("--name", required=True, callback=_one_line, help="The school's name.")
+@click.option("--city", default=None, callback=_one_line, help="The school's town.")
 @click.option("--admin-email", required=True, help="E-mail address of the first school admin.")
-@click.option("--admin-name", required=True, help="Name of the first school admin.")
+@click.option(
+    "--admin-name", required=True, callback=_one_line, help="Name of the first school admin."
+)
 def create_school(name: str, city: str | None, admin_email: str, admin_name: str) -> None:
-    """Create a school with its first admin, who is mailed a link to choose a password."""
+    """Create a school with its first admin, who is mailed a link to choose a password.
+
+    Names follow the forms' one-line rule: a name with a line break, a control character, a
+    direction override or a zero-width space is refused and nothing is created.
+    """
     from app.admin import services as admin
     from app.circle.models import School
     from app.consent import services as consent

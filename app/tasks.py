@@ -6,10 +6,11 @@ modules with scheduled jobs are imported here by name, so none depends on a view
 """
 
 from app import create_app
-from app.clips.services import processing, retention, upload  # noqa: F401  (scheduled jobs)
+from app.clips.services import recovery, retention, upload  # noqa: F401  (scheduled jobs)
 from app.consent.services import notices  # noqa: F401  (scheduled jobs)
 from app.core import heartbeat
 from app.core.jobs import huey
+from app.documents import anchors  # noqa: F401  (scheduled jobs)
 from app.meetings.services import notices as meeting_notices  # noqa: F401  (scheduled jobs)
 
 app = create_app()

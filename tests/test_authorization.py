@@ -7,6 +7,7 @@ route whose parameters this file cannot fill in: adding a route means deciding w
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from flask import url_for
 from sqlalchemy import func, select
+from werkzeug.routing.converters import NumberConverter
 
 from app.circle import policy, routes
 from app.circle.audience import Audience
@@ -23,6 +25,7 @@ from app.circle.routes import Scope
 from app.clips.models import Clip, Moment, MomentTag, Source, Tag, Upload
 from app.core import resumable
 from app.core.db import Base, db, utcnow
+from app.core.urls import IdConverter
 from app.meetings.models import AgendaItem, MeetingInvitee
 from tests.support.audience import sees
 from tests.support.circle import pupil_of_sixteen
@@ -434,6 +437,18 @@ def _later():
     return utcnow() + timedelta(days=3)
 
 
+_ID = re.compile(r"""<[^>]*?\sid=["']([^"']+)["']""")
+
+
+def duplicate_ids(response: Any) -> list[str]:
+    """The ids an HTML page gives to more than one element (a label then names, and focuses,
+    only the first)."""
+    if response.mimetype != "text/html":
+        return []
+    found = _ID.findall(response.get_data(as_text=True))
+    return sorted({i for i in found if found.count(i) > 1})
+
+
 @pytest.mark.parametrize("visitor", VISITORS)
 def test_authorization_matrix(app, client, login_as, world, db_connection, visitor):
     people, values = world
@@ -462,6 +477,9 @@ def test_authorization_matrix(app, client, login_as, world, db_connection, visit
                 wrong.append(f"{route.method} {route.endpoint}: {response.status_code}")
         elif got != want:
             wrong.append(f"{route.method} {route.endpoint}: expected {want}, got {got}")
+        twice = duplicate_ids(response)
+        if twice:
+            wrong.append(f"{route.method} {route.endpoint}: ids used twice {twice}")
         if before is not None:
             audited = AUDITED_GETS.get(route.endpoint, set())
             after = row_counts()
@@ -651,4 +669,68 @@ def test_meeting_walk(app, client, login_as, world, circle, footage, db_connecti
             if got != want:
                 state = "invited" if invited else "not invited"
                 wrong.append(f"{route.method} {route.endpoint} {state}: expected {want}, got {got}")
+
+
+#: Ids no table holds: past SQLite's 64-bit integers (19 digits and more), past PostgreSQL's
+#: ``integer``, and zero.
+OUT_OF_RANGE = ["9" * 19, "1" + "0" * 30, str(2**31), "0"]
+
+
+def test_every_id_in_an_address_goes_through_the_one_converter(app):
+    numeric = [
+        (rule.endpoint, name, type(converter).__name__)
+        for rule in app.url_map.iter_rules()
+        for name, converter in rule._converters.items()
+        if isinstance(converter, NumberConverter)
+    ]
+    assert numeric
+    assert [n for n in numeric if n[2] != IdConverter.__name__] == []
+
+
+@pytest.mark.parametrize("visitor", ["coach", "parent"])
+def test_an_id_out_of_range_is_404_on_every_route(app, client, login_as, world, visitor):
+    people, values = world
+    login_as(people[visitor])
+    cases = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            ids = [n for n, c in rule._converters.items() if isinstance(c, NumberConverter)]
+            for name in ids:
+                for bad in OUT_OF_RANGE:
+                    given = {k: values[k] for k in rule.arguments} | {name: int(bad)}
+                    url = url_for(rule.endpoint, **given)
+                    for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                        cases.append((method, url, f"{rule.endpoint}[{name}={bad[:3]}…]"))
+    assert cases
+    wrong = [
+        f"{method} {where}: {status}"
+        for method, url, where in cases
+        if (status := client.open(url, method=method, data={}).status_code) != 404
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize("visitor", ["coach", "parent", "school_admin"])
+def test_no_page_repeats_an_id_with_its_forms_tokens(
+    app, client, login_as, world, visitor, monkeypatch
+):
+    # With CSRF protection on, as in production, every form carries its token.
+    people, values = world
+    login_as(people[visitor])
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    with app.test_request_context():
+        urls = [
+            url_for(r.endpoint, **{k: values[k] for k in r.arguments})
+            for r in all_routes(app)
+            if r.method == "GET"
+        ]
+    pages = 0
+    wrong = []
+    for url in urls:
+        response = client.get(url)
+        if response.status_code == 200 and response.mimetype == "text/html":
+            pages += 1
+            if twice := duplicate_ids(response):
+                wrong.append(f"{url}: {twice}")
+    assert pages > 5
     assert wrong == []

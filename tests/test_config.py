@@ -256,3 +256,68 @@ def test_make_run_prints_the_address_it_serves(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+
+def _workers_of(session_id: int) -> set[int]:
+    """The job workers (huey_consumer) among the processes of one session."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getsid(int(entry.name)) != session_id:
+                continue
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, ProcessLookupError):
+            continue
+        if b"huey_consumer" in command and b"--worker-type" in command:
+            found.add(int(entry.name))
+    return found
+
+
+def test_make_run_starts_a_crashed_worker_again_and_keeps_serving(tmp_path: Path) -> None:
+    port = free_port()
+    env = clean_env(
+        BIND=f"127.0.0.1:{port}",
+        BEELDBRUG_INSTANCE=str(tmp_path / "instance"),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'beeldbrug.db'}",
+        JOBS_URL=f"sqlite:///{tmp_path / 'jobs.db'}",
+        PYTHONUNBUFFERED="1",
+        BEELDBRUG_BIN=str(Path(sys.executable).parent),
+    )
+    out = tmp_path / "stdout.txt"
+    with out.open("wb") as stdout:
+        process = subprocess.Popen(
+            ["scripts/serve.sh"],
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while not (_workers_of(process.pid) and "running on" in out.read_text()):
+            assert process.poll() is None, out.read_text()
+            assert time.monotonic() < deadline, out.read_text()
+            time.sleep(0.2)
+        [first] = _workers_of(process.pid)
+
+        os.kill(first, signal.SIGKILL)  # the worker crashes
+
+        deadline = time.monotonic() + START_TIMEOUT
+        while not (_workers_of(process.pid) - {first}):
+            assert process.poll() is None, out.read_text()  # serve.sh (and the web) go on
+            assert time.monotonic() < deadline, out.read_text()
+            time.sleep(0.2)
+        assert "starting it again" in out.read_text()
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # the web server still listens
+    finally:
+        os.killpg(process.pid, signal.SIGINT)  # Ctrl-C
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    assert not _workers_of(process.pid)  # Ctrl-C stopped the worker too

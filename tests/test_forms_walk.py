@@ -288,6 +288,9 @@ def test_every_text_field_has_a_length_cap(app):
         "Anna\r\nBcc: x@example.nl",
         "Peter\u202eBakker",  # shows as "PeterrekaB"
         "\u2067Peter Bakker\u2069",
+        "No\u200bah",  # looks like "Noah"
+        "Noah\u2060",
+        "\ufeffNoah",
     ],
 )
 def test_every_one_line_field_refuses_control_characters(app, bad):
@@ -344,7 +347,13 @@ def test_a_one_line_field_keeps_accepting_ordinary_names(app):
 
     with app.test_request_context("/?lang=en"):
         form = InviteForm()
-        for name in ["Anna de Vries", "Elif Yılmaz", "Zoë van 't Hof-Öztürk", "O'Brien-Ünal"]:
+        names = ["Anna de Vries", "Elif Yılmaz", "Zoë van 't Hof-Öztürk", "O'Brien-Ünal"]
+        # The joiners Persian, the Indic scripts and emoji need.
+        names += [
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+            "Emma \U0001f469\u200d\U0001f467",
+        ]
+        for name in names:
             assert errors_for(form, form.name, name) == []
 
 

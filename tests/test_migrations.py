@@ -5,6 +5,7 @@ Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set (SECURITY H.32).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,8 +15,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect, select
+from sqlalchemy.orm import Session
 
 from app.cli import alembic_config
+from app.core import audit
 from app.core.db import Base, make_engine
 from tests.support.infra import fresh_database_url
 
@@ -362,3 +365,67 @@ def test_a_database_with_rows_upgrades_to_the_newest_schema(empty_database):
                 assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
     finally:
         engine.dispose()
+
+
+ZERO_WIDTH_NAMES = "6c1f0e2a9b47"
+
+
+def audit_rows(url: str) -> list[tuple[str, dict[str, Any]]]:
+    engine = make_engine(url)
+    meta = MetaData()
+    meta.reflect(engine)
+    try:
+        with engine.connect() as conn:
+            e = meta.tables["audit_events"].c
+            rows = conn.execute(select(e.action, e.data).order_by(e.id)).all()
+            return [(action, json.loads(data)) for action, data in rows]
+    finally:
+        engine.dispose()
+
+
+def test_the_cleaning_of_names_is_written_to_the_audit_log_and_the_chain_holds(empty_database):
+    cfg = alembic_config(empty_database)
+    command.upgrade(cfg, ONE_LINE_NAMES)
+    ids = insert_dirty_rows(empty_database)  # dirty again, as typed before this revision
+    engine = make_engine(empty_database)
+    meta = MetaData()
+    meta.reflect(engine)
+    with engine.begin() as conn:
+        users = meta.tables["users"]
+        conn.execute(users.update().where(users.c.id == ids["peter"]).values(name="Pe\u200bter"))
+        conn.execute(
+            users.update().where(users.c.id == ids["sanne"]).values(name="San\u200cne\u2060")
+        )
+    engine.dispose()
+
+    command.upgrade(cfg, ZERO_WIDTH_NAMES)
+
+    values = stored(empty_database, ids)
+    assert values["peter.name"] == "Peter"
+    assert values["sanne.name"] == "San\u200cne"  # the joiner stays
+    events = audit_rows(empty_database)
+    assert events[0] == ("names.cleaned", {"revision": ONE_LINE_NAMES, "rows": "not recorded"})
+    by_table = {data["table"]: data for _, data in events[1:]}
+    assert by_table["users"]["rows"] == sorted([ids["peter"], ids["sanne"]])
+    assert by_table["users"]["revision"] == ZERO_WIDTH_NAMES
+    assert "moment_tags" in by_table and "children" in by_table
+    assert all(action == "names.cleaned" for action, _ in events)
+    # No name is written to the log.
+    assert "Peter" not in repr(events)
+
+    # The chain the migration appended to verifies, and another run adds nothing.
+    verify_engine = make_engine(empty_database)
+    try:
+        with Session(verify_engine) as session:
+            report = audit.verify(session)
+        assert report.ok and report.checked == len(events)
+    finally:
+        verify_engine.dispose()
+    command.downgrade(cfg, ONE_LINE_NAMES)
+    command.upgrade(cfg, ZERO_WIDTH_NAMES)
+    assert audit_rows(empty_database) == events
+
+
+def test_a_database_without_accounts_gets_no_audit_event_from_the_cleaning(empty_database):
+    command.upgrade(alembic_config(empty_database), ZERO_WIDTH_NAMES)
+    assert audit_rows(empty_database) == []

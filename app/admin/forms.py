@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
 
-from app.core.forms import LANGUAGE_CHOICES, email_field, max_length, one_line, required
+from app.core.forms import LANGUAGE_CHOICES, PortalForm, email_field, max_length, one_line, required
 from app.core.i18n import lazy_gettext as _l
 
 
-class StaffForm(FlaskForm):
+class StaffForm(PortalForm):
     name = StringField(
         _l("Name"),
         validators=[required(), one_line(), max_length(120)],
@@ -24,7 +23,7 @@ class StaffForm(FlaskForm):
     )
 
 
-class SecurityForm(FlaskForm):
+class SecurityForm(PortalForm):
     staff_second_factor_required = BooleanField(
         _l("Staff must use a second factor"),
         description=_l(

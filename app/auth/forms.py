@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange
 from wtforms.widgets import HiddenInput
 
 from app.core.forms import (
     LANGUAGE_CHOICES,
+    PortalForm,
     current_password_field,
     email_field,
     max_length,
@@ -20,22 +20,22 @@ from app.core.forms import (
 from app.core.i18n import lazy_gettext as _l
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     email = email_field(_l("E-mail address"), autocomplete="username")
     password = current_password_field(_l("Password"))
     next = HiddenField()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(PortalForm):
     email = email_field(_l("E-mail address"), autocomplete="username")
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     password = new_password_field(_l("New password"))
     confirm = repeat_password_field(_l("Repeat the new password"))
 
 
-class AccountForm(FlaskForm):
+class AccountForm(PortalForm):
     name = StringField(
         _l("Your name"),
         validators=[required(), one_line(), max_length(120)],
@@ -44,22 +44,22 @@ class AccountForm(FlaskForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current = current_password_field(_l("Current password"))
     password = new_password_field(_l("New password"))
     confirm = repeat_password_field(_l("Repeat the new password"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(PortalForm):
     language = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
     next = HiddenField()
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(PortalForm):
     """Empty on purpose: it carries the CSRF token of the sign-out button."""
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PortalForm):
     """A code from the authenticator app, or a recovery code."""
 
     code = StringField(
@@ -73,7 +73,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class EnrolForm(FlaskForm):
+class EnrolForm(PortalForm):
     """The first code from a newly added authenticator app, which puts it into effect."""
 
     code = StringField(
@@ -83,7 +83,7 @@ class EnrolForm(FlaskForm):
     )
 
 
-class PasskeyForm(FlaskForm):
+class PasskeyForm(PortalForm):
     """Which of the account's passkeys a button is about."""
 
     passkey_id = IntegerField(

@@ -84,7 +84,9 @@ def sign_in(user: User, method: SignInMethod) -> None:
         session["lang"] = language
     session["sid"] = token
     session["seen"] = int(time.time())
-    session.permanent = True
+    # A cookie that ends with the browser: on a shared school computer closing it signs out.
+    # The idle and absolute time-outs are kept on the server (UserSession).
+    session.permanent = False
     login_user(user)
 
 

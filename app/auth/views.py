@@ -20,6 +20,7 @@ from app.auth.forms import (
 from app.circle import routes
 from app.core.db import db
 from app.core.i18n import gettext as _
+from app.core.language import language_chosen, without_lang
 from app.core.signin import SignInMethod
 from app.extensions import client_address, limiter
 
@@ -144,6 +145,7 @@ def account() -> Any:
         user.name = form.name.data.strip()
         user.preferred_language = form.language.data
         session["lang"] = form.language.data
+        language_chosen()  # the next page in the language just chosen
         db.session.commit()
         flash(_("Your details are saved."), "success")
         return redirect(url_for("auth.account"))
@@ -194,6 +196,7 @@ def _account_page(form: AccountForm, password_form: ChangePasswordForm, factor_f
 @bp.post("/language")
 @routes.public
 def set_language() -> Any:
+    language_chosen()
     form = LanguageForm()
     if not form.validate_on_submit():
         abort(400)
@@ -201,4 +204,6 @@ def set_language() -> Any:
     if current_user.is_authenticated:
         current_user.preferred_language = form.language.data
         db.session.commit()
-    return redirect(safe_next(form.next.data) or url_for("children.index"))
+    # The page comes back in the language just chosen, not in the one its address asked for.
+    target = safe_next(form.next.data)
+    return redirect(without_lang(target) if target else url_for("children.index"))

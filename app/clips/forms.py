@@ -14,7 +14,7 @@ from wtforms.validators import Optional, StopValidation, ValidationError
 
 from app.circle.audience import AUDIENCE_LABELS, Audience
 from app.clips.models import Tag
-from app.core.forms import max_length, one_line, plain_text, required
+from app.core.forms import PortalForm, max_length, one_line, plain_text, required
 from app.core.i18n import lazy_gettext as _l
 from app.core.text import has_control_characters
 from app.core.timecode import format_time, parse_time
@@ -118,9 +118,10 @@ class _KnownChoice:
             raise StopValidation(str(self.message))
 
 
-def _audience_field() -> RadioField:
+def _audience_field(id: str | None = None) -> RadioField:
     return RadioField(
         _l("Who sees it"),
+        id=id,
         validators=[_KnownChoice(_l("Choose who sees it."))],
         validate_choice=False,
         default=Audience.TEAM.value,
@@ -132,7 +133,7 @@ def audience_choices(audiences: tuple[Audience, ...]) -> list[SelectChoice]:
     return [SelectChoice(a.value, a.label) for a in audiences]
 
 
-class MomentForm(FlaskForm):
+class MomentForm(PortalForm):
     """A moment at a time in the clip, with a tag, a note and an audience.
 
     Give ``tag_choices`` and ``audiences`` to the constructor: the school's tags and the
@@ -169,17 +170,23 @@ class MomentForm(FlaskForm):
         self.audience.choices = audience_choices(audiences)
 
 
-class FragmentForm(FlaskForm):
-    """In and out points in a recording, and the new fragment's title and audience."""
+class FragmentForm(PortalForm):
+    """In and out points in a recording, and the new fragment's title and audience.
 
-    start = TimeField(_l("In point"), validators=[_TypedTime(), _required_time])
-    end = TimeField(_l("Out point"), validators=[_TypedTime(), _required_time])
+    Its fields have ids of their own: the moment form on the same page has a start, an end
+    and an audience too.
+    """
+
+    start = TimeField(
+        _l("In point"), validators=[_TypedTime(), _required_time], id="fragment-start"
+    )
+    end = TimeField(_l("Out point"), validators=[_TypedTime(), _required_time], id="fragment-end")
     title = StringField(
         _l("Title of the fragment"),
         validators=[required(), one_line(), max_length(TITLE_MAX)],
         render_kw={"maxlength": TITLE_MAX, "autocomplete": "off"},
     )
-    audience = _audience_field()
+    audience = _audience_field(id="fragment-audience")
 
     def __init__(self, *args: Any, audiences: tuple[Audience, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -191,7 +198,7 @@ def _not_blank(form: FlaskForm, field: Field) -> None:
         raise ValidationError(str(_l("Please fill in this field.")))
 
 
-class MomentTagForm(FlaskForm):
+class MomentTagForm(PortalForm):
     """A label of the school's own for moments."""
 
     label = StringField(
@@ -202,7 +209,7 @@ class MomentTagForm(FlaskForm):
     )
 
 
-class AudienceForm(FlaskForm):
+class AudienceForm(PortalForm):
     """Who sees a clip or a moment. Every audience is a valid answer here; which one this
     person may choose is the service's decision (a forged choice gets 403, not a form error)."""
 

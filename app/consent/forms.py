@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange
 
 from app.consent.models import PURPOSES, Answer
-from app.core.forms import max_length, one_line, plain_text, required
+from app.core.forms import PortalForm, max_length, one_line, plain_text, required
 from app.core.i18n import lazy_gettext as _l
 from app.core.signing import SignatureForm
 
@@ -60,11 +59,11 @@ def sign_form(text: dict[str, Any], **kwargs: Any) -> _SignFormBase:
     return SignForm(**kwargs)
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(PortalForm):
     token = HiddenField()
 
 
-class TemplateFormBase(FlaskForm):
+class TemplateFormBase(PortalForm):
     """Built by :func:`template_form`: the fields depend on the languages and the limit."""
 
 

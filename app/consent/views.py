@@ -18,7 +18,9 @@ from app.consent.services.signing import TEXT_CHANGED
 from app.core.db import db
 from app.core.forms import ConfirmForm, attempt
 from app.core.i18n import gettext as _
+from app.core.requests import accepts_body
 from app.core.signing import evidence_from_request, sign_with_form
+from app.core.signing.signature import SIGNING_BODY_MAX
 from app.core.web import act
 from app.documents import services as documents
 
@@ -71,6 +73,7 @@ def _language(template: Any) -> str:
 
 
 @bp.route("/children/<int:child_id>/consent/sign", methods=["GET", "POST"])
+@accepts_body(SIGNING_BODY_MAX)
 @routes.for_child(Action.SIGN_CONSENT, check=policy.decides_for_child)
 def sign(seat: Seat) -> Any:
     child = seat.child
@@ -111,6 +114,7 @@ def sign(seat: Seat) -> Any:
 
 
 @bp.route("/children/<int:child_id>/consent/withdraw", methods=["GET", "POST"])
+@accepts_body(SIGNING_BODY_MAX)
 @routes.for_child(Action.SIGN_CONSENT, check=policy.decides_for_child)
 def withdraw(seat: Seat) -> Any:
     child = seat.child

@@ -20,7 +20,18 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from flask import has_request_context, request
-from sqlalchemy import ForeignKey, Integer, String, Text, select
+from sqlalchemy import (
+    Connection,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    column,
+    insert,
+    select,
+    table,
+    update,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, DbSession, UTCDateTime, utcnow
@@ -80,6 +91,11 @@ class AuditChain(Base):
         return f"<AuditChain length={self.length}>"
 
 
+def canonical(value: Any) -> str:
+    """The canonical JSON text of ``value`` (sorted keys, no spaces): what the chain hashes."""
+    return _canonical(value)
+
+
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
@@ -90,18 +106,43 @@ def _digest(text: str) -> str:
 
 def event_hash(event: AuditEvent) -> str:
     """The hash of an event: its fields and the previous hash, canonically serialised."""
+    return link_hash(
+        event.prev_hash,
+        event.created_at,
+        event.actor_id,
+        event.action,
+        event.child_id,
+        event.object_type,
+        event.object_id,
+        event.data,
+        event.personal_digest,
+    )
+
+
+def link_hash(
+    prev_hash: str,
+    created_at: datetime,
+    actor_id: int | None,
+    action: str,
+    child_id: int | None,
+    object_type: str | None,
+    object_id: int | None,
+    data: str,
+    personal_digest: str | None,
+) -> str:
+    """The hash of one link of the chain from its fields (a migration appends without the ORM)."""
     return _digest(
         _canonical(
             [
-                event.prev_hash,
-                event.created_at.isoformat(timespec="microseconds"),
-                event.actor_id,
-                event.action,
-                event.child_id,
-                event.object_type,
-                event.object_id,
-                event.data,
-                event.personal_digest,
+                prev_hash,
+                created_at.isoformat(timespec="microseconds"),
+                actor_id,
+                action,
+                child_id,
+                object_type,
+                object_id,
+                data,
+                personal_digest,
             ]
         )
     )
@@ -223,3 +264,33 @@ def _walk(session: DbSession) -> Iterator[tuple[AuditEvent, str | None]]:
     )
     for event, details in session.execute(stmt):  # noqa: UP028 - rows are unpacked on purpose
         yield event, details
+
+
+def append_without_orm(conn: Connection, action: str, data: dict[str, Any]) -> str:
+    """Append one event with no actor, child or personal details through ``conn``, in plain
+    SQL: for a data migration, which must not depend on the models of the day. Returns the
+    new event's hash."""
+    events = table(
+        "audit_events",
+        *(column(c) for c in ("id", "created_at", "actor_id", "action", "child_id")),
+        *(column(c) for c in ("object_type", "object_id", "data", "personal_digest")),
+        column("prev_hash"),
+        column("hash"),
+    )
+    chain = table("audit_chain", column("id"), column("length"), column("last_hash"))
+    head = conn.execute(
+        select(chain.c.length, chain.c.last_hash).where(chain.c.id == 1).with_for_update()
+    ).first()
+    if head is None:
+        conn.execute(insert(chain).values(id=1, length=0, last_hash=GENESIS))
+        length, last = 0, GENESIS
+    else:
+        length, last = head.length, head.last_hash
+    at = utcnow()
+    text = _canonical(data)
+    digest = link_hash(last, at, None, action, None, None, None, text, None)
+    conn.execute(
+        insert(events).values(created_at=at, action=action, data=text, prev_hash=last, hash=digest)
+    )
+    conn.execute(update(chain).where(chain.c.id == 1).values(length=length + 1, last_hash=digest))
+    return digest

@@ -187,7 +187,21 @@ def current_password_field(label: Any) -> PasswordField:
     )
 
 
-class ConfirmForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no type information
+class PortalForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no type information
+    """The base of every form: its CSRF token is rendered without an id.
+
+    A page holds several forms, each with its token; an id repeated on a page breaks labels
+    and assistive technology, and no label or script refers to the token by id.
+    """
+
+    class Meta:
+        def render_field(self, field: Field, render_kw: dict[str, Any]) -> Any:
+            if field.short_name == "csrf_token":
+                render_kw = {**render_kw, "id": False}  # False leaves the attribute out
+            return super().render_field(field, render_kw)  # type: ignore[misc]
+
+
+class ConfirmForm(PortalForm):
     """No fields: a button that carries the CSRF token."""
 
 

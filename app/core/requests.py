@@ -1,5 +1,10 @@
 """Refusing request bodies that no page's form can read.
 
+A form's body is refused (413, before anything reads it) over ``FORM_MAX_BYTES``, unless the
+view declared a larger limit with :func:`accepts_body` (a drawn signature), or its blueprint
+raises the limit itself (uploads, a PDF to verify): a page that shows a form again with what was
+typed never echoes back a body of megabytes.
+
 A browser sends a file part only for an ``<input type="file">``. Anything else that arrives as a
 file part (a text field posted as a file by a script, say) would reach a text field as a file
 object; every form would have to guard against it. Instead, one ``before_request`` hook answers
@@ -33,6 +38,35 @@ def accepts_files(*names: str) -> Callable[[F], F]:
         return view
 
     return decorator
+
+
+FORM_MIMETYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+
+def accepts_body(limit: int) -> Callable[[F], F]:
+    """Let the view receive a form body of up to ``limit`` bytes (more than ``FORM_MAX_BYTES``).
+
+    Put it below ``@bp.route``, like :func:`accepts_files`.
+    """
+
+    def decorator(view: F) -> F:
+        view.body_limit = limit  # type: ignore[attr-defined]
+        return view
+
+    return decorator
+
+
+def limit_form_body(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """url_value_preprocessor of the app: a form body's limit, before anything parses it.
+
+    Runs before the blueprints' own preprocessors (which may raise it further for a file) and
+    before every before_request hook (CSRF protection reads the form).
+    """
+    if request.mimetype not in FORM_MIMETYPES:
+        return
+    view = current_app.view_functions.get(endpoint or "")
+    limit = getattr(view, "body_limit", None) or current_app.config["FORM_MAX_BYTES"]
+    request.max_content_length = int(limit)
 
 
 def file_fields(endpoint: str | None) -> frozenset[str]:

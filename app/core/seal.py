@@ -1,8 +1,9 @@
 """Sealing issued PDFs with the school's key, the keys themselves, and verifying a copy.
 
 Sealing
-    :func:`seal_pdf` adds a PAdES baseline B-B signature (``/ETSI.CAdES.detached``) with
-    pyHanko. Without a timestamp server this is a simple electronic signature sealed by the
+    :func:`seal_pdf` adds a PAdES baseline signature (``/ETSI.CAdES.detached``) with
+    pyHanko: B-B, or B-LT with a timestamp when a time-stamping authority is configured
+    (:mod:`app.core.timestamps`). Either way it is a simple electronic signature sealed by the
     school, not a qualified one; say so wherever it is described to people. Rendering the
     PDF is :mod:`app.core.pdf`'s job.
 
@@ -24,25 +25,23 @@ Signing material (settings in ``config.py``)
 Loaded signers are cached per process; a key file that changes on disk is loaded again.
 
 Verifying
-    :func:`verify_pdf` checks a copy against the trusted certificates and never raises for bad
-    input; :data:`REASONS` holds the sentence for each way a copy can fail.
+    :func:`verify_pdf` (from :mod:`app.core.seal_check`, offered here too) checks a copy
+    against the trusted certificates and never raises for bad input; :data:`REASONS` holds
+    the sentence for each way a copy can fail.
 """
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import logging
 import os
 import re
 import threading
-from collections.abc import Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -52,19 +51,22 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from flask import current_app
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import async_validate_pdf_signature
-from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.sign.signers.pdf_signer import DSSContentSettings, SigDSSPlacementPreference
+from pyhanko.sign.timestamps import TimeStamper
 from pyhanko_certvalidator import ValidationContext
 
+from app.core import timestamps
+from app.core.coroutines import run_coroutine
 from app.core.files import DIR_MODE, atomic_write
-from app.core.i18n import lazy_gettext as _l
+from app.core.seal_check import REASONS as REASONS
+from app.core.seal_check import SEAL_FIELD as SEAL_FIELD
+from app.core.seal_check import SealCheck as SealCheck
+from app.core.seal_check import looks_like_pdf as looks_like_pdf
+from app.core.seal_check import verify_pdf as verify_pdf
 
-T = TypeVar("T")
 log = logging.getLogger("beeldbrug.seal")
 
-SEAL_FIELD = "BeeldbrugSeal"
 CERTIFICATE_YEARS = 10
 _SCHOOL_FILE_RE = re.compile(r"^school-(\d+)\.p12$")
 
@@ -299,11 +301,64 @@ def _new_school_pkcs12(school: Any) -> bytes:
 
 
 def seal_pdf(pdf: bytes, school: Any, *, reason: str, location: str | None = None) -> bytes:
-    """Seal ``pdf`` as PAdES-B-B with ``school``'s key; returns the sealed PDF.
+    """Seal ``pdf`` with ``school``'s key; returns the sealed PDF.
+
+    With a time-stamping authority configured (:mod:`app.core.timestamps`) the seal is
+    PAdES-B-LT: a timestamp token over the signature and the validation data embedded. When the
+    authority fails, the seal is made as PAdES-B-B and a warning is logged, or, with
+    ``SIGNING_TSA_REQUIRED``, SigningError is raised. Without an authority: PAdES-B-B.
 
     Raises SigningError when the key cannot be had, and pyHanko's errors (PdfReadError and
     others) for input that is not a PDF it can update.
     """
+    material = material_for(school)
+    stamper = timestamps.timestamper()
+    if stamper is not None:
+        try:
+            return _sign(pdf, school, material, reason, location, stamper)
+        except Exception as error:  # the authority or its answer: many kinds of error
+            if timestamps.is_required():
+                log.error(
+                    "seal refused: the time-stamping authority %s failed (%s), and a "
+                    "timestamp is required",
+                    timestamps.authority_url(),
+                    type(error).__name__,
+                )
+                raise SigningError("the time-stamping authority could not be reached") from error
+            log.warning(
+                "sealed WITHOUT a timestamp: the time-stamping authority %s failed (%s: %s)",
+                timestamps.authority_url(),
+                type(error).__name__,
+                str(error)[:200],
+            )
+    return _sign(pdf, school, material, reason, location, None)
+
+
+def _sign(
+    pdf: bytes,
+    school: Any,
+    material: SigningMaterial,
+    reason: str,
+    location: str | None,
+    stamper: TimeStamper | None,
+) -> bytes:
+    long_term: dict[str, Any] = {}
+    if stamper is not None:
+        context = ValidationContext(
+            trust_roots=[*material.trust, *timestamps.authority_roots()],
+            allow_fetching=True,
+        )
+        long_term = {
+            "embed_validation_info": True,
+            "validation_context": context,
+            # The validation data in the signature's own revision: the seal still covers
+            # the entire file, and a reader that does not analyse incremental updates
+            # (poppler) checks it all the same.
+            "dss_settings": DSSContentSettings(
+                placement=SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE,
+                include_vri=False,
+            ),
+        }
     meta = signers.PdfSignatureMetadata(
         field_name=SEAL_FIELD,
         md_algorithm="sha256",
@@ -311,119 +366,10 @@ def seal_pdf(pdf: bytes, school: Any, *, reason: str, location: str | None = Non
         reason=str(reason),
         location=str(location) if location else None,
         name=str(school.name),
+        **long_term,
     )
     out = BytesIO()
-    signer = signers.PdfSigner(meta, signer=signer_for(school))
+    signer = signers.PdfSigner(meta, signer=material.signer, timestamper=stamper)
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     run_coroutine(lambda: signer.async_sign_pdf(writer, output=out))
     return out.getvalue()
-
-
-def run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run one of pyHanko's coroutines to completion from synchronous code.
-
-    pyHanko's own synchronous wrappers call ``asyncio.run``, which refuses to run inside a
-    thread whose event loop is already running (an async server, or a test session that
-    drives a browser). There the coroutine gets a loop of its own in a short-lived thread.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(make())
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pdf-seal") as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
-
-
-#: Why a PDF did not pass, by code (the code goes into logs and audit data, the text to people).
-REASONS: dict[str, Any] = {
-    "not_a_pdf": _l("This file is not a PDF document."),
-    "truncated": _l("This PDF is incomplete: the end of the file is missing."),
-    "damaged": _l("This PDF is damaged and cannot be read."),
-    "no_seal": _l("This PDF carries no digital seal."),
-    "seal_damaged": _l("The digital seal of this PDF is damaged and cannot be checked."),
-    "changed": _l("This PDF was changed after it was sealed."),
-    "added_to": _l("Something was added to this PDF after it was sealed."),
-    "untrusted": _l("This PDF was not sealed by a school in Beeldbrug."),
-    "invalid": _l("The digital seal of this PDF is not valid."),
-}
-
-
-@dataclass(frozen=True)
-class SealCheck:
-    """The outcome of checking a PDF's seal; ``code`` says why when ``ok`` is false."""
-
-    ok: bool
-    code: str | None = None
-    signer_subject: str | None = None
-    signed_at: datetime | None = None
-    intact: bool = False
-    trusted: bool = False
-    entire_file: bool = False
-
-    @property
-    def reason(self) -> Any:
-        """The translated sentence for ``code`` (lazy), or None when the seal is fine."""
-        return REASONS[self.code] if self.code else None
-
-
-def looks_like_pdf(data: bytes) -> bool:
-    """True when ``data`` starts like a PDF (the header may follow up to 1 KB of junk)."""
-    return b"%PDF-" in data[:1024]
-
-
-def verify_pdf(data: bytes, school_certs: Sequence[asn1_x509.Certificate]) -> SealCheck:
-    """Check the Beeldbrug seal of ``data`` against ``school_certs`` as the only trust roots.
-
-    The seal must be cryptographically intact, made with a trusted certificate, judged valid
-    overall (pyHanko's ``bottom_line``; ``valid`` alone stays true on a tampered file) and
-    cover the entire file. Never raises for bad input: a damaged file or signature is
-    reported as not ok with a reason.
-    """
-    if not looks_like_pdf(data):
-        return SealCheck(False, "not_a_pdf")
-    if b"%%EOF" not in data[-1024:]:
-        return SealCheck(False, "truncated")
-    try:
-        reader = PdfFileReader(BytesIO(data), strict=False)
-        reader.root  # noqa: B018 - reading the catalogue proves the structure is sound
-    except Exception:  # pyHanko raises many kinds of error for a damaged file
-        log.info("unreadable PDF offered for verification", exc_info=True)
-        return SealCheck(False, "damaged")
-    try:
-        signatures = list(reader.embedded_signatures)
-    except Exception:  # a signature whose CMS data cannot even be parsed
-        log.info("unreadable seal in a PDF offered for verification", exc_info=True)
-        return SealCheck(False, "seal_damaged")
-    if not signatures:
-        return SealCheck(False, "no_seal")
-    signature = next((s for s in signatures if s.field_name == SEAL_FIELD), signatures[0])
-    try:
-        context = ValidationContext(trust_roots=list(school_certs), allow_fetching=False)
-        status = run_coroutine(lambda: async_validate_pdf_signature(signature, context))
-    except Exception:  # a corrupted signature block raises instead of returning a status
-        log.info("seal could not be validated", exc_info=True)
-        return SealCheck(False, "seal_damaged")
-
-    subject = None
-    if status.signing_cert is not None:
-        name = status.signing_cert.subject
-        subject = name.native.get("common_name") or name.human_friendly
-    entire = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    found = SealCheck(
-        True,
-        None,
-        signer_subject=subject,
-        signed_at=status.signer_reported_dt,
-        intact=bool(status.intact),
-        trusted=bool(status.trusted),
-        entire_file=entire,
-    )
-    if not status.intact:
-        return replace(found, ok=False, code="changed")
-    if not entire:
-        return replace(found, ok=False, code="added_to")
-    if not status.trusted:
-        return replace(found, ok=False, code="untrusted")
-    if not status.bottom_line:
-        return replace(found, ok=False, code="invalid")
-    return found

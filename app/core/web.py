@@ -23,6 +23,7 @@ from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 from app.core.clock import age_on
 from app.core.errors import ForbiddenError, NotFoundError
 from app.core.i18n import gettext as _
+from app.core.language import keep_reading_language, reading_language
 
 T = TypeVar("T")
 log = logging.getLogger("beeldbrug.web")
@@ -81,13 +82,14 @@ def act(action: Callable[[], T], success: Any, *, refused: str = "error") -> T |
 
 
 def select_locale() -> str:
-    """?lang= on this request, the signed-in person's choice, the session's, else Dutch."""
+    """?lang= on this request (or on the page a form was sent from: app.core.language), the
+    signed-in person's choice, the session's, else Dutch."""
     languages: Collection[str] = current_app.config["LANGUAGES"]
     default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():  # a command or a job: the default, unless forced
         return default
-    asked = request.args.get("lang")
-    if asked is not None and asked in languages:
+    asked = reading_language()
+    if asked is not None:
         return asked
     if (
         current_user
@@ -116,6 +118,7 @@ def init_app(app: Flask) -> None:
 
     assets.init_app(app)
     app.after_request(security_headers)
+    app.after_request(keep_reading_language)
     app.add_template_filter(age_on, "age")
 
     @app.errorhandler(CSRFError)

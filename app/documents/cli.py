@@ -86,3 +86,8 @@ def verify_pdf(file: BinaryIO) -> None:
         click.echo(f"sha256:    {document.sha256}")
         if result.signer_subject:
             click.echo(f"sealed by: {result.signer_subject}")
+        if result.timestamp is not None:
+            at = result.timestamp.at.isoformat(timespec="seconds")
+            click.echo(f"timestamp: {at} by {result.timestamp.authority}")
+        else:
+            click.echo("timestamp: none (the time in the seal is the portal's own clock)")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, FileSize
 
+from app.core.forms import PortalForm
 from app.core.i18n import lazy_gettext as _l
 from app.documents.models import DocumentKind
 
@@ -23,7 +23,7 @@ TOO_LARGE = _l(
 )
 
 
-class VerifyForm(FlaskForm):
+class VerifyForm(PortalForm):
     file = FileField(
         _l("PDF document"),
         validators=[

@@ -25,12 +25,15 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from app.circle.models import Child, School, User
-from app.core import audit, pdf, seal, storage
+from app.core import audit, pdf, seal, storage, timestamps
 from app.core.db import DbSession, utcnow
 from app.core.errors import RefusedError
 from app.core.files import is_disk_full
 from app.core.i18n import lazy_gettext as _l
+from app.core.timestamps import Timestamp
 from app.documents.models import Document, DocumentKind
+
+log = logging.getLogger("beeldbrug.documents")
 
 STORAGE_FOLDER = "documents"
 log = logging.getLogger("beeldbrug.documents")
@@ -185,6 +188,8 @@ class VerificationResult:
     signer_subject: str | None = None
     signed_at: datetime | None = None
     sha256: str | None = None
+    #: The trusted time in the seal and its authority, when it carries a timestamp.
+    timestamp: Timestamp | None = None
 
     @property
     def reason(self) -> Any:
@@ -204,13 +209,14 @@ def verify_upload(session: DbSession, data: bytes) -> VerificationResult:
     Never raises for bad input; the result says why it did not pass. Changes nothing.
     """
     digest = hashlib.sha256(data).hexdigest()
-    check = seal.verify_pdf(data, seal.trusted_certificates())
+    check = seal.verify_pdf(data, seal.trusted_certificates(), _timestamp_roots())
     found = VerificationResult(
         False,
         check.code,
         signer_subject=check.signer_subject,
         signed_at=check.signed_at,
         sha256=digest,
+        timestamp=check.timestamp,
     )
     if not check.ok:
         return found
@@ -218,6 +224,16 @@ def verify_upload(session: DbSession, data: bytes) -> VerificationResult:
     if document is None:
         return replace(found, code="not_issued")
     return replace(found, ok=True, code=None, document=document)
+
+
+def _timestamp_roots() -> list[Any]:
+    # An unreadable authority file is the operator's to mend; a timestamp then stays
+    # unconfirmed (and the seal with it) rather than the check failing.
+    try:
+        return timestamps.authority_roots()
+    except timestamps.TimestampConfigError:
+        log.exception("the time-stamping authority's certificates cannot be read")
+        return []
 
 
 def record_verification(

@@ -7,7 +7,6 @@ take any value and leave the check to them.
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -20,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Optional
 
-from app.core.forms import max_length, one_line, plain_text, required
+from app.core.forms import PortalForm, max_length, one_line, plain_text, required
 from app.core.i18n import lazy_gettext as _l
 from app.meetings.models import MeetingKind
 
@@ -51,7 +50,7 @@ def _time_required() -> InputRequired:
     return InputRequired(message=_l("Please fill in this field."))
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(PortalForm):
     kind = SelectField(
         _l("Kind of meeting"),
         choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
@@ -79,7 +78,7 @@ class MeetingForm(FlaskForm):
     version = HiddenField()
 
 
-class AgendaItemForm(FlaskForm):
+class AgendaItemForm(PortalForm):
     pick = SelectField(_l("Fragment or moment"), validate_choice=False)
     pair = SelectField(
         _l("Watch beside it (optional)"),
@@ -95,7 +94,7 @@ class AgendaItemForm(FlaskForm):
     )
 
 
-class PrepNoteForm(FlaskForm):
+class PrepNoteForm(PortalForm):
     prep_note = TextAreaField(
         _l("Preparation note (school team only)"),
         validators=[plain_text(), max_length(NOTE_MAX)],
@@ -105,7 +104,7 @@ class PrepNoteForm(FlaskForm):
     version = HiddenField()
 
 
-class ContributionForm(FlaskForm):
+class ContributionForm(PortalForm):
     text = TextAreaField(
         _l("Your question or observation"),
         validators=[required(), plain_text(), max_length(CONTRIBUTION_MAX)],
@@ -116,5 +115,5 @@ class ContributionForm(FlaskForm):
     )
 
 
-class CancelForm(FlaskForm):
+class CancelForm(PortalForm):
     version = HiddenField()

@@ -12,6 +12,7 @@ from app.circle.models import Role
 from app.core.clock import local_date
 from app.core.forms import (
     LANGUAGE_CHOICES,
+    PortalForm,
     email_field,
     max_length,
     new_password_field,
@@ -51,7 +52,7 @@ def _plausible_birth_date(form: FlaskForm, field: Field) -> None:
         raise ValidationError(str(_l("Check the date of birth: this child would be over 25.")))
 
 
-class TrajectoryForm(FlaskForm):
+class TrajectoryForm(PortalForm):
     name = StringField(
         _l("Child's name"),
         validators=[required(), one_line(), max_length(120)],
@@ -74,7 +75,7 @@ class TrajectoryForm(FlaskForm):
     )
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PortalForm):
     name = StringField(
         _l("Name"),
         validators=[required(), one_line(), max_length(120)],
@@ -114,7 +115,7 @@ class InviteForm(FlaskForm):
             raise ValidationError(str(_l("Choose an end date within a year.")))
 
 
-class AcceptNewAccountForm(FlaskForm):
+class AcceptNewAccountForm(PortalForm):
     name = StringField(
         _l("Your name"),
         validators=[required(), one_line(), max_length(120)],

@@ -15,6 +15,7 @@ from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm, attempt
 from app.core.i18n import gettext as _
+from app.core.language import language_chosen
 from app.core.signin import SignInMethod
 from app.core.web import act
 from app.people import bp, services
@@ -178,6 +179,7 @@ def accept() -> Any:
             form.form_errors.append(str(refused.message))
         else:
             session["lang"] = user.preferred_language
+            language_chosen()  # the next page in the language just chosen, not the link's
             login.sign_in(user, SignInMethod.INVITATION)
             db.session.commit()
             flash(_("Welcome to the circle of %(name)s.", name=invitation.child.name), "success")

@@ -20,16 +20,16 @@ free text of several lines (guiding questions, notes, moment texts); hashes, tok
 keys and codes.
 
 Idempotent: a clean value stays as it is, and only rows whose value changes are written.
-Plain SQL on ad-hoc table descriptions, a batch of rows at a time, on SQLite and PostgreSQL.
+Plain SQL on ad-hoc table descriptions, a batch of rows at a time, on SQLite and PostgreSQL
+(``app.core.one_line_rows``). It wrote no audit event: revision 6c1f0e2a9b47 records it.
 """
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
 
-from app.core.text import single_line
+from app.core.one_line_rows import COLUMNS, clean_moment_tags, clean_table
 
 revision: str = "d13adf579f61"
 down_revision: str | None = "145dfc24b8ec"
@@ -38,89 +38,14 @@ depends_on: str | Sequence[str] | None = None
 
 log = logging.getLogger("alembic.runtime.migration")
 
-BATCH = 500
-
-#: Each table with the one-line columns people type into it (no unique constraint on them).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "users": ("name",),
-    "schools": ("name", "city"),
-    "children": ("name", "group_name"),
-    "invitations": ("name",),
-    "clips": ("title",),
-    "clip_uploads": ("title",),
-}
-
-
-def _batches(conn: sa.Connection, table: sa.TableClause) -> Iterator[Sequence[sa.Row]]:
-    """Every row of ``table``, in batches by ascending id (each query reads one batch)."""
-    after = 0
-    while True:
-        rows = conn.execute(
-            sa.select(table).where(table.c.id > after).order_by(table.c.id).limit(BATCH)
-        ).all()
-        if not rows:
-            return
-        yield rows
-        after = rows[-1].id
-
-
-def _clean_table(conn: sa.Connection, name: str, columns: tuple[str, ...]) -> int:
-    table = sa.table(name, sa.column("id"), *(sa.column(c) for c in columns))
-    update = (
-        sa.update(table)
-        .where(table.c.id == sa.bindparam("row_id"))
-        .values({c: sa.bindparam(f"new_{c}") for c in columns})
-    )
-    changed = 0
-    for rows in _batches(conn, table):
-        writes = []
-        for row in rows:
-            old = {c: row._mapping[c] for c in columns}
-            new = {c: None if v is None else single_line(v) for c, v in old.items()}
-            if new != old:
-                writes.append({"row_id": row.id, **{f"new_{c}": v for c, v in new.items()}})
-        if writes:
-            conn.execute(update, writes)
-            changed += len(writes)
-    return changed
-
-
-def _clean_moment_tags(conn: sa.Connection) -> int:
-    # A label is unique within its school: one that becomes equal to another is the same
-    # label to the eye (a browser shows a line break in it as a space), so the two are merged.
-    tags = sa.table("moment_tags", sa.column("id"), sa.column("school_id"), sa.column("label"))
-    moments = sa.table("moments", sa.column("custom_tag_id"))
-    changed = 0
-    for rows in _batches(conn, tags):
-        for row in rows:
-            label = single_line(row.label)
-            if label == row.label:
-                continue
-            same = conn.scalar(
-                sa.select(tags.c.id).where(
-                    tags.c.school_id == row.school_id, tags.c.label == label, tags.c.id != row.id
-                )
-            )
-            if same is None:
-                conn.execute(sa.update(tags).where(tags.c.id == row.id).values(label=label))
-            else:
-                conn.execute(
-                    sa.update(moments)
-                    .where(moments.c.custom_tag_id == row.id)
-                    .values(custom_tag_id=same)
-                )
-                conn.execute(sa.delete(tags).where(tags.c.id == row.id))
-            changed += 1
-    return changed
-
 
 def upgrade() -> None:
     conn = op.get_bind()
     for name, columns in COLUMNS.items():
-        changed = _clean_table(conn, name, columns)
+        changed = len(clean_table(conn, name, columns))
         if changed:
             log.info("put %d row(s) of %s on one line", changed, name)
-    changed = _clean_moment_tags(conn)
+    changed = len(clean_moment_tags(conn))
     if changed:
         log.info("put %d row(s) of moment_tags on one line", changed)
 

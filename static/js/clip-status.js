@@ -1,7 +1,8 @@
 // The processing panel of a clip that is not ready yet (templates/clips/_processing.html):
 // asks the status route every second, shows the state, the progress and the poster once it
 // exists, and reloads the page when the clip is ready to watch. It stops asking when the
-// conversion failed (the retry button, for the coach, starts it again).
+// conversion failed (the retry button, for the coach, starts it again), unless the conversion
+// was interrupted and starts again by itself (status.resumes).
 
 const POLL_MS = 1000;
 const MAX_BACKOFF_MS = 10000;
@@ -61,8 +62,8 @@ function watch(panel) {
     render(panel, status);
     if (status.state === "ready") {
       window.location.reload();
-    } else if (status.state !== "failed") {
-      setTimeout(ask, delay);
+    } else if (status.state !== "failed" || status.resumes) {
+      setTimeout(ask, status.resumes ? MAX_BACKOFF_MS : delay);
     }
   };
   ask();

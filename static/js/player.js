@@ -168,12 +168,45 @@ function setUpPlayer(root) {
     }
   }
 
+  // The in point is marked while watching: the video plays on to the out point, which
+  // pauses it there.
   function setPoint(name) {
     if (!fragmentForm) return;
-    video.pause();
+    if (name === "end") video.pause();
     fill(fragmentForm, name, video.currentTime);
     showRange();
   }
+
+  // A video that stops with an error: ask the server (HEAD plays nothing and is not logged
+  // as watching) whether it still lets this person have it, and say what happened.
+  const stopped = {
+    gone: root.querySelector("[data-video-gone]"),
+    signedOut: root.querySelector("[data-video-signed-out]"),
+    lost: root.querySelector("[data-video-lost]"),
+  };
+  async function explainStop() {
+    let which = "lost";
+    try {
+      const response = await fetch(video.currentSrc || video.src, {
+        method: "HEAD", credentials: "same-origin", cache: "no-store",
+      });
+      if (response.redirected && new URL(response.url).pathname.startsWith("/sign-in")) {
+        which = "signedOut";
+      } else if ([403, 404, 410].includes(response.status)) {
+        which = "gone";
+      }
+    } catch {
+      which = "lost";
+    }
+    for (const [name, element] of Object.entries(stopped)) {
+      if (element) element.hidden = name !== which;
+    }
+    stopped[which]?.focus({ preventScroll: true });
+  }
+  video.addEventListener("error", explainStop);
+  video.addEventListener("playing", () => {
+    for (const element of Object.values(stopped)) if (element) element.hidden = true;
+  });
 
   const actions = {
     toggle: () => (video.paused ? video.play().catch(() => {}) : video.pause()),
@@ -223,14 +256,6 @@ function setUpPlayer(root) {
     const start = Number(root.dataset.start);
     if (start && video.currentTime < start - NEAR) seek(start);
     refresh();
-  });
-  // A range request refused mid-play (a withdrawal, a removal from the circle) ends the
-  // stream with a network error: say so rather than leave a frozen picture.
-  video.addEventListener("error", () => {
-    const notice = root.querySelector("[data-unavailable]");
-    if (notice && video.error && video.error.code !== video.error.MEDIA_ERR_ABORTED) {
-      notice.hidden = false;
-    }
   });
   placeMarks();
   refresh();

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import UserSession
-from app.circle.models import User
+from app.circle.models import School, User
 from app.core.audit import AuditEvent
 from app.core.db import db
 
@@ -136,3 +136,27 @@ def test_create_school_command(runner, mailbox):
     admin = db.session.scalar(select(User).where(User.email == "directie@anker.example"))
     assert admin.is_school_admin and admin.school.name == "IKC Het Anker"
     assert "/reset?token=" in mailbox.text_of(mailbox.last_to("directie@anker.example"))
+
+
+@pytest.mark.parametrize(
+    "option, bad",
+    [
+        ("--name", "IKC Het\nAnker"),
+        ("--name", "IKC Het\u202eAnker"),
+        ("--city", "Den\u200bHelder"),
+        ("--admin-name", "Jolien\r\nBcc: x@example.nl"),
+    ],
+)
+def test_create_school_refuses_a_name_of_more_than_one_line(runner, mailbox, option, bad):
+    args = {
+        "--name": "IKC Het Anker",
+        "--city": "Den Helder",
+        "--admin-email": "directie@anker.example",
+        "--admin-name": "Jolien",
+    }
+    args[option] = bad
+    result = runner.invoke(args=["create-school", *(x for pair in args.items() for x in pair)])
+    assert result.exit_code != 0
+    assert "one line" in result.output
+    assert db.session.scalar(select(User).where(User.email == "directie@anker.example")) is None
+    assert db.session.scalar(select(School).where(School.name.like("IKC%"))) is None

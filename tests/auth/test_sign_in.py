@@ -188,6 +188,15 @@ def test_session_cookie_flags(client, circle):
     assert "Domain=" not in cookie
 
 
+def test_the_session_cookie_ends_with_the_browser(client, circle):
+    response = sign_in(client, circle.parent.email, PASSWORD)
+    cookies = [c for c in response.headers.getlist("Set-Cookie") if "beeldbrug_session=" in c]
+    assert cookies
+    for cookie in cookies:
+        assert "Expires=" not in cookie and "Max-Age=" not in cookie, cookie
+    assert client.get("/").status_code == 200  # signed in all the same
+
+
 def test_production_cookie_is_secure(production_app, circle):
     secure = production_app.test_client()
     page = secure.get("/sign-in", base_url="https://localhost").get_data(as_text=True)

@@ -223,3 +223,21 @@ def test_the_access_log_names_the_address_asked_for_not_the_stored_file(nginx, w
     assert f'"GET {asked}" 206' in line  # not the storage name it was redirected to
     assert watched.clip.web_key not in line and PREFIX not in line
     assert "secret-looking" not in log
+
+
+def test_errors_nginx_makes_itself_carry_the_security_headers(nginx):
+    chunk = b"\0" * (8 * 1024 * 1024)
+    refused = Browser(nginx).request("POST", "/sign-in", {"Content-Type": "text/plain"}, chunk)
+    assert refused.status == 413
+    assert refused.one("X-Content-Type-Options") == "nosniff"
+    assert refused.one("X-Frame-Options") == "DENY"
+    assert refused.one("Referrer-Policy") == "same-origin"
+    assert "frame-ancestors 'none'" in refused.one("Content-Security-Policy")
+
+
+def test_the_apps_own_pages_keep_one_copy_of_each_security_header(nginx):
+    page = Browser(nginx).get("/sign-in")
+    assert page.status == 200
+    assert page.one("X-Content-Type-Options") == "nosniff"
+    assert page.one("X-Frame-Options") == "DENY"
+    assert "script-src 'self'" in page.one("Content-Security-Policy")

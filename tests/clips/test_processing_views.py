@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from app.circle.audience import Audience
 from app.clips.models import Clip, ClipState
-from app.clips.services import conversion, transcode
+from app.clips.services import conversion, processing, recovery, transcode
+from app.core.audit import AuditEvent
 from app.core.db import db
 from tests.support.clips import held, media_root, uploaded
 
@@ -47,6 +49,7 @@ def test_the_status_says_how_far_the_conversion_is(app, client, login_as, circle
         "progress": 42,
         "poster_url": None,
         "failure": None,
+        "resumes": False,
         "retryable": False,
         "worker_stopped": False,
         "retry_url": retry_url(clip),
@@ -69,17 +72,47 @@ def test_the_status_of_a_ready_clip_has_its_poster(app, client, login_as, circle
 
 
 @pytest.mark.usefixtures("consent_both_parents")
+def test_an_interrupted_conversion_says_it_starts_again_by_itself(
+    app, client, login_as, circle, videos
+):
+    clip = uploaded(app, circle.child, circle.coach, videos["landscape"], audience=Audience.CIRCLE)
+    clip.state, clip.attempts = ClipState.PROCESSING, 1  # and no worker holds it
+    db.session.commit()
+    login_as(circle.coach)
+
+    status = client.get(status_url(clip) + "?lang=en").json
+    assert status["label"] == "Conversion interrupted"
+    assert status["failure"].startswith("The conversion was interrupted. It starts again by itself")
+    assert status["resumes"] is True
+    page = client.get(f"/children/{clip.child_id}/clips/{clip.id}?lang=en").get_data(as_text=True)
+    assert "starts again by itself" in page
+    wait = page.split("data-status-wait", 1)[1].split(">", 1)[0]
+    assert "hidden" in wait  # no "the conversion goes on" beside it
+
+    with app.app_context():
+        assert recovery.resume_interrupted() == 1
+    clip = reload(clip)
+    assert clip.state is ClipState.READY  # queued again; the queue runs inline in tests
+    resumed = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "clip_resumed")
+    ).all()
+    assert [e.object_id for e in resumed] == [clip.id]
+
+
+@pytest.mark.usefixtures("consent_both_parents")
 def test_a_killed_conversion_shows_as_failed_and_only_the_coach_may_retry(
     app, client, login_as, circle, videos
 ):
     clip = uploaded(app, circle.child, circle.coach, videos["landscape"], audience=Audience.CIRCLE)
-    clip.state = ClipState.PROCESSING  # and no worker holds it
+    # No worker holds it, and it was tried as often as it resumes by itself.
+    clip.state, clip.attempts = ClipState.PROCESSING, processing.AUTO_RESUME_LIMIT
     db.session.commit()
 
     login_as(circle.parent)
     seen_by_parent = client.get(status_url(clip) + "?lang=en").json
     assert seen_by_parent["state"] == "failed"
     assert seen_by_parent["failure"] == "The conversion was interrupted."
+    assert seen_by_parent["resumes"] is False
     assert seen_by_parent["retryable"] is False
     assert client.post(retry_url(clip)).status_code == 403
 

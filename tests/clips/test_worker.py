@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from app.circle.audience import Audience
@@ -29,6 +29,7 @@ from app.cli import alembic_config
 from app.clips.models import Clip, ClipState, Source
 from app.clips.services import transcode
 from app.core import storage
+from app.core.audit import AuditEvent
 from tests.support.footage import make_video
 from tests.support.infra import fresh_database_url
 
@@ -214,3 +215,29 @@ def test_a_worker_killed_mid_conversion_leaves_the_clip_retryable(world, tmp_pat
     finally:
         stop(worker)
     assert clip.state is ClipState.READY and clip.attempts == 2
+
+
+def test_a_conversion_cut_off_by_a_crash_resumes_when_the_worker_starts(world, tmp_path):
+    video = make_video(tmp_path / "long.mp4", seconds=20, size="1280x720", rate=30)
+    clip_id = add_upload(world, video)
+    worker = start_worker(world)
+    try:
+        queue(world, QUEUE_CONVERSION.format(clip_id=clip_id))
+        wait_for(world, clip_id, lambda c: c.progress > 0 or c.state is not ClipState.UPLOADED)
+    finally:
+        stop(worker, signal.SIGKILL)
+    assert clip_row(world, clip_id).state is ClipState.PROCESSING
+    assert eventually(lambda: transcode.lock_is_free(world["media"], clip_id))
+
+    # Nobody presses retry: the worker, started again, takes the clip up by itself.
+    worker = start_worker(world)
+    try:
+        clip = wait_for(world, clip_id, finished)
+    finally:
+        stop(worker)
+    assert clip.state is ClipState.READY and clip.attempts == 2
+    with Session(world["engine"]) as session:
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.object_id == clip_id)
+        ).all()
+    assert "clip_resumed" in actions and "clip_failed" not in actions

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
-from app.circle.models import Child
+from app.circle.models import Child, Invitation
 from app.core.db import db
 from app.core.errors import ForbiddenError, NotFoundError
 from app.core.logs import SafeFormatter
@@ -223,3 +223,27 @@ def test_an_oversized_body_is_refused_with_a_clear_page(client):
     response = client.post("/sign-in", data={"email": "x" * (5 * 1024 * 1024), "password": "p"})
     assert response.status_code == 413
     assert "<h1>" in response.get_data(as_text=True)
+
+
+def test_a_form_body_over_the_form_limit_is_refused_and_not_echoed(client, login_as, circle):
+    login_as(circle.coach)
+    name = "Anna " + "x" * (1024 * 1024)
+    response = client.post(
+        f"/children/{circle.child.id}/invite",
+        data={"name": name, "email": "anna@example.nl", "role": "teacher"},
+    )
+    assert response.status_code == 413
+    page = response.get_data(as_text=True)
+    assert "Nothing was saved" in page or "Er is niets opgeslagen" in page
+    assert len(page) < 64 * 1024
+    assert db.session.scalar(select(func.count()).select_from(Invitation)) == 0
+
+
+def test_a_signing_form_takes_a_drawn_signature_larger_than_other_forms(client, login_as, circle):
+    login_as(circle.parent)
+    drawing = "data:image/png;base64," + "A" * (600 * 1024)
+    response = client.post(
+        f"/children/{circle.child.id}/consent/sign",
+        data={"full_name": "Peter Bakker", "signature": drawing},
+    )
+    assert response.status_code != 413

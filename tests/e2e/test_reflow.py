@@ -118,3 +118,26 @@ def test_no_page_scrolls_sideways_at_320_px_for_any_visitor(
     assert any(p.startswith("/admin/consent/") for p in walked["beheer@regenboog.example"])
     assert "/documents/verify" in walked["coach@regenboog.example"]
     assert any(p.endswith("/invite") for p in walked["coach@regenboog.example"])
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_signing_pages_headings_stand_inside_their_cards(
+    live_server: LiveServer, new_context: Callable[..., Any], width: int
+) -> None:
+    # A parent of Elif who has not answered: the signing form with every part.
+    page = new_context(viewport={"width": width, "height": 800}, has_touch=True).new_page()
+    sign_in(page, "ouder.yilmaz@example.nl")
+    child = open_child(page, "Elif Yılmaz")
+    page.goto(f"{child}/consent/sign")
+    legends = page.locator("main form fieldset > legend")
+    assert legends.count() >= 6
+    outside = page.evaluate(
+        """() => [...document.querySelectorAll('main form fieldset > legend')]
+          .filter((legend) => {
+            const box = legend.getBoundingClientRect();
+            const card = legend.parentElement.getBoundingClientRect();
+            return box.top < card.top + 1 || box.left < card.left || box.right > card.right;
+          })
+          .map((legend) => legend.textContent.trim())"""
+    )
+    assert outside == []

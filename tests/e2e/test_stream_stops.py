@@ -137,6 +137,6 @@ def test_a_removal_stops_a_playing_video_within_seconds(
             last, still_since = now, time.monotonic()
     assert last <= held + CAP_SECONDS + 1, (last, held)
     assert last < SECONDS - 20, last
-    expect(parent.locator("[data-unavailable]")).to_be_visible(timeout=10_000)
+    expect(parent.locator("[data-video-gone]")).to_be_visible(timeout=10_000)
     # And the next request of the video is refused outright.
     assert parent.request.get(f"{clip_path}/video", headers={"Range": "bytes=0-"}).status == 404

@@ -22,9 +22,11 @@ any partial output are removed, the original is kept so that a retry can work, a
 lock (``transcode.clip_lock``, a flock the kernel drops with the process) tells: it is taken
 before the clip becomes PROCESSING and let go only after READY or FAILED is committed, so a
 PROCESSING clip whose lock is free has no worker (:func:`is_stuck`). Such a clip is shown and
-treated as failed ("interrupted") and may be retried; :func:`recover_interrupted` (a periodic
-job) records it as FAILED. Its web version never went out: it lives in the scratch folder until
-stored, and READY is the last thing written. Ffmpeg dies with the worker too (the kernel's
+treated as interrupted: the worker puts it back in the queue by itself when it starts, and
+every ten minutes (:mod:`app.clips.services.recovery`), up to :data:`AUTO_RESUME_LIMIT`
+attempts; after that :func:`recover_interrupted` records it as FAILED and a coach may retry.
+Its web version never went out: it lives in the scratch folder until stored, and READY is the
+last thing written. Ffmpeg dies with the worker too (the kernel's
 parent-death signal, see ``transcode``). An uploaded clip whose job was lost (it waited over
 an hour) may be retried as well.
 """
@@ -41,7 +43,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from huey import crontab
 from sqlalchemy import select, update
 
 from app.circle.models import User
@@ -51,7 +52,6 @@ from app.core import audit, storage
 from app.core.db import DbSession, db, utcnow
 from app.core.errors import RefusedError
 from app.core.i18n import lazy_gettext as _l
-from app.core.jobs import periodic_job
 
 log = logging.getLogger("beeldbrug.clips.processing")
 
@@ -59,7 +59,11 @@ log = logging.getLogger("beeldbrug.clips.processing")
 #: converts a one-minute clip in about 15 s: an hour is a long queue, not a busy one.
 QUEUE_PATIENCE = timedelta(hours=1)
 
-INTERRUPTED = "interrupted"  # the worker died while processing
+INTERRUPTED = "interrupted"  # the worker died while processing, too often to resume again
+INTERRUPTED_RESUMES = "interrupted_resumes"  # the worker died; it resumes the clip by itself
+#: How many times a conversion is started by itself after its worker died (a clip that kills
+#: its worker every time then waits for a coach's retry).
+AUTO_RESUME_LIMIT = 3
 NOT_STARTED = "not_started"  # queued long ago and never picked up (a lost job)
 ORIGINAL_MISSING = "original_missing"  # the original file is gone
 SOURCE_NOT_READY = "source_not_ready"  # a fragment's recording has no web version
@@ -76,6 +80,10 @@ FAILURE_MESSAGES: dict[str, Any] = {
     transcode.CONVERSION_FAILED: _l("The video could not be converted."),
     transcode.DISK_FULL: _l("The server ran out of storage space while converting."),
     INTERRUPTED: _l("The conversion was interrupted."),
+    INTERRUPTED_RESUMES: _l(
+        "The conversion was interrupted. It starts again by itself as soon as the converter "
+        "is running again."
+    ),
     NOT_STARTED: _l("The conversion did not start."),
     ORIGINAL_MISSING: _l("The uploaded file is missing; upload the video again."),
     SOURCE_NOT_READY: _l("The recording this fragment comes from cannot be watched."),
@@ -287,7 +295,9 @@ def failure_code(clip: Clip) -> str | None:
     """The failure code to show (``interrupted`` or ``not_started`` for a stuck clip); None
     unless failed."""
     if is_stuck(clip):
-        return NOT_STARTED if clip.state is ClipState.UPLOADED else INTERRUPTED
+        if clip.state is ClipState.UPLOADED:
+            return NOT_STARTED
+        return INTERRUPTED_RESUMES if clip.attempts < AUTO_RESUME_LIMIT else INTERRUPTED
     return (clip.failure or INTERNAL) if clip.state is ClipState.FAILED else None
 
 
@@ -328,7 +338,8 @@ def retry(session: DbSession, clip: Clip, *, actor: User) -> Clip:
 def recover_interrupted() -> int:
     """Record stuck clips as FAILED (``interrupted``) and delete the originals a worker that
     died just after READY left behind. Returns how many clips changed. Commits per clip;
-    raises nothing of its own (a database error propagates).
+    raises nothing of its own (a database error propagates). Clips that may still resume by
+    themselves are put back in the queue first (``recovery.resume_interrupted``).
     """
     changed = 0
     root = media_root()
@@ -351,10 +362,3 @@ def recover_interrupted() -> int:
         changed += 1
     db.session.rollback()
     return changed
-
-
-@periodic_job(crontab(minute="*/10"))
-def recover_interrupted_clips() -> int:
-    """Every ten minutes: record clips whose worker died while processing them as failed
-    (retryable) (:func:`recover_interrupted`)."""
-    return recover_interrupted()

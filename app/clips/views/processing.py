@@ -35,13 +35,18 @@ def processing_status(clip: Clip, may_retry: bool = False) -> dict[str, Any]:
     background worker that left no heartbeat for a few minutes.
     """
     state = processing.shown_state(clip)
-    failure = processing.failure_message(processing.failure_code(clip))
+    code = processing.failure_code(clip)
+    failure = processing.failure_message(code)
+    # Interrupted, and starting again by itself: not "failed", and the page keeps asking.
+    resumes = code == processing.INTERRUPTED_RESUMES
+    label = _("Conversion interrupted") if resumes else processing.STATE_LABELS[state]
     poster = None
     if clip.poster_key:
         poster = url_for("clips.poster", child_id=clip.child_id, clip_id=clip.id)
     return {
         "state": state.value,
-        "label": str(processing.STATE_LABELS[state]),
+        "label": str(label),
+        "resumes": resumes,
         "progress": 100 if state is ClipState.READY else max(0, min(99, clip.progress or 0)),
         "poster_url": poster,
         "failure": str(failure) if failure is not None else None,

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, HiddenField, StringField
 from wtforms.validators import ValidationError
 
 from app.core.db import utcnow
-from app.core.forms import max_length, one_line, required
+from app.core.forms import PortalForm, max_length, one_line, required
 from app.core.i18n import lazy_gettext as _l
 from app.core.signing.signature import DATA_URI_PREFIX, NO_DRAWING, Signature, signature_from_form
 from app.core.tokens import read_value, sign_value
@@ -58,7 +57,7 @@ def read_form(
         return None
 
 
-class SignatureForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no type information
+class SignatureForm(PortalForm):
     """Fields every signing form has: the token, the full name, and a drawn or typed signature.
 
     A feature subclasses it with what is signed (answers, a confirmation) and renders the

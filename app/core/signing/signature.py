@@ -18,6 +18,8 @@ from app.core.i18n import lazy_gettext as _l
 SIGNATURE_MAX_BYTES = 400_000
 SIGNATURE_MAX_SIDE = 2400
 DATA_URI_PREFIX = "data:image/png;base64,"
+#: The body of a signing form: the drawing as base64 (4/3 of its bytes), the fields around it.
+SIGNING_BODY_MAX = 1024 * 1024
 
 NO_DRAWING = _l("Draw your signature in the box, or choose to type it.")
 
