@@ -32,6 +32,14 @@ class SecurityForm(PortalForm):
             "password."
         ),
     )
+    seals_need_timestamp = BooleanField(
+        _l("Seals must carry a trusted time"),
+        description=_l(
+            "Every document the school issues is then sealed with a timestamp from the "
+            "time-stamping authority, which proves when it was sealed. While the authority "
+            "cannot be reached, a document is refused rather than sealed without one."
+        ),
+    )
     passkey_sign_in_allowed = BooleanField(
         _l("Signing in with a passkey alone"),
         description=_l(

@@ -119,10 +119,11 @@ def set_sign_in_rules(
     *,
     second_factor_required: bool,
     passkey_sign_in_allowed: bool,
+    seals_need_timestamp: bool = False,
     actor: User,
 ) -> None:
-    """The school's sign-in rules: staff must use a second factor; a passkey alone may sign
-    in. Each change is audited."""
+    """The school's sign-in and seal rules: staff must use a second factor; a passkey alone
+    may sign in; seals must carry a trusted time. Each change is audited."""
     if school.staff_second_factor_required != second_factor_required:
         school.staff_second_factor_required = second_factor_required
         audit.record(
@@ -131,6 +132,15 @@ def set_sign_in_rules(
             actor=actor,
             obj=school,
             data={"required": second_factor_required},
+        )
+    if school.seals_need_timestamp != seals_need_timestamp:
+        school.seals_need_timestamp = seals_need_timestamp
+        audit.record(
+            session,
+            "school_timestamp_rule",
+            actor=actor,
+            obj=school,
+            data={"required": seals_need_timestamp},
         )
     if school.passkey_sign_in_allowed != passkey_sign_in_allowed:
         school.passkey_sign_in_allowed = passkey_sign_in_allowed

@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.admin import bp, services
 from app.admin.forms import SecurityForm, StaffForm
 from app.circle import policy, routes
+from app.core import timestamps
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import ConfirmForm
@@ -32,7 +33,9 @@ def index() -> Any:
         security_form=SecurityForm(
             staff_second_factor_required=school.staff_second_factor_required,
             passkey_sign_in_allowed=school.passkey_sign_in_allowed,
+            seals_need_timestamp=school.seals_need_timestamp,
         ),
+        timestamps_available=timestamps.authority_url() is not None,
         with_factor=services.with_second_factor(db.session, school),
     )
 
@@ -49,6 +52,9 @@ def security() -> Any:
                 school,
                 second_factor_required=bool(form.staff_second_factor_required.data),
                 passkey_sign_in_allowed=bool(form.passkey_sign_in_allowed.data),
+                seals_need_timestamp=bool(form.seals_need_timestamp.data)
+                if timestamps.authority_url()
+                else school.seals_need_timestamp,
                 actor=current_user,
             ),
             _("The sign-in rules of the school are saved."),

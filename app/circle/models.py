@@ -38,6 +38,9 @@ class School(Base):
     # People of this school (staff, and the circles of its children) may sign in with a
     # passkey alone, no password.
     passkey_sign_in_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every seal of this school's documents must carry a trusted time: with the installation's
+    # time-stamping authority out of reach, a document is refused rather than sealed without.
+    seals_need_timestamp: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:

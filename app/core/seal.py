@@ -306,18 +306,22 @@ def seal_pdf(pdf: bytes, school: Any, *, reason: str, location: str | None = Non
     With a time-stamping authority configured (:mod:`app.core.timestamps`) the seal is
     PAdES-B-LT: a timestamp token over the signature and the validation data embedded. When the
     authority fails, the seal is made as PAdES-B-B and a warning is logged, or, with
-    ``SIGNING_TSA_REQUIRED``, SigningError is raised. Without an authority: PAdES-B-B.
+    ``SIGNING_TSA_REQUIRED`` or a school that requires a trusted time, SigningError is raised.
+    Without an authority: PAdES-B-B (refused too for a school that requires a timestamp).
 
     Raises SigningError when the key cannot be had, and pyHanko's errors (PdfReadError and
     others) for input that is not a PDF it can update.
     """
     material = material_for(school)
     stamper = timestamps.timestamper()
+    if stamper is None and timestamps.is_required(school):
+        log.error("seal refused: the school requires a timestamp and no authority is set")
+        raise SigningError("no time-stamping authority is configured")
     if stamper is not None:
         try:
             return _sign(pdf, school, material, reason, location, stamper)
         except Exception as error:  # the authority or its answer: many kinds of error
-            if timestamps.is_required():
+            if timestamps.is_required(school):
                 log.error(
                     "seal refused: the time-stamping authority %s failed (%s), and a "
                     "timestamp is required",

@@ -5,7 +5,8 @@ its signature (PAdES-B-T), and the certificates and revocation data needed to ch
 are embedded in the PDF (PAdES-B-LT). ``SIGNING_TSA_CA_FILE`` names the PEM file with the
 authority's root certificate(s): they are trusted for timestamps only, never as a school's
 seal. When the authority cannot be reached the seal is made without a timestamp and the log
-says so, unless ``SIGNING_TSA_REQUIRED`` is set: then sealing is refused.
+says so, unless ``SIGNING_TSA_REQUIRED`` is set or the school requires a trusted time: then
+sealing is refused.
 
 Without an authority a seal is PAdES-B-B: its time is the one the portal's own clock put in
 it, which proves nothing about when it was made.
@@ -17,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -48,9 +50,13 @@ def authority_url() -> str | None:
     return str(url) if url else None
 
 
-def is_required() -> bool:
-    """True when a seal without a timestamp must be refused (``SIGNING_TSA_REQUIRED``)."""
-    return bool(current_app.config.get("SIGNING_TSA_REQUIRED"))
+def is_required(school: Any = None) -> bool:
+    """True when a seal without a timestamp must be refused: the installation says so
+    (``SIGNING_TSA_REQUIRED``) or ``school`` does (its admin's rule)."""
+    return bool(
+        current_app.config.get("SIGNING_TSA_REQUIRED")
+        or getattr(school, "seals_need_timestamp", False)
+    )
 
 
 def timestamper() -> TimeStamper | None:

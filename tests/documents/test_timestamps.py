@@ -197,3 +197,35 @@ def test_an_authority_without_its_root_certificate_is_refused_at_start():
 
     with pytest.raises(RuntimeError, match="SIGNING_TSA_CA_FILE"):
         Half.check()
+
+
+def test_a_school_that_requires_a_trusted_time_refuses_a_seal_without_one(
+    app, issue, unreachable, circle, caplog
+):
+    # The school's admin, not only the installation, may require it; other schools go on.
+    circle.child.school.seals_need_timestamp = True
+    db.session.commit()
+    before = db.session.scalar(select(func.count()).select_from(Document))
+    with caplog.at_level(logging.ERROR, logger="beeldbrug.seal"), pytest.raises(seal.SigningError):
+        issue(commit=False)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Document)) == before
+    assert any("timestamp is required" in r.getMessage() for r in caplog.records)
+
+
+def test_a_school_that_requires_a_trusted_time_gets_one_when_the_authority_answers(
+    app, issue, authority, circle
+):
+    circle.child.school.seals_need_timestamp = True
+    db.session.commit()
+    assert timestamp_token(sealed_bytes(issue())) is not None
+
+
+def test_a_school_that_requires_a_trusted_time_refuses_a_seal_without_any_authority(
+    app, issue, circle
+):
+    circle.child.school.seals_need_timestamp = True
+    db.session.commit()
+    with pytest.raises(seal.SigningError):
+        issue(commit=False)
+    db.session.rollback()
