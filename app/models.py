@@ -8,10 +8,15 @@ from app.core.audit import AuditChain, AuditEvent, AuditPersonal
 from app.core.db import Base
 from app.core.signin import SignInMethod
 from app.documents.models import Document, DocumentKind
+from app.meetings import lock  # noqa: F401  (a finalised meeting's rows are locked)
 from app.meetings.models import AgendaItem, Meeting, MeetingContribution, MeetingInvitee
+from app.meetings.models_followup import Agreement, AgreementReminder, AgreementReview
 
 __all__ = [
     "AgendaItem",
+    "Agreement",
+    "AgreementReminder",
+    "AgreementReview",
     "AuditChain",
     "AuditEvent",
     "AuditPersonal",

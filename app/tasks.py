@@ -9,6 +9,7 @@ from app import create_app
 from app.clips.services import processing, retention, upload  # noqa: F401  (scheduled jobs)
 from app.consent.services import notices  # noqa: F401  (scheduled jobs)
 from app.core.jobs import huey
+from app.meetings.services import due as agreement_due  # noqa: F401  (scheduled jobs)
 from app.meetings.services import notices as meeting_notices  # noqa: F401  (scheduled jobs)
 
 app = create_app()

@@ -24,6 +24,7 @@ from app.clips.models import Clip, Moment, MomentTag, Source, Tag, Upload
 from app.core import resumable
 from app.core.db import Base, db, utcnow
 from app.meetings.models import AgendaItem, MeetingInvitee
+from app.meetings.models_followup import Agreement, Party
 from tests.support.audience import sees
 from tests.support.circle import pupil_of_sixteen
 from tests.support.consent import sign_consent
@@ -103,6 +104,11 @@ RULES = {
     "meetings.remove_item": (Scope.CHILD, A.PLAN_MEETING),
     # Every member's role may bring a question; the meeting decides whether they are invited.
     "meetings.contribute": (Scope.CHILD, A.CONTRIBUTE_TO_MEETING),
+    "meetings.add_agreement": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.remove_agreement": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.review_agreement": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.agreement_list": (Scope.CHILD, A.VIEW_MEETINGS),
+    "meetings.agreement": (Scope.CHILD, A.VIEW_MEETINGS),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -404,8 +410,18 @@ def a_meeting(app, footage: Footage, circle, invited: list[User]) -> dict[str, i
     clip = footage.clip(circle.child.id, circle.coach.id, Audience.CIRCLE, title="Agenda")
     item = AgendaItem(meeting_id=meeting.id, child_id=circle.child.id, position=1, clip_id=clip.id)
     db.session.add(item)
+    agreement = Agreement(
+        meeting_id=meeting.id,
+        child_id=circle.child.id,
+        text="Samen lezen",
+        party=Party.HOME,
+        owner_id=circle.coach.id,
+        due_on=meeting.starts_at.date() + timedelta(days=14),
+        created_by_id=circle.coach.id,
+    )
+    db.session.add(agreement)
     db.session.commit()
-    return {"meeting_id": meeting.id, "item_id": item.id}
+    return {"meeting_id": meeting.id, "item_id": item.id, "agreement_id": agreement.id}
 
 
 def _later():
@@ -595,6 +611,9 @@ MEETING_ROUTES = {
     "meetings.move_item",
     "meetings.remove_item",
     "meetings.contribute",
+    "meetings.add_agreement",
+    "meetings.remove_agreement",
+    "meetings.review_agreement",
 }
 
 
