@@ -11,6 +11,7 @@ from app.documents.models import Document, DocumentKind
 from app.meetings import lock  # noqa: F401  (a finalised meeting's rows are locked)
 from app.meetings.models import AgendaItem, Meeting, MeetingContribution, MeetingInvitee
 from app.meetings.models_followup import Agreement, AgreementReminder, AgreementReview
+from app.meetings.models_summary import MeetingSummary, SummaryAcknowledgement
 
 __all__ = [
     "AgendaItem",
@@ -32,6 +33,7 @@ __all__ = [
     "Meeting",
     "MeetingContribution",
     "MeetingInvitee",
+    "MeetingSummary",
     "Membership",
     "Moment",
     "MomentTag",
@@ -39,6 +41,7 @@ __all__ = [
     "Role",
     "School",
     "SignInMethod",
+    "SummaryAcknowledgement",
     "Upload",
     "User",
     "UserSession",

@@ -109,6 +109,10 @@ RULES = {
     "meetings.review_agreement": (Scope.CHILD, A.PLAN_MEETING),
     "meetings.agreement_list": (Scope.CHILD, A.VIEW_MEETINGS),
     "meetings.agreement": (Scope.CHILD, A.VIEW_MEETINGS),
+    "meetings.finalise": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.addendum": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.summary_page": (Scope.CHILD, A.VIEW_MEETINGS),
+    "meetings.summary_pdf": (Scope.CHILD, A.VIEW_MEETINGS),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -126,7 +130,11 @@ OBJECT_RULES = {
 #: GET routes that write an audit row and nothing else. The first request of a playback is
 #: itself the sensitive act DESIGN rule 6 logs ("every clip playback start"); an audit row is
 #: a record of the visit, not user data, so only these tables may grow on that one route.
-AUDITED_GETS = {"clips.video": {"audit_events", "audit_chain", "audit_personal"}}
+AUDITED_GETS = {
+    "clips.video": {"audit_events", "audit_chain", "audit_personal"},
+    # A summary's download is logged, as every issued document's (DESIGN rule 6).
+    "meetings.summary_pdf": {"audit_events", "audit_chain", "audit_personal"},
+}
 
 #: Who may do what in a child's circle, written out: coach, teacher, specialist, parent, pupil.
 POLICY = {
@@ -614,6 +622,10 @@ MEETING_ROUTES = {
     "meetings.add_agreement",
     "meetings.remove_agreement",
     "meetings.review_agreement",
+    "meetings.finalise",
+    "meetings.addendum",
+    "meetings.summary_page",
+    "meetings.summary_pdf",
 }
 
 

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectChoice, SelectField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Optional
 
 from app.core.forms import max_length, plain_text, required
@@ -79,3 +86,33 @@ class ReviewForm(FlaskForm):
         render_kw={"rows": 2},
     )
     version = HiddenField()
+
+
+NOTES_MAX = 8000
+
+
+class FinaliseForm(FlaskForm):
+    seen = TextAreaField(
+        _l("What did we see?"),
+        validators=[required(), plain_text(), max_length(NOTES_MAX)],
+        render_kw={"rows": 5},
+    )
+    need = TextAreaField(
+        _l("What does the child need?"),
+        validators=[required(), plain_text(), max_length(NOTES_MAX)],
+        render_kw={"rows": 5},
+    )
+    attendees = SelectMultipleField(_l("Attended"), coerce=_int_or_none, validate_choice=False)
+    version = HiddenField()
+
+
+class AddendumForm(FlaskForm):
+    text = TextAreaField(
+        _l("The correction"),
+        validators=[required(), plain_text(), max_length(NOTES_MAX)],
+        description=_l(
+            "The summary stays as it was; this addendum is issued as a new summary that "
+            "names the one it replaces."
+        ),
+        render_kw={"rows": 5},
+    )

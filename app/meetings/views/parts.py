@@ -1,5 +1,6 @@
-"""Parts of the meeting's page that come from the follow-up: the agreements made there and
-the earlier ones it reviews (``followup_parts``), handed to ``meetings/show.html``."""
+"""Parts of the meeting's page that come from the follow-up: the agreements made there, the
+earlier ones it reviews, and its summaries (``followup_parts``), handed to
+``meetings/show.html``."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from wtforms import SelectChoice
 
 from app.circle.policy import Action, Seat
 from app.core.clock import local_date
-from app.core.db import db
+from app.core.db import db, utcnow
 from app.core.forms import ConfirmForm
 from app.meetings import bp
 from app.meetings.forms_followup import PARTY_LABELS, STATUS_LABELS, AgreementForm, ReviewForm
 from app.meetings.models import Meeting
-from app.meetings.services import agreements
+from app.meetings.services import agreements, summary
 
 bp.add_app_template_global(lambda party: str(PARTY_LABELS[party]), "agreement_party_label")
 bp.add_app_template_global(lambda status: str(STATUS_LABELS[status]), "agreement_status_label")
@@ -60,7 +61,13 @@ def followup_parts(
         for a in [*made, *(entry.agreement for entry in listed)]
         if agreements.overdue_for(seat, a, today)
     }
+    summaries = summary.summaries_of(db.session, meeting)
     return {
+        "summaries": summaries,
+        "may_finalise": seat.may(Action.PLAN_MEETING)
+        and meeting.state.value in ("planned", "held")
+        and meeting.starts_at <= utcnow(),
+        "may_addendum": seat.may(Action.PLAN_MEETING) and meeting.is_finalised,
         "agreements_made": made,
         "overdue": overdue,
         "to_review": listed,
