@@ -113,6 +113,7 @@ RULES = {
     "meetings.addendum": (Scope.CHILD, A.PLAN_MEETING),
     "meetings.summary_page": (Scope.CHILD, A.VIEW_MEETINGS),
     "meetings.summary_pdf": (Scope.CHILD, A.VIEW_MEETINGS),
+    "meetings.acknowledge": (Scope.CHILD, A.ACKNOWLEDGE_SUMMARY),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -156,6 +157,7 @@ POLICY = {
     A.PLAN_MEETING: "C",
     A.CONTRIBUTE_TO_MEETING: "C T S P U",
     A.VIEW_PREP_NOTES: "C T S",
+    A.ACKNOWLEDGE_SUMMARY: "P U",
 }
 LETTER = {
     "C": Role.COACH,
@@ -626,6 +628,7 @@ MEETING_ROUTES = {
     "meetings.addendum",
     "meetings.summary_page",
     "meetings.summary_pdf",
+    "meetings.acknowledge",
 }
 
 

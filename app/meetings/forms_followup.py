@@ -9,14 +9,16 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
+    StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Optional
 
-from app.core.forms import max_length, plain_text, required
+from app.core.forms import max_length, one_line, plain_text, required
 from app.meetings.models_followup import REVIEW_STATUSES, AgreementStatus, Party
 
 PARTY_LABELS = {
@@ -115,4 +117,33 @@ class AddendumForm(FlaskForm):
             "names the one it replaces."
         ),
         render_kw={"rows": 5},
+    )
+
+
+class AcknowledgeForm(FlaskForm):
+    """A parent's acknowledgement of a summary: read it, agree or add a comment, sign by
+    typing their full name."""
+
+    token = HiddenField()
+    summary_id = HiddenField()
+    answer = RadioField(
+        _l("Your answer"),
+        choices=[
+            SelectChoice("agree", _l("I have read the summary and agree with it")),
+            SelectChoice("comment", _l("I have read the summary and have a comment")),
+        ],
+        default="agree",
+        validate_choice=False,
+    )
+    comment = TextAreaField(
+        _l("Your comment"),
+        validators=[Optional(), plain_text(), max_length(TEXT_MAX)],
+        description=_l("The coach reads it, with your name."),
+        render_kw={"rows": 3},
+    )
+    typed_name = StringField(
+        _l("Your full name"),
+        validators=[required(), one_line(), max_length(120)],
+        description=_l("Typing your name counts as your signature."),
+        render_kw={"autocomplete": "name"},
     )

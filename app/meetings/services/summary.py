@@ -130,6 +130,7 @@ def finalise(
         data={"summary": summary.id, "attendees": sorted(data.attendee_ids)},
     )
     issue_pdf(session, summary, actor=seat.user)
+    _tell_parents(session, summary)
     return summary
 
 
@@ -170,7 +171,14 @@ def add_addendum(session: DbSession, seat: Seat, meeting: Meeting, text: str) ->
         data={"summary": summary.id, "replaces": latest.id},
     )
     issue_pdf(session, summary, actor=seat.user)
+    _tell_parents(session, summary)
     return summary
+
+
+def _tell_parents(session: DbSession, summary: MeetingSummary) -> None:
+    from app.meetings.services import acknowledgement
+
+    acknowledgement.tell_parents(session, summary)
 
 
 def summaries_of(session: DbSession, meeting: Meeting) -> list[MeetingSummary]:

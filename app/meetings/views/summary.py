@@ -13,13 +13,14 @@ from app.circle.policy import Action, Seat
 from app.core import audit
 from app.core.concurrency import StaleEditError
 from app.core.db import db
-from app.core.errors import RefusedError
+from app.core.errors import ForbiddenError, RefusedError
 from app.core.forms import attempt, show_refusal
+from app.core.signing import evidence_from_request, sign_with_form
 from app.documents.services import send_document
 from app.meetings import bp
-from app.meetings.forms_followup import AddendumForm, FinaliseForm
+from app.meetings.forms_followup import AcknowledgeForm, AddendumForm, FinaliseForm
 from app.meetings.models import Meeting
-from app.meetings.services import queries, summary
+from app.meetings.services import acknowledgement, queries, summary
 
 
 def _meeting(seat: Seat, meeting_id: int) -> Meeting:
@@ -108,13 +109,12 @@ def summary_page(seat: Seat, meeting_id: int) -> Any:
     current = summary.current_summary(db.session, meeting)
     if current is None:
         return render_template("meetings/no_summary.html", child=seat.child, meeting=meeting), 409
-    values = summary.pdf_values(db.session, current)
+    values = summary.pdf_values(db.session, current)  # child and meeting among them
     return render_template(
         "meetings/summary.html",
-        child=seat.child,
-        meeting=meeting,
         **values,
         summaries=summary.summaries_of(db.session, meeting),
+        **acknowledgement.parts_for(seat, seen, current, db.session),
     )
 
 
@@ -140,3 +140,62 @@ def summary_pdf(seat: Seat, meeting_id: int) -> Any:
     )
     db.session.commit()
     return send_document(document)
+
+
+@bp.route(
+    "/children/<int:child_id>/meetings/<int:meeting_id>/summary/acknowledge",
+    methods=["GET", "POST"],
+)
+@routes.for_child(Action.ACKNOWLEDGE_SUMMARY)
+def acknowledge(seat: Seat, meeting_id: int) -> Any:
+    seen = queries.meeting_or_404(db.session, seat, meeting_id)
+    meeting = seen.meeting
+    if not acknowledgement.may_acknowledge(seat, seen):
+        raise ForbiddenError("not_invited_to_meeting")
+    current = summary.current_summary(db.session, meeting)
+    if current is None:
+        return render_template("meetings/no_summary.html", child=seat.child, meeting=meeting), 409
+    form = AcknowledgeForm()
+    shown = current  # the summary the form was opened on, as it says
+    if request.method == "POST":
+        shown = next(
+            (
+                s
+                for s in summary.summaries_of(db.session, meeting)
+                if str(s.id) == form.summary_id.data
+            ),
+            current,
+        )
+    outcome = sign_with_form(
+        form,
+        acknowledgement.ACK_FORM,
+        {"child": seat.child.id, "user": seat.user.id, "meeting": meeting.id},
+        conflict=lambda: acknowledgement.REPLACED if shown.id != current.id else None,
+        store=lambda opened: acknowledgement.acknowledge(
+            db.session,
+            seat,
+            seen,
+            shown,
+            acknowledgement.AckData(
+                agrees=form.answer.data != "comment",
+                comment=form.comment.data or "",
+                typed_name=form.typed_name.data or "",
+            ),
+            opened=opened,
+            evidence=evidence_from_request(),
+        ),
+        done=url_for("meetings.summary_page", child_id=seat.child.id, meeting_id=meeting.id)
+        + "#acknowledgement",
+        signed=_("Thank you. Your acknowledgement is signed and saved."),
+    )
+    if outcome.response is not None:
+        return outcome.response
+    form.summary_id.data = str(current.id)
+    return render_template(
+        "meetings/acknowledge.html",
+        child=seat.child,
+        meeting=meeting,
+        summary=current,
+        form=form,
+        document=summary.document_of(db.session, current),
+    ), outcome.status
