@@ -79,7 +79,9 @@ class AgreementForm(FlaskForm):
 class ReviewForm(FlaskForm):
     status = SelectField(
         _l("How it went"),
-        choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in REVIEW_STATUSES],
+        # Nothing chosen beforehand: a review is a decision, not a default.
+        choices=[SelectChoice("", _l("Choose…"))]
+        + [SelectChoice(s.value, STATUS_LABELS[s]) for s in REVIEW_STATUSES],
         validate_choice=False,
     )
     note = TextAreaField(

@@ -115,7 +115,7 @@ def test_bad_acknowledgements_are_refused_and_store_nothing(
     url = _url(finalised, "/acknowledge")
     cases = [
         ({"answer": "agree", "typed_name": " "}, "Vul dit veld in."),
-        ({"answer": "comment", "comment": " ", "typed_name": "Petra"}, "Schrijf uw opmerking."),
+        ({"answer": "comment", "comment": " ", "typed_name": "Petra"}, "Schrijf je opmerking."),
         ({"answer": "agree", "typed_name": "Petra", "token": "vervalst"}, "te lang open"),
     ]
     for values, message in cases:
