@@ -202,5 +202,26 @@ def render_pdf(template: str, *, media_keys: Iterable[str] = (), **values: Any) 
         document = HTML(
             string=html, base_url=PRINT_BASE_URL, url_fetcher=fetcher, media_type="print"
         )
-        pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT)
+        pdf: bytes = document.write_pdf(pdf_variant=PDF_VARIANT, finisher=scope_table_headers)
         return pdf
+
+
+def scope_table_headers(document: Any, pdf: Any) -> None:
+    """Give every tagged table header cell its scope (PDF/UA asks for ``/Scope`` on a ``TH``),
+    which WeasyPrint leaves out: a header cell in the table's head is a column's header, one
+    in its body a row's (as ``<th scope="row">``). A WeasyPrint ``finisher``: it sees the
+    structure elements just before the file is written."""
+    elements: dict[Any, dict[str, Any]] = {
+        getattr(obj, "reference"): obj  # noqa: B009 - pydyf objects carry their reference
+        for obj in pdf.objects
+        if isinstance(obj, dict) and obj.get("Type") == "/StructElem"
+    }
+    for element in elements.values():
+        if element.get("S") != "/TH":
+            continue
+        row = elements.get(element.get("P"))
+        section = elements.get(row.get("P")) if row is not None else None
+        in_head = section is not None and section.get("S") == "/THead"
+        attributes = element.get("A")
+        if isinstance(attributes, dict):
+            attributes["Scope"] = "/Column" if in_head else "/Row"

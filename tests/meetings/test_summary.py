@@ -103,7 +103,9 @@ def test_finalising_locks_the_meeting_and_issues_a_sealed_summary(
     assert "Verslag van een bespreking" in page
 
 
-def test_the_summary_tables_are_tagged_with_their_header_cells(app, client, login_as, circle, held):
+def test_the_summary_tables_are_tagged_with_header_cells_and_their_scope(
+    app, client, login_as, circle, held
+):
     login_as(circle.coach)
     _finalise(client, held, finalise_form(held, [circle.coach]))
     reader = pypdf.PdfReader(io.BytesIO(_pdf(client, held).get_data()))
@@ -127,8 +129,9 @@ def test_the_summary_tables_are_tagged_with_their_header_cells(app, client, logi
     walk(root["/StructTreeRoot"])
     # The agreements table (4 columns) and the evidence table (5) at least.
     assert len(headers) >= 9
-    # Every data cell names its column's header cell (from <th scope="col">).
+    # Every data cell names its column's header cell, and every header cell its scope.
     assert cells and all("/Headers" in cell.get("/A", {}) for cell in cells)
+    assert all(th["/A"].get_object()["/Scope"] == "/Column" for th in headers)
 
 
 def test_bad_finalising_is_refused_and_changes_nothing(
