@@ -16,7 +16,9 @@ from app.core.audit import AuditEvent
 from app.core.db import db
 from app.documents.models import Document, DocumentKind
 from app.meetings.models import Meeting, MeetingState
+from app.meetings.models_followup import Agreement, AgreementStatus
 from app.meetings.models_summary import MeetingSummary
+from tests.support.meetings import days_ahead, plan
 from tests.support.summaries import (
     AGREED,
     SECRET_NOTE,
@@ -205,3 +207,39 @@ def test_an_addendum_needs_a_finalised_meeting(app, client, login_as, circle, pl
     response = client.post(url, data={"text": "Iets"})
     assert response.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(MeetingSummary)) == 0
+
+
+def test_agreements_of_a_finalised_meeting_are_reviewed_in_the_next_and_printed_there(
+    app, client, login_as, circle, planned, make_clip, tmp_path
+):
+    add_agenda(planned, circle, make_clip)
+    later = plan(app, circle.child, circle.coach, [circle.coach, circle.parent], day=days_ahead(21))
+    agreement = db.session.scalar(select(Agreement).where(Agreement.meeting_id == planned.id))
+    with time_machine.travel(during(planned), tick=True):
+        login_as(circle.coach)
+        assert _finalise(client, planned, finalise_form(planned, [circle.coach])).status_code == 302
+        url = f"/children/{later.child_id}/meetings/{later.id}/agreements/{agreement.id}/review"
+        prefix = f"review-{agreement.id}-"
+        response = client.post(
+            url,
+            data={
+                prefix + "status": "done",
+                prefix + "note": "Lukt elke ochtend",
+                prefix + "version": str(agreement.version),
+            },
+        )
+        assert response.status_code == 302
+        client.post("/sign-out")
+    db.session.expire_all()
+    assert db.session.get(Agreement, agreement.id).status is AgreementStatus.DONE
+    assert db.session.get(Agreement, agreement.id).text == AGREED  # what was agreed stays
+    with time_machine.travel(during(later), tick=True):
+        login_as(circle.coach)
+        assert _finalise(client, later, finalise_form(later, [circle.coach])).status_code == 302
+        text = " ".join(pdf_text(_pdf(client, later).get_data(), tmp_path).split())
+        # The history shows both meetings.
+        url = f"/children/{circle.child.id}/agreements/{agreement.id}"
+        page = client.get(url).get_data(as_text=True)
+    assert "Eerdere afspraken besproken" in text and AGREED in text
+    assert "Gedaan" in text and "Lukt elke ochtend" in text
+    assert "afgesproken" in page and "Lukt elke ochtend" in page
