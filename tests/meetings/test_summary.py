@@ -145,6 +145,8 @@ def test_bad_finalising_is_refused_and_changes_nothing(
     response = _finalise(client, planned, form)  # a week before it begins
     assert response.status_code == 400
     assert "zodra ze begonnen is" in response.get_data(as_text=True)
+    page = client.get(f"/children/{planned.child_id}/meetings/{planned.id}/finalise")
+    assert "zodra ze begonnen is" in page.get_data(as_text=True)
     with time_machine.travel(during(planned), tick=True):
         client.post("/sign-out")
         login_as(circle.coach)

@@ -12,7 +12,7 @@ from app.circle import routes
 from app.circle.policy import Action, Seat
 from app.core import audit
 from app.core.concurrency import StaleEditError
-from app.core.db import db
+from app.core.db import db, utcnow
 from app.core.errors import ForbiddenError, RefusedError
 from app.core.forms import attempt, show_refusal
 from app.core.signing import evidence_from_request, sign_with_form
@@ -75,6 +75,7 @@ def finalise(seat: Seat, meeting_id: int) -> Any:
         meeting=meeting,
         form=form,
         finalised=meeting.is_finalised,
+        begun=meeting.starts_at <= utcnow(),
     ), status
 
 
