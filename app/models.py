@@ -8,10 +8,16 @@ from app.core.audit import AuditChain, AuditEvent, AuditPersonal
 from app.core.db import Base
 from app.core.signin import SignInMethod
 from app.documents.models import Document, DocumentKind
+from app.meetings import lock  # noqa: F401  (a finalised meeting's rows are locked)
 from app.meetings.models import AgendaItem, Meeting, MeetingContribution, MeetingInvitee
+from app.meetings.models_followup import Agreement, AgreementReminder, AgreementReview
+from app.meetings.models_summary import MeetingSummary, SummaryAcknowledgement
 
 __all__ = [
     "AgendaItem",
+    "Agreement",
+    "AgreementReminder",
+    "AgreementReview",
     "AuditChain",
     "AuthenticatorApp",
     "AuditEvent",
@@ -28,6 +34,7 @@ __all__ = [
     "Meeting",
     "MeetingContribution",
     "MeetingInvitee",
+    "MeetingSummary",
     "Membership",
     "Moment",
     "MomentTag",
@@ -37,6 +44,7 @@ __all__ = [
     "Role",
     "School",
     "SignInMethod",
+    "SummaryAcknowledgement",
     "Upload",
     "User",
     "UserSession",

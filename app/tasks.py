@@ -11,6 +11,7 @@ from app.consent.services import notices  # noqa: F401  (scheduled jobs)
 from app.core import heartbeat
 from app.core.jobs import huey
 from app.documents import anchors  # noqa: F401  (scheduled jobs)
+from app.meetings.services import due as agreement_due  # noqa: F401  (scheduled jobs)
 from app.meetings.services import notices as meeting_notices  # noqa: F401  (scheduled jobs)
 
 app = create_app()

@@ -27,6 +27,7 @@ from app.core import resumable
 from app.core.db import Base, db, utcnow
 from app.core.urls import IdConverter
 from app.meetings.models import AgendaItem, MeetingInvitee
+from app.meetings.models_followup import Agreement, Party
 from tests.support.audience import sees
 from tests.support.circle import pupil_of_sixteen
 from tests.support.consent import sign_consent
@@ -124,6 +125,16 @@ RULES = {
     "meetings.remove_item": (Scope.CHILD, A.PLAN_MEETING),
     # Every member's role may bring a question; the meeting decides whether they are invited.
     "meetings.contribute": (Scope.CHILD, A.CONTRIBUTE_TO_MEETING),
+    "meetings.add_agreement": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.remove_agreement": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.review_agreement": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.agreement_list": (Scope.CHILD, A.VIEW_MEETINGS),
+    "meetings.agreement": (Scope.CHILD, A.VIEW_MEETINGS),
+    "meetings.finalise": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.addendum": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.summary_page": (Scope.CHILD, A.VIEW_MEETINGS),
+    "meetings.summary_pdf": (Scope.CHILD, A.VIEW_MEETINGS),
+    "meetings.acknowledge": (Scope.CHILD, A.ACKNOWLEDGE_SUMMARY),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -141,7 +152,11 @@ OBJECT_RULES = {
 #: GET routes that write an audit row and nothing else. The first request of a playback is
 #: itself the sensitive act DESIGN rule 6 logs ("every clip playback start"); an audit row is
 #: a record of the visit, not user data, so only these tables may grow on that one route.
-AUDITED_GETS = {"clips.video": {"audit_events", "audit_chain", "audit_personal"}}
+AUDITED_GETS = {
+    "clips.video": {"audit_events", "audit_chain", "audit_personal"},
+    # A summary's download is logged, as every issued document's (DESIGN rule 6).
+    "meetings.summary_pdf": {"audit_events", "audit_chain", "audit_personal"},
+}
 
 #: Who may do what in a child's circle, written out: coach, teacher, specialist, parent, pupil.
 POLICY = {
@@ -163,6 +178,7 @@ POLICY = {
     A.PLAN_MEETING: "C",
     A.CONTRIBUTE_TO_MEETING: "C T S P U",
     A.VIEW_PREP_NOTES: "C T S",
+    A.ACKNOWLEDGE_SUMMARY: "P U",
 }
 LETTER = {
     "C": Role.COACH,
@@ -425,8 +441,18 @@ def a_meeting(app, footage: Footage, circle, invited: list[User]) -> dict[str, i
     clip = footage.clip(circle.child.id, circle.coach.id, Audience.CIRCLE, title="Agenda")
     item = AgendaItem(meeting_id=meeting.id, child_id=circle.child.id, position=1, clip_id=clip.id)
     db.session.add(item)
+    agreement = Agreement(
+        meeting_id=meeting.id,
+        child_id=circle.child.id,
+        text="Samen lezen",
+        party=Party.HOME,
+        owner_id=circle.coach.id,
+        due_on=meeting.starts_at.date() + timedelta(days=14),
+        created_by_id=circle.coach.id,
+    )
+    db.session.add(agreement)
     db.session.commit()
-    return {"meeting_id": meeting.id, "item_id": item.id}
+    return {"meeting_id": meeting.id, "item_id": item.id, "agreement_id": agreement.id}
 
 
 def _later():
@@ -631,6 +657,14 @@ MEETING_ROUTES = {
     "meetings.move_item",
     "meetings.remove_item",
     "meetings.contribute",
+    "meetings.add_agreement",
+    "meetings.remove_agreement",
+    "meetings.review_agreement",
+    "meetings.finalise",
+    "meetings.addendum",
+    "meetings.summary_page",
+    "meetings.summary_pdf",
+    "meetings.acknowledge",
 }
 
 

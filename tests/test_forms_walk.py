@@ -34,6 +34,7 @@ from app.core import forms as core_forms
 from app.core.db import db, utcnow
 from app.core.requests import file_fields
 from app.meetings.models import AgendaItem
+from app.meetings.models_followup import Agreement, Party
 from tests.support.consent import sign_consent
 from tests.support.meetings import plan
 
@@ -80,6 +81,15 @@ def world(app, circle, make_user, make_clip):
     meeting = plan(app, circle.child, circle.coach, [circle.coach, circle.teacher, circle.parent])
     item = AgendaItem(meeting_id=meeting.id, child_id=circle.child.id, position=1, clip_id=clip.id)
     db.session.add(item)
+    agreement = Agreement(
+        meeting_id=meeting.id,
+        child_id=circle.child.id,
+        text="Samen lezen",
+        party=Party.HOME,
+        owner_id=circle.parent.id,
+        due_on=meeting.starts_at.date() + timedelta(days=14),
+    )
+    db.session.add(agreement)
     db.session.commit()
     with app.test_request_context():
         reset_token = create_password_link(db.session, circle.parent2, valid_for=timedelta(hours=1))
@@ -103,6 +113,7 @@ def world(app, circle, make_user, make_clip):
         "tag_id": tag.id,
         "meeting_id": meeting.id,
         "item_id": item.id,
+        "agreement_id": agreement.id,
     }
     # Pages that find their object by a token in the query string, so that the walk sees
     # (and sends back) the fields of their real forms.

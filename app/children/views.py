@@ -22,6 +22,7 @@ from app.consent import services as consent
 from app.core import paging, search
 from app.core.db import db
 from app.core.forms import ConfirmForm
+from app.meetings.services import agreements
 from app.meetings.services import queries as meetings
 from app.people import services as people
 from app.people.forms import ROLE_LABELS
@@ -57,6 +58,7 @@ def show(seat: Seat) -> Any:
     can = seat.permissions
     members = people.circle(db.session, child)
     template = consent.published_template(db.session, child.school_id)
+    open_agreements = agreements.open_for_child_page(db.session, seat)
     return render_template(
         "children/show.html",
         child=child,
@@ -74,4 +76,6 @@ def show(seat: Seat) -> Any:
         pupil_in_circle=any(m.role is Role.PUPIL for m in members),
         clip_count=clips.count_visible(db.session, seat),
         upcoming_meetings=meetings.upcoming_for(db.session, seat),
+        open_agreements=open_agreements,
+        overdue_agreements={a.id for a in open_agreements if agreements.overdue_for(seat, a)},
     )

@@ -53,6 +53,7 @@ class Action(enum.StrEnum):
     PLAN_MEETING = "plan_meeting"  # plan, change or cancel a meeting; prepare its agenda
     CONTRIBUTE_TO_MEETING = "contribute_to_meeting"  # bring a question beforehand (invitees)
     VIEW_PREP_NOTES = "view_prep_notes"  # the school side's preparation notes of an agenda
+    ACKNOWLEDGE_SUMMARY = "acknowledge_summary"  # sign that one has read a meeting's summary
 
 
 C, T, S, P, U = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT, Role.PUPIL
@@ -77,6 +78,7 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.PLAN_MEETING: frozenset({C}),
     Action.CONTRIBUTE_TO_MEETING: frozenset({C, T, S, P, U}),
     Action.VIEW_PREP_NOTES: frozenset({C, T, S}),
+    Action.ACKNOWLEDGE_SUMMARY: frozenset({P, U}),
 }
 
 

@@ -13,10 +13,12 @@ from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import get_history
 
 from app.circle.models import Child, User
 from app.clips.models import Clip, Moment
 from app.core.db import Base, UTCDateTime, enum_column, utcnow
+from app.core.immutable import Immutable
 
 
 class MeetingKind(enum.StrEnum):
@@ -33,8 +35,9 @@ class MeetingState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class Meeting(Base):
-    """A meeting about a child: when, where, around which question, with whom."""
+class Meeting(Immutable, Base):
+    """A meeting about a child: when, where, around which question, with whom. Once
+    finalised it never changes (:meth:`refuses_update`; corrections are addenda)."""
 
     __tablename__ = "meetings"
     __table_args__ = (
@@ -74,6 +77,16 @@ class Meeting(Base):
     @property
     def is_planned(self) -> bool:
         return self.state is MeetingState.PLANNED
+
+    @property
+    def is_finalised(self) -> bool:
+        return self.state is MeetingState.FINALISED
+
+    def refuses_update(self) -> bool:
+        """Finalising is the last change a meeting takes; after it, every change is refused."""
+        history = get_history(self, "state")
+        before = (history.deleted or history.unchanged or [None])[0]
+        return before is MeetingState.FINALISED or before == MeetingState.FINALISED.value
 
 
 class MeetingInvitee(Base):

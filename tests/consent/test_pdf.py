@@ -178,3 +178,27 @@ def test_the_pdf_names_the_account_holder_and_what_its_hash_covers(
     sha = record.text_sha256
     hex_runs = re.findall(r"\b[0-9a-f]{8,64}\b", layout)
     assert sha in hex_runs or (sha[:32] in hex_runs and sha[32:] in hex_runs)
+
+
+def test_the_table_header_cells_carry_their_scope(app, circle):
+    """PDF/UA: every TH of the answers and the evidence tables says it heads a column."""
+    import pypdf
+
+    record = sign_consent(app, circle.child, circle.parent)
+    reader = pypdf.PdfReader(BytesIO(pdf_of(app, record)[1]))
+    headers = []
+
+    def walk(node):
+        node = node.get_object()
+        if not isinstance(node, dict):
+            return
+        if node.get("/S") == "/TH":
+            headers.append(node)
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if kid is not None and (hasattr(kid, "get_object") or isinstance(kid, dict)):
+                walk(kid)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    assert len(headers) == 2 + 5
+    assert all(th["/A"].get_object()["/Scope"] == "/Column" for th in headers)

@@ -378,6 +378,9 @@ def test_no_route_changes_a_signed_record(app, client, login_as, circle, publish
             "clip_id": 1,
             "moment_id": 1,
             "tag_id": 1,
+            "meeting_id": 1,
+            "item_id": 1,
+            "agreement_id": 1,
         }
         with app.test_request_context():
             from flask import url_for

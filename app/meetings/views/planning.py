@@ -24,6 +24,7 @@ from app.meetings import bp
 from app.meetings.forms import KIND_LABELS, CancelForm, ContributionForm, MeetingForm
 from app.meetings.models import Meeting, MeetingKind
 from app.meetings.services import agenda, calendar, contributions, notices, planning, queries
+from app.meetings.views import parts
 
 PER_PAGE = 20
 
@@ -73,8 +74,11 @@ def show(seat: Seat, meeting_id: int) -> Any:
     return meeting_page(seat, seen, ContributionForm())
 
 
-def meeting_page(seat: Seat, seen: queries.SeenMeeting, form: ContributionForm) -> str:
-    """The meeting's page as ``seat`` sees it, with ``form`` for a question to bring."""
+def meeting_page(
+    seat: Seat, seen: queries.SeenMeeting, form: ContributionForm, **followup: Any
+) -> str:
+    """The meeting's page as ``seat`` sees it, with ``form`` for a question to bring;
+    ``followup`` hands forms shown again to the agreements part (``parts.followup_parts``)."""
     meeting = seen.meeting
     items = agenda.agenda_of(db.session, meeting)
     clip_ids = {i.clip_id for i in items} | {i.pair_clip_id for i in items if i.pair_clip_id}
@@ -99,6 +103,7 @@ def meeting_page(seat: Seat, seen: queries.SeenMeeting, form: ContributionForm) 
         may_contribute=contributions.may_contribute_now(seat, seen),
         can_plan=seat.may(Action.PLAN_MEETING) and meeting.is_planned,
         sees_notes=seat.may(Action.VIEW_PREP_NOTES),
+        **parts.followup_parts(seat, meeting, **followup),
     )
 
 

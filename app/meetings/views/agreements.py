@@ -1,0 +1,148 @@
+"""Agreement pages: making an agreement on the meeting's page, reviewing earlier ones there,
+the child's agreements, and one agreement with its history across meetings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from app.circle import routes
+from app.circle.policy import Action, Seat
+from app.core import paging
+from app.core.clock import local_date
+from app.core.concurrency import StaleEditError
+from app.core.db import db
+from app.core.errors import NotFoundError, RefusedError
+from app.core.forms import ConfirmForm, attempt, show_refusal
+from app.core.i18n import gettext as _
+from app.core.web import act
+from app.meetings import bp
+from app.meetings.forms import ContributionForm
+from app.meetings.forms_followup import AgreementForm, ReviewForm
+from app.meetings.models import Meeting
+from app.meetings.models_followup import Agreement
+from app.meetings.services import agreements, queries
+from app.meetings.views.parts import owner_choices
+from app.meetings.views.planning import meeting_page
+
+PER_PAGE = 20
+
+
+def _seen(seat: Seat, meeting_id: int) -> queries.SeenMeeting:
+    return queries.meeting_or_404(db.session, seat, meeting_id)
+
+
+def _to_meeting(meeting: Meeting, anchor: str) -> Any:
+    return redirect(
+        url_for("meetings.show", child_id=meeting.child_id, meeting_id=meeting.id) + anchor
+    )
+
+
+@bp.post("/children/<int:child_id>/meetings/<int:meeting_id>/agreements")
+@routes.for_child(Action.PLAN_MEETING)
+def add_agreement(seat: Seat, meeting_id: int) -> Any:
+    seen = _seen(seat, meeting_id)
+    meeting = seen.meeting
+    form = AgreementForm()
+    owner_choices(seat, form)
+    if form.validate_on_submit():
+        data = agreements.AgreementData(
+            text=form.text.data or "",
+            party=form.party.data or "",
+            owner_id=form.owner.data,
+            due_on=form.due_on.data,
+        )
+        ok, _made = attempt(form, lambda: agreements.add_agreement(db.session, seat, meeting, data))
+        if ok:
+            flash(_("The agreement is recorded."), "success")
+            return _to_meeting(meeting, "#agreements")
+    return meeting_page(seat, seen, ContributionForm(), agreement_form=form), 400
+
+
+@bp.post("/children/<int:child_id>/meetings/<int:meeting_id>/agreements/<int:agreement_id>/remove")
+@routes.for_child(Action.PLAN_MEETING)
+def remove_agreement(seat: Seat, meeting_id: int, agreement_id: int) -> Any:
+    meeting = _seen(seat, meeting_id).meeting
+    agreement = agreements.in_meeting_or_404(db.session, meeting, agreement_id)
+    if ConfirmForm().validate_on_submit():
+        act(
+            lambda: agreements.remove_agreement(db.session, seat, meeting, agreement),
+            _("The agreement is taken back."),
+        )
+    return _to_meeting(meeting, "#agreements")
+
+
+@bp.post("/children/<int:child_id>/meetings/<int:meeting_id>/agreements/<int:agreement_id>/review")
+@routes.for_child(Action.PLAN_MEETING)
+def review_agreement(seat: Seat, meeting_id: int, agreement_id: int) -> Any:
+    seen = _seen(seat, meeting_id)
+    meeting = seen.meeting
+    agreement = agreements.in_meeting_or_404(db.session, meeting, agreement_id)
+    form = ReviewForm(prefix=f"review-{agreement_id}")
+    status = 400
+    if form.validate_on_submit():
+        try:
+            agreements.review(
+                db.session,
+                seat,
+                meeting,
+                agreement,
+                status=form.status.data or "",
+                note=form.note.data or "",
+                version=form.version.data,
+            )
+        except StaleEditError as stale:
+            db.session.rollback()
+            show_refusal(form, stale)
+            fresh = db.session.get(Agreement, agreement_id)
+            form.version.data = str(fresh.version) if fresh is not None else ""
+            status = 409
+        except RefusedError as refused:
+            db.session.rollback()
+            show_refusal(form, refused)
+            if refused.field is None:  # the form may not be on the page: say it above it
+                flash(str(refused.message), "error")
+        else:
+            db.session.commit()
+            flash(_("The review is saved."), "success")
+            return _to_meeting(meeting, f"#agreement-{agreement_id}")
+    return meeting_page(seat, seen, ContributionForm(), review_forms={agreement_id: form}), status
+
+
+@bp.get("/children/<int:child_id>/agreements")
+@routes.for_child(Action.VIEW_MEETINGS)
+def agreement_list(seat: Seat) -> Any:
+    number = paging.page_number(request.args.get("page"))
+    page = paging.paginate(
+        db.session, agreements.visible_agreements(seat), number, PER_PAGE, scalars=True
+    )
+    today = local_date()
+    return render_template(
+        "meetings/agreements.html",
+        child=seat.child,
+        page=page,
+        overdue={a.id for a in page.items if agreements.overdue_for(seat, a, today)},
+    )
+
+
+@bp.get("/children/<int:child_id>/agreements/<int:agreement_id>")
+@routes.for_child(Action.VIEW_MEETINGS)
+def agreement(seat: Seat, agreement_id: int) -> Any:
+    found = agreements.agreement_or_404(db.session, seat, agreement_id)
+    return render_template(
+        "meetings/agreement.html",
+        child=seat.child,
+        agreement=found,
+        history=agreements.history(db.session, found),
+        overdue=agreements.overdue_for(seat, found),
+        sees_meeting=_sees(seat, found.meeting_id),
+    )
+
+
+def _sees(seat: Seat, meeting_id: int) -> bool:
+    try:
+        queries.meeting_or_404(db.session, seat, meeting_id)
+    except NotFoundError:  # the link to the meeting is left out
+        return False
+    return True
