@@ -59,6 +59,7 @@ class AgreementForm(PortalForm):
         _l("What is agreed"),
         validators=[required(), plain_text(), max_length(TEXT_MAX)],
         render_kw={"rows": 3},
+        id="agreement-text",  # the meeting page also has the question form's text
     )
     party = SelectField(
         _l("Party"),

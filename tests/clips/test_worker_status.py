@@ -14,8 +14,10 @@ from app.clips.models import ClipState
 from app.core import heartbeat
 from app.core.jobs import huey
 
-#: An instant just ahead of the (possibly moved) clock of the test session.
-T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=2)
+#: An instant ahead of the (possibly moved) clock of the test session: a day ahead, so that it
+#: stays after the accounts a test makes however long the suite ran before it (a sign-in at an
+#: instant before the account's password was set does not hold).
+T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
 
 
 @pytest.fixture
