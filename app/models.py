@@ -8,7 +8,13 @@ from app.core.audit import AuditChain, AuditEvent, AuditPersonal
 from app.core.db import Base
 from app.core.signin import SignInMethod
 from app.documents.models import Document, DocumentKind
-from app.meetings.models import AgendaItem, Meeting, MeetingContribution, MeetingInvitee
+from app.meetings.models import (
+    AgendaItem,
+    ItemNotes,
+    Meeting,
+    MeetingContribution,
+    MeetingInvitee,
+)
 
 __all__ = [
     "AgendaItem",
@@ -25,6 +31,7 @@ __all__ = [
     "Document",
     "DocumentKind",
     "Invitation",
+    "ItemNotes",
     "Meeting",
     "MeetingContribution",
     "MeetingInvitee",
