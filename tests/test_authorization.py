@@ -124,6 +124,10 @@ RULES = {
     "meetings.remove_item": (Scope.CHILD, A.PLAN_MEETING),
     # Every member's role may bring a question; the meeting decides whether they are invited.
     "meetings.contribute": (Scope.CHILD, A.CONTRIBUTE_TO_MEETING),
+    # Meeting mode: the school side only (policy.may_run_meeting says why).
+    "meetings.mode": (Scope.CHILD, A.RUN_MEETING),
+    "meetings.save_notes": (Scope.CHILD, A.RUN_MEETING),
+    "meetings.attendance": (Scope.CHILD, A.RUN_MEETING),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -163,6 +167,7 @@ POLICY = {
     A.PLAN_MEETING: "C",
     A.CONTRIBUTE_TO_MEETING: "C T S P U",
     A.VIEW_PREP_NOTES: "C T S",
+    A.RUN_MEETING: "C T S",
 }
 LETTER = {
     "C": Role.COACH,
@@ -631,6 +636,9 @@ MEETING_ROUTES = {
     "meetings.move_item",
     "meetings.remove_item",
     "meetings.contribute",
+    "meetings.mode",
+    "meetings.save_notes",
+    "meetings.attendance",
 }
 
 

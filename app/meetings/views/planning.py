@@ -9,7 +9,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from wtforms import SelectChoice
 
-from app.circle import routes
+from app.circle import policy, routes
 from app.circle.models import Child, Membership
 from app.circle.policy import Action, Seat
 from app.clips.services import picking
@@ -99,6 +99,7 @@ def meeting_page(seat: Seat, seen: queries.SeenMeeting, form: ContributionForm) 
         may_contribute=contributions.may_contribute_now(seat, seen),
         can_plan=seat.may(Action.PLAN_MEETING) and meeting.is_planned,
         sees_notes=seat.may(Action.VIEW_PREP_NOTES),
+        can_run=policy.may_run_meeting(seat),
     )
 
 
