@@ -153,7 +153,7 @@ function followCitation(form) {
     cited.hidden = !start;
     if (!start) return;
     link.dataset.jump = start;
-    link.dataset.forPlayer = option.dataset.player;
+    link.dataset.forPlayer = option.dataset.citePlayer;
     time.textContent = option.textContent.split("·")[0].trim();
   });
 }
