@@ -86,7 +86,7 @@ def test_notes_typed_are_saved_and_shown_after_a_reload(client, login_as, circle
 
     # As typed: the script's save answers with the new version.
     typed = client.post(
-        notes_url(planned, item),
+        notes_url(planned, item) + "?lang=en",
         data=fields(item, seen="Hij kijkt naar de juf", need="Een", moment=""),
         headers=JSON,
     )

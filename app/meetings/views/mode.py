@@ -136,7 +136,10 @@ def _moment_choices(
         SelectChoice(
             str(m.id),
             moment_label(m),
-            render_kw={"data-start": f"{m.start_s:g}", "data-cite-player": _player_of(item, m.clip_id)},
+            render_kw={
+                "data-start": f"{m.start_s:g}",
+                "data-cite-player": _player_of(item, m.clip_id),
+            },
         )
         for m in cited
     ]
