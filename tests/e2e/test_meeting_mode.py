@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import BIN, DESKTOP_CONTEXT, ROOT, LiveServer, sign_in
+from tests.support.browser import BIN, DESKTOP_CONTEXT, NARROW_CONTEXT, ROOT, LiveServer, sign_in
 from tests.support.demo import COACH
 from tests.support.meeting_mode import TEACHER
 
@@ -164,3 +164,25 @@ def test_the_coach_runs_a_meeting_with_the_keyboard_alone(
     expect(status).to_have_text(SAVED_AT)
     page.reload()
     expect(seen).to_have_value(re.compile(r"stil wordt; kijkt naar de deur$"))
+
+
+def test_meeting_mode_works_on_a_phone_and_reflows_at_320_px(
+    live_server: LiveServer,
+    new_context: Callable[..., Any],
+    check_a11y: Callable[[Page], None],
+    meeting: dict[str, Any],
+) -> None:
+    first, _second = meeting["items"]
+    page = new_context(**NARROW_CONTEXT).new_page()
+    sign_in(page, COACH)
+    page.goto(f"/children/{meeting['child_id']}/meetings/{meeting['meeting_id']}/mode")
+    item = page.locator(f"#item-{first}")
+    expect(item).to_be_visible()
+    # On a narrow screen the pair is one above the other, with the one play button.
+    boxes = [v.bounding_box() for v in item.locator("video").all()]
+    assert boxes[0] and boxes[1] and boxes[1]["y"] > boxes[0]["y"] + boxes[0]["height"] - 1
+    item.locator("[data-item-toggle]").click()
+    page.wait_for_function(BOTH_PLAYING % first, timeout=20_000)
+    item.locator("[data-item-toggle]").click()
+    page.wait_for_function(BOTH_PAUSED % first)
+    check_a11y(page)  # no sideways scroll, no serious axe finding
