@@ -127,7 +127,10 @@ function autosave(form, messages, onSaved) {
   form.addEventListener("input", changed);
   form.addEventListener("change", (event) => { if (event.target.type === "checkbox") changed(); });
   form.addEventListener("submit", (event) => {
+    // Saved here, by fetch: the page-wide guard against double submits (app.js) would
+    // disable the button for good.
     event.preventDefault();
+    event.stopPropagation();
     paused = false;
     if (staleBox) staleBox.hidden = true;
     save();
