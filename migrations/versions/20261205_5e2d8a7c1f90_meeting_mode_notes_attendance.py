@@ -1,7 +1,7 @@
 """Meeting mode: what the group sees and what the child needs per agenda item; attendance
 
 Revision ID: 5e2d8a7c1f90
-Revises: 7b3e9c41d2a8
+Revises: e5a7c3d9b1f2
 Create Date: 2026-12-05 00:05:00.000000+00:00
 
 A new table ``agenda_item_notes`` (one row per agenda item, versioned so that a stale
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5e2d8a7c1f90"
-down_revision: str | None = "7b3e9c41d2a8"
+down_revision: str | None = "e5a7c3d9b1f2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
