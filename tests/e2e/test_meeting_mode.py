@@ -30,7 +30,7 @@ pytestmark = pytest.mark.e2e
 BOTH_PLAYING = """() => [...document.querySelectorAll('#item-%d video')]
   .every((v) => !v.paused && v.currentTime > 0.3)"""
 #: "Saved at 10:02" in the page's language.
-SAVED_AT = re.compile(r"^\D+ \d{1,2}:\d{2}$")
+SAVED_AT = re.compile(r"\d:\d\d")
 BOTH_PAUSED = "() => [...document.querySelectorAll('#item-%d video')].every((v) => v.paused)"
 
 
