@@ -9,7 +9,13 @@ from app.core.db import Base
 from app.core.signin import SignInMethod
 from app.documents.models import Document, DocumentKind
 from app.meetings import lock  # noqa: F401  (a finalised meeting's rows are locked)
-from app.meetings.models import AgendaItem, Meeting, MeetingContribution, MeetingInvitee
+from app.meetings.models import (
+    AgendaItem,
+    ItemNotes,
+    Meeting,
+    MeetingContribution,
+    MeetingInvitee,
+)
 from app.meetings.models_followup import Agreement, AgreementReminder, AgreementReview
 from app.meetings.models_summary import MeetingSummary, SummaryAcknowledgement
 
@@ -31,6 +37,7 @@ __all__ = [
     "Document",
     "DocumentKind",
     "Invitation",
+    "ItemNotes",
     "Meeting",
     "MeetingContribution",
     "MeetingInvitee",

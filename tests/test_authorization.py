@@ -135,6 +135,10 @@ RULES = {
     "meetings.summary_page": (Scope.CHILD, A.VIEW_MEETINGS),
     "meetings.summary_pdf": (Scope.CHILD, A.VIEW_MEETINGS),
     "meetings.acknowledge": (Scope.CHILD, A.ACKNOWLEDGE_SUMMARY),
+    # Meeting mode: the school side only (policy.may_run_meeting says why).
+    "meetings.mode": (Scope.CHILD, A.RUN_MEETING),
+    "meetings.save_notes": (Scope.CHILD, A.RUN_MEETING),
+    "meetings.attendance": (Scope.CHILD, A.RUN_MEETING),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -179,6 +183,7 @@ POLICY = {
     A.CONTRIBUTE_TO_MEETING: "C T S P U",
     A.VIEW_PREP_NOTES: "C T S",
     A.ACKNOWLEDGE_SUMMARY: "P U",
+    A.RUN_MEETING: "C T S",
 }
 LETTER = {
     "C": Role.COACH,
@@ -665,6 +670,9 @@ MEETING_ROUTES = {
     "meetings.summary_page",
     "meetings.summary_pdf",
     "meetings.acknowledge",
+    "meetings.mode",
+    "meetings.save_notes",
+    "meetings.attendance",
 }
 
 

@@ -54,6 +54,7 @@ class Action(enum.StrEnum):
     CONTRIBUTE_TO_MEETING = "contribute_to_meeting"  # bring a question beforehand (invitees)
     VIEW_PREP_NOTES = "view_prep_notes"  # the school side's preparation notes of an agenda
     ACKNOWLEDGE_SUMMARY = "acknowledge_summary"  # sign that one has read a meeting's summary
+    RUN_MEETING = "run_meeting"  # meeting mode: play the agenda, write the notes, attendance
 
 
 C, T, S, P, U = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT, Role.PUPIL
@@ -79,6 +80,8 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.CONTRIBUTE_TO_MEETING: frozenset({C, T, S, P, U}),
     Action.VIEW_PREP_NOTES: frozenset({C, T, S}),
     Action.ACKNOWLEDGE_SUMMARY: frozenset({P, U}),
+    # Meeting mode is the school side's screen (see ``may_run_meeting``).
+    Action.RUN_MEETING: frozenset({C, T, S}),
 }
 
 
@@ -114,6 +117,22 @@ def may_contribute(seat: Seat, *, invited: bool) -> bool:
     """True when ``seat`` may bring a question or observation to a meeting: its invitees and
     the coach (who leads it), as the role's policy allows. Never raises."""
     return seat.may(Action.CONTRIBUTE_TO_MEETING) and (invited or seat.is_coach)
+
+
+def may_run_meeting(seat: Seat) -> bool:
+    """True when ``seat`` may open a meeting's meeting mode: the school side (coach,
+    teachers, a specialist with a teacher's rights), never the parents or the pupil, not
+    even read-only. Never raises.
+
+    Why not parents, read-only: meeting mode is the one screen the school side runs on the
+    laptop on the big screen, with the parents at the table (or sharing that screen in a
+    call), so they see it as it is written without a login of their own. Opened on their own
+    it would show what the school side is typing before the group has agreed on it, and the
+    staff-only preparation notes on that screen would need a second, parents' version of the
+    page. Parents read the outcome where it is settled: the
+    meeting's page and the summary they acknowledge.
+    """
+    return seat.may(Action.RUN_MEETING)
 
 
 def is_school_side(role: Role | None) -> bool:

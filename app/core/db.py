@@ -12,7 +12,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -99,9 +99,21 @@ class Database:
         # Anything not committed by the view is rolled back here.
         self.session.remove()
 
+    def write_from_here(self) -> None:
+        """Say that this request, though a GET, writes from here on (a playback start writes
+        its audit event): the read transaction so far ends, and the next begins as a write
+        (``BEGIN IMMEDIATE`` on SQLite), queueing for the lock. A read transaction that
+        turns into a write fails at once on SQLite when another writer committed meanwhile:
+        two videos of a pair starting together did. Raises nothing beyond database errors."""
+        if has_request_context():
+            g.beeldbrug_writes = True
+        self.session.commit()
+
 
 def _wants_write_lock() -> bool:
-    return not (has_request_context() and request.method in SAFE_METHODS)
+    if not has_request_context():
+        return True
+    return request.method not in SAFE_METHODS or bool(g.get("beeldbrug_writes"))
 
 
 def make_engine(url: str, busy_timeout_ms: int = 5000) -> Engine:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import get_history
 
@@ -99,6 +99,8 @@ class MeetingInvitee(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     invited_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Marked in meeting mode: None until someone marks it, then present (True) or not.
+    attended: Mapped[bool | None] = mapped_column(Boolean)
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -135,6 +137,38 @@ class AgendaItem(Base):
 
     def __repr__(self) -> str:
         return f"<AgendaItem {self.id} meeting={self.meeting_id} at={self.position}>"
+
+
+class ItemNotes(Base):
+    """What the group wrote about one agenda item in meeting mode: what they see, what the
+    child needs, and the moment of the item that need cites. Versioned like the item: an
+    autosave made on an older version is refused, never overwrites."""
+
+    __tablename__ = "agenda_item_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="CASCADE"), unique=True
+    )
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    seen: Mapped[str] = mapped_column(Text, default="")
+    need: Mapped[str] = mapped_column(Text, default="")
+    need_moment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("moments.id", ondelete="SET NULL")
+    )
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    need_moment: Mapped[Moment | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ItemNotes item={self.item_id} meeting={self.meeting_id}>"
 
 
 class MeetingContribution(Base):

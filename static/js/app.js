@@ -21,6 +21,17 @@ if (role && until) {
   sync();
 }
 
+// Signing out forgets the text meeting mode kept in this browser while it was not saved yet
+// (static/js/meeting-mode.js): a school laptop is shared.
+document.addEventListener("submit", (event) => {
+  if (!event.target.matches?.("form[data-sign-out]")) return;
+  try {
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith("beeldbrug-draft:")) localStorage.removeItem(key);
+    }
+  } catch { /* storage unavailable */ }
+});
+
 // Coming back through the browser's history restores a usable page.
 window.addEventListener("pageshow", () => {
   for (const form of document.querySelectorAll("form[data-submitted]")) {

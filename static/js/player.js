@@ -69,23 +69,39 @@ function drawMarks(list, items) {
   });
 }
 
-function setUpPlayer(root) {
+/** True when ``el`` (a control, a moment, a link to a time) belongs to the player ``root``:
+ *  inside it, or in a list or link that names it (``data-for-player``), or, outside every
+ *  player and naming none, the page's one player (the clip page's forms and list). */
+function belongs(el, root) {
+  const named = el.closest("[data-for-player]");
+  if (named) return named.dataset.forPlayer === root.id;
+  const player = el.closest("[data-player]");
+  return player ? player === root : true;
+}
+
+/** Set up the player ``root`` (a ``[data-player]`` element) and return its controls.
+ *  ``scope``: the part of the page it answers in (its moments, buttons and forms; the whole
+ *  page by default). ``keys``: where it listens for its keys: "page" (the page's one
+ *  player), "self" (while the focus is inside it: one of several), or "none" (a page module
+ *  routes keys to it through ``key``). */
+export function setUpPlayer(root, { scope = document, keys: listen = "page" } = {}) {
   const video = root.querySelector("[data-video]");
-  const track = root.querySelector("[data-track]");
   const now = root.querySelector("[data-now]");
   const range = root.querySelector("[data-range]");
   const timeOut = root.querySelector("[data-time]");
-  const items = [...document.querySelectorAll("[data-moment]")];
+  const items = [...scope.querySelectorAll("[data-moment]")].filter((li) => belongs(li, root));
   const marks = drawMarks(root.querySelector("[data-marks]"), items);
   const starts = [...new Set(items.map((li) => Number(li.dataset.start)))].sort((a, b) => a - b);
-  const momentForm = document.querySelector("[data-moment-form]");
-  const fragmentForm = document.querySelector("[data-fragment-form]");
+  const momentForm = scope.querySelector("[data-moment-form]");
+  const fragmentForm = scope.querySelector("[data-fragment-form]");
   const labelPlay = root.querySelector("[data-label-play]");
   const labelPause = root.querySelector("[data-label-pause]");
   const decimal = decimalMark(root.dataset.decimal, document.documentElement.lang);
   const clock = (t) => formatTime(t, decimal);
 
-  for (const el of document.querySelectorAll("[data-js-only], [data-timeline]")) el.hidden = false;
+  for (const el of scope.querySelectorAll("[data-js-only], [data-timeline]")) {
+    if (belongs(el, root)) el.hidden = false;
+  }
 
   const duration = () => (Number.isFinite(video.duration) && video.duration > 0
     ? video.duration : Number(root.dataset.duration) || 0);
@@ -226,28 +242,34 @@ function setUpPlayer(root) {
     p: "previous-moment", n: "next-moment", m: "add-moment", i: "set-in", o: "set-out",
   };
 
-  document.addEventListener("click", (event) => {
+  scope.addEventListener("click", (event) => {
     const button = event.target.closest("[data-action]");
     if (button && actions[button.dataset.action]) {
-      actions[button.dataset.action]();
+      if (belongs(button, root)) actions[button.dataset.action]();
       return;
     }
     const link = event.target.closest("[data-jump], .mark");
-    if (link) {
+    if (link && belongs(link, root)) {
       event.preventDefault();
       jump(Number(link.dataset.jump ?? link.dataset.start));
       video.scrollIntoView({ block: "nearest" });
     }
   });
 
-  document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+  /** Carry out the player's action for a key press; true when the key was the player's. */
+  function key(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return false;
     const name = keys[event.key];
-    if (!name) return;
-    if ((name === "add-moment" && !momentForm) || (name.startsWith("set-") && !fragmentForm)) return;
+    if (!name) return false;
+    if ((name === "add-moment" && !momentForm) || (name.startsWith("set-") && !fragmentForm)) {
+      return false;
+    }
     event.preventDefault();
     actions[name]();
-  });
+    return true;
+  }
+  if (listen === "page") document.addEventListener("keydown", key);
+  else if (listen === "self") root.addEventListener("keydown", key);
 
   fragmentForm?.addEventListener("input", showRange);
   for (const type of ["timeupdate", "seeked", "play", "pause"]) video.addEventListener(type, refresh);
@@ -259,7 +281,43 @@ function setUpPlayer(root) {
   });
   placeMarks();
   refresh();
+  return {
+    root,
+    video,
+    key,
+    jump,
+    seek,
+    play: () => video.play().catch(() => {}),
+    pause: () => video.pause(),
+  };
 }
 
-const root = document.querySelector("[data-player]");
-if (root) setUpPlayer(root);
+/** One play/pause for several players (a home and a school fragment side by side): the
+ *  ``button`` and ``toggle()`` start them all when any is paused, else pause them all. The
+ *  button's ``[data-label-play]`` / ``[data-label-pause]`` follow. */
+export function linkPlayers(players, button) {
+  const playing = () => players.some((p) => !p.video.paused);
+  const labelPlay = button?.querySelector("[data-label-play]");
+  const labelPause = button?.querySelector("[data-label-pause]");
+  function refresh() {
+    if (labelPlay && labelPause) {
+      labelPlay.hidden = playing();
+      labelPause.hidden = !playing();
+    }
+  }
+  function toggle() {
+    if (playing()) players.forEach((p) => p.pause());
+    else players.forEach((p) => p.play());
+  }
+  for (const p of players) {
+    for (const type of ["play", "pause", "ended"]) p.video.addEventListener(type, refresh);
+  }
+  button?.addEventListener("click", toggle);
+  refresh();
+  return { toggle, pause: () => players.forEach((p) => p.pause()), playing };
+}
+
+// The page's players, unless a page module sets them up itself (meeting mode). Where there
+// is more than one, each answers its keys only while the focus is inside it.
+const roots = [...document.querySelectorAll("[data-player]:not([data-player-managed])")];
+for (const root of roots) setUpPlayer(root, { keys: roots.length === 1 ? "page" : "self" });

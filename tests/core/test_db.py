@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
-from app.core.db import make_engine
+from app.core.db import db, make_engine
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path):
@@ -24,3 +25,30 @@ def test_naive_datetimes_are_refused(app):
 
     with pytest.raises(ValueError, match="naive"):
         UTCDateTime().process_bind_param(datetime(2026, 1, 1), None)
+
+
+def test_a_get_that_writes_takes_the_write_lock_before_it_reads(app, tmp_path):
+    """A GET reads with a plain BEGIN; when it then writes after another writer committed,
+    SQLite refuses at once ("database is locked"), whatever the busy timeout. A GET that
+    says it writes (``db.write_from_here``, a playback start) begins its next transaction
+    with the write lock instead, and queues."""
+    url = f"sqlite:///{tmp_path / 'y.db'}"
+    mine, other = make_engine(url, busy_timeout_ms=200), make_engine(url, busy_timeout_ms=200)
+    with other.begin() as conn:
+        conn.execute(text("CREATE TABLE plays (n INTEGER)"))
+    with app.test_request_context(method="GET"):
+        with mine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM plays"))
+            with other.begin() as first:
+                first.execute(text("INSERT INTO plays VALUES (1)"))
+            with pytest.raises(OperationalError, match="locked"):
+                conn.execute(text("INSERT INTO plays VALUES (2)"))
+        db.write_from_here()
+        with mine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM plays"))
+            conn.execute(text("INSERT INTO plays VALUES (2)"))
+            conn.commit()
+        with other.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM plays")) == 2
+    mine.dispose()
+    other.dispose()

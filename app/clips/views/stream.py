@@ -31,8 +31,10 @@ def video(seat: Seat, clip_id: int) -> Any:
     response = _send(streaming.video_key(clip), VIDEO_TYPE, most=streaming.range_cap(clip))
     # HEAD (which Flask answers through this view too) plays nothing.
     starting = request.method == "GET" and streaming.starts_playback(request.headers.get("Range"))
-    if starting and streaming.note_playback(db.session, clip, viewer=seat.user) is not None:
-        db.session.commit()
+    if starting:
+        db.write_from_here()  # two players starting together both write their start
+        if streaming.note_playback(db.session, clip, viewer=seat.user) is not None:
+            db.session.commit()
     return response
 
 

@@ -9,7 +9,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from wtforms import SelectChoice
 
-from app.circle import routes
+from app.circle import policy, routes
 from app.circle.models import Child, Membership
 from app.circle.policy import Action, Seat
 from app.clips.services import picking
@@ -104,6 +104,7 @@ def meeting_page(
         can_plan=seat.may(Action.PLAN_MEETING) and meeting.is_planned,
         sees_notes=seat.may(Action.VIEW_PREP_NOTES),
         **parts.followup_parts(seat, meeting, **followup),
+        can_run=policy.may_run_meeting(seat),
     )
 
 

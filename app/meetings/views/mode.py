@@ -1,0 +1,239 @@
+"""Meeting mode: one screen for the laptop on the big screen. The guiding question on top,
+the agenda in order, each item playing with its moments on the timeline (a pair side by side
+with one play/pause), the group's notes per item saved as they are typed, and attendance.
+
+Only the school side opens it (``policy.may_run_meeting`` says why parents do not). The page
+works without script: every item is shown one below the other and every form has a save
+button; ``static/js/meeting-mode.js`` shows one item at a time, saves as people type and
+adds the keys. A save from the script asks for JSON (``Accept: application/json``) and gets
+the new version, or 409 with what is saved now when someone else saved first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_time as babel_time
+from wtforms import SelectChoice
+
+from app.circle import routes
+from app.circle.policy import Action, Seat
+from app.clips.models import Moment
+from app.clips.services import picking
+from app.clips.services.moments import tag_label
+from app.core.concurrency import StaleEditError
+from app.core.db import db
+from app.core.errors import RefusedError
+from app.core.forms import show_refusal
+from app.core.i18n import gettext as _
+from app.core.timecode import format_time
+from app.meetings import bp
+from app.meetings.mode_forms import AttendanceForm, ItemNotesForm
+from app.meetings.models import AgendaItem, ItemNotes, Meeting
+from app.meetings.services import agenda, notes, queries
+
+MODE = "/children/<int:child_id>/meetings/<int:meeting_id>/mode"
+
+
+def _meeting(seat: Seat, meeting_id: int) -> Meeting:
+    return queries.meeting_or_404(db.session, seat, meeting_id).meeting
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _prefix(item_id: int) -> str:
+    return f"item-{item_id}"
+
+
+@bp.get(MODE)
+@routes.for_child(Action.RUN_MEETING)
+def mode(seat: Seat, meeting_id: int) -> Any:
+    return _mode_page(seat, _meeting(seat, meeting_id))
+
+
+def _mode_page(
+    seat: Seat,
+    meeting: Meeting,
+    *,
+    posted: ItemNotesForm | None = None,
+    posted_item: int | None = None,
+    attendance: AttendanceForm | None = None,
+) -> str:
+    """The page; ``posted`` is a notes form sent back (its text kept) for item ``posted_item``."""
+    items = agenda.agenda_of(db.session, meeting)
+    clip_ids = {i.clip_id for i in items} | {i.pair_clip_id for i in items if i.pair_clip_id}
+    watchable = picking.watchable_ids(db.session, seat, clip_ids)
+    shown = [
+        i
+        for i in items
+        if i.clip_id in watchable and (i.pair_clip_id is None or i.pair_clip_id in watchable)
+    ]
+    clips = {i.clip_id: i.clip for i in shown} | {
+        i.pair_clip_id: i.pair_clip for i in shown if i.pair_clip is not None
+    }
+    moments = notes.moments_for(db.session, seat, meeting, list(clips.values()))
+    saved = notes.notes_of(db.session, meeting)
+    forms = {}
+    for item in shown:
+        if posted is not None and item.id == posted_item:
+            form = posted
+        else:
+            form = ItemNotesForm(formdata=None, prefix=_prefix(item.id))
+            _fill(form, saved.get(item.id))
+        _moment_choices(form, item, moments)
+        form.need.label.text = _("What does %(name)s need?", name=seat.child.name)
+        forms[item.id] = form
+    invitees = queries.invitees_of(db.session, meeting)
+    if attendance is None:
+        attendance = AttendanceForm(formdata=None)
+        attendance.present.data = [i.user_id for i in invitees if i.attended]
+    attendance.present.choices = [SelectChoice(i.user_id, i.user.name) for i in invitees]
+    attendance.marked.data = "1"
+    return render_template(
+        "meetings/mode.html",
+        child=seat.child,
+        meeting=meeting,
+        items=shown,
+        hidden_items=len(items) - len(shown),
+        moments=moments,
+        saved=saved,
+        forms=forms,
+        stale_item=posted_item if posted is not None and posted.version.errors else None,
+        invitees=invitees,
+        attendance=attendance,
+        writable=notes.is_writable(meeting),
+        sees_notes=seat.may(Action.VIEW_PREP_NOTES),
+        player_of=_player_of,
+    )
+
+
+def _fill(form: ItemNotesForm, row: ItemNotes | None) -> None:
+    form.seen.data = row.seen if row else ""
+    form.need.data = row.need if row else ""
+    form.moment.data = str(row.need_moment_id) if row and row.need_moment_id else ""
+    form.version.data = str(row.version) if row else "0"
+
+
+def _player_of(item: AgendaItem, clip_id: int | None) -> str:
+    """The id of the player element of ``clip_id`` in ``item``'s section."""
+    side = "b" if clip_id is not None and clip_id == item.pair_clip_id else "a"
+    return f"player-{item.id}-{side}"
+
+
+def moment_label(moment: Moment) -> str:
+    """A moment as a choice and as a citation: its time, its tag, and the fragment's title."""
+    return f"{format_time(moment.start_s)} · {tag_label(moment)} ({moment.clip.title})"
+
+
+def _moment_choices(
+    form: ItemNotesForm, item: AgendaItem, moments: dict[int, list[Moment]]
+) -> None:
+    cited = [*moments.get(item.clip_id, []), *moments.get(item.pair_clip_id or 0, [])]
+    form.moment.choices = [SelectChoice("", _("No moment"))] + [
+        SelectChoice(
+            str(m.id),
+            moment_label(m),
+            render_kw={
+                "data-start": f"{m.start_s:g}",
+                "data-cite-player": _player_of(item, m.clip_id),
+            },
+        )
+        for m in cited
+    ]
+
+
+def _moment_id(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return -1  # nonsense: the service refuses it like another clip's moment
+
+
+@bp.post(MODE + "/items/<int:item_id>/notes")
+@routes.for_child(Action.RUN_MEETING)
+def save_notes(seat: Seat, meeting_id: int, item_id: int) -> Any:
+    meeting = _meeting(seat, meeting_id)
+    item = agenda.item_or_404(db.session, meeting, item_id)
+    form = ItemNotesForm(prefix=_prefix(item.id))
+    if not form.validate_on_submit() or form.version.data in (None, ""):
+        if form.version.data in (None, "") and not form.errors:
+            form.form_errors.append(_("The form was incomplete. Reload the page and try again."))
+        return _refused(seat, meeting, item, form, 400)
+    data = notes.NotesData(
+        seen=form.seen.data or "", need=form.need.data or "", moment_id=_moment_id(form.moment.data)
+    )
+    try:
+        row = notes.save_notes(db.session, seat, meeting, item, data, version=form.version.data)
+    except StaleEditError as stale:
+        db.session.rollback()
+        show_refusal(form, stale)
+        form.version.errors = [str(stale.message)]  # marks the form as the stale one
+        now = notes.notes_of(db.session, meeting).get(item.id)
+        form.version.data = str(now.version) if now else "0"  # the next save merges onto it
+        return _refused(seat, meeting, item, form, 409, now=now)
+    except RefusedError as refused:
+        db.session.rollback()
+        show_refusal(form, refused)
+        return _refused(seat, meeting, item, form, 400)
+    db.session.commit()
+    message = _("Saved at %(time)s", time=babel_time(row.updated_at, "short"))
+    if _wants_json():
+        return jsonify(version=row.version, message=message)
+    flash(message, "success")
+    return redirect(_mode_url(meeting, item.id))
+
+
+def _refused(
+    seat: Seat,
+    meeting: Meeting,
+    item: AgendaItem,
+    form: ItemNotesForm,
+    status: int,
+    *,
+    now: ItemNotes | None = None,
+) -> Any:
+    if _wants_json():
+        messages = [*form.form_errors] + [e for field in form for e in field.errors]
+        body: dict[str, Any] = {"message": " ".join(dict.fromkeys(str(m) for m in messages))}
+        if status == 409:
+            body.update(
+                version=int(form.version.data or 0),
+                seen=now.seen if now else "",
+                need=now.need if now else "",
+            )
+        return jsonify(body), status
+    return _mode_page(seat, meeting, posted=form, posted_item=item.id), status
+
+
+@bp.post(MODE + "/attendance")
+@routes.for_child(Action.RUN_MEETING)
+def attendance(seat: Seat, meeting_id: int) -> Any:
+    meeting = _meeting(seat, meeting_id)
+    form = AttendanceForm()
+    if form.validate_on_submit() and form.marked.data == "1":
+        try:
+            notes.mark_attendance(db.session, seat, meeting, form.present.data or [])
+        except RefusedError as refused:
+            db.session.rollback()
+            show_refusal(form, refused)
+        else:
+            db.session.commit()
+            message = _("Attendance is saved.")
+            if _wants_json():
+                return jsonify(message=message)
+            flash(message, "success")
+            return redirect(_mode_url(meeting) + "#attendance")
+    elif form.marked.data != "1" and not form.errors:
+        form.form_errors.append(_("The form was incomplete. Reload the page and try again."))
+    if _wants_json():
+        messages = [*form.form_errors] + [e for field in form for e in field.errors]
+        return jsonify(message=" ".join(str(m) for m in messages)), 400
+    return _mode_page(seat, meeting, attendance=form), 400
+
+
+def _mode_url(meeting: Meeting, item_id: int | None = None) -> str:
+    anchor = f"#item-{item_id}" if item_id is not None else ""
+    return url_for("meetings.mode", child_id=meeting.child_id, meeting_id=meeting.id) + anchor

@@ -1,0 +1,191 @@
+"""Journey 5, meeting mode (issue 12): the coach leads a shared review from one screen at
+1280 px, with the keyboard alone.
+
+The meeting is made in the server's database first (``tests.support.meeting_mode``): a child
+of its own with a home/school pair and a second fragment on the agenda. Once the page is
+open, every step is a key press: ``k`` plays the pair side by side and pauses both, ``a``
+goes to "what does the child need", typing saves itself, Tab reaches the cited moment's
+choice and link (Enter jumps the player there), ``]`` / ``[`` move between items, and a
+reload shows what was typed. A teacher's laptop then saves the same notes first: the coach's
+next autosave is refused, the page says so, and the coach's text stays in the field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.browser import BIN, DESKTOP_CONTEXT, NARROW_CONTEXT, ROOT, LiveServer, sign_in
+from tests.support.demo import COACH
+from tests.support.meeting_mode import TEACHER
+
+pytestmark = pytest.mark.e2e
+
+BOTH_PLAYING = """() => [...document.querySelectorAll('#item-%d video')]
+  .every((v) => !v.paused && v.currentTime > 0.3)"""
+#: "Saved at 10:02" in the page's language.
+SAVED_AT = re.compile(r"\d:\d\d")
+BOTH_PAUSED = "() => [...document.querySelectorAll('#item-%d video')].every((v) => v.paused)"
+
+
+@pytest.fixture
+def meeting(live_server: LiveServer) -> dict[str, Any]:
+    done = subprocess.run(
+        [str(BIN / "python"), "-m", "tests.support.meeting_mode"],
+        cwd=ROOT,
+        env=live_server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def saved(page: Page) -> Any:
+    """Wait for the next autosave of a notes form, and return its response."""
+    return page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/notes"), timeout=15_000
+    )
+
+
+def test_the_coach_runs_a_meeting_with_the_keyboard_alone(
+    live_server: LiveServer,
+    new_context: Callable[..., Any],
+    check_a11y: Callable[[Page], None],
+    meeting: dict[str, Any],
+) -> None:
+    first, second = meeting["items"]
+    url = f"/children/{meeting['child_id']}/meetings/{meeting['meeting_id']}/mode?lang=en"
+    page = new_context(**DESKTOP_CONTEXT).new_page()
+    sign_in(page, COACH)
+    page.goto(url)
+    item = page.locator(f"#item-{first}")
+    expect(item).to_be_visible()
+    expect(page.locator(f"#item-{second}")).to_be_hidden()
+    expect(page.locator(".mode-question-text")).to_contain_text("aan tafel te blijven zitten")
+    # The pair side by side: two players in one row, each with its moment on the timeline.
+    boxes = [v.bounding_box() for v in item.locator("video").all()]
+    assert len(boxes) == 2 and boxes[0] and boxes[1]
+    assert abs(boxes[0]["y"] - boxes[1]["y"]) < 2 and boxes[1]["x"] > boxes[0]["x"]
+    expect(item.locator(".timeline .mark")).to_have_count(2)
+    check_a11y(page)
+
+    # k: one play for both, k again: one pause for both.
+    page.keyboard.press("k")
+    page.wait_for_function(BOTH_PLAYING % first, timeout=20_000)
+    expect(item.locator("[data-item-toggle] [data-label-pause]")).to_be_visible()
+    page.keyboard.press("k")
+    page.wait_for_function(BOTH_PAUSED % first)
+
+    # a: to "what does Mila need?", where the agreements will be added; typing saves itself.
+    page.keyboard.press("a")
+    need = item.locator(f"textarea[name='item-{first}-need']")
+    expect(need).to_be_focused()
+    with saved(page) as response:
+        page.keyboard.type("Een vaste plek aan tafel, dichtbij een volwassene")
+    assert response.value.status == 200
+    expect(item.locator("[data-save-status]")).to_have_text(SAVED_AT)
+
+    # Tab to the moment that shows it, choose the home fragment's moment with the arrows.
+    page.keyboard.press("Tab")
+    select = item.locator(f"select[name='item-{first}-moment']")
+    expect(select).to_be_focused()
+    with saved(page) as response:
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("ArrowDown")
+    assert response.value.status == 200
+    assert select.input_value() == str(meeting["moments"]["home"])
+    # Its time shows, and Enter on it starts the home fragment's player there.
+    page.keyboard.press("Tab")
+    cited = item.locator("[data-cited] a")
+    expect(cited).to_be_focused()
+    expect(cited).to_contain_text("0:02")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        f"() => {{ const v = document.querySelector('#player-{first}-b video');"
+        " return v.currentTime >= 1.9 && v.currentTime < 4; }"
+    )
+    page.keyboard.press("k")  # pause both (the home fragment was playing)
+    page.wait_for_function(BOTH_PAUSED % first)
+
+    # ] to the next item, [ back; the place survives a reload, and so do the notes.
+    page.keyboard.press("Escape")
+    page.keyboard.press("]")
+    expect(page.locator(f"#item-{second}")).to_be_visible()
+    expect(item).to_be_hidden()
+    page.reload()
+    expect(page.locator(f"#item-{second}")).to_be_visible()
+    page.keyboard.press("[")
+    expect(item).to_be_visible()
+    expect(need).to_have_value("Een vaste plek aan tafel, dichtbij een volwassene")
+    expect(select).to_have_value(str(meeting["moments"]["home"]))
+
+    # A teacher's laptop saves the same item's notes first.
+    teacher = new_context(**DESKTOP_CONTEXT).new_page()
+    sign_in(teacher, TEACHER)
+    teacher.goto(url + f"#item-{first}")
+    teacher.keyboard.press("a")
+    teacher.keyboard.press("Shift+Tab")  # from the need to what we see
+    expect(teacher.locator(f"textarea[name='item-{first}-seen']")).to_be_focused()
+    with saved(teacher) as response:
+        teacher.keyboard.type("Mila kijkt steeds naar de deur")
+    assert response.value.status == 200
+
+    # The coach types on the page opened before that save: refused, said, text kept.
+    page.keyboard.press("a")
+    page.keyboard.press("Shift+Tab")
+    seen = item.locator(f"textarea[name='item-{first}-seen']")
+    expect(seen).to_be_focused()
+    with saved(page) as response:
+        page.keyboard.type("Ze staat op als het stil wordt")
+    assert response.value.status == 409
+    status = item.locator("[data-save-status]")
+    expect(status).to_have_attribute("role", "alert")
+    expect(status).to_have_class(re.compile("save-status-alert"))
+    expect(item.locator("[data-stale-saved]")).to_contain_text("Mila kijkt steeds naar de deur")
+    expect(seen).to_have_value("Ze staat op als het stil wordt")
+    # Merged by hand, the form's own button (Enter on it) saves over the newer version.
+    page.keyboard.press("End")
+    page.keyboard.type("; kijkt naar de deur")
+    for _field in ("need", "moment", "cited moment", "save button"):
+        page.keyboard.press("Tab")
+    expect(item.locator("form[data-notes] button[type=submit]")).to_be_focused()
+    with saved(page) as response:
+        page.keyboard.press("Enter")
+    assert response.value.status == 200
+    expect(status).to_have_text(SAVED_AT)
+    with saved(page) as response:
+        page.keyboard.press("Enter")  # the button still works: saved again, nothing new
+    assert response.value.status == 200
+    page.reload()
+    expect(seen).to_have_value(re.compile(r"stil wordt; kijkt naar de deur$"))
+
+
+def test_meeting_mode_works_on_a_phone_and_reflows_at_320_px(
+    live_server: LiveServer,
+    new_context: Callable[..., Any],
+    check_a11y: Callable[[Page], None],
+    meeting: dict[str, Any],
+) -> None:
+    first, _second = meeting["items"]
+    page = new_context(**NARROW_CONTEXT).new_page()
+    sign_in(page, COACH)
+    page.goto(f"/children/{meeting['child_id']}/meetings/{meeting['meeting_id']}/mode")
+    item = page.locator(f"#item-{first}")
+    expect(item).to_be_visible()
+    # On a narrow screen the pair is one above the other, with the one play button.
+    boxes = [v.bounding_box() for v in item.locator("video").all()]
+    assert boxes[0] and boxes[1] and boxes[1]["y"] > boxes[0]["y"] + boxes[0]["height"] - 1
+    item.locator("[data-item-toggle]").click()
+    page.wait_for_function(BOTH_PLAYING % first, timeout=20_000)
+    item.locator("[data-item-toggle]").click()
+    page.wait_for_function(BOTH_PAUSED % first)
+    check_a11y(page)  # no sideways scroll, no serious axe finding
