@@ -4,14 +4,15 @@ Everything goes through the meeting services, as the pages would: the coach plan
 review with the whole circle, puts two items on its agenda (the circle fragment from school,
 then the home fragment beside the school one as a pair), records three agreements, finalises
 it with what the group saw and what Noah needs (a sealed summary PDF), and Peter Bakker
-acknowledges that summary with a signed record. A follow-up is planned a week from today; the
-open agreements come up there to be reviewed, which the agreements service works out itself.
+acknowledges that summary with a signed record. A follow-up is planned a week from today (a
+school day); the open agreements come up there to be reviewed, which the agreements service
+works out itself.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from sqlalchemy import Table, select, update
 
@@ -29,10 +30,10 @@ from app.meetings.services import summary as summaries
 
 PLACE = "Kamer van de IB'er, OBS De Regenboog"
 START, END = time(15, 0), time(16, 0)
-#: How long ago the shared review was held.
-HELD_DAYS_AGO = 6
-#: When the follow-up is planned: a week from today.
+#: The follow-up is a week from today (the Friday before, when that is a weekend day); the
+#: shared review was held two weeks before the follow-up.
 FOLLOW_UP_DAYS = 7
+HELD_BEFORE_FOLLOW_UP = timedelta(days=14)
 
 SEEN = (
     "In de kring blijft Noah zitten zolang juf hem aankijkt en zijn wijzen benoemt. Thuis "
@@ -42,7 +43,8 @@ NEED = (
     "Noah heeft een vaste plek dicht bij juf nodig, korte beurten en een teken dat zijn "
     "initiatief gezien is: in de klas en thuis aan tafel."
 )
-# (text, party, owner: a key of app.demo.PEOPLE, due: days after the review)
+# (text, party, owner: a key of app.demo.PEOPLE, due: days after the review, the first two
+# by the follow-up)
 AGREEMENTS = [
     ("Noah krijgt in de kring een vaste plek naast juf Fatima.", "school", "teacher", 14),
     ("Thuis aan tafel benoemen we wat Noah aanwijst, zoals juf in de kring doet.", "home",
@@ -68,7 +70,10 @@ def add_meetings(session: DbSession, child: Child, users: dict[str, User]) -> No
     """
     coach = _seat(users["coach"], child)
     invitees = frozenset(users[key].id for key in ("coach", "teacher", "parent", "parent2"))
-    review = planning.plan_meeting(session, coach, _planned(child, invitees, days_ahead=1))
+    follow_up_day = _weekday(local_date() + timedelta(days=FOLLOW_UP_DAYS))
+    held = follow_up_day - HELD_BEFORE_FOLLOW_UP
+    tomorrow = local_date() + timedelta(days=1)
+    review = planning.plan_meeting(session, coach, _planned(child, invitees, tomorrow))
     school, home = _shared_fragments(session, child)
     items = [
         agenda.ItemData(
@@ -79,9 +84,8 @@ def add_meetings(session: DbSession, child: Child, users: dict[str, User]) -> No
     for item in items:
         agenda.add_item(session, coach, review, item)
     session.flush()
-    held = local_date() - timedelta(days=HELD_DAYS_AGO)
     # Demo data only: the planning service refuses a meeting in the past (rightly), so the
-    # review is planned ahead and then moved back to last week, to show a held and
+    # review is planned ahead and then moved back to its day in the past, to show a held and
     # finalised meeting. A plain UPDATE of the two time columns, past the mapped class (its
     # version counter and calendar sequence describe changes people made).
     table: Table = Meeting.__table__  # type: ignore[assignment]
@@ -115,14 +119,19 @@ def add_meetings(session: DbSession, child: Child, users: dict[str, User]) -> No
         opened=OpenedForm(utcnow() - timedelta(minutes=3), secrets.token_hex(16), {}),
         evidence=Evidence("127.0.0.1", "Beeldbrug demo data", SignInMethod.PASSWORD),
     )
-    planning.plan_meeting(session, coach, _planned(child, invitees, days_ahead=FOLLOW_UP_DAYS))
+    planning.plan_meeting(session, coach, _planned(child, invitees, follow_up_day))
     session.commit()
 
 
-def _planned(child: Child, invitees: frozenset[int], *, days_ahead: int) -> planning.MeetingData:
+def _weekday(day: date) -> date:
+    """``day``, or the Friday before it when it falls in a weekend (no school then)."""
+    return day - timedelta(days=max(0, day.weekday() - 4))
+
+
+def _planned(child: Child, invitees: frozenset[int], day: date) -> planning.MeetingData:
     return planning.MeetingData(
         kind=MeetingKind.SHARED_REVIEW,
-        day=local_date() + timedelta(days=days_ahead),
+        day=day,
         start=START,
         end=END,
         place=PLACE,
