@@ -89,10 +89,11 @@ class DemoRefused(RuntimeError):
 
 def load_demo() -> list[tuple[str, str, str]]:
     """Create the demo school, people, children and circles unless they exist, and Noah's
-    footage unless he has some (synthetic, processed to ready: ``app.demo_footage``); commit.
+        footage unless he has some (synthetic, processed to ready: ``app.demo_footage``), and his
+    meetings unless he has one (``app.demo_meetings``); commit.
 
-    Returns ``describe_accounts()``: each account as it is now. Raises DemoRefused in
-    production (its accounts' password is printed in the README), and database errors.
+        Returns ``describe_accounts()``: each account as it is now. Raises DemoRefused in
+        production (its accounts' password is printed in the README), and database errors.
     """
     if current_app.config.get("ENV_NAME") == "production":
         raise DemoRefused(
@@ -107,6 +108,7 @@ def load_demo() -> list[tuple[str, str, str]]:
             _create(session)
         session.commit()
     _ensure_footage(session)
+    _ensure_meetings(session)
     return describe_accounts(session)
 
 
@@ -115,21 +117,46 @@ def _ensure_footage(session: DbSession) -> None:
     there were clips). Raises what ``demo_footage.add_footage`` raises."""
     from app import demo_footage
 
-    school: School | None = session.scalar(select(School).where(School.name == SCHOOL_NAME))
-    assert school is not None  # load_demo creates it first
-    noah: Child | None = session.scalar(
-        select(Child).where(Child.school_id == school.id, Child.name == "Noah Bakker")
-    )
+    noah = _noah(session)
     if noah is None or demo_footage.has_footage(session, noah):
         return
-    emails = {email: key for key, email, *_rest in PEOPLE}
-    users = {
-        emails[user.email]: user
-        for user in session.scalars(select(User).where(User.email.in_(emails)))
-    }
+    users = _demo_users(session)
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         demo_footage.add_footage(session, noah, users, users["coach"])
     session.commit()
+
+
+def _ensure_meetings(session: DbSession) -> None:
+    """Add Noah's demo meetings unless he has one (also to a demo school loaded before there
+    were meetings), once his footage is there. Raises what ``demo_meetings.add_meetings``
+    raises."""
+    from app import demo_footage, demo_meetings
+
+    noah = _noah(session)
+    if noah is None or not demo_footage.has_footage(session, noah):
+        return
+    if demo_meetings.has_meetings(session, noah):
+        return
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        demo_meetings.add_meetings(session, noah, _demo_users(session))
+    session.commit()
+
+
+def _noah(session: DbSession) -> Child | None:
+    school: School | None = session.scalar(select(School).where(School.name == SCHOOL_NAME))
+    assert school is not None  # load_demo creates it first
+    return session.scalar(
+        select(Child).where(Child.school_id == school.id, Child.name == "Noah Bakker")
+    )
+
+
+def _demo_users(session: DbSession) -> dict[str, User]:
+    """The demo people by their key in PEOPLE."""
+    emails = {email: key for key, email, *_rest in PEOPLE}
+    return {
+        emails[user.email]: user
+        for user in session.scalars(select(User).where(User.email.in_(emails)))
+    }
 
 
 def describe_accounts(session: DbSession) -> list[tuple[str, str, str]]:

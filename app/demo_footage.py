@@ -9,7 +9,7 @@ not answered yet, so Elif has no footage at all (consent first).
 What is made, for Noah: a school recording of the circle time (team only) with moments in the
 method's tags and a ten-second fragment the coach shared with the parents; a second school
 recording with classmates in view, not yet cleared (team only); and a home recording by his
-father, opened to the school team.
+father, opened to the school team, with a fragment of it the coach shared with the parents.
 """
 
 from __future__ import annotations
@@ -83,8 +83,12 @@ MOMENTS = [
      "coach", Audience.TEAM),
 ]  # fmt: skip
 
-# (recording, start, end, title, audience): the fragment the coach shares with the parents.
-FRAGMENTS = [("circle", 8.0, 18.0, "Noah doet mee in de kring", Audience.CIRCLE)]
+# (recording, start, end, title, audience): the fragments the coach shares with the parents,
+# one from school and one from home (the demo meeting watches them side by side).
+FRAGMENTS = [
+    ("circle", 8.0, 18.0, "Noah doet mee in de kring", Audience.CIRCLE),
+    ("home", 2.0, 14.0, "Samen pannenkoeken bakken", Audience.CIRCLE),
+]
 
 
 def has_footage(session: DbSession, child: Child) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,14 @@ from app.clips.services import queries
 from app.consent import services as consent
 from app.consent.models import Answer, ConsentRecord, Purpose
 from app.core import audit, storage
+from app.core.clock import display_zone, local_date
 from app.core.db import Base, db
 from app.demo import PEOPLE, describe_accounts, sign_as
 from app.documents.models import Document
+from app.meetings.models import Meeting, MeetingKind, MeetingState
+from app.meetings.models_followup import AgreementStatus, Party
+from app.meetings.services import acknowledgement, agenda, agreements
+from app.meetings.services import summary as summaries
 
 
 def counts() -> dict[str, int]:
@@ -68,7 +74,7 @@ def check_footage(app, noah: Child, elif_: Child) -> None:
     clips = db.session.scalars(select(Clip).where(Clip.child_id == noah.id)).all()
     recordings = [c for c in clips if not c.is_fragment]
     fragments = [c for c in clips if c.is_fragment]
-    assert len(recordings) == 3 and len(fragments) == 1
+    assert len(recordings) == 3 and len(fragments) == 2
     with app.app_context():
         for clip in clips:
             assert clip.state is ClipState.READY, clip
@@ -77,8 +83,9 @@ def check_footage(app, noah: Child, elif_: Child) -> None:
             assert clip.original_key is None  # only the stripped web version is kept
             assert clip.width == 640 and clip.height == 360
     assert all(20 <= c.duration_s <= 40 for c in recordings)
-    assert 9 <= fragments[0].duration_s <= 11
-    assert fragments[0].audience is Audience.CIRCLE
+    assert [round(f.duration_s) for f in fragments] == [10, 12]
+    assert {f.audience for f in fragments} == {Audience.CIRCLE}
+    assert {f.source for f in fragments} == {Source.SCHOOL, Source.HOME}
     assert {c.audience for c in recordings} == {Audience.TEAM}
     peter = db.session.scalar(select(User).where(User.email == "ouder.bakker@example.nl"))
     [home] = [c for c in recordings if c.source is Source.HOME]
@@ -90,10 +97,69 @@ def check_footage(app, noah: Child, elif_: Child) -> None:
         db.session.scalar(select(func.count()).select_from(Clip).where(Clip.child_id == elif_.id))
         == 0
     )
-    # What the parents see: the shared fragment, and Peter's own home recording.
+    # What the parents see: the shared fragments, and Peter's own home recording.
     with app.test_request_context():
         shown = db.session.scalars(queries.visible_clips(policy.seat_for(peter, noah))).all()
-    assert {c.id for c in shown} == {fragments[0].id, home.id}
+    assert {c.id for c in shown} == {fragments[0].id, fragments[1].id, home.id}
+
+
+def test_demo_meetings_hold_a_finalised_review_acknowledged_and_a_follow_up_next_week(app, runner):
+    """Noah's shared review of last week: two agenda items (one a home/school pair),
+    agreements, finalised with a sealed summary that Peter acknowledged; and a shared review
+    planned next week, where the agreements still open come up to be reviewed. Loading again
+    adds nothing."""
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    after_first = counts()
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    assert counts() == after_first
+
+    noah = db.session.scalar(select(Child).where(Child.name == "Noah Bakker"))
+    elif_ = db.session.scalar(select(Child).where(Child.name == "Elif Yılmaz"))
+    assert (
+        db.session.scalar(select(func.count(Meeting.id)).where(Meeting.child_id == elif_.id)) == 0
+    )
+    held, follow_up = db.session.scalars(
+        select(Meeting).where(Meeting.child_id == noah.id).order_by(Meeting.starts_at)
+    ).all()
+    with app.app_context():
+        today = local_date()
+        zone = display_zone()
+        assert held.kind is follow_up.kind is MeetingKind.SHARED_REVIEW
+        assert held.state is MeetingState.FINALISED
+        assert held.starts_at.astimezone(zone).date() < today
+        assert follow_up.state is MeetingState.PLANNED
+        next_week = follow_up.starts_at.astimezone(zone).date()
+        assert today + timedelta(days=5) <= next_week <= today + timedelta(days=7)
+        assert next_week.weekday() < 5  # a school day, as the review was
+        assert held.starts_at.astimezone(zone).weekday() < 5
+
+        items = agenda.agenda_of(db.session, held)
+        assert len(items) == 2
+        [pair] = [item for item in items if item.pair_clip is not None]
+        assert {pair.clip.source, pair.pair_clip.source} == {Source.SCHOOL, Source.HOME}
+        assert all(item.clip.audience is Audience.CIRCLE for item in items)
+
+        made = agreements.made_in(db.session, held)
+        assert {a.party for a in made} == {Party.SCHOOL, Party.HOME, Party.COACH}
+        assert all(a.status is AgreementStatus.OPEN for a in made)
+
+        summary = summaries.current_summary(db.session, held)
+        assert summary is not None and summaries.document_of(db.session, summary) is not None
+        peter = db.session.scalar(select(User).where(User.email == "ouder.bakker@example.nl"))
+        record = acknowledgement.acknowledgement_of(db.session, summary, peter)
+        assert record is not None and record.agrees
+        assert record.typed_name == "Peter Bakker"
+        assert record.summary_sha256 == summaries.document_of(db.session, summary).sha256
+        states = {s.person.email: s.record for s in acknowledgement.states(db.session, summary)}
+        assert states["ouder.bakker@example.nl"] is not None
+        assert states["ouder.bakker2@example.nl"] is None  # Ilse has not acknowledged yet
+
+        carried = agreements.to_review(db.session, follow_up)
+        assert [entry.agreement.id for entry in carried] == [
+            a.id for a in sorted(made, key=lambda a: (a.due_on, a.id))
+        ]
+        assert all(entry.review is None for entry in carried)
+    assert audit.verify(db.session).ok
 
 
 # --- what the README's table and `flask demo-data` tell a newcomer ---------------------------

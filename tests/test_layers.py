@@ -26,7 +26,15 @@ APP = Path(__file__).resolve().parent.parent / "app"
 #: plans above meetings above clips.
 FEATURE_ORDER = ("admin", "plans", "meetings", "clips", "consent", "documents", "people", "auth")
 ROOT_MODULES = frozenset(
-    {"app", "app.cli", "app.models", "app.tasks", "app.demo", "app.demo_footage"}
+    {
+        "app",
+        "app.cli",
+        "app.models",
+        "app.tasks",
+        "app.demo",
+        "app.demo_footage",
+        "app.demo_meetings",
+    }
 )
 
 
@@ -45,7 +53,7 @@ def floor_of(module: str) -> tuple[str, str]:
         return top, top
     if top in FEATURE_ORDER:
         return "feature", top
-    if top in {"cli", "models", "tasks", "demo", "demo_footage"}:
+    if top in {"cli", "models", "tasks", "demo", "demo_footage", "demo_meetings"}:
         return "root", "app"
     return "unknown", top
 
