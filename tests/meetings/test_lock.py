@@ -224,7 +224,7 @@ def test_the_jobs_leave_a_finalised_meeting_as_it_was(app, circle, finalised):
         moment = during(finalised) + timedelta(days=days)
         with time_machine.travel(moment, tick=False), app.app_context():
             notices.hourly_meeting_reminders.call_local()
-                due.hourly_agreement_reminders.call_local()
+            due.hourly_agreement_reminders.call_local()
     assert snapshot(finalised.id) == before
 
 
