@@ -32,7 +32,7 @@ from tests.support.demo import CHILD_NAME, ILSE, ILSE_ANSWERS
 pytestmark = pytest.mark.e2e
 
 #: Links that lead to a file, not a page.
-NOT_A_PAGE = re.compile(r"/pdf$|^/static/")
+NOT_A_PAGE = re.compile(r"(/pdf|\.pdf|\.ics)$|^/static/")
 #: More pages than any demo account can reach: a walk that runs away stops here.
 MAX_PAGES = 60
 #: Pages without a link to them from a signed-in page: the e-mailed links, spent or unknown.
