@@ -1,8 +1,8 @@
 """Budget (DESIGN.md §6), on a dataset of 1,000 children, 20,000 clips and 200,000 moments:
 every page alone (one connection) p95 ≤ 50 ms; at 16 connections every page's rate ≥ 33 % of a
 static file's rate through the same server in the same run; the number of SQL queries per page
-does not grow with the data; lists are paged. Meetings are not in the portal yet: they are left
-out of the dataset.
+does not grow with the data; lists are paged. Meetings and agreements are not in the dataset
+yet.
 
 Builds the demo school in a scratch instance (SQLite, migrated) and adds the dataset to it
 (``bench.dataset``: children, circles, consent, clips, moments, playbacks; Noah, the demo
@@ -291,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"dataset: the demo school + {args.children} children, {args.clips} clips, "
         f"{args.moments} moments, {r['played']} playbacks (made in {r['generated_s']:.1f} s); "
-        "meetings are not in the portal yet and are left out"
+        "meetings and agreements are not in the dataset yet"
     )
     print(
         "SQL queries per page counted in-process on a small dataset (the demo school + "
