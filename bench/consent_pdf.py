@@ -11,47 +11,25 @@ school's key. Reports the median of N warm runs, split into render and seal, and
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import statistics
 import sys
-import tempfile
-import time
-from io import BytesIO
-from pathlib import Path
+from typing import Any
 
 from bench.machine import machine_info
+from bench.pdf_timing import demo_app, time_sealed
 
 BUDGET_MS = 500.0
 
 
-def run(runs: int, warmup: int) -> dict[str, float | int | bool]:
+def run(runs: int, warmup: int) -> dict[str, Any]:
     """Render and seal the demo consent ``warmup + runs`` times; medians in milliseconds."""
-    scratch = Path(tempfile.mkdtemp(prefix="beeldbrug-bench-"))
-    os.environ.update(
-        BEELDBRUG_ENV="development",
-        BEELDBRUG_INSTANCE=str(scratch),
-        DATABASE_URL=f"sqlite:///{scratch / 'bench.db'}",
-        JOBS_URL="immediate://",
-        MAIL_BACKEND="dummy",
-    )
-    from alembic import command
-    from pyhanko.pdf_utils.reader import PdfFileReader
     from sqlalchemy import select
 
-    from app import create_app
-    from app.cli import alembic_config
     from app.consent import services as consent
     from app.consent.models import ConsentRecord
     from app.core import pdf, seal
     from app.core.db import db, utcnow
-    from app.demo import load_demo
 
-    app = create_app()
-    command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
-    totals, renders, seals = [], [], []
-    with app.app_context():
-        load_demo()
+    with demo_app() as app:
         record = db.session.scalar(select(ConsentRecord))
         child = record.child
         values = {
@@ -60,31 +38,18 @@ def run(runs: int, warmup: int) -> dict[str, float | int | bool]:
             "document_title": consent.pdf_title(record),
             "issued_at": utcnow(),
         }
+
+        def render() -> bytes:
+            with pdf.print_context(record.language):
+                return pdf.render_pdf("pdf/consent.html", **values)
+
+        def seal_it(rendered: bytes) -> bytes:
+            return seal.seal_pdf(
+                rendered, child.school, reason="Toestemming", location=child.school.city
+            )
+
         with app.test_request_context(base_url=app.config["BASE_URL"]):
-            for i in range(warmup + runs):
-                start = time.perf_counter()
-                with pdf.print_context(record.language):
-                    rendered = pdf.render_pdf("pdf/consent.html", **values)
-                middle = time.perf_counter()
-                sealed = seal.seal_pdf(
-                    rendered, child.school, reason="Toestemming", location=child.school.city
-                )
-                end = time.perf_counter()
-                if i >= warmup:
-                    totals.append((end - start) * 1000)
-                    renders.append((middle - start) * 1000)
-                    seals.append((end - middle) * 1000)
-            verified = seal.verify_pdf(sealed, seal.trusted_certificates()).ok
-    shutil.rmtree(scratch, ignore_errors=True)
-    return {
-        "median_ms": statistics.median(totals),
-        "render_ms": statistics.median(renders),
-        "seal_ms": statistics.median(seals),
-        "max_ms": max(totals),
-        "pages": int(PdfFileReader(BytesIO(sealed)).root["/Pages"]["/Count"]),
-        "kib": len(sealed) // 1024,
-        "verified": verified,
-    }
+            return time_sealed(render, seal_it, runs, warmup)
 
 
 def main(argv: list[str] | None = None) -> int:

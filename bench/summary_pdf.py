@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import statistics
 import sys
-import tempfile
-import time
 from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from bench.machine import machine_info
+from bench.pdf_timing import demo_app, time_sealed
 
 BUDGET_MS = 500.0
 SEEN = (
@@ -50,35 +48,18 @@ def _posters(storage: object, n: int) -> list[str]:
     return keys
 
 
-def run(runs: int, warmup: int) -> dict[str, float | int | bool]:
+def run(runs: int, warmup: int) -> dict[str, Any]:
     """Render and seal a summary ``warmup + runs`` times; medians in milliseconds."""
-    scratch = Path(tempfile.mkdtemp(prefix="beeldbrug-bench-"))
-    os.environ.update(
-        BEELDBRUG_ENV="development",
-        BEELDBRUG_INSTANCE=str(scratch),
-        DATABASE_URL=f"sqlite:///{scratch / 'bench.db'}",
-        JOBS_URL="immediate://",
-        MAIL_BACKEND="dummy",
-    )
-    from alembic import command
-    from pyhanko.pdf_utils.reader import PdfFileReader
     from sqlalchemy import select
 
-    from app import create_app
     from app.circle.models import Child
-    from app.cli import alembic_config
     from app.core import pdf, seal, storage
     from app.core.db import db, utcnow
-    from app.demo import load_demo
     from app.meetings.models import MeetingKind
     from app.meetings.models_followup import AgreementStatus, Party
     from app.meetings.services.summary import PrintedItem
 
-    app = create_app()
-    command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
-    totals, renders, seals = [], [], []
-    with app.app_context():
-        load_demo()
+    with demo_app() as app:
         child = db.session.scalar(select(Child).where(Child.name == "Noah Bakker"))
         school = child.school
         keys = _posters(storage, 6)
@@ -141,33 +122,19 @@ def run(runs: int, warmup: int) -> dict[str, float | int | bool]:
             "document_title": "Verslag van een bespreking",
             "issued_at": now,
         }
+
+        def render() -> bytes:
+            with pdf.print_context("nl"):
+                return pdf.render_pdf("pdf/meeting_summary.html", media_keys=keys, **values)
+
+        def seal_it(rendered: bytes) -> bytes:
+            return seal.seal_pdf(rendered, school, reason="Verslag", location=school.city)
+
         with app.test_request_context(base_url=app.config["BASE_URL"]):
-            for i in range(warmup + runs):
-                start = time.perf_counter()
-                with pdf.print_context("nl"):
-                    rendered = pdf.render_pdf("pdf/meeting_summary.html", media_keys=keys, **values)
-                middle = time.perf_counter()
-                sealed = seal.seal_pdf(rendered, school, reason="Verslag", location=school.city)
-                end = time.perf_counter()
-                if i >= warmup:
-                    totals.append((end - start) * 1000)
-                    renders.append((middle - start) * 1000)
-                    seals.append((end - middle) * 1000)
-            verified = seal.verify_pdf(sealed, seal.trusted_certificates()).ok
-            if os.environ.get("BENCH_SAVE_PDF"):  # to look at what was measured
-                Path(os.environ["BENCH_SAVE_PDF"]).write_bytes(sealed)
-            images = rendered.count(b"/Subtype /Image")
-    shutil.rmtree(scratch, ignore_errors=True)
-    return {
-        "median_ms": statistics.median(totals),
-        "render_ms": statistics.median(renders),
-        "seal_ms": statistics.median(seals),
-        "max_ms": max(totals),
-        "pages": int(PdfFileReader(BytesIO(sealed)).root["/Pages"]["/Count"]),
-        "images": images,
-        "kib": len(sealed) // 1024,
-        "verified": verified,
-    }
+            result = time_sealed(render, seal_it, runs, warmup)
+        if os.environ.get("BENCH_SAVE_PDF"):  # to look at what was measured
+            Path(os.environ["BENCH_SAVE_PDF"]).write_bytes(result["sealed"])
+        return {**result, "images": result["rendered"].count(b"/Subtype /Image")}
 
 
 def main(argv: list[str] | None = None) -> int:

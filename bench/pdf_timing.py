@@ -1,0 +1,83 @@
+"""What the PDF benchmarks share: a scratch instance with the demo school, and the timing of a
+document's render and seal (medians of warm runs, in milliseconds).
+
+Not a benchmark itself (no ``main``): ``python -m bench`` skips it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+
+@contextmanager
+def demo_app() -> Iterator[Any]:
+    """A scratch instance (SQLite, migrated, jobs inline, no mail) holding the demo school;
+    yields its app inside an app context, and removes the instance afterwards."""
+    scratch = Path(tempfile.mkdtemp(prefix="beeldbrug-bench-"))
+    os.environ.update(
+        BEELDBRUG_ENV="development",
+        BEELDBRUG_INSTANCE=str(scratch),
+        DATABASE_URL=f"sqlite:///{scratch / 'bench.db'}",
+        JOBS_URL="immediate://",
+        MAIL_BACKEND="dummy",
+    )
+    from alembic import command
+
+    from app import create_app
+    from app.cli import alembic_config
+    from app.demo import load_demo
+
+    try:
+        app = create_app()
+        command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
+        with app.app_context():
+            load_demo()
+            yield app
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def time_sealed(
+    render: Callable[[], bytes], seal_it: Callable[[bytes], bytes], runs: int, warmup: int
+) -> dict[str, Any]:
+    """Render and seal ``warmup + runs`` times: the medians (total, render, seal) and the
+    slowest of the warm runs, the last document's pages and size, whether its seal verifies,
+    and the last ``rendered`` and ``sealed`` bytes."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from app.core import seal
+
+    totals: list[float] = []
+    renders: list[float] = []
+    seals: list[float] = []
+    rendered = sealed = b""
+    for i in range(warmup + runs):
+        start = time.perf_counter()
+        rendered = render()
+        middle = time.perf_counter()
+        sealed = seal_it(rendered)
+        end = time.perf_counter()
+        if i >= warmup:
+            totals.append((end - start) * 1000)
+            renders.append((middle - start) * 1000)
+            seals.append((end - middle) * 1000)
+    return {
+        "median_ms": statistics.median(totals),
+        "render_ms": statistics.median(renders),
+        "seal_ms": statistics.median(seals),
+        "max_ms": max(totals),
+        "pages": int(PdfFileReader(BytesIO(sealed)).root["/Pages"]["/Count"]),
+        "kib": len(sealed) // 1024,
+        "verified": seal.verify_pdf(sealed, seal.trusted_certificates()).ok,
+        "rendered": rendered,
+        "sealed": sealed,
+    }
