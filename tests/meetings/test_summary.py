@@ -12,10 +12,12 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from app.circle.audience import Audience
+from app.clips.models import Moment, Tag
 from app.core.audit import AuditEvent
 from app.core.db import db
 from app.documents.models import Document, DocumentKind
-from app.meetings.models import Meeting, MeetingState
+from app.meetings.models import AgendaItem, ItemNotes, Meeting, MeetingState
 from app.meetings.models_followup import Agreement, AgreementStatus
 from app.meetings.models_summary import MeetingSummary
 from tests.support.meetings import days_ahead, plan
@@ -245,3 +247,45 @@ def test_agreements_of_a_finalised_meeting_are_reviewed_in_the_next_and_printed_
     assert "Eerdere afspraken besproken" in text and AGREED in text
     assert "Gedaan" in text and "Lukt elke ochtend" in text
     assert "afgesproken" in page and "Lukt elke ochtend" in page
+
+
+def test_the_summary_prints_what_was_written_per_item_with_the_cited_moment(
+    app, client, login_as, circle, held, tmp_path
+):
+    # What the group wrote in meeting mode stands under its item, the need with its moment.
+    first = db.session.scalars(
+        select(AgendaItem).where(AgendaItem.meeting_id == held.id).order_by(AgendaItem.position)
+    ).first()
+    moment = Moment(
+        child_id=circle.child.id,
+        clip_id=first.clip_id,
+        author_id=circle.coach.id,
+        start_s=14.0,
+        tag=Tag.NEED,
+        audience=Audience.CIRCLE,
+        text="Hier",
+    )
+    db.session.add(moment)
+    db.session.flush()
+    db.session.add(
+        ItemNotes(
+            item_id=first.id,
+            meeting_id=held.id,
+            child_id=circle.child.id,
+            seen="Hij wacht tot de juf knikt",
+            need="een teken voordat de kring begint",
+            need_moment_id=moment.id,
+        )
+    )
+    db.session.commit()
+    login_as(circle.coach)
+    attendees = [circle.coach, circle.parent]
+    assert _finalise(client, held, finalise_form(held, attendees)).status_code == 302
+    text = " ".join(pdf_text(_pdf(client, held).get_data(), tmp_path).split())
+    assert "Hij wacht tot de juf knikt" in text
+    assert "een teken voordat de kring begint (moment op 0:14)" in text
+    login_as(circle.parent)
+    page = client.get(f"/children/{held.child_id}/meetings/{held.id}/summary").get_data(
+        as_text=True
+    )
+    assert "Hij wacht tot de juf knikt" in page and "moment op 0:14" in page

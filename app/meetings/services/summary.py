@@ -34,7 +34,7 @@ from app.documents.models import Document, DocumentKind
 from app.documents.services import documents_for, issue_document
 from app.meetings.models import AgendaItem, Meeting, MeetingState
 from app.meetings.models_summary import MeetingSummary
-from app.meetings.services import agenda, agreements, queries
+from app.meetings.services import agenda, agreements, notes, queries
 
 NOTES_MAX = 8000
 ALREADY_FINALISED = _l("This meeting is already finalised. A correction is an addendum.")
@@ -225,13 +225,18 @@ def summary_or_404(session: DbSession, meeting: Meeting, number: int | None) -> 
 
 @dataclass(frozen=True)
 class PrintedItem:
-    """An agenda item as the summary prints it: its titles, poster keys and time range."""
+    """An agenda item as the summary prints it: its titles, poster keys and time range, and
+    what the group wrote about it in meeting mode (what they saw, what the child needs, and
+    the time of the moment that need cites)."""
 
     title: str
     pair_title: str | None
     setting: str
     posters: tuple[str, ...]
     time_range: str
+    seen: str = ""
+    need: str = ""
+    need_at: str | None = None
 
 
 def _time_range(item: AgendaItem) -> str:
@@ -247,8 +252,11 @@ def _time_range(item: AgendaItem) -> str:
 def printed_items(session: DbSession, meeting: Meeting) -> list[PrintedItem]:
     """The agenda as the summary prints it: never a preparation note."""
     printed = []
+    written = notes.notes_of(session, meeting)
     for item in agenda.agenda_of(session, meeting):
         clips = [item.clip] + ([item.pair_clip] if item.pair_clip is not None else [])
+        note = written.get(item.id)
+        cited = note.need_moment if note is not None else None
         printed.append(
             PrintedItem(
                 title=item.clip.title,
@@ -256,6 +264,9 @@ def printed_items(session: DbSession, meeting: Meeting) -> list[PrintedItem]:
                 setting=" / ".join(c.source.value for c in clips),
                 posters=tuple(c.poster_key for c in clips if c.poster_key),
                 time_range=_time_range(item),
+                seen=note.seen if note is not None else "",
+                need=note.need if note is not None else "",
+                need_at=format_time(cited.start_s) if cited is not None else None,
             )
         )
     return printed
