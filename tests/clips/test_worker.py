@@ -177,9 +177,11 @@ def test_a_worker_killed_mid_conversion_leaves_the_clip_retryable(world, tmp_pat
     # Long enough that the conversion is still running when the worker is killed.
     video = make_video(tmp_path / "long.mp4", seconds=20, size="1280x720", rate=30)
     clip_id = add_upload(world, video)
+    # Queued before the worker starts: queueing starts a Python of its own, and a worker
+    # already running could convert the whole clip meanwhile, before this test looks.
+    queue(world, QUEUE_CONVERSION.format(clip_id=clip_id))
     worker = start_worker(world)
     try:
-        queue(world, QUEUE_CONVERSION.format(clip_id=clip_id))
         clip = wait_for(
             world,
             clip_id,
