@@ -1,4 +1,5 @@
-"""A removal from the circle stops a playing video within seconds (issue 15 item 7).
+"""A removal from the circle, or a withdrawal of consent, stops a playing video within seconds
+(issue 15 item 7).
 
 A parent of Noah (a new account, so the demo's parents keep their state for the other
 journeys) plays a one-minute clip shared with the circle. The server answers every
@@ -6,6 +7,10 @@ open-ended range with at most ``STREAM_CHUNK_SECONDS`` of video, so the browser 
 what it buffered ahead plus the one capped answer in flight. Sanne Jansen, the coach, removes
 the parent in another browser context; the video then stops within that, far from the end
 of the clip, and the player says the video is no longer available.
+
+The withdrawal: a parent of a child of their own (made for the test, with their signed
+consent) plays the child's clip; in another process their consent to filming at school is
+withdrawn through the consent service, and the video stops the same way.
 
 The clip is a constant 4 Mbit/s, so chromium's own read-ahead (about ten seconds of video,
 at least a few MB) is a bounded number of seconds too.
@@ -139,4 +144,114 @@ def test_a_removal_stops_a_playing_video_within_seconds(
     assert last < SECONDS - 20, last
     expect(parent.locator("[data-video-gone]")).to_be_visible(timeout=10_000)
     # And the next request of the video is refused outright.
+    assert parent.request.get(f"{clip_path}/video", headers={"Range": "bytes=0-"}).status == 404
+
+
+#: A child of its own in the demo school (so Noah's consent stays as the other journeys need
+#: it), with the coach and a new parent who signs yes to everything, and a ready school clip
+#: shared with the circle; prints the child's and the clip's ids.
+SETUP_SIGNED = """
+import sys
+from pathlib import Path
+from sqlalchemy import select
+from app import create_app
+from app.auth import services as auth
+from app.circle.audience import Audience
+from app.circle.models import Child, Membership, Role, User
+from app.clips.models import Clip, ClipState, Source
+from app.consent.models import Answer, Purpose
+from app.core import storage
+from app.core.db import db
+from app.demo import sign_as
+app = create_app()
+with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
+    noah = db.session.scalar(select(Child).where(Child.name == "Noah Bakker"))
+    coach = db.session.scalar(select(User).where(User.email == "coach@regenboog.example"))
+    child = Child(school_id=noah.school_id, name="Mila de Wit", date_of_birth=noah.date_of_birth,
+                  group_name="groep 4", guiding_question="Wat heeft Mila nodig?",
+                  started_on=noah.started_on, created_by_id=coach.id)
+    parent = User(email=sys.argv[2], name="Kim de Wit")
+    auth.set_password(parent, "samen-kijken-2026")
+    db.session.add_all([child, parent])
+    db.session.flush()
+    db.session.add(Membership(child_id=child.id, user_id=coach.id, role=Role.COACH))
+    db.session.add(Membership(child_id=child.id, user_id=parent.id, role=Role.PARENT))
+    db.session.flush()
+    sign_as(db.session, child, parent, {p: Answer.YES for p in Purpose})
+    video = Path(sys.argv[1])
+    stored = storage.store_bytes(video.read_bytes(), folder="clips/web", suffix=".mp4")
+    clip = Clip(child_id=child.id, source=Source.SCHOOL, uploader_id=coach.id,
+                title="Kring van een minuut", audience=Audience.CIRCLE, state=ClipState.READY,
+                web_key=stored.key, web_size=stored.size, web_sha256=stored.sha256,
+                duration_s=float(sys.argv[3]))
+    db.session.add(clip)
+    db.session.commit()
+    print(child.id, clip.id)
+"""
+
+#: The parent's consent to filming at school withdrawn through the consent service.
+WITHDRAW = """
+import secrets, sys
+from sqlalchemy import select
+from app import create_app
+from app.circle.models import Child, User
+from app.consent import services
+from app.consent.models import Purpose
+from app.core.db import db
+from app.core.signin import SignInMethod
+app = create_app()
+with app.app_context(), app.test_request_context(base_url=app.config["BASE_URL"]):
+    child = db.session.get(Child, int(sys.argv[1]))
+    parent = db.session.scalar(select(User).where(User.email == sys.argv[2]))
+    services.withdraw(db.session, child, parent, [Purpose.SCHOOL_RECORDING],
+                      nonce=secrets.token_hex(16),
+                      evidence=services.Evidence("127.0.0.1", "e2e", SignInMethod.PASSWORD))
+    db.session.commit()
+"""
+
+
+def test_a_withdrawal_stops_a_playing_video_within_seconds(
+    live_server: LiveServer, new_context: Callable[..., Any], tmp_path: Path
+) -> None:
+    email = "ouder.intrekking@example.nl"
+    video = constant_rate_video(tmp_path / "minuut.mp4")
+
+    def run(script: str, *args: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", script, *args],
+            cwd=ROOT,
+            env=live_server.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+
+    child_id, clip_id = run(SETUP_SIGNED, str(video), email, str(SECONDS)).split()
+    clip_path = f"/children/{child_id}/clips/{clip_id}"
+    parent = new_context(**DESKTOP_CONTEXT).new_page()
+    sign_in(parent, email)
+    parent.goto(clip_path)
+    parent.locator("[data-action=toggle]").click()
+    parent.wait_for_function(
+        "() => { const v = document.querySelector('video[data-video]');"
+        " return v && !v.paused && v.currentTime > 1; }",
+        timeout=20_000,
+    )
+    assert buffered_end(parent) < SECONDS - 20
+
+    run(WITHDRAW, child_id, email)
+    withdrawn_at = time.monotonic()
+    held = buffered_end(parent)
+
+    last, still_since = current_time(parent), time.monotonic()
+    while time.monotonic() - still_since < 3:
+        assert time.monotonic() - withdrawn_at < 60, "the video kept playing"
+        time.sleep(0.25)
+        now = current_time(parent)
+        if now > last + 0.01:
+            last, still_since = now, time.monotonic()
+    assert last <= held + CAP_SECONDS + 1, (last, held)
+    assert last < SECONDS - 20, last
+    expect(parent.locator("[data-video-gone]")).to_be_visible(timeout=10_000)
     assert parent.request.get(f"{clip_path}/video", headers={"Range": "bytes=0-"}).status == 404
