@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.auth import factors
 from app.auth import services as auth
 from app.circle.models import Child, School, User
-from app.core import audit
+from app.core import audit, timestamps
 from app.core.db import DbSession
 from app.core.errors import RefusedError
 from app.core.i18n import lazy_gettext as _l
@@ -119,38 +119,27 @@ def set_sign_in_rules(
     *,
     second_factor_required: bool,
     passkey_sign_in_allowed: bool,
-    seals_need_timestamp: bool = False,
+    seals_need_timestamp: bool,
     actor: User,
 ) -> None:
     """The school's sign-in and seal rules: staff must use a second factor; a passkey alone
-    may sign in; seals must carry a trusted time. Each change is audited."""
-    if school.staff_second_factor_required != second_factor_required:
-        school.staff_second_factor_required = second_factor_required
-        audit.record(
-            session,
-            "school_second_factor_rule",
-            actor=actor,
-            obj=school,
-            data={"required": second_factor_required},
+    may sign in; seals must carry a trusted time (changed only while the installation has a
+    time-stamping authority: without one the rule is not offered). Each change is audited."""
+    # (the school's column, the value wanted, the audit event, the event's word for it)
+    rules = [
+        ("staff_second_factor_required", second_factor_required, "school_second_factor_rule",
+         "required"),
+        ("passkey_sign_in_allowed", passkey_sign_in_allowed, "school_passkey_sign_in_rule",
+         "allowed"),
+    ]  # fmt: skip
+    if timestamps.authority_url() is not None:
+        rules.append(
+            ("seals_need_timestamp", seals_need_timestamp, "school_timestamp_rule", "required")
         )
-    if school.seals_need_timestamp != seals_need_timestamp:
-        school.seals_need_timestamp = seals_need_timestamp
-        audit.record(
-            session,
-            "school_timestamp_rule",
-            actor=actor,
-            obj=school,
-            data={"required": seals_need_timestamp},
-        )
-    if school.passkey_sign_in_allowed != passkey_sign_in_allowed:
-        school.passkey_sign_in_allowed = passkey_sign_in_allowed
-        audit.record(
-            session,
-            "school_passkey_sign_in_rule",
-            actor=actor,
-            obj=school,
-            data={"allowed": passkey_sign_in_allowed},
-        )
+    for column, wanted, action, word in rules:
+        if getattr(school, column) != wanted:
+            setattr(school, column, wanted)
+            audit.record(session, action, actor=actor, obj=school, data={word: wanted})
 
 
 def with_second_factor(session: DbSession, school: School) -> set[int]:

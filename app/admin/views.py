@@ -52,9 +52,7 @@ def security() -> Any:
                 school,
                 second_factor_required=bool(form.staff_second_factor_required.data),
                 passkey_sign_in_allowed=bool(form.passkey_sign_in_allowed.data),
-                seals_need_timestamp=bool(form.seals_need_timestamp.data)
-                if timestamps.authority_url()
-                else school.seals_need_timestamp,
+                seals_need_timestamp=bool(form.seals_need_timestamp.data),
                 actor=current_user,
             ),
             _("The sign-in rules of the school are saved."),

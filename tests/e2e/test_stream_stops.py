@@ -96,6 +96,40 @@ def current_time(page: Page) -> float:
     return page.evaluate("document.querySelector('video[data-video]').currentTime")
 
 
+def playing(page: Page, email: str, clip_path: str) -> Page:
+    """``page`` signed in as ``email``, playing the clip, past its first second."""
+    sign_in(page, email)
+    page.goto(clip_path)
+    page.locator("[data-action=toggle]").click()
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video[data-video]');"
+        " return v && !v.paused && v.currentTime > 1; }",
+        timeout=20_000,
+    )
+    # The browser buffers ahead in several capped answers, never the whole clip.
+    assert buffered_end(page) < SECONDS - 20
+    return page
+
+
+def stops_soon_after(page: Page, clip_path: str) -> None:
+    """Called right after access ended: playback runs on through what was buffered, plus at
+    most one capped answer, and stops far from the end; the player says so, and the next
+    request of the video is refused outright."""
+    ended_at = time.monotonic()
+    held = buffered_end(page)  # on the device when the change took effect
+    last, still_since = current_time(page), time.monotonic()
+    while time.monotonic() - still_since < 3:  # stopped: no progress for 3 s
+        assert time.monotonic() - ended_at < 60, "the video kept playing"
+        time.sleep(0.25)
+        now = current_time(page)
+        if now > last + 0.01:
+            last, still_since = now, time.monotonic()
+    assert last <= held + CAP_SECONDS + 1, (last, held)
+    assert last < SECONDS - 20, last
+    expect(page.locator("[data-video-gone]")).to_be_visible(timeout=10_000)
+    assert page.request.get(f"{clip_path}/video", headers={"Range": "bytes=0-"}).status == 404
+
+
 def test_a_removal_stops_a_playing_video_within_seconds(
     live_server: LiveServer, new_context: Callable[..., Any], tmp_path: Path
 ) -> None:
@@ -112,39 +146,14 @@ def test_a_removal_stops_a_playing_video_within_seconds(
     child_id, clip_id, membership_id = made.stdout.split()
     clip_path = f"/children/{child_id}/clips/{clip_id}"
 
-    parent = new_context(**DESKTOP_CONTEXT).new_page()
-    sign_in(parent, PARENT_EMAIL)
-    parent.goto(clip_path)
-    parent.locator("[data-action=toggle]").click()
-    parent.wait_for_function(
-        "() => { const v = document.querySelector('video[data-video]');"
-        " return v && !v.paused && v.currentTime > 1; }",
-        timeout=20_000,
-    )
-    # The browser buffers ahead in several capped answers, never the whole clip.
-    assert buffered_end(parent) < SECONDS - 20
+    parent = playing(new_context(**DESKTOP_CONTEXT).new_page(), PARENT_EMAIL, clip_path)
 
     coach = new_context(**DESKTOP_CONTEXT).new_page()
     sign_in(coach, COACH)
     coach.goto(f"/children/{child_id}/members/{membership_id}/remove")
     coach.locator("main form button[type=submit]").click()
     coach.wait_for_url(f"**/children/{child_id}")
-    removed_at = time.monotonic()
-    held = buffered_end(parent)  # on the device when the removal took effect
-
-    # Playback runs on through what was buffered, plus at most one capped answer, and stops.
-    last, still_since = current_time(parent), time.monotonic()
-    while time.monotonic() - still_since < 3:
-        assert time.monotonic() - removed_at < 60, "the video kept playing"
-        time.sleep(0.25)
-        now = current_time(parent)
-        if now > last + 0.01:
-            last, still_since = now, time.monotonic()
-    assert last <= held + CAP_SECONDS + 1, (last, held)
-    assert last < SECONDS - 20, last
-    expect(parent.locator("[data-video-gone]")).to_be_visible(timeout=10_000)
-    # And the next request of the video is refused outright.
-    assert parent.request.get(f"{clip_path}/video", headers={"Range": "bytes=0-"}).status == 404
+    stops_soon_after(parent, clip_path)
 
 
 #: A child of its own in the demo school (so Noah's consent stays as the other journeys need
@@ -229,29 +238,7 @@ def test_a_withdrawal_stops_a_playing_video_within_seconds(
 
     child_id, clip_id = run(SETUP_SIGNED, str(video), email, str(SECONDS)).split()
     clip_path = f"/children/{child_id}/clips/{clip_id}"
-    parent = new_context(**DESKTOP_CONTEXT).new_page()
-    sign_in(parent, email)
-    parent.goto(clip_path)
-    parent.locator("[data-action=toggle]").click()
-    parent.wait_for_function(
-        "() => { const v = document.querySelector('video[data-video]');"
-        " return v && !v.paused && v.currentTime > 1; }",
-        timeout=20_000,
-    )
-    assert buffered_end(parent) < SECONDS - 20
+    parent = playing(new_context(**DESKTOP_CONTEXT).new_page(), email, clip_path)
 
     run(WITHDRAW, child_id, email)
-    withdrawn_at = time.monotonic()
-    held = buffered_end(parent)
-
-    last, still_since = current_time(parent), time.monotonic()
-    while time.monotonic() - still_since < 3:
-        assert time.monotonic() - withdrawn_at < 60, "the video kept playing"
-        time.sleep(0.25)
-        now = current_time(parent)
-        if now > last + 0.01:
-            last, still_since = now, time.monotonic()
-    assert last <= held + CAP_SECONDS + 1, (last, held)
-    assert last < SECONDS - 20, last
-    expect(parent.locator("[data-video-gone]")).to_be_visible(timeout=10_000)
-    assert parent.request.get(f"{clip_path}/video", headers={"Range": "bytes=0-"}).status == 404
+    stops_soon_after(parent, clip_path)
