@@ -6,6 +6,9 @@ through one function per kind, :func:`save_notes` and :func:`mark_attendance`, a
 them first through :func:`require_writable`: the one place that decides whether a meeting
 still takes notes, so that a lock on finalised meetings is added there once.
 
+The first note or attendance mark written once the meeting has begun moves it from planned
+to held (:func:`_held`): it took place, so its time, invitees and agenda stay as they were.
+
 Notes are saved as they are typed, so saves come often and from more than one laptop: each
 item's notes carry a version (``app.core.concurrency``), and a save made on an older one is
 refused with the person's text kept, never written over someone else's.
@@ -164,7 +167,18 @@ def save_notes(
         flush_versioned(session)
     except IntegrityError as twice:  # two first saves of the same item at the same moment
         raise StaleEditError() from twice
+    _held(session, seat, meeting)
     return row
+
+
+def _held(session: DbSession, seat: Seat, meeting: Meeting) -> None:
+    """Mark a planned meeting that has begun as held, once (audited): the group is writing
+    in it. A meeting written in before its start (a try-out of the screen) stays planned."""
+    if meeting.state is not MeetingState.PLANNED or meeting.starts_at > utcnow():
+        return
+    meeting.state = MeetingState.HELD
+    session.flush()
+    audit.record(session, "meeting_held", actor=seat.user, child=seat.child, obj=meeting)
 
 
 def mark_attendance(
@@ -197,4 +211,6 @@ def mark_attendance(
             obj=meeting,
             data={"present": sorted(wanted)},
         )
+    if wanted:
+        _held(session, seat, meeting)
     return changed
