@@ -54,6 +54,10 @@ def test_the_coach_records_an_agreement_on_the_meeting_page(app, client, login_a
     assert "Juf Tamara" in page
     events = db.session.scalars(select(AuditEvent.action)).all()
     assert "agreement_made" in events
+    # The child's list: on a phone, where its header row is hidden, each value names its column.
+    listing = client.get(f"/children/{circle.child.id}/agreements").get_data(as_text=True)
+    assert '<td data-label="Partij">School</td>' in listing
+    assert '<td data-label="Wie zorgt ervoor">Juf Tamara</td>' in listing
 
 
 def test_bad_agreements_are_refused_and_nothing_is_stored(

@@ -289,3 +289,18 @@ def test_the_summary_prints_what_was_written_per_item_with_the_cited_moment(
         as_text=True
     )
     assert "Hij wacht tot de juf knikt" in page and "moment op 0:14" in page
+
+
+def test_on_a_phone_each_agreement_value_of_the_summary_page_names_its_column(
+    app, client, login_as, circle, held
+):
+    # A phone stacks the agreements table and hides its header row: each value carries its
+    # column's name (shown before it by the stylesheet), in the reader's language.
+    login_as(circle.coach)
+    assert _finalise(client, held, finalise_form(held, [circle.coach])).status_code == 302
+    login_as(circle.parent)
+    url = f"/children/{held.child_id}/meetings/{held.id}/summary?lang=en"
+    page = client.get(url).get_data(as_text=True)
+    assert '<td data-label="Party">School</td>' in page
+    assert '<td data-label="Who sees to it">Juf Tamara</td>' in page
+    assert '<td data-label="Due date">' in page
