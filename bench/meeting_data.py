@@ -108,7 +108,6 @@ def build_meetings(conn: Any, meetings: int, agreements: int, seed: int = 7) -> 
     # Who each meeting is about: Noah his share (at least two), the rest at random.
     noah_n = min(meetings, max(2, meetings // NOAH_SHARE))
     owners = [noah_id] * noah_n + [rng.choice(children) for _ in range(meetings - noah_n)]
-    per_meeting = agreements / max(meetings, 1)
     showcase_size = max(1, min(SHOWCASE_MAX, meetings // 400))
 
     first = next_id(Meeting)
@@ -146,6 +145,9 @@ def build_meetings(conn: Any, meetings: int, agreements: int, seed: int = 7) -> 
             }
         )
     add(Meeting, m_rows)
+    # Agreements per meeting that takes any (a cancelled one does not), the showcases aside.
+    taking = sum(1 for m in m_rows[2:] if m["state"] is not MeetingState.CANCELLED)
+    per_meeting = max(0, agreements - 2 * showcase_size) / max(taking, 1)
 
     invitees, items, notes, contributions = [], [], [], []
     item_id, notes_id = next_id(AgendaItem), next_id(ItemNotes)
@@ -246,7 +248,7 @@ def build_meetings(conn: Any, meetings: int, agreements: int, seed: int = 7) -> 
                     )
                     if status in (AgreementStatus.DONE, AgreementStatus.DROPPED):
                         open_ones.remove(a)
-            count = showcase_size if showcase else _poisson(rng, per_meeting)
+            count = showcase_size if showcase else _around(rng, per_meeting)
             for _ in range(count):
                 party = rng.choice(list(Party))
                 owner = {
@@ -307,7 +309,7 @@ def build_meetings(conn: Any, meetings: int, agreements: int, seed: int = 7) -> 
     )
 
 
-def _poisson(rng: random.Random, mean: float) -> int:
+def _around(rng: random.Random, mean: float) -> int:
     """A small whole number around ``mean`` (agreements per meeting)."""
     whole = int(mean)
     return (
