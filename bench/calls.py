@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.dataset import build
-from bench.pages import SMALL, STATIC, Page, pages_of, prepare
+from bench.meeting_data import build_meetings
+from bench.pages import SMALL, SMALL_MEETINGS, STATIC, Page, pages_of, prepare
 
 ROUNDS = 10  # requests counted per page, after three that warm caches
 
@@ -51,7 +52,9 @@ def calls_per_request(client: Any, path: str) -> int:
     return int(pstats.Stats(profile).total_calls) // ROUNDS  # type: ignore[attr-defined]
 
 
-def run(children: int, clips: int, moments: int) -> list[tuple[Page, int]]:
+def run(
+    children: int, clips: int, moments: int, meetings: int = 5000, agreements: int = 20000
+) -> list[tuple[Page, int]]:
     scratch = Path(tempfile.mkdtemp(prefix="beeldbrug-bench-calls-"))
     try:
         prepare(scratch)
@@ -65,9 +68,14 @@ def run(children: int, clips: int, moments: int) -> list[tuple[Page, int]]:
             db.session.remove()
             wanted = (children, clips, moments)
             rest = [max(0, n - s) for n, s in zip(wanted, SMALL, strict=True)]
+            more = [
+                max(0, n - s) for n, s in zip((meetings, agreements), SMALL_MEETINGS, strict=True)
+            ]
             with db.engine.begin() as conn:
                 build(conn, *SMALL)
+                build_meetings(conn, *SMALL_MEETINGS)
                 build(conn, *rest)
+                build_meetings(conn, *more)
             with db.engine.connect() as conn:
                 pages = pages_of(conn)
         clients: dict[str, Any] = {}
@@ -86,8 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--children", type=int, default=1000)
     parser.add_argument("--clips", type=int, default=20000)
     parser.add_argument("--moments", type=int, default=200000)
+    parser.add_argument("--meetings", type=int, default=5000)
+    parser.add_argument("--agreements", type=int, default=20000)
     args = parser.parse_args(argv)
-    counted = run(args.children, args.clips, args.moments)
+    counted = run(args.children, args.clips, args.moments, args.meetings, args.agreements)
     static = counted[-1][1]
     print(f"Python function calls per request, in-process ({ROUNDS} requests a page, cProfile)")
     for page, calls in counted:

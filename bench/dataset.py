@@ -3,8 +3,9 @@
 On top of the demo school (``app.demo.load_demo``) it adds the children (each in a circle of
 the demo coach, a teacher and a parent from small pools of accounts, with the parent's signed
 consent), ready clips (some of them fragments; every web version is the demo's own file),
-moments by the three, and a playback or two of every clip in the audit log (a valid hash chain),
-so "who watched" has rows. Noah, the demo parent's child, gets the most clips.
+moments by the three (the first of each clip under one of a few labels of the school's own,
+shown to the whole circle), and a playback or two of every clip in the audit log (a valid
+hash chain), so "who watched" has rows. Noah, the demo parent's child, gets the most clips.
 
     with db.engine.begin() as conn:
         made = build(conn, children=1000, clips=20000, moments=200000)
@@ -25,6 +26,7 @@ BATCH = 5000  # rows per INSERT
 COACH = "coach@regenboog.example"
 PARENT = "ouder.bakker@example.nl"
 TEACHER = "juf.fatima@regenboog.example"
+LABELS = 5  # labels of the school's own, per build
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,7 @@ def build(conn: Any, children: int, clips: int, moments: int, seed: int = 5) -> 
 
     from app.circle.audience import Audience
     from app.circle.models import Child, Membership, Role, User
-    from app.clips.models import Clip, ClipState, Moment, Source, Tag
+    from app.clips.models import Clip, ClipState, Moment, MomentTag, Source, Tag
     from app.consent.models import ConsentRecord
     from app.core.audit import AuditChain, AuditEvent, event_hash
     from app.core.db import utcnow
@@ -189,9 +191,20 @@ def build(conn: Any, children: int, clips: int, moments: int, seed: int = 5) -> 
             recordings[cid] = clip_id
     add(clip_t, clip_rows)
     tags = list(Tag)
+    first = next_id(MomentTag.__table__)
+    labels = list(range(first, first + LABELS))
     add(
-        moment_t,
+        MomentTag.__table__,
         [
+            {"id": i, "school_id": noah.school_id, "label": f"Eigen label {i}", "created_at": now}
+            for i in labels
+        ],
+    )
+    marked, labelled = [], set()  # the first moment of each clip gets a label of the school's
+    for clip in (rng.choice(clip_rows) for _ in range(moments if clip_rows else 0)):
+        own = clip["id"] not in labelled
+        labelled.add(clip["id"])
+        marked.append(
             {
                 "child_id": clip["child_id"],
                 "clip_id": clip["id"],
@@ -200,14 +213,16 @@ def build(conn: Any, children: int, clips: int, moments: int, seed: int = 5) -> 
                 ),
                 "start_s": rng.uniform(0, durations[clip["id"]]),
                 "end_s": None,
-                "tag": rng.choice(tags),
+                "tag": None if own else rng.choice(tags),
+                "custom_tag_id": rng.choice(labels) if own else None,
                 "text": "Kijkt de juf aan en wacht op zijn beurt.",
-                "audience": rng.choice([Audience.CIRCLE, Audience.TEAM]),
+                "audience": Audience.CIRCLE
+                if own
+                else rng.choice([Audience.CIRCLE, Audience.TEAM]),
                 "created_at": now,
             }
-            for clip in (rng.choice(clip_rows) for _ in range(moments if clip_rows else 0))
-        ],
-    )
+        )
+    add(moment_t, marked)
     head = conn.execute(select(chain).where(chain.c.id == 1)).one()
     last, played = head.last_hash, []
     for clip in clip_rows:

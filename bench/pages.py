@@ -1,19 +1,21 @@
-"""Budget (DESIGN.md §6), on a dataset of 1,000 children, 20,000 clips and 200,000 moments:
-every page alone (one connection) p95 ≤ 50 ms; at 16 connections every page's rate ≥ 33 % of a
-static file's rate through the same server in the same run; the number of SQL queries per page
-does not grow with the data; lists are paged. Meetings and agreements are not in the dataset
-yet.
+"""Budget (DESIGN.md §6), on a dataset of 1,000 children, 20,000 clips, 200,000 moments, 5,000
+meetings and 20,000 agreements: every page alone (one connection) p95 ≤ 50 ms; at 16
+connections every page's rate ≥ 33 % of a static file's rate through the same server in the
+same run; the number of SQL queries per page does not grow with the data; lists are paged.
 
 Builds the demo school in a scratch instance (SQLite, migrated) and adds the dataset to it
 (``bench.dataset``: children, circles, consent, clips, moments, playbacks; Noah, the demo
-parent's child, gets the most clips). Counts the SQL statements of each page in-process
-(Flask test client) on a small dataset and again on the large one, then starts gunicorn with
-the project's gunicorn.conf.py on loopback and times each page over 16 signed-in keep-alive
-connections at once (requests answered per second, and the client's response times), then
-alone on one connection, beside a static file: the machine's ceiling, against which each page's
-rate is a ratio (both measured in the same run, because shared machines drift).
+parent's child, gets the most clips; ``bench.meeting_data``: meetings with invitees, agendas,
+notes, contributions, agreements, reviews and summaries, Noah's share heavy). Counts the SQL
+statements of each page in-process (Flask test client) on a small dataset and again on the
+large one, then starts gunicorn with the project's gunicorn.conf.py on loopback and times each
+page over 16 signed-in keep-alive connections at once (requests answered per second, and the
+client's response times), then alone on one connection, beside a static file: the machine's
+ceiling, against which each page's rate is a ratio (both measured in the same run, because
+shared machines drift).
 
     python -m bench pages            # or: python -m bench.pages --children 100 --requests 160
+    python -m bench.pages --counts-only   # the query counts alone, nothing timed
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from typing import Any
 
 from bench.dataset import COACH, PARENT, build
 from bench.machine import machine_info
+from bench.meeting_data import build_meetings
+from bench.meeting_pages import meeting_paths
 from bench.streaming import Visitor, free_port, p95, running
 
 BIN = Path(sys.executable).parent
@@ -44,6 +48,7 @@ CONNECTIONS = 16
 # The small dataset, where queries are first counted: the demo school and a handful more, so
 # that the demo parent sees a clip with moments by several authors.
 SMALL = (2, 8, 40)
+SMALL_MEETINGS = (4, 12)  # meetings, agreements
 SINGLE = 32  # requests per page on one connection alone
 STATIC = "/static/img/logo.svg"
 
@@ -113,7 +118,8 @@ def query_counts(app: Any, pages: list[Page], password: str) -> dict[str, int]:
 
 def pages_of(conn: Any) -> list[Page]:
     """The pages measured: the coach's and the demo parent's, for the child with most clips
-    and that child's clip with most moments (the demo parent's child, Noah, by construction)."""
+    and that child's clip with most moments (the demo parent's child, Noah, by construction),
+    and that child's meeting pages (``bench.meeting_pages``)."""
     from sqlalchemy import func, or_, select, true
 
     from app.circle.audience import Audience
@@ -136,12 +142,18 @@ def pages_of(conn: Any) -> list[Page]:
         ).scalar_one()
 
     parent_id = conn.execute(select(User.id).where(User.email == PARENT)).scalar_one()
+    coach_id = conn.execute(select(User.id).where(User.email == COACH)).scalar_one()
 
     child = f"/children/{child_id}"
     pages = []
-    for role, who, seen in (
-        ("coach", COACH, true()),
-        ("parent", PARENT, or_(Clip.audience == Audience.CIRCLE, Clip.uploader_id == parent_id)),
+    for role, who, user_id, seen in (
+        ("coach", COACH, coach_id, true()),
+        (
+            "parent",
+            PARENT,
+            parent_id,
+            or_(Clip.audience == Audience.CIRCLE, Clip.uploader_id == parent_id),
+        ),
     ):
         paths = [
             ("children list", "/"),
@@ -149,6 +161,7 @@ def pages_of(conn: Any) -> list[Page]:
             ("clip list", f"{child}/clips"),
             ("clip with moments", f"{child}/clips/{busiest_clip(seen)}"),
             ("who watched", f"{child}/clips/watched"),
+            *meeting_paths(conn, child_id, user_id, coach=role == "coach"),
         ]
         pages += [Page(f"{name} ({role})", who, path) for name, path in paths]
     # The coach's list further on, and searched: the costs paging and searching add.
@@ -229,7 +242,16 @@ def serve(
     return loaded, alone
 
 
-def run(children: int, clips: int, moments: int, requests: int, processes: int) -> dict[str, Any]:
+def run(
+    sizes: tuple[int, int, int],
+    meetings: tuple[int, int],
+    requests: int,
+    processes: int,
+    *,
+    serving: bool = True,
+) -> dict[str, Any]:
+    """Build the small dataset, count; grow it to ``sizes`` (children, clips, moments) and
+    ``meetings`` (meetings, agreements), count again, and time the pages."""
     scratch = Path(tempfile.mkdtemp(prefix="beeldbrug-bench-pages-"))
     load_avg = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     try:
@@ -244,21 +266,26 @@ def run(children: int, clips: int, moments: int, requests: int, processes: int) 
             db.session.remove()  # outside a request every transaction holds the write lock
             with db.engine.begin() as conn:
                 played = build(conn, *SMALL).playbacks
+                build_meetings(conn, *SMALL_MEETINGS)
             with db.engine.connect() as conn:
                 pages = pages_of(conn)
         # Outside an app context: each test request has its own, as under gunicorn.
         small = query_counts(app, pages, DEMO_PASSWORD)
         start = time.perf_counter()
         with app.app_context(), db.engine.begin() as conn:
-            rest = [max(0, n - s) for n, s in zip((children, clips, moments), SMALL, strict=True)]
+            rest = [max(0, n - s) for n, s in zip(sizes, SMALL, strict=True)]
             played += build(conn, *rest).playbacks
+            more = [max(0, n - s) for n, s in zip(meetings, SMALL_MEETINGS, strict=True)]
+            made = build_meetings(conn, *more)
         generated_s = time.perf_counter() - start
         with app.app_context(), db.engine.connect() as conn:
             pages = pages_of(conn)
         large = query_counts(app, pages, DEMO_PASSWORD)
         db.engine.dispose()
         start = time.perf_counter()
-        times, alone = serve(env, pages, DEMO_PASSWORD, requests, processes)
+        times, alone = (
+            serve(env, pages, DEMO_PASSWORD, requests, processes) if serving else ({}, {})
+        )
         return {
             "pages": pages,
             "small": small,
@@ -266,6 +293,7 @@ def run(children: int, clips: int, moments: int, requests: int, processes: int) 
             "times": times,
             "alone": alone,
             "played": played,
+            "made": made,
             "generated_s": generated_s,
             "served_s": time.perf_counter() - start,
             "load": load_avg,
@@ -280,23 +308,44 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--children", type=int, default=1000)
     parser.add_argument("--clips", type=int, default=20000)
     parser.add_argument("--moments", type=int, default=200000)
+    parser.add_argument("--meetings", type=int, default=5000)
+    parser.add_argument("--agreements", type=int, default=20000)
+    parser.add_argument(
+        "--counts-only", action="store_true", help="count the queries, time nothing"
+    )
     parser.add_argument("--requests", type=int, default=320, help="per page, all connections")
     parser.add_argument(
         "--processes", type=int, default=1, help="gunicorn workers (WEB_PROCESSES; default 1)"
     )
     args = parser.parse_args(argv)
-    r = run(args.children, args.clips, args.moments, args.requests, args.processes)
+    r = run(
+        (args.children, args.clips, args.moments),
+        (args.meetings, args.agreements),
+        args.requests,
+        args.processes,
+        serving=not args.counts_only,
+    )
     load_after = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    m = r["made"]
     print(f"machine: {machine_info()}; load average before the run {r['load']}, after {load_after}")
     print(
         f"dataset: the demo school + {args.children} children, {args.clips} clips, "
-        f"{args.moments} moments, {r['played']} playbacks (made in {r['generated_s']:.1f} s); "
-        "meetings and agreements are not in the dataset yet"
+        f"{args.moments} moments, {r['played']} playbacks; {m.meetings} meetings ({m.items} "
+        f"agenda items, {m.summaries} summaries), {m.agreements} agreements, {m.reviews} reviews "
+        f"(made in {r['generated_s']:.1f} s)"
     )
     print(
         "SQL queries per page counted in-process on a small dataset (the demo school + "
-        f"{SMALL[0]} children, {SMALL[1]} clips, {SMALL[2]} moments) and again on the large"
+        f"{SMALL[0]} children, {SMALL[1]} clips, {SMALL[2]} moments, {SMALL_MEETINGS[0]} "
+        f"meetings, {SMALL_MEETINGS[1]} agreements) and again on the large"
     )
+    if args.counts_only:
+        grow = [p.name for p in r["pages"] if r["large"][p.name] > r["small"][p.name]]
+        for page in r["pages"]:
+            print(
+                f"{page.name:27} {r['small'][page.name]:>3} {r['large'][page.name]:>3}  {page.path}"
+            )
+        return 1 if grow else 0
     print(
         f"gunicorn.conf.py with {args.processes} process(es) x {os.environ['WEB_THREADS']} "
         f"threads; {args.requests} requests a page over {CONNECTIONS} keep-alive connections "

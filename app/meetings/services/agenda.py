@@ -55,7 +55,8 @@ class ItemData:
 
 
 def agenda_of(session: DbSession, meeting: Meeting) -> list[AgendaItem]:
-    """The agenda's items in order, with their clips and moments. One query."""
+    """The agenda's items in order, with their clips and moments (and the moments' labels of
+    the school's own, which an item's title names). One query."""
     return list(
         session.scalars(
             select(AgendaItem)
@@ -63,7 +64,7 @@ def agenda_of(session: DbSession, meeting: Meeting) -> list[AgendaItem]:
             .options(
                 joinedload(AgendaItem.clip),
                 joinedload(AgendaItem.pair_clip),
-                joinedload(AgendaItem.moment),
+                joinedload(AgendaItem.moment).joinedload(Moment.custom_tag),
             )
             .order_by(AgendaItem.position, AgendaItem.id)
         )
