@@ -292,14 +292,16 @@ if (page) {
 
   // Opened at an item, or back from a form further down (#agreements, a review): the item
   // that was open, and that place on the page; a form shown again with a refusal: its field.
+  // The address is left as it came: an item's anchor put in now would have the browser
+  // move the focus there once the page has loaded, away from the field or list meant.
   const hash = decodeURIComponent(location.hash.slice(1));
   const start = byId(hash);
   if (start >= 0) {
-    show(start, { focus: false });
+    show(start, { focus: false, keepHash: true });
   } else {
     let was = -1;
     try { was = byId(sessionStorage.getItem(kept) || ""); } catch { /* unavailable */ }
-    show(was < 0 ? 0 : was, { focus: false, keepHash: Boolean(hash) });
+    show(was < 0 ? 0 : was, { focus: false, keepHash: true });
   }
   const problem = page.querySelector(".form-errors, [aria-invalid='true']");
   if (problem) {

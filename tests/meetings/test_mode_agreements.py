@@ -145,9 +145,8 @@ def test_the_coach_reviews_an_earlier_agreement_in_mode(client, login_as, circle
     assert "Earlier agreements to review" in page and "Voorlezen voor het slapen" in page
     assert f'action="{mode_url(planned, f"/agreements/{earlier.id}/review")}"' in page
 
-    response = client.post(
-        review_url(planned, earlier), data=review_form(earlier, "partly", "Drie avonden van de vijf")
-    )
+    data = review_form(earlier, "partly", "Drie avonden van de vijf")
+    response = client.post(review_url(planned, earlier), data=data)
     assert response.status_code == 302
     assert back_to(response) == mode_url(planned) + f"#agreement-{earlier.id}"
     db.session.expire_all()
