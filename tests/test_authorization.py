@@ -142,6 +142,7 @@ RULES = {
     # Agreements in meeting mode: the same rule as on the meeting's page.
     "meetings.mode_add_agreement": (Scope.CHILD, A.PLAN_MEETING),
     "meetings.mode_review_agreement": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.mode_remove_agreement": (Scope.CHILD, A.PLAN_MEETING),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -678,6 +679,7 @@ MEETING_ROUTES = {
     "meetings.attendance",
     "meetings.mode_add_agreement",
     "meetings.mode_review_agreement",
+    "meetings.mode_remove_agreement",
 }
 
 

@@ -1,5 +1,5 @@
-"""Agreements in meeting mode: made inline and listed there and on the meeting's page, bad
-input refused beside its field with the typed text kept, earlier agreements reviewed there
+"""Agreements in meeting mode: made inline and listed there and on the meeting's page, taken
+back, bad input refused beside its field with the typed text kept, earlier ones reviewed there
 (a stale review refused with the note kept), only the coach writing, and a finalised or
 cancelled meeting showing the list without forms and refusing every post."""
 
@@ -107,6 +107,13 @@ def test_the_coach_adds_an_agreement_inline_and_it_shows_in_mode_and_on_the_meet
     show = f"/children/{circle.child.id}/meetings/{planned.id}?lang=en"
     assert TYPED in client.get(show).get_data(as_text=True)
 
+    # Taken back from meeting mode (a slip of the keyboard): gone, and back in meeting mode.
+    taken = client.post(mode_url(planned, f"/agreements/{made.id}/remove") + "?lang=en")
+    assert taken.status_code == 302 and back_to(taken) == mode_url(planned) + "#agreements"
+    assert count(Agreement) == 0
+    page = client.get(mode_url(planned) + "?lang=en").get_data(as_text=True)
+    assert "The agreement is taken back." in page and TYPED not in page
+
 
 @pytest.mark.parametrize(
     ("case", "field", "message"),
@@ -195,7 +202,8 @@ def test_only_the_coach_makes_or_reviews_agreements_in_mode(
     app, client, login_as, circle, planned, earlier, make_user, make_child
 ):
     login_as(circle.coach)
-    assert client.post(add_url(planned), data=agreement_form(circle.teacher, days_ahead(21)))
+    client.post(add_url(planned), data=agreement_form(circle.teacher, days_ahead(21)))
+    first = db.session.scalar(select(Agreement).where(Agreement.meeting_id == planned.id))
     # The teacher reads the list in meeting mode, without a form.
     teacher = login_as(circle.teacher, on=app.test_client())
     page = teacher.get(mode_url(planned) + "?lang=en").get_data(as_text=True)
@@ -209,7 +217,9 @@ def test_only_the_coach_makes_or_reviews_agreements_in_mode(
         visitor = login_as(person, on=app.test_client())
         added = visitor.post(add_url(planned), data=agreement_form(circle.teacher, days_ahead(21)))
         reviewed = visitor.post(review_url(planned, earlier), data=review_form(earlier, "done"))
-        assert (added.status_code, reviewed.status_code) == (status, status), person.name
+        taken = visitor.post(mode_url(planned, f"/agreements/{first.id}/remove"))
+        got = (added.status_code, reviewed.status_code, taken.status_code)
+        assert got == (status, status, status), person.name
     assert count(Agreement) == made and count(AgreementReview) == 0
 
 
@@ -239,6 +249,7 @@ def test_a_finalised_meeting_shows_agreements_without_forms_and_refuses_posts(
     assert "no longer open" in page
     assert "Elke ochtend samen de dag doorlopen" in page  # the agreement made in it, listed
     assert 'class="agreement-form"' not in page and 'class="review-form"' not in page
+    assert "/remove" not in page  # no take-back button either
     made, reviews = count(Agreement), count(AgreementReview)
     day = finalised.starts_at.date() + timedelta(days=14)
     added = client.post(add_url(finalised), data=agreement_form(circle.teacher, day))
@@ -247,6 +258,10 @@ def test_a_finalised_meeting_shows_agreements_without_forms_and_refuses_posts(
     reviewed = client.post(review_url(finalised, earlier), data=review_form(earlier, "done"))
     assert reviewed.status_code == 400
     assert "This meeting is finalised" in reviewed.get_data(as_text=True)
+    own = db.session.scalar(select(Agreement).where(Agreement.meeting_id == finalised.id))
+    taken = client.post(mode_url(finalised, f"/agreements/{own.id}/remove") + "?lang=en")
+    assert taken.status_code == 302
+    assert "This meeting is finalised" in client.get(back_to(taken)).get_data(as_text=True)
     assert (count(Agreement), count(AgreementReview)) == (made, reviews)
     db.session.expire_all()
     assert db.session.get(Agreement, earlier.id).status is AgreementStatus.OPEN

@@ -1,6 +1,7 @@
-"""The steps of making and reviewing an agreement from a posted form, shared by the meeting's
-page (``views/agreements.py``) and meeting mode (``views/mode_agreements.py``): each view
-loads the meeting, calls one of these, and then goes back to its own page or shows it again.
+"""The steps of making, taking back and reviewing an agreement from a posted form, shared by
+the meeting's page (``views/agreements.py``) and meeting mode (``views/mode_agreements.py``):
+each view loads the meeting, calls one of these, and then goes back to its own page or shows
+it again.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from app.circle.policy import Seat
 from app.core.concurrency import StaleEditError
 from app.core.db import db
 from app.core.errors import RefusedError
-from app.core.forms import show_refusal
+from app.core.forms import ConfirmForm, show_refusal
 from app.core.i18n import gettext as _
+from app.core.web import act
 from app.meetings.forms_followup import AgreementForm, ReviewForm
 from app.meetings.models import Meeting
 from app.meetings.models_followup import Agreement
@@ -45,6 +47,18 @@ def record_agreement(seat: Seat, meeting: Meeting, form: AgreementForm) -> bool:
     db.session.commit()
     flash(_("The agreement is recorded."), "success")
     return True
+
+
+def take_back(seat: Seat, meeting: Meeting, agreement_id: int) -> None:
+    """Take back the agreement ``agreement_id`` made in ``meeting`` (the confirming form
+    posted), commit and flash it; a refusal (a finalised meeting) is flashed, nothing
+    changed. Raises NotFoundError for another child's agreement."""
+    agreement = agreements.in_meeting_or_404(db.session, meeting, agreement_id)
+    if ConfirmForm().validate_on_submit():
+        act(
+            lambda: agreements.remove_agreement(db.session, seat, meeting, agreement),
+            _("The agreement is taken back."),
+        )
 
 
 def record_review(seat: Seat, meeting: Meeting, agreement: Agreement, form: ReviewForm) -> int:

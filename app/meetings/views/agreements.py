@@ -13,9 +13,6 @@ from app.core import paging
 from app.core.clock import local_date
 from app.core.db import db
 from app.core.errors import NotFoundError
-from app.core.forms import ConfirmForm
-from app.core.i18n import gettext as _
-from app.core.web import act
 from app.meetings import bp
 from app.meetings.forms import ContributionForm
 from app.meetings.forms_followup import AgreementForm, ReviewForm
@@ -51,12 +48,7 @@ def add_agreement(seat: Seat, meeting_id: int) -> Any:
 @routes.for_child(Action.PLAN_MEETING)
 def remove_agreement(seat: Seat, meeting_id: int, agreement_id: int) -> Any:
     meeting = _seen(seat, meeting_id).meeting
-    agreement = agreements.in_meeting_or_404(db.session, meeting, agreement_id)
-    if ConfirmForm().validate_on_submit():
-        act(
-            lambda: agreements.remove_agreement(db.session, seat, meeting, agreement),
-            _("The agreement is taken back."),
-        )
+    steps.take_back(seat, meeting, agreement_id)
     return _to_meeting(meeting, "#agreements")
 
 

@@ -1,6 +1,7 @@
-"""Agreements made and reviewed in meeting mode: the same steps as on the meeting's page
-(``views/agreement_steps.py``), the same rule (only who leads meetings, the coach), and back
-to meeting mode afterwards; a refused form shows meeting mode again with why beside it."""
+"""Agreements made, taken back and reviewed in meeting mode: the same steps as on the
+meeting's page (``views/agreement_steps.py``), the same rule (only who leads meetings, the
+coach), and back to meeting mode afterwards; a refused form shows meeting mode again with
+why beside it."""
 
 from __future__ import annotations
 
@@ -38,3 +39,11 @@ def mode_review_agreement(seat: Seat, meeting_id: int, agreement_id: int) -> Any
     if status == 200:
         return redirect(mode_url(meeting) + f"#agreement-{agreement_id}")
     return mode_page(seat, meeting, review_forms={agreement_id: form}), status
+
+
+@bp.post(MODE + "/agreements/<int:agreement_id>/remove")
+@routes.for_child(Action.PLAN_MEETING)
+def mode_remove_agreement(seat: Seat, meeting_id: int, agreement_id: int) -> Any:
+    meeting = queries.meeting_or_404(db.session, seat, meeting_id).meeting
+    steps.take_back(seat, meeting, agreement_id)
+    return redirect(mode_url(meeting) + "#agreements")

@@ -76,6 +76,7 @@ def agreement_parts(
         "in_mode": in_mode,
         "add_agreement_to": "meetings.mode_add_agreement" if in_mode else "meetings.add_agreement",
         "review_to": "meetings.mode_review_agreement" if in_mode else "meetings.review_agreement",
+        "remove_to": "meetings.mode_remove_agreement" if in_mode else "meetings.remove_agreement",
     }
 
 
