@@ -139,6 +139,10 @@ RULES = {
     "meetings.mode": (Scope.CHILD, A.RUN_MEETING),
     "meetings.save_notes": (Scope.CHILD, A.RUN_MEETING),
     "meetings.attendance": (Scope.CHILD, A.RUN_MEETING),
+    # Agreements in meeting mode: the same rule as on the meeting's page.
+    "meetings.mode_add_agreement": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.mode_review_agreement": (Scope.CHILD, A.PLAN_MEETING),
+    "meetings.mode_remove_agreement": (Scope.CHILD, A.PLAN_MEETING),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -673,6 +677,9 @@ MEETING_ROUTES = {
     "meetings.mode",
     "meetings.save_notes",
     "meetings.attendance",
+    "meetings.mode_add_agreement",
+    "meetings.mode_review_agreement",
+    "meetings.mode_remove_agreement",
 }
 
 

@@ -1,6 +1,7 @@
 // Meeting mode: one agenda item at a time, its fragment(s) in the clip player (a pair with
 // one play/pause), the notes saved as they are typed, attendance saved as it is ticked,
-// and keys. Without this script the page shows every item and saves with its buttons.
+// the agreements below, and keys. Without this script the page shows every item and saves
+// with its buttons.
 
 import { linkPlayers, setUpPlayer } from "./player.js";
 
@@ -42,7 +43,8 @@ const drafts = {
 
 /** Save ``form`` by fetch a moment after typing stops (and on its button); one save at a
  *  time. A 409 (someone else saved first) stops the autosave of this form, keeps the text,
- *  shows what is saved now, and the button saves over it once the person has merged. */
+ *  shows what is saved now, and the button saves over it once the person has merged.
+ *  Returns ``pending()`` (a save waits or runs) and ``flush()`` (a promise: saved now). */
 function autosave(form, messages, onSaved) {
   const status = form.querySelector("[data-save-status]");
   const version = form.querySelector("[name$='version']");
@@ -51,6 +53,7 @@ function autosave(form, messages, onSaved) {
   let timer = null;
   let busy = false;
   let again = false;
+  let inflight = Promise.resolve();
   let paused = staleBox ? !staleBox.hidden : false;
 
   const say = (text, alert = false) => {
@@ -77,10 +80,15 @@ function autosave(form, messages, onSaved) {
     staleBox.hidden = false;
   }
 
-  async function save() {
+  function save() {
     clearTimeout(timer);
     timer = null;
-    if (busy) { again = true; return; }
+    if (busy) { again = true; return inflight; }
+    inflight = send();
+    return inflight;
+  }
+
+  async function send() {
     busy = true;
     again = false;
     say(messages.saving);
@@ -112,7 +120,7 @@ function autosave(form, messages, onSaved) {
       say(messages.failed, true);
     } finally {
       busy = false;
-      if (again && !paused) save();
+      if (again && !paused) await save();
     }
   }
 
@@ -141,6 +149,28 @@ function autosave(form, messages, onSaved) {
   });
   window.addEventListener("online", () => { if (!paused && status?.classList.contains("save-status-alert")) save(); });
   if (notes && drafts.restore(form)) changed();
+  return {
+    pending: () => timer !== null || busy,
+    flush: () => (timer !== null ? save() : inflight),
+  };
+}
+
+/** Before another form of the page is sent (an agreement, a review: the page reloads), the
+ *  notes still waiting to be saved are saved first; at most ``wait`` ms, and should that
+ *  fail the browser still keeps them (``drafts``) and saves them when the page is back. */
+function saveNotesFirst(form, savers, wait = 5000) {
+  let through = false;
+  form.addEventListener("submit", (event) => {
+    if (through || !savers.some((s) => s.pending())) return;
+    event.preventDefault();
+    event.stopPropagation(); // not yet "submitted" for the double-submit guard (app.js)
+    const submitter = event.submitter;
+    const timeout = new Promise((resolve) => { setTimeout(resolve, wait); });
+    Promise.race([Promise.allSettled(savers.map((s) => s.flush())), timeout]).then(() => {
+      through = true;
+      form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+    });
+  });
 }
 
 /** The cited moment's link follows the choice: its time, and which player it starts. */
@@ -178,9 +208,11 @@ if (page) {
     return { section, players, group };
   });
   const links = [...page.querySelectorAll("[data-item-link]")];
+  // Which item was open, for coming back from a form sent further down the page.
+  const kept = `beeldbrug-mode-item:${location.pathname.replace(/\/mode\/.*$/, "/mode")}`;
   let current = 0;
 
-  function show(index, { focus = true } = {}) {
+  function show(index, { focus = true, keepHash = false } = {}) {
     if (!items.length) return;
     current = Math.min(Math.max(0, index), items.length - 1);
     items.forEach((item, i) => {
@@ -191,7 +223,9 @@ if (page) {
       if (i === current) link.setAttribute("aria-current", "step");
       else link.removeAttribute("aria-current");
     });
-    history.replaceState(null, "", `#${items[current].section.id}`);
+    const id = items[current].section.id;
+    if (!keepHash) history.replaceState(null, "", `#${id}`);
+    try { sessionStorage.setItem(kept, id); } catch { /* unavailable */ }
     if (focus) items[current].section.focus({ preventScroll: false });
   }
 
@@ -205,43 +239,77 @@ if (page) {
     show(index);
   });
 
-  function needField() {
-    const field = items[current]?.section.querySelector("textarea[name$='-need']");
-    if (!field) return;
-    field.scrollIntoView({ block: "center" });
-    field.focus();
+  function goTo(element) {
+    if (!element) return;
+    const section = element.closest("[data-mode-item]");
+    if (section && section.hidden) show(byId(section.id), { focus: false });
+    if (element.tabIndex < 0 && !element.hasAttribute("tabindex")) element.tabIndex = -1;
+    element.scrollIntoView({ block: "center" });
+    element.focus({ preventScroll: true });
   }
+
+  // n: this item's notes; a: the new agreement (the list, for whoever only reads it).
+  const notesField = () => goTo(items[current]?.section.querySelector("textarea[name$='-seen']"));
+  const agreementField = () => goTo(
+    page.querySelector("#agreement-text") ?? page.querySelector("[data-agreements]"),
+  );
 
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && typing(event.target)) {
-      items[current]?.section.focus();
+      const around = event.target.closest("[data-mode-item], #agreements, #review");
+      (around ?? items[current]?.section)?.focus();
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     const item = items[current];
-    if (!item) return;
     const action = {
-      k: () => item.group.toggle(),
+      k: () => item?.group.toggle(),
       "]": () => show(current + 1),
       PageDown: () => show(current + 1),
       "[": () => show(current - 1),
       PageUp: () => show(current - 1),
-      a: needField,
+      n: notesField,
+      a: agreementField,
     }[event.key];
     if (action) {
       event.preventDefault();
       action();
       return;
     }
-    if (event.key === "j" || event.key === "l") {
+    if (item && (event.key === "j" || event.key === "l")) {
       for (const player of item.players) player.key(event);
     }
   });
 
+  const savers = [];
   for (const form of page.querySelectorAll("form[data-autosave]")) {
-    autosave(form, messages);
+    savers.push(autosave(form, messages));
     followCitation(form);
   }
-  const start = byId(location.hash.slice(1));
-  show(start < 0 ? 0 : start, { focus: false });
+  for (const form of page.querySelectorAll("form:not([data-autosave])")) {
+    saveNotesFirst(form, savers);
+  }
+
+  // Opened at an item, or back from a form further down (#agreements, a review): the item
+  // that was open, and that place on the page; a form shown again with a refusal: its field.
+  // The address is left as it came: an item's anchor put in now would have the browser
+  // move the focus there once the page has loaded, away from the field or list meant.
+  const hash = decodeURIComponent(location.hash.slice(1));
+  const start = byId(hash);
+  if (start >= 0) {
+    show(start, { focus: false, keepHash: true });
+  } else {
+    let was = -1;
+    try { was = byId(sessionStorage.getItem(kept) || ""); } catch { /* unavailable */ }
+    show(was < 0 ? 0 : was, { focus: false, keepHash: true });
+  }
+  const problem = page.querySelector(".form-errors, [aria-invalid='true']");
+  if (problem) {
+    const form = problem.closest("form")
+      ?? (problem.nextElementSibling?.matches("form") ? problem.nextElementSibling : null);
+    goTo(form?.querySelector("[aria-invalid='true']")
+      ?? form?.querySelector("textarea, select, input:not([type=hidden])") ?? problem);
+  } else if (start < 0 && hash) {
+    goTo(document.getElementById(hash));
+  }
 }

@@ -2,12 +2,15 @@
 1280 px, with the keyboard alone.
 
 The meeting is made in the server's database first (``tests.support.meeting_mode``): a child
-of its own with a home/school pair and a second fragment on the agenda. Once the page is
-open, every step is a key press: ``k`` plays the pair side by side and pauses both, ``a``
-goes to "what does the child need", typing saves itself, Tab reaches the cited moment's
-choice and link (Enter jumps the player there), ``]`` / ``[`` move between items, and a
-reload shows what was typed. A teacher's laptop then saves the same notes first: the coach's
-next autosave is refused, the page says so, and the coach's text stays in the field.
+of its own with a home/school pair and a second fragment on the agenda, and an agreement
+still open from an earlier meeting. Once the page is open, every step is a key press: ``k``
+plays the pair side by side and pauses both, ``n`` goes to the item's notes, typing saves
+itself, Tab reaches the cited moment's choice and link (Enter jumps the player there),
+``]`` / ``[`` move between items, and a reload shows what was typed. A teacher's laptop then
+saves the same notes first: the coach's next autosave is refused, the page says so, and the
+coach's text stays in the field. ``a`` goes to a new agreement, made and sent with the
+keyboard (a note not saved yet is not lost by the reload), and Tab reaches the earlier
+agreement's review.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from playwright.sync_api import Page, expect
 
 from tests.support.browser import BIN, DESKTOP_CONTEXT, NARROW_CONTEXT, ROOT, LiveServer, sign_in
 from tests.support.demo import COACH
-from tests.support.meeting_mode import TEACHER
+from tests.support.meeting_mode import EARLIER_AGREEMENT, TEACHER
+from tests.support.meetings import days_ahead
 
 pytestmark = pytest.mark.e2e
 
@@ -85,8 +89,10 @@ def test_the_coach_runs_a_meeting_with_the_keyboard_alone(
     page.keyboard.press("k")
     page.wait_for_function(BOTH_PAUSED % first)
 
-    # a: to "what does Mila need?", where the agreements will be added; typing saves itself.
-    page.keyboard.press("a")
+    # n: to the notes, Tab to "what does Mila need?"; typing saves itself.
+    page.keyboard.press("n")
+    expect(item.locator(f"textarea[name='item-{first}-seen']")).to_be_focused()
+    page.keyboard.press("Tab")
     need = item.locator(f"textarea[name='item-{first}-need']")
     expect(need).to_be_focused()
     with saved(page) as response:
@@ -132,16 +138,14 @@ def test_the_coach_runs_a_meeting_with_the_keyboard_alone(
     teacher = new_context(**DESKTOP_CONTEXT).new_page()
     sign_in(teacher, TEACHER)
     teacher.goto(url + f"#item-{first}")
-    teacher.keyboard.press("a")
-    teacher.keyboard.press("Shift+Tab")  # from the need to what we see
+    teacher.keyboard.press("n")
     expect(teacher.locator(f"textarea[name='item-{first}-seen']")).to_be_focused()
     with saved(teacher) as response:
         teacher.keyboard.type("Mila kijkt steeds naar de deur")
     assert response.value.status == 200
 
     # The coach types on the page opened before that save: refused, said, text kept.
-    page.keyboard.press("a")
-    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("n")
     seen = item.locator(f"textarea[name='item-{first}-seen']")
     expect(seen).to_be_focused()
     with saved(page) as response:
@@ -189,3 +193,111 @@ def test_meeting_mode_works_on_a_phone_and_reflows_at_320_px(
     item.locator("[data-item-toggle]").click()
     page.wait_for_function(BOTH_PAUSED % first)
     check_a11y(page)  # no sideways scroll, no serious axe finding
+
+
+def notes_post(page: Page) -> Any:
+    return page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/notes"), timeout=15_000
+    )
+
+
+def tab_to(page: Page, target: Any, most: int = 30) -> None:
+    """Press Tab until ``target`` has the focus (at most ``most`` times)."""
+    for _ in range(most):
+        if target.evaluate("(el) => el === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    expect(target).to_be_focused()
+
+
+def choose(page: Page, select: Any, value: str) -> None:
+    """Arrow down the focused ``select`` until ``value`` is chosen."""
+    expect(select).to_be_focused()
+    for _ in range(10):
+        if select.input_value() == value:
+            return
+        page.keyboard.press("ArrowDown")
+    assert select.input_value() == value
+
+
+def test_the_coach_makes_and_reviews_agreements_with_the_keyboard_alone(
+    live_server: LiveServer,
+    new_context: Callable[..., Any],
+    check_a11y: Callable[[Page], None],
+    meeting: dict[str, Any],
+) -> None:
+    first, second = meeting["items"]
+    url = f"/children/{meeting['child_id']}/meetings/{meeting['meeting_id']}/mode?lang=en"
+    page = new_context(**DESKTOP_CONTEXT, locale="en-US").new_page()
+    sign_in(page, COACH)
+    page.goto(url)
+    expect(page.locator(f"#item-{first}")).to_be_visible()
+    check_a11y(page)  # with the agreement and review forms on the page
+
+    # A note typed while the connection fails: kept in this browser, not on the server yet.
+    page.route("**/notes", lambda route: route.abort())
+    page.keyboard.press("n")
+    seen = page.locator(f"textarea[name='item-{first}-seen']")
+    expect(seen).to_be_focused()
+    page.keyboard.type("Mila wiebelt op haar stoel")
+    expect(page.locator(f"#item-{first} [data-save-status]")).to_contain_text("connection failed")
+    page.unroute("**/notes")
+    page.keyboard.press("Escape")
+    page.keyboard.press("]")  # on to the second item before the agreement
+    expect(page.locator(f"#item-{second}")).to_be_visible()
+
+    # a: to the new agreement's text; Tab through party and owner; Enter sends it.
+    page.keyboard.press("a")
+    text = page.locator("#agreement-text")
+    expect(text).to_be_focused()
+    expect(text).to_be_in_viewport()
+    page.keyboard.type("Juf Fatima zet Mila's stoel aan de hoek van de tafel")
+    page.keyboard.press("Tab")
+    choose(page, page.locator("select#party"), "school")
+    page.keyboard.press("Tab")
+    choose(page, page.locator("select#owner"), str(meeting["teacher_id"]))
+    submit = page.locator("#agreements button[type=submit]")
+    tab_to(page, submit)
+    # No due date: meeting mode again, the typed text kept, the focus on the date and why
+    # beside it; the note kept in the browser is saved as soon as the page is back.
+    with notes_post(page) as restored, page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert restored.value.status == 200
+    due_field = page.locator("input#due_on")
+    expect(due_field).to_be_focused()
+    expect(page.locator("#due_on-error")).to_have_text("Please fill in this field.")
+    expect(text).to_have_value("Juf Fatima zet Mila's stoel aan de hoek van de tafel")
+    due = days_ahead(21)
+    page.keyboard.type(due.strftime("%m%d%Y"))  # the date field as en-US shows it
+    expect(due_field).to_have_value(due.isoformat())
+    tab_to(page, submit)
+    # Recorded: back in meeting mode at the agreements, on the item that was open.
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/mode(\?lang=en)?#agreements$"))
+    agreements = page.locator("#agreements")
+    expect(agreements).to_be_focused()
+    expect(agreements.locator(".agreement-list")).to_contain_text("aan de hoek van de tafel")
+    expect(agreements.locator(".agreement-list")).to_contain_text("Fatima El Amrani")
+    expect(page.locator(f"#item-{second}")).to_be_visible()
+    # (In Dutch from here: a page shown again after a refusal does not carry ?lang=en on.)
+    expect(page.locator(".flash-success")).to_be_visible()
+    page.reload()
+    expect(seen).to_have_value("Mila wiebelt op haar stoel")
+
+    # The earlier agreement: Tab to its review, choose how it went, a note, Enter.
+    review = page.locator(f"#agreement-{meeting['earlier_agreement']}")
+    expect(review).to_contain_text(EARLIER_AGREEMENT)
+    page.keyboard.press("a")
+    status = review.locator("select")
+    tab_to(page, status)
+    choose(page, status, "partly")
+    page.keyboard.press("Tab")
+    expect(review.locator("textarea")).to_be_focused()
+    page.keyboard.type("Op drie van de vijf ochtenden")
+    page.keyboard.press("Tab")
+    expect(review.locator("button[type=submit]")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(rf"#agreement-{meeting['earlier_agreement']}$"))
+    expect(review).to_be_focused()
+    expect(review).to_contain_text("— Op drie van de vijf ochtenden")  # reviewed here
+    expect(review.locator("select")).to_have_value("partly")

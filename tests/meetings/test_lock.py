@@ -147,6 +147,9 @@ def test_every_meeting_route_leaves_a_finalised_meeting_as_it_was(
         "meetings.add_agreement",
         "meetings.remove_agreement",
         "meetings.review_agreement",
+        "meetings.mode_add_agreement",
+        "meetings.mode_review_agreement",
+        "meetings.mode_remove_agreement",
         "meetings.finalise",
         "meetings.addendum",
     } <= set(tried)

@@ -4,7 +4,9 @@ Run as ``python -m tests.support.meeting_mode`` with the server's environment: i
 child of its own to the demo school (Sanne Jansen coach, Fatima El Amrani teacher, a parent
 who consented to everything), a school and a home fragment with a moment each and a second
 school fragment (tiny synthetic videos), and a shared review a week ahead for the school side
-whose agenda is the home/school pair, then the second fragment. Prints what it made as JSON.
+whose agenda is the home/school pair, then the second fragment; and an earlier meeting whose
+agreement is still open, so that the shared review has one to review. Prints what it made as
+JSON.
 
 A child of its own: the consent journey puts Noah's home recordings on hold (his parents
 disagree), which would take the home fragment off a meeting of his.
@@ -27,13 +29,16 @@ from app.clips.models import Clip, ClipState, Moment, Source, Tag
 from app.core import storage
 from app.core.db import db, utcnow
 from app.meetings.models import AgendaItem
+from app.meetings.models_followup import Agreement, Party
 from tests.support.consent import sign_consent
 from tests.support.demo import COACH
 from tests.support.footage import ffmpeg, make_video
-from tests.support.meetings import plan
+from tests.support.meetings import days_ahead, plan
 
 TEACHER = "juf.fatima@regenboog.example"
 CHILD = "Mila Vermeer"
+#: The agreement still open from the earlier meeting.
+EARLIER_AGREEMENT = "Mila begint de dag met een kaartje van wat er komt"
 
 
 def _clip(files, child, uploader, source, title, video: bytes, poster: bytes) -> Clip:
@@ -124,13 +129,28 @@ def seed() -> dict[str, object]:
         single = AgendaItem(meeting_id=meeting.id, child_id=child.id, position=2, clip_id=second.id)
         db.session.add_all([pair, single])
         db.session.commit()
-        return {
-            "child_id": child.id,
+        child_id, teacher_id, coach_id = child.id, teacher.id, coach.id
+        made: dict[str, object] = {
+            "child_id": child_id,
             "meeting_id": meeting.id,
             "items": [pair.id, single.id],
             "moments": {"school": moments[0].id, "home": moments[1].id},
+            "teacher_id": teacher_id,
             "child": CHILD,
         }
+        earlier = plan(app, child, coach, [coach, teacher], day=days_ahead(2))
+        open_one = Agreement(
+            meeting_id=earlier.id,
+            child_id=child_id,
+            text=EARLIER_AGREEMENT,
+            party=Party.SCHOOL,
+            owner_id=teacher_id,
+            due_on=days_ahead(4),
+            created_by_id=coach_id,
+        )
+        db.session.add(open_one)
+        db.session.commit()
+        return {**made, "earlier_agreement": open_one.id}
 
 
 if __name__ == "__main__":

@@ -1,3 +1,10 @@
 """The meeting pages, one module a job; importing this package registers them on ``meetings.bp``."""
 
-from app.meetings.views import agenda, agreements, mode, planning, summary  # noqa: F401
+from app.meetings.views import (  # noqa: F401
+    agenda,
+    agreements,
+    mode,
+    mode_agreements,
+    planning,
+    summary,
+)

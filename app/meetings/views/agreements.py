@@ -5,25 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 
 from app.circle import routes
 from app.circle.policy import Action, Seat
 from app.core import paging
 from app.core.clock import local_date
-from app.core.concurrency import StaleEditError
 from app.core.db import db
-from app.core.errors import NotFoundError, RefusedError
-from app.core.forms import ConfirmForm, attempt, show_refusal
-from app.core.i18n import gettext as _
-from app.core.web import act
+from app.core.errors import NotFoundError
 from app.meetings import bp
 from app.meetings.forms import ContributionForm
 from app.meetings.forms_followup import AgreementForm, ReviewForm
 from app.meetings.models import Meeting
-from app.meetings.models_followup import Agreement
 from app.meetings.services import agreements, queries
-from app.meetings.views.parts import owner_choices
+from app.meetings.views import agreement_steps as steps
 from app.meetings.views.planning import meeting_page
 
 PER_PAGE = 20
@@ -43,20 +38,9 @@ def _to_meeting(meeting: Meeting, anchor: str) -> Any:
 @routes.for_child(Action.PLAN_MEETING)
 def add_agreement(seat: Seat, meeting_id: int) -> Any:
     seen = _seen(seat, meeting_id)
-    meeting = seen.meeting
     form = AgreementForm()
-    owner_choices(seat, form)
-    if form.validate_on_submit():
-        data = agreements.AgreementData(
-            text=form.text.data or "",
-            party=form.party.data or "",
-            owner_id=form.owner.data,
-            due_on=form.due_on.data,
-        )
-        ok, _made = attempt(form, lambda: agreements.add_agreement(db.session, seat, meeting, data))
-        if ok:
-            flash(_("The agreement is recorded."), "success")
-            return _to_meeting(meeting, "#agreements")
+    if steps.record_agreement(seat, seen.meeting, form):
+        return _to_meeting(seen.meeting, "#agreements")
     return meeting_page(seat, seen, ContributionForm(), agreement_form=form), 400
 
 
@@ -64,12 +48,7 @@ def add_agreement(seat: Seat, meeting_id: int) -> Any:
 @routes.for_child(Action.PLAN_MEETING)
 def remove_agreement(seat: Seat, meeting_id: int, agreement_id: int) -> Any:
     meeting = _seen(seat, meeting_id).meeting
-    agreement = agreements.in_meeting_or_404(db.session, meeting, agreement_id)
-    if ConfirmForm().validate_on_submit():
-        act(
-            lambda: agreements.remove_agreement(db.session, seat, meeting, agreement),
-            _("The agreement is taken back."),
-        )
+    steps.take_back(seat, meeting, agreement_id)
     return _to_meeting(meeting, "#agreements")
 
 
@@ -80,33 +59,9 @@ def review_agreement(seat: Seat, meeting_id: int, agreement_id: int) -> Any:
     meeting = seen.meeting
     agreement = agreements.in_meeting_or_404(db.session, meeting, agreement_id)
     form = ReviewForm(prefix=f"review-{agreement_id}")
-    status = 400
-    if form.validate_on_submit():
-        try:
-            agreements.review(
-                db.session,
-                seat,
-                meeting,
-                agreement,
-                status=form.status.data or "",
-                note=form.note.data or "",
-                version=form.version.data,
-            )
-        except StaleEditError as stale:
-            db.session.rollback()
-            show_refusal(form, stale)
-            fresh = db.session.get(Agreement, agreement_id)
-            form.version.data = str(fresh.version) if fresh is not None else ""
-            status = 409
-        except RefusedError as refused:
-            db.session.rollback()
-            show_refusal(form, refused)
-            if refused.field is None:  # the form may not be on the page: say it above it
-                flash(str(refused.message), "error")
-        else:
-            db.session.commit()
-            flash(_("The review is saved."), "success")
-            return _to_meeting(meeting, f"#agreement-{agreement_id}")
+    status = steps.record_review(seat, meeting, agreement, form)
+    if status == 200:
+        return _to_meeting(meeting, f"#agreement-{agreement_id}")
     return meeting_page(seat, seen, ContributionForm(), review_forms={agreement_id: form}), status
 
 

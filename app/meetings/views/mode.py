@@ -1,6 +1,8 @@
 """Meeting mode: one screen for the laptop on the big screen. The guiding question on top,
 the agenda in order, each item playing with its moments on the timeline (a pair side by side
-with one play/pause), the group's notes per item saved as they are typed, and attendance.
+with one play/pause), the group's notes per item saved as they are typed, attendance, and
+the agreements: those made in the meeting, a form for a new one, and the earlier ones to
+review (their routes in ``views/mode_agreements.py``).
 
 Only the school side opens it (``policy.may_run_meeting`` says why parents do not). The page
 works without script: every item is shown one below the other and every form has a save
@@ -32,6 +34,7 @@ from app.meetings import bp
 from app.meetings.mode_forms import AttendanceForm, ItemNotesForm
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
 from app.meetings.services import agenda, notes, queries
+from app.meetings.views import parts
 
 MODE = "/children/<int:child_id>/meetings/<int:meeting_id>/mode"
 
@@ -51,18 +54,20 @@ def _prefix(item_id: int) -> str:
 @bp.get(MODE)
 @routes.for_child(Action.RUN_MEETING)
 def mode(seat: Seat, meeting_id: int) -> Any:
-    return _mode_page(seat, _meeting(seat, meeting_id))
+    return mode_page(seat, _meeting(seat, meeting_id))
 
 
-def _mode_page(
+def mode_page(
     seat: Seat,
     meeting: Meeting,
     *,
     posted: ItemNotesForm | None = None,
     posted_item: int | None = None,
     attendance: AttendanceForm | None = None,
+    **followup: Any,
 ) -> str:
-    """The page; ``posted`` is a notes form sent back (its text kept) for item ``posted_item``."""
+    """The page; ``posted`` is a notes form sent back (its text kept) for item ``posted_item``,
+    ``followup`` an agreement or review form sent back (``parts.agreement_parts``)."""
     items = agenda.agenda_of(db.session, meeting)
     clip_ids = {i.clip_id for i in items} | {i.pair_clip_id for i in items if i.pair_clip_id}
     watchable = picking.watchable_ids(db.session, seat, clip_ids)
@@ -85,6 +90,7 @@ def _mode_page(
             _fill(form, saved.get(item.id))
         _moment_choices(form, item, moments)
         form.need.label.text = _("What does %(name)s need?", name=seat.child.name)
+        form.seen.render_kw = {**(form.seen.render_kw or {}), "aria-keyshortcuts": "n"}
         forms[item.id] = form
     invitees = queries.invitees_of(db.session, meeting)
     if attendance is None:
@@ -107,6 +113,7 @@ def _mode_page(
         writable=notes.is_writable(meeting),
         sees_notes=seat.may(Action.VIEW_PREP_NOTES),
         player_of=_player_of,
+        **parts.agreement_parts(seat, meeting, in_mode=True, **followup),
     )
 
 
@@ -183,7 +190,7 @@ def save_notes(seat: Seat, meeting_id: int, item_id: int) -> Any:
     if _wants_json():
         return jsonify(version=row.version, message=message)
     flash(message, "success")
-    return redirect(_mode_url(meeting, item.id))
+    return redirect(mode_url(meeting, item.id))
 
 
 def _refused(
@@ -205,7 +212,7 @@ def _refused(
                 need=now.need if now else "",
             )
         return jsonify(body), status
-    return _mode_page(seat, meeting, posted=form, posted_item=item.id), status
+    return mode_page(seat, meeting, posted=form, posted_item=item.id), status
 
 
 @bp.post(MODE + "/attendance")
@@ -225,15 +232,16 @@ def attendance(seat: Seat, meeting_id: int) -> Any:
             if _wants_json():
                 return jsonify(message=message)
             flash(message, "success")
-            return redirect(_mode_url(meeting) + "#attendance")
+            return redirect(mode_url(meeting) + "#attendance")
     elif form.marked.data != "1" and not form.errors:
         form.form_errors.append(_("The form was incomplete. Reload the page and try again."))
     if _wants_json():
         messages = [*form.form_errors] + [e for field in form for e in field.errors]
         return jsonify(message=" ".join(str(m) for m in messages)), 400
-    return _mode_page(seat, meeting, attendance=form), 400
+    return mode_page(seat, meeting, attendance=form), 400
 
 
-def _mode_url(meeting: Meeting, item_id: int | None = None) -> str:
+def mode_url(meeting: Meeting, item_id: int | None = None) -> str:
+    """Meeting mode's address, at item ``item_id`` when given."""
     anchor = f"#item-{item_id}" if item_id is not None else ""
     return url_for("meetings.mode", child_id=meeting.child_id, meeting_id=meeting.id) + anchor

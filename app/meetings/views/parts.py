@@ -1,6 +1,6 @@
 """Parts of the meeting's page that come from the follow-up: the agreements made there, the
 earlier ones it reviews, and its summaries (``followup_parts``), handed to
-``meetings/show.html``."""
+``meetings/show.html``; meeting mode shows the agreements part too (``agreement_parts``)."""
 
 from __future__ import annotations
 
@@ -28,22 +28,26 @@ def owner_choices(seat: Seat, form: AgreementForm) -> None:
     ]
 
 
-def followup_parts(
+def agreement_parts(
     seat: Seat,
     meeting: Meeting,
     *,
     agreement_form: AgreementForm | None = None,
     review_forms: dict[int, ReviewForm] | None = None,
+    in_mode: bool = False,
 ) -> dict[str, Any]:
-    """What the meeting's page shows of agreements: those made there, the earlier ones it
-    reviews (with a form each for the coach while the meeting is open), and a form for a
-    new agreement."""
+    """What ``meetings/_agreements.html`` shows: the agreements made in ``meeting``, the
+    earlier ones it reviews (with a form each for the coach while the meeting is open), and
+    a form for a new agreement. ``in_mode`` points the forms at meeting mode's routes, so
+    that a save there comes back to meeting mode."""
     leads = seat.may(Action.PLAN_MEETING) and meeting.state.value in ("planned", "held")
     form = agreement_form or AgreementForm()
     if leads:
         owner_choices(seat, form)
         if form.owner.data is None and not form.errors:
             form.owner.data = seat.user.id
+        if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
+            form.text.render_kw = {**(form.text.render_kw or {}), "aria-keyshortcuts": "a"}
     listed = agreements.to_review(db.session, meeting)
     forms = dict(review_forms or {})
     if leads:
@@ -61,13 +65,7 @@ def followup_parts(
         for a in [*made, *(entry.agreement for entry in listed)]
         if agreements.overdue_for(seat, a, today)
     }
-    summaries = summary.summaries_of(db.session, meeting)
     return {
-        "summaries": summaries,
-        "may_finalise": seat.may(Action.PLAN_MEETING)
-        and meeting.state.value in ("planned", "held")
-        and meeting.starts_at <= utcnow(),
-        "may_addendum": seat.may(Action.PLAN_MEETING) and meeting.is_finalised,
         "agreements_made": made,
         "overdue": overdue,
         "to_review": listed,
@@ -75,4 +73,28 @@ def followup_parts(
         "review_forms": forms,
         "leads_meeting": leads,
         "remove_form": ConfirmForm(),
+        "in_mode": in_mode,
+        "add_agreement_to": "meetings.mode_add_agreement" if in_mode else "meetings.add_agreement",
+        "review_to": "meetings.mode_review_agreement" if in_mode else "meetings.review_agreement",
+        "remove_to": "meetings.mode_remove_agreement" if in_mode else "meetings.remove_agreement",
+    }
+
+
+def followup_parts(
+    seat: Seat,
+    meeting: Meeting,
+    *,
+    agreement_form: AgreementForm | None = None,
+    review_forms: dict[int, ReviewForm] | None = None,
+) -> dict[str, Any]:
+    """What the meeting's page shows of the follow-up: the agreements part
+    (:func:`agreement_parts`) and the meeting's summaries."""
+    summaries = summary.summaries_of(db.session, meeting)
+    return {
+        "summaries": summaries,
+        "may_finalise": seat.may(Action.PLAN_MEETING)
+        and meeting.state.value in ("planned", "held")
+        and meeting.starts_at <= utcnow(),
+        "may_addendum": seat.may(Action.PLAN_MEETING) and meeting.is_finalised,
+        **agreement_parts(seat, meeting, agreement_form=agreement_form, review_forms=review_forms),
     }
