@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired
 
+from app.admin.erasure import NOT_CONFIRMED
 from app.core.forms import LANGUAGE_CHOICES, PortalForm, email_field, max_length, one_line, required
 from app.core.i18n import lazy_gettext as _l
 
@@ -60,5 +61,5 @@ class EraseChildForm(PortalForm):
     )
     confirm = BooleanField(
         _l("I understand that this cannot be undone"),
-        validators=[DataRequired(message=_l("Tick the box to confirm that you want to erase this child for good."))],
+        validators=[DataRequired(message=NOT_CONFIRMED)],
     )

@@ -61,9 +61,9 @@ def erase_child(session: DbSession, child: Child) -> None:
     until = retention_ends(child, today)
     if until > today:
         session.execute(
-            update(Document).where(Document.child_id == child.id).values(
-                child_id=None, keep_until=until
-            )
+            update(Document)
+            .where(Document.child_id == child.id)
+            .values(child_id=None, keep_until=until)
         )
         return
     keys = list(session.scalars(select(Document.storage_key).where(Document.child_id == child.id)))

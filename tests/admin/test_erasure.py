@@ -77,7 +77,16 @@ def _past_retention(app, child: Child) -> None:
 
 
 def test_erasure_leaves_only_the_tombstone_and_the_audit_events(
-    app, client, login_as, circle, make_clip, make_child, admin, media_root, runner, mailbox,
+    app,
+    client,
+    login_as,
+    circle,
+    make_clip,
+    make_child,
+    admin,
+    media_root,
+    runner,
+    mailbox,
     monkeypatch,
 ):
     world = build_world(app, client, login_as, circle, make_clip, make_child)
@@ -124,7 +133,8 @@ def test_erasure_leaves_only_the_tombstone_and_the_audit_events(
     assert text_anywhere(name, question) == {}
     tombstone = db.session.get(ChildTombstone, child.id)
     assert tombstone.school_id == child.school_id and tombstone.erased_by_id == admin.id
-    assert set(ChildTombstone.__table__.c.keys()) == {"id", "school_id", "erased_at", "erased_by_id"}
+    columns = set(ChildTombstone.__table__.c.keys())
+    assert columns == {"id", "school_id", "erased_at", "erased_by_id"}
     erased = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "child_erased"))
     assert erased.child_id == child.id and erased.actor_id == admin.id
     assert db.session.get(Child, world.other.id) is not None

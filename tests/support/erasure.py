@@ -42,7 +42,9 @@ class World:
     meeting: Meeting
 
 
-def build_world(app: Any, client: Any, login_as: Any, circle: Any, make_clip: Any, make_child: Any) -> World:
+def build_world(
+    app: Any, client: Any, login_as: Any, circle: Any, make_clip: Any, make_child: Any
+) -> World:
     """Give ``circle``'s child something in every feature, through the services and pages:
     signed consent and a withdrawal (sealed PDFs), clips with posters and web versions, a
     fragment, a moment, an upload still arriving, a destroyed clip's tombstone, a meeting

@@ -9,7 +9,9 @@ never sees. This is the one way a finalised meeting goes. The summary PDFs are d
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
+from typing import cast
+
+from sqlalchemy import Table, delete, select, update
 
 from app.circle.models import Child
 from app.core.db import DbSession
@@ -41,7 +43,8 @@ def erase_child(session: DbSession, child: Child) -> None:
     session.execute(delete(MeetingContribution).where(MeetingContribution.child_id == child.id))
     session.execute(delete(MeetingInvitee).where(MeetingInvitee.meeting_id.in_(meetings)))
     # A summary may name the one it replaces: no order of rows keeps that key, so drop it first.
-    summaries = MeetingSummary.__table__
+    # On the table, not the model: the model refuses every update of a summary.
+    summaries = cast(Table, MeetingSummary.__table__)
     session.execute(
         update(summaries).where(summaries.c.child_id == child.id).values(replaces_id=None)
     )
