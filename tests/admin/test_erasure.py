@@ -5,10 +5,11 @@ nobody else may erase."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from app.admin import erasure
@@ -174,7 +175,7 @@ def test_a_new_child_never_gets_an_erased_childs_id(app, client, login_as, circl
 
 
 def test_documents_within_their_term_stay_detached_until_it_ends(
-    app, client, login_as, circle, admin, media_root
+    app, client, login_as, circle, admin, media_root, runner
 ):
     sign_consent(app, circle.child, circle.parent)  # an open trajectory: the term starts now
     document = db.session.scalar(select(Document).where(Document.child_id == circle.child.id))
@@ -189,9 +190,15 @@ def test_documents_within_their_term_stay_detached_until_it_ends(
     assert kept.child_id is None and kept.keep_until == until and path.is_file()
     with app.app_context():
         assert documents.purge_kept(db.session, until - timedelta(days=1)) == 0
-        assert documents.purge_kept(db.session, until) == 1
-        db.session.commit()
+    with time_machine.travel(datetime.combine(until, time(12), tzinfo=UTC), tick=False):
+        result = runner.invoke(args=["purge"])
+    assert "1 documents destroyed" in result.output, result.output
+    db.session.expire_all()
     assert db.session.get(Document, document.id) is None and not path.exists()
+    destroyed = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "document_destroyed")
+    )
+    assert destroyed.object_id == document.id
 
 
 @pytest.mark.parametrize(
