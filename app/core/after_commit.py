@@ -28,6 +28,8 @@ def defer(session: DbSession, action: Callable[[], object]) -> None:
     """Run ``action`` after ``session``'s outermost commit; never when it rolls back. It runs
     in the application deferring it (its storage, its job queue), context or not by then."""
     real = session() if isinstance(session, scoped_session) else session
+    if real.get_transaction() is None:
+        real.connection()  # begin now, so that a rollback of it drops the action
     # current_app is typed as the Flask it stands for, not as the proxy it is.
     app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
 
