@@ -237,6 +237,14 @@ def erase_personal_about_child(session: DbSession, child_id: int) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def erase_personal_of_actor(session: DbSession, actor_id: int) -> int:
+    """Erase the personal details of every event account ``actor_id`` acted in (an account
+    being erased): the events stay, the chain still verifies. Returns how many."""
+    by = select(AuditEvent.id).where(AuditEvent.actor_id == actor_id)
+    result = session.execute(delete(AuditPersonal).where(AuditPersonal.event_id.in_(by)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 @dataclass(frozen=True)
 class ChainReport:
     ok: bool

@@ -13,7 +13,8 @@ import time_machine
 from sqlalchemy import func, select
 
 from app.admin import erasure
-from app.circle.models import Child, ChildTombstone
+from app.auth.models import UserSession
+from app.circle.models import Child, ChildTombstone, Membership, Role, User
 from app.clips.services import conversion, cutting
 from app.core import audit
 from app.core.audit import AuditEvent, AuditPersonal
@@ -22,6 +23,7 @@ from app.core.db import Base, db
 from app.core.errors import ForbiddenError
 from app.documents import erasure as documents
 from app.documents.models import Document
+from tests.support.circle import pupil_of_sixteen
 from tests.support.consent import sign_consent
 from tests.support.erasure import (
     build_world,
@@ -155,6 +157,32 @@ def test_erasure_leaves_only_the_tombstone_and_the_audit_events(
     result = runner.invoke(args=["audit-verify"])
     assert result.exit_code == 0, result.output
     assert "audit chain intact" in result.output and "all match" in result.output
+
+
+def test_the_pupils_own_account_goes_with_its_sessions(
+    app, client, login_as, circle, admin, make_user, make_child
+):
+    pupil = pupil_of_sixteen(circle.child, make_user)
+    elsewhere = make_user("Ouder van twee")  # a parent of this child and of another one
+    db.session.add(Membership(child_id=circle.child.id, user_id=elsewhere.id, role=Role.PARENT))
+    db.session.commit()
+    make_child("Broertje", coach=circle.coach, parents=(elsewhere,))
+    own = app.test_client()
+    login_as(pupil, on=own)
+    assert own.get(f"/children/{circle.child.id}").status_code == 200
+    signed_in = db.session.scalars(select(AuditEvent.id).where(AuditEvent.actor_id == pupil.id))
+    signed_in = list(signed_in)
+    login_as(admin)
+    assert _erase(client, circle.child).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, pupil.id) is None
+    assert db.session.scalar(select(func.count()).where(UserSession.user_id == pupil.id)) == 0
+    assert all(db.session.get(AuditPersonal, event_id) is None for event_id in signed_in)
+    assert all(db.session.get(AuditEvent, event_id) is not None for event_id in signed_in)
+    assert "/sign-in" in own.get("/").headers.get("Location", "")
+    # Everyone else keeps their account: the other parent, the coach, the second parent.
+    for person in (elsewhere, circle.coach, circle.parent2):
+        assert db.session.get(User, person.id) is not None
 
 
 def test_a_new_child_never_gets_an_erased_childs_id(app, client, login_as, circle, admin):
