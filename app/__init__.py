@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     # Views are imported here, not in each package's __init__, so that models can be imported
     # on their own (by Alembic, tasks and the access policy) without pulling in every view.
     from app.admin import bp as admin_bp
+    from app.admin import erasure_views as _erasure_views  # noqa: F401
     from app.admin import health as _health
     from app.admin import views as _admin_views  # noqa: F401
     from app.auth import bp as auth_bp

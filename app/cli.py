@@ -237,13 +237,18 @@ def create_school(name: str, city: str | None, admin_email: str, admin_name: str
 @click.command("purge")
 @with_appcontext
 def purge() -> None:
-    """Destroy the footage whose retention term ended or whose consent was withdrawn.
+    """Destroy the footage whose retention term ended or whose consent was withdrawn, and the
+    documents kept after their child's erasure whose retention term ended.
 
     Keeps a tombstone of every clip destroyed and logs it; a second run changes nothing.
     """
     from app.clips.services import retention
     from app.core.db import db
+    from app.documents import erasure
 
     report = retention.purge(db.session)
+    documents = erasure.purge_kept(db.session)
     db.session.commit()
     click.echo(f"{report.destroyed} clips destroyed, {report.rescheduled} rescheduled")
+    if documents:
+        click.echo(f"{documents} documents destroyed at the end of their retention term")

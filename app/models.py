@@ -1,7 +1,7 @@
 """Every model, imported in one place: the registry Alembic and the relationships see."""
 
 from app.auth.models import AuthenticatorApp, Passkey, PasswordToken, RecoveryCode, UserSession
-from app.circle.models import Child, Invitation, Membership, Role, School, User
+from app.circle.models import Child, ChildTombstone, Invitation, Membership, Role, School, User
 from app.clips.models import Clip, ClipTombstone, Moment, MomentTag, Upload
 from app.consent.models import ConsentRecord, ConsentTemplate
 from app.core.audit import AuditChain, AuditEvent, AuditPersonal
@@ -30,6 +30,7 @@ __all__ = [
     "AuditPersonal",
     "Base",
     "Child",
+    "ChildTombstone",
     "Clip",
     "ClipTombstone",
     "ConsentRecord",

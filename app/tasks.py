@@ -10,7 +10,7 @@ from app.clips.services import recovery, retention, upload  # noqa: F401  (sched
 from app.consent.services import notices  # noqa: F401  (scheduled jobs)
 from app.core import heartbeat
 from app.core.jobs import huey
-from app.documents import anchors  # noqa: F401  (scheduled jobs)
+from app.documents import anchors, erasure  # noqa: F401  (scheduled jobs)
 from app.meetings.services import due as agreement_due  # noqa: F401  (scheduled jobs)
 from app.meetings.services import notices as meeting_notices  # noqa: F401  (scheduled jobs)
 

@@ -73,6 +73,10 @@ RULES = {
     "admin.unlock": (Scope.ADMIN, None),
     "admin.security": (Scope.ADMIN, None),
     "admin.reset_second_factor": (Scope.ADMIN, None),
+    # Erasing a child: an admin of the child's own school (policy.may_erase_child); another
+    # school's admin is walked in tests/admin/test_erasure.py.
+    "admin.erase_child": (Scope.ADMIN, None),
+    "admin.erase_child_confirm": (Scope.ADMIN, None),
     "children.show": (Scope.CHILD, A.VIEW_CHILD),
     "people.edit_child": (Scope.CHILD, A.EDIT_CHILD),
     "people.invite": (Scope.CHILD, A.INVITE),

@@ -201,6 +201,7 @@ def test_every_form_field_sent_as_a_file_gets_a_clear_400(app, login_as, world):
         ("people.invite", "email"),
         ("consent.sign", "typed_name"),
         ("admin.new_staff", "name"),
+        ("admin.erase_child_confirm", "name"),
         ("documents.verify", "csrf_token"),
         ("meetings.new", "place"),
         ("meetings.edit", "guiding_question"),

@@ -37,11 +37,13 @@ def staff_of(session: DbSession, school: School) -> list[User]:
     )
 
 
-def child_names(session: DbSession, school: School) -> list[str]:
-    """Only the names of the school's children: an admin sees nothing else about them."""
-    return list(
-        session.scalars(select(Child.name).where(Child.school_id == school.id).order_by(Child.name))
+def children_of(session: DbSession, school: School) -> list[tuple[int, str]]:
+    """Only the ids and names of the school's children: an admin sees nothing else about
+    them (the id to erase one)."""
+    rows = session.execute(
+        select(Child.id, Child.name).where(Child.school_id == school.id).order_by(Child.name)
     )
+    return [(row.id, row.name) for row in rows]
 
 
 def create_staff(

@@ -28,7 +28,7 @@ def index() -> Any:
         school=school,
         staff=staff,
         paused=services.paused_sign_ins(staff),
-        child_names=services.child_names(db.session, school),
+        children=services.children_of(db.session, school),
         confirm_form=ConfirmForm(),
         security_form=SecurityForm(
             staff_second_factor_required=school.staff_second_factor_required,

@@ -79,6 +79,9 @@ class Child(Base):
     """A child with an open (or ended) video interaction guidance trajectory."""
 
     __tablename__ = "children"
+    # An erased child's id stays taken (its tombstone and audit events keep it): SQLite would
+    # otherwise hand the highest id out again, and a new child would inherit the old one's log.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
@@ -97,6 +100,23 @@ class Child(Base):
 
     def __repr__(self) -> str:
         return f"<Child {self.id} school={self.school_id}>"
+
+
+class ChildTombstone(Base):
+    """What remains of an erased child: that a child of this school existed under this id, and
+    when and by whom it was erased. No name, date of birth or anything else about the child.
+    """
+
+    __tablename__ = "child_tombstones"
+
+    # The id the child had (the audit log names it); never handed out again.
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
+    erased_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    erased_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    def __repr__(self) -> str:
+        return f"<ChildTombstone {self.id} school={self.school_id}>"
 
 
 class Membership(Base):

@@ -338,6 +338,22 @@ def may_manage_school(user: User | AnonymousUserMixin) -> bool:
     return bool(is_admin and getattr(user, "school_id", None) is not None)
 
 
+def may_erase_child(user: User | AnonymousUserMixin, child: Child) -> bool:
+    """Only a school admin of the child's own school erases a child: not the circle (whose
+    coach could otherwise make a trajectory disappear), not another school's admin."""
+    return may_manage_school(user) and getattr(user, "school_id", None) == child.school_id
+
+
+def child_to_erase_or_404(user: User, child_id: int) -> Child:
+    """The child ``child_id`` for ``user`` to erase; raises NotFoundError when it is not a
+    child of the admin's own school (another school's child looks like none)."""
+    child: Child | None = db.session.get(Child, child_id)
+    if child is None or not may_erase_child(user, child):
+        log_denied("not_admin_of_child_school", child_id)
+        raise NotFoundError("child_not_of_admins_school")
+    return child
+
+
 def log_denied(reason: str, child_id: int | None) -> None:
     """Security log of a refused request (no personal data beyond the account id)."""
     if not has_request_context():  # a loader called from a command, a job or a test

@@ -5,8 +5,10 @@ names the first broken link. One row, ``audit_chain``, holds the head (length an
 is updated in the same transaction as each append, so deleting the newest event is noticed too,
 and so appends are serialised (a row lock on PostgreSQL, the write lock on SQLite).
 
-Personal details of an event (IP address, device, an e-mail address typed at sign-in) live in
-``audit_personal``; the chain covers only their digest, so erasing a person keeps the chain valid.
+Personal details of an event (IP address, device, an e-mail address typed at sign-in, a
+guardian's answers) live in ``audit_personal``; the chain covers only their digest, so erasing
+a person or a child (:func:`erase_personal_about_child`) keeps the chain valid. ``data``, the
+chained part, holds ids, states and hashes only: never a name, a typed text or an answer.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     column,
+    delete,
     insert,
     select,
     table,
@@ -223,6 +226,23 @@ def _id_of(value: Identified | int | None) -> int | None:
     if isinstance(value, int):
         return value
     return value.id
+
+
+def erase_personal_about_child(session: DbSession, child_id: int) -> int:
+    """Erase the personal details of every event about child ``child_id`` (their IP
+    addresses, devices, e-mail addresses, answers): the events stay, and the chain still
+    verifies, since it covers only the details' digest. Returns how many were erased."""
+    about = select(AuditEvent.id).where(AuditEvent.child_id == child_id)
+    result = session.execute(delete(AuditPersonal).where(AuditPersonal.event_id.in_(about)))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def erase_personal_of_actor(session: DbSession, actor_id: int) -> int:
+    """Erase the personal details of every event account ``actor_id`` acted in (an account
+    being erased): the events stay, the chain still verifies. Returns how many."""
+    by = select(AuditEvent.id).where(AuditEvent.actor_id == actor_id)
+    result = session.execute(delete(AuditPersonal).where(AuditPersonal.event_id.in_(by)))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True)

@@ -133,3 +133,17 @@ def periodic_job(schedule: Callable[..., bool]) -> Callable[[Callable[..., Any]]
         return huey.periodic_task(schedule)(_in_app(fn))
 
     return decorator
+
+
+def revoke_queued(wanted: Callable[[str, tuple[Any, ...], dict[str, Any]], bool]) -> int:
+    """Revoke every job waiting in the queue (or scheduled for a retry) for which
+    ``wanted(name, args, kwargs)`` is true: the worker then skips it. ``name`` is the task's
+    ``<module>.<function>``. Returns how many were revoked; raises the storage's errors.
+    """
+    revoked = 0
+    for task in [*huey.pending(), *huey.scheduled()]:
+        name = huey._registry.task_to_string(type(task))
+        if wanted(name, tuple(task.args or ()), dict(task.kwargs or {})):
+            huey.revoke_by_id(task.id, revoke_once=True)
+            revoked += 1
+    return revoked

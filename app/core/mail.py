@@ -21,7 +21,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.core.db import DbSession
-from app.core.jobs import job
+from app.core.jobs import job, revoke_queued
 from app.core.text import single_line
 
 log = logging.getLogger("beeldbrug.mail")
@@ -45,6 +45,9 @@ class OutgoingMail:
     text: str
     html: str
     attachments: tuple[Attachment, ...] = ()
+    #: The child the mail is about, when it is about one: erasing the child revokes it while
+    #: it still waits in the queue (it names the child).
+    child_id: int | None = None
 
 
 def render_mail(
@@ -57,6 +60,8 @@ def render_mail(
 ) -> OutgoingMail:
     """Render ``templates/mail/<template>.txt`` and ``.html`` in ``language``.
 
+    A ``child`` in the context marks the mail as about that child (``child_id``).
+
     The subject is the text template's first line, put on one line (control characters and
     runs of whitespace become one space).
     """
@@ -64,12 +69,14 @@ def render_mail(
         text = render_template(f"mail/{template}.txt", **context)
         html = render_template(f"mail/{template}.html", **context)
     subject, _, body = text.partition("\n")
+    child = context.get("child")
     return OutgoingMail(
         to=to,
         subject=single_line(subject),
         text=body.lstrip("\n"),
         html=html,
         attachments=attachments,
+        child_id=getattr(child, "id", None),
     )
 
 
@@ -108,3 +115,14 @@ def send_mail(message: dict[str, Any]) -> None:
         mail.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     mail.send(fail_silently=False)
     log.info("mail sent: %s", subject)
+
+
+def revoke_queued_about(child_id: int) -> int:
+    """Revoke the mails about child ``child_id`` still waiting in the queue (or for a retry):
+    they name the child. Returns how many. Raises the queue storage's errors."""
+    name = f"{send_mail.task_class.__module__}.{send_mail.task_class.__name__}"
+
+    def about(task: str, args: tuple[Any, ...], _kwargs: dict[str, Any]) -> bool:
+        return task == name and bool(args) and args[0].get("child_id") == child_id
+
+    return revoke_queued(about)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.circle.models import Child, School, User
@@ -45,6 +45,9 @@ class Document(Base):
     storage_key: Mapped[str] = mapped_column(String(200))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Set when its child was erased while the document was still within its retention term:
+    # the document is kept, detached from the child, until this day, then destroyed.
+    keep_until: Mapped[date | None] = mapped_column(Date)
 
     school: Mapped[School] = relationship()
     child: Mapped[Child | None] = relationship()

@@ -97,6 +97,8 @@ def last_played(session: DbSession, clip: Clip, viewer: User) -> AuditEvent | No
         .where(
             AuditEvent.action == PLAYED,
             AuditEvent.actor_id == viewer.id,
+            # The child too: an erased child's clip ids may be handed out again on SQLite.
+            AuditEvent.child_id == clip.child_id,
             AuditEvent.object_type == Clip.__name__,
             AuditEvent.object_id == clip.id,
         )

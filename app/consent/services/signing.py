@@ -175,12 +175,21 @@ def _store(
 ) -> ConsentRecord:
     before = status(session, child)
     store_once(session, record, message=ALREADY_SAVED)
+    # What the signer read and answered is about the family: it goes to the erasable part of
+    # the log; the chained part keeps the version, the text's hash and how it was signed.
     opened: dict[str, Any] = {
         "opened_at": record.opened_at.isoformat(),
         "version": record.template_version,
-        "language": record.language,
     }
-    audit.record(session, "consent_opened", actor=signer, child=child, obj=record, data=opened)
+    audit.record(
+        session,
+        "consent_opened",
+        actor=signer,
+        child=child,
+        obj=record,
+        data=opened,
+        personal={"language": record.language},
+    )
     audit.record(
         session,
         action,
@@ -188,13 +197,12 @@ def _store(
         child=child,
         obj=record,
         data={
-            "answers": record.answers,
-            "withdrawn": record.withdrawn,
             "text_sha256": record.text_sha256,
             "version": record.template_version,
             "sign_in_method": record.sign_in_method.value,
             "signature": record.signature_method.value,
         },
+        personal={"answers": record.answers, "withdrawn": record.withdrawn},
     )
     issue_pdf(session, record, actor=signer)
     tell_coaches(session, child, record, before, status(session, child))

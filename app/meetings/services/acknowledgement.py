@@ -172,9 +172,9 @@ def acknowledge(
         data={
             "summary": summary.id,
             "sha256": document.sha256,
-            "agrees": data.agrees,
             "opened_at": opened.opened_at.isoformat(),
         },
+        personal={"agrees": data.agrees},  # a parent's view: erasable with the child
     )
     return record
 

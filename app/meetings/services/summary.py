@@ -288,6 +288,8 @@ def evidence_lines(session: DbSession, meeting: Meeting, upto: int | None) -> li
         .outerjoin(AuditPersonal, AuditPersonal.event_id == AuditEvent.id)
         .outerjoin(User, User.id == AuditEvent.actor_id)
         .where(
+            # The child too: an erased child's meeting ids may be handed out again on SQLite.
+            AuditEvent.child_id == meeting.child_id,
             AuditEvent.object_type == type(meeting).__name__,
             AuditEvent.object_id == meeting.id,
             AuditEvent.action.in_(EVIDENCE_ACTIONS),
