@@ -19,7 +19,6 @@ scrolling and by axe-core, and photographed into the test's tmp folder (``shots/
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 import time
@@ -34,7 +33,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.demo import DEMO_PASSWORD
-from tests.support.browser import BIN, PHONE_CONTEXT, ROOT, LiveServer, open_child, sign_in
+from tests.support.browser import PHONE_CONTEXT, LiveServer, open_child, sign_in
 from tests.support.demo import COACH
 from tests.support.infra import Mailbox
 from tests.support.meeting_journey import FRAGMENT, RECORDING
@@ -93,17 +92,8 @@ def world(live_server: LiveServer) -> dict[str, Any]:
 
 
 def _support(live_server: LiveServer, *args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [str(BIN / "python"), "-m", "tests.support.meeting_journey", *args],
-        cwd=ROOT,
-        env=live_server.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    made: dict[str, Any] = live_server.seed("meeting_journey", *args)
+    return made
 
 
 def school_day_ahead(days: int) -> date:

@@ -15,19 +15,18 @@ agreement's review.
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import BIN, DESKTOP_CONTEXT, NARROW_CONTEXT, ROOT, LiveServer, sign_in
+from tests.support.browser import DESKTOP_CONTEXT, NARROW_CONTEXT, LiveServer, sign_in
 from tests.support.demo import COACH
-from tests.support.meeting_mode import EARLIER_AGREEMENT, TEACHER
+from tests.support.meeting_mode import EARLIER_AGREEMENT
 from tests.support.meetings import days_ahead
+from tests.support.server_world import TEACHER
 
 pytestmark = pytest.mark.e2e
 
@@ -40,17 +39,8 @@ BOTH_PAUSED = "() => [...document.querySelectorAll('#item-%d video')].every((v) 
 
 @pytest.fixture
 def meeting(live_server: LiveServer) -> dict[str, Any]:
-    done = subprocess.run(
-        [str(BIN / "python"), "-m", "tests.support.meeting_mode"],
-        cwd=ROOT,
-        env=live_server.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    made: dict[str, Any] = live_server.seed("meeting_mode")
+    return made
 
 
 def saved(page: Page) -> Any:

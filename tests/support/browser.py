@@ -3,6 +3,7 @@ signing in as a demo person, opening the child's page, and the reflow check."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -43,6 +44,21 @@ class LiveServer:
             timeout=timeout,
             check=False,
         )
+
+    def seed(self, module: str, *args: str, timeout: float = 120) -> Any:
+        """Run ``python -m tests.support.<module> <args>`` against the server's database and
+        return the JSON it printed last (what it made)."""
+        done = subprocess.run(
+            [str(BIN / "python"), "-m", f"tests.support.{module}", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.strip().splitlines()[-1])
 
     def stderr_tail(self, lines: int = LOG_TAIL_LINES) -> str:
         return tail(self.stderr_path, lines)

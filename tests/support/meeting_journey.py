@@ -18,28 +18,17 @@ journeys add meetings of his.
 from __future__ import annotations
 
 import json
-import secrets
 import sys
-import tempfile
 from datetime import date, timedelta
-from pathlib import Path
-
-from sqlalchemy import select
 
 from app import create_app
-from app.auth import services as auth
 from app.circle.audience import Audience
-from app.circle.models import Child, Membership, Role, User
-from app.clips.models import Clip, ClipState, Source
-from app.core import storage
+from app.circle.models import Child
 from app.core.db import db, utcnow
 from app.demo import DEMO_PASSWORD
 from app.meetings.models import Meeting
-from tests.support.consent import sign_consent
-from tests.support.demo import COACH
-from tests.support.footage import ffmpeg, make_video
+from tests.support.server_world import child_with_circle, footage, ready_clip
 
-TEACHER = "juf.fatima@regenboog.example"
 CHILD = "Lotte de Wit"
 PARENT_NAME = "Eva de Wit"
 RECORDING = "Kring op maandag"
@@ -48,77 +37,26 @@ FRAGMENT = "Lotte vraagt om hulp"
 BEGUN_AGO = timedelta(minutes=5)
 
 
-def _clip(files, child, uploader, title: str, audience: Audience, video: bytes, poster: bytes,
-          **values) -> Clip:  # fmt: skip
-    web = files.store_bytes(video, folder="clips/web", suffix=".mp4")
-    still = files.store_bytes(poster, folder="clips/posters", suffix=".jpg")
-    clip = Clip(
-        child_id=child.id,
-        source=Source.SCHOOL,
-        uploader_id=uploader.id,
-        title=title,
-        recorded_on=utcnow().date() - timedelta(days=3),
-        audience=audience,
-        state=ClipState.READY,
-        progress=100,
-        web_key=web.key,
-        web_size=web.size,
-        web_sha256=web.sha256,
-        poster_key=still.key,
-        duration_s=6.0,
-        width=320,
-        height=240,
-        ready_at=utcnow(),
-        **values,
-    )
-    db.session.add(clip)
-    db.session.flush()
-    return clip
-
-
 def seed() -> dict[str, object]:
     app = create_app()
     with app.app_context():
-        coach = db.session.scalar(select(User).where(User.email == COACH))
-        teacher = db.session.scalar(select(User).where(User.email == TEACHER))
-        assert coach is not None and teacher is not None
-        parent = User(
-            email=f"eva.dewit.{secrets.token_hex(4)}@example.nl",
-            name=PARENT_NAME,
-            preferred_language="nl",
-        )
-        auth.set_password(parent, DEMO_PASSWORD)
         today = utcnow().date()
         child = Child(
-            school_id=coach.school_id,
             name=CHILD,
             date_of_birth=date(today.year - 7, 5, 1),
             group_name="groep 4",
             guiding_question="Wat heeft Lotte nodig om hulp te vragen als ze vastloopt?",
             started_on=today - timedelta(days=30),
         )
-        db.session.add_all([parent, child])
-        db.session.flush()
-        since = utcnow() - timedelta(days=1)
-        for user, role in [(coach, Role.COACH), (teacher, Role.TEACHER), (parent, Role.PARENT)]:
-            db.session.add(
-                Membership(child_id=child.id, user_id=user.id, role=role, active_from=since)
-            )
-        db.session.commit()
-        sign_consent(app, child, parent)
-
-        with tempfile.TemporaryDirectory() as folder:
-            path = make_video(
-                Path(folder) / "web.mp4", seconds=6, extra=("-movflags", "+faststart")
-            )
-            still = Path(folder) / "poster.jpg"
-            ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240", "-frames:v", "1", str(still))
-            video, poster = path.read_bytes(), still.read_bytes()
-        files = storage.LocalStorage(Path(app.config["MEDIA_ROOT"]))
-        recording = _clip(files, child, coach, RECORDING, Audience.TEAM, video, poster)
-        fragment = _clip(
-            files, child, coach, FRAGMENT, Audience.CIRCLE, video, poster,
-            parent_id=recording.id, start_s=1.0, end_s=5.0,
+        world = child_with_circle(
+            app, child, PARENT_NAME, "eva.dewit@example.nl", password=DEMO_PASSWORD
+        )
+        parent, coach = world.parent, world.coach
+        media = footage("-movflags", "+faststart")
+        recording = ready_clip(app, child, coach, RECORDING, media)
+        fragment = ready_clip(
+            app, child, coach, FRAGMENT, media,
+            audience=Audience.CIRCLE, parent_id=recording.id, start_s=1.0, end_s=5.0,
         )  # fmt: skip
         db.session.commit()
         return {
