@@ -96,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import views as _auth_views  # noqa: F401
     from app.children import bp as children_bp
     from app.children import views as _children_views  # noqa: F401
+    from app.children.export import views as _export_views  # noqa: F401
     from app.clips import bp as clips_bp
     from app.clips import views as _clips_views  # noqa: F401
     from app.consent import bp as consent_bp
