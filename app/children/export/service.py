@@ -17,6 +17,7 @@ Audit events: ``child_export_requested``, ``child_export_ready``, ``child_export
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, BinaryIO
@@ -42,6 +43,7 @@ log = logging.getLogger("beeldbrug.export")
 DOWNLOAD_WINDOW = timedelta(days=1)
 #: How often (in percent) the job writes its progress to the row while writing the zip.
 PROGRESS_STEP = 5
+PROGRESS_SECONDS = 0.5
 
 ALREADY_TAKEN = _l(
     "This export has already been downloaded. It can be downloaded only once; ask for a new "
@@ -197,10 +199,17 @@ def build(export_id: int) -> ExportState | None:
 
 
 def _progress_writer(session: DbSession, export: ChildExport) -> Any:
+    """Write the progress to the row at steps of :data:`PROGRESS_STEP` percent, at most once
+    per :data:`PROGRESS_SECONDS` (each is a commit; the page reads it every few seconds)."""
+    last = time.monotonic()
+
     def report(percent: int) -> None:
-        if percent - export.progress >= PROGRESS_STEP:
+        nonlocal last
+        now = time.monotonic()
+        if percent - export.progress >= PROGRESS_STEP and now - last >= PROGRESS_SECONDS:
             export.progress = percent
             session.commit()
+            last = now
 
     return report
 
