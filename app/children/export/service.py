@@ -44,6 +44,8 @@ DOWNLOAD_WINDOW = timedelta(days=1)
 #: How often (in percent) the job writes its progress to the row while writing the zip.
 PROGRESS_STEP = 5
 PROGRESS_SECONDS = 0.5
+#: The storage folder of the zips.
+FOLDER = "exports"
 
 ALREADY_TAKEN = _l(
     "This export has already been downloaded. It can be downloaded only once; ask for a new "
@@ -150,7 +152,7 @@ def build(export_id: int) -> ExportState | None:
     seat = policy.seat_for(export.requester, export.child)
     if seat is None or not seat.may(Action.EXPORT_CHILD):
         return _fail(session, export, "no_longer_in_circle")
-    key = storage.storage().new_key("exports", ".zip")
+    key = storage.storage().new_key(FOLDER, ".zip")
     try:
         with force_locale(export.language):
             sections = sources.sections_for(session, seat)
@@ -310,16 +312,18 @@ def readme(seat: Seat, sections: list[sources.Section]) -> str:
 
 @dataclass(frozen=True)
 class Download:
-    """An export handed over: the open file (already removed from storage), its name, size."""
+    """An export handed over: the open file, its storage key, the name to save it as, size."""
 
     file: BinaryIO
+    key: str
     name: str
     size: int
 
 
 def take_download(session: DbSession, seat: Seat, export: ChildExport) -> Download:
-    """Hand ``export``'s zip over, once: marks it downloaded, logs it, and deletes the file
-    from storage (the open handle still reads it). The caller commits before sending.
+    """Hand ``export``'s zip over, once: opens the file, marks the export downloaded and logs
+    it. The caller commits, then calls :func:`drop_file` (the open handle still reads the
+    file): should the commit fail, the export stays ready and its file stays.
 
     Raises ExportGoneError when it was downloaded already or its day has passed, RefusedError
     while it is not ready (or failed).
@@ -349,14 +353,24 @@ def take_download(session: DbSession, seat: Seat, export: ChildExport) -> Downlo
         data={"size": size},
     )
     session.flush()
-    storage.delete(key)
     name = f"{sources.slug(seat.child.name)}-export-{export.id}.zip"
-    return Download(handle, name, size)
+    return Download(handle, key, name, size)
+
+
+def drop_file(download: Download) -> None:
+    """Delete a handed-over export's file from storage, once its download is committed. A
+    file that cannot be deleted now is swept by :func:`remove_expired` later."""
+    try:
+        storage.delete(download.key)
+    except OSError:
+        log.exception("could not delete a downloaded export's file; the sweep will")
 
 
 def remove_expired(session: DbSession) -> int:
-    """Delete the files of ready exports whose day has passed, and mark them expired (logged).
-    Returns how many; a second run finds none. The caller commits."""
+    """Delete the files of ready exports whose day has passed, and mark them expired (logged);
+    then sweep the export folder of files no ready export names that are older than a day
+    (a worker killed while writing, a delete that failed). Returns how many exports expired;
+    a second run finds none. The caller commits."""
     expired = list(
         session.scalars(
             select(ChildExport).where(
@@ -369,14 +383,26 @@ def remove_expired(session: DbSession) -> int:
             storage.delete(export.storage_key)
         export.storage_key = None
         export.state = ExportState.EXPIRED
-        audit.record(
-            session,
-            "child_export_expired",
-            child=export.child_id,
-            obj=export,
-        )
+        audit.record(session, "child_export_expired", child=export.child_id, obj=export)
     session.flush()
+    _sweep_strays(session)
     return len(expired)
+
+
+def _sweep_strays(session: DbSession) -> None:
+    folder = storage.storage().root / FOLDER
+    if not folder.is_dir():
+        return
+    kept = set(
+        session.scalars(select(ChildExport.storage_key).where(ChildExport.storage_key.is_not(None)))
+    )
+    before = time.time() - DOWNLOAD_WINDOW.total_seconds()
+    for path in folder.iterdir():
+        if f"{FOLDER}/{path.name}" in kept or not path.is_file():
+            continue
+        if path.stat().st_mtime < before:
+            path.unlink(missing_ok=True)
+            log.info("swept a stray export file: %s", path.name)
 
 
 @periodic_job(crontab(minute="40"))

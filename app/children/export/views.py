@@ -89,6 +89,7 @@ def download_export(seat: Seat, export_id: int) -> Any:
             url_for("children.export_status", child_id=seat.child.id, export_id=export.id)
         )
     db.session.commit()
+    service.drop_file(download)  # the open handle still reads it
     response = send_file(
         download.file,
         mimetype="application/zip",
