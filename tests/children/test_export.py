@@ -15,7 +15,7 @@ import time_machine
 from alembic import command
 from sqlalchemy import func, inspect, select
 
-from app.children.export import service
+from app.children.export import delivery, service
 from app.children.export.models import ChildExport, ExportState
 from app.circle.audience import Audience
 from app.circle.models import Child, User
@@ -237,8 +237,8 @@ def test_an_export_not_downloaded_within_its_day_is_refused_and_removed(
         assert "niet binnen een dag gedownload" in response.get_data(as_text=True)
         assert path.is_file()  # refused, nothing changed: the hourly job removes it
         with app.app_context():
-            assert service.hourly_remove_expired_exports.call_local() == 1
-            assert service.hourly_remove_expired_exports.call_local() == 0
+            assert delivery.hourly_remove_expired_exports.call_local() == 1
+            assert delivery.hourly_remove_expired_exports.call_local() == 0
         assert (
             client.post(f"/children/{circle.child.id}/export/{export.id}/download").status_code
             == 410

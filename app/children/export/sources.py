@@ -10,13 +10,24 @@ appended to that list, asking the plans feature's own service for what the seat 
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
+from app.children.export.shapes import (
+    DATE,
+    INSTANT,
+    INT,
+    NINT,
+    NSTR,
+    NUM,
+    STR,
+    array_of,
+    obj,
+    optional,
+    slug,
+    when,
+)
 from app.circle.policy import Seat
 from app.clips.services import export as clip_export
 from app.clips.services.moments import tag_label
@@ -46,41 +57,6 @@ class Section:
 
 
 Source = Callable[[DbSession, Seat], Section]
-
-
-def when(value: datetime | date | None) -> str | None:
-    """ISO 8601 (UTC for instants), or None."""
-    return value.isoformat() if value is not None else None
-
-
-def slug(text: str, limit: int = 40) -> str:
-    """A file-name-safe form of ``text`` (ASCII letters, digits, dashes)."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:limit] or "item"
-
-
-# --- JSON Schema building blocks --------------------------------------------------------------
-
-STR = {"type": "string"}
-NSTR = {"type": ["string", "null"]}
-INT = {"type": "integer"}
-NINT = {"type": ["integer", "null"]}
-NUM = {"type": ["number", "null"]}
-DATE = {"type": ["string", "null"], "format": "date"}
-INSTANT = {"type": ["string", "null"], "format": "date-time"}
-
-
-def obj(description: str, **properties: Any) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "description": description,
-        "properties": properties,
-        "required": sorted(properties),
-    }
-
-
-def array_of(description: str, item: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "array", "description": description, "items": item}
 
 
 # --- the sources ------------------------------------------------------------------------------
@@ -310,24 +286,18 @@ def meetings_source(session: DbSession, seat: Seat) -> Section:
                 "summaries": summaries,
             }
         )
-    item_schema = {
-        **obj(
+    item_schema = optional(
+        obj(
             "An agenda item: a clip of this export, or a home/school pair.",
             position=INT,
             clip_id=INT,
             pair_clip_id=NINT,
             moment_id=NINT,
         ),
-        "properties": {
-            "position": INT,
-            "clip_id": INT,
-            "pair_clip_id": NINT,
-            "moment_id": NINT,
-            "prep_note": {**STR, "description": "The school side's preparation (staff only)."},
-            "seen": {**STR, "description": "What the group saw (school side's notes)."},
-            "need": {**STR, "description": "What the child needs (school side's notes)."},
-        },
-    }
+        prep_note={**STR, "description": "The school side's preparation (staff only)."},
+        seen={**STR, "description": "What the group saw (school side's notes)."},
+        need={**STR, "description": "What the child needs (school side's notes)."},
+    )
     schema = array_of(
         "Meetings the requester sees, the latest first.",
         obj(

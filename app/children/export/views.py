@@ -9,7 +9,7 @@ from typing import Any
 from flask import flash, redirect, render_template, send_file, url_for
 
 from app.children import bp
-from app.children.export import service
+from app.children.export import delivery, service
 from app.children.export.models import ExportState
 from app.circle import routes
 from app.circle.policy import Action, Seat
@@ -76,8 +76,8 @@ def download_export(seat: Seat, export_id: int) -> Any:
             url_for("children.export_status", child_id=seat.child.id, export_id=export.id)
         )
     try:
-        download = service.take_download(db.session, seat, export)
-    except service.ExportGoneError as gone:
+        download = delivery.take_download(db.session, seat, export)
+    except delivery.ExportGoneError as gone:
         db.session.rollback()
         return render_template(
             "errors/error.html", status=410, title=_("No longer available"), message=gone.message
@@ -89,7 +89,7 @@ def download_export(seat: Seat, export_id: int) -> Any:
             url_for("children.export_status", child_id=seat.child.id, export_id=export.id)
         )
     db.session.commit()
-    service.drop_file(download)  # the open handle still reads it
+    delivery.drop_file(download)  # the open handle still reads it
     response = send_file(
         download.file,
         mimetype="application/zip",
