@@ -92,6 +92,53 @@ def export_for(app, user: User, child: Child) -> ChildExport:
     return db.session.get(ChildExport, export_id)
 
 
+JSON_TYPES = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "object": dict,
+    "array": list,
+    "null": type(None),
+}
+
+
+def violations(value, schema, where="$") -> list[str]:
+    """Where ``value`` breaks ``schema`` (the part of JSON Schema that schema.json uses:
+    type, enum, const, properties, required, additionalProperties, items)."""
+    found = []
+    types = schema.get("type")
+    if types is not None:
+        names = types if isinstance(types, list) else [types]
+        ok = any(
+            isinstance(value, JSON_TYPES[n]) and not (n in ("integer", "number") and value is True)
+            for n in names
+        )
+        if not ok:
+            return [f"{where}: {value!r} is not {types}"]
+    if "enum" in schema and value not in schema["enum"]:
+        found.append(f"{where}: {value!r} not in {schema['enum']}")
+    if "const" in schema and value != schema["const"]:
+        found.append(f"{where}: {value!r} is not {schema['const']!r}")
+    if isinstance(value, dict):
+        properties = schema.get("properties", {})
+        found += [
+            f"{where}: {key} missing" for key in schema.get("required", []) if key not in value
+        ]
+        extra = schema.get("additionalProperties")
+        for key, item in value.items():
+            if key in properties:
+                found += violations(item, properties[key], f"{where}.{key}")
+            elif isinstance(extra, dict):
+                found += violations(item, extra, f"{where}.{key}")
+            elif properties:
+                found.append(f"{where}: {key} is not described")
+    if isinstance(value, list) and "items" in schema:
+        for number, item in enumerate(value):
+            found += violations(item, schema["items"], f"{where}[{number}]")
+    return found
+
+
 def unzip(app, export: ChildExport) -> zipfile.ZipFile:
     assert export.state is ExportState.READY, export.failure
     with app.app_context():
@@ -160,8 +207,11 @@ def test_the_schema_describes_every_section_and_the_readme_speaks_the_requesters
     assert set(schema["required"]) == set(records)
     for key in ("child", "consent", "clips", "meetings", "agreements"):
         assert schema["properties"][key]["description"]
-    clip_fields = schema["properties"]["clips"]["items"]["properties"]
-    assert set(records["clips"][0]) == set(clip_fields)
+    for archive in (coach, parent):
+        records = json.loads(archive.read("records.json"))
+        assert records["clips"] and records["meetings"][0]["agenda"] and records["consent"]
+        assert violations(records, json.loads(archive.read("schema.json"))) == []
+    assert violations({**records, "clips": [{"id": "x"}]}, schema)  # the check can fail
     assert "Export van de gegevens van Sem de Boer" in parent.read("README.txt").decode()
     assert "Export of the data of Sem de Boer" in coach.read("README.txt").decode()
 

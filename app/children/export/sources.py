@@ -176,7 +176,6 @@ def clips_source(session: DbSession, seat: Seat) -> Section:
                 "end_s": clip.end_s,
                 "duration_s": clip.duration_s,
                 "audience": clip.audience.value,
-                "notes": clip.notes,
                 "video": f"{base}.mp4",
                 "moments_vtt": vtt,
                 "moments": [
@@ -219,7 +218,6 @@ def clips_source(session: DbSession, seat: Seat) -> Section:
             end_s=NUM,
             duration_s=NUM,
             audience={"enum": ["private", "team", "circle"]},
-            notes=STR,
             video={**STR, "description": "Path of the MP4 (H.264/AAC) in this zip."},
             moments_vtt={**NSTR, "description": "Path of the moments as WebVTT in this zip."},
             moments=array_of("Moments the requester sees, in time order.", moment),
