@@ -212,7 +212,10 @@ def test_the_schema_describes_every_section_and_the_readme_speaks_the_requesters
         assert records["clips"] and records["meetings"][0]["agenda"] and records["consent"]
         assert violations(records, json.loads(archive.read("schema.json"))) == []
     assert violations({**records, "clips": [{"id": "x"}]}, schema)  # the check can fail
-    assert "Export van de gegevens van Sem de Boer" in parent.read("README.txt").decode()
+    readme = parent.read("README.txt").decode()
+    assert "Export van de gegevens van Sem de Boer" in readme
+    assert "- consent/: de ondertekende toestemmingen als verzegelde pdf's (1)." in readme
+    assert "- clips/: de video's die je mag bekijken (3, MP4)" in readme
     assert "Export of the data of Sem de Boer" in coach.read("README.txt").decode()
 
 

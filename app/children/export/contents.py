@@ -58,7 +58,6 @@ def schema_of(sections: list[sources.Section]) -> dict[str, Any]:
 
 def readme(seat: Seat, sections: list[sources.Section]) -> str:
     """README.txt in the requester's language (the caller forces the locale)."""
-    counts = {s.key: len(s.data) if isinstance(s.data, list) else 1 for s in sections}
     lines = [
         _("Export of the data of %(name)s", name=seat.child.name),
         "",
@@ -73,15 +72,7 @@ def readme(seat: Seat, sections: list[sources.Section]) -> str:
         _("What is in it:"),
         "- records.json: " + _("the records, readable by people and programs."),
         "- schema.json: " + _("a description of records.json (JSON Schema)."),
-        "- consent/: "
-        + _("the signed consent records as sealed PDFs (%(n)s).", n=counts.get("consent", 0)),
-        "- meetings/: " + _("the meeting summaries as sealed PDFs."),
-        "- clips/: "
-        + _(
-            "the video clips you may watch (%(n)s, MP4), with the marked moments as subtitles "
-            "(WebVTT, .vtt).",
-            n=counts.get("clips", 0),
-        ),
+        *("- " + section.readme for section in sections if section.readme),
         "",
         _(
             "The PDFs carry the school's digital seal; any change to them breaks the seal. "

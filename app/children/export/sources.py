@@ -2,10 +2,11 @@
 services what ``seat`` may see, and never decides access itself.
 
 A source is a function ``(session, seat) -> Section``: the part of ``records.json`` under the
-section's key, its JSON Schema, the stored files it brings (sealed PDFs, web versions of clips)
-and small texts (WebVTT). :data:`SOURCES` lists them in the order ``records.json`` shows them.
-Adding a source (the support plan's versions and their PDFs, say) is one more function
-appended to that list, asking the plans feature's own service for what the seat may see.
+section's key, its JSON Schema, the stored files it brings (sealed PDFs, web versions of clips),
+small texts (WebVTT) and README.txt's line about its files. :data:`SOURCES` lists them in the
+order ``records.json`` shows them. Adding a source (the support plan's versions and their
+PDFs, say) is one more function appended to that list, asking the plans feature's own service
+for what the seat may see; schema.json, README.txt and the zip follow from its section.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from app.clips.services import export as clip_export
 from app.clips.services.moments import tag_label
 from app.consent import services as consent
 from app.core.db import DbSession
+from app.core.i18n import gettext as _
 from app.meetings.services import agreements, visible
 from app.people import services as people
 
@@ -54,6 +56,9 @@ class Section:
     schema: dict[str, Any]  # JSON Schema of ``data``
     files: list[StoredEntry] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # path in the zip → UTF-8 text
+    #: README.txt's line about the section's files ("consent/: …"), in the requester's
+    #: language (sources run with it forced); empty for a section without files.
+    readme: str = ""
 
 
 Source = Callable[[DbSession, Seat], Section]
@@ -143,7 +148,8 @@ def consent_source(session: DbSession, seat: Seat) -> Section:
             pdf={**NSTR, "description": "Path of the sealed PDF in this zip."},
         ),
     )
-    return Section("consent", data, schema, files)
+    note = "consent/: " + _("the signed consent records as sealed PDFs (%(n)s).", n=len(files))
+    return Section("consent", data, schema, files, readme=note)
 
 
 def clips_source(session: DbSession, seat: Seat) -> Section:
@@ -223,7 +229,12 @@ def clips_source(session: DbSession, seat: Seat) -> Section:
             moments=array_of("Moments the requester sees, in time order.", moment),
         ),
     )
-    return Section("clips", data, schema, files, texts)
+    note = "clips/: " + _(
+        "the video clips you may watch (%(n)s, MP4), with the marked moments as subtitles "
+        "(WebVTT, .vtt).",
+        n=len(clips),
+    )
+    return Section("clips", data, schema, files, texts, readme=note)
 
 
 def meetings_source(session: DbSession, seat: Seat) -> Section:
@@ -326,7 +337,8 @@ def meetings_source(session: DbSession, seat: Seat) -> Section:
             ),
         ),
     )
-    return Section("meetings", data, schema, files)
+    note = "meetings/: " + _("the meeting summaries as sealed PDFs.")
+    return Section("meetings", data, schema, files, readme=note)
 
 
 def agreements_source(session: DbSession, seat: Seat) -> Section:
