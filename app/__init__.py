@@ -88,7 +88,6 @@ def _register_blueprints(app: Flask) -> None:
     # Views are imported here, not in each package's __init__, so that models can be imported
     # on their own (by Alembic, tasks and the access policy) without pulling in every view.
     from app.admin import bp as admin_bp
-    from app.admin import erasure_views as _erasure_views  # noqa: F401
     from app.admin import health as _health
     from app.admin import views as _admin_views  # noqa: F401
     from app.auth import bp as auth_bp
@@ -96,7 +95,9 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import passkey_views as _passkey_views  # noqa: F401
     from app.auth import views as _auth_views  # noqa: F401
     from app.children import bp as children_bp
+    from app.children import erasure_views as _erasure_views  # noqa: F401
     from app.children import views as _children_views  # noqa: F401
+    from app.children.export import views as _export_views  # noqa: F401
     from app.clips import bp as clips_bp
     from app.clips import views as _clips_views  # noqa: F401
     from app.consent import bp as consent_bp

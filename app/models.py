@@ -1,6 +1,7 @@
 """Every model, imported in one place: the registry Alembic and the relationships see."""
 
 from app.auth.models import AuthenticatorApp, Passkey, PasswordToken, RecoveryCode, UserSession
+from app.children.export.models import ChildExport
 from app.circle.models import Child, ChildTombstone, Invitation, Membership, Role, School, User
 from app.clips.models import Clip, ClipTombstone, Moment, MomentTag, Upload
 from app.consent.models import ConsentRecord, ConsentTemplate
@@ -30,6 +31,7 @@ __all__ = [
     "AuditPersonal",
     "Base",
     "Child",
+    "ChildExport",
     "ChildTombstone",
     "Clip",
     "ClipTombstone",

@@ -6,6 +6,7 @@ modules with scheduled jobs are imported here by name, so none depends on a view
 """
 
 from app import create_app
+from app.children.export import delivery as child_exports  # noqa: F401  (scheduled jobs)
 from app.clips.services import recovery, retention, upload  # noqa: F401  (scheduled jobs)
 from app.consent.services import notices  # noqa: F401  (scheduled jobs)
 from app.core import heartbeat

@@ -18,6 +18,7 @@ from flask import url_for
 from sqlalchemy import func, select
 from werkzeug.routing.converters import NumberConverter
 
+from app.children.export.models import ChildExport, ExportState
 from app.circle import policy, routes
 from app.circle.audience import Audience
 from app.circle.models import Child, Invitation, Membership, Role, User
@@ -75,8 +76,8 @@ RULES = {
     "admin.reset_second_factor": (Scope.ADMIN, None),
     # Erasing a child: an admin of the child's own school (policy.may_erase_child); another
     # school's admin is walked in tests/admin/test_erasure.py.
-    "admin.erase_child": (Scope.ADMIN, None),
-    "admin.erase_child_confirm": (Scope.ADMIN, None),
+    "children.erase_child": (Scope.ADMIN, None),
+    "children.erase_child_confirm": (Scope.ADMIN, None),
     "children.show": (Scope.CHILD, A.VIEW_CHILD),
     "people.edit_child": (Scope.CHILD, A.EDIT_CHILD),
     "people.invite": (Scope.CHILD, A.INVITE),
@@ -147,6 +148,11 @@ RULES = {
     "meetings.mode_add_agreement": (Scope.CHILD, A.PLAN_MEETING),
     "meetings.mode_review_agreement": (Scope.CHILD, A.PLAN_MEETING),
     "meetings.mode_remove_agreement": (Scope.CHILD, A.PLAN_MEETING),
+    # A child's export: coach, parents, pupil; each export is its requester's alone.
+    "children.export_page": (Scope.CHILD, A.EXPORT_CHILD),
+    "children.request_export": (Scope.CHILD, A.EXPORT_CHILD),
+    "children.export_status": (Scope.CHILD, A.EXPORT_CHILD),
+    "children.download_export": (Scope.CHILD, A.EXPORT_CHILD),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -192,6 +198,7 @@ POLICY = {
     A.VIEW_PREP_NOTES: "C T S",
     A.ACKNOWLEDGE_SUMMARY: "P U",
     A.RUN_MEETING: "C T S",
+    A.EXPORT_CHILD: "C P U",
 }
 LETTER = {
     "C": Role.COACH,
@@ -426,6 +433,10 @@ def world(app, circle, make_user, make_child, school, visitor, footage):
     db.session.commit()
     uploader = people.get(visitor) if visitor in ROLE_OF else circle.coach
     upload = an_upload(app, circle.child, uploader, UPLOAD_SOURCE.get(visitor, Source.SCHOOL))
+    # The visitor's own export when their role may export (an export is its requester's
+    # alone; someone else's answers 404, tests/children/test_export.py), else the coach's.
+    exporter = people.get(visitor) if visitor in ("coach", "parent", "pupil") else circle.coach
+    export = an_export(circle.child, exporter)
     values = {
         "child_id": circle.child.id,
         "membership_id": membership_id,
@@ -435,6 +446,7 @@ def world(app, circle, make_user, make_child, school, visitor, footage):
         "template_id": record.template_id,
         "tag_id": tag.id,
         "upload_id": upload.upload_id,
+        "export_id": export.id,
     }
     for route in AUDIENCE_ROUTES:
         # In the matrix the object is the coach's, shown to the whole circle; the audience
@@ -446,6 +458,21 @@ def world(app, circle, make_user, make_child, school, visitor, footage):
     )
     values.update(a_meeting(app, footage, circle, invited))
     return people, values
+
+
+def an_export(child: Child, requester: User) -> ChildExport:
+    """An export asked for and not yet built (nothing to download)."""
+    export = ChildExport(
+        child_id=child.id,
+        requester_id=requester.id,
+        state=ExportState.QUEUED,
+        progress=0,
+        language="nl",
+        expires_at=utcnow() + timedelta(days=1),
+    )
+    db.session.add(export)
+    db.session.commit()
+    return export
 
 
 def a_meeting(app, footage: Footage, circle, invited: list[User]) -> dict[str, int]:

@@ -25,6 +25,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 
 import app as app_package
 from app.auth.services import create_password_link, token_digest
+from app.children.export.models import ChildExport, ExportState
 from app.circle import policy, routes
 from app.circle.audience import Audience
 from app.circle.models import Invitation, Membership, Role
@@ -101,7 +102,16 @@ def world(app, circle, make_user, make_clip):
         Role.PARENT: circle.parent,
         "admin": admin,
     }
+    export = ChildExport(
+        child_id=circle.child.id,
+        requester_id=circle.coach.id,
+        state=ExportState.QUEUED,
+        expires_at=utcnow() + timedelta(days=1),
+    )
+    db.session.add(export)
+    db.session.commit()
     values = {
+        "export_id": export.id,
         "child_id": circle.child.id,
         "membership_id": membership_id,
         "invitation_id": invitation.id,
@@ -201,7 +211,7 @@ def test_every_form_field_sent_as_a_file_gets_a_clear_400(app, login_as, world):
         ("people.invite", "email"),
         ("consent.sign", "typed_name"),
         ("admin.new_staff", "name"),
-        ("admin.erase_child_confirm", "name"),
+        ("children.erase_child_confirm", "name"),
         ("documents.verify", "csrf_token"),
         ("meetings.new", "place"),
         ("meetings.edit", "guiding_question"),

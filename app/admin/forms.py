@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired
 
-from app.admin.erasure import NOT_CONFIRMED
 from app.core.forms import LANGUAGE_CHOICES, PortalForm, email_field, max_length, one_line, required
 from app.core.i18n import lazy_gettext as _l
 
@@ -48,18 +46,4 @@ class SecurityForm(PortalForm):
             "Staff and parents of this school who have a passkey may then sign in with it "
             "instead of their password; their device checks their fingerprint, face or PIN."
         ),
-    )
-
-
-class EraseChildForm(PortalForm):
-    """The second step of erasing a child: its full name typed, and the confirmation."""
-
-    name = StringField(
-        _l("The child's full name"),
-        validators=[required(), one_line(), max_length(120)],
-        render_kw={"autocomplete": "off", "spellcheck": "false"},
-    )
-    confirm = BooleanField(
-        _l("I understand that this cannot be undone"),
-        validators=[DataRequired(message=NOT_CONFIRMED)],
     )

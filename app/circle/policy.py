@@ -55,6 +55,7 @@ class Action(enum.StrEnum):
     VIEW_PREP_NOTES = "view_prep_notes"  # the school side's preparation notes of an agenda
     ACKNOWLEDGE_SUMMARY = "acknowledge_summary"  # sign that one has read a meeting's summary
     RUN_MEETING = "run_meeting"  # meeting mode: play the agenda, write the notes, attendance
+    EXPORT_CHILD = "export_child"  # a zip of everything about the child the person may see
 
 
 C, T, S, P, U = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT, Role.PUPIL
@@ -82,6 +83,9 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.ACKNOWLEDGE_SUMMARY: frozenset({P, U}),
     # Meeting mode is the school side's screen (see ``may_run_meeting``).
     Action.RUN_MEETING: frozenset({C, T, S}),
+    # A parent's (or the pupil's) request for access (AVG art. 15), and the coach's copy for a
+    # school the child moves to; each gets what their own seat sees, nothing more.
+    Action.EXPORT_CHILD: frozenset({C, P, U}),
 }
 
 

@@ -46,8 +46,7 @@ def overview(seat: Seat) -> Any:
     child = seat.child
     status = services.status(db.session, child)
     template = services.published_template(db.session, child.school_id)
-    can_all = seat.may(Action.VIEW_ALL_CONSENT_RECORDS)
-    records = services.records_of(db.session, child, None if can_all else seat.user)
+    records = services.visible_records(db.session, seat)
     signer_names = {u.id: u.name for u in services.signers(db.session, child)}
     return render_template(
         "consent/overview.html",
@@ -61,7 +60,7 @@ def overview(seat: Seat) -> Any:
         my_yeses=services.withdrawable(db.session, child, seat.user),
         may_sign=policy.decides_for_child(seat),
         may_request=seat.may(Action.REQUEST_CONSENT),
-        can_all=can_all,
+        can_all=seat.may(Action.VIEW_ALL_CONSENT_RECORDS),
         has_template=template is not None,
         form=ConfirmForm(),
     )

@@ -22,6 +22,7 @@ from app.core import jobs, resumable
 from app.core.db import Base, db, utcnow
 from app.meetings.models import Meeting
 from tests.support.consent import sign_consent, withdraw
+from tests.support.export import export_for
 from tests.support.meetings import plan
 from tests.support.people import invite
 from tests.support.summaries import add_agenda, during, finalise_form
@@ -48,8 +49,9 @@ def build_world(
     """Give ``circle``'s child something in every feature, through the services and pages:
     signed consent and a withdrawal (sealed PDFs), clips with posters and web versions, a
     fragment, a moment, an upload still arriving, a destroyed clip's tombstone, a meeting
-    finalised with its agenda, agreement and summary PDF, acknowledged by a parent, and an open
-    invitation. Another child of the school gets a clip of its own."""
+    finalised with its agenda, agreement and summary PDF, acknowledged by a parent, an open
+    invitation, and a parent's export ready to download. Another child of the school gets a
+    clip of its own."""
     child = circle.child
     other = make_child("Ander Kind", coach=circle.coach)
     other.guiding_question = "Hoe leert Ander Kind het best?"
@@ -112,6 +114,8 @@ def build_world(
         answer = {**fields, "answer": "agree", "typed_name": "Ouder Petra"}
         assert client.post(acknowledge, data=answer).status_code == 302
         client.post("/sign-out")
+    export = export_for(app, circle.parent, child)  # a zip ready to download
+    assert export.storage_key is not None
     return World(child, other, other_clip, clips, meeting)
 
 

@@ -1,7 +1,7 @@
 """Erasing a child's footage: every clip and fragment with its files (web version, poster, any
 original left), its moments, the uploads still arriving with their partial files, and the
 tombstones of clips destroyed before. Unlike the purge, erasure keeps no clip tombstone: the
-child's own tombstone is all that remains (``app.admin.erasure``).
+child's own tombstone is all that remains (``app.children.erasure``).
 
 Files go only after the commit (:func:`app.core.after_commit.defer`): a rollback leaves every
 row with its file. The jobs queued for the child's clips are revoked after the commit too; one

@@ -42,6 +42,7 @@ from app.consent.services.status import (
     signer_role_for,
     signers,
     status,
+    visible_records,
     withdrawable,
 )
 from app.consent.services.texts import (
@@ -95,6 +96,7 @@ __all__ = [
     "text_in",
     "text_shown",
     "update_draft",
+    "visible_records",
     "withdraw",
     "withdrawable",
     "withdrawal_text",

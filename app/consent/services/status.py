@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, load_only
 
 from app.circle.consent_age import deciding_role
 from app.circle.models import Child, Membership, Role, User
-from app.circle.policy import active_membership_clause, members_with
+from app.circle.policy import Action, Seat, active_membership_clause, members_with
 from app.consent import rules
 from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignerRole
 from app.consent.rules import ConsentStatus
@@ -175,3 +175,12 @@ def records_of(session: DbSession, child: Child, signer: User | None = None) -> 
     return list(
         session.scalars(stmt.order_by(ConsentRecord.signed_at.desc(), ConsentRecord.id.desc()))
     )
+
+
+def visible_records(session: DbSession, seat: Seat) -> list[ConsentRecord]:
+    """The consent records of ``seat``'s child that ``seat`` may read, newest first: every
+    signer's for a role that may see them all (the coach), else only the seat's own. The one
+    rule the consent page, the record's PDF and a child's export share. Raises nothing beyond
+    database errors."""
+    everyone = seat.may(Action.VIEW_ALL_CONSENT_RECORDS)
+    return records_of(session, seat.child, None if everyone else seat.user)

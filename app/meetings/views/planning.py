@@ -12,7 +12,6 @@ from wtforms import SelectChoice
 from app.circle import policy, routes
 from app.circle.models import Child, Membership
 from app.circle.policy import Action, Seat
-from app.clips.services import picking
 from app.core import paging
 from app.core.clock import display_zone
 from app.core.concurrency import StaleEditError
@@ -23,7 +22,14 @@ from app.core.i18n import gettext as _
 from app.meetings import bp
 from app.meetings.forms import KIND_LABELS, CancelForm, ContributionForm, MeetingForm
 from app.meetings.models import Meeting, MeetingKind
-from app.meetings.services import agenda, calendar, contributions, notices, planning, queries
+from app.meetings.services import (
+    calendar,
+    contributions,
+    notices,
+    planning,
+    queries,
+    visible,
+)
 from app.meetings.views import parts
 
 PER_PAGE = 20
@@ -80,16 +86,8 @@ def meeting_page(
     """The meeting's page as ``seat`` sees it, with ``form`` for a question to bring;
     ``followup`` hands forms shown again to the agreements part (``parts.followup_parts``)."""
     meeting = seen.meeting
-    items = agenda.agenda_of(db.session, meeting)
-    clip_ids = {i.clip_id for i in items} | {i.pair_clip_id for i in items if i.pair_clip_id}
-    watchable = picking.watchable_ids(db.session, seat, clip_ids)
     # A parent sees the items whose fragments they may watch: never a hint of the others.
-    shown = [
-        i
-        for i in items
-        if i.clip_id in watchable and (i.pair_clip_id is None or i.pair_clip_id in watchable)
-    ]
-    hidden = len(items) - len(shown)
+    shown, hidden = visible.agenda_as_seen(db.session, seat, meeting)
     return render_template(
         "meetings/show.html",
         child=seat.child,

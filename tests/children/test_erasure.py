@@ -12,8 +12,8 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from app.admin import erasure
 from app.auth.models import UserSession
+from app.children import erasure
 from app.circle.models import Child, ChildTombstone, Membership, Role, User
 from app.clips.services import conversion, cutting
 from app.core import audit

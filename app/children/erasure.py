@@ -1,5 +1,8 @@
 """Erasure of a child by a school admin of its school (DESIGN.md §2 journey 8, SECURITY H.36).
 
+It lives on the composition floor, above every feature, because it takes everything about one
+child from each of them by name, the child's own exports included.
+
 Everything about the child goes: footage and posters, moments, uploads still arriving, consent
 records, meetings with their agendas, notes, agreements and summaries, the documents past their
 retention term (``app.documents.erasure`` says which stay, detached), memberships, invitations,
@@ -18,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from app.children.export import erasure as exports
 from app.circle import policy
 from app.circle.models import Child, ChildTombstone, User
 from app.clips.services import erasure as clips
@@ -34,10 +38,12 @@ from app.people import erasure as people
 
 Eraser = Callable[[DbSession, Child], None]
 
-#: Every feature's eraser, the top floor first: a feature's rows may point at the rows of a
-#: feature below it (an agenda item at a clip), never above, so they go first. People (the
-#: circle) come last; the child's row then becomes its tombstone.
+#: Every eraser, the top floor first (the child's exports, then the features): a feature's
+#: rows may point at the rows of a feature below it (an agenda item at a clip), never above,
+#: so they go first. People (the circle) come last; the child's row then becomes its
+#: tombstone.
 ERASERS: tuple[Eraser, ...] = (
+    exports.erase_child,
     meetings.erase_child,
     clips.erase_child,
     consent.erase_child,

@@ -1,5 +1,5 @@
 """The school admin's two steps to erase a child: what goes and what stays, then the child's
-name typed and confirmed (``app.admin.erasure`` does the work)."""
+name typed and confirmed (``app.children.erasure`` does the work)."""
 
 from __future__ import annotations
 
@@ -8,25 +8,25 @@ from typing import Any
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.admin import bp, erasure
-from app.admin.forms import EraseChildForm
+from app.children import bp, erasure
+from app.children.forms import EraseChildForm
 from app.circle import policy, routes
 from app.core.db import db
 from app.core.forms import attempt
 from app.core.i18n import gettext as _
 
 
-@bp.get("/children/<int:child_id>/erase")
+@bp.get("/admin/children/<int:child_id>/erase")
 @routes.admin_only
 def erase_child(child_id: int) -> Any:
     """Step 1: what erasing the child removes and what stays."""
     child = policy.child_to_erase_or_404(current_user, child_id)
     return render_template(
-        "admin/erase_child.html", preview=erasure.preview(db.session, child), step=1
+        "children/erase.html", preview=erasure.preview(db.session, child), step=1
     )
 
 
-@bp.route("/children/<int:child_id>/erase/confirm", methods=["GET", "POST"])
+@bp.route("/admin/children/<int:child_id>/erase/confirm", methods=["GET", "POST"])
 @routes.admin_only
 def erase_child_confirm(child_id: int) -> Any:
     """Step 2: type the child's full name and confirm; a wrong name or no confirmation
@@ -49,4 +49,4 @@ def erase_child_confirm(child_id: int) -> Any:
             return redirect(url_for("admin.index"))
     preview = erasure.preview(db.session, child)
     status = 400 if form.is_submitted() else 200
-    return render_template("admin/erase_child.html", preview=preview, step=2, form=form), status
+    return render_template("children/erase.html", preview=preview, step=2, form=form), status

@@ -1,0 +1,81 @@
+"""A child's meetings as one person sees them, whole: the agenda items they may watch, the
+staff-only preparation notes and meeting-mode notes for the school side only, the questions
+brought, and the summaries with their sealed PDFs. The meeting's page and a child's export
+ask the same functions, so what leaves the portal follows the rules of the page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.circle import policy
+from app.circle.policy import Action, Seat
+from app.clips.services import picking
+from app.core.db import DbSession
+from app.documents.models import Document
+from app.meetings.models import (
+    AgendaItem,
+    ItemNotes,
+    Meeting,
+    MeetingContribution,
+    MeetingInvitee,
+)
+from app.meetings.models_summary import MeetingSummary
+from app.meetings.services import agenda, contributions, notes, queries, summary
+
+
+def agenda_as_seen(
+    session: DbSession, seat: Seat, meeting: Meeting
+) -> tuple[list[AgendaItem], int]:
+    """The items of ``meeting``'s agenda whose fragments (and pair) ``seat`` may watch, in
+    order, and how many others there are: a parent never gets a hint of those (the page
+    tells only the school side how many it leaves out). Two queries."""
+    items = agenda.agenda_of(session, meeting)
+    clip_ids = {i.clip_id for i in items} | {i.pair_clip_id for i in items if i.pair_clip_id}
+    watchable = picking.watchable_ids(session, seat, clip_ids)
+    shown = [
+        i
+        for i in items
+        if i.clip_id in watchable and (i.pair_clip_id is None or i.pair_clip_id in watchable)
+    ]
+    return shown, len(items) - len(shown)
+
+
+@dataclass
+class MeetingAsSeen:
+    """One meeting as ``seat`` sees it; ``prep_notes`` and ``notes`` stay empty for a seat
+    that may not read them."""
+
+    seen: queries.SeenMeeting
+    invitees: list[MeetingInvitee]
+    items: list[AgendaItem]
+    sees_prep_notes: bool
+    notes: dict[int, ItemNotes] = field(default_factory=dict)
+    contributions: list[MeetingContribution] = field(default_factory=list)
+    summaries: list[tuple[MeetingSummary, Document | None]] = field(default_factory=list)
+
+
+def meetings_as_seen(session: DbSession, seat: Seat) -> list[MeetingAsSeen]:
+    """Every meeting of ``seat``'s child that ``seat`` sees, the latest first, each with what
+    its page shows ``seat`` (see :class:`MeetingAsSeen`). Meeting-mode notes go to the school
+    side only (``policy.may_run_meeting``: parents read them in the summary). A few queries per
+    meeting; meant for a background export, not a page. Raises nothing beyond database
+    errors."""
+    found = []
+    for meeting in session.scalars(queries.visible_meetings(seat)):
+        seen = queries.meeting_or_404(session, seat, meeting.id)
+        found.append(
+            MeetingAsSeen(
+                seen=seen,
+                invitees=queries.invitees_of(session, meeting),
+                items=agenda_as_seen(session, seat, meeting)[0],
+                sees_prep_notes=seat.may(Action.VIEW_PREP_NOTES),
+                notes=notes.notes_of(session, meeting) if policy.may_run_meeting(seat) else {},
+                contributions=contributions.contributions_to(session, seen),
+                summaries=[
+                    (s, summary.document_of(session, s))
+                    for s in summary.summaries_of(session, meeting)
+                ],
+            )
+        )
+    return found
