@@ -32,6 +32,7 @@ from tests.support.audience import sees
 from tests.support.circle import pupil_of_sixteen
 from tests.support.consent import sign_consent
 from tests.support.meetings import plan
+from tests.support.plans import sent_plan
 
 #: The only endpoints anyone may use without signing in. Changing this is a deliberate act.
 PUBLIC = {
@@ -139,6 +140,16 @@ RULES = {
     "meetings.mode": (Scope.CHILD, A.RUN_MEETING),
     "meetings.save_notes": (Scope.CHILD, A.RUN_MEETING),
     "meetings.attendance": (Scope.CHILD, A.RUN_MEETING),
+    "plans.show": (Scope.CHILD, A.VIEW_PLAN),
+    "plans.version": (Scope.CHILD, A.VIEW_PLAN),
+    "plans.compare": (Scope.CHILD, A.VIEW_PLAN),
+    "plans.write_view": (Scope.CHILD, A.WRITE_PLAN_VIEW),
+    "plans.start_draft": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.edit": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.add_item": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.remove_item": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.send": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.adopt": (Scope.CHILD, A.EDIT_PLAN),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -184,6 +195,9 @@ POLICY = {
     A.VIEW_PREP_NOTES: "C T S",
     A.ACKNOWLEDGE_SUMMARY: "P U",
     A.RUN_MEETING: "C T S",
+    A.VIEW_PLAN: "C T S P U",
+    A.EDIT_PLAN: "C",
+    A.WRITE_PLAN_VIEW: "P",
 }
 LETTER = {
     "C": Role.COACH,
@@ -437,7 +451,15 @@ def world(app, circle, make_user, make_child, school, visitor, footage):
         "pupil" in people
     )
     values.update(a_meeting(app, footage, circle, invited))
+    values.update(a_sent_plan(app, circle))
     return people, values
+
+
+def a_sent_plan(app, circle) -> dict[str, int]:
+    """A version of the plan sent to the parents, with one goal: every role that may read
+    the plan sees it; the coach's changes to it are refused (409), never a 500."""
+    version, item = sent_plan(app, circle.child, circle.coach)
+    return {"plan_version_id": version.id, "plan_item_id": item.id}
 
 
 def a_meeting(app, footage: Footage, circle, invited: list[User]) -> dict[str, int]:

@@ -55,6 +55,9 @@ class Action(enum.StrEnum):
     VIEW_PREP_NOTES = "view_prep_notes"  # the school side's preparation notes of an agenda
     ACKNOWLEDGE_SUMMARY = "acknowledge_summary"  # sign that one has read a meeting's summary
     RUN_MEETING = "run_meeting"  # meeting mode: play the agenda, write the notes, attendance
+    VIEW_PLAN = "view_plan"  # the support plan: sent versions (the school side: the draft too)
+    EDIT_PLAN = "edit_plan"  # edit the plan's draft, adopt into it, send it to the parents
+    WRITE_PLAN_VIEW = "write_plan_view"  # a parent's own view of the plan, in their words
 
 
 C, T, S, P, U = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT, Role.PUPIL
@@ -82,6 +85,11 @@ POLICY: dict[Action, frozenset[Role]] = {
     Action.ACKNOWLEDGE_SUMMARY: frozenset({P, U}),
     # Meeting mode is the school side's screen (see ``may_run_meeting``).
     Action.RUN_MEETING: frozenset({C, T, S}),
+    Action.VIEW_PLAN: frozenset({C, T, S, P, U}),
+    # The coach keeps the plan, as they lead the meetings it is built from; teachers and a
+    # specialist read the draft (``sees_plan_drafts``) and bring their part in the meetings.
+    Action.EDIT_PLAN: frozenset({C}),
+    Action.WRITE_PLAN_VIEW: frozenset({P}),
 }
 
 
@@ -133,6 +141,12 @@ def may_run_meeting(seat: Seat) -> bool:
     meeting's page and the summary they acknowledge.
     """
     return seat.may(Action.RUN_MEETING)
+
+
+def sees_plan_drafts(seat: Seat) -> bool:
+    """True when ``seat`` sees the support plan's draft, not only the versions sent to the
+    parents: the school side. Never raises."""
+    return seat.role in SCHOOL_SIDE
 
 
 def is_school_side(role: Role | None) -> bool:
