@@ -77,9 +77,7 @@ class PlanItem(Base):
     __table_args__ = (Index("ix_plan_items_version_part", "plan_version_id", "part", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_version_id: Mapped[int] = mapped_column(
-        ForeignKey("plan_versions.id", ondelete="CASCADE")
-    )
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id", ondelete="CASCADE"))
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
     part: Mapped[Part] = mapped_column(enum_column(Part))
     position: Mapped[int] = mapped_column(Integer)
@@ -137,9 +135,7 @@ class PlanReminder(Base):
     __table_args__ = (UniqueConstraint("plan_version_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    plan_version_id: Mapped[int] = mapped_column(
-        ForeignKey("plan_versions.id", ondelete="CASCADE")
-    )
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("plan_versions.id", ondelete="CASCADE"))
     kind: Mapped[ReminderKind] = mapped_column(enum_column(ReminderKind))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

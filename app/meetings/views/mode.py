@@ -107,6 +107,8 @@ def _mode_page(
         writable=notes.is_writable(meeting),
         sees_notes=seat.may(Action.VIEW_PREP_NOTES),
         player_of=_player_of,
+        # The plan's "Adopt" button beside a need (a route of the plans feature).
+        can_adopt=seat.may(Action.EDIT_PLAN),
     )
 
 

@@ -75,4 +75,6 @@ def followup_parts(
         "review_forms": forms,
         "leads_meeting": leads,
         "remove_form": ConfirmForm(),
+        # The plan's "Adopt" button beside an agreement (a route of the plans feature).
+        "can_adopt": seat.may(Action.EDIT_PLAN),
     }

@@ -84,8 +84,10 @@ def _rows(old: list[str], new: list[str]) -> tuple[Row, ...]:
             rows += [Row(None, line, "added") for line in new[j1:j2]]
         else:
             for left, right in zip_longest(old[i1:i2], new[j1:j2]):
-                change = "changed" if left is not None and right is not None else (
-                    "removed" if right is None else "added"
+                change = (
+                    "changed"
+                    if left is not None and right is not None
+                    else ("removed" if right is None else "added")
                 )
                 rows.append(Row(left, right, change))
     return tuple(rows)

@@ -124,9 +124,7 @@ def _remind(
             continue
         child = session.get(Child, version.child_id)
         assert child is not None
-        link = current_app.config["BASE_URL"].rstrip("/") + url_for(
-            "plans.show", child_id=child.id
-        )
+        link = current_app.config["BASE_URL"].rstrip("/") + url_for("plans.show", child_id=child.id)
         for coach in _coaches(session, child.id, now):
             queue_mail(
                 session,
@@ -140,9 +138,7 @@ def _remind(
                     link=link,
                 ),
             )
-        audit.record(
-            session, f"plan_reminder_{kind.value}", child=child.id, obj=version
-        )
+        audit.record(session, f"plan_reminder_{kind.value}", child=child.id, obj=version)
         sent += 1
     return sent
 

@@ -145,7 +145,10 @@ def _need_links(session: DbSession, seat: Seat, need: ItemNotes) -> list[Link]:
         links.append(_moment_link(need.need_moment))
     links.append(
         Link(
-            _("Need named in the meeting of %(date)s", date=format_date(local_date(meeting.starts_at), "long")),
+            _(
+                "Need named in the meeting of %(date)s",
+                date=format_date(local_date(meeting.starts_at), "long"),
+            ),
             url_for("meetings.show", child_id=meeting.child_id, meeting_id=meeting.id),
         )
     )
@@ -180,4 +183,3 @@ def evidence(session: DbSession, seat: Seat, items: list[PlanItem]) -> dict[int,
         if links:
             found[item.id] = links
     return found
-

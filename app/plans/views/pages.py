@@ -93,12 +93,12 @@ def _id(name: str) -> int:
 @routes.for_child(Action.VIEW_PLAN)
 def compare(seat: Seat) -> Any:
     versions = drafts.versions_for(db.session, seat)
-    if len(versions) < 2:
-        flash(_("There is only one version: nothing to compare yet."), "info")
-        return redirect(url_for("plans.show", child_id=seat.child.id))
     if "older" in request.args or "newer" in request.args:
         older = drafts.version_or_404(db.session, seat, _id("older"))
         newer = drafts.version_or_404(db.session, seat, _id("newer"))
+    elif len(versions) < 2:
+        flash(_("There is only one version: nothing to compare yet."), "info")
+        return redirect(url_for("plans.show", child_id=seat.child.id))
     else:
         newer, older = versions[0], versions[1]
     if older.version > newer.version:
@@ -118,7 +118,9 @@ def compare(seat: Seat) -> Any:
 def write_view(seat: Seat) -> Any:
     form = ViewForm()
     if form.validate_on_submit():
-        ok, _view = attempt(form, lambda: parents.write_view(db.session, seat, form.text.data or ""))
+        ok, _view = attempt(
+            form, lambda: parents.write_view(db.session, seat, form.text.data or "")
+        )
         if ok:
             flash(_("Your view is saved. The coach can read it."), "success")
             return redirect(url_for("plans.show", child_id=seat.child.id) + "#parents-view")
