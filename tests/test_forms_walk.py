@@ -35,8 +35,8 @@ from app.core.db import db, utcnow
 from app.core.requests import file_fields
 from app.meetings.models import AgendaItem
 from app.meetings.models_followup import Agreement, Party
-from tests.support.consent import sign_consent
 from app.plans.models import PlanItem
+from tests.support.consent import sign_consent
 from tests.support.meetings import plan
 from tests.support.plans import draft_plan
 

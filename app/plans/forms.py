@@ -10,7 +10,6 @@ from app.core.forms import PortalForm, max_length, one_line, plain_text, require
 from app.core.i18n import lazy_gettext as _l
 from app.meetings.forms_followup import DueDateField
 from app.plans.labels import PART_LABELS
-from app.plans.models import Part
 
 TEXT_MAX = 4000
 ITEM_MAX = 2000

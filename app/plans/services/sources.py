@@ -17,7 +17,8 @@ from sqlalchemy import select
 from app.circle.audience import visible_clause
 from app.circle.policy import Seat
 from app.clips.models import Moment, Tag
-from app.clips.services import picking, queries as clip_queries
+from app.clips.services import picking
+from app.clips.services import queries as clip_queries
 from app.core.clock import local_date
 from app.core.db import DbSession
 from app.core.errors import NotFoundError, RefusedError
@@ -60,11 +61,19 @@ def _need_or_404(session: DbSession, seat: Seat, need_id: int) -> ItemNotes:
     if need is None:
         raise NotFoundError("need_missing")
     meeting_queries.meeting_or_404(session, seat, need.meeting_id)
-    item = session.get(AgendaItem, need.item_id)
-    clips = {item.clip_id, item.pair_clip_id} - {None} if item is not None else set()
-    if item is None or picking.watchable_ids(session, seat, clips) != clips:
+    if not _sees_item(session, seat, need):
         raise NotFoundError("need_of_an_item_not_seen")
     return need
+
+
+def _sees_item(session: DbSession, seat: Seat, need: ItemNotes) -> bool:
+    """True when ``seat`` may watch every fragment of the agenda item the need is about (as
+    the meeting's page shows an item: only then)."""
+    item = session.get(AgendaItem, need.item_id)
+    if item is None:
+        return False
+    clips = {item.clip_id} | ({item.pair_clip_id} if item.pair_clip_id is not None else set())
+    return picking.watchable_ids(session, seat, clips) == clips
 
 
 def adopt(session: DbSession, seat: Seat, kind: SourceKind, source_id: int) -> PlanItem:
@@ -134,9 +143,7 @@ def _moment_link(moment: Moment) -> Link:
 def _need_links(session: DbSession, seat: Seat, need: ItemNotes) -> list[Link]:
     if not _sees_meeting(session, seat, need.meeting_id):
         return []
-    item = session.get(AgendaItem, need.item_id)
-    clips = {item.clip_id, item.pair_clip_id} - {None} if item is not None else set()
-    if item is None or picking.watchable_ids(session, seat, clips) != clips:
+    if not _sees_item(session, seat, need):
         return []
     meeting = session.get(Meeting, need.meeting_id)
     assert meeting is not None
