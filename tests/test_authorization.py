@@ -150,6 +150,7 @@ RULES = {
     "plans.remove_item": (Scope.CHILD, A.EDIT_PLAN),
     "plans.send": (Scope.CHILD, A.EDIT_PLAN),
     "plans.adopt": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.answer": (Scope.CHILD, A.SIGN_PLAN),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -198,6 +199,7 @@ POLICY = {
     A.VIEW_PLAN: "C T S P U",
     A.EDIT_PLAN: "C",
     A.WRITE_PLAN_VIEW: "P",
+    A.SIGN_PLAN: "P U",
 }
 LETTER = {
     "C": Role.COACH,

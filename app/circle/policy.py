@@ -58,6 +58,7 @@ class Action(enum.StrEnum):
     VIEW_PLAN = "view_plan"  # the support plan: sent versions (the school side: the draft too)
     EDIT_PLAN = "edit_plan"  # edit the plan's draft, adopt into it, send it to the parents
     WRITE_PLAN_VIEW = "write_plan_view"  # a parent's own view of the plan, in their words
+    SIGN_PLAN = "sign_plan"  # agree with (or decline) the action part (who: answers_plan)
 
 
 C, T, S, P, U = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT, Role.PUPIL
@@ -90,6 +91,7 @@ POLICY: dict[Action, frozenset[Role]] = {
     # specialist read the draft (``sees_plan_drafts``) and bring their part in the meetings.
     Action.EDIT_PLAN: frozenset({C}),
     Action.WRITE_PLAN_VIEW: frozenset({P}),
+    Action.SIGN_PLAN: frozenset({P, U}),
 }
 
 
@@ -147,6 +149,15 @@ def sees_plan_drafts(seat: Seat) -> bool:
     """True when ``seat`` sees the support plan's draft, not only the versions sent to the
     parents: the school side. Never raises."""
     return seat.role in SCHOOL_SIDE
+
+
+def answers_plan(seat: Seat) -> bool:
+    """True when ``seat`` answers for themself on the support plan's action part: every
+    guardian in the circle, and from the consent age (16) the pupil too. A ``check`` for
+    ``routes.for_child``; an error in deciding raises (the route denies)."""
+    if seat.role is Role.PARENT:
+        return True
+    return seat.role is Role.PUPIL and deciding_role(seat.child) is Role.PUPIL
 
 
 def is_school_side(role: Role | None) -> bool:

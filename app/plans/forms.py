@@ -3,11 +3,12 @@ source, and a parent's own view. Whether a date fits the plan is the services' d
 
 from __future__ import annotations
 
-from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from app.core.forms import PortalForm, max_length, one_line, plain_text, required
 from app.core.i18n import lazy_gettext as _l
+from app.core.signing import SignatureForm
 from app.meetings.forms_followup import DueDateField
 from app.plans.labels import PART_LABELS
 
@@ -84,4 +85,25 @@ class ViewForm(PortalForm):
         description=_l("In your own words: the coach reads it, and it goes with the next version."),
         render_kw={"rows": 5},
         id="view-text",
+    )
+
+
+class AnswerForm(SignatureForm):
+    """A guardian's (or the pupil's) answer on the action part of the version shown."""
+
+    version_id = HiddenField()
+    answer = RadioField(
+        _l("Your answer on the action part"),
+        choices=[
+            SelectChoice("agree", _l("I agree with the action part of this plan")),
+            SelectChoice("decline", _l("I do not agree with the action part")),
+        ],
+        default="agree",
+        validate_choice=False,
+    )
+    reason = TextAreaField(
+        _l("Why you do not agree"),
+        validators=[Optional(), plain_text(), max_length(TEXT_MAX)],
+        description=_l("Needed when you do not agree. The coach reads it and contacts you."),
+        render_kw={"rows": 3},
     )

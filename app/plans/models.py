@@ -15,12 +15,13 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.circle.models import User
 from app.clips.models import Moment
 from app.core.db import Base, UTCDateTime, enum_column, utcnow
+from app.core.signing import Immutable, SignedRecordMixin
 from app.core.versions import VersionedMixin
 from app.meetings.models import ItemNotes
 from app.meetings.models_followup import Agreement
@@ -141,3 +142,32 @@ class PlanReminder(Base):
 
     def __repr__(self) -> str:
         return f"<PlanReminder version={self.plan_version_id} {self.kind}>"
+
+
+class SignerRole(enum.StrEnum):
+    GUARDIAN = "guardian"  # a parent or carer in the circle
+    PUPIL = "pupil"  # the pupil, from the consent age on
+
+
+class PlanAnswer(SignedRecordMixin, Immutable, Base):
+    """One guardian's (or, from 16, the pupil's) signed answer on the action part of one sent
+    version: agreement, or a decline with its reason. ``version_sha256`` is the SHA-256 of the
+    version's snapshot they were shown. Never changes once stored."""
+
+    __tablename__ = "plan_answers"
+    __table_args__ = (UniqueConstraint("plan_version_id", "signer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_version_id: Mapped[int] = mapped_column(
+        ForeignKey("plan_versions.id", ondelete="CASCADE"), index=True
+    )
+    child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), index=True)
+    version_sha256: Mapped[str] = mapped_column(String(64))
+    signer_role: Mapped[SignerRole] = mapped_column(enum_column(SignerRole))
+    agrees: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+    signer: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PlanAnswer {self.id} version={self.plan_version_id} by={self.signer_id}>"

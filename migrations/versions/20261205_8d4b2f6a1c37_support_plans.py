@@ -1,12 +1,12 @@
 """Support plans: versions (a draft, then versions sent to the parents), their items with the
 need, agreement or moment each was adopted from, the parents' own views, and the coach's
-reminders
+reminders, and the parents' signed answers on the action part
 
 Revision ID: 8d4b2f6a1c37
 Revises: 5e2d8a7c1f90
 Create Date: 2026-12-05 03:23:10.284309+00:00
 
-Four new tables; nothing existing changes.
+Five new tables; nothing existing changes.
 """
 
 from collections.abc import Sequence
@@ -179,9 +179,91 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_plan_items_version_part", ["plan_version_id", "part", "position"], unique=False
         )
+    op.create_table(
+        "plan_answers",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_version_id", sa.Integer(), nullable=False),
+        sa.Column("child_id", sa.Integer(), nullable=False),
+        sa.Column("version_sha256", sa.String(length=64), nullable=False),
+        sa.Column(
+            "signer_role",
+            sa.Enum("guardian", "pupil", name="signerrole", native_enum=False, length=20),
+            nullable=False,
+        ),
+        sa.Column("agrees", sa.Boolean(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("text_shown", sa.Text(), nullable=False),
+        sa.Column("text_sha256", sa.String(length=64), nullable=False),
+        sa.Column("typed_name", sa.String(length=120), nullable=False),
+        sa.Column(
+            "signature_method",
+            sa.Enum(
+                "drawn", "typed", "confirmed", name="signaturemethod", native_enum=False, length=20
+            ),
+            nullable=False,
+        ),
+        sa.Column("signature_png", sa.LargeBinary(), nullable=True),
+        sa.Column("opened_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ip_address", sa.String(length=64), nullable=False),
+        sa.Column("user_agent", sa.String(length=300), nullable=False),
+        sa.Column(
+            "sign_in_method",
+            sa.Enum(
+                "password",
+                "invitation",
+                "reset",
+                "password_totp",
+                "password_recovery",
+                "password_passkey",
+                "passkey",
+                name="signinmethod",
+                native_enum=False,
+                length=20,
+            ),
+            nullable=False,
+        ),
+        sa.Column("form_nonce", sa.String(length=64), nullable=False),
+        sa.Column("signer_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["child_id"],
+            ["children.id"],
+            name=op.f("fk_plan_answers_child_id_children"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["plan_version_id"],
+            ["plan_versions.id"],
+            name=op.f("fk_plan_answers_plan_version_id_plan_versions"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["signer_id"],
+            ["users.id"],
+            name=op.f("fk_plan_answers_signer_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_plan_answers")),
+        sa.UniqueConstraint("form_nonce", name=op.f("uq_plan_answers_form_nonce")),
+        sa.UniqueConstraint(
+            "plan_version_id", "signer_id", name=op.f("uq_plan_answers_plan_version_id_signer_id")
+        ),
+    )
+    with op.batch_alter_table("plan_answers", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_plan_answers_child_id"), ["child_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_plan_answers_plan_version_id"), ["plan_version_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_plan_answers_signer_id"), ["signer_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("plan_answers", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_plan_answers_signer_id"))
+        batch_op.drop_index(batch_op.f("ix_plan_answers_plan_version_id"))
+        batch_op.drop_index(batch_op.f("ix_plan_answers_child_id"))
+
+    op.drop_table("plan_answers")
     with op.batch_alter_table("plan_items", schema=None) as batch_op:
         batch_op.drop_index("ix_plan_items_version_part")
 

@@ -2,7 +2,8 @@
 
 - the yearly evaluation is due: a year after the date of the plan in force (Dutch law asks
   for an evaluation with the parents at least once a year);
-- a sent version has waited two weeks for an answer: no parent wrote their view since.
+- a sent version has waited two weeks for an answer: no parent signed an answer on it or
+  wrote their view since.
 
 A periodic job claims each by inserting its :class:`PlanReminder` (unique per version and
 kind) before queueing the mail, so a second run, or two at once, send nothing more.
@@ -25,7 +26,7 @@ from app.core.clock import local_date
 from app.core.db import DbSession, db, utcnow
 from app.core.jobs import periodic_job
 from app.core.mail import queue_mail, render_mail
-from app.plans.models import PlanParentView, PlanReminder, PlanVersion, ReminderKind
+from app.plans.models import PlanAnswer, PlanParentView, PlanReminder, PlanVersion, ReminderKind
 
 #: How long a sent version waits for the parents' answer before the coach is reminded.
 ANSWER_WAIT = timedelta(days=14)
@@ -69,12 +70,12 @@ def evaluation_due(session: DbSession, now: datetime) -> list[PlanVersion]:
 
 
 def waiting_for_answer(session: DbSession, now: datetime) -> list[PlanVersion]:
-    """The plans in force sent two weeks or more ago that no parent answered (wrote their
-    view since), not yet reminded of."""
+    """The plans in force sent two weeks or more ago that no parent answered (signed an
+    answer on it, or wrote their view since it was sent), not yet reminded of."""
     answered = exists().where(
         PlanParentView.child_id == PlanVersion.child_id,
         PlanParentView.updated_at >= PlanVersion.published_at,
-    )
+    ) | exists().where(PlanAnswer.plan_version_id == PlanVersion.id)
     kind = ReminderKind.ANSWER_WAITING
     return list(
         session.scalars(

@@ -16,8 +16,8 @@ from app.core.i18n import gettext as _
 from app.plans import bp, labels
 from app.plans.forms import ViewForm
 from app.plans.models import PlanVersion
+from app.plans.services import answers, drafts, parents, snapshot, sources
 from app.plans.services import compare as comparing
-from app.plans.services import drafts, parents, snapshot, sources
 
 bp.add_app_template_global(lambda part: str(labels.PART_LABELS[part]), "plan_part_label")
 
@@ -40,9 +40,14 @@ def plan_page(seat: Seat, view_form: ViewForm | None = None) -> str:
     own = parents.own_view(db.session, seat) if may_write_view else None
     if view_form is None and may_write_view:
         view_form = ViewForm(data={"text": own.text if own else ""})
+    states = answers.states(db.session, current) if current is not None else []
+    may_answer = policy.answers_plan(seat) and seat.may(Action.SIGN_PLAN)
     return render_template(
         "plans/show.html",
         child=child,
+        answer_states=states,
+        may_answer=may_answer,
+        answered=any(s.person.id == seat.user.id and s.record for s in states),
         current=version_parts(seat, current) if current is not None else None,
         draft=draft,
         versions=drafts.versions_for(db.session, seat),
