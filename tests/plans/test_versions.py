@@ -186,8 +186,9 @@ def test_a_sent_version_refuses_every_route(client, login_as, circle, app):
     for tail, data in attempts:
         response = client.post(version_url(version, tail), data=data)
         assert response.status_code == 409, tail
-        page = client.get(response.headers["Location"]).get_data(as_text=True)
+        page = response.get_data(as_text=True)
         assert "verstuurd naar de ouders en kan niet meer veranderen" in page
+        assert "Leest zelfstandig" in page  # the sent version, as it stays
     db.session.expire_all()
     again = db.session.get(PlanVersion, version.id)
     assert (again.snapshot, again.sha256, item_count(again)) == fixed

@@ -28,10 +28,12 @@ def _to_draft(version: PlanVersion, anchor: str = "") -> Any:
     )
 
 
-def _sent_already(version: PlanVersion) -> Any:
+def _sent_already(seat: Seat, version: PlanVersion) -> Any:
+    """The sent version's page with why nothing changed (409: sent meanwhile, or a change
+    aimed at a sent version)."""
     flash(str(drafts.SENT_IS_FIXED), "error")
-    return redirect(
-        url_for("plans.version", child_id=version.child_id, plan_version_id=version.id)
+    return render_template(
+        "plans/version.html", child=seat.child, may_edit=False, **version_parts(seat, version)
     ), 409
 
 
@@ -71,7 +73,7 @@ def start_draft(seat: Seat) -> Any:
 def edit(seat: Seat, plan_version_id: int) -> Any:
     version = drafts.version_or_404(db.session, seat, plan_version_id)
     if version.is_published:
-        return _sent_already(version)
+        return _sent_already(seat, version)
     form = PartsForm()
     if form.validate_on_submit():
         data = drafts.PartsData(
@@ -98,7 +100,7 @@ def edit(seat: Seat, plan_version_id: int) -> Any:
 def add_item(seat: Seat, plan_version_id: int) -> Any:
     version = drafts.version_or_404(db.session, seat, plan_version_id)
     if version.is_published:
-        return _sent_already(version)
+        return _sent_already(seat, version)
     form = ItemForm()
     if form.validate_on_submit():
         try:
@@ -129,7 +131,7 @@ def remove_item(seat: Seat, plan_version_id: int, plan_item_id: int) -> Any:
     version = drafts.version_or_404(db.session, seat, plan_version_id)
     item = drafts.item_or_404(db.session, version, plan_item_id)
     if version.is_published:
-        return _sent_already(version)
+        return _sent_already(seat, version)
     if ConfirmForm().validate_on_submit():
         act(
             lambda: drafts.remove_item(db.session, seat, version, item),
@@ -143,7 +145,7 @@ def remove_item(seat: Seat, plan_version_id: int, plan_item_id: int) -> Any:
 def send(seat: Seat, plan_version_id: int) -> Any:
     version = drafts.version_or_404(db.session, seat, plan_version_id)
     if version.is_published:
-        return _sent_already(version)
+        return _sent_already(seat, version)
     if ConfirmForm().validate_on_submit():
         sent = act(
             lambda: drafts.send(db.session, seat, version),
