@@ -151,6 +151,7 @@ RULES = {
     "plans.send": (Scope.CHILD, A.EDIT_PLAN),
     "plans.adopt": (Scope.CHILD, A.EDIT_PLAN),
     "plans.answer": (Scope.CHILD, A.SIGN_PLAN),
+    "plans.version_pdf": (Scope.CHILD, A.VIEW_PLAN),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -172,6 +173,7 @@ AUDITED_GETS = {
     "clips.video": {"audit_events", "audit_chain", "audit_personal"},
     # A summary's download is logged, as every issued document's (DESIGN rule 6).
     "meetings.summary_pdf": {"audit_events", "audit_chain", "audit_personal"},
+    "plans.version_pdf": {"audit_events", "audit_chain", "audit_personal"},
 }
 
 #: Who may do what in a child's circle, written out: coach, teacher, specialist, parent, pupil.

@@ -292,3 +292,25 @@ def test_a_parent_writes_their_view_and_it_goes_with_the_next_version(
     db.session.expire_all()
     assert "Wij zien thuis veel groei." in db.session.get(PlanVersion, draft.id).snapshot
     assert "Wij zien thuis veel groei." not in db.session.get(PlanVersion, version.id).snapshot
+
+
+def test_sending_issues_a_sealed_pdf_that_every_reader_downloads(
+    app, client, login_as, circle, tmp_path
+):
+    from app.documents.models import Document, DocumentKind
+    from tests.support.summaries import pdf_text
+
+    version, _item = sent_plan(app, circle.child, circle.coach)
+    document = db.session.scalar(select(Document).where(Document.subject_id == version.id))
+    assert document.kind is DocumentKind.SUPPORT_PLAN
+    login_as(circle.parent)
+    response = client.get(version_url(version, "/pdf"))
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    text = " ".join(pdf_text(response.get_data(), tmp_path).split())
+    assert "Leest zelfstandig" in text
+    assert "Vmbo-kader" in text
+    assert version.sha256[:16] in text
+    draft = draft_plan(app, circle.child, circle.coach)
+    teacher = login_as(circle.teacher, on=app.test_client())
+    assert teacher.get(version_url(draft, "/pdf")).status_code == 404

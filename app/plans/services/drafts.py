@@ -27,7 +27,7 @@ from app.core.versions import all_versions, check_draft, publish_version, publis
 from app.core.versions import draft_version as _draft_version
 from app.core.versions import start_draft as _start_draft
 from app.plans.models import Part, PlanItem, PlanVersion
-from app.plans.services import parents, snapshot
+from app.plans.services import document, parents, snapshot
 
 #: Why a sent version is not changed.
 SENT_IS_FIXED = _l(
@@ -291,8 +291,9 @@ def remove_item(session: DbSession, seat: Seat, version: PlanVersion, item: Plan
 
 def send(session: DbSession, seat: Seat, version: PlanVersion) -> PlanVersion:
     """Send the draft to the parents: it is fixed for good, with the canonical snapshot of
-    its parts (the parents' views as they are now included) and that snapshot's SHA-256.
-    Raises RefusedError for a sent version and for a plan without a goal."""
+    its parts (the parents' views as they are now included) and that snapshot's SHA-256,
+    and its sealed PDF is issued. Raises RefusedError for a sent version and for a plan
+    without a goal, and what ``document.issue_pdf`` raises (then nothing is sent)."""
     require_draft(version)
     items = items_of(session, version)
     if not any(item.part is Part.GOAL for item in items):
@@ -303,6 +304,7 @@ def send(session: DbSession, seat: Seat, version: PlanVersion) -> PlanVersion:
     version.sha256 = snapshot.digest(version.snapshot)
     publish_version(version, actor_id=seat.user.id)
     session.flush()
+    document.issue_pdf(session, version, seat.child, items, views, actor=seat.user)
     audit.record(
         session,
         "plan_version_sent",

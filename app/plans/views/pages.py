@@ -9,14 +9,16 @@ from flask import flash, redirect, render_template, request, url_for
 
 from app.circle import policy, routes
 from app.circle.policy import Action, Seat
+from app.core import audit
 from app.core.db import db
 from app.core.errors import NotFoundError
 from app.core.forms import ConfirmForm, attempt
 from app.core.i18n import gettext as _
+from app.documents.services import send_document
 from app.plans import bp, labels
 from app.plans.forms import ViewForm
 from app.plans.models import PlanVersion
-from app.plans.services import answers, drafts, parents, snapshot, sources
+from app.plans.services import answers, document, drafts, parents, snapshot, sources
 from app.plans.services import compare as comparing
 
 bp.add_app_template_global(lambda part: str(labels.PART_LABELS[part]), "plan_part_label")
@@ -130,3 +132,22 @@ def write_view(seat: Seat) -> Any:
             flash(_("Your view is saved. The coach can read it."), "success")
             return redirect(url_for("plans.show", child_id=seat.child.id) + "#parents-view")
     return plan_page(seat, form), 400
+
+
+@bp.get("/children/<int:child_id>/plan/versions/<int:plan_version_id>/pdf")
+@routes.for_child(Action.VIEW_PLAN)
+def version_pdf(seat: Seat, plan_version_id: int) -> Any:
+    found = drafts.version_or_404(db.session, seat, plan_version_id)
+    issued = document.document_of(db.session, found)
+    if issued is None:
+        raise NotFoundError("plan_version_without_document")
+    audit.record(
+        db.session,
+        "document_downloaded",
+        actor=seat.user,
+        child=seat.child,
+        obj=issued,
+        data={"kind": issued.kind.value, "plan_version": found.id},
+    )
+    db.session.commit()
+    return send_document(issued)
