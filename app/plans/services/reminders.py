@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app, url_for
 from huey import crontab
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -40,7 +40,7 @@ def a_year_before(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _in_force() -> object:
+def _in_force() -> ColumnElement[bool]:
     """SQL for "this sent version is its child's newest"."""
     newer = aliased(PlanVersion)
     return PlanVersion.published_at.is_not(None) & ~exists().where(
@@ -50,7 +50,7 @@ def _in_force() -> object:
     )
 
 
-def _not_reminded(kind: ReminderKind) -> object:
+def _not_reminded(kind: ReminderKind) -> ColumnElement[bool]:
     return ~exists().where(
         PlanReminder.plan_version_id == PlanVersion.id, PlanReminder.kind == kind
     )
@@ -63,7 +63,7 @@ def evaluation_due(session: DbSession, now: datetime) -> list[PlanVersion]:
     return list(
         session.scalars(
             select(PlanVersion)
-            .where(_in_force(), PlanVersion.plan_date <= last_year, _not_reminded(kind))  # type: ignore[arg-type]
+            .where(_in_force(), PlanVersion.plan_date <= last_year, _not_reminded(kind))
             .order_by(PlanVersion.id)
         )
     )
@@ -81,10 +81,10 @@ def waiting_for_answer(session: DbSession, now: datetime) -> list[PlanVersion]:
         session.scalars(
             select(PlanVersion)
             .where(
-                _in_force(),  # type: ignore[arg-type]
+                _in_force(),
                 PlanVersion.published_at <= now - ANSWER_WAIT,
                 ~answered,
-                _not_reminded(kind),  # type: ignore[arg-type]
+                _not_reminded(kind),
             )
             .order_by(PlanVersion.id)
         )
