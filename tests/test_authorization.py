@@ -147,6 +147,7 @@ RULES = {
     "plans.start_draft": (Scope.CHILD, A.EDIT_PLAN),
     "plans.edit": (Scope.CHILD, A.EDIT_PLAN),
     "plans.add_item": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.edit_item": (Scope.CHILD, A.EDIT_PLAN),
     "plans.remove_item": (Scope.CHILD, A.EDIT_PLAN),
     "plans.send": (Scope.CHILD, A.EDIT_PLAN),
     "plans.adopt": (Scope.CHILD, A.EDIT_PLAN),

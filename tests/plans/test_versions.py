@@ -181,6 +181,7 @@ def test_a_sent_version_refuses_every_route(client, login_as, circle, app):
         ("/edit", parts_form(exit_profile="Havo")),
         ("/items", {"part": "need", "text": "Nog iets"}),
         (f"/items/{item.id}/remove", {}),
+        (f"/items/{item.id}/edit", {"part": "goal", "text": "Anders", "target_on": "2099-01-01"}),
         ("/send", {}),
     ]
     for tail, data in attempts:
@@ -205,6 +206,9 @@ def test_a_sent_version_refuses_every_service_and_the_orm(app, circle):
             lambda: drafts.update_parts(db.session, seat, version, data),
             lambda: drafts.add_item(db.session, seat, version, drafts.ItemData(Part.NEED, "x")),
             lambda: drafts.remove_item(db.session, seat, version, item),
+            lambda: drafts.update_item(
+                db.session, seat, version, item, drafts.ItemData(Part.NEED, "x")
+            ),
             lambda: drafts.send(db.session, seat, version),
         ]:
             with pytest.raises(RefusedError):
@@ -314,3 +318,24 @@ def test_sending_issues_a_sealed_pdf_that_every_reader_downloads(
     draft = draft_plan(app, circle.child, circle.coach)
     teacher = login_as(circle.teacher, on=app.test_client())
     assert teacher.get(version_url(draft, "/pdf")).status_code == 404
+
+
+def test_the_coach_changes_an_item_and_bad_input_changes_nothing(client, login_as, circle, app):
+    draft = draft_plan(app, circle.child, circle.coach)
+    item = db.session.scalar(select(PlanItem).where(PlanItem.plan_version_id == draft.id))
+    login_as(circle.coach)
+    url = version_url(draft, f"/items/{item.id}/edit")
+    assert "Leest zelfstandig" in client.get(url).get_data(as_text=True)
+    earlier = (draft.plan_date - timedelta(days=1)).isoformat()
+    bad = client.post(url, data={"part": "goal", "text": "Leest hardop", "target_on": earlier})
+    assert bad.status_code == 400
+    assert "mag niet vóór de datum van het plan liggen" in bad.get_data(as_text=True)
+    empty = client.post(url, data={"part": "need", "text": " "})
+    assert empty.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(PlanItem, item.id).text == "Leest zelfstandig"
+    later = days_ahead(100).isoformat()
+    ok = client.post(url, data={"part": "goal", "text": "Leest hardop", "target_on": later})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(PlanItem, item.id).text == "Leest hardop"

@@ -274,6 +274,27 @@ def item_or_404(session: DbSession, version: PlanVersion, item_id: int) -> PlanI
     return found
 
 
+def update_item(
+    session: DbSession, seat: Seat, version: PlanVersion, item: PlanItem, data: ItemData
+) -> None:
+    """Change an item of the draft ``version`` (its part, text, date, who); its source stays.
+    Raises RefusedError for a sent version and for bad input (:func:`check_item`); nothing
+    is changed then."""
+    require_draft(version)
+    checked = check_item(version, data)
+    item.part, item.text = checked.part, checked.text
+    item.target_on, item.who = checked.target_on, checked.who
+    session.flush()
+    audit.record(
+        session,
+        "plan_item_changed",
+        actor=seat.user,
+        child=seat.child,
+        obj=item,
+        data={"version": version.version, "part": str(checked.part)},
+    )
+
+
 def remove_item(session: DbSession, seat: Seat, version: PlanVersion, item: PlanItem) -> None:
     """Take an item out of the draft. Raises RefusedError for a sent version."""
     require_draft(version)

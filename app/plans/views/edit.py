@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 
 from app.circle import routes
 from app.circle.policy import Action, Seat
@@ -103,24 +103,52 @@ def add_item(seat: Seat, plan_version_id: int) -> Any:
         return _sent_already(seat, version)
     form = ItemForm()
     if form.validate_on_submit():
-        try:
-            part = Part(form.part.data)
-        except ValueError:
-            part = None
-        if part is None:
-            form.part.errors = [_("Choose one of the parts in the list.")]
-        else:
-            data = drafts.ItemData(
-                part=part,
-                text=form.text.data or "",
-                target_on=form.target_on.data,
-                who=form.who.data or "",
-            )
+        data = _item_data(form)
+        if data is not None:
             ok, _item = attempt(form, lambda: drafts.add_item(db.session, seat, version, data))
             if ok:
                 flash(_("The item is added to the draft."), "success")
-                return _to_draft(version, f"#part-{part.value}")
+                return _to_draft(version, f"#part-{data.part.value}")
     return edit_page(seat, version, item_form=form), 400
+
+
+def _item_data(form: ItemForm) -> drafts.ItemData | None:
+    """The item the form describes, or None (with the message on the form) for a part
+    that is not one of the plan's."""
+    try:
+        part = Part(form.part.data)
+    except ValueError:
+        form.part.errors = [_("Choose one of the parts in the list.")]
+        return None
+    return drafts.ItemData(
+        part=part, text=form.text.data or "", target_on=form.target_on.data, who=form.who.data or ""
+    )
+
+
+@bp.route(
+    "/children/<int:child_id>/plan/versions/<int:plan_version_id>/items/<int:plan_item_id>/edit",
+    methods=["GET", "POST"],
+)
+@routes.for_child(Action.EDIT_PLAN)
+def edit_item(seat: Seat, plan_version_id: int, plan_item_id: int) -> Any:
+    version = drafts.version_or_404(db.session, seat, plan_version_id)
+    item = drafts.item_or_404(db.session, version, plan_item_id)
+    if version.is_published:
+        return _sent_already(seat, version)
+    form = ItemForm(obj=item) if request.method == "GET" else ItemForm()
+    if form.validate_on_submit():
+        data = _item_data(form)
+        if data is not None:
+            ok, _done = attempt(
+                form, lambda: drafts.update_item(db.session, seat, version, item, data)
+            )
+            if ok:
+                flash(_("The item is changed."), "success")
+                return _to_draft(version, f"#item-{item.id}")
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "plans/edit_item.html", child=seat.child, version=version, item=item, form=form
+    ), status
 
 
 @bp.post(
