@@ -68,6 +68,7 @@ def add_plan(session: DbSession, child: Child, users: dict[str, User]) -> None:
             pupil_view="Ik wil graag naast juf zitten in de kring.",
             consulted_on=today,
         ),
+        seen=draft.edit_count,
     )
     for part, text, who in ITEMS:
         drafts.add_item(session, coach, draft, drafts.ItemData(part, text, who=who))

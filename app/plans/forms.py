@@ -49,6 +49,7 @@ class PartsForm(PortalForm):
     evaluation = _text(_l("Evaluation"), _l("How the plan went, evaluated with the parents."))
     pupil_view = _text(_l("The pupil's own view"), _l("In the pupil's own words."))
     consulted_on = _date_field(_l("Consultation with the parents"), optional=True)
+    edit_count = HiddenField()
 
 
 class ItemForm(PortalForm):

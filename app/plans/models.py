@@ -62,6 +62,11 @@ class PlanVersion(VersionedMixin, Base):
     consulted_on: Mapped[date | None] = mapped_column(Date)
     snapshot: Mapped[str | None] = mapped_column(Text)
     sha256: Mapped[str | None] = mapped_column(String(64))
+    # Counts the saves of the row (``version`` is the plan's version number): a save made on
+    # an older count is refused, never overwrites (app.core.concurrency).
+    edit_count: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": edit_count}
 
     def __repr__(self) -> str:
         state = "sent" if self.published_at else "draft"

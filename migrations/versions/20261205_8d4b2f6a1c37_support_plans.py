@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("consulted_on", sa.Date(), nullable=True),
         sa.Column("snapshot", sa.Text(), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("edit_count", sa.Integer(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),

@@ -32,8 +32,12 @@ def item_count(version) -> int:
     )
 
 
-def parts_form(**values) -> dict[str, str]:
+def parts_form(version, **values) -> dict[str, str]:
+    """The parts form as the draft's page fills it in (with the row's save count), and
+    ``values`` typed over it."""
+    db.session.expire_all()
     data = {
+        "edit_count": str(db.session.get(PlanVersion, version.id).edit_count),
         "plan_date": days_ahead(0).isoformat(),
         "exit_profile": "Vmbo-kader",
         "exit_reasoning": "Sem leert het best in kleine stappen.",
@@ -50,7 +54,7 @@ def test_the_coach_writes_every_part_and_sends_a_version(app, client, login_as, 
     response = client.post(plan_url(circle.child, "/draft"))
     assert response.status_code == 302
     draft = db.session.scalar(select(PlanVersion).where(PlanVersion.child_id == circle.child.id))
-    assert client.post(version_url(draft, "/edit"), data=parts_form()).status_code == 302
+    assert client.post(version_url(draft, "/edit"), data=parts_form(draft)).status_code == 302
     for part, text, extra in [
         ("hindering", "Snel afgeleid door geluid", {}),
         ("supporting", "Betrokken ouders", {}),
@@ -140,7 +144,7 @@ def test_a_plan_date_after_a_goal_is_refused(client, login_as, circle, app):
     login_as(circle.coach)
     late = days_ahead(365).isoformat()
     response = client.post(
-        version_url(draft, "/edit"), data=parts_form(plan_date=late, exit_profile="Havo")
+        version_url(draft, "/edit"), data=parts_form(draft, plan_date=late, exit_profile="Havo")
     )
     assert response.status_code == 400
     assert (
@@ -155,7 +159,7 @@ def test_a_bad_parts_form_changes_nothing(client, login_as, circle, app):
     draft = draft_plan(app, circle.child, circle.coach)
     login_as(circle.coach)
     response = client.post(
-        version_url(draft, "/edit"), data=parts_form(plan_date="", exit_profile="Havo")
+        version_url(draft, "/edit"), data=parts_form(draft, plan_date="", exit_profile="Havo")
     )
     assert response.status_code == 400
     assert "Vul dit veld in." in response.get_data(as_text=True)
@@ -178,7 +182,7 @@ def test_a_sent_version_refuses_every_route(client, login_as, circle, app):
     fixed = (version.snapshot, version.sha256, item_count(version))
     login_as(circle.coach)
     attempts = [
-        ("/edit", parts_form(exit_profile="Havo")),
+        ("/edit", parts_form(version, exit_profile="Havo")),
         ("/items", {"part": "need", "text": "Nog iets"}),
         (f"/items/{item.id}/remove", {}),
         (f"/items/{item.id}/edit", {"part": "goal", "text": "Anders", "target_on": "2099-01-01"}),
@@ -203,7 +207,7 @@ def test_a_sent_version_refuses_every_service_and_the_orm(app, circle):
         version = db.session.get(PlanVersion, version.id)
         data = drafts.PartsData(version.plan_date, "Havo", "", "", "", "", None)
         for call in [
-            lambda: drafts.update_parts(db.session, seat, version, data),
+            lambda: drafts.update_parts(db.session, seat, version, data, seen=version.edit_count),
             lambda: drafts.add_item(db.session, seat, version, drafts.ItemData(Part.NEED, "x")),
             lambda: drafts.remove_item(db.session, seat, version, item),
             lambda: drafts.update_item(
@@ -254,7 +258,7 @@ def test_a_new_draft_starts_from_the_sent_version_and_the_two_compare_side_by_si
     assert item_count(draft) == 1  # the goal came along
     client.post(
         version_url(draft, "/edit"),
-        data=parts_form(plan_date=version.plan_date.isoformat(), exit_profile="Havo"),
+        data=parts_form(draft, plan_date=version.plan_date.isoformat(), exit_profile="Havo"),
     )
     client.post(version_url(draft, "/items"), data={"part": "strength", "text": "Doorzetter"})
     page = client.get(plan_url(circle.child, "/compare")).get_data(as_text=True)
@@ -339,3 +343,18 @@ def test_the_coach_changes_an_item_and_bad_input_changes_nothing(client, login_a
     assert ok.status_code == 302
     db.session.expire_all()
     assert db.session.get(PlanItem, item.id).text == "Leest hardop"
+
+
+def test_a_save_on_an_older_copy_is_refused_with_the_text_kept(client, login_as, circle, app):
+    draft = draft_plan(app, circle.child, circle.coach)
+    login_as(circle.coach)
+    first = parts_form(draft, exit_profile="Havo")
+    second = dict(first, exit_profile="Vwo")  # a second tab, opened at the same time
+    assert client.post(version_url(draft, "/edit"), data=first).status_code == 302
+    stale = client.post(version_url(draft, "/edit"), data=second)
+    assert stale.status_code == 409
+    page = stale.get_data(as_text=True)
+    assert "Iemand anders heeft hier een wijziging opgeslagen" in page
+    assert 'value="Vwo"' in page
+    db.session.expire_all()
+    assert db.session.get(PlanVersion, draft.id).exit_profile == "Havo"

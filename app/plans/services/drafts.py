@@ -19,6 +19,7 @@ from app.circle import policy
 from app.circle.policy import Seat
 from app.core import audit
 from app.core.clock import local_date
+from app.core.concurrency import StaleEditError, flush_versioned, parse_version
 from app.core.db import DbSession
 from app.core.errors import NotFoundError, RefusedError
 from app.core.i18n import format_date
@@ -179,10 +180,15 @@ def _earliest_goal(session: DbSession, version: PlanVersion) -> date | None:
     return found
 
 
-def update_parts(session: DbSession, seat: Seat, version: PlanVersion, data: PartsData) -> None:
-    """Save the draft's parts that are one text each. Raises RefusedError for a sent version
-    and for a plan date after a goal's target date; nothing is changed then."""
+def update_parts(
+    session: DbSession, seat: Seat, version: PlanVersion, data: PartsData, *, seen: object
+) -> None:
+    """Save the draft's parts that are one text each, filled in on save number ``seen`` of
+    the row. Raises RefusedError for a sent version and for a plan date after a goal's
+    target date, StaleEditError when someone saved since ``seen``; nothing is changed then."""
     require_draft(version)
+    if parse_version(seen) != version.edit_count:
+        raise StaleEditError()
     earliest = _earliest_goal(session, version)
     if earliest is not None and data.plan_date > earliest:
         raise RefusedError(
@@ -200,7 +206,7 @@ def update_parts(session: DbSession, seat: Seat, version: PlanVersion, data: Par
     version.evaluation = data.evaluation.strip()
     version.pupil_view = data.pupil_view.strip()
     version.consulted_on = data.consulted_on
-    session.flush()
+    flush_versioned(session)
     audit.record(session, "plan_draft_edited", actor=seat.user, child=seat.child, obj=version)
 
 

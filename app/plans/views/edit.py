@@ -10,6 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 
 from app.circle import routes
 from app.circle.policy import Action, Seat
+from app.core.concurrency import parse_version
 from app.core.db import db
 from app.core.errors import NotFoundError, RefusedError
 from app.core.forms import ConfirmForm, attempt
@@ -85,11 +86,18 @@ def edit(seat: Seat, plan_version_id: int) -> Any:
             pupil_view=form.pupil_view.data or "",
             consulted_on=form.consulted_on.data,
         )
-        ok, _done = attempt(form, lambda: drafts.update_parts(db.session, seat, version, data))
+        seen = form.edit_count.data
+        ok, _done = attempt(
+            form, lambda: drafts.update_parts(db.session, seat, version, data, seen=seen)
+        )
         if ok:
             flash(_("The plan's draft is saved."), "success")
             return _to_draft(version)
-        return edit_page(seat, version, parts_form=form), 400
+        # Saved by someone else meanwhile: the text stays in the form, and its count moves
+        # on so that the next save (after merging by hand) goes through.
+        stale = parse_version(seen) != version.edit_count
+        form.edit_count.data = str(version.edit_count)
+        return edit_page(seat, version, parts_form=form), 409 if stale else 400
     if form.is_submitted():
         return edit_page(seat, version, parts_form=form), 400
     return edit_page(seat, version)
