@@ -108,6 +108,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.meetings import views as _meetings_views  # noqa: F401
     from app.people import bp as people_bp
     from app.people import views as _people_views  # noqa: F401
+    from app.plans import bp as plans_bp
+    from app.plans import views as _plans_views  # noqa: F401
 
     blueprints = (
         auth_bp,
@@ -116,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
         consent_bp,
         clips_bp,
         meetings_bp,
+        plans_bp,
         admin_bp,
         documents_bp,
         _health.bp,

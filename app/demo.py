@@ -90,7 +90,8 @@ class DemoRefused(RuntimeError):
 def load_demo() -> list[tuple[str, str, str]]:
     """Create the demo school, people, children and circles unless they exist, and Noah's
         footage unless he has some (synthetic, processed to ready: ``app.demo_footage``), and his
-    meetings unless he has one (``app.demo_meetings``); commit.
+    meetings unless he has one (``app.demo_meetings``) and his support plan unless he has one
+    (``app.demo_plans``); commit.
 
         Returns ``describe_accounts()``: each account as it is now. Raises DemoRefused in
         production (its accounts' password is printed in the README), and database errors.
@@ -109,6 +110,7 @@ def load_demo() -> list[tuple[str, str, str]]:
         session.commit()
     _ensure_footage(session)
     _ensure_meetings(session)
+    _ensure_plan(session)
     return describe_accounts(session)
 
 
@@ -139,6 +141,21 @@ def _ensure_meetings(session: DbSession) -> None:
         return
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
         demo_meetings.add_meetings(session, noah, _demo_users(session))
+    session.commit()
+
+
+def _ensure_plan(session: DbSession) -> None:
+    """Add Noah's demo support plan unless he has one, once his meetings are there. Raises
+    what ``demo_plans.add_plan`` raises."""
+    from app import demo_meetings, demo_plans
+
+    noah = _noah(session)
+    if noah is None or not demo_meetings.has_meetings(session, noah):
+        return
+    if demo_plans.has_plan(session, noah):
+        return
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        demo_plans.add_plan(session, noah, _demo_users(session))
     session.commit()
 
 

@@ -2,7 +2,8 @@
 
 Everything goes through the meeting services, as the pages would: the coach plans a shared
 review with the whole circle, puts two items on its agenda (the circle fragment from school,
-then the home fragment beside the school one as a pair), records three agreements, finalises
+then the home fragment beside the school one as a pair), writes what the group saw and what
+Noah needs at the first item as meeting mode would, records three agreements, finalises
 it with what the group saw and what Noah needs (a sealed summary PDF), and Peter Bakker
 acknowledges that summary with a signed record. A follow-up is planned a week from today (a
 school day); the open agreements come up there to be reviewed, which the agreements service
@@ -25,7 +26,7 @@ from app.core.db import DbSession, utcnow
 from app.core.signin import SignInMethod
 from app.core.signing import Evidence, OpenedForm
 from app.meetings.models import Meeting, MeetingKind
-from app.meetings.services import acknowledgement, agenda, agreements, planning, queries
+from app.meetings.services import acknowledgement, agenda, agreements, notes, planning, queries
 from app.meetings.services import summary as summaries
 
 PLACE = "Kamer van de IB'er, OBS De Regenboog"
@@ -43,6 +44,8 @@ NEED = (
     "Noah heeft een vaste plek dicht bij juf nodig, korte beurten en een teken dat zijn "
     "initiatief gezien is: in de klas en thuis aan tafel."
 )
+ITEM_SEEN = "Noah gaat verzitten zodra juf van de kring wegloopt naar het bord."
+ITEM_NEED = "Noah heeft nodig dat juf in zijn buurt blijft als de kring van opdracht wisselt."
 # (text, party, owner: a key of app.demo.PEOPLE, due: days after the review, the first two
 # by the follow-up)
 AGREEMENTS = [
@@ -81,8 +84,7 @@ def add_meetings(session: DbSession, child: Child, users: dict[str, User]) -> No
         ),
         agenda.ItemData(f"clip-{home.id}", f"clip-{school.id}", "Vergelijk: één taak tegelijk."),
     ]
-    for item in items:
-        agenda.add_item(session, coach, review, item)
+    added = [agenda.add_item(session, coach, review, item) for item in items]
     session.flush()
     # Demo data only: the planning service refuses a meeting in the past (rightly), so the
     # review is planned ahead and then moved back to its day in the past, to show a held and
@@ -101,6 +103,11 @@ def add_meetings(session: DbSession, child: Child, users: dict[str, User]) -> No
     for text, party, owner, due in AGREEMENTS:
         data = agreements.AgreementData(text, party, users[owner].id, held + timedelta(days=due))
         agreements.add_agreement(session, coach, review, data)
+    # What the group wrote in meeting mode about the first item (the support plan's demo
+    # draft adopts this need).
+    notes.save_notes(
+        session, coach, review, added[0], notes.NotesData(ITEM_SEEN, ITEM_NEED, None), version=0
+    )
     attended = frozenset(users[key].id for key in ("coach", "teacher", "parent"))
     summary = summaries.finalise(
         session,

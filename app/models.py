@@ -19,6 +19,8 @@ from app.meetings.models import (
 )
 from app.meetings.models_followup import Agreement, AgreementReminder, AgreementReview
 from app.meetings.models_summary import MeetingSummary, SummaryAcknowledgement
+from app.plans import lock as plan_lock  # noqa: F401  (a sent plan version is locked)
+from app.plans.models import PlanAnswer, PlanItem, PlanParentView, PlanReminder, PlanVersion
 
 __all__ = [
     "AgendaItem",
@@ -49,6 +51,11 @@ __all__ = [
     "Moment",
     "MomentTag",
     "Passkey",
+    "PlanAnswer",
+    "PlanItem",
+    "PlanParentView",
+    "PlanReminder",
+    "PlanVersion",
     "PasswordToken",
     "RecoveryCode",
     "Role",

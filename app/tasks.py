@@ -14,6 +14,7 @@ from app.core.jobs import huey
 from app.documents import anchors, erasure  # noqa: F401  (scheduled jobs)
 from app.meetings.services import due as agreement_due  # noqa: F401  (scheduled jobs)
 from app.meetings.services import notices as meeting_notices  # noqa: F401  (scheduled jobs)
+from app.plans.services import reminders as plan_reminders  # noqa: F401  (scheduled jobs)
 
 app = create_app()
 

@@ -33,6 +33,7 @@ from tests.support.audience import sees
 from tests.support.circle import pupil_of_sixteen
 from tests.support.consent import sign_consent
 from tests.support.meetings import plan
+from tests.support.plans import sent_plan
 
 #: The only endpoints anyone may use without signing in. Changing this is a deliberate act.
 PUBLIC = {
@@ -153,6 +154,19 @@ RULES = {
     "children.request_export": (Scope.CHILD, A.EXPORT_CHILD),
     "children.export_status": (Scope.CHILD, A.EXPORT_CHILD),
     "children.download_export": (Scope.CHILD, A.EXPORT_CHILD),
+    "plans.show": (Scope.CHILD, A.VIEW_PLAN),
+    "plans.version": (Scope.CHILD, A.VIEW_PLAN),
+    "plans.compare": (Scope.CHILD, A.VIEW_PLAN),
+    "plans.write_view": (Scope.CHILD, A.WRITE_PLAN_VIEW),
+    "plans.start_draft": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.edit": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.add_item": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.edit_item": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.remove_item": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.send": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.adopt": (Scope.CHILD, A.EDIT_PLAN),
+    "plans.answer": (Scope.CHILD, A.SIGN_PLAN),
+    "plans.version_pdf": (Scope.CHILD, A.VIEW_PLAN),
 }
 
 #: Routes whose object narrows the rule further: who (besides outsiders) gets through. The
@@ -174,6 +188,7 @@ AUDITED_GETS = {
     "clips.video": {"audit_events", "audit_chain", "audit_personal"},
     # A summary's download is logged, as every issued document's (DESIGN rule 6).
     "meetings.summary_pdf": {"audit_events", "audit_chain", "audit_personal"},
+    "plans.version_pdf": {"audit_events", "audit_chain", "audit_personal"},
 }
 
 #: Who may do what in a child's circle, written out: coach, teacher, specialist, parent, pupil.
@@ -199,6 +214,10 @@ POLICY = {
     A.ACKNOWLEDGE_SUMMARY: "P U",
     A.RUN_MEETING: "C T S",
     A.EXPORT_CHILD: "C P U",
+    A.VIEW_PLAN: "C T S P U",
+    A.EDIT_PLAN: "C",
+    A.WRITE_PLAN_VIEW: "P",
+    A.SIGN_PLAN: "P U",
 }
 LETTER = {
     "C": Role.COACH,
@@ -457,6 +476,7 @@ def world(app, circle, make_user, make_child, school, visitor, footage):
         "pupil" in people
     )
     values.update(a_meeting(app, footage, circle, invited))
+    values.update(a_sent_plan(app, circle))
     return people, values
 
 
@@ -473,6 +493,13 @@ def an_export(child: Child, requester: User) -> ChildExport:
     db.session.add(export)
     db.session.commit()
     return export
+
+
+def a_sent_plan(app, circle) -> dict[str, int]:
+    """A version of the plan sent to the parents, with one goal: every role that may read
+    the plan sees it; the coach's changes to it are refused (409), never a 500."""
+    version, item = sent_plan(app, circle.child, circle.coach)
+    return {"plan_version_id": version.id, "plan_item_id": item.id}
 
 
 def a_meeting(app, footage: Footage, circle, invited: list[User]) -> dict[str, int]:

@@ -243,3 +243,30 @@ def test_demo_data_prints_each_accounts_state_now(app, runner, without_footage):
         accounts = describe_accounts(db.session)
     for told, email, _name in accounts:
         check_state_told(db.session.scalar(select(User).where(User.email == email)), told)
+
+
+def test_demo_plan_has_a_sent_version_and_a_draft_that_adopted_the_meetings_need(
+    app, runner, client
+):
+    """Noah's support plan: version 1 sent to his parents (fixed, with its SHA-256), and the
+    draft of version 2 that adopted the need named at the review's first agenda item, whose
+    link the coach follows and which the parent does not see in the draft."""
+    from app.meetings.models import ItemNotes
+    from app.plans.models import PlanItem, PlanVersion
+
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    noah = db.session.scalar(select(Child).where(Child.name == "Noah Bakker"))
+    sent, draft = db.session.scalars(
+        select(PlanVersion).where(PlanVersion.child_id == noah.id).order_by(PlanVersion.version)
+    ).all()
+    assert sent.is_published and sent.sha256 and not draft.is_published
+    need = db.session.scalar(select(ItemNotes).where(ItemNotes.child_id == noah.id))
+    adopted = db.session.scalar(
+        select(PlanItem).where(PlanItem.plan_version_id == draft.id, PlanItem.need_id == need.id)
+    )
+    assert adopted is not None and adopted.text == need.need
+    coach = next(u for k, u in demo._demo_users(db.session).items() if k == "coach")
+    client.post("/sign-in", data={"email": coach.email, "password": demo.DEMO_PASSWORD})
+    page = client.get(f"/children/{noah.id}/plan/versions/{draft.id}/edit").get_data(as_text=True)
+    assert need.need in page
+    assert f"/children/{noah.id}/meetings/{need.meeting_id}" in page

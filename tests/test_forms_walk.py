@@ -36,8 +36,10 @@ from app.core.db import db, utcnow
 from app.core.requests import file_fields
 from app.meetings.models import AgendaItem
 from app.meetings.models_followup import Agreement, Party
+from app.plans.models import PlanItem
 from tests.support.consent import sign_consent
 from tests.support.meetings import plan
+from tests.support.plans import draft_plan
 
 REFUSED = "A text field arrived as a file"
 INVITATION_TOKEN = "an-invitation-token-for-the-walk"
@@ -92,6 +94,7 @@ def world(app, circle, make_user, make_clip):
     )
     db.session.add(agreement)
     db.session.commit()
+    draft = draft_plan(app, circle.child, circle.coach)
     with app.test_request_context():
         reset_token = create_password_link(db.session, circle.parent2, valid_for=timedelta(hours=1))
         db.session.commit()  # before the request context ends and removes the session
@@ -124,6 +127,10 @@ def world(app, circle, make_user, make_clip):
         "meeting_id": meeting.id,
         "item_id": item.id,
         "agreement_id": agreement.id,
+        "plan_version_id": draft.id,
+        "plan_item_id": db.session.scalar(
+            select(PlanItem.id).where(PlanItem.plan_version_id == draft.id)
+        ),
     }
     # Pages that find their object by a token in the query string, so that the walk sees
     # (and sends back) the fields of their real forms.

@@ -34,6 +34,7 @@ ROOT_MODULES = frozenset(
         "app.demo",
         "app.demo_footage",
         "app.demo_meetings",
+        "app.demo_plans",
     }
 )
 
@@ -53,7 +54,7 @@ def floor_of(module: str) -> tuple[str, str]:
         return top, top
     if top in FEATURE_ORDER:
         return "feature", top
-    if top in {"cli", "models", "tasks", "demo", "demo_footage", "demo_meetings"}:
+    if top in {"cli", "models", "tasks", "demo", "demo_footage", "demo_meetings", "demo_plans"}:
         return "root", "app"
     return "unknown", top
 

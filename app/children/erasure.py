@@ -35,6 +35,7 @@ from app.core.search import fold
 from app.documents import erasure as documents
 from app.meetings.services import erasure as meetings
 from app.people import erasure as people
+from app.plans import erasure as plans
 
 Eraser = Callable[[DbSession, Child], None]
 
@@ -44,6 +45,7 @@ Eraser = Callable[[DbSession, Child], None]
 #: tombstone.
 ERASERS: tuple[Eraser, ...] = (
     exports.erase_child,
+    plans.erase_child,
     meetings.erase_child,
     clips.erase_child,
     consent.erase_child,

@@ -56,6 +56,10 @@ class Action(enum.StrEnum):
     ACKNOWLEDGE_SUMMARY = "acknowledge_summary"  # sign that one has read a meeting's summary
     RUN_MEETING = "run_meeting"  # meeting mode: play the agenda, write the notes, attendance
     EXPORT_CHILD = "export_child"  # a zip of everything about the child the person may see
+    VIEW_PLAN = "view_plan"  # the support plan: sent versions (the school side: the draft too)
+    EDIT_PLAN = "edit_plan"  # edit the plan's draft, adopt into it, send it to the parents
+    WRITE_PLAN_VIEW = "write_plan_view"  # a parent's own view of the plan, in their words
+    SIGN_PLAN = "sign_plan"  # agree with (or decline) the action part (who: answers_plan)
 
 
 C, T, S, P, U = Role.COACH, Role.TEACHER, Role.SPECIALIST, Role.PARENT, Role.PUPIL
@@ -86,6 +90,12 @@ POLICY: dict[Action, frozenset[Role]] = {
     # A parent's (or the pupil's) request for access (AVG art. 15), and the coach's copy for a
     # school the child moves to; each gets what their own seat sees, nothing more.
     Action.EXPORT_CHILD: frozenset({C, P, U}),
+    Action.VIEW_PLAN: frozenset({C, T, S, P, U}),
+    # The coach keeps the plan, as they lead the meetings it is built from; teachers and a
+    # specialist read the draft (``sees_plan_drafts``) and bring their part in the meetings.
+    Action.EDIT_PLAN: frozenset({C}),
+    Action.WRITE_PLAN_VIEW: frozenset({P}),
+    Action.SIGN_PLAN: frozenset({P, U}),
 }
 
 
@@ -137,6 +147,21 @@ def may_run_meeting(seat: Seat) -> bool:
     meeting's page and the summary they acknowledge.
     """
     return seat.may(Action.RUN_MEETING)
+
+
+def sees_plan_drafts(seat: Seat) -> bool:
+    """True when ``seat`` sees the support plan's draft, not only the versions sent to the
+    parents: the school side. Never raises."""
+    return seat.role in SCHOOL_SIDE
+
+
+def answers_plan(seat: Seat) -> bool:
+    """True when ``seat`` answers for themself on the support plan's action part: every
+    guardian in the circle, and from the consent age (16) the pupil too. A ``check`` for
+    ``routes.for_child``; an error in deciding raises (the route denies)."""
+    if seat.role is Role.PARENT:
+        return True
+    return seat.role is Role.PUPIL and deciding_role(seat.child) is Role.PUPIL
 
 
 def is_school_side(role: Role | None) -> bool:

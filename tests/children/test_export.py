@@ -26,7 +26,7 @@ from app.core import storage
 from app.core.audit import AuditEvent
 from app.core.db import db, make_engine, utcnow
 from tests.support.consent import sign_consent
-from tests.support.export import export_for
+from tests.support.export import export_for, unzip
 from tests.support.infra import fresh_database_url
 from tests.support.meetings import plan
 from tests.support.summaries import SECRET_NOTE, add_agenda, during, finalise_form
@@ -125,15 +125,6 @@ def violations(value, schema, where="$") -> list[str]:
         for number, item in enumerate(value):
             found += violations(item, schema["items"], f"{where}[{number}]")
     return found
-
-
-def unzip(app, export: ChildExport) -> zipfile.ZipFile:
-    assert export.state is ExportState.READY, export.failure
-    with app.app_context():
-        data = storage.path_of(export.storage_key).read_bytes()
-    archive = zipfile.ZipFile(io.BytesIO(data))
-    assert archive.testzip() is None
-    return archive
 
 
 def test_a_parents_export_holds_what_the_parent_sees_and_a_coachs_what_the_coach_sees(app, world):

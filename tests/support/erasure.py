@@ -25,6 +25,7 @@ from tests.support.consent import sign_consent, withdraw
 from tests.support.export import export_for
 from tests.support.meetings import plan
 from tests.support.people import invite
+from tests.support.plans import sent_plan
 from tests.support.summaries import add_agenda, during, finalise_form
 
 #: Folders of media storage that hold nothing about anyone: empty lock files named by a
@@ -50,8 +51,8 @@ def build_world(
     signed consent and a withdrawal (sealed PDFs), clips with posters and web versions, a
     fragment, a moment, an upload still arriving, a destroyed clip's tombstone, a meeting
     finalised with its agenda, agreement and summary PDF, acknowledged by a parent, an open
-    invitation, and a parent's export ready to download. Another child of the school gets a
-    clip of its own."""
+    invitation, a parent's export ready to download, and a support plan sent and signed.
+    Another child of the school gets a clip of its own."""
     child = circle.child
     other = make_child("Ander Kind", coach=circle.coach)
     other.guiding_question = "Hoe leert Ander Kind het best?"
@@ -116,6 +117,15 @@ def build_world(
         client.post("/sign-out")
     export = export_for(app, circle.parent, child)  # a zip ready to download
     assert export.storage_key is not None
+    version, _goal = sent_plan(app, child, circle.coach)  # with its sealed PDF
+    login_as(circle.parent)
+    answer = f"/children/{child.id}/plan/versions/{version.id}/answer"
+    page = client.get(answer).get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    signed = {"token": token, "version_id": str(version.id), "answer": "agree"}
+    signed |= {"typed_name": "Ouder Petra", "type_signature": "y"}
+    assert client.post(answer, data=signed).status_code == 302
+    client.post("/sign-out")
     return World(child, other, other_clip, clips, meeting)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
 from app.children.export import service
-from app.children.export.models import ChildExport
+from app.children.export.models import ChildExport, ExportState
 from app.circle.models import Child, User
 from app.circle.policy import seat_for
+from app.core import storage
 from app.core.db import db
 
 
@@ -24,3 +27,14 @@ def export_for(app: Any, user: User, child: Child) -> ChildExport:
     found = db.session.get(ChildExport, export_id)
     assert found is not None
     return found
+
+
+def unzip(app: Any, export: ChildExport) -> zipfile.ZipFile:
+    """The built export's zip, checked whole."""
+    assert export.state is ExportState.READY, export.failure
+    assert export.storage_key is not None
+    with app.app_context():
+        data = storage.path_of(export.storage_key).read_bytes()
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.testzip() is None
+    return archive

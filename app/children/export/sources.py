@@ -4,17 +4,17 @@ services what ``seat`` may see, and never decides access itself.
 A source is a function ``(session, seat) -> Section``: the part of ``records.json`` under the
 section's key, its JSON Schema, the stored files it brings (sealed PDFs, web versions of clips),
 small texts (WebVTT) and README.txt's line about its files. :data:`SOURCES` lists them in the
-order ``records.json`` shows them. Adding a source (the support plan's versions and their
-PDFs, say) is one more function appended to that list, asking the plans feature's own service
-for what the seat may see; schema.json, README.txt and the zip follow from its section.
+order ``records.json`` shows them. Adding a source is one more function appended to that list
+(as ``plan_source.plans_source``, the support plan's versions and their PDFs), asking the
+feature's own service for what the seat may see; schema.json, README.txt and the zip follow
+from its section.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from app.children.export.plan_source import plans_source
 from app.children.export.shapes import (
     DATE,
     INSTANT,
@@ -23,6 +23,9 @@ from app.children.export.shapes import (
     NSTR,
     NUM,
     STR,
+    Section,
+    Source,
+    StoredEntry,
     array_of,
     obj,
     optional,
@@ -37,32 +40,6 @@ from app.core.db import DbSession
 from app.core.i18n import gettext as _
 from app.meetings.services import agreements, visible
 from app.people import services as people
-
-
-@dataclass(frozen=True)
-class StoredEntry:
-    """A stored file copied into the zip as it is: its path in the zip, its storage key."""
-
-    name: str
-    key: str
-
-
-@dataclass
-class Section:
-    """One source's part of the export."""
-
-    key: str  # its key in records.json
-    data: Any  # JSON-ready: dicts, lists, strings, numbers, booleans, None
-    schema: dict[str, Any]  # JSON Schema of ``data``
-    files: list[StoredEntry] = field(default_factory=list)
-    texts: dict[str, str] = field(default_factory=dict)  # path in the zip → UTF-8 text
-    #: README.txt's line about the section's files ("consent/: …"), in the requester's
-    #: language (sources run with it forced); empty for a section without files.
-    readme: str = ""
-
-
-Source = Callable[[DbSession, Seat], Section]
-
 
 # --- the sources ------------------------------------------------------------------------------
 
@@ -379,6 +356,7 @@ SOURCES: tuple[Source, ...] = (
     clips_source,
     meetings_source,
     agreements_source,
+    plans_source,
 )
 
 

@@ -77,6 +77,9 @@ def agreement_parts(
         "add_agreement_to": "meetings.mode_add_agreement" if in_mode else "meetings.add_agreement",
         "review_to": "meetings.mode_review_agreement" if in_mode else "meetings.review_agreement",
         "remove_to": "meetings.mode_remove_agreement" if in_mode else "meetings.remove_agreement",
+        # The plan's "Adopt" button beside an agreement and a need (a route of the plans
+        # feature).
+        "can_adopt": seat.may(Action.EDIT_PLAN),
     }
 
 
