@@ -74,6 +74,8 @@ RULES = {
     "admin.security": (Scope.ADMIN, None),
     "admin.reset_second_factor": (Scope.ADMIN, None),
     "children.show": (Scope.CHILD, A.VIEW_CHILD),
+    # Everyone in the circle; each feature's events are filtered for the visitor.
+    "children.timeline": (Scope.CHILD, A.VIEW_CHILD),
     "people.edit_child": (Scope.CHILD, A.EDIT_CHILD),
     "people.invite": (Scope.CHILD, A.INVITE),
     "people.remove_member": (Scope.CHILD, A.MANAGE_CIRCLE),

@@ -1,0 +1,99 @@
+"""The clips' events on a child's timeline (``app.core.timeline``): recordings uploaded,
+fragments cut, and changes of who sees a clip.
+
+Only clips the viewer sees now, by the clip list's own clause (``queries.clip_clause``:
+audience and consent), filtered in SQL. An upload or a cut is the clip's row; a change of
+audience keeps no row of its own, so it is read from the audit log (its event names the clip
+and the audiences it went from and to), joined to the clip under the same clause.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import Select, select
+
+from app.circle.policy import Seat
+from app.clips.models import Clip
+from app.clips.services import queries
+from app.core.audit import AuditEvent
+from app.core.db import DbSession
+from app.core.timeline import event_columns
+
+UPLOADED = "clip.uploaded"
+CUT = "clip.cut"
+SHARED = "clip.audience"
+
+KINDS = (UPLOADED, CUT, SHARED)
+
+#: The audit action of a change of a clip's audience (``sharing``).
+AUDIENCE_CHANGED = "clip_audience_changed"
+
+
+def events(seat: Seat) -> list[Select[Any]]:
+    """The selects of the clip events of ``seat``'s child that ``seat`` sees, each of the
+    timeline's columns. Raises nothing."""
+    clause = queries.clip_clause(seat)
+    made = [
+        select(
+            *event_columns(
+                occurred_at=Clip.created_at,
+                kind=kind,
+                object_id=Clip.id,
+                subject_id=Clip.id,
+                actor_id=Clip.uploader_id,
+                title=Clip.title,
+                detail=Clip.source,
+            )
+        ).where(clause, which)
+        for kind, which in (
+            (UPLOADED, Clip.parent_id.is_(None)),
+            (CUT, Clip.parent_id.is_not(None)),
+        )
+    ]
+    shared = (
+        select(
+            *event_columns(
+                occurred_at=AuditEvent.created_at,
+                kind=SHARED,
+                object_id=AuditEvent.id,
+                subject_id=Clip.id,
+                actor_id=AuditEvent.actor_id,
+                title=Clip.title,
+            )
+        )
+        .join(Clip, Clip.id == AuditEvent.object_id)
+        .where(_audience_changes(seat), clause)
+    )
+    return [*made, shared]
+
+
+def _audience_changes(seat: Seat) -> Any:
+    return (
+        (AuditEvent.child_id == seat.child.id)
+        & (AuditEvent.action == AUDIENCE_CHANGED)
+        & (AuditEvent.object_type == Clip.__name__)
+    )
+
+
+def audiences_set(session: DbSession, seat: Seat, event_ids: list[int]) -> dict[int, str]:
+    """The audience each of these changes gave its clip, by the change's id, for those of
+    ``seat``'s child whose clip ``seat`` sees. One query (none for no id)."""
+    if not event_ids:
+        return {}
+    rows = session.execute(
+        select(AuditEvent.id, AuditEvent.data)
+        .join(Clip, Clip.id == AuditEvent.object_id)
+        .where(_audience_changes(seat), queries.clip_clause(seat), AuditEvent.id.in_(event_ids))
+    )
+    return {row.id: _audience_to(row.data) for row in rows}
+
+
+def _audience_to(data: str | None) -> str:
+    """The audience a change's audit data names as the new one ("" when it names none)."""
+    try:
+        payload = json.loads(data or "{}")
+    except ValueError:
+        return ""
+    return str(payload.get("to", "")) if isinstance(payload, dict) else ""

@@ -1,0 +1,114 @@
+"""A timeline of events from several tables, in one SQL query: each source gives a select of
+the same columns, and :func:`newest_first` joins them with UNION ALL and orders them.
+
+A source is a feature's select filtered for one viewer (by the same clause as the feature's
+own pages), built with :func:`event_columns` so that every source has the same columns in the
+same order and of the same types (UNION ALL matches columns by position):
+
+    select(*event_columns(occurred_at=Clip.created_at, kind="clip.uploaded",
+                          object_id=Clip.id, subject_id=Clip.id, actor_id=Clip.uploader_id,
+                          title=Clip.title)).where(clip_clause(seat))
+
+The composed select pages like any other list (:func:`app.core.paging.paginate`): one query
+for a page's rows and the total, however many sources and rows there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Text,
+    cast,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.core.db import UTCDateTime
+
+#: The columns of every source, in this order.
+COLUMNS = (
+    "occurred_at",  # when it happened (UTC)
+    "kind",  # what happened: "<feature>.<event>", e.g. "meeting.planned"
+    "object_id",  # the row the event is (unique within its kind: the tie-break)
+    "subject_id",  # the row its page shows (a review's agreement, a summary's meeting)
+    "actor_id",  # who did it, if anyone
+    "title",  # a short text of the subject (a clip's title, an agreement's text)
+    "detail",  # a code the page turns into words (a meeting's kind, a review's status)
+    "refers_at",  # another instant the entry names (when a planned meeting takes place)
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of a timeline, as :func:`newest_first` returns it."""
+
+    occurred_at: datetime
+    kind: str
+    object_id: int
+    subject_id: int | None
+    actor_id: int | None
+    title: str | None
+    detail: str | None
+    refers_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> Event:
+        """The event of a row of the composed select (its columns in :data:`COLUMNS` order)."""
+        return cls(*row[: len(COLUMNS)])
+
+
+def _or_null(value: Any, type_: Any, *, coerce: bool = False) -> ColumnElement[Any]:
+    """``value`` as ``type_``, or a NULL of that type (PostgreSQL needs its type in a UNION).
+    ``coerce`` for a timestamp: a CAST would turn SQLite's stored text into a number."""
+    if value is None:
+        return cast(null(), type_)
+    return type_coerce(value, type_) if coerce else cast(value, type_)
+
+
+def event_columns(
+    *,
+    occurred_at: Any,
+    kind: str,
+    object_id: Any,
+    subject_id: Any = None,
+    actor_id: Any = None,
+    title: Any = None,
+    detail: Any = None,
+    refers_at: Any = None,
+) -> list[ColumnElement[Any]]:
+    """The columns of one source's select, labelled and typed alike for every source: give
+    the columns (or SQL expressions) of the feature's tables; what a source lacks is NULL.
+    ``kind`` is a plain string (a literal in the SQL). Raises nothing."""
+    return [
+        type_coerce(occurred_at, UTCDateTime).label("occurred_at"),
+        cast(literal(kind), String(40)).label("kind"),
+        cast(object_id, Integer).label("object_id"),
+        _or_null(subject_id, Integer).label("subject_id"),
+        _or_null(actor_id, Integer).label("actor_id"),
+        _or_null(title, Text).label("title"),
+        _or_null(detail, String(40)).label("detail"),
+        _or_null(refers_at, UTCDateTime, coerce=True).label("refers_at"),
+    ]
+
+
+def newest_first(sources: Sequence[Select[Any]]) -> Select[Any]:
+    """The sources joined with UNION ALL, newest first; events at the same instant in a fixed
+    order (by kind, then the newest row first), so a page never shifts between requests.
+    Raises ValueError for no source."""
+    if not sources:
+        raise ValueError("a timeline needs at least one source")
+    events = union_all(*sources).subquery("timeline")
+    return select(*(events.c[name] for name in COLUMNS)).order_by(
+        events.c.occurred_at.desc(), events.c.kind, events.c.object_id.desc()
+    )

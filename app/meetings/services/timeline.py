@@ -1,0 +1,129 @@
+"""The meetings' events on a child's timeline (``app.core.timeline``): meetings planned, held
+and cancelled, summaries issued (the first at finalising, then each addendum) and
+acknowledged, agreements made and reviewed.
+
+Each select is filtered in SQL by the clause of the meetings' own pages: a meeting by
+``queries.meeting_clause`` (the school side sees every meeting, parents and the pupil those
+they are invited to), an agreement and its reviews by ``agreements.agreement_clause``, an
+acknowledgement like the summary page shows it (the school side everyone's, a parent their
+own). Read from the feature's tables, never the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased
+
+from app.circle.policy import Seat
+from app.core.db import utcnow
+from app.core.timeline import event_columns
+from app.meetings.models import Meeting, MeetingState
+from app.meetings.models_followup import Agreement, AgreementReview
+from app.meetings.models_summary import MeetingSummary, SummaryAcknowledgement
+from app.meetings.services import agreements, queries
+
+PLANNED = "meeting.planned"
+HELD = "meeting.held"
+CANCELLED = "meeting.cancelled"
+FINALISED = "meeting.finalised"  # its first summary issued
+ADDENDUM = "meeting.addendum"
+ACKNOWLEDGED = "meeting.acknowledged"
+AGREED = "agreement.made"
+REVIEWED = "agreement.reviewed"
+
+KINDS = (PLANNED, HELD, CANCELLED, FINALISED, ADDENDUM, ACKNOWLEDGED, AGREED, REVIEWED)
+
+
+def events(seat: Seat) -> list[Select[Any]]:
+    """The selects of the meetings' events of ``seat``'s child that ``seat`` sees, each of
+    the timeline's columns. Raises nothing."""
+    seen = queries.meeting_clause(seat)
+    agreement_seen = agreements.agreement_clause(seat)
+    meeting_columns: dict[str, Any] = {
+        "object_id": Meeting.id,
+        "subject_id": Meeting.id,
+        "detail": Meeting.kind,
+        "refers_at": Meeting.starts_at,
+    }
+    planned = select(
+        *event_columns(
+            occurred_at=Meeting.created_at,
+            kind=PLANNED,
+            actor_id=Meeting.organizer_id,
+            **meeting_columns,
+        )
+    ).where(seen)
+    # Held: begun, and neither cancelled nor (yet) anything else that undoes it.
+    held = select(
+        *event_columns(occurred_at=Meeting.starts_at, kind=HELD, **meeting_columns)
+    ).where(seen, Meeting.starts_at <= utcnow(), Meeting.state != MeetingState.CANCELLED)
+    cancelled = select(
+        *event_columns(occurred_at=Meeting.cancelled_at, kind=CANCELLED, **meeting_columns)
+    ).where(seen, Meeting.state == MeetingState.CANCELLED, Meeting.cancelled_at.is_not(None))
+    summaries = [
+        select(
+            *event_columns(
+                occurred_at=MeetingSummary.created_at,
+                kind=kind,
+                object_id=MeetingSummary.id,
+                subject_id=Meeting.id,
+                actor_id=MeetingSummary.created_by_id,
+                detail=Meeting.kind,
+                refers_at=Meeting.starts_at,
+            )
+        )
+        .join(Meeting, Meeting.id == MeetingSummary.meeting_id)
+        .where(seen, MeetingSummary.child_id == seat.child.id, number)
+        for kind, number in (
+            (FINALISED, MeetingSummary.replaces_id.is_(None)),
+            (ADDENDUM, MeetingSummary.replaces_id.is_not(None)),
+        )
+    ]
+    acknowledged = (
+        select(
+            *event_columns(
+                occurred_at=SummaryAcknowledgement.signed_at,
+                kind=ACKNOWLEDGED,
+                object_id=SummaryAcknowledgement.id,
+                subject_id=Meeting.id,
+                actor_id=SummaryAcknowledgement.signer_id,
+                detail=Meeting.kind,
+                refers_at=Meeting.starts_at,
+            )
+        )
+        .join(Meeting, Meeting.id == SummaryAcknowledgement.meeting_id)
+        .where(seen, SummaryAcknowledgement.child_id == seat.child.id)
+    )
+    if not seat.is_school_side:  # the summary page shows a parent only their own
+        acknowledged = acknowledged.where(SummaryAcknowledgement.signer_id == seat.user.id)
+    agreed = select(
+        *event_columns(
+            occurred_at=Agreement.created_at,
+            kind=AGREED,
+            object_id=Agreement.id,
+            subject_id=Agreement.id,
+            actor_id=Agreement.created_by_id,
+            title=Agreement.text,
+            detail=Agreement.party,
+        )
+    ).where(agreement_seen)
+    # An alias: the agreement's clause asks about its reviews (AgreementReview) itself.
+    review = aliased(AgreementReview)
+    reviewed = (
+        select(
+            *event_columns(
+                occurred_at=review.reviewed_at,
+                kind=REVIEWED,
+                object_id=review.id,
+                subject_id=Agreement.id,
+                actor_id=review.reviewed_by_id,
+                title=Agreement.text,
+                detail=review.status,
+            )
+        )
+        .join(Agreement, Agreement.id == review.agreement_id)
+        .where(agreement_seen, review.child_id == seat.child.id)
+    )
+    return [planned, held, cancelled, *summaries, acknowledged, agreed, reviewed]
