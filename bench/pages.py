@@ -149,6 +149,7 @@ def pages_of(conn: Any) -> list[Page]:
             ("clip list", f"{child}/clips"),
             ("clip with moments", f"{child}/clips/{busiest_clip(seen)}"),
             ("who watched", f"{child}/clips/watched"),
+            ("timeline", f"{child}/timeline"),
         ]
         pages += [Page(f"{name} ({role})", who, path) for name, path in paths]
     # The coach's list further on, and searched: the costs paging and searching add.

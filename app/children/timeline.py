@@ -10,33 +10,34 @@ filtered in SQL for a seat by the clause of the feature's own pages:
 - clips (``app.clips.services.timeline``): recordings uploaded, fragments cut, audiences
   changed.
 
-This module joins them with UNION ALL and pages them in that one query, then loads what the
-page shows in a fixed number of queries more (the names of who did what; the answers of the
-consent records and the new audiences of the shares on the page). A feature adds its events
-by adding its ``events`` to :data:`SOURCES`, and its words and links below.
+This module joins them with UNION ALL, joins the names of who did what, and pages them in that
+one query; a page showing a consent record asks one more, for the words of the purposes in the
+school's text. A feature adds its events by adding its ``events`` to :data:`SOURCES`, its
+links to :data:`LINKS` and its words to ``templates/children/timeline.html``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from flask import url_for
 from flask_babel import get_locale
-from sqlalchemy import Select, select
+from sqlalchemy import Select
 
 from app.circle.audience import Audience
 from app.circle.models import User
 from app.circle.policy import Seat
 from app.clips.services import timeline as clips
-from app.consent import services as consent
-from app.consent.services import timeline as consent_events
+from app.consent import services as consent_texts
+from app.consent.models import Purpose
+from app.consent.services import timeline as consent
 from app.core import paging
 from app.core.clock import display_zone
 from app.core.db import DbSession
-from app.core.timeline import Event, newest_first
+from app.core.timeline import COLUMNS, Event, newest_first
 from app.meetings.services import timeline as meetings
 
 #: Entries on one page of the timeline.
@@ -45,7 +46,7 @@ PER_PAGE = 25
 #: Every feature's events: each a function of the seat giving its selects.
 SOURCES: tuple[Callable[[Seat], list[Select[Any]]], ...] = (
     meetings.events,
-    consent_events.events,
+    consent.events,
     clips.events,
 )
 
@@ -60,8 +61,8 @@ LINKS: dict[str, tuple[str, str | None]] = {
     meetings.ACKNOWLEDGED: ("meetings.summary_page", "meeting_id"),
     meetings.AGREED: ("meetings.agreement", "agreement_id"),
     meetings.REVIEWED: ("meetings.agreement", "agreement_id"),
-    consent_events.SIGNED: ("consent.overview", None),
-    consent_events.WITHDRAWN: ("consent.overview", None),
+    consent.SIGNED: ("consent.overview", None),
+    consent.WITHDRAWN: ("consent.overview", None),
     clips.UPLOADED: ("clips.show", "clip_id"),
     clips.CUT: ("clips.show", "clip_id"),
     clips.SHARED: ("clips.show", "clip_id"),
@@ -71,7 +72,7 @@ LINKS: dict[str, tuple[str, str | None]] = {
 @dataclass(frozen=True)
 class Entry:
     """One event as the page shows it: the event, who did it, where it links to, and what
-    more the page says of it (a record's answers, a clip's new audience)."""
+    more the page says of it (a record's purposes, a clip's new audience)."""
 
     event: Event
     actor: str | None
@@ -92,9 +93,12 @@ class Day:
 
 
 def events_of(seat: Seat) -> Select[Any]:
-    """Every event of ``seat``'s child that ``seat`` may see, newest first: one select (the
-    sources joined with UNION ALL). Raises nothing."""
-    return newest_first([stmt for source in SOURCES for stmt in source(seat)])
+    """Every event of ``seat``'s child that ``seat`` may see, newest first, with the name of
+    who did it: one select (the sources joined with UNION ALL, the people's names joined to
+    it). Raises nothing."""
+    events = newest_first([stmt for source in SOURCES for stmt in source(seat)])
+    actor = events.selected_columns.actor_id
+    return events.add_columns(User.name.label("actor_name")).outerjoin(User, User.id == actor)
 
 
 def timeline_page(
@@ -102,12 +106,12 @@ def timeline_page(
 ) -> paging.Page:
     """Page ``number`` of the timeline of ``seat``'s child as ``seat`` may see it: its items
     are :class:`Day`, each with its entries, newest first. A number past the end gives the
-    last page. One query for the page and its total, and at most three more for what it
-    shows, however long the timeline; raises nothing beyond database errors."""
+    last page. One query for the page, its total and the names in it, and one more when it
+    shows a consent record (the purposes' words in the school's text), however long the
+    timeline is; raises nothing beyond database errors."""
     page = paging.paginate(session, events_of(seat), number, per_page)
-    events = [Event.of(row) for row in page.items]
-    names = _names(session, {e.actor_id for e in events if e.actor_id is not None})
-    more = _more(session, seat, events)
+    rows = [(Event.of(row), row[len(COLUMNS)]) for row in page.items]
+    labels = _purpose_labels(session, seat) if any(e.kind in consent.KINDS for e, _ in rows) else {}
     links = {
         kind: paging.address_of_items(endpoint, key, child_id=seat.child.id)
         if key
@@ -116,59 +120,39 @@ def timeline_page(
     }
     days: list[Day] = []
     zone = display_zone()
-    for event in events:
+    for event, actor in rows:
         day = event.occurred_at.astimezone(zone).date()
         if not days or days[-1].day != day:
             days.append(Day(day))
-        days[-1].entries.append(
-            Entry(
-                event,
-                names.get(event.actor_id) if event.actor_id is not None else None,
-                links[event.kind].format(id=event.subject_id),
-                more.get((event.kind, event.object_id)),
-            )
-        )
+        link = links[event.kind].format(id=event.subject_id)
+        days[-1].entries.append(Entry(event, actor, link, _more(event, labels)))
     return replace(page, items=days)
 
 
-def _names(session: DbSession, ids: set[int]) -> dict[int, str]:
-    """The names of the people with these ids (who did what on the page). One query."""
-    if not ids:
-        return {}
-    rows = session.execute(select(User.id, User.name).where(User.id.in_(ids)))
-    return {user_id: name for user_id, name in rows}
-
-
-def _more(session: DbSession, seat: Seat, events: Sequence[Event]) -> dict[tuple[str, int], Any]:
-    """What the page says beyond the event's columns, by (kind, object id): the purposes of
-    the consent records (by their labels in the school's text) and the audience each share
-    set. At most three queries, none when the page has neither."""
-    records = {e.object_id: e.kind for e in events if e.kind in consent_events.KINDS}
-    shares = [e.object_id for e in events if e.kind == clips.SHARED]
-    out: dict[tuple[str, int], Any] = {}
-    if records:
-        labels = _purpose_labels(session, seat)
-        for record_id, said in consent_events.answers_of(session, seat, list(records)).items():
-            kind = records[record_id]
-            if kind == consent_events.WITHDRAWN:
-                out[(kind, record_id)] = [labels[p] for p in labels if p in said.withdrawn]
-            else:
-                out[(kind, record_id)] = {
-                    answer: [labels[p] for p in labels if said.answers.get(p) == answer]
-                    for answer in ("yes", "no")
-                }
-    for event_id, audience in clips.audiences_set(session, seat, shares).items():
-        if audience in set(Audience):
-            out[(clips.SHARED, event_id)] = Audience(audience).label
-    return out
+def _more(event: Event, labels: dict[str, str]) -> Any:
+    """What the page says of ``event`` beyond its headline and title: a record's purposes
+    (answered yes and no, or withdrawn) by their labels, the audience a share set."""
+    if event.kind == consent.SIGNED:
+        said = consent.answers(event.detail).answers
+        return {
+            answer: [label for purpose, label in labels.items() if said.get(purpose) == answer]
+            for answer in ("yes", "no")
+        }
+    if event.kind == consent.WITHDRAWN:
+        withdrawn = consent.answers(event.detail).withdrawn
+        return [label for purpose, label in labels.items() if purpose in withdrawn]
+    if event.kind == clips.SHARED:
+        audience = clips.audience_set(event.detail)
+        return Audience(audience).label if audience in set(Audience) else None
+    return None
 
 
 def _purpose_labels(session: DbSession, seat: Seat) -> dict[str, str]:
     """Each purpose's label in the school's current consent text, in the page's language, in
     the purposes' order (the purpose's own name where the school has no text). One query."""
-    template = consent.published_template(session, seat.child.school_id)
-    texts = consent.text_in(template, str(get_locale()))["purposes"] if template else {}
+    template = consent_texts.published_template(session, seat.child.school_id)
+    texts = consent_texts.text_in(template, str(get_locale()))["purposes"] if template else {}
     return {
         str(purpose): str(texts[purpose]["label"]) if purpose in texts else str(purpose)
-        for purpose in consent.Purpose
+        for purpose in Purpose
     }

@@ -10,7 +10,9 @@ same order and of the same types (UNION ALL matches columns by position):
                           title=Clip.title)).where(clip_clause(seat))
 
 The composed select pages like any other list (:func:`app.core.paging.paginate`): one query
-for a page's rows and the total, however many sources and rows there are.
+for a page's rows and the total, however many sources and rows there are. Its columns are
+:data:`COLUMNS`; a caller may join more to them (the name of who did it) by
+``stmt.selected_columns``.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ COLUMNS = (
     "subject_id",  # the row its page shows (a review's agreement, a summary's meeting)
     "actor_id",  # who did it, if anyone
     "title",  # a short text of the subject (a clip's title, an agreement's text)
-    "detail",  # a code the page turns into words (a meeting's kind, a review's status)
+    "detail",  # what the page turns into words (a meeting's kind, a record's answers as JSON)
     "refers_at",  # another instant the entry names (when a planned meeting takes place)
 )
 
@@ -97,7 +99,7 @@ def event_columns(
         _or_null(subject_id, Integer).label("subject_id"),
         _or_null(actor_id, Integer).label("actor_id"),
         _or_null(title, Text).label("title"),
-        _or_null(detail, String(40)).label("detail"),
+        _or_null(detail, Text).label("detail"),
         _or_null(refers_at, UTCDateTime, coerce=True).label("refers_at"),
     ]
 

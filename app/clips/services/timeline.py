@@ -4,7 +4,8 @@ fragments cut, and changes of who sees a clip.
 Only clips the viewer sees now, by the clip list's own clause (``queries.clip_clause``:
 audience and consent), filtered in SQL. An upload or a cut is the clip's row; a change of
 audience keeps no row of its own, so it is read from the audit log (its event names the clip
-and the audiences it went from and to), joined to the clip under the same clause.
+and the audiences it went from and to, in the event's ``detail``: :func:`audience_set`),
+joined to the clip under the same clause.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from app.circle.policy import Seat
 from app.clips.models import Clip
 from app.clips.services import queries
 from app.core.audit import AuditEvent
-from app.core.db import DbSession
 from app.core.timeline import event_columns
 
 UPLOADED = "clip.uploaded"
@@ -61,6 +61,7 @@ def events(seat: Seat) -> list[Select[Any]]:
                 subject_id=Clip.id,
                 actor_id=AuditEvent.actor_id,
                 title=Clip.title,
+                detail=AuditEvent.data,
             )
         )
         .join(Clip, Clip.id == AuditEvent.object_id)
@@ -77,23 +78,11 @@ def _audience_changes(seat: Seat) -> Any:
     )
 
 
-def audiences_set(session: DbSession, seat: Seat, event_ids: list[int]) -> dict[int, str]:
-    """The audience each of these changes gave its clip, by the change's id, for those of
-    ``seat``'s child whose clip ``seat`` sees. One query (none for no id)."""
-    if not event_ids:
-        return {}
-    rows = session.execute(
-        select(AuditEvent.id, AuditEvent.data)
-        .join(Clip, Clip.id == AuditEvent.object_id)
-        .where(_audience_changes(seat), queries.clip_clause(seat), AuditEvent.id.in_(event_ids))
-    )
-    return {row.id: _audience_to(row.data) for row in rows}
-
-
-def _audience_to(data: str | None) -> str:
-    """The audience a change's audit data names as the new one ("" when it names none)."""
+def audience_set(detail: str | None) -> str:
+    """The audience a change gave its clip, from its event's ``detail`` (the audit event's
+    data: the audiences it went from and to); "" when it names none."""
     try:
-        payload = json.loads(data or "{}")
+        payload = json.loads(detail or "{}")
     except ValueError:
         return ""
     return str(payload.get("to", "")) if isinstance(payload, dict) else ""

@@ -8,6 +8,7 @@ which everyone in the circle sees, is on the consent page, not here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,6 @@ from sqlalchemy import ColumnElement, Select, select, true
 
 from app.circle.policy import Action, Seat
 from app.consent.models import ConsentRecord, RecordKind
-from app.core.db import DbSession
 from app.core.timeline import event_columns
 
 SIGNED = "consent.signed"
@@ -45,7 +45,8 @@ def record_clause(seat: Seat) -> ColumnElement[bool]:
 
 def events(seat: Seat) -> list[Select[Any]]:
     """The selects of the consent records of ``seat``'s child that ``seat`` sees, each of the
-    timeline's columns. Raises nothing."""
+    timeline's columns; ``detail`` holds what the record said, as JSON (see :func:`answers`).
+    Raises nothing."""
     return [
         select(
             *event_columns(
@@ -54,20 +55,25 @@ def events(seat: Seat) -> list[Select[Any]]:
                 object_id=ConsentRecord.id,
                 subject_id=ConsentRecord.id,
                 actor_id=ConsentRecord.signer_id,
+                detail=said,
             )
         ).where(record_clause(seat), ConsentRecord.kind == record_kind)
-        for kind, record_kind in ((SIGNED, RecordKind.CONSENT), (WITHDRAWN, RecordKind.WITHDRAWAL))
+        for kind, record_kind, said in (
+            (SIGNED, RecordKind.CONSENT, ConsentRecord.answers),
+            (WITHDRAWN, RecordKind.WITHDRAWAL, ConsentRecord.withdrawn),
+        )
     ]
 
 
-def answers_of(session: DbSession, seat: Seat, record_ids: list[int]) -> dict[int, Answers]:
-    """The answers of the records with these ids that ``seat`` sees, by id: what a page of
-    the timeline shows of them. One query (none for no id)."""
-    if not record_ids:
-        return {}
-    rows = session.execute(
-        select(ConsentRecord.id, ConsentRecord.answers, ConsentRecord.withdrawn).where(
-            record_clause(seat), ConsentRecord.id.in_(record_ids)
-        )
-    )
-    return {row.id: Answers(dict(row.answers or {}), list(row.withdrawn or [])) for row in rows}
+def answers(detail: str | None) -> Answers:
+    """What a record's event says (its ``detail``: the answers of a consent, the purposes a
+    withdrawal withdrew, as JSON); nothing for a detail that is not such JSON."""
+    try:
+        value = json.loads(detail or "null")
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        return Answers({str(k): str(v) for k, v in value.items()}, [])
+    if isinstance(value, list):
+        return Answers({}, [str(v) for v in value])
+    return Answers({}, [])
