@@ -112,12 +112,7 @@ def timeline_page(
     page = paging.paginate(session, events_of(seat), number, per_page)
     rows = [(Event.of(row), row[len(COLUMNS)]) for row in page.items]
     labels = _purpose_labels(session, seat) if any(e.kind in consent.KINDS for e, _ in rows) else {}
-    links = {
-        kind: paging.address_of_items(endpoint, key, child_id=seat.child.id)
-        if key
-        else url_for(endpoint, child_id=seat.child.id)
-        for kind, (endpoint, key) in LINKS.items()
-    }
+    links = _addresses(seat, {event.kind for event, _ in rows})
     days: list[Day] = []
     zone = display_zone()
     for event, actor in rows:
@@ -127,6 +122,20 @@ def timeline_page(
         link = links[event.kind].format(id=event.subject_id)
         days[-1].entries.append(Entry(event, actor, link, _more(event, labels)))
     return replace(page, items=days)
+
+
+def _addresses(seat: Seat, kinds: set[str]) -> dict[str, str]:
+    """The address each of these kinds of event links to, with ``{id}`` for its subject's
+    id: built once a kind, not once an entry."""
+    addresses = {}
+    for kind in kinds:
+        endpoint, key = LINKS[kind]
+        addresses[kind] = (
+            paging.address_of_items(endpoint, key, child_id=seat.child.id)
+            if key
+            else url_for(endpoint, child_id=seat.child.id)
+        )
+    return addresses
 
 
 def _more(event: Event, labels: dict[str, str]) -> Any:

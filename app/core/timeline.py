@@ -27,6 +27,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    case,
     cast,
     literal,
     null,
@@ -70,18 +71,23 @@ class Event:
         return cls(*row[: len(COLUMNS)])
 
 
-def _or_null(value: Any, type_: Any, *, coerce: bool = False) -> ColumnElement[Any]:
-    """``value`` as ``type_``, or a NULL of that type (PostgreSQL needs its type in a UNION).
-    ``coerce`` for a timestamp: a CAST would turn SQLite's stored text into a number."""
-    if value is None:
-        return cast(null(), type_)
-    return type_coerce(value, type_) if coerce else cast(value, type_)
+def _typed(value: Any, type_: Any) -> ColumnElement[Any]:
+    """``value`` read as ``type_`` (no CAST: the feature's column has that type already), or a
+    NULL of that type (PostgreSQL needs the type of a NULL in a UNION)."""
+    return cast(null(), type_) if value is None else type_coerce(value, type_)
+
+
+def kind_when(whens: Sequence[tuple[Any, str]], otherwise: str) -> ColumnElement[str]:
+    """A ``kind`` that depends on the row (``whens``: a condition and its kind, in order;
+    ``otherwise`` the kind of the rest): one select for events of one table that differ by a
+    column (a consent or a withdrawal), instead of a select for each. Raises nothing."""
+    return case(*((when, literal(kind)) for when, kind in whens), else_=literal(otherwise))
 
 
 def event_columns(
     *,
     occurred_at: Any,
-    kind: str,
+    kind: str | ColumnElement[str],
     object_id: Any,
     subject_id: Any = None,
     actor_id: Any = None,
@@ -90,17 +96,18 @@ def event_columns(
     refers_at: Any = None,
 ) -> list[ColumnElement[Any]]:
     """The columns of one source's select, labelled and typed alike for every source: give
-    the columns (or SQL expressions) of the feature's tables; what a source lacks is NULL.
-    ``kind`` is a plain string (a literal in the SQL). Raises nothing."""
+    the columns (or SQL expressions) of the feature's tables, of these types (text for
+    ``title`` and ``detail``: CAST a JSON column); what a source lacks is NULL.
+    ``kind`` is a plain string (a literal in the SQL), or :func:`kind_when`. Raises nothing."""
     return [
         type_coerce(occurred_at, UTCDateTime).label("occurred_at"),
-        cast(literal(kind), String(40)).label("kind"),
-        cast(object_id, Integer).label("object_id"),
-        _or_null(subject_id, Integer).label("subject_id"),
-        _or_null(actor_id, Integer).label("actor_id"),
-        _or_null(title, Text).label("title"),
-        _or_null(detail, Text).label("detail"),
-        _or_null(refers_at, UTCDateTime, coerce=True).label("refers_at"),
+        cast(literal(kind) if isinstance(kind, str) else kind, String(40)).label("kind"),
+        type_coerce(object_id, Integer).label("object_id"),
+        _typed(subject_id, Integer).label("subject_id"),
+        _typed(actor_id, Integer).label("actor_id"),
+        _typed(title, Text).label("title"),
+        _typed(detail, Text).label("detail"),
+        _typed(refers_at, UTCDateTime).label("refers_at"),
     ]
 
 

@@ -19,7 +19,7 @@ from app.circle.policy import Seat
 from app.clips.models import Clip
 from app.clips.services import queries
 from app.core.audit import AuditEvent
-from app.core.timeline import event_columns
+from app.core.timeline import event_columns, kind_when
 
 UPLOADED = "clip.uploaded"
 CUT = "clip.cut"
@@ -35,23 +35,17 @@ def events(seat: Seat) -> list[Select[Any]]:
     """The selects of the clip events of ``seat``'s child that ``seat`` sees, each of the
     timeline's columns. Raises nothing."""
     clause = queries.clip_clause(seat)
-    made = [
-        select(
-            *event_columns(
-                occurred_at=Clip.created_at,
-                kind=kind,
-                object_id=Clip.id,
-                subject_id=Clip.id,
-                actor_id=Clip.uploader_id,
-                title=Clip.title,
-                detail=Clip.source,
-            )
-        ).where(clause, which)
-        for kind, which in (
-            (UPLOADED, Clip.parent_id.is_(None)),
-            (CUT, Clip.parent_id.is_not(None)),
+    made = select(
+        *event_columns(
+            occurred_at=Clip.created_at,
+            kind=kind_when([(Clip.parent_id.is_(None), UPLOADED)], CUT),
+            object_id=Clip.id,
+            subject_id=Clip.id,
+            actor_id=Clip.uploader_id,
+            title=Clip.title,
+            detail=Clip.source,
         )
-    ]
+    ).where(clause)
     shared = (
         select(
             *event_columns(
@@ -67,7 +61,7 @@ def events(seat: Seat) -> list[Select[Any]]:
         .join(Clip, Clip.id == AuditEvent.object_id)
         .where(_audience_changes(seat), clause)
     )
-    return [*made, shared]
+    return [made, shared]
 
 
 def _audience_changes(seat: Seat) -> Any:

@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select, true
+from sqlalchemy import ColumnElement, Select, Text, case, cast, select, true
 
 from app.circle.policy import Action, Seat
 from app.consent.models import ConsentRecord, RecordKind
-from app.core.timeline import event_columns
+from app.core.timeline import event_columns, kind_when
 
 SIGNED = "consent.signed"
 WITHDRAWN = "consent.withdrawn"
@@ -47,21 +47,22 @@ def events(seat: Seat) -> list[Select[Any]]:
     """The selects of the consent records of ``seat``'s child that ``seat`` sees, each of the
     timeline's columns; ``detail`` holds what the record said, as JSON (see :func:`answers`).
     Raises nothing."""
+    is_consent = ConsentRecord.kind == RecordKind.CONSENT
+    said = case(
+        (is_consent, cast(ConsentRecord.answers, Text)),
+        else_=cast(ConsentRecord.withdrawn, Text),
+    )
     return [
         select(
             *event_columns(
                 occurred_at=ConsentRecord.signed_at,
-                kind=kind,
+                kind=kind_when([(is_consent, SIGNED)], WITHDRAWN),
                 object_id=ConsentRecord.id,
                 subject_id=ConsentRecord.id,
                 actor_id=ConsentRecord.signer_id,
                 detail=said,
             )
-        ).where(record_clause(seat), ConsentRecord.kind == record_kind)
-        for kind, record_kind, said in (
-            (SIGNED, RecordKind.CONSENT, ConsentRecord.answers),
-            (WITHDRAWN, RecordKind.WITHDRAWAL, ConsentRecord.withdrawn),
-        )
+        ).where(record_clause(seat))
     ]
 
 

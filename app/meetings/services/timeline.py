@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, or_, select
 from sqlalchemy.orm import aliased
 
 from app.circle.policy import Seat
 from app.core.db import utcnow
-from app.core.timeline import event_columns
+from app.core.timeline import event_columns, kind_when
 from app.meetings.models import Meeting, MeetingState
 from app.meetings.models_followup import Agreement, AgreementReview
 from app.meetings.models_summary import MeetingSummary, SummaryAcknowledgement
@@ -55,18 +55,27 @@ def events(seat: Seat) -> list[Select[Any]]:
             **meeting_columns,
         )
     ).where(seen)
-    # Held: begun, and neither cancelled nor (yet) anything else that undoes it.
-    held = select(
-        *event_columns(occurred_at=Meeting.starts_at, kind=HELD, **meeting_columns)
-    ).where(seen, Meeting.starts_at <= utcnow(), Meeting.state != MeetingState.CANCELLED)
-    cancelled = select(
-        *event_columns(occurred_at=Meeting.cancelled_at, kind=CANCELLED, **meeting_columns)
-    ).where(seen, Meeting.state == MeetingState.CANCELLED, Meeting.cancelled_at.is_not(None))
-    summaries = [
+    # Held once begun, unless cancelled: then the cancellation is its event.
+    is_cancelled = Meeting.state == MeetingState.CANCELLED
+    held_or_cancelled = select(
+        *event_columns(
+            occurred_at=case((is_cancelled, Meeting.cancelled_at), else_=Meeting.starts_at),
+            kind=kind_when([(is_cancelled, CANCELLED)], HELD),
+            **meeting_columns,
+        )
+    ).where(
+        seen,
+        or_(
+            is_cancelled & Meeting.cancelled_at.is_not(None),
+            ~is_cancelled & (Meeting.starts_at <= utcnow()),
+        ),
+    )
+    # The first summary is issued at finalising; each addendum replaces the one before.
+    summaries = (
         select(
             *event_columns(
                 occurred_at=MeetingSummary.created_at,
-                kind=kind,
+                kind=kind_when([(MeetingSummary.replaces_id.is_(None), FINALISED)], ADDENDUM),
                 object_id=MeetingSummary.id,
                 subject_id=Meeting.id,
                 actor_id=MeetingSummary.created_by_id,
@@ -75,12 +84,8 @@ def events(seat: Seat) -> list[Select[Any]]:
             )
         )
         .join(Meeting, Meeting.id == MeetingSummary.meeting_id)
-        .where(seen, MeetingSummary.child_id == seat.child.id, number)
-        for kind, number in (
-            (FINALISED, MeetingSummary.replaces_id.is_(None)),
-            (ADDENDUM, MeetingSummary.replaces_id.is_not(None)),
-        )
-    ]
+        .where(seen, MeetingSummary.child_id == seat.child.id)
+    )
     acknowledged = (
         select(
             *event_columns(
@@ -126,4 +131,4 @@ def events(seat: Seat) -> list[Select[Any]]:
         .join(Agreement, Agreement.id == review.agreement_id)
         .where(agreement_seen, review.child_id == seat.child.id)
     )
-    return [planned, held, cancelled, *summaries, acknowledged, agreed, reviewed]
+    return [planned, held_or_cancelled, summaries, acknowledged, agreed, reviewed]
