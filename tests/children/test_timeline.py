@@ -23,9 +23,10 @@ from app.consent.models import Purpose
 from app.core.db import db, utcnow
 from app.core.signin import SignInMethod
 from app.core.signing import Evidence, OpenedForm, Signature, SignatureMethod, signed_fields
-from app.meetings.models import Meeting, MeetingState
+from app.meetings.models import Meeting, MeetingKind, MeetingState
 from app.meetings.models_followup import Agreement, AgreementReview, AgreementStatus, Party
 from app.meetings.models_summary import MeetingSummary, SummaryAcknowledgement
+from app.meetings.services import planning
 from tests.support.circle import pupil_of_sixteen
 from tests.support.consent import sign_consent, withdraw
 from tests.support.meetings import days_ahead, plan
@@ -141,10 +142,35 @@ def world(app, circle, make_clip) -> World:
     _share(app, later, Audience.CIRCLE, c.coach)
     with_parents = _past(plan(app, c.child, c.coach, [c.teacher, c.parent, c.parent2]), 10)
     team_only = _past(plan(app, c.child, c.coach, [c.teacher]), 5)
-    _agreement(with_parents, WITH_PARENTS, c.parent, c.coach)
+    agreed = _agreement(with_parents, WITH_PARENTS, c.parent, c.coach)
     _agreement(team_only, TEAM_ONLY, c.teacher, c.coach)
     _acknowledge(_finalise(with_parents, c.coach), c.parent2)
+    _review(agreed, team_only, c.coach)
+    _cancel(app, plan(app, c.child, c.coach, [c.parent], kind=MeetingKind.EVALUATION), c.coach)
     return World(c, with_parents, team_only, later)
+
+
+def _review(agreement: Agreement, meeting: Meeting, by: User) -> None:
+    """``meeting`` (a later one) reviews ``agreement``: partly done."""
+    agreement.status = AgreementStatus.PARTLY
+    db.session.add(
+        AgreementReview(
+            agreement_id=agreement.id,
+            meeting_id=meeting.id,
+            child_id=meeting.child_id,
+            status=AgreementStatus.PARTLY,
+            reviewed_by_id=by.id,
+        )
+    )
+    db.session.commit()
+
+
+def _cancel(app, meeting: Meeting, coach: User) -> None:
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        seat = _seat(coach, db.session.get(Child, meeting.child_id))
+        found = db.session.get(Meeting, meeting.id)
+        planning.cancel_meeting(db.session, seat, found, version=found.version)
+        db.session.commit()
 
 
 def _share(app, clip: Clip, audience: Audience, coach: User) -> None:
@@ -180,6 +206,8 @@ def test_the_coach_sees_everything_that_happened(app, login_as, world):
     assert WITH_PARENTS in seen and TEAM_ONLY in seen
     assert seen.count("Shared review planned") == 2
     assert seen.count("Shared review held") == 2
+    assert "Evaluation planned" in seen and "Evaluation cancelled" in seen
+    assert f"Agreement reviewed: partly done {WITH_PARENTS}" in seen
     assert "Summary issued: shared review" in seen
     assert "Summary acknowledged: shared review by Ouder Paul" in seen
     # Every signer's consent records, the withdrawal with the purpose it withdrew.
@@ -199,8 +227,11 @@ def test_a_parent_sees_only_what_the_features_show_a_parent(app, login_as, world
     # Meetings: the one they were invited to, and its agreement; not the team's meeting.
     assert seen.count("Shared review planned") == 1
     assert seen.count("Shared review held") == 1
+    assert "Evaluation cancelled" in seen
     assert WITH_PARENTS in seen
     assert TEAM_ONLY not in seen
+    # Their agreement, reviewed in a meeting they were not at: as its own page shows it.
+    assert f"Agreement reviewed: partly done {WITH_PARENTS}" in seen
     # Their own consent record and no one else's, as on the consent page; the other
     # parent's acknowledgement is not theirs to see either.
     assert seen.count("Consent form signed") == 1

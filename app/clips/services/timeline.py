@@ -31,37 +31,36 @@ KINDS = (UPLOADED, CUT, SHARED)
 AUDIENCE_CHANGED = "clip_audience_changed"
 
 
+# What each event shows, built once: a request adds only which clips it sees.
+_MADE = select(
+    *event_columns(
+        occurred_at=Clip.created_at,
+        kind=kind_when([(Clip.parent_id.is_(None), UPLOADED)], CUT),
+        object_id=Clip.id,
+        subject_id=Clip.id,
+        actor_id=Clip.uploader_id,
+        title=Clip.title,
+        detail=Clip.source,
+    )
+)
+_SHARED = select(
+    *event_columns(
+        occurred_at=AuditEvent.created_at,
+        kind=SHARED,
+        object_id=AuditEvent.id,
+        subject_id=Clip.id,
+        actor_id=AuditEvent.actor_id,
+        title=Clip.title,
+        detail=AuditEvent.data,
+    )
+).join(Clip, Clip.id == AuditEvent.object_id)
+
+
 def events(seat: Seat) -> list[Select[Any]]:
     """The selects of the clip events of ``seat``'s child that ``seat`` sees, each of the
     timeline's columns. Raises nothing."""
     clause = queries.clip_clause(seat)
-    made = select(
-        *event_columns(
-            occurred_at=Clip.created_at,
-            kind=kind_when([(Clip.parent_id.is_(None), UPLOADED)], CUT),
-            object_id=Clip.id,
-            subject_id=Clip.id,
-            actor_id=Clip.uploader_id,
-            title=Clip.title,
-            detail=Clip.source,
-        )
-    ).where(clause)
-    shared = (
-        select(
-            *event_columns(
-                occurred_at=AuditEvent.created_at,
-                kind=SHARED,
-                object_id=AuditEvent.id,
-                subject_id=Clip.id,
-                actor_id=AuditEvent.actor_id,
-                title=Clip.title,
-                detail=AuditEvent.data,
-            )
-        )
-        .join(Clip, Clip.id == AuditEvent.object_id)
-        .where(_audience_changes(seat), clause)
-    )
-    return [made, shared]
+    return [_MADE.where(clause), _SHARED.where(_audience_changes(seat), clause)]
 
 
 def _audience_changes(seat: Seat) -> Any:

@@ -43,27 +43,28 @@ def record_clause(seat: Seat) -> ColumnElement[bool]:
     return (ConsentRecord.child_id == seat.child.id) & own
 
 
+# What each record shows, built once: a request adds only whose records it sees.
+_IS_CONSENT = ConsentRecord.kind == RecordKind.CONSENT
+_RECORDS = select(
+    *event_columns(
+        occurred_at=ConsentRecord.signed_at,
+        kind=kind_when([(_IS_CONSENT, SIGNED)], WITHDRAWN),
+        object_id=ConsentRecord.id,
+        subject_id=ConsentRecord.id,
+        actor_id=ConsentRecord.signer_id,
+        detail=case(
+            (_IS_CONSENT, cast(ConsentRecord.answers, Text)),
+            else_=cast(ConsentRecord.withdrawn, Text),
+        ),
+    )
+)
+
+
 def events(seat: Seat) -> list[Select[Any]]:
     """The selects of the consent records of ``seat``'s child that ``seat`` sees, each of the
     timeline's columns; ``detail`` holds what the record said, as JSON (see :func:`answers`).
     Raises nothing."""
-    is_consent = ConsentRecord.kind == RecordKind.CONSENT
-    said = case(
-        (is_consent, cast(ConsentRecord.answers, Text)),
-        else_=cast(ConsentRecord.withdrawn, Text),
-    )
-    return [
-        select(
-            *event_columns(
-                occurred_at=ConsentRecord.signed_at,
-                kind=kind_when([(is_consent, SIGNED)], WITHDRAWN),
-                object_id=ConsentRecord.id,
-                subject_id=ConsentRecord.id,
-                actor_id=ConsentRecord.signer_id,
-                detail=said,
-            )
-        ).where(record_clause(seat))
-    ]
+    return [_RECORDS.where(record_clause(seat))]
 
 
 def answers(detail: str | None) -> Answers:
