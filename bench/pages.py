@@ -162,6 +162,7 @@ def pages_of(conn: Any) -> list[Page]:
             ("clip with moments", f"{child}/clips/{busiest_clip(seen)}"),
             ("who watched", f"{child}/clips/watched"),
             *meeting_paths(conn, child_id, user_id, coach=role == "coach"),
+            ("timeline", f"{child}/timeline"),
         ]
         pages += [Page(f"{name} ({role})", who, path) for name, path in paths]
     # The coach's list further on, and searched: the costs paging and searching add.

@@ -80,6 +80,8 @@ RULES = {
     "children.erase_child": (Scope.ADMIN, None),
     "children.erase_child_confirm": (Scope.ADMIN, None),
     "children.show": (Scope.CHILD, A.VIEW_CHILD),
+    # Everyone in the circle; each feature's events are filtered for the visitor.
+    "children.timeline": (Scope.CHILD, A.VIEW_CHILD),
     "people.edit_child": (Scope.CHILD, A.EDIT_CHILD),
     "people.invite": (Scope.CHILD, A.INVITE),
     "people.remove_member": (Scope.CHILD, A.MANAGE_CIRCLE),

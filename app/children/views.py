@@ -14,6 +14,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.children import bp
+from app.children import timeline as child_timeline
 from app.circle import policy, routes
 from app.circle.models import Child, Role
 from app.circle.policy import Action, Seat
@@ -78,4 +79,16 @@ def show(seat: Seat) -> Any:
         upcoming_meetings=meetings.upcoming_for(db.session, seat),
         open_agreements=open_agreements,
         overdue_agreements={a.id for a in open_agreements if agreements.overdue_for(seat, a)},
+    )
+
+
+@bp.get("/children/<int:child_id>/timeline")
+@routes.for_child(Action.VIEW_CHILD)
+def timeline(seat: Seat) -> Any:
+    # Everyone in the circle reaches it; each feature's events are filtered for the seat.
+    number = paging.page_number(request.args.get("page"))
+    return render_template(
+        "children/timeline.html",
+        child=seat.child,
+        page=child_timeline.timeline_page(db.session, seat, number),
     )

@@ -101,6 +101,17 @@ def format_datetime(value: dt.datetime | None = None, format: str = "medium") ->
     return wrapper.replace("{0}", time).replace("{1}", _day(language, format, local.date()))
 
 
+def format_time(value: dt.datetime | dt.time | None = None, format: str = "medium") -> str:
+    """A moment's time of day in the display time zone, as the request's language writes it
+    (a list of moments writes many: the pattern is looked up once a language)."""
+    if format not in NAMED or not isinstance(value, dt.datetime):
+        return str(flask_babel.format_time(value, format))
+    language = locale()
+    local = _local(value)
+    pattern = _patterns(language, format)[2]
+    return str(pattern.apply(local.timetz(), language, reference_date=local.date()))
+
+
 def _local(value: dt.datetime) -> dt.datetime:
     zone = flask_babel.get_timezone()
     local = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(zone)
@@ -126,8 +137,11 @@ def _patterns(language: Locale | None, format: str) -> tuple[str, Any, Any]:
 
 def install(app: Flask) -> None:
     """Let templates translate and write dates through the same look-ups (after Flask-Babel's
-    ``init_app``, whose ``dateformat`` and ``datetimeformat`` filters these replace)."""
-    app.jinja_env.filters.update(dateformat=format_date, datetimeformat=format_datetime)
+    ``init_app``, whose ``dateformat``, ``datetimeformat`` and ``timeformat`` filters these
+    replace)."""
+    app.jinja_env.filters.update(
+        dateformat=format_date, datetimeformat=format_datetime, timeformat=format_time
+    )
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: translations().ugettext(s),  # type: ignore[attr-defined]
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),  # type: ignore[attr-defined]

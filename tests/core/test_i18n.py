@@ -33,6 +33,7 @@ def test_dates_are_written_as_flask_babel_writes_them(app, lang, format):
                 moment, format
             )
             assert i18n.format_date(moment, format) == flask_babel.format_date(moment, format)
+            assert i18n.format_time(moment, format) == flask_babel.format_time(moment, format)
             assert i18n.format_date(moment.date(), format) == flask_babel.format_date(
                 moment.date(), format
             )
@@ -43,6 +44,7 @@ def test_a_date_is_the_amsterdam_date_in_the_language_of_the_page(app):
     with app.test_request_context("/"), force_locale("nl"):
         assert render_template_string("{{ d|dateformat('long') }}", d=new_year) == "1 januari 2027"
         assert "00:30" in render_template_string("{{ d|datetimeformat('medium') }}", d=new_year)
+        assert render_template_string("{{ d|timeformat('short') }}", d=new_year) == "00:30"
     with app.test_request_context("/"), force_locale("en"):
         assert render_template_string("{{ d|dateformat('long') }}", d=new_year) == "January 1, 2027"
 

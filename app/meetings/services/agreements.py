@@ -296,6 +296,12 @@ def _visible(seat: Seat) -> ColumnElement[bool]:
     )
 
 
+def agreement_clause(seat: Seat) -> ColumnElement[bool]:
+    """SQL for "``seat`` sees this agreement of its child": the clause of the agreements'
+    pages (the child's timeline too). Raises nothing."""
+    return _visible(seat)
+
+
 def agreement_or_404(session: DbSession, seat: Seat, agreement_id: int) -> Agreement:
     """An agreement of ``seat``'s child that ``seat`` sees. One query. Raises NotFoundError
     for a missing id, another child's agreement and one the person does not see alike."""

@@ -39,6 +39,12 @@ def _visible(seat: Seat) -> ColumnElement[bool]:
     return (Meeting.child_id == seat.child.id) & (true() if sees_all else _invited(seat))
 
 
+def meeting_clause(seat: Seat) -> ColumnElement[bool]:
+    """SQL for "``seat`` sees this meeting of its child": the clause every list of meetings
+    uses (the child's timeline too). Raises nothing."""
+    return _visible(seat)
+
+
 def meeting_or_404(session: DbSession, seat: Seat, meeting_id: int) -> SeenMeeting:
     """A meeting of ``seat``'s child that ``seat`` sees, with whether they are invited. One
     query. Raises NotFoundError for a missing id, another child's meeting and a meeting the

@@ -1,0 +1,123 @@
+"""A timeline of events from several tables, in one SQL query: each source gives a select of
+the same columns, and :func:`newest_first` joins them with UNION ALL and orders them.
+
+A source is a feature's select filtered for one viewer (by the same clause as the feature's
+own pages), built with :func:`event_columns` so that every source has the same columns in the
+same order and of the same types (UNION ALL matches columns by position):
+
+    select(*event_columns(occurred_at=Clip.created_at, kind="clip.uploaded",
+                          object_id=Clip.id, subject_id=Clip.id, actor_id=Clip.uploader_id,
+                          title=Clip.title)).where(clip_clause(seat))
+
+The composed select pages like any other list (:func:`app.core.paging.paginate`): one query
+for a page's rows and the total, however many sources and rows there are. Its columns are
+:data:`COLUMNS`; a caller may join more to them (the name of who did it) by
+``stmt.selected_columns``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Integer,
+    Select,
+    String,
+    Text,
+    case,
+    cast,
+    literal,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.core.db import UTCDateTime
+
+#: The columns of every source, in this order.
+COLUMNS = (
+    "occurred_at",  # when it happened (UTC)
+    "kind",  # what happened: "<feature>.<event>", e.g. "meeting.planned"
+    "object_id",  # the row the event is (unique within its kind: the tie-break)
+    "subject_id",  # the row its page shows (a review's agreement, a summary's meeting)
+    "actor_id",  # who did it, if anyone
+    "title",  # a short text of the subject (a clip's title, an agreement's text)
+    "detail",  # what the page turns into words (a meeting's kind, a record's answers as JSON)
+    "refers_at",  # another instant the entry names (when a planned meeting takes place)
+)
+
+
+@dataclass(frozen=True)
+class Event:
+    """One row of a timeline, as :func:`newest_first` returns it."""
+
+    occurred_at: datetime
+    kind: str
+    object_id: int
+    subject_id: int | None
+    actor_id: int | None
+    title: str | None
+    detail: str | None
+    refers_at: datetime | None
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> Event:
+        """The event of a row of the composed select (its columns in :data:`COLUMNS` order)."""
+        return cls(*row[: len(COLUMNS)])
+
+
+def _typed(value: Any, type_: Any) -> ColumnElement[Any]:
+    """``value`` read as ``type_`` (no CAST: the feature's column has that type already), or a
+    NULL of that type (PostgreSQL needs the type of a NULL in a UNION)."""
+    return cast(null(), type_) if value is None else type_coerce(value, type_)
+
+
+def kind_when(whens: Sequence[tuple[Any, str]], otherwise: str) -> ColumnElement[str]:
+    """A ``kind`` that depends on the row (``whens``: a condition and its kind, in order;
+    ``otherwise`` the kind of the rest): one select for events of one table that differ by a
+    column (a consent or a withdrawal), instead of a select for each. Raises nothing."""
+    return case(*((when, literal(kind)) for when, kind in whens), else_=literal(otherwise))
+
+
+def event_columns(
+    *,
+    occurred_at: Any,
+    kind: str | ColumnElement[str],
+    object_id: Any,
+    subject_id: Any = None,
+    actor_id: Any = None,
+    title: Any = None,
+    detail: Any = None,
+    refers_at: Any = None,
+) -> list[ColumnElement[Any]]:
+    """The columns of one source's select, labelled and typed alike for every source: give
+    the columns (or SQL expressions) of the feature's tables, of these types (text for
+    ``title`` and ``detail``: CAST a JSON column); what a source lacks is NULL.
+    ``kind`` is a plain string (a literal in the SQL), or :func:`kind_when`. Raises nothing."""
+    return [
+        type_coerce(occurred_at, UTCDateTime).label("occurred_at"),
+        cast(literal(kind) if isinstance(kind, str) else kind, String(40)).label("kind"),
+        type_coerce(object_id, Integer).label("object_id"),
+        _typed(subject_id, Integer).label("subject_id"),
+        _typed(actor_id, Integer).label("actor_id"),
+        _typed(title, Text).label("title"),
+        _typed(detail, Text).label("detail"),
+        _typed(refers_at, UTCDateTime).label("refers_at"),
+    ]
+
+
+def newest_first(sources: Sequence[Select[Any]]) -> Select[Any]:
+    """The sources joined with UNION ALL, newest first; events at the same instant in a fixed
+    order (by kind, then the newest row first), so a page never shifts between requests.
+    Raises ValueError for no source."""
+    if not sources:
+        raise ValueError("a timeline needs at least one source")
+    events = union_all(*sources).subquery("timeline")
+    return select(*(events.c[name] for name in COLUMNS)).order_by(
+        events.c.occurred_at.desc(), events.c.kind, events.c.object_id.desc()
+    )

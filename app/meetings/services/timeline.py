@@ -1,0 +1,130 @@
+"""The meetings' events on a child's timeline (``app.core.timeline``): meetings planned, held
+and cancelled, summaries issued (the first at finalising, then each addendum) and
+acknowledged, agreements made and reviewed.
+
+Each select is filtered in SQL by the clause of the meetings' own pages: a meeting by
+``queries.meeting_clause`` (the school side sees every meeting, parents and the pupil those
+they are invited to), an agreement and its reviews by ``agreements.agreement_clause``, an
+acknowledgement like the summary page shows it (the school side everyone's, a parent their
+own). Read from the feature's tables, never the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, case, or_, select
+from sqlalchemy.orm import aliased
+
+from app.circle.policy import Seat
+from app.core.db import utcnow
+from app.core.timeline import event_columns, kind_when
+from app.meetings.models import Meeting, MeetingState
+from app.meetings.models_followup import Agreement, AgreementReview
+from app.meetings.models_summary import MeetingSummary, SummaryAcknowledgement
+from app.meetings.services import agreements, queries
+
+PLANNED = "meeting.planned"
+HELD = "meeting.held"
+CANCELLED = "meeting.cancelled"
+FINALISED = "meeting.finalised"  # its first summary issued
+ADDENDUM = "meeting.addendum"
+ACKNOWLEDGED = "meeting.acknowledged"
+AGREED = "agreement.made"
+REVIEWED = "agreement.reviewed"
+
+KINDS = (PLANNED, HELD, CANCELLED, FINALISED, ADDENDUM, ACKNOWLEDGED, AGREED, REVIEWED)
+
+
+# What each event shows, built once: a request adds only who sees it (its WHERE).
+_MEETING: dict[str, Any] = {
+    "object_id": Meeting.id,
+    "subject_id": Meeting.id,
+    "detail": Meeting.kind,
+    "refers_at": Meeting.starts_at,
+}
+_PLANNED = select(
+    *event_columns(
+        occurred_at=Meeting.created_at, kind=PLANNED, actor_id=Meeting.organizer_id, **_MEETING
+    )
+)
+# Held once begun, unless cancelled: then the cancellation is its event.
+_IS_CANCELLED = Meeting.state == MeetingState.CANCELLED
+_HELD_OR_CANCELLED = select(
+    *event_columns(
+        occurred_at=case((_IS_CANCELLED, Meeting.cancelled_at), else_=Meeting.starts_at),
+        kind=kind_when([(_IS_CANCELLED, CANCELLED)], HELD),
+        **_MEETING,
+    )
+)
+# The first summary is issued at finalising; each addendum replaces the one before.
+_SUMMARIES = select(
+    *event_columns(
+        occurred_at=MeetingSummary.created_at,
+        kind=kind_when([(MeetingSummary.replaces_id.is_(None), FINALISED)], ADDENDUM),
+        object_id=MeetingSummary.id,
+        subject_id=Meeting.id,
+        actor_id=MeetingSummary.created_by_id,
+        detail=Meeting.kind,
+        refers_at=Meeting.starts_at,
+    )
+).join(Meeting, Meeting.id == MeetingSummary.meeting_id)
+_ACKNOWLEDGED = select(
+    *event_columns(
+        occurred_at=SummaryAcknowledgement.signed_at,
+        kind=ACKNOWLEDGED,
+        object_id=SummaryAcknowledgement.id,
+        subject_id=Meeting.id,
+        actor_id=SummaryAcknowledgement.signer_id,
+        detail=Meeting.kind,
+        refers_at=Meeting.starts_at,
+    )
+).join(Meeting, Meeting.id == SummaryAcknowledgement.meeting_id)
+_AGREED = select(
+    *event_columns(
+        occurred_at=Agreement.created_at,
+        kind=AGREED,
+        object_id=Agreement.id,
+        subject_id=Agreement.id,
+        actor_id=Agreement.created_by_id,
+        title=Agreement.text,
+        detail=Agreement.party,
+    )
+)
+# An alias: the agreement's clause asks about its reviews (AgreementReview) itself.
+_REVIEW = aliased(AgreementReview)
+_REVIEWED = select(
+    *event_columns(
+        occurred_at=_REVIEW.reviewed_at,
+        kind=REVIEWED,
+        object_id=_REVIEW.id,
+        subject_id=Agreement.id,
+        actor_id=_REVIEW.reviewed_by_id,
+        title=Agreement.text,
+        detail=_REVIEW.status,
+    )
+).join(Agreement, Agreement.id == _REVIEW.agreement_id)
+
+
+def events(seat: Seat) -> list[Select[Any]]:
+    """The selects of the meetings' events of ``seat``'s child that ``seat`` sees, each of
+    the timeline's columns. Raises nothing."""
+    seen = queries.meeting_clause(seat)
+    agreement_seen = agreements.agreement_clause(seat)
+    acknowledged = _ACKNOWLEDGED.where(seen, SummaryAcknowledgement.child_id == seat.child.id)
+    if not seat.is_school_side:  # the summary page shows a parent only their own
+        acknowledged = acknowledged.where(SummaryAcknowledgement.signer_id == seat.user.id)
+    return [
+        _PLANNED.where(seen),
+        _HELD_OR_CANCELLED.where(
+            seen,
+            or_(
+                _IS_CANCELLED & Meeting.cancelled_at.is_not(None),
+                ~_IS_CANCELLED & (Meeting.starts_at <= utcnow()),
+            ),
+        ),
+        _SUMMARIES.where(seen, MeetingSummary.child_id == seat.child.id),
+        acknowledged,
+        _AGREED.where(agreement_seen),
+        _REVIEWED.where(agreement_seen, _REVIEW.child_id == seat.child.id),
+    ]
