@@ -8,7 +8,9 @@ filtered in SQL for a seat by the clause of the feature's own pages:
   summaries issued and acknowledged, agreements made and reviewed;
 - consent (``app.consent.services.timeline``): records signed, consents withdrawn;
 - clips (``app.clips.services.timeline``): recordings uploaded, fragments cut, audiences
-  changed.
+  changed;
+- the support plan (``app.plans.services.timeline``): drafts begun, versions sent, the
+  parents' signed answers.
 
 This module joins them with UNION ALL, joins the names of who did what, and pages them in that
 one query; a page showing a consent record asks one more, for the words of the purposes in the
@@ -39,12 +41,14 @@ from app.core.clock import display_zone
 from app.core.db import DbSession
 from app.core.timeline import COLUMNS, Event, newest_first
 from app.meetings.services import timeline as meetings
+from app.plans.services import timeline as plans
 
 #: Entries on one page of the timeline.
 PER_PAGE = 25
 
 #: Every feature's events: each a function of the seat giving its selects.
 SOURCES: tuple[Callable[[Seat], list[Select[Any]]], ...] = (
+    plans.events,
     meetings.events,
     consent.events,
     clips.events,
@@ -66,6 +70,10 @@ LINKS: dict[str, tuple[str, str | None]] = {
     clips.UPLOADED: ("clips.show", "clip_id"),
     clips.CUT: ("clips.show", "clip_id"),
     clips.SHARED: ("clips.show", "clip_id"),
+    plans.DRAFTED: ("plans.version", "plan_version_id"),
+    plans.SENT: ("plans.version", "plan_version_id"),
+    plans.AGREED: ("plans.version", "plan_version_id"),
+    plans.DECLINED: ("plans.version", "plan_version_id"),
 }
 
 

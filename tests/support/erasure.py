@@ -25,7 +25,7 @@ from tests.support.consent import sign_consent, withdraw
 from tests.support.export import export_for
 from tests.support.meetings import plan
 from tests.support.people import invite
-from tests.support.plans import sent_plan
+from tests.support.plans import answer_plan, sent_plan
 from tests.support.summaries import add_agenda, during, finalise_form
 
 #: Folders of media storage that hold nothing about anyone: empty lock files named by a
@@ -119,12 +119,7 @@ def build_world(
     assert export.storage_key is not None
     version, _goal = sent_plan(app, child, circle.coach)  # with its sealed PDF
     login_as(circle.parent)
-    answer = f"/children/{child.id}/plan/versions/{version.id}/answer"
-    page = client.get(answer).get_data(as_text=True)
-    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    signed = {"token": token, "version_id": str(version.id), "answer": "agree"}
-    signed |= {"typed_name": "Ouder Petra", "type_signature": "y"}
-    assert client.post(answer, data=signed).status_code == 302
+    assert answer_plan(client, version, "Ouder Petra").status_code == 302
     client.post("/sign-out")
     return World(child, other, other_clip, clips, meeting)
 

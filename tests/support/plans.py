@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from app.circle.models import Child, User
@@ -47,3 +48,15 @@ def sent_plan(app: Any, child: Child, coach: User) -> tuple[PlanVersion, PlanIte
 
 
 __all__ = ["draft_plan", "seat_of", "sent_plan"]
+
+
+def answer_plan(client: Any, version: PlanVersion, typed_name: str, *, agree: bool = True) -> Any:
+    """Answer on ``version``'s action part as the person signed in on ``client``, through the
+    page (its form's token), with a typed signature; a decline gives a reason."""
+    url = f"/children/{version.child_id}/plan/versions/{version.id}/answer"
+    page = client.get(url).get_data(as_text=True)
+    found = re.search(r'name="token" type="hidden" value="([^"]+)"', page)
+    assert found is not None, "no answer form on the page"
+    data = {"token": found.group(1), "version_id": str(version.id), "typed_name": typed_name}
+    data |= {"answer": "agree"} if agree else {"answer": "decline", "reason": "Nog niet eens."}
+    return client.post(url, data={**data, "type_signature": "y"})
