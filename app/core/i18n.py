@@ -23,6 +23,9 @@ import flask_babel
 from babel import Locale, dates
 from flask import Flask, g
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 __all__ = [
     "format_date",
@@ -135,3 +138,30 @@ def install(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),  # type: ignore[attr-defined]
         newstyle=True,
     )
+    # Jinja's own ``_`` looks ``gettext`` up in the context and calls it through the context
+    # again (a new context for a word said inside a block or loop): these say the same words
+    # in the same way with a third of the work, and the template's autoescaping decides, as in
+    # Jinja's, whether the word is markup (an HTML page) or text (a mail).
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext)
+    app.jinja_env.globals["ngettext"] = _template_ngettext
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
+    text = translations().ugettext(string)  # type: ignore[attr-defined]
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - the catalogue, as Jinja's newstyle gettext
+    # Jinja formats every word, variables or not ("100%%" says "100%"); without a % sign
+    # formatting changes nothing.
+    return text % variables if variables or "%" in text else text  # type: ignore[no-any-return]
+
+
+@pass_eval_context
+def _template_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, /, **variables: Any
+) -> str:
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)  # type: ignore[attr-defined]
+    if eval_ctx.autoescape:
+        text = Markup(text)  # noqa: S704 - the catalogue, as Jinja's newstyle gettext
+    return text % variables  # type: ignore[no-any-return]

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import flask_babel
+import jinja2
 import pytest
 from flask import render_template_string
 from flask_babel import force_locale
@@ -91,3 +92,32 @@ def test_the_app_translates_and_writes_dates_through_core_i18n():
         if path.name != "i18n.py" and slow.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+#: Words said in a template as pages and mails say them: plain, with a variable to escape, with
+#: a percent sign, in a loop, a plural.
+SAID = (
+    "{{ _('Children') }}|{{ _('Clips of %(name)s', name=who) }}|{{ _('100%%') }}|"
+    "{% for n in [1, 2] %}{{ ngettext('%(num)d clip', '%(num)d clips', n) }}"
+    "{{ gettext('Children') }}{% endfor %}|{% set w = _('Sign out') %}{{ w }}"
+)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_templates_say_words_as_jinjas_own_gettext_says_them(app, lang, autoescape):
+    # Without autoescaping, as the mails written as text.
+    reference = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)  # noqa: S701
+    reference.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: i18n.translations().ugettext(s),
+        ngettext=lambda s, p, n: i18n.translations().ungettext(s, p, n),
+        newstyle=True,
+    )
+    ours = app.jinja_env.overlay(autoescape=autoescape)
+    with app.test_request_context(f"/?lang={lang}"):
+        expected = reference.from_string(SAID).render(who="<b>Noah</b> & Co")
+        said = ours.from_string(SAID).render(who="<b>Noah</b> & Co")
+    assert said == expected
+    assert ("&lt;b&gt;Noah" in said) is autoescape
+    if lang == "nl":
+        assert "Kinderen" in said
