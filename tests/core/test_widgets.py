@@ -23,7 +23,7 @@ RENDER_KW: list[dict[str, Any]] = [
 ]
 
 #: What a person may have typed, shown again with the errors.
-TYPED = 'Een "tekst" met <b>tekens</b> & \'meer\''
+TYPED = "Een \"tekst\" met <b>tekens</b> & 'meer'"
 
 
 def wtforms_render(field: Field, render_kw: dict[str, Any]) -> Any:
