@@ -20,6 +20,7 @@ from flask import Flask, request, url_for
 from jinja2 import Template
 from jinja2.runtime import Context
 
+from app.core import widgets
 from app.core.assets import RECHECK_SECONDS
 
 _fixed: dict[tuple[str, str, tuple[tuple[str, Any], ...]], tuple[float, str]] = {}
@@ -49,3 +50,4 @@ def fixed_url(endpoint: str, **values: Any) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.template_class = ImportedOnce
     app.add_template_global(fixed_url, "fixed_url")
+    app.add_template_global(widgets.field_block, "field_block")

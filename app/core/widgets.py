@@ -5,8 +5,10 @@ through ``dir()`` of a field's flags: some 200 function calls for one ``<input>`
 clip page (two forms, nine fields) cost more than the rest of the page. ``render`` writes the
 same HTML, character for character, for WTForms' own input, text area and select widgets;
 any other widget (lists of radio buttons, a subclass with its own ``__call__``) is left to
-WTForms. ``tests/core/test_widgets.py`` holds both to the same output for every field of every
-form.
+WTForms. ``field_block`` writes a field with its label, hint and errors (the ``render_field``
+macro of ``templates/_macros/forms.html``) in one call instead of a macro's dozens of lookups.
+``tests/core/test_widgets.py`` holds both to what WTForms and the macro wrote, for every field
+of every form.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from wtforms import Field
 from wtforms.fields.core import Label
 from wtforms.widgets import core as wt
 
-__all__ = ["attributes", "label", "render"]
+__all__ = ["attributes", "field_block", "label", "render"]
 
 
 @lru_cache(maxsize=512)
@@ -161,3 +163,37 @@ _WRITERS: dict[Any, Callable[[Any, Any, dict[str, Any]], Markup]] = {
     wt.TextArea.__call__: _text_area,
     wt.Select.__call__: _select,
 }
+
+
+def field_block(field: Field, hint: Any = None) -> Markup:
+    """A field with its label, hint and errors, as ``render_field`` in
+    ``templates/_macros/forms.html`` shows it (one element a line): the hint and the errors
+    are named by the field's ``aria-describedby``, an invalid field says so."""
+    errors = field.errors
+    described = hint or field.description
+    describedby = []
+    if described:
+        describedby.append(f"{field.id}-hint")
+    if errors:
+        describedby.append(f"{field.id}-error")
+    names = " ".join(describedby) or False
+    check = field.type == "BooleanField"
+    classes = "field"
+    if errors:
+        classes += " field-invalid"
+    if check:
+        classes += " field-check"
+    lines = [f'<div class="{classes}">']
+    if check:
+        lines.append(field(**{"aria-describedby": names}))
+    lines.append(label(field.label))
+    if described:
+        lines.append(f'<p class="hint" id="{escape(field.id)}-hint">{escape(described)}</p>')
+    if errors:
+        said = " ".join(escape(error) for error in errors)
+        lines.append(f'<p class="field-error" id="{escape(field.id)}-error">{said}</p>')
+    if not check:
+        invalid = "true" if errors else False
+        lines.append(field(**{"aria-describedby": names, "aria-invalid": invalid}))
+    lines.append("</div>")
+    return Markup("\n".join(lines))  # noqa: S704 - escaped values and rendered fields
