@@ -15,6 +15,7 @@ looked up once instead of on every date: a list of fifty playbacks wrote fifty.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import suppress
 from functools import lru_cache
 from gettext import NullTranslations
 from typing import Any, Literal, cast
@@ -87,27 +88,67 @@ def format_date(value: dt.date | None = None, format: str = "medium") -> str:
     """A date (a moment's date in the display time zone) as the request's language writes it."""
     if format not in NAMED or value is None:
         return str(flask_babel.format_date(value, format))
-    language = locale()
+    writer = _dates()
     if isinstance(value, dt.datetime):
-        value = _local(value).date()
-    return _day(language, format, value)
+        value = writer.local(value).date()
+    return writer.day(format, value)
 
 
 def format_datetime(value: dt.datetime | None = None, format: str = "medium") -> str:
     """A moment in the display time zone, date and time, as the request's language writes it."""
     if format not in NAMED or value is None:
         return str(flask_babel.format_datetime(value, format))
-    language = locale()
-    local = _local(value)
-    wrapper, _, time_pattern = _patterns(language, format)
-    time = time_pattern.apply(local.timetz(), language, reference_date=local.date())
-    return wrapper.replace("{0}", time).replace("{1}", _day(language, format, local.date()))
+    writer = _dates()
+    local = writer.local(value)
+    wrapper, _, time_pattern = writer.patterns(format)
+    time = time_pattern.apply(local.timetz(), writer.language, reference_date=local.date())
+    return wrapper.replace("{0}", time).replace("{1}", writer.day(format, local.date()))
 
 
-def _local(value: dt.datetime) -> dt.datetime:
-    zone = flask_babel.get_timezone()
-    local = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(zone)
-    return zone.normalize(local) if hasattr(zone, "normalize") else local  # pytz
+class _Dates:
+    """The request's language and display time zone, and the patterns and days they wrote in
+    this request: a list of fifty playbacks asks for them fifty times, and a cached look-up
+    keyed by a ``Locale`` still compares locales in Python."""
+
+    __slots__ = ("language", "zone", "_patterns", "_days")
+
+    def __init__(self, language: Locale | None, zone: Any) -> None:
+        self.language = language
+        self.zone = zone
+        self._patterns: dict[str, tuple[str, Any, Any]] = {}
+        self._days: dict[tuple[str, dt.date], str] = {}
+
+    def local(self, value: dt.datetime) -> dt.datetime:
+        local = (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(self.zone)
+        return self.zone.normalize(local) if hasattr(self.zone, "normalize") else local  # pytz
+
+    def patterns(self, format: str) -> tuple[str, Any, Any]:
+        found = self._patterns.get(format)
+        if found is None:
+            found = self._patterns[format] = _patterns(self.language, format)
+        return found
+
+    def day(self, format: str, day: dt.date) -> str:
+        found = self._days.get((format, day))
+        if found is None:
+            found = self._days[(format, day)] = _day(self.language, format, day)
+        return found
+
+
+def _dates() -> _Dates:
+    """The writer of the request's dates, kept on Flask-Babel's per-request namespace beside
+    the language and time zone it was made for (a forced language or a refresh makes another)."""
+    try:
+        ctx = g._flask_babel
+        found = ctx.beeldbrug_dates
+        if found.language is ctx.babel_locale and found.zone is ctx.babel_tzinfo:
+            return cast(_Dates, found)
+    except (AttributeError, RuntimeError):  # not yet made in this request, or no request
+        pass
+    writer = _Dates(locale(), flask_babel.get_timezone())
+    with suppress(AttributeError, RuntimeError):  # outside a request: nothing to keep it on
+        g._flask_babel.beeldbrug_dates = writer
+    return writer
 
 
 @lru_cache(maxsize=1024)

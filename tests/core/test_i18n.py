@@ -63,6 +63,17 @@ def test_the_words_follow_a_language_forced_inside_the_request(app):
         assert render_template_string("{{ _('Children') }}") == "Kinderen"
 
 
+def test_dates_follow_a_language_forced_inside_the_request(app):
+    day = dt.datetime(2026, 10, 6, 4, 14, tzinfo=dt.UTC)
+    with app.test_request_context("/"), force_locale("nl"):
+        assert i18n.format_datetime(day, "medium") == "6 okt 2026, 06:14:00"
+        with force_locale("en"):
+            assert i18n.format_datetime(day, "medium") == "Oct 6, 2026, 6:14:00\u202fAM"
+            assert i18n.format_date(day, "long") == "October 6, 2026"
+        assert i18n.format_datetime(day, "medium") == "6 okt 2026, 06:14:00"
+        assert i18n.format_date(day, "long") == "6 oktober 2026"
+
+
 def test_lazy_words_and_plurals_are_translated_when_used(app):
     word = i18n.lazy_gettext("Children")
     with app.test_request_context("/"), force_locale("nl"):
