@@ -51,3 +51,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.template_class = ImportedOnce
     app.add_template_global(fixed_url, "fixed_url")
     app.add_template_global(widgets.field_block, "field_block")
+    app.add_template_global(widgets.radio_buttons, "radio_buttons")

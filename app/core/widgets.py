@@ -197,3 +197,25 @@ def field_block(field: Field, hint: Any = None) -> Markup:
         lines.append(field(**{"aria-describedby": names, "aria-invalid": invalid}))
     lines.append("</div>")
     return Markup("\n".join(lines))  # noqa: S704 - escaped values and rendered fields
+
+
+def radio_buttons(field: Any) -> list[tuple[Markup, Any]]:
+    """Each radio button of a ``RadioField`` with its label's text: what iterating the field
+    gives (``option()``, ``option.label.text``), without making a field for every button."""
+    widget = field.option_widget
+    if type(widget).__call__ is not wt.RadioInput.__call__:
+        return [(option(), option.label.text) for option in field]
+    own = {_cleaned(k): v for k, v in (field.render_kw or {}).items()}
+    buttons = []
+    for i, choice in enumerate(field._iter_choices_normalized()):
+        kwargs = dict(own)
+        if choice.selected:
+            kwargs.setdefault("checked", True)
+        kwargs.setdefault("id", f"{field.id}-{i}")
+        kwargs.setdefault("type", widget.input_type)
+        if "value" not in kwargs:
+            kwargs["value"] = str(choice.value)
+        _flags(widget, field, kwargs, call=True)  # a button's flags are its field's
+        button = Markup(f"<input {attributes(dict(name=field.name, **kwargs))}>")  # noqa: S704
+        buttons.append((button, choice.label or choice.value))
+    return buttons

@@ -168,3 +168,21 @@ def test_a_field_with_its_label_hint_and_errors_is_shown_as_the_macro_showed_it(
                 assert lines(widgets.field_block(field, hint)) == expected, field.name
                 shown += 1
     assert shown > 100
+
+
+@pytest.mark.parametrize("state", ["empty", "typed"])
+def test_radio_buttons_are_written_as_iterating_the_field_writes_them(app, state):
+    compared = 0
+    with app.test_request_context("/?lang=en"):
+        for form in all_forms():
+            if state == "typed":
+                form.process(filled(form))
+                form.validate()
+            for field in form:
+                if field.type != "RadioField" or not field.choices:
+                    continue
+                expected = [(str(option()), str(option.label.text)) for option in field]
+                written = [(str(b), str(t)) for b, t in widgets.radio_buttons(field)]
+                assert written == expected, f"{type(form).__name__}.{field.name}"
+                compared += len(expected)
+    assert compared > 10
