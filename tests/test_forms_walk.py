@@ -9,9 +9,7 @@ Two walks that a new route or form joins without anyone remembering to add it:
 
 from __future__ import annotations
 
-import importlib
 import io
-import pkgutil
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -23,7 +21,6 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from wtforms import HiddenField, StringField, TextAreaField
 
-import app as app_package
 from app.auth.services import create_password_link, token_digest
 from app.children.export.models import ChildExport, ExportState
 from app.circle import policy, routes
@@ -38,6 +35,7 @@ from app.meetings.models import AgendaItem
 from app.meetings.models_followup import Agreement, Party
 from app.plans.models import PlanItem
 from tests.support.consent import sign_consent
+from tests.support.forms import all_forms
 from tests.support.meetings import plan
 from tests.support.plans import draft_plan
 
@@ -260,28 +258,6 @@ def test_a_text_field_sent_as_a_file_changes_nothing_and_is_logged(app, login_as
 # --- every form class: length caps and one-line fields ----------------------------------------
 
 
-def all_forms(app) -> list[FlaskForm]:
-    """An instance of every form in every feature's forms module, the built ones included."""
-    for module in pkgutil.walk_packages(app_package.__path__, "app."):
-        if module.name.rsplit(".", 1)[-1] == "forms":
-            importlib.import_module(module.name)
-    from app.consent.forms import sign_form, template_form
-    from app.consent.models import PURPOSES
-
-    # Forms built from a school's texts: build one of each, so that their classes exist.
-    text = {"purposes": {p: {"label": p.value, "explanation": "-"} for p in PURPOSES}}
-    built = [sign_form(text), template_form(("nl", "en"), 120)]
-
-    def subclasses(cls: type) -> Iterator[type]:
-        for sub in cls.__subclasses__():
-            yield sub
-            yield from subclasses(sub)
-
-    found = {cls for cls in subclasses(FlaskForm) if cls.__module__.startswith("app.")}
-    assert {type(form) for form in built} <= found
-    return [cls() for cls in found]
-
-
 def text_fields(form: FlaskForm) -> Iterator[StringField]:
     for field in form:
         # Hidden fields are never typed by a person; the body cap (MAX_FORM_MEMORY_SIZE) bounds
@@ -298,7 +274,7 @@ def errors_for(form: FlaskForm, field: StringField, value: str) -> list[str]:
 
 def test_every_text_field_has_a_length_cap(app):
     with app.test_request_context("/?lang=en"):
-        forms = all_forms(app)
+        forms = all_forms()
         assert len(forms) >= 10  # the walk found the forms
         uncapped = [
             f"{type(form).__name__}.{field.name}"
@@ -325,7 +301,7 @@ def test_every_text_field_has_a_length_cap(app):
 def test_every_one_line_field_refuses_control_characters(app, bad):
     with app.test_request_context("/?lang=en"):
         accepted = []
-        for form in all_forms(app):
+        for form in all_forms():
             for field in text_fields(form):
                 if isinstance(field, TextAreaField) or is_password_to_check(field):
                     continue
@@ -346,7 +322,7 @@ def test_every_text_of_several_lines_refuses_invisible_characters(app):
     with app.test_request_context("/?lang=en"):
         accepted = [
             f"{type(form).__name__}.{field.name}"
-            for form in all_forms(app)
+            for form in all_forms()
             for field in text_fields(form)
             if isinstance(field, TextAreaField)
             and not any("invisible" in e for e in errors_for(form, field, "Eerste regel\n\x00"))

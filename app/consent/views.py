@@ -18,26 +18,28 @@ from app.consent.services.signing import TEXT_CHANGED
 from app.core.db import db
 from app.core.forms import ConfirmForm, attempt
 from app.core.i18n import gettext as _
+from app.core.i18n import lazy_gettext as _l
 from app.core.requests import accepts_body
 from app.core.signing import evidence_from_request, sign_with_form
 from app.core.signing.signature import SIGNING_BODY_MAX
 from app.core.web import act
 from app.documents import services as documents
 
+#: Each state of a purpose in words of its own (translated when shown).
+_STATE_LABELS = {
+    PurposeState.GRANTED: _l("granted"),
+    PurposeState.GRANTED_WAITING: _l("granted (not every parent has answered yet)"),
+    PurposeState.REFUSED: _l("refused"),
+    PurposeState.WITHDRAWN: _l("withdrawn"),
+    PurposeState.DISAGREEMENT: _l("parents disagree: on hold"),
+    PurposeState.UNANSWERED: _l("waiting for an answer (until then: no)"),
+}
+
 
 @bp.app_template_global("purpose_state_label")
 def purpose_state_label(state: PurposeState | str) -> str:
     """How a purpose's status reads for people: each state in words of its own."""
-    return str(
-        {
-            PurposeState.GRANTED: _("granted"),
-            PurposeState.GRANTED_WAITING: _("granted (not every parent has answered yet)"),
-            PurposeState.REFUSED: _("refused"),
-            PurposeState.WITHDRAWN: _("withdrawn"),
-            PurposeState.DISAGREEMENT: _("parents disagree: on hold"),
-            PurposeState.UNANSWERED: _("waiting for an answer (until then: no)"),
-        }[PurposeState(state)]
-    )
+    return str(_STATE_LABELS[PurposeState(state)])
 
 
 @bp.get("/children/<int:child_id>/consent")

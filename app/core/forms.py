@@ -16,6 +16,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.core import widgets
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.i18n import lazy_gettext as _l
@@ -188,7 +189,8 @@ def current_password_field(label: Any) -> PasswordField:
 
 
 class PortalForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no type information
-    """The base of every form: its CSRF token is rendered without an id.
+    """The base of every form: its CSRF token is rendered without an id, and its fields are
+    written by ``app.core.widgets`` (WTForms' HTML, with less work).
 
     A page holds several forms, each with its token; an id repeated on a page breaks labels
     and assistive technology, and no label or script refers to the token by id.
@@ -198,7 +200,7 @@ class PortalForm(FlaskForm):  # type: ignore[misc]  # flask_wtf ships no type in
         def render_field(self, field: Field, render_kw: dict[str, Any]) -> Any:
             if field.short_name == "csrf_token":
                 render_kw = {**render_kw, "id": False}  # False leaves the attribute out
-            return super().render_field(field, render_kw)  # type: ignore[misc]
+            return widgets.render(field, render_kw)
 
 
 class ConfirmForm(PortalForm):

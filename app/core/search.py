@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, SQLColumnExpression, String, event
@@ -74,10 +75,16 @@ def _folded_postgresql(element: folded, compiler: SQLCompiler, **kw: Any) -> str
     return f"translate({expr}, '{''.join(single)}', '{''.join(single.values())}')"
 
 
+#: :func:`fold` for SQLite, which calls it for every row a search looks at (a coach's thousand
+#: children on every search): the same names come back search after search, and a remembered
+#: one is a look-up in C instead of a Python call.
+_fold_remembered = lru_cache(maxsize=4096)(fold)
+
+
 @event.listens_for(Engine, "connect")
 def _register_fold(dbapi_connection: Any, _record: Any) -> None:
     if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.create_function(SQL_FUNCTION, 1, fold, deterministic=True)
+        dbapi_connection.create_function(SQL_FUNCTION, 1, _fold_remembered, deterministic=True)
 
 
 def name_contains(column: SQLColumnExpression[str], query: str) -> ColumnElement[bool]:

@@ -9,9 +9,7 @@ item's fragment or a WebVTT export all show times this way. The player's script
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from babel import Locale
 from babel.numbers import get_decimal_symbol
 
 from app.core.i18n import locale
@@ -49,13 +47,22 @@ def parse_time(text: str) -> float:
 def decimal_mark() -> str:
     """The decimal mark of the page's language: "," in Dutch, "." in English. Only a mark
     :func:`parse_time` reads back; any other (no language we offer has one) becomes "."."""
-    return _mark_of(locale() or _DEFAULT_LOCALE)
+    language = locale() or _DEFAULT_LOCALE
+    # Remembered by the language's parts: a cache keyed by the Locale itself compares Locales
+    # in Python, some twenty calls for each time a list of moments writes.
+    key = (
+        language
+        if isinstance(language, str)
+        else (language.language, language.territory, language.script, language.variant)
+    )
+    found = _MARKS.get(key)
+    if found is None:
+        mark = get_decimal_symbol(language)
+        found = _MARKS[key] = mark if mark in {",", "."} else "."
+    return found
 
 
-@lru_cache(maxsize=16)
-def _mark_of(language: Locale | str) -> str:
-    mark = get_decimal_symbol(language)
-    return mark if mark in {",", "."} else "."
+_MARKS: dict[object, str] = {}
 
 
 def format_time(seconds: float | None) -> str:

@@ -114,9 +114,10 @@ def _error_page(status: int, title: str, message: str, **headers: str) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    from app.core import assets
+    from app.core import assets, templating
 
     assets.init_app(app)
+    templating.init_app(app)
     app.after_request(security_headers)
     app.after_request(keep_reading_language)
     app.add_template_filter(age_on, "age")

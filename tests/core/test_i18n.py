@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import flask_babel
+import jinja2
 import pytest
 from flask import render_template_string
 from flask_babel import force_locale
@@ -64,6 +65,17 @@ def test_the_words_follow_a_language_forced_inside_the_request(app):
         assert render_template_string("{{ _('Children') }}") == "Kinderen"
 
 
+def test_dates_follow_a_language_forced_inside_the_request(app):
+    day = dt.datetime(2026, 10, 6, 4, 14, tzinfo=dt.UTC)
+    with app.test_request_context("/"), force_locale("nl"):
+        assert i18n.format_datetime(day, "medium") == "6 okt 2026, 06:14:00"
+        with force_locale("en"):
+            assert i18n.format_datetime(day, "medium") == "Oct 6, 2026, 6:14:00\u202fAM"
+            assert i18n.format_date(day, "long") == "October 6, 2026"
+        assert i18n.format_datetime(day, "medium") == "6 okt 2026, 06:14:00"
+        assert i18n.format_date(day, "long") == "6 oktober 2026"
+
+
 def test_lazy_words_and_plurals_are_translated_when_used(app):
     word = i18n.lazy_gettext("Children")
     with app.test_request_context("/"), force_locale("nl"):
@@ -93,3 +105,32 @@ def test_the_app_translates_and_writes_dates_through_core_i18n():
         if path.name != "i18n.py" and slow.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+#: Words said in a template as pages and mails say them: plain, with a variable to escape, with
+#: a percent sign, in a loop, a plural.
+SAID = (
+    "{{ _('Children') }}|{{ _('Clips of %(name)s', name=who) }}|{{ _('100%%') }}|"
+    "{% for n in [1, 2] %}{{ ngettext('%(num)d clip', '%(num)d clips', n) }}"
+    "{{ gettext('Children') }}{% endfor %}|{% set w = _('Sign out') %}{{ w }}"
+)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize("autoescape", [True, False])
+def test_templates_say_words_as_jinjas_own_gettext_says_them(app, lang, autoescape):
+    # Without autoescaping, as the mails written as text.
+    reference = jinja2.Environment(extensions=["jinja2.ext.i18n"], autoescape=autoescape)  # noqa: S701
+    reference.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: i18n.translations().ugettext(s),
+        ngettext=lambda s, p, n: i18n.translations().ungettext(s, p, n),
+        newstyle=True,
+    )
+    ours = app.jinja_env.overlay(autoescape=autoescape)
+    with app.test_request_context(f"/?lang={lang}"):
+        expected = reference.from_string(SAID).render(who="<b>Noah</b> & Co")
+        said = ours.from_string(SAID).render(who="<b>Noah</b> & Co")
+    assert said == expected
+    assert ("&lt;b&gt;Noah" in said) is autoescape
+    if lang == "nl":
+        assert "Kinderen" in said

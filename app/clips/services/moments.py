@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.circle import policy
 from app.circle.audience import Audience, audience_or_403, visible_or_404
@@ -221,7 +221,7 @@ def moments_for(session: DbSession, seat: Seat, clip: Clip) -> list[Moment]:
     """The moments of ``clip`` that ``seat`` may see, in time order, authors and tags loaded
     with them (a fixed number of queries however many moments there are)."""
     stmt = queries.visible_moments(seat, clip).options(
-        selectinload(Moment.author), selectinload(Moment.custom_tag)
+        joinedload(Moment.author), joinedload(Moment.custom_tag)
     )
     return list(session.scalars(stmt))
 

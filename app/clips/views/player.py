@@ -21,8 +21,9 @@ from app.clips.forms import (
     MomentForm,
     MomentTagForm,
 )
-from app.clips.models import Clip, MomentTag
+from app.clips.models import Clip, Moment, MomentTag
 from app.clips.services import fragments, moments, queries
+from app.clips.views.moment_list import moment_rows
 from app.core import paging
 from app.core.db import db
 from app.core.errors import RefusedError
@@ -220,13 +221,14 @@ def _page(
             data={"title": _("Fragment of %(title)s", title=clip.title)[:160]},
         )
     shown = moments.moments_for(db.session, seat, clip)
+    deletable = {m.id for m in shown if moments.may_delete(seat, m)}
     return render_template(
         "clips/show.html",
         child=child,
         clip=clip,
         recording=fragments.visible_recording(db.session, seat, clip),
         moments=shown,
-        deletable={m.id for m in shown if moments.may_delete(seat, m)},
+        deletable=deletable,
         can=can,
         start=start,
         moment_form=moment_form,
@@ -237,21 +239,22 @@ def _page(
         ),
         min_fragment=fragments.MIN_SECONDS,
         max_fragment=fragments.MAX_SECONDS,
-        moment_view=_moment_values(child, clip),
+        moment_view=_moment_values(child, clip, shown, deletable),
     )
 
 
-def _moment_values(child: Child, clip: Clip) -> dict[str, Any]:
-    """What the moments of the list share, worked out once: this clip's page, the addresses of
-    a moment's pages with ``{id}`` where its id goes, and the audiences' labels."""
+def _moment_values(
+    child: Child, clip: Clip, shown: list[Moment], deletable: set[int]
+) -> dict[str, Any]:
+    """The list of moments, worked out once: this clip's page and each moment's row."""
     ids: dict[str, Any] = {"child_id": child.id, "clip_id": clip.id}
+    addresses = {
+        name: paging.address_of_items(f"clips.{name}", "moment_id", **ids)
+        for name in ("moment_audience", "delete_moment")
+    }
     return {
         "here": url_for("clips.show", **ids),
-        "addresses": {
-            name: paging.address_of_items(f"clips.{name}", "moment_id", **ids)
-            for name in ("moment_audience", "delete_moment")
-        },
-        "audiences": {audience: audience.label for audience in Audience},
+        "rows": moment_rows(shown, deletable, addresses),
     }
 
 

@@ -6,23 +6,21 @@ from ``services.sharing``, one commit. The services decide who may change what.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
 from app.circle import routes
 from app.circle.audience import Audience, settable_audiences
-from app.circle.models import Child
 from app.circle.policy import Action, Seat
 from app.clips import bp
 from app.clips.forms import AudienceForm
 from app.clips.models import Clip
 from app.clips.services import listing, moments, queries, sharing
+from app.clips.views import clip_cards
 from app.core import paging
 from app.core.db import db
 from app.core.forms import ConfirmForm, attempt
-from app.core.i18n import format_date
 from app.core.i18n import gettext as _
 from app.core.web import act
 
@@ -32,36 +30,21 @@ from app.core.web import act
 def index(seat: Seat) -> Any:
     child = seat.child
     page = listing.clip_page(db.session, seat, paging.page_number(request.args.get("page")))
-    flags = {
-        "school_side": seat.is_school_side,
-        "edit_clip": seat.may(Action.EDIT_CLIP),
-        "watched": seat.may(Action.VIEW_WATCHERS),
-        "may_share": listing.shareable(seat, page.items),
-    }
+    flags = {"watched": seat.may(Action.VIEW_WATCHERS)}
     return render_template(
         "clips/index.html",
         child=child,
         page=page,
         offer=listing.upload_offer(seat),
         flags=flags,
-        card=_card_values(child, page.items),
+        cards=clip_cards.cards(
+            child,
+            page.items,
+            school_side=seat.is_school_side,
+            edit_clip=seat.may(Action.EDIT_CLIP),
+            may_share=listing.shareable(seat, page.items),
+        ),
     )
-
-
-def _card_values(child: Child, entries: Sequence[listing.Entry]) -> dict[str, Any]:
-    """What the clip cards of a list share, worked out once for the list: the addresses a card
-    links to, with ``{id}`` where the clip's id goes; the audiences' labels; the recording
-    dates written out. Per card, each would cost more than the rest of the card."""
-    addresses = {
-        name: paging.address_of_items(f"clips.{name}", "clip_id", child_id=child.id)
-        for name in ("show", "poster", "audience", "others_cleared")
-    }
-    days = {c.recorded_on for e in entries for c in (e.clip, *e.fragments) if c.recorded_on}
-    return {
-        "addresses": addresses,
-        "audiences": {audience: audience.label for audience in Audience},
-        "dates": {day: format_date(day, "medium") for day in days},
-    }
 
 
 @bp.route("/children/<int:child_id>/clips/<int:clip_id>/audience", methods=["GET", "POST"])

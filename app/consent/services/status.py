@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import chain
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import and_, event, select
+from sqlalchemy import and_, bindparam, event, select
 from sqlalchemy.orm import Session, load_only
 
 from app.circle.consent_age import deciding_role
@@ -128,25 +129,36 @@ def _status(session: DbSession, child: Child, at: datetime | None) -> ConsentSta
     at_time = at or utcnow()
     signer_role = signer_role_for(child, local_date(at_time))
     role = Role.PUPIL if signer_role is SignerRole.PUPIL else Role.PARENT
-    joined = [ConsentRecord.child_id == child.id, ConsentRecord.signer_id == Membership.user_id]
-    if at is not None:
-        joined.append(ConsentRecord.signed_at <= at)
-    rows = session.execute(
-        select(Membership.user_id, ConsentRecord)
-        .join(User, User.id == Membership.user_id)
-        .outerjoin(ConsentRecord, and_(*joined))
-        .where(Membership.child_id == child.id, Membership.role == role)
-        .where(active_membership_clause(at_time))
-        .order_by(User.name, User.id, ConsentRecord.signed_at, ConsentRecord.id)
-        .options(_STATUS_COLUMNS)
-    ).all()
+    params = {"child_id": child.id, "role": role, "at": at_time}
+    rows = session.execute(_status_statement(dated=at is not None), params).all()
     ids = list(dict.fromkeys(user_id for user_id, _ in rows))
     history = [record for _, record in rows if record is not None]
     return rules.combine(
         signer_role,
         ids,
-        {r.signer_id: r for r in history},  # type: ignore[misc]
+        {r.signer_id: r for r in history},
         rules.withdrawn_since_consent(history),
+    )
+
+
+@lru_cache(maxsize=2)
+def _status_statement(*, dated: bool) -> Any:
+    """The status query with the child, the signers' role and the moment as parameters: built
+    once, as it is asked on every page of a child and every range request of a video, and
+    building it costs more than running it. ``dated``: only records signed up to the moment."""
+    child_id: Any = bindparam("child_id")
+    at: Any = bindparam("at")
+    joined = [ConsentRecord.child_id == child_id, ConsentRecord.signer_id == Membership.user_id]
+    if dated:
+        joined.append(ConsentRecord.signed_at <= at)
+    return (
+        select(Membership.user_id, ConsentRecord)
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(ConsentRecord, and_(*joined))
+        .where(Membership.child_id == child_id, Membership.role == bindparam("role"))
+        .where(active_membership_clause(at))
+        .order_by(User.name, User.id, ConsentRecord.signed_at, ConsentRecord.id)
+        .options(_STATUS_COLUMNS)
     )
 
 
