@@ -11,7 +11,8 @@ from wtforms import SelectChoice
 from app.circle.policy import Action, Seat
 from app.core.clock import local_date
 from app.core.db import db, utcnow
-from app.core.forms import ConfirmForm
+from app.core.forms import ConfirmForm, PortalForm
+from app.core.paging import address_of_items
 from app.meetings import bp
 from app.meetings.forms_followup import PARTY_LABELS, STATUS_LABELS, AgreementForm, ReviewForm
 from app.meetings.models import Meeting
@@ -19,6 +20,12 @@ from app.meetings.services import agreements, summary
 
 bp.add_app_template_global(lambda party: str(PARTY_LABELS[party]), "agreement_party_label")
 bp.add_app_template_global(lambda status: str(STATUS_LABELS[status]), "agreement_status_label")
+
+
+def page_token(form: PortalForm) -> str | None:
+    """The page's form token, for the rows a template draws by hand (named after each row's
+    form, as its prefix names it); ``None`` where forms carry none (CSRF switched off)."""
+    return form.csrf_token.current_token if form.meta.csrf else None  # type: ignore[no-any-return]
 
 
 def owner_choices(seat: Seat, form: AgreementForm) -> None:
@@ -39,9 +46,14 @@ def agreement_parts(
     """What ``meetings/_agreements.html`` shows: the agreements made in ``meeting``, the
     earlier ones it reviews (with a form each for the coach while the meeting is open), and
     a form for a new agreement. ``in_mode`` points the forms at meeting mode's routes, so
-    that a save there comes back to meeting mode."""
+    that a save there comes back to meeting mode.
+
+    ``review_forms`` holds the review forms sent back (with their errors); every other
+    review form is drawn from the agreement and its review, with the labels and choices of
+    one ``review_form`` built for the page (a WTForms form per row cost most of the page)."""
     leads = seat.may(Action.PLAN_MEETING) and meeting.state.value in ("planned", "held")
     form = agreement_form or AgreementForm()
+    review_form = ReviewForm(prefix="review", formdata=None)
     if leads:
         owner_choices(seat, form)
         if form.owner.data is None and not form.errors:
@@ -49,15 +61,6 @@ def agreement_parts(
         if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
             form.text.render_kw = {**(form.text.render_kw or {}), "aria-keyshortcuts": "a"}
     listed = agreements.to_review(db.session, meeting)
-    forms = dict(review_forms or {})
-    if leads:
-        for entry in listed:
-            if entry.agreement.id not in forms:
-                each = ReviewForm(prefix=f"review-{entry.agreement.id}", formdata=None)
-                each.status.data = entry.review.status.value if entry.review else None
-                each.note.data = entry.review.note if entry.review else ""
-                each.version.data = str(entry.agreement.version)
-                forms[entry.agreement.id] = each
     made = agreements.made_in(db.session, meeting)
     today = local_date()
     overdue = {
@@ -65,18 +68,28 @@ def agreement_parts(
         for a in [*made, *(entry.agreement for entry in listed)]
         if agreements.overdue_for(seat, a, today)
     }
+    to = "meetings.mode_" if in_mode else "meetings."
+    ids = {"child_id": meeting.child_id, "meeting_id": meeting.id}
     return {
         "agreements_made": made,
         "overdue": overdue,
         "to_review": listed,
         "agreement_form": form,
-        "review_forms": forms,
+        "review_forms": review_forms or {},
+        "review_form": review_form,
+        "review_statuses": [(c.value, c.label) for c in review_form.status.choices],
+        "review_note_max": review_form.note.flags.maxlength,
+        "review_note_rows": review_form.note.render_kw["rows"],
+        "form_token": page_token(review_form),
         "leads_meeting": leads,
         "remove_form": ConfirmForm(),
         "in_mode": in_mode,
-        "add_agreement_to": "meetings.mode_add_agreement" if in_mode else "meetings.add_agreement",
-        "review_to": "meetings.mode_review_agreement" if in_mode else "meetings.review_agreement",
-        "remove_to": "meetings.mode_remove_agreement" if in_mode else "meetings.remove_agreement",
+        "add_agreement_to": to + "add_agreement",
+        "agreement_address": address_of_items(
+            "meetings.agreement", "agreement_id", child_id=meeting.child_id
+        ),
+        "review_address": address_of_items(to + "review_agreement", "agreement_id", **ids),
+        "remove_address": address_of_items(to + "remove_agreement", "agreement_id", **ids),
     }
 
 
