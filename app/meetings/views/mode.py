@@ -13,7 +13,7 @@ the new version, or 409 with what is saved now when someone else saved first.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_time as babel_time
@@ -28,6 +28,7 @@ from app.core.concurrency import StaleEditError
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import show_refusal
+from app.core.paging import address_of_items
 from app.core.i18n import gettext as _
 from app.core.timecode import format_time
 from app.meetings import bp
@@ -81,17 +82,18 @@ def mode_page(
     }
     moments = notes.moments_for(db.session, seat, meeting, list(clips.values()))
     saved = notes.notes_of(db.session, meeting)
-    forms = {}
-    for item in shown:
-        if posted is not None and item.id == posted_item:
-            form = posted
-        else:
-            form = ItemNotesForm(formdata=None, prefix=_prefix(item.id))
-            _fill(form, saved.get(item.id))
-        _moment_choices(form, item, moments)
+    # Every item's form is drawn from its saved notes and the labels, limits and token of one
+    # form for the page (a WTForms form per item cost most of the page); only a form sent
+    # back, with its text and errors, is drawn from itself.
+    notes_form = ItemNotesForm(formdata=None, prefix="item")
+    choices = {item.id: _moment_choices(item, moments) for item in shown}
+    for form in (notes_form, *([posted] if posted is not None else [])):
         form.need.label.text = _("What does %(name)s need?", name=seat.child.name)
         form.seen.render_kw = {**(form.seen.render_kw or {}), "aria-keyshortcuts": "n"}
-        forms[item.id] = form
+    if posted is not None and posted_item in choices:
+        posted.moment.choices = [
+            SelectChoice(c.value, c.label, render_kw=c.render_kw) for c in choices[posted_item]
+        ]
     invitees = queries.invitees_of(db.session, meeting)
     if attendance is None:
         attendance = AttendanceForm(formdata=None)
@@ -106,22 +108,24 @@ def mode_page(
         hidden_items=len(items) - len(shown),
         moments=moments,
         saved=saved,
-        forms=forms,
+        notes_form=notes_form,
+        notes_max=notes_form.seen.flags.maxlength,
+        moment_choices=choices,
+        forms={posted_item: posted} if posted is not None else {},
         stale_item=posted_item if posted is not None and posted.version.errors else None,
         invitees=invitees,
         attendance=attendance,
         writable=notes.is_writable(meeting),
         sees_notes=seat.may(Action.VIEW_PREP_NOTES),
         player_of=_player_of,
+        notes_address=address_of_items(
+            "meetings.save_notes", "item_id", child_id=meeting.child_id, meeting_id=meeting.id
+        ),
+        clip_address=address_of_items("clips.show", "clip_id", child_id=meeting.child_id),
+        video_address=address_of_items("clips.video", "clip_id", child_id=meeting.child_id),
+        poster_address=address_of_items("clips.poster", "clip_id", child_id=meeting.child_id),
         **parts.agreement_parts(seat, meeting, in_mode=True, **followup),
     )
-
-
-def _fill(form: ItemNotesForm, row: ItemNotes | None) -> None:
-    form.seen.data = row.seen if row else ""
-    form.need.data = row.need if row else ""
-    form.moment.data = str(row.need_moment_id) if row and row.need_moment_id else ""
-    form.version.data = str(row.version) if row else "0"
 
 
 def _player_of(item: AgendaItem, clip_id: int | None) -> str:
@@ -135,18 +139,22 @@ def moment_label(moment: Moment) -> str:
     return f"{format_time(moment.start_s)} · {tag_label(moment)} ({moment.clip.title})"
 
 
-def _moment_choices(
-    form: ItemNotesForm, item: AgendaItem, moments: dict[int, list[Moment]]
-) -> None:
+class MomentChoice(NamedTuple):
+    """A choice of the moment a need cites: its ``render_kw`` tells static/js/meeting-mode.js
+    where the cited moment plays."""
+
+    value: str
+    label: str
+    render_kw: dict[str, str] | None = None
+
+
+def _moment_choices(item: AgendaItem, moments: dict[int, list[Moment]]) -> list[MomentChoice]:
     cited = [*moments.get(item.clip_id, []), *moments.get(item.pair_clip_id or 0, [])]
-    form.moment.choices = [SelectChoice("", _("No moment"))] + [
-        SelectChoice(
+    return [MomentChoice("", _("No moment"))] + [
+        MomentChoice(
             str(m.id),
             moment_label(m),
-            render_kw={
-                "data-start": f"{m.start_s:g}",
-                "data-cite-player": _player_of(item, m.clip_id),
-            },
+            {"data-cite-player": _player_of(item, m.clip_id), "data-start": f"{m.start_s:g}"},
         )
         for m in cited
     ]
