@@ -86,7 +86,8 @@ def mode_page(
     # form for the page (a WTForms form per item cost most of the page); only a form sent
     # back, with its text and errors, is drawn from itself.
     notes_form = ItemNotesForm(formdata=None, prefix="item")
-    choices = {item.id: _moment_choices(item, moments) for item in shown}
+    texts = {m.id: _texts(m) for listed in moments.values() for m in listed}
+    choices = {item.id: _moment_choices(item, moments, texts) for item in shown}
     for form in (notes_form, *([posted] if posted is not None else [])):
         form.need.label.text = _("What does %(name)s need?", name=seat.child.name)
         form.seen.render_kw = {**(form.seen.render_kw or {}), "aria-keyshortcuts": "n"}
@@ -107,6 +108,7 @@ def mode_page(
         items=shown,
         hidden_items=len(items) - len(shown),
         moments=moments,
+        moment_texts=texts,
         saved=saved,
         notes_form=notes_form,
         notes_max=notes_form.seen.flags.maxlength,
@@ -134,9 +136,17 @@ def _player_of(item: AgendaItem, clip_id: int | None) -> str:
     return f"player-{item.id}-{side}"
 
 
-def moment_label(moment: Moment) -> str:
-    """A moment as a choice and as a citation: its time, its tag, and the fragment's title."""
-    return f"{format_time(moment.start_s)} · {tag_label(moment)} ({moment.clip.title})"
+class MomentTexts(NamedTuple):
+    """How a moment reads on the page, worked out once for its list and its choices: its
+    time, its tag, and its start as its address and ``data-start`` write it."""
+
+    time: str
+    label: str
+    start: str
+
+
+def _texts(moment: Moment) -> MomentTexts:
+    return MomentTexts(format_time(moment.start_s), tag_label(moment), f"{moment.start_s:g}")
 
 
 class MomentChoice(NamedTuple):
@@ -148,13 +158,15 @@ class MomentChoice(NamedTuple):
     render_kw: dict[str, str] | None = None
 
 
-def _moment_choices(item: AgendaItem, moments: dict[int, list[Moment]]) -> list[MomentChoice]:
+def _moment_choices(
+    item: AgendaItem, moments: dict[int, list[Moment]], texts: dict[int, MomentTexts]
+) -> list[MomentChoice]:
     cited = [*moments.get(item.clip_id, []), *moments.get(item.pair_clip_id or 0, [])]
     return [MomentChoice("", _("No moment"))] + [
         MomentChoice(
             str(m.id),
-            moment_label(m),
-            {"data-cite-player": _player_of(item, m.clip_id), "data-start": f"{m.start_s:g}"},
+            f"{texts[m.id].time} · {texts[m.id].label} ({m.clip.title})",
+            {"data-cite-player": _player_of(item, m.clip_id), "data-start": texts[m.id].start},
         )
         for m in cited
     ]

@@ -4,7 +4,7 @@ earlier ones it reviews, and its summaries (``followup_parts``), handed to
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from wtforms import SelectChoice
 
@@ -20,6 +20,16 @@ from app.meetings.services import agreements, summary
 
 bp.add_app_template_global(lambda party: str(PARTY_LABELS[party]), "agreement_party_label")
 bp.add_app_template_global(lambda status: str(STATUS_LABELS[status]), "agreement_status_label")
+
+
+class ReviewFields(NamedTuple):
+    """What every review row's fields show, in the page's language: worked out once."""
+
+    status_label: str
+    statuses: list[tuple[str, str]]
+    note_label: str
+    note_max: int
+    note_rows: int
 
 
 def page_token(form: PortalForm) -> str | None:
@@ -76,10 +86,13 @@ def agreement_parts(
         "to_review": listed,
         "agreement_form": form,
         "review_forms": review_forms or {},
-        "review_form": review_form,
-        "review_statuses": [(c.value, c.label) for c in review_form.status.choices],
-        "review_note_max": review_form.note.flags.maxlength,
-        "review_note_rows": review_form.note.render_kw["rows"],
+        "review_fields": ReviewFields(
+            str(review_form.status.label.text),
+            [(c.value, str(c.label)) for c in review_form.status.choices],
+            str(review_form.note.label.text),
+            review_form.note.flags.maxlength,
+            review_form.note.render_kw["rows"],
+        ),
         "form_token": page_token(review_form),
         "leads_meeting": leads,
         "remove_form": ConfirmForm(),
