@@ -12,10 +12,13 @@ from app.circle.policy import Action, Seat
 from app.core.clock import local_date
 from app.core.db import db, utcnow
 from app.core.forms import ConfirmForm, PortalForm
+from app.core.i18n import format_date
+from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
 from app.meetings import bp
 from app.meetings.forms_followup import PARTY_LABELS, STATUS_LABELS, AgreementForm, ReviewForm
 from app.meetings.models import Meeting
+from app.meetings.models_followup import Agreement, AgreementStatus
 from app.meetings.services import agreements, summary
 
 bp.add_app_template_global(lambda party: str(PARTY_LABELS[party]), "agreement_party_label")
@@ -30,6 +33,54 @@ class ReviewFields(NamedTuple):
     note_label: str
     note_max: int
     note_rows: int
+
+
+class AgreementLine(NamedTuple):
+    """How an agreement's row on the meeting's page reads, in the page's language: worked
+    out here once for the row (a translation with a date costs a template several times the
+    work). ``made_in`` and ``reviewed`` only for an earlier agreement reviewed here."""
+
+    party: str
+    owner: str
+    due: str
+    status: str
+    done: bool
+    overdue: bool
+    made_in: str = ""
+    reviewed: str = ""
+
+
+def agreement_lines(
+    seat: Seat, made: list[Agreement], listed: list[agreements.ToReview]
+) -> dict[int, AgreementLine]:
+    """The lines of the agreements made in a meeting and of those it reviews, by id."""
+    today = local_date()
+    parties = {party: str(label) for party, label in PARTY_LABELS.items()}
+    statuses = {status: str(label) for status, label in STATUS_LABELS.items()}
+    former = _("a former member")
+
+    def line(a: Agreement, **more: str) -> AgreementLine:
+        return AgreementLine(
+            parties[a.party],
+            a.owner.name if a.owner else former,
+            _("due %(date)s", date=format_date(a.due_on, "medium")),
+            statuses[a.status],
+            a.status is AgreementStatus.DONE,
+            agreements.overdue_for(seat, a, today),
+            **more,
+        )
+
+    lines = {a.id: line(a) for a in made}
+    for entry in listed:
+        a = entry.agreement
+        lines[a.id] = line(
+            a,
+            made_in=_(
+                "Made in the meeting of %(date)s", date=format_date(a.meeting.starts_at, "long")
+            ),
+            reviewed=statuses[entry.review.status] if entry.review else "",
+        )
+    return lines
 
 
 def page_token(form: PortalForm) -> str | None:
@@ -72,17 +123,11 @@ def agreement_parts(
             form.text.render_kw = {**(form.text.render_kw or {}), "aria-keyshortcuts": "a"}
     listed = agreements.to_review(db.session, meeting)
     made = agreements.made_in(db.session, meeting)
-    today = local_date()
-    overdue = {
-        a.id
-        for a in [*made, *(entry.agreement for entry in listed)]
-        if agreements.overdue_for(seat, a, today)
-    }
     to = "meetings.mode_" if in_mode else "meetings."
     ids = {"child_id": meeting.child_id, "meeting_id": meeting.id}
     return {
         "agreements_made": made,
-        "overdue": overdue,
+        "lines": agreement_lines(seat, made, listed),
         "to_review": listed,
         "agreement_form": form,
         "review_forms": review_forms or {},
