@@ -112,6 +112,7 @@ def mode_page(
         saved=saved,
         notes_form=notes_form,
         notes_max=notes_form.seen.flags.maxlength,
+        notes_token=parts.page_token(notes_form),
         moment_choices=choices,
         forms={posted_item: posted} if posted is not None else {},
         stale_item=posted_item if posted is not None and posted.version.errors else None,

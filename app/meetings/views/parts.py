@@ -113,22 +113,30 @@ def agreement_parts(
     review form is drawn from the agreement and its review, with the labels and choices of
     one ``review_form`` built for the page (a WTForms form per row cost most of the page)."""
     leads = seat.may(Action.PLAN_MEETING) and meeting.state.value in ("planned", "held")
-    form = agreement_form or AgreementForm()
-    review_form = ReviewForm(prefix="review", formdata=None)
-    if leads:
-        owner_choices(seat, form)
-        if form.owner.data is None and not form.errors:
-            form.owner.data = seat.user.id
-        if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
-            form.text.render_kw = {**(form.text.render_kw or {}), "aria-keyshortcuts": "a"}
     listed = agreements.to_review(db.session, meeting)
     made = agreements.made_in(db.session, meeting)
     to = "meetings.mode_" if in_mode else "meetings."
     ids = {"child_id": meeting.child_id, "meeting_id": meeting.id}
-    return {
+    parts = {
         "agreements_made": made,
         "lines": agreement_lines(seat, made, listed),
         "to_review": listed,
+        "leads_meeting": leads,
+        "in_mode": in_mode,
+        "agreement_address": address_of_items(
+            "meetings.agreement", "agreement_id", child_id=meeting.child_id
+        ),
+    }
+    if not leads:  # no forms: the agreements are only read
+        return parts
+    form = agreement_form or AgreementForm()
+    owner_choices(seat, form)
+    if form.owner.data is None and not form.errors:
+        form.owner.data = seat.user.id
+    if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
+        form.text.render_kw = {**(form.text.render_kw or {}), "aria-keyshortcuts": "a"}
+    review_form = ReviewForm(prefix="review", formdata=None)
+    return parts | {
         "agreement_form": form,
         "review_forms": review_forms or {},
         "review_fields": ReviewFields(
@@ -138,14 +146,9 @@ def agreement_parts(
             review_form.note.flags.maxlength,
             review_form.note.render_kw["rows"],
         ),
-        "form_token": page_token(review_form),
-        "leads_meeting": leads,
+        "review_token": page_token(review_form),
         "remove_form": ConfirmForm(),
-        "in_mode": in_mode,
         "add_agreement_to": to + "add_agreement",
-        "agreement_address": address_of_items(
-            "meetings.agreement", "agreement_id", child_id=meeting.child_id
-        ),
         "review_address": address_of_items(to + "review_agreement", "agreement_id", **ids),
         "remove_address": address_of_items(to + "remove_agreement", "agreement_id", **ids),
     }
