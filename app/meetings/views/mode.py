@@ -28,8 +28,8 @@ from app.core.concurrency import StaleEditError
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import show_refusal
-from app.core.paging import address_of_items
 from app.core.i18n import gettext as _
+from app.core.paging import address_of_items
 from app.core.timecode import format_time
 from app.meetings import bp
 from app.meetings.mode_forms import AttendanceForm, ItemNotesForm

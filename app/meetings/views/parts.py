@@ -86,7 +86,7 @@ def agreement_lines(
 def page_token(form: PortalForm) -> str | None:
     """The page's form token, for the rows a template draws by hand (named after each row's
     form, as its prefix names it); ``None`` where forms carry none (CSRF switched off)."""
-    return form.csrf_token.current_token if form.meta.csrf else None  # type: ignore[no-any-return]
+    return form.csrf_token.current_token if form.meta.csrf else None
 
 
 def owner_choices(seat: Seat, form: AgreementForm) -> None:
