@@ -13,7 +13,7 @@ the new version, or 409 with what is saved now when someone else saved first.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_time as babel_time
@@ -29,6 +29,7 @@ from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import show_refusal
 from app.core.i18n import gettext as _
+from app.core.paging import address_of_items
 from app.core.timecode import format_time
 from app.meetings import bp
 from app.meetings.mode_forms import AttendanceForm, ItemNotesForm
@@ -81,17 +82,19 @@ def mode_page(
     }
     moments = notes.moments_for(db.session, seat, meeting, list(clips.values()))
     saved = notes.notes_of(db.session, meeting)
-    forms = {}
-    for item in shown:
-        if posted is not None and item.id == posted_item:
-            form = posted
-        else:
-            form = ItemNotesForm(formdata=None, prefix=_prefix(item.id))
-            _fill(form, saved.get(item.id))
-        _moment_choices(form, item, moments)
+    # Every item's form is drawn from its saved notes and the labels, limits and token of one
+    # form for the page (a WTForms form per item cost most of the page); only a form sent
+    # back, with its text and errors, is drawn from itself.
+    notes_form = ItemNotesForm(formdata=None, prefix="item")
+    texts = {m.id: _texts(m) for listed in moments.values() for m in listed}
+    choices = {item.id: _moment_choices(item, moments, texts) for item in shown}
+    for form in (notes_form, *([posted] if posted is not None else [])):
         form.need.label.text = _("What does %(name)s need?", name=seat.child.name)
         form.seen.render_kw = {**(form.seen.render_kw or {}), "aria-keyshortcuts": "n"}
-        forms[item.id] = form
+    if posted is not None and posted_item in choices:
+        posted.moment.choices = [
+            SelectChoice(c.value, c.label, render_kw=c.render_kw) for c in choices[posted_item]
+        ]
     invitees = queries.invitees_of(db.session, meeting)
     if attendance is None:
         attendance = AttendanceForm(formdata=None)
@@ -105,23 +108,27 @@ def mode_page(
         items=shown,
         hidden_items=len(items) - len(shown),
         moments=moments,
+        moment_texts=texts,
         saved=saved,
-        forms=forms,
+        notes_form=notes_form,
+        notes_max=notes_form.seen.flags.maxlength,
+        notes_token=parts.page_token(notes_form),
+        moment_choices=choices,
+        forms={posted_item: posted} if posted is not None else {},
         stale_item=posted_item if posted is not None and posted.version.errors else None,
         invitees=invitees,
         attendance=attendance,
         writable=notes.is_writable(meeting),
         sees_notes=seat.may(Action.VIEW_PREP_NOTES),
         player_of=_player_of,
+        notes_address=address_of_items(
+            "meetings.save_notes", "item_id", child_id=meeting.child_id, meeting_id=meeting.id
+        ),
+        clip_address=address_of_items("clips.show", "clip_id", child_id=meeting.child_id),
+        video_address=address_of_items("clips.video", "clip_id", child_id=meeting.child_id),
+        poster_address=address_of_items("clips.poster", "clip_id", child_id=meeting.child_id),
         **parts.agreement_parts(seat, meeting, in_mode=True, **followup),
     )
-
-
-def _fill(form: ItemNotesForm, row: ItemNotes | None) -> None:
-    form.seen.data = row.seen if row else ""
-    form.need.data = row.need if row else ""
-    form.moment.data = str(row.need_moment_id) if row and row.need_moment_id else ""
-    form.version.data = str(row.version) if row else "0"
 
 
 def _player_of(item: AgendaItem, clip_id: int | None) -> str:
@@ -130,23 +137,37 @@ def _player_of(item: AgendaItem, clip_id: int | None) -> str:
     return f"player-{item.id}-{side}"
 
 
-def moment_label(moment: Moment) -> str:
-    """A moment as a choice and as a citation: its time, its tag, and the fragment's title."""
-    return f"{format_time(moment.start_s)} · {tag_label(moment)} ({moment.clip.title})"
+class MomentTexts(NamedTuple):
+    """How a moment reads on the page, worked out once for its list and its choices: its
+    time, its tag, and its start as its address and ``data-start`` write it."""
+
+    time: str
+    label: str
+    start: str
+
+
+def _texts(moment: Moment) -> MomentTexts:
+    return MomentTexts(format_time(moment.start_s), tag_label(moment), f"{moment.start_s:g}")
+
+
+class MomentChoice(NamedTuple):
+    """A choice of the moment a need cites: its ``render_kw`` tells static/js/meeting-mode.js
+    where the cited moment plays."""
+
+    value: str
+    label: str
+    render_kw: dict[str, str] | None = None
 
 
 def _moment_choices(
-    form: ItemNotesForm, item: AgendaItem, moments: dict[int, list[Moment]]
-) -> None:
+    item: AgendaItem, moments: dict[int, list[Moment]], texts: dict[int, MomentTexts]
+) -> list[MomentChoice]:
     cited = [*moments.get(item.clip_id, []), *moments.get(item.pair_clip_id or 0, [])]
-    form.moment.choices = [SelectChoice("", _("No moment"))] + [
-        SelectChoice(
+    return [MomentChoice("", _("No moment"))] + [
+        MomentChoice(
             str(m.id),
-            moment_label(m),
-            render_kw={
-                "data-start": f"{m.start_s:g}",
-                "data-cite-player": _player_of(item, m.clip_id),
-            },
+            f"{texts[m.id].time} · {texts[m.id].label} ({m.clip.title})",
+            {"data-cite-player": _player_of(item, m.clip_id), "data-start": texts[m.id].start},
         )
         for m in cited
     ]

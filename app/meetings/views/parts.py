@@ -4,21 +4,89 @@ earlier ones it reviews, and its summaries (``followup_parts``), handed to
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from wtforms import SelectChoice
 
 from app.circle.policy import Action, Seat
 from app.core.clock import local_date
 from app.core.db import db, utcnow
-from app.core.forms import ConfirmForm
+from app.core.forms import ConfirmForm, PortalForm
+from app.core.i18n import format_date
+from app.core.i18n import gettext as _
+from app.core.paging import address_of_items
 from app.meetings import bp
 from app.meetings.forms_followup import PARTY_LABELS, STATUS_LABELS, AgreementForm, ReviewForm
 from app.meetings.models import Meeting
+from app.meetings.models_followup import Agreement, AgreementStatus
 from app.meetings.services import agreements, summary
 
 bp.add_app_template_global(lambda party: str(PARTY_LABELS[party]), "agreement_party_label")
 bp.add_app_template_global(lambda status: str(STATUS_LABELS[status]), "agreement_status_label")
+
+
+class ReviewFields(NamedTuple):
+    """What every review row's fields show, in the page's language: worked out once."""
+
+    status_label: str
+    statuses: list[tuple[str, str]]
+    note_label: str
+    note_max: int
+    note_rows: int
+
+
+class AgreementLine(NamedTuple):
+    """How an agreement's row on the meeting's page reads, in the page's language: worked
+    out here once for the row (a translation with a date costs a template several times the
+    work). ``made_in`` and ``reviewed`` only for an earlier agreement reviewed here."""
+
+    party: str
+    owner: str
+    due: str
+    status: str
+    done: bool
+    overdue: bool
+    made_in: str = ""
+    reviewed: str = ""
+
+
+def agreement_lines(
+    seat: Seat, made: list[Agreement], listed: list[agreements.ToReview]
+) -> dict[int, AgreementLine]:
+    """The lines of the agreements made in a meeting and of those it reviews, by id."""
+    today = local_date()
+    parties = {party: str(label) for party, label in PARTY_LABELS.items()}
+    statuses = {status: str(label) for status, label in STATUS_LABELS.items()}
+    former = _("a former member")
+
+    def line(a: Agreement, **more: str) -> AgreementLine:
+        return AgreementLine(
+            parties[a.party],
+            a.owner.name if a.owner else former,
+            _("due %(date)s", date=format_date(a.due_on, "medium")),
+            statuses[a.status],
+            a.status is AgreementStatus.DONE,
+            agreements.overdue_for(seat, a, today),
+            **more,
+        )
+
+    lines = {a.id: line(a) for a in made}
+    for entry in listed:
+        a = entry.agreement
+        lines[a.id] = line(
+            a,
+            made_in=_(
+                "Made in the meeting of %(date)s", date=format_date(a.meeting.starts_at, "long")
+            ),
+            reviewed=statuses[entry.review.status] if entry.review else "",
+        )
+    return lines
+
+
+def page_token(form: PortalForm) -> str | None:
+    """The page's form token, for the rows a template draws by hand (named after each row's
+    form, as its prefix names it); ``None`` where forms carry none (CSRF switched off)."""
+    return form.csrf_token.current_token if form.meta.csrf else None
 
 
 def owner_choices(seat: Seat, form: AgreementForm) -> None:
@@ -39,47 +107,53 @@ def agreement_parts(
     """What ``meetings/_agreements.html`` shows: the agreements made in ``meeting``, the
     earlier ones it reviews (with a form each for the coach while the meeting is open), and
     a form for a new agreement. ``in_mode`` points the forms at meeting mode's routes, so
-    that a save there comes back to meeting mode."""
+    that a save there comes back to meeting mode.
+
+    ``review_forms`` holds the review forms sent back (with their errors); every other
+    review form is drawn from the agreement and its review, with the labels and choices of
+    one ``review_form`` built for the page (a WTForms form per row cost most of the page)."""
     leads = seat.may(Action.PLAN_MEETING) and meeting.state.value in ("planned", "held")
-    form = agreement_form or AgreementForm()
-    if leads:
-        owner_choices(seat, form)
-        if form.owner.data is None and not form.errors:
-            form.owner.data = seat.user.id
-        if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
-            form.text.render_kw = {**(form.text.render_kw or {}), "aria-keyshortcuts": "a"}
     listed = agreements.to_review(db.session, meeting)
-    forms = dict(review_forms or {})
-    if leads:
-        for entry in listed:
-            if entry.agreement.id not in forms:
-                each = ReviewForm(prefix=f"review-{entry.agreement.id}", formdata=None)
-                each.status.data = entry.review.status.value if entry.review else None
-                each.note.data = entry.review.note if entry.review else ""
-                each.version.data = str(entry.agreement.version)
-                forms[entry.agreement.id] = each
     made = agreements.made_in(db.session, meeting)
-    today = local_date()
-    overdue = {
-        a.id
-        for a in [*made, *(entry.agreement for entry in listed)]
-        if agreements.overdue_for(seat, a, today)
-    }
-    return {
+    to = "meetings.mode_" if in_mode else "meetings."
+    ids = {"child_id": meeting.child_id, "meeting_id": meeting.id}
+    parts = {
         "agreements_made": made,
-        "overdue": overdue,
+        "lines": agreement_lines(seat, made, listed),
         "to_review": listed,
-        "agreement_form": form,
-        "review_forms": forms,
         "leads_meeting": leads,
-        "remove_form": ConfirmForm(),
         "in_mode": in_mode,
-        "add_agreement_to": "meetings.mode_add_agreement" if in_mode else "meetings.add_agreement",
-        "review_to": "meetings.mode_review_agreement" if in_mode else "meetings.review_agreement",
-        "remove_to": "meetings.mode_remove_agreement" if in_mode else "meetings.remove_agreement",
         # The plan's "Adopt" button beside an agreement and a need (a route of the plans
         # feature).
         "can_adopt": seat.may(Action.EDIT_PLAN),
+        "agreement_address": address_of_items(
+            "meetings.agreement", "agreement_id", child_id=meeting.child_id
+        ),
+    }
+    if not leads:  # no forms: the agreements are only read
+        return parts
+    form = agreement_form or AgreementForm()
+    owner_choices(seat, form)
+    if form.owner.data is None and not form.errors:
+        form.owner.data = seat.user.id
+    if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
+        form.text.render_kw = {**(form.text.render_kw or {}), "aria-keyshortcuts": "a"}
+    review_form = ReviewForm(prefix="review", formdata=None)
+    return parts | {
+        "agreement_form": form,
+        "review_forms": review_forms or {},
+        "review_fields": ReviewFields(
+            str(review_form.status.label.text),
+            [(c.value, str(c.label)) for c in review_form.status.choices],
+            str(review_form.note.label.text),
+            review_form.note.flags.maxlength,
+            review_form.note.render_kw["rows"],
+        ),
+        "review_token": page_token(review_form),
+        "remove_form": ConfirmForm(),
+        "add_agreement_to": to + "add_agreement",
+        "review_address": address_of_items(to + "review_agreement", "agreement_id", **ids),
+        "remove_address": address_of_items(to + "remove_agreement", "agreement_id", **ids),
     }
 
 

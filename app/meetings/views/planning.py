@@ -95,6 +95,7 @@ def meeting_page(
         invited=seen.invited,
         invitees=queries.invitees_of(db.session, meeting),
         items=shown,
+        clip_address=paging.address_of_items("clips.show", "clip_id", child_id=seat.child.id),
         hidden_items=hidden if seat.is_school_side else 0,
         contributions=contributions.contributions_to(db.session, seen),
         form=form,
