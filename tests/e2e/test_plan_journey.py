@@ -7,9 +7,9 @@ plan in one tap: Sem's first draft starts with the need, linked to the meeting i
 She adds a goal with a target date some months ahead, saves the plan's texts and sends version
 1 to the parents. Anouk, Sem's mother, signs in on her phone, opens the plan from Sem's page
 and reads the sent version: the need is there, but not its link (she was not at that meeting
-and may not watch its recording), nor any hint of it. She answers on the action part with her
-typed name and a signature she draws with her finger, and the coach sees her agreement on the
-plan's page.
+and may not watch its recording), nor any hint of it, on the page or in the sealed PDF. She
+answers on the action part with her typed name and a signature she draws with her finger,
+and the coach sees her agreement on the plan's page.
 
 Both use a phone-sized context (390 × 844, touch), each their own. Every page is checked for
 sideways scrolling and by axe-core, and photographed into the test's tmp folder (``shots/``).
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,14 @@ class Phone:
 def world(live_server: LiveServer) -> dict[str, Any]:
     made: dict[str, Any] = live_server.seed("plan_journey")
     return made
+
+
+def pdf_text(path: Path) -> str:
+    """The PDF's text in reading order, its white space made single spaces."""
+    result = subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, text=True, timeout=30, check=True
+    )
+    return " ".join(result.stdout.split())
 
 
 def draw_signature(page: Page) -> None:
@@ -193,8 +202,17 @@ def test_a_need_adopted_on_a_phone_and_the_plan_signed_by_a_parent(
     expect(main).not_to_contain_text(RECORDING)
     expect(parent.locator("a[href$='/edit']")).to_have_count(0)
     phone.look(parent, "parent-plan")
+    # The sealed PDF she may download holds the need, and no trace of its source either.
+    with parent.expect_download() as info:
+        parent.locator(f"main a[href^='{plan_path}/versions/'][href$='/pdf']").first.click()
+    pdf = tmp_path / "plan.pdf"
+    info.value.save_as(pdf)
+    text = pdf_text(pdf)
+    for expected in (child, NEED, GOAL):
+        assert expected in text, f"{expected!r} missing from the plan's PDF"
+    assert "overleg van" not in text and RECORDING not in text
 
-    parent.locator(f"#answers a[href$='/answer']").click()
+    parent.locator("#answers a[href$='/answer']").click()
     parent.wait_for_url(re.compile(r"/plan/versions/\d+/answer$"))
     expect(parent.locator("main")).to_contain_text(NEED)
     expect(parent.locator("main .evidence")).to_have_count(0)

@@ -59,7 +59,9 @@ def seed() -> dict[str, object]:
         # Planned ahead through the real service (no parent invited), then moved to have been
         # held: the server runs on the real clock, which the seed cannot pin.
         meeting = plan(app, child, coach, [coach, teacher])
-        item = AgendaItem(meeting_id=meeting.id, child_id=child.id, position=1, clip_id=recording.id)
+        item = AgendaItem(
+            meeting_id=meeting.id, child_id=child.id, position=1, clip_id=recording.id
+        )
         db.session.add(item)
         meeting.starts_at = utcnow() - BEGAN_AGO
         meeting.ends_at = meeting.starts_at + LENGTH
