@@ -2,8 +2,10 @@
 
 Sem Mulder's team held a meeting an hour or two ago about a recording only the team sees
 (``tests.support.plan_journey``); its notes name what Sem needs. Sanne Jansen (coach), on her
-phone, opens the meeting from Sem's page, goes to meeting mode and adopts the need into the
-plan in one tap: Sem's first draft starts with the need, linked to the meeting it came from.
+phone, opens the meeting from Sem's page and goes to meeting mode, where she rewrites the need
+(the page saves it as she types: the "Adopt into the plan" button steps aside while there is no
+need, and is back for the new text without a reload) and adopts it into the plan in one tap:
+Sem's first draft starts with the need, linked to the meeting it came from.
 She adds a goal with a target date some months ahead, saves the plan's texts and sends version
 1 to the parents. Anouk, Sem's mother, signs in on her phone, opens the plan from Sem's page
 and reads the sent version: the need is there, but not its link (she was not at that meeting
@@ -30,10 +32,12 @@ from playwright.sync_api import Page, expect
 from tests.support.browser import PHONE_CONTEXT, LiveServer, open_child, sign_in
 from tests.support.demo import COACH
 from tests.support.meetings import days_ahead
-from tests.support.plan_journey import NEED, RECORDING
+from tests.support.plan_journey import RECORDING
 
 pytestmark = pytest.mark.e2e
 
+#: The need as the coach writes it anew in meeting mode (the world's notes name an earlier one).
+NEED = "Sem heeft nodig dat hij de eerste opdracht samen met juf maakt en daarna zelf verder werkt."
 GOAL = "Sem begint zelf aan de eerste opdracht van de rekenles, na één keer voordoen."
 WHO = "Juf Fatima"
 EXIT_PROFILE = "Vmbo-kader"
@@ -67,6 +71,13 @@ class Phone:
 def world(live_server: LiveServer) -> dict[str, Any]:
     made: dict[str, Any] = live_server.seed("plan_journey")
     return made
+
+
+def saved(page: Page) -> Any:
+    """Wait for the next autosave of meeting mode's notes, and return its response."""
+    return page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/notes"), timeout=15_000
+    )
 
 
 def pdf_text(path: Path) -> str:
@@ -131,12 +142,22 @@ def test_a_need_adopted_on_a_phone_and_the_plan_signed_by_a_parent(
     phone.look(coach, "coach-meeting")
     coach.locator(f"main a[href='{meeting_path}/mode']").click()
     coach.wait_for_url(f"**{meeting_path}/mode")
-    adopt = coach.locator(
-        f"form.adopt-form:has(input[name=source_id][value='{world['need_id']}'])"
-    ).locator("button[type=submit]")
+    adopt_form = coach.locator(f"#item-{world['item_id']} form[data-adopt=need]")
+    adopt = adopt_form.locator("button[type=submit]")
+    expect(adopt_form.locator("input[name=source_id]")).to_have_value(str(world["need_id"]))
     expect(adopt).to_be_visible()
     expect(adopt).to_contain_text("Overnemen in het plan")
     phone.look(coach, "coach-meeting-mode")
+    # She rewrites the need on the spot; the page saves it as she types, without reloading.
+    # Emptied, there is nothing to adopt and the button steps aside; written anew, it is back.
+    need_field = coach.locator(f"textarea[name='item-{world['item_id']}-need']")
+    with saved(coach):
+        need_field.fill("")
+    expect(adopt).to_be_hidden()
+    with saved(coach):
+        need_field.fill(NEED)
+    expect(adopt).to_be_visible()
+    expect(adopt_form.locator("[data-adopt-what]")).to_have_text(f": {NEED[:37]}...")
     adopt.click()
     coach.wait_for_url(DRAFT_PATH)
     draft_path = coach.url.split(live_server.url, 1)[1].split("#", 1)[0]

@@ -88,6 +88,7 @@ def seed() -> dict[str, object]:
                 "meeting_id": held.id,
                 "meeting_state": held.state.value,
                 "need_id": row.id,
+                "item_id": item.id,
                 "recording_id": recording.id,
             }
         return made
