@@ -105,7 +105,7 @@ function autosave(form, messages, onSaved) {
         if (version && body.version !== undefined) version.value = body.version;
         drafts.drop(form);
         say(body.message || "");
-        onSaved?.();
+        onSaved?.(body);
       } else if (response.status === 409 && json) {
         paused = true;
         if (version) version.value = body.version;
@@ -171,6 +171,18 @@ function saveNotesFirst(form, savers, wait = 5000) {
       form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
     });
   });
+}
+
+/** The item's "Adopt into the plan" button follows its saved notes: shown, for those notes,
+ *  once they name a need; hidden while they do not. */
+function followAdopt(form, body) {
+  const adopt = form.closest("[data-mode-item]")?.querySelector("form[data-adopt='need']");
+  if (!adopt || body.notes_id === undefined) return;
+  const need = (body.need || "").trim();
+  adopt.querySelector("[name=source_id]").value = body.notes_id;
+  const what = adopt.querySelector("[data-adopt-what]");
+  if (what) what.textContent = `: ${need.length > 40 ? `${need.slice(0, 37)}...` : need}`;
+  adopt.hidden = !need;
 }
 
 /** The cited moment's link follows the choice: its time, and which player it starts. */
@@ -283,7 +295,7 @@ if (page) {
 
   const savers = [];
   for (const form of page.querySelectorAll("form[data-autosave]")) {
-    savers.push(autosave(form, messages));
+    savers.push(autosave(form, messages, (body) => followAdopt(form, body)));
     followCitation(form);
   }
   for (const form of page.querySelectorAll("form:not([data-autosave])")) {

@@ -4,10 +4,12 @@ item without a link and without a hint; sources a person does not see cannot be 
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from app.core.db import db
-from app.meetings.models import ItemNotes
+from app.meetings.models import AgendaItem, ItemNotes
 from app.plans.models import Part, PlanItem, PlanVersion
 
 
@@ -152,3 +154,54 @@ def test_the_adopt_buttons_sit_beside_the_sources_for_the_coach_only(
     parent = login_as(circle.parent, on=app.test_client())
     page = parent.get(f"/children/{circle.child.id}/meetings/{meeting.id}").get_data(as_text=True)
     assert "Overnemen in het plan" not in page
+
+
+def _adopt_form_of(page: str, item_id: int) -> str:
+    """The "Adopt into the plan" form in meeting mode's section of agenda item ``item_id``."""
+    section = re.search(
+        rf'<section class="mode-item card" id="item-{item_id}".*?</section>', page, flags=re.S
+    )
+    assert section is not None
+    form = re.search(r'<form [^>]*data-adopt="need".*?</form>', section.group(0), flags=re.S)
+    assert form is not None, "no adopt form in the item"
+    return form.group(0)
+
+
+def test_a_need_written_in_meeting_mode_is_adopted_without_reloading_the_page(
+    client, login_as, circle, sources
+):
+    """Meeting mode saves notes by script, so the page is not rendered again: the item's
+    adopt button is there from the start, hidden until a need is saved, and the save says
+    which notes it stored so the button can name them."""
+    login_as(circle.coach)
+    meeting = sources["school_only"]
+    item = AgendaItem(
+        meeting_id=meeting.id, child_id=circle.child.id, position=2, clip_id=sources["clip"].id
+    )
+    db.session.add(item)
+    db.session.commit()
+    mode = f"/children/{circle.child.id}/meetings/{meeting.id}/mode"
+    form = _adopt_form_of(client.get(mode).get_data(as_text=True), item.id)
+    assert " hidden>" in form.split("\n", 1)[0]  # nothing to adopt yet
+    assert 'name="source_id" value=""' in form
+
+    need = "Sem heeft nodig dat de juf de eerste som met hem samen maakt"
+    p = f"item-{item.id}-"
+    saved = client.post(
+        f"{mode}/items/{item.id}/notes",
+        data={p + "seen": "Hij wacht", p + "need": need, p + "moment": "", p + "version": "0"},
+        headers={"Accept": "application/json"},
+    )
+    assert saved.status_code == 200
+    body = saved.get_json()
+    notes = db.session.scalar(select(ItemNotes).where(ItemNotes.item_id == item.id))
+    assert notes is not None
+    assert body["notes_id"] == notes.id and body["need"] == need
+
+    adopted = adopt(client, circle.child, "need", body["notes_id"])
+    assert adopted.status_code == 302
+    assert [(i.part, i.text, i.need_id) for i in items()] == [(Part.NEED, need, notes.id)]
+    # Shown again (a reload), the button stands for the saved need, visible.
+    form = _adopt_form_of(client.get(mode).get_data(as_text=True), item.id)
+    assert " hidden>" not in form.split("\n", 1)[0]
+    assert f'name="source_id" value="{notes.id}"' in form

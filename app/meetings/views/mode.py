@@ -209,7 +209,8 @@ def save_notes(seat: Seat, meeting_id: int, item_id: int) -> Any:
     db.session.commit()
     message = _("Saved at %(time)s", time=babel_time(row.updated_at, "short"))
     if _wants_json():
-        return jsonify(version=row.version, message=message)
+        # The notes' id and need: the page's "Adopt into the plan" button follows them.
+        return jsonify(version=row.version, message=message, notes_id=row.id, need=row.need)
     flash(message, "success")
     return redirect(mode_url(meeting, item.id))
 
