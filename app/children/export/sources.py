@@ -32,6 +32,7 @@ from app.children.export.shapes import (
     slug,
     when,
 )
+from app.children.export.watched_source import watched_source
 from app.circle.policy import Seat
 from app.clips.services import export as clip_export
 from app.clips.services.moments import tag_label
@@ -354,6 +355,7 @@ SOURCES: tuple[Source, ...] = (
     child_source,
     consent_source,
     clips_source,
+    watched_source,
     meetings_source,
     agreements_source,
     plans_source,
