@@ -145,17 +145,20 @@ def _ensure_meetings(session: DbSession) -> None:
 
 
 def _ensure_plan(session: DbSession) -> None:
-    """Add Noah's demo support plan unless he has one, once his meetings are there. Raises
-    what ``demo_plans.add_plan`` raises."""
+    """Add Noah's demo support plan unless he has one, once his meetings are there; to a plan
+    that nobody answered yet (a demo loaded before), Peter's signed agreement. Raises what
+    ``demo_plans.add_plan`` and ``demo_plans.sign_as_parent`` raise."""
     from app import demo_meetings, demo_plans
 
     noah = _noah(session)
     if noah is None or not demo_meetings.has_meetings(session, noah):
         return
-    if demo_plans.has_plan(session, noah):
-        return
     with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        demo_plans.add_plan(session, noah, _demo_users(session))
+        if not demo_plans.has_plan(session, noah):
+            demo_plans.add_plan(session, noah, _demo_users(session))
+        elif not demo_plans.has_answer(session, noah):
+            # A demo loaded before the plan was signed: Peter signs the version in force.
+            demo_plans.sign_as_parent(session, noah, _demo_users(session)["parent"])
     session.commit()
 
 

@@ -35,9 +35,21 @@ def demo_app() -> Iterator[Any]:
     from app import create_app
     from app.cli import alembic_config
     from app.demo import load_demo
+    from config import Config
+
+    class Scratch(Config):
+        # The settings classes read the environment when config.py is first imported, which
+        # a benchmark's own imports of app modules may do before this runs: set every path
+        # here too, or the checkout's instance folder would be used (and filled).
+        INSTANCE_PATH = scratch
+        DATABASE_URL = f"sqlite:///{scratch / 'bench.db'}"
+        MEDIA_ROOT = scratch / "media"
+        SIGNING_DIR = scratch / "signing"
+        JOBS_URL = "immediate://"
+        MAIL_BACKEND = "dummy"
 
     try:
-        app = create_app()
+        app = create_app(Scratch)
         command.upgrade(alembic_config(app.config["DATABASE_URL"]), "head")
         with app.app_context():
             load_demo()

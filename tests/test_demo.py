@@ -270,3 +270,46 @@ def test_demo_plan_has_a_sent_version_and_a_draft_that_adopted_the_meetings_need
     page = client.get(f"/children/{noah.id}/plan/versions/{draft.id}/edit").get_data(as_text=True)
     assert need.need in page
     assert f"/children/{noah.id}/meetings/{need.meeting_id}" in page
+
+
+def test_demo_plan_version_one_is_signed_by_peter_in_a_sealed_pdf(app, runner, tmp_path):
+    """Peter agreed with the action part of version 1 with a drawn signature (through the
+    answers service), so its newest PDF carries his signature and evidence page, names the
+    PDF it replaces, and verifies; Ilse's answer is still to give. Loading again changes
+    nothing."""
+    import subprocess
+
+    from app.core.signing import SignatureMethod
+    from app.plans.models import PlanAnswer, PlanVersion
+    from app.plans.services import document
+
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    noah = db.session.scalar(select(Child).where(Child.name == "Noah Bakker"))
+    sent = db.session.scalar(
+        select(PlanVersion).where(PlanVersion.child_id == noah.id, PlanVersion.version == 1)
+    )
+    (answer,) = db.session.scalars(select(PlanAnswer)).all()
+    peter = db.session.scalar(select(User).where(User.email == "ouder.bakker@example.nl"))
+    assert answer.plan_version_id == sent.id and answer.signer_id == peter.id
+    assert answer.agrees and answer.signature_method is SignatureMethod.DRAWN
+    assert answer.version_sha256 == sent.sha256
+    issued = db.session.scalars(
+        select(Document)
+        .where(Document.subject_type == "PlanVersion", Document.subject_id == sent.id)
+        .order_by(Document.id)
+    ).all()
+    assert len(issued) == 2 and document.document_of(db.session, sent).id == issued[-1].id
+    path = tmp_path / "plan.pdf"
+    with app.app_context():
+        path.write_bytes(storage.path_of(issued[-1].storage_key).read_bytes())
+    text = " ".join(
+        subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout.split()
+    )
+    for expected in ("Peter Bakker", "Gaat akkoord", "Bewijs: Peter Bakker", "Ilse Bakker"):
+        assert expected in text, expected
+    assert "Nog niet beantwoord" in text and "Vervangt" in text
+    verified = runner.invoke(args=["verify-pdf", str(path)])
+    assert verified.exit_code == 0 and "support_plan" in verified.output, verified.output
+    before = counts()
+    assert runner.invoke(args=["demo-data"]).exit_code == 0
+    assert counts() == before

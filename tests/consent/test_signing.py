@@ -382,6 +382,8 @@ def test_no_route_changes_a_signed_record(app, client, login_as, circle, publish
             "item_id": 1,
             "agreement_id": 1,
             "export_id": 1,
+            "plan_version_id": 1,
+            "plan_item_id": 1,
         }
         with app.test_request_context():
             from flask import url_for

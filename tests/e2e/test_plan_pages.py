@@ -1,7 +1,7 @@
 """The support plan in the browser, on the demo school: at 320 px (phone) every plan page of
 the coach and of a parent reflows and passes the accessibility check; on a laptop two
-versions stand side by side. Noah's demo plan has version 1 sent and a draft (version 2) that
-adopted a need from his shared review."""
+versions stand side by side. Noah's demo plan has version 1 sent and signed by Peter, and a
+draft (version 2) that adopted a need from his shared review; Ilse has yet to answer."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tests.support.demo import CHILD_NAME
 pytestmark = pytest.mark.e2e
 
 COACH = "coach@regenboog.example"
-PETER = "ouder.bakker@example.nl"
+ILSE = "ouder.bakker2@example.nl"
 
 
 def test_the_coach_reads_and_edits_the_plan_on_a_phone(
@@ -42,10 +42,12 @@ def test_a_parent_reads_the_sent_version_and_its_answer_form_on_a_phone(
     live_server: LiveServer, new_context: Callable[..., Any], check_a11y: Any
 ) -> None:
     page = new_context(**NARROW_CONTEXT).new_page()
-    sign_in(page, PETER)
+    sign_in(page, ILSE)
     open_child(page, CHILD_NAME)
     page.get_by_role("link", name="Open het ontwikkelingsperspectiefplan").click()
     check_a11y(page)
+    # Peter signed version 1 in the demo; Ilse reads that, and answers herself.
+    expect(page.locator("#answers")).to_contain_text("Peter Bakker: Gaat akkoord")
     # The draft is the school's: its adopted need is not on the parent's page.
     expect(page.get_by_text("Noah heeft nodig dat juf in zijn buurt blijft")).to_have_count(0)
     page.get_by_role("link", name="Geef uw antwoord op het handelingsdeel").click()

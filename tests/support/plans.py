@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Any
 
@@ -10,6 +11,7 @@ from app.circle.policy import Seat, seat_for
 from app.core.db import db
 from app.plans.models import Part, PlanItem, PlanVersion
 from app.plans.services import drafts
+from tests.support.consent import signature_png
 from tests.support.meetings import days_ahead
 
 
@@ -47,16 +49,42 @@ def sent_plan(app: Any, child: Child, coach: User) -> tuple[PlanVersion, PlanIte
     return db.session.get(PlanVersion, version.id), item  # type: ignore[return-value]
 
 
-__all__ = ["draft_plan", "seat_of", "sent_plan"]
+def answer_url(version: PlanVersion) -> str:
+    return f"/children/{version.child_id}/plan/versions/{version.id}/answer"
+
+
+def opened_answer_form(client: Any, version: PlanVersion) -> dict[str, str]:
+    """The hidden fields of the answer form, as the page opens it for ``client``'s person."""
+    page = client.get(answer_url(version)).get_data(as_text=True)
+    match = re.search(r'name="token" type="hidden" value="([^"]+)"', page)
+    assert match, page[:2000]
+    return {"token": match.group(1), "version_id": str(version.id)}
+
+
+def drawn_signature() -> str:
+    """A drawn signature as the signature pad posts it (a PNG ``data:`` URL)."""
+    return "data:image/png;base64," + base64.b64encode(signature_png()).decode()
+
+
+def give_answer(client: Any, version: PlanVersion, **fields: str) -> Any:
+    """Open the answer form as ``client``'s person and post it with ``fields``."""
+    return client.post(answer_url(version), data={**opened_answer_form(client, version), **fields})
+
+
+__all__ = [
+    "answer_plan",
+    "answer_url",
+    "draft_plan",
+    "drawn_signature",
+    "give_answer",
+    "opened_answer_form",
+    "seat_of",
+    "sent_plan",
+]
 
 
 def answer_plan(client: Any, version: PlanVersion, typed_name: str, *, agree: bool = True) -> Any:
-    """Answer on ``version``'s action part as the person signed in on ``client``, through the
-    page (its form's token), with a typed signature; a decline gives a reason."""
-    url = f"/children/{version.child_id}/plan/versions/{version.id}/answer"
-    page = client.get(url).get_data(as_text=True)
-    found = re.search(r'name="token" type="hidden" value="([^"]+)"', page)
-    assert found is not None, "no answer form on the page"
-    data = {"token": found.group(1), "version_id": str(version.id), "typed_name": typed_name}
-    data |= {"answer": "agree"} if agree else {"answer": "decline", "reason": "Nog niet eens."}
-    return client.post(url, data={**data, "type_signature": "y"})
+    """Answer on ``version``'s action part as the person signed in on ``client``, with a
+    typed signature; a decline gives a reason."""
+    said = {"answer": "agree"} if agree else {"answer": "decline", "reason": "Nog niet eens."}
+    return give_answer(client, version, typed_name=typed_name, type_signature="y", **said)

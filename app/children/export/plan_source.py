@@ -22,7 +22,6 @@ from app.children.export.shapes import (
     obj,
     when,
 )
-from app.circle import policy
 from app.circle.policy import Seat
 from app.core.db import DbSession
 from app.core.i18n import gettext as _
@@ -65,26 +64,20 @@ VERSION = obj(
 )
 
 
-def _answers(session: DbSession, seat: Seat, version: PlanVersion) -> list[dict[str, Any]]:
-    """The circle sees who answered and how; a decline's reason only its author and the
-    school side read."""
+def _answers(session: DbSession, version: PlanVersion) -> list[dict[str, Any]]:
+    """Who answered on a sent version and how, with a decline's reason: what the version's
+    page and its sealed PDF show everyone in the circle who reads the plan."""
     if not version.is_published:
         return []
-    shown = []
-    for state in answers.states(session, version):
-        record = state.record
-        own = record is not None and record.signer_id == seat.user.id
-        shown.append(
-            {
-                "name": state.person.name,
-                "answered_at": when(record.signed_at) if record else None,
-                "agrees": record.agrees if record else None,
-                "reason": record.reason
-                if record and (own or policy.sees_plan_drafts(seat))
-                else None,
-            }
-        )
-    return shown
+    return [
+        {
+            "name": state.person.name,
+            "answered_at": when(state.record.signed_at) if state.record else None,
+            "agrees": state.record.agrees if state.record else None,
+            "reason": (state.record.reason or None) if state.record else None,
+        }
+        for state in answers.states(session, version)
+    ]
 
 
 def plans_source(session: DbSession, seat: Seat) -> Section:
@@ -106,7 +99,7 @@ def plans_source(session: DbSession, seat: Seat) -> Section:
                 **{key: parts[key] for key in _PARTS},
                 "items": [{key: item[key] for key in _ITEM} for item in parts["items"]],
                 "parents_views": parts["parents_views"],
-                "answers": _answers(session, seat, version),
+                "answers": _answers(session, version),
             }
         )
     schema = array_of("The support plan (OPP): its versions, newest first.", VERSION)

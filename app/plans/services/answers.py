@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from app.circle import policy
-from app.circle.consent_age import deciding_role
-from app.circle.models import Child, Membership, Role, User
+from app.circle.models import Child, Role, User
 from app.circle.policy import Seat
 from app.core import audit
 from app.core.db import DbSession
@@ -20,7 +19,8 @@ from app.core.errors import ForbiddenError, RefusedError
 from app.core.i18n import lazy_gettext as _l
 from app.core.signing import Evidence, OpenedForm, Signature, signed_fields, store_once
 from app.plans.models import PlanAnswer, PlanVersion, SignerRole
-from app.plans.services import drafts
+from app.plans.services import document, drafts
+from app.plans.services.answerers import answerers
 
 #: The kind of signing form (its own token salt).
 ANSWER_FORM = "plan-answer"
@@ -66,12 +66,16 @@ def answer(
     opened: OpenedForm,
     evidence: Evidence,
 ) -> PlanAnswer:
-    """Store ``seat``'s signed answer on the action part of ``version``.
+    """Store ``seat``'s signed answer on the action part of ``version`` and issue the
+    version's PDF anew with every answer so far (``document.issue_pdf``), in the same
+    transaction.
 
     Raises ForbiddenError for anyone who does not answer (``policy.answers_plan``);
     RefusedError for a version that is not the one in force (a draft, or superseded), a
     second answer, a decline without a reason or too long a reason (field ``reason``), an
-    empty typed name; AlreadyStoredError for a double submit. Nothing is stored then."""
+    empty typed name, a full disk (``StorageFullError``); AlreadyStoredError for a double
+    submit; what issuing the PDF raises otherwise. Nothing is stored then (the caller rolls
+    back)."""
     if not policy.answers_plan(seat):
         policy.log_denied("may_not_answer_plan", seat.child.id)
         raise ForbiddenError("may_not_answer_plan")
@@ -102,6 +106,16 @@ def answer(
         ),
     )
     store_once(session, record, message=ALREADY)
+    # Two events, as consent writes them: the opening (dated when the form was opened) and
+    # the answer itself; the PDF's evidence page lists both.
+    audit.record(
+        session,
+        "plan_answer_opened",
+        actor=seat.user,
+        child=seat.child,
+        obj=record,
+        data={"version": version.version, "opened_at": opened.opened_at.isoformat()},
+    )
     audit.record(
         session,
         "plan_answered",
@@ -112,9 +126,10 @@ def answer(
             "version": version.version,
             "sha256": version.sha256,
             "agrees": data.agrees,
-            "opened_at": opened.opened_at.isoformat(),
+            "signature": record.signature_method.value,
         },
     )
+    document.issue_pdf(session, version, seat.child, actor=seat.user)
     return record
 
 
@@ -131,21 +146,8 @@ def states(session: DbSession, version: PlanVersion) -> list[AnswerState]:
     if any, by name: what the circle sees. Two queries and the child."""
     child = session.get(Child, version.child_id)
     assert child is not None
-    roles = [Role.PARENT] + ([Role.PUPIL] if deciding_role(child) is Role.PUPIL else [])
-    people = session.scalars(
-        select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.child_id == child.id,
-            Membership.role.in_(roles),
-            policy.active_membership_clause(),
-        )
-    )
     records = {
         r.signer_id: r
         for r in session.scalars(select(PlanAnswer).where(PlanAnswer.plan_version_id == version.id))
     }
-    return sorted(
-        (AnswerState(person, records.get(person.id)) for person in people),
-        key=lambda state: (state.person.name.casefold(), state.person.id),
-    )
+    return [AnswerState(person, records.get(person.id)) for person in answerers(session, child)]

@@ -28,7 +28,7 @@ from app.core.versions import all_versions, check_draft, publish_version, publis
 from app.core.versions import draft_version as _draft_version
 from app.core.versions import start_draft as _start_draft
 from app.plans.models import Part, PlanItem, PlanVersion
-from app.plans.services import document, parents, snapshot
+from app.plans.services import document, notices, parents, snapshot
 
 #: Why a sent version is not changed.
 SENT_IS_FIXED = _l(
@@ -319,19 +319,19 @@ def remove_item(session: DbSession, seat: Seat, version: PlanVersion, item: Plan
 def send(session: DbSession, seat: Seat, version: PlanVersion) -> PlanVersion:
     """Send the draft to the parents: it is fixed for good, with the canonical snapshot of
     its parts (the parents' views as they are now included) and that snapshot's SHA-256,
-    and its sealed PDF is issued. Raises RefusedError for a sent version and for a plan
+    its sealed PDF is issued, and each person who answers on it gets a mail
+    (``notices.ask_to_answer``). Raises RefusedError for a sent version and for a plan
     without a goal, and what ``document.issue_pdf`` raises (then nothing is sent)."""
     require_draft(version)
     items = items_of(session, version)
     if not any(item.part is Part.GOAL for item in items):
         raise RefusedError(NO_GOAL)
-    views = parents.views_of(session, seat.child)
-    frozen = snapshot.of(version, items, views)
+    frozen = snapshot.of(version, items, parents.views_of(session, seat.child))
     version.snapshot = snapshot.canonical(frozen)
     version.sha256 = snapshot.digest(version.snapshot)
     publish_version(version, actor_id=seat.user.id)
     session.flush()
-    document.issue_pdf(session, version, seat.child, items, views, actor=seat.user)
+    document.issue_pdf(session, version, seat.child, actor=seat.user)
     audit.record(
         session,
         "plan_version_sent",
@@ -340,4 +340,5 @@ def send(session: DbSession, seat: Seat, version: PlanVersion) -> PlanVersion:
         obj=version,
         data={"version": version.version, "sha256": version.sha256},
     )
+    notices.ask_to_answer(session, seat, version)
     return version

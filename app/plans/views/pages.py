@@ -70,10 +70,16 @@ def show(seat: Seat) -> Any:
 @routes.for_child(Action.VIEW_PLAN)
 def version(seat: Seat, plan_version_id: int) -> Any:
     found = drafts.version_or_404(db.session, seat, plan_version_id)
+    current = drafts.in_force(db.session, seat)
+    in_force = current is not None and current.id == found.id
+    may_answer = in_force and policy.answers_plan(seat) and seat.may(Action.SIGN_PLAN)
     return render_template(
         "plans/version.html",
         child=seat.child,
         may_edit=seat.may(Action.EDIT_PLAN) and not found.is_published,
+        issued=document.document_of(db.session, found) if found.is_published else None,
+        may_answer=may_answer,
+        mine=answers.answer_of(db.session, found, seat.user) if may_answer else None,
         **version_parts(seat, found),
     )
 
