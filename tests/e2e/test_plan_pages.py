@@ -50,7 +50,7 @@ def test_a_parent_reads_the_sent_version_and_its_answer_form_on_a_phone(
     expect(page.locator("#answers")).to_contain_text("Peter Bakker: Gaat akkoord")
     # The draft is the school's: its adopted need is not on the parent's page.
     expect(page.get_by_text("Noah heeft nodig dat juf in zijn buurt blijft")).to_have_count(0)
-    page.get_by_role("link", name="Geef uw antwoord op het handelingsdeel").click()
+    page.get_by_role("link", name="Geef je antwoord op het handelingsdeel").click()
     expect(page.locator("#typed_name")).to_be_visible()
     check_a11y(page)
 

@@ -118,7 +118,7 @@ def test_a_draft_cannot_be_answered_and_a_young_pupil_does_not_answer(
         },
     )
     again = client.get(answer_url(version)).get_data(as_text=True)
-    assert "U hebt op deze versie geantwoord" in again
+    assert "Je hebt op deze versie geantwoord" in again
     assert answers_count() == 1
     coach = login_as(circle.coach, on=app.test_client())
     coach.post(f"/children/{circle.child.id}/plan/draft")

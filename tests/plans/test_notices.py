@@ -42,7 +42,7 @@ def test_each_guardian_is_told_in_their_own_language(
     dutch = mailbox.last_to(circle.parent.email)
     assert len(mailbox.to(circle.parent.email)) == 1
     assert dutch["Subject"] == (
-        f"Ontwikkelingsperspectiefplan van {circle.child.name}: versie 1 wacht op uw antwoord"
+        f"Ontwikkelingsperspectiefplan van {circle.child.name}: versie 1 wacht op je antwoord"
     )
     assert "De school heeft u versie 1" in mailbox.text_of(dutch)
     english = mailbox.last_to(circle.parent2.email)
