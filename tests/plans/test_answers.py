@@ -60,7 +60,7 @@ def test_each_guardian_answers_for_themself_and_the_circle_sees_it(app, client, 
         data={**hidden, "answer": "decline", "typed_name": "Paul de Boer", "type_signature": "y"},
     )
     assert bad.status_code == 400
-    assert "Schrijf waarom u het niet eens bent." in bad.get_data(as_text=True)
+    assert "Schrijf waarom je het niet eens bent." in bad.get_data(as_text=True)
     assert answers_count() == 1
     ok = second.post(
         answer_url(version),

@@ -44,7 +44,7 @@ def test_each_guardian_is_told_in_their_own_language(
     assert dutch["Subject"] == (
         f"Ontwikkelingsperspectiefplan van {circle.child.name}: versie 1 wacht op je antwoord"
     )
-    assert "De school heeft u versie 1" in mailbox.text_of(dutch)
+    assert "De school heeft je versie 1" in mailbox.text_of(dutch)
     english = mailbox.last_to(circle.parent2.email)
     assert (
         english["Subject"]
