@@ -6,6 +6,7 @@ Not a benchmark itself (no ``main``): ``python -m bench`` skips it.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import statistics
@@ -93,3 +94,34 @@ def time_sealed(
         "rendered": rendered,
         "sealed": sealed,
     }
+
+
+#: Every issued PDF's budget: render plus seal, warm median (DESIGN §6).
+BUDGET_MS = 500.0
+
+
+def report(
+    prog: str,
+    run: Callable[[int, int], dict[str, Any]],
+    what: Callable[[dict[str, Any]], str],
+    argv: list[str] | None,
+) -> int:
+    """The command line of a PDF benchmark: run ``run(runs, warmup)``, print the machine, the
+    load and ``what(result)`` with the timings and the verdict; exit 1 when the median is over
+    budget or the seal does not verify."""
+    from bench.machine import machine_info
+
+    parser = argparse.ArgumentParser(prog=f"python -m {prog}")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args(argv)
+    r = run(args.runs, args.warmup)
+    verdict = "OK" if r["median_ms"] <= BUDGET_MS and r["verified"] else "OVER BUDGET"
+    print(f"machine: {machine_info()}")
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(
+        f"{what(r)}, render + seal, median of {args.runs} warm runs: {r['median_ms']:.0f} ms "
+        f"(render {r['render_ms']:.0f}, seal {r['seal_ms']:.0f}, slowest {r['max_ms']:.0f}); "
+        f"budget {BUDGET_MS:.0f} ms: {verdict}; seal verifies: {r['verified']}"
+    )
+    return 0 if verdict == "OK" else 1

@@ -15,17 +15,14 @@ key. Reports the median of N warm runs, split into render and seal, and the mach
 
 from __future__ import annotations
 
-import argparse
 import os
 import secrets
 import sys
 from pathlib import Path
 from typing import Any
 
-from bench.machine import machine_info
-from bench.pdf_timing import demo_app, time_sealed
+from bench.pdf_timing import demo_app, report, time_sealed
 
-BUDGET_MS = 500.0
 REASON = (
     "Wij willen eerst met juf praten over het doel in de kring: thuis zien we dat Noah "
     "liever eerst kijkt voordat hij meedoet."
@@ -106,22 +103,15 @@ def run(runs: int, warmup: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the figure; exit 1 when the median is over budget or the seal does not verify."""
-    parser = argparse.ArgumentParser(prog="python -m bench.plan_pdf")
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=3)
-    args = parser.parse_args(argv)
-    r = run(args.runs, args.warmup)
-    verdict = "OK" if r["median_ms"] <= BUDGET_MS and r["verified"] else "OVER BUDGET"
-    print(f"machine: {machine_info()}")
-    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print(
-        f"plan PDF ({r['pages']} pages, {r['signatures']} signatures, {r['drawn']} drawn, "
-        f"{r['kib']} KiB), render + seal, median of {args.runs} warm runs: "
-        f"{r['median_ms']:.0f} ms (render {r['render_ms']:.0f}, seal {r['seal_ms']:.0f}, "
-        f"slowest {r['max_ms']:.0f}); budget {BUDGET_MS:.0f} ms: {verdict}; "
-        f"seal verifies: {r['verified']}"
+    return report(
+        "bench.plan_pdf",
+        run,
+        lambda r: (
+            f"plan PDF ({r['pages']} pages, {r['signatures']} signatures, {r['drawn']} drawn, "
+            f"{r['kib']} KiB)"
+        ),
+        argv,
     )
-    return 0 if verdict == "OK" else 1
 
 
 if __name__ == "__main__":

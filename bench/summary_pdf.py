@@ -12,7 +12,6 @@ with the school's key. Reports the median of N warm runs, split into render and 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from datetime import date, timedelta
@@ -21,10 +20,8 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from bench.machine import machine_info
-from bench.pdf_timing import demo_app, time_sealed
+from bench.pdf_timing import demo_app, report, time_sealed
 
-BUDGET_MS = 500.0
 SEEN = (
     "Noah neemt initiatief zodra hij de tijd krijgt: hij pakt zelf de kaartjes en kijkt naar "
     "de juf. Als zij knikt en zijn naam noemt, gaat hij verder. In de grote kring kijkt hij "
@@ -139,20 +136,12 @@ def run(runs: int, warmup: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the figure; exit 1 when the median is over budget or the seal does not verify."""
-    parser = argparse.ArgumentParser(prog="python -m bench.summary_pdf")
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--warmup", type=int, default=3)
-    args = parser.parse_args(argv)
-    r = run(args.runs, args.warmup)
-    verdict = "OK" if r["median_ms"] <= BUDGET_MS and r["verified"] else "OVER BUDGET"
-    print(f"machine: {machine_info()}")
-    print(
-        f"summary PDF ({r['pages']} pages, {r['images']} images, {r['kib']} KiB), render + "
-        f"seal, median of {args.runs} warm runs: {r['median_ms']:.0f} ms "
-        f"(render {r['render_ms']:.0f}, seal {r['seal_ms']:.0f}, slowest {r['max_ms']:.0f}); "
-        f"budget {BUDGET_MS:.0f} ms: {verdict}; seal verifies: {r['verified']}"
+    return report(
+        "bench.summary_pdf",
+        run,
+        lambda r: f"summary PDF ({r['pages']} pages, {r['images']} images, {r['kib']} KiB)",
+        argv,
     )
-    return 0 if verdict == "OK" else 1
 
 
 if __name__ == "__main__":
