@@ -19,7 +19,7 @@ from app.core.db import db
 from app.documents.models import Document
 from app.documents.services import verify_upload
 from tests.support.consent import ALL_YES, sign_consent
-from tests.support.documents import header_scopes
+from tests.support.documents import header_scopes, table_cells
 
 
 def pdf_of(app, record) -> tuple[Document, bytes]:
@@ -182,23 +182,7 @@ def test_the_pdf_names_the_account_holder_and_what_its_hash_covers(
 
 def test_the_table_header_cells_carry_their_scope(app, circle):
     """PDF/UA: every TH of the answers and the evidence tables says it heads a column."""
-    import pypdf
-
     record = sign_consent(app, circle.child, circle.parent)
-    reader = pypdf.PdfReader(BytesIO(pdf_of(app, record)[1]))
-    headers = []
-
-    def walk(node):
-        node = node.get_object()
-        if not isinstance(node, dict):
-            return
-        if node.get("/S") == "/TH":
-            headers.append(node)
-        kids = node.get("/K")
-        for kid in kids if isinstance(kids, list) else [kids]:
-            if kid is not None and (hasattr(kid, "get_object") or isinstance(kid, dict)):
-                walk(kid)
-
-    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    _root, headers, _cells = table_cells(pdf_of(app, record)[1])
     assert len(headers) == 2 + 5
     assert all(th["/A"].get_object()["/Scope"] == "/Column" for th in headers)

@@ -33,7 +33,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.demo import DEMO_PASSWORD
-from tests.support.browser import PHONE_CONTEXT, LiveServer, open_child, sign_in
+from tests.support.browser import PHONE_CONTEXT, LiveServer, Phone, open_child, sign_in
 from tests.support.demo import COACH
 from tests.support.infra import Mailbox
 from tests.support.meeting_journey import FRAGMENT, RECORDING
@@ -64,26 +64,6 @@ COACH_PHONE = {**PHONE_CONTEXT, "locale": "nl-NL"}
 PARENT_PHONE = {**PHONE_CONTEXT, "locale": "en-GB"}
 MEETING_PATH = re.compile(r"/children/\d+/meetings/(\d+)$")
 MAIL_TIMEOUT = 15.0
-
-
-class Phone:
-    """What every phone page of the journey gets: no sideways scroll, no serious axe
-    finding, and a full-page screenshot in ``folder`` named in journey order."""
-
-    def __init__(self, folder: Path, check_a11y: Callable[[Page], None]) -> None:
-        self.folder = folder
-        self.check_a11y = check_a11y
-        self.count = 0
-
-    def look(self, page: Page, name: str) -> None:
-        page.wait_for_load_state("load")
-        width, viewport = page.evaluate(
-            "[document.scrollingElement.scrollWidth, window.innerWidth]"
-        )
-        assert width <= viewport, f"{page.url} scrolls sideways: {width} px in {viewport} px"
-        self.check_a11y(page)
-        self.count += 1
-        page.screenshot(path=self.folder / f"{self.count:02d}-{name}.png", full_page=True)
 
 
 @pytest.fixture

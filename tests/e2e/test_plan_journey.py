@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import PHONE_CONTEXT, LiveServer, open_child, sign_in
+from tests.support.browser import PHONE_CONTEXT, LiveServer, Phone, open_child, sign_in
 from tests.support.demo import COACH
 from tests.support.meetings import days_ahead
 from tests.support.plan_journey import RECORDING
@@ -45,26 +45,6 @@ EXIT_PROFILE = "Vmbo-kader"
 GOAL_DAYS = 120
 PHONE = {**PHONE_CONTEXT, "locale": "nl-NL"}
 DRAFT_PATH = re.compile(r"/children/\d+/plan/versions/(\d+)/edit(#.*)?$")
-
-
-class Phone:
-    """What every phone page of the journey gets: no sideways scroll, no serious axe
-    finding, and a full-page screenshot in ``folder`` named in journey order."""
-
-    def __init__(self, folder: Path, check_a11y: Callable[[Page], None]) -> None:
-        self.folder = folder
-        self.check_a11y = check_a11y
-        self.count = 0
-
-    def look(self, page: Page, name: str) -> None:
-        page.wait_for_load_state("load")
-        width, viewport = page.evaluate(
-            "[document.scrollingElement.scrollWidth, window.innerWidth]"
-        )
-        assert width <= viewport, f"{page.url} scrolls sideways: {width} px in {viewport} px"
-        self.check_a11y(page)
-        self.count += 1
-        page.screenshot(path=self.folder / f"{self.count:02d}-{name}.png", full_page=True)
 
 
 @pytest.fixture

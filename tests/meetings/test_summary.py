@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import io
 
-import pypdf
 import pytest
 import time_machine
 from sqlalchemy import func, select
@@ -20,6 +19,7 @@ from app.documents.models import Document, DocumentKind
 from app.meetings.models import AgendaItem, ItemNotes, Meeting, MeetingState
 from app.meetings.models_followup import Agreement, AgreementStatus
 from app.meetings.models_summary import MeetingSummary
+from tests.support.documents import table_cells
 from tests.support.meetings import days_ahead, plan
 from tests.support.summaries import (
     AGREED,
@@ -112,25 +112,8 @@ def test_the_summary_tables_are_tagged_with_header_cells_and_their_scope(
 ):
     login_as(circle.coach)
     _finalise(client, held, finalise_form(held, [circle.coach]))
-    reader = pypdf.PdfReader(io.BytesIO(_pdf(client, held).get_data()))
-    root = reader.trailer["/Root"]
+    root, headers, cells = table_cells(_pdf(client, held).get_data())
     assert "/StructTreeRoot" in root  # tagged (PDF/UA)
-    headers, cells = [], []
-
-    def walk(node):
-        node = node.get_object()
-        if not isinstance(node, dict):
-            return
-        if node.get("/S") == "/TH":
-            headers.append(node)
-        if node.get("/S") == "/TD":
-            cells.append(node)
-        kids = node.get("/K")
-        for kid in kids if isinstance(kids, list) else [kids]:
-            if kid is not None and (hasattr(kid, "get_object") or isinstance(kid, dict)):
-                walk(kid)
-
-    walk(root["/StructTreeRoot"])
     # The agreements table (4 columns) and the evidence table (5) at least.
     assert len(headers) >= 9
     # Every data cell names its column's header cell, and every header cell its scope.

@@ -22,7 +22,7 @@ from app.documents.models import Document, DocumentKind
 from app.documents.services import StorageFullError
 from app.plans.models import PlanAnswer, PlanVersion
 from app.plans.services import sources as adopting
-from tests.support.documents import header_scopes
+from tests.support.documents import header_scopes, table_cells
 from tests.support.plans import draft_plan, drawn_signature, give_answer, seat_of
 from tests.support.summaries import pdfsig
 
@@ -184,25 +184,8 @@ def test_the_answers_and_evidence_tables_are_tagged_with_header_cells_and_their_
     login_as(circle.parent)
     give_answer(client, sent, answer="agree", typed_name="Ouder Petra", type_signature="y")
     data = client.get(pdf_url(sent)).get_data()
-    reader = pypdf.PdfReader(io.BytesIO(data))
-    root = reader.trailer["/Root"]
-    assert "/StructTreeRoot" in root and str(root["/Lang"]) == "nl"
-    headers, cells = [], []
-
-    def walk(node):
-        node = node.get_object()
-        if not isinstance(node, dict):
-            return
-        if node.get("/S") == "/TH":
-            headers.append(node)
-        if node.get("/S") == "/TD":
-            cells.append(node)
-        kids = node.get("/K")
-        for kid in kids if isinstance(kids, list) else [kids]:
-            if kid is not None and (hasattr(kid, "get_object") or isinstance(kid, dict)):
-                walk(kid)
-
-    walk(root["/StructTreeRoot"])
+    root, headers, cells = table_cells(data)
+    assert "/StructTreeRoot" in root and str(root["/Lang"]) == "nl"  # tagged (PDF/UA)
     # The answers table (4 columns) and one evidence table (5).
     assert len(headers) == 4 + 5
     assert cells and all("/Headers" in cell.get("/A", {}) for cell in cells)
@@ -210,7 +193,7 @@ def test_the_answers_and_evidence_tables_are_tagged_with_header_cells_and_their_
     assert header_scopes(data, tmp_path) == ["Column"] * 9
     images = [
         obj
-        for page in reader.pages
+        for page in pypdf.PdfReader(io.BytesIO(data)).pages
         for obj in (page.get("/Resources", {}).get("/XObject") or {}).values()
     ]
     assert images == []  # a typed signature: no image, the name as typed

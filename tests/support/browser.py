@@ -141,3 +141,20 @@ def assert_no_sideways_scroll(page: Page) -> None:
             f"\n{culprits}",
             pytrace=False,
         )
+
+
+class Phone:
+    """What every phone page of a journey gets: no sideways scroll, no serious axe finding,
+    and a full-page screenshot in ``folder`` named in journey order."""
+
+    def __init__(self, folder: Path, check_a11y: Any) -> None:
+        self.folder = folder
+        self.check_a11y = check_a11y
+        self.count = 0
+
+    def look(self, page: Page, name: str) -> None:
+        page.wait_for_load_state("load")
+        assert_no_sideways_scroll(page)
+        self.check_a11y(page)
+        self.count += 1
+        page.screenshot(path=self.folder / f"{self.count:02d}-{name}.png", full_page=True)
