@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from app.admin import bp, services
 from app.admin.forms import SecurityForm, StaffForm
-from app.circle import policy, routes
+from app.circle import loaders, routes
 from app.core import timestamps
 from app.core.db import db
 from app.core.errors import RefusedError
@@ -63,7 +63,7 @@ def security() -> Any:
 @bp.post("/staff/<int:user_id>/reset-second-factor")
 @routes.admin_only
 def reset_second_factor(user_id: int) -> Any:
-    user = policy.staff_or_404(current_user.school, user_id)
+    user = loaders.staff_or_404(current_user.school, user_id)
     if ConfirmForm().validate_on_submit():
         act(
             lambda: services.reset_second_factor(db.session, user, actor=current_user),
@@ -116,7 +116,7 @@ def reactivate(user_id: int) -> Any:
 @bp.post("/staff/<int:user_id>/resend")
 @routes.admin_only
 def resend(user_id: int) -> Any:
-    user = policy.staff_or_404(current_user.school, user_id)
+    user = loaders.staff_or_404(current_user.school, user_id)
     if ConfirmForm().validate_on_submit():
         services.resend_activation(db.session, user, actor=current_user)
         db.session.commit()
@@ -127,7 +127,7 @@ def resend(user_id: int) -> Any:
 @bp.post("/staff/<int:user_id>/unlock")
 @routes.admin_only
 def unlock(user_id: int) -> Any:
-    user = policy.staff_or_404(current_user.school, user_id)
+    user = loaders.staff_or_404(current_user.school, user_id)
     if ConfirmForm().validate_on_submit():
         act(
             lambda: services.lift_sign_in_pause(db.session, user, actor=current_user),
@@ -137,7 +137,7 @@ def unlock(user_id: int) -> Any:
 
 
 def _set_deactivated(user_id: int, deactivated: bool) -> Any:
-    user = policy.staff_or_404(current_user.school, user_id)
+    user = loaders.staff_or_404(current_user.school, user_id)
     if ConfirmForm().validate_on_submit():
         message = (
             _("%(name)s can no longer sign in.", name=user.name)

@@ -1,11 +1,12 @@
-"""The one access policy of Beeldbrug, and the loaders that apply it.
+"""The one access policy of Beeldbrug: who may do what with a child, and with a school.
 
 Who may do what with a child is decided by the role a person has in that child's circle,
 looked up fresh on every request (so a removal takes effect at once) into a :class:`Seat`: who,
 which child, which role. ``routes.for_child`` works the signed-in person's seat out once per
 request and hands it to the view, which passes it to loaders and services. Someone outside the
 circle has no seat and learns nothing: every loader answers 404, the school admin included. A
-member whose role does not allow the action gets 403.
+member whose role does not allow the action gets 403. Rows are looked up by id within their
+child or school by :mod:`app.circle.loaders`.
 
 Objects with an audience (clips, moments, meetings, plans) follow :mod:`app.circle.audience`,
 built on the seat's role. Every endpoint declares which rule applies with a decorator
@@ -18,19 +19,18 @@ import enum
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import has_request_context, request
 from flask_login import AnonymousUserMixin, current_user
 from sqlalchemy import Select, bindparam, or_, select
 
 from app.circle.consent_age import deciding_role
-from app.circle.models import Child, Invitation, Membership, Role, School, User
-from app.core.db import Base, db, utcnow
+from app.circle.models import Child, Membership, Role, User
+from app.core.db import db, utcnow
 from app.core.errors import ForbiddenError, NotFoundError
 
 log = logging.getLogger("beeldbrug.access")
-RowT = TypeVar("RowT", bound=Base)
 
 
 class Action(enum.StrEnum):
@@ -287,47 +287,12 @@ def seat_or_404(child_id: int, user: User, action: Action = Action.VIEW_CHILD) -
     return Seat(user, child, role)
 
 
-def of_child_or_404(model: type[RowT], child: Child, object_id: int) -> RowT:
-    """A row of ``model`` (with a ``child_id``) by id within ``child``: an id of another
-    child's row, or none, raises NotFoundError (rule 1: ids are looked up within their
-    child)."""
-    return _row_within(model, "child_id", child.id, object_id)
-
-
-def membership_or_404(child: Child, membership_id: int) -> Membership:
-    """A membership of ``child`` by id (an id from another child's circle gives 404)."""
-    return of_child_or_404(Membership, child, membership_id)
-
-
-def invitation_or_404(child: Child, invitation_id: int) -> Invitation:
-    """An invitation into ``child``'s circle by id (another child's invitation gives 404)."""
-    return of_child_or_404(Invitation, child, invitation_id)
-
-
 def own_or_may(seat: Seat, owner_id: int | None, action: Action) -> None:
     """Let ``seat`` at an object of its child's when it is their own (``owner_id``) or their
     role may ``action`` (see everyone's); raises ForbiddenError otherwise."""
     if not (seat.owns(owner_id) or seat.may(action)):
         log_denied("not_own_record", seat.child.id)
         raise ForbiddenError("not_own_record")
-
-
-def of_school_or_404(model: type[RowT], school: School, object_id: int) -> RowT:
-    """A row of ``model`` (with a ``school_id``) by id within ``school``; another school's row,
-    or none, raises NotFoundError."""
-    return _row_within(model, "school_id", school.id, object_id)
-
-
-def _row_within(model: type[RowT], owner: str, owner_id: int, object_id: int) -> RowT:
-    """The row of ``model`` with ``object_id`` whose ``owner`` column holds ``owner_id``, in
-    one query; raises NotFoundError for none (another owner's row looks the same)."""
-    columns: Any = model  # any model with an ``id`` and the ``owner`` column
-    row: RowT | None = db.session.scalar(
-        select(model).where(getattr(columns, owner) == owner_id, columns.id == object_id)
-    )
-    if row is None:
-        raise NotFoundError(f"{model.__name__.lower()}_not_within_{owner}")
-    return row
 
 
 def members_with(child: Child, role: Role, at: Any = None) -> Select[User]:
@@ -404,13 +369,3 @@ def log_denied(reason: str, child_id: int | None) -> None:
         request.endpoint,
         request.remote_addr,
     )
-
-
-def staff_or_404(school: School, user_id: int) -> User:
-    """A staff account of ``school`` by id; staff of another school, or a parent, gives 404."""
-    user: User | None = db.session.scalar(
-        select(User).where(User.id == user_id, User.school_id == school.id, User.is_staff.is_(True))
-    )
-    if user is None:
-        raise NotFoundError("not_staff_of_this_school")
-    return user

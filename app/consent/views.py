@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import get_locale
 from flask_login import current_user
 
-from app.circle import policy, routes
+from app.circle import loaders, policy, routes
 from app.circle.policy import Action, Seat
 from app.consent import bp, services
 from app.consent.forms import WithdrawForm, form_data_from, sign_form, template_form, texts_from
@@ -180,7 +180,7 @@ def request_consent(seat: Seat) -> Any:
 @routes.for_child(Action.VIEW_CONSENT)
 def record_pdf(seat: Seat, record_id: int) -> Any:
     child = seat.child
-    record = policy.of_child_or_404(ConsentRecord, child, record_id)
+    record = loaders.of_child_or_404(ConsentRecord, child, record_id)
     policy.own_or_may(seat, record.signer_id, Action.VIEW_ALL_CONSENT_RECORDS)
     document = services.documents_of(db.session, [record]).get(record.id)
     if document is None:
@@ -217,7 +217,7 @@ def start_draft() -> Any:
 @bp.get("/admin/consent/<int:template_id>")
 @routes.admin_only
 def show_template(template_id: int) -> Any:
-    template = policy.of_school_or_404(ConsentTemplate, current_user.school, template_id)
+    template = loaders.of_school_or_404(ConsentTemplate, current_user.school, template_id)
     texts = {lang: services.text_in(template, lang) for lang in current_app.config["LANGUAGES"]}
     return render_template(
         "consent/template_show.html", template=template, texts=texts, form=ConfirmForm()
@@ -227,7 +227,7 @@ def show_template(template_id: int) -> Any:
 @bp.route("/admin/consent/<int:template_id>/edit", methods=["GET", "POST"])
 @routes.admin_only
 def edit_template(template_id: int) -> Any:
-    template = policy.of_school_or_404(ConsentTemplate, current_user.school, template_id)
+    template = loaders.of_school_or_404(ConsentTemplate, current_user.school, template_id)
     if template.is_published:
         flash(_("A published version cannot be changed. Start a new draft."), "info")
         return redirect(url_for("consent.show_template", template_id=template.id))
@@ -265,7 +265,7 @@ def edit_template(template_id: int) -> Any:
 @bp.post("/admin/consent/<int:template_id>/publish")
 @routes.admin_only
 def publish_template(template_id: int) -> Any:
-    template = policy.of_school_or_404(ConsentTemplate, current_user.school, template_id)
+    template = loaders.of_school_or_404(ConsentTemplate, current_user.school, template_id)
     if ConfirmForm().validate_on_submit():
         act(
             lambda: services.publish(db.session, template, actor=current_user),

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user
 
 from app.auth import login
-from app.circle import policy, routes
+from app.circle import loaders, policy, routes
 from app.circle.models import Role
 from app.circle.policy import Action, Seat
 from app.core.db import db
@@ -99,7 +99,7 @@ def invite(seat: Seat) -> Any:
 @routes.for_child(Action.MANAGE_CIRCLE)
 def remove_member(seat: Seat, membership_id: int) -> Any:
     child = seat.child
-    membership = policy.membership_or_404(child, membership_id)
+    membership = loaders.membership_or_404(child, membership_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         act(
@@ -116,7 +116,7 @@ def remove_member(seat: Seat, membership_id: int) -> Any:
 @routes.for_child(Action.MANAGE_CIRCLE)
 def withdraw_invitation(seat: Seat, invitation_id: int) -> Any:
     child = seat.child
-    invitation = policy.invitation_or_404(child, invitation_id)
+    invitation = loaders.invitation_or_404(child, invitation_id)
     if ConfirmForm().validate_on_submit():
         act(
             lambda: services.withdraw_invitation(db.session, invitation, actor=seat.user),

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.circle import policy, routes
+from app.circle import loaders, policy, routes
 from app.circle.audience import Audience, settable_audiences
 from app.circle.models import Child
 from app.circle.policy import Action, Seat
@@ -183,7 +183,7 @@ def moment_tags() -> Any:
 @bp.post("/admin/moment-tags/<int:tag_id>/remove")
 @routes.admin_only
 def remove_moment_tag(tag_id: int) -> Any:
-    tag = policy.of_school_or_404(MomentTag, current_user.school, tag_id)
+    tag = loaders.of_school_or_404(MomentTag, current_user.school, tag_id)
     if ConfirmForm().validate_on_submit():
         label = tag.label
         act(
