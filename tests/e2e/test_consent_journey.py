@@ -17,7 +17,6 @@ the status must show after each of her steps follows from the rules whatever ran
 
 from __future__ import annotations
 
-import math
 import re
 import subprocess
 from collections.abc import Callable
@@ -34,7 +33,9 @@ from tests.support.browser import (
     NARROW_CONTEXT,
     PHONE_CONTEXT,
     LiveServer,
+    draw_signature,
     open_child,
+    pdf_words,
     sign_in,
 )
 from tests.support.demo import CHILD_NAME, ILSE, ILSE_ANSWERS, PETER, PETER_ANSWERS, PURPOSES
@@ -127,35 +128,6 @@ def expect_states(page: Page, states: dict[str, str]) -> None:
         expect(status_of(page, purpose)).to_have_class(re.compile(rf"\bstate-{state}\b"))
 
 
-def draw_signature(page: Page) -> None:
-    """Draw a signature on the pad with real pointer moves along a curve."""
-    pad = page.locator("[data-signature]")
-    expect(pad).to_be_visible()  # shown by the script once it runs
-    canvas = pad.locator("canvas.signature-pad")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box is not None and box["width"] > 100, box
-    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
-    points = [
-        (x + w * (0.08 + 0.84 * t), y + h * (0.55 - 0.3 * math.sin(t * 5 * math.pi) * (1.1 - t)))
-        for t in (i / 40 for i in range(41))
-    ]
-    page.mouse.move(*points[0])
-    page.mouse.down()
-    for point in points[1:]:
-        page.mouse.move(*point)
-    page.mouse.up()
-    # A second stroke: the underline.
-    page.mouse.move(x + w * 0.2, y + h * 0.82)
-    page.mouse.down()
-    page.mouse.move(x + w * 0.5, y + h * 0.8, steps=8)
-    page.mouse.move(x + w * 0.75, y + h * 0.84, steps=8)
-    page.mouse.up()
-    expect(page.locator("input[name=signature]")).to_have_value(
-        re.compile(r"^data:image/png;base64,.{200,}")
-    )
-
-
 def submit_consent(page: Page) -> None:
     page.locator("form.consent-form button[type=submit]").click()
 
@@ -178,17 +150,6 @@ def pdf_images(path: Path) -> list[tuple[int, int, int]]:
     )
     rows = [line.split() for line in result.stdout.splitlines()[2:]]
     return [(int(r[0]), int(r[3]), int(r[4])) for r in rows if len(r) > 4 and r[2] == "image"]
-
-
-def pdf_text(path: Path) -> str:
-    result = subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return " ".join(result.stdout.split())
 
 
 # --- journey 2 ---------------------------------------------------------------------------------
@@ -264,7 +225,7 @@ def test_parent_signs_downloads_and_withdraws(
     download.save_as(signed)
     data = signed.read_bytes()
     assert data.startswith(b"%PDF-")
-    text = pdf_text(signed)
+    text = pdf_words(signed, layout=True)
     for expected in (CHILD_NAME, name, "UTC", *LABELS[vp.language].values()):
         assert expected in text, f"{expected!r} missing from the PDF text"
     # The drawn signature, as wide as the pad: wider than high (three times on a wide screen,

@@ -20,7 +20,6 @@ scrolling and by axe-core, and photographed into the test's tmp folder (``shots/
 from __future__ import annotations
 
 import re
-import subprocess
 import time
 from collections.abc import Callable
 from datetime import UTC, date, timedelta
@@ -33,7 +32,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.demo import DEMO_PASSWORD
-from tests.support.browser import PHONE_CONTEXT, LiveServer, Phone, open_child, sign_in
+from tests.support.browser import PHONE_CONTEXT, LiveServer, Phone, open_child, pdf_words, sign_in
 from tests.support.demo import COACH
 from tests.support.infra import Mailbox
 from tests.support.meeting_journey import FRAGMENT, RECORDING
@@ -93,18 +92,6 @@ def mail_to(mailbox: Mailbox, address: str, subject: str) -> EmailMessage:
             return found[-1]
         assert time.monotonic() < deadline, [str(m["Subject"]) for m in mailbox.to(address)]
         time.sleep(0.2)
-
-
-def pdf_text(path: Path) -> str:
-    """The PDF's text in reading order (a table cell's wrapped lines stay together)."""
-    result = subprocess.run(
-        ["pdftotext", str(path), "-"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return " ".join(result.stdout.split())
 
 
 def download(page: Page, link: Any, target: Path) -> Path:
@@ -280,7 +267,7 @@ def test_a_shared_review_from_planning_to_the_parents_acknowledgement(
     pdf_link = parent.locator(f"main a[href='{meeting_path}/summary.pdf']").first
     pdf = download(parent, pdf_link, tmp_path / "summary.pdf")
     assert pdf.read_bytes().startswith(b"%PDF-")
-    text = pdf_text(pdf)
+    text = pdf_words(pdf)
     for expected in (child, AGREED, SEEN, NEED, parent_name):
         assert expected in text, f"{expected!r} missing from the summary PDF"
     assert PREP_NOTE not in text

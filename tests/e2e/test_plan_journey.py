@@ -19,9 +19,7 @@ sideways scrolling and by axe-core, and photographed into the test's tmp folder 
 
 from __future__ import annotations
 
-import math
 import re
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.support.browser import PHONE_CONTEXT, LiveServer, Phone, open_child, sign_in
+from tests.support.browser import (
+    PHONE_CONTEXT,
+    LiveServer,
+    Phone,
+    draw_signature,
+    open_child,
+    pdf_words,
+    sign_in,
+)
 from tests.support.demo import COACH
 from tests.support.meetings import days_ahead
 from tests.support.plan_journey import RECORDING
@@ -57,41 +63,6 @@ def saved(page: Page) -> Any:
     """Wait for the next autosave of meeting mode's notes, and return its response."""
     return page.expect_response(
         lambda r: r.request.method == "POST" and r.url.endswith("/notes"), timeout=15_000
-    )
-
-
-def pdf_text(path: Path) -> str:
-    """The PDF's text in reading order, its white space made single spaces."""
-    result = subprocess.run(
-        ["pdftotext", str(path), "-"], capture_output=True, text=True, timeout=30, check=True
-    )
-    return " ".join(result.stdout.split())
-
-
-def draw_signature(page: Page) -> None:
-    """Draw a signature on the pad with real pointer moves along a curve, and an underline."""
-    pad = page.locator("[data-signature]")
-    expect(pad).to_be_visible()  # shown by the script once it runs
-    canvas = pad.locator("canvas.signature-pad")
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    assert box is not None and box["width"] > 100, box
-    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
-    points = [
-        (x + w * (0.08 + 0.84 * t), y + h * (0.55 - 0.3 * math.sin(t * 4 * math.pi) * (1.1 - t)))
-        for t in (i / 32 for i in range(33))
-    ]
-    page.mouse.move(*points[0])
-    page.mouse.down()
-    for point in points[1:]:
-        page.mouse.move(*point)
-    page.mouse.up()
-    page.mouse.move(x + w * 0.2, y + h * 0.82)
-    page.mouse.down()
-    page.mouse.move(x + w * 0.7, y + h * 0.84, steps=10)
-    page.mouse.up()
-    expect(page.locator("input[name=signature]")).to_have_value(
-        re.compile(r"^data:image/png;base64,.{200,}")
     )
 
 
@@ -208,7 +179,7 @@ def test_a_need_adopted_on_a_phone_and_the_plan_signed_by_a_parent(
         parent.locator(f"main a[href^='{plan_path}/versions/'][href$='/pdf']").first.click()
     pdf = tmp_path / "plan.pdf"
     info.value.save_as(pdf)
-    text = pdf_text(pdf)
+    text = pdf_words(pdf)
     for expected in (child, NEED, GOAL):
         assert expected in text, f"{expected!r} missing from the plan's PDF"
     assert "overleg van" not in text and RECORDING not in text

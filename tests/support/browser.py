@@ -4,6 +4,7 @@ signing in as a demo person, opening the child's page, and the reflow check."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from app.demo import DEMO_PASSWORD
 
@@ -158,3 +159,45 @@ class Phone:
         self.check_a11y(page)
         self.count += 1
         page.screenshot(path=self.folder / f"{self.count:02d}-{name}.png", full_page=True)
+
+
+def draw_signature(page: Page) -> None:
+    """Draw a signature on the pad with real pointer moves along a curve."""
+    pad = page.locator("[data-signature]")
+    expect(pad).to_be_visible()  # shown by the script once it runs
+    canvas = pad.locator("canvas.signature-pad")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None and box["width"] > 100, box
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    points = [
+        (x + w * (0.08 + 0.84 * t), y + h * (0.55 - 0.3 * math.sin(t * 5 * math.pi) * (1.1 - t)))
+        for t in (i / 40 for i in range(41))
+    ]
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for point in points[1:]:
+        page.mouse.move(*point)
+    page.mouse.up()
+    # A second stroke: the underline.
+    page.mouse.move(x + w * 0.2, y + h * 0.82)
+    page.mouse.down()
+    page.mouse.move(x + w * 0.5, y + h * 0.8, steps=8)
+    page.mouse.move(x + w * 0.75, y + h * 0.84, steps=8)
+    page.mouse.up()
+    expect(page.locator("input[name=signature]")).to_have_value(
+        re.compile(r"^data:image/png;base64,.{200,}")
+    )
+
+
+def pdf_words(path: Path, *, layout: bool = False) -> str:
+    """The words of a PDF as poppler's pdftotext reads them, whitespace collapsed: in reading
+    order (a table cell's wrapped lines stay together), or as laid out on the page."""
+    result = subprocess.run(
+        ["pdftotext", *(["-layout"] if layout else []), str(path), "-"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return " ".join(result.stdout.split())
