@@ -593,6 +593,7 @@ def test_a_failing_permission_check_denies(app, client, login_as, circle, monkey
         raise RuntimeError("policy store unavailable")
 
     monkeypatch.setattr(policy, "role_in_circle", broken)
+    monkeypatch.setattr(policy, "_child_and_role", broken)  # the seat's own one query
     response = client.get(f"/children/{circle.child.id}")
     assert response.status_code == 404
     assert circle.child.guiding_question not in response.get_data(as_text=True)

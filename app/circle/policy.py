@@ -207,6 +207,29 @@ def _role_statement() -> Select[Role]:
     )
 
 
+def _child_and_role(user: User, child_id: int) -> tuple[Child, Role] | None:
+    """The child and ``user``'s role in its circle right now, or None outside it: one query."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    params = {"child_id": child_id, "user_id": user.id, "now": utcnow()}
+    row = db.session.execute(_child_role_statement(), params).first()
+    return None if row is None else (row[0], row[1])
+
+
+@lru_cache(maxsize=1)
+def _child_role_statement() -> Select[Child, Role]:
+    # Built once, as the role's statement: the seat of every child page asks it.
+    return (
+        select(Child, Membership.role)
+        .join(Membership, Membership.child_id == Child.id)
+        .where(
+            Child.id == bindparam("child_id"),
+            Membership.user_id == bindparam("user_id"),
+            active_membership_clause(bindparam("now")),
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Seat:
     """A person's place in one child's circle, for this request: who, which child, which role.
@@ -266,15 +289,15 @@ def seat_for(user: User, child: Child) -> Seat | None:
 
 def seat_or_404(child_id: int, user: User, action: Action = Action.VIEW_CHILD) -> Seat:
     """Load ``user``'s seat in a child's circle: 404 unless in the circle, 403 if the role may
-    not ``action``. Two queries (the role, the child).
+    not ``action``. One query (the child with the role).
 
     Raises NotFoundError (outside the circle, no such child) or ForbiddenError (the role may
     not), which the web layer answers with 404 and 403; an error while deciding raises
     NotFoundError.
     """
     try:
-        role = role_in_circle(user, child_id)
-        child = db.session.get(Child, child_id) if role is not None else None
+        found = _child_and_role(user, child_id)
+        child, role = found if found is not None else (None, None)
     except Exception:
         log.exception("access check failed; denying")
         role, child = None, None

@@ -266,6 +266,7 @@ def test_an_error_inside_the_check_denies(app, world, probe_rows, monkeypatch):
         raise RuntimeError("policy store unavailable")
 
     monkeypatch.setattr(policy, "role_in_circle", broken)
+    monkeypatch.setattr(policy, "_child_and_role", broken)  # the seat's own one query
     coach = world.people["coach"]
     own_circle_row = next(
         row_id

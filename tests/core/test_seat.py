@@ -17,8 +17,10 @@ from app.core.db import db, utcnow
 from app.core.errors import ForbiddenError, NotFoundError
 from tests.support.consent import sign_consent
 
-#: The statement that asks someone's role in a circle (``policy.role_in_circle``).
-ROLE_QUERY = re.compile(r"^\s*SELECT memberships\.role\s+FROM memberships\b")
+#: The seat's one statement: the child with the person's role in its circle.
+ROLE_QUERY = re.compile(
+    r"^\s*SELECT children\.id\b.*\bmemberships\.role\s+FROM children JOIN memberships\b", re.S
+)
 
 
 def test_a_member_gets_a_seat_with_their_role(app_ctx, circle):
