@@ -33,10 +33,9 @@ from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
 from app.core.timecode import format_time
 from app.meetings import bp
-from app.meetings.mode_forms import AttendanceForm, ItemNotesForm
+from app.meetings.mode_forms import AttendanceForm, ItemNotesForm, notes_fields
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
 from app.meetings.services import agenda, notes, queries
-from app.meetings.views import parts
 from app.meetings.views.mode_agreements import agreements_step
 from app.meetings.views.mode_steps import (
     MODE,
@@ -92,16 +91,15 @@ def item_step(
     item = item_of(meeting, nav.items[index].id)
     clips = [item.clip, *([item.pair_clip] if item.pair_clip is not None else [])]
     moments = notes.moments_for(db.session, seat, meeting, clips)
-    # The form is drawn from the saved notes and the labels, limits and token of one form
-    # (``meetings/mode.html``, as the rows of other pages); only a form sent back, with its
-    # text and errors, is drawn from itself.
-    notes_form = ItemNotesForm(formdata=None, prefix="item")
+    # The form is drawn by hand from the saved notes and the labels, limits and token of
+    # the page (``meetings/mode.html``, as the rows of other pages); only a form sent back,
+    # with its text and errors, is drawn from itself.
+    need_label = _("What does %(name)s need?", name=seat.child.name)
     texts = {m.id: _texts(m) for listed in moments.values() for m in listed}
     choices = _moment_choices(item, moments, texts)
-    for form in (notes_form, *([posted] if posted is not None else [])):
-        form.need.label.text = _("What does %(name)s need?", name=seat.child.name)
-        form.seen.render_kw = {**(form.seen.render_kw or {}), "aria-keyshortcuts": "n"}
     if posted is not None:
+        posted.need.label.text = need_label
+        posted.seen.render_kw = {**(posted.seen.render_kw or {}), "aria-keyshortcuts": "n"}
         posted.moment.choices = [
             SelectChoice(c.value, c.label, render_kw=c.render_kw) for c in choices
         ]
@@ -114,9 +112,7 @@ def item_step(
         moments=moments,
         moment_texts=texts,
         row=notes_of_item(item),
-        notes_form=notes_form,
-        notes_max=notes_form.seen.flags.maxlength,
-        notes_token=parts.page_token(notes_form),
+        notes_fields=notes_fields(need_label),
         moment_choices=choices,
         form=posted,
         stale=posted is not None and bool(posted.version.errors),

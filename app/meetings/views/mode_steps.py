@@ -26,7 +26,7 @@ from app.core.errors import NotFoundError
 from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
 from app.core.timecode import format_time
-from app.meetings.mode_forms import AttendanceForm
+from app.meetings.mode_forms import PRESENT_LABEL, AttendanceForm, form_token
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
 from app.meetings.services import queries
 
@@ -95,16 +95,16 @@ class StepNav(NamedTuple):
         raise NotFoundError("agenda_item_not_shown")
 
     def parts(self, current: int | None) -> dict[str, Any]:
-        """What the navigation draws with item number ``current`` (None: the agreements)."""
+        """What the navigation draws with item number ``current`` (None: the agreements):
+        each item's address and title, the current one's position, the previous and next."""
         last = len(self.items)
         at = last if current is None else current
-        addresses = [self.item_address.format(id=s.id) for s in self.items]
-        addresses.append(self.agreements_address)
+        steps = [(self.item_address.format(id=s.id), s.title) for s in self.items]
+        addresses = [address for address, _title in steps] + [self.agreements_address]
         return {
-            "steps": self.items,
+            "steps": steps,
             "current": current,
             "hidden_items": self.hidden,
-            "item_address": self.item_address,
             "agreements_address": self.agreements_address,
             "prev_address": addresses[at - 1] if at > 0 else None,
             "next_address": addresses[at + 1] if at < last else None,
@@ -159,15 +159,21 @@ def leads(seat: Seat, meeting: Meeting) -> bool:
 
 
 def attendance_parts(meeting: Meeting, form: AttendanceForm | None) -> dict[str, Any]:
-    """The attendance of the first step: who is invited, and the form (``form``: one sent
-    back with why it was refused)."""
+    """The attendance of the first step: who is invited, and either the form sent back with
+    why it was refused (``form``) or, drawn by hand, each invitee's id, name and whether
+    marked present, with the label and the page's form token."""
     invitees = queries.invitees_of(db.session, meeting)
-    if form is None:
-        form = AttendanceForm(formdata=None)
-        form.present.data = [i.user_id for i in invitees if i.attended]
-    form.present.choices = [SelectChoice(i.user_id, i.user.name) for i in invitees]
-    form.marked.data = "1"
-    return {"invitees": invitees, "attendance": form}
+    if form is not None:
+        form.present.choices = [SelectChoice(i.user_id, i.user.name) for i in invitees]
+        form.marked.data = "1"
+        return {"invitees": invitees, "attendance": form}
+    return {
+        "invitees": invitees,
+        "attendance": None,
+        "present": [(i.user_id, i.user.name, bool(i.attended)) for i in invitees],
+        "present_label": str(PRESENT_LABEL),
+        "attendance_token": form_token(),
+    }
 
 
 def step_url(meeting: Meeting, item_id: int | None = None, *, agreements: bool = False) -> str:
