@@ -42,7 +42,6 @@ from app.meetings.views.mode_steps import (
     attendance_parts,
     item_of,
     leads,
-    notes_of_item,
     step_nav,
     step_url,
 )
@@ -88,7 +87,7 @@ def item_step(
     if item_id is None and not nav.items:
         return agreements_step(seat, meeting, nav=nav, attendance=attendance)
     index = 0 if item_id is None else nav.index_of(item_id)
-    item = item_of(meeting, nav.items[index].id)
+    item, saved = item_of(meeting, nav.items[index].id)
     clips = [item.clip, *([item.pair_clip] if item.pair_clip is not None else [])]
     moments = notes.moments_for(db.session, seat, meeting, clips)
     # The form is drawn by hand from the saved notes and the labels, limits and token of
@@ -111,7 +110,7 @@ def item_step(
         number=index + 1,
         moments=moments,
         moment_texts=texts,
-        row=notes_of_item(item),
+        row=saved,
         notes_fields=notes_fields(need_label),
         moment_choices=choices,
         form=posted,
@@ -203,7 +202,7 @@ def save_notes(seat: Seat, meeting_id: int, item_id: int) -> Any:
         db.session.rollback()
         show_refusal(form, stale)
         form.version.errors = [str(stale.message)]  # marks the form as the stale one
-        now = notes_of_item(item)
+        now = notes.notes_of(db.session, meeting).get(item.id)
         form.version.data = str(now.version) if now else "0"  # the next save merges onto it
         return _refused(seat, meeting, item, form, 409, now=now)
     except RefusedError as refused:

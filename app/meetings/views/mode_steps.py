@@ -51,22 +51,18 @@ _AGENDA = (
     .order_by(AgendaItem.position, AgendaItem.id)
 )
 
-#: One item of a meeting, with what its step draws. One query.
+#: One item of a meeting with what its step draws, and its notes (None: none yet) with the
+#: moment their need cites. One query.
 _ITEM = (
-    select(AgendaItem)
+    select(AgendaItem, ItemNotes)
+    .outerjoin(ItemNotes, ItemNotes.item_id == AgendaItem.id)
     .where(AgendaItem.id == bindparam("item_id"), AgendaItem.meeting_id == bindparam("meeting_id"))
     .options(
         joinedload(AgendaItem.clip),
         joinedload(AgendaItem.pair_clip),
         joinedload(AgendaItem.moment).joinedload(Moment.custom_tag),
+        joinedload(ItemNotes.need_moment),
     )
-)
-
-#: The notes of one item, with the moment their need cites. One query.
-_NOTES = (
-    select(ItemNotes)
-    .where(ItemNotes.item_id == bindparam("item_id"))
-    .options(joinedload(ItemNotes.need_moment))
 )
 
 
@@ -139,18 +135,13 @@ def step_nav(seat: Seat, meeting: Meeting) -> StepNav:
     )
 
 
-def item_of(meeting: Meeting, item_id: int) -> AgendaItem:
-    """Item ``item_id`` of ``meeting`` with its clips and moment (the caller has checked it is
-    shown, :meth:`StepNav.index_of`)."""
-    item = db.session.scalar(_ITEM, {"item_id": item_id, "meeting_id": meeting.id})
-    if item is None:
+def item_of(meeting: Meeting, item_id: int) -> tuple[AgendaItem, ItemNotes | None]:
+    """Item ``item_id`` of ``meeting`` with its clips and moment, and its notes if any (the
+    caller has checked the item is shown, :meth:`StepNav.index_of`)."""
+    row = db.session.execute(_ITEM, {"item_id": item_id, "meeting_id": meeting.id}).first()
+    if row is None:
         raise NotFoundError("agenda_item_not_in_meeting")
-    return item
-
-
-def notes_of_item(item: AgendaItem) -> ItemNotes | None:
-    """The notes saved for ``item``, if any."""
-    return db.session.scalar(_NOTES, {"item_id": item.id})
+    return row[0], row[1]
 
 
 def leads(seat: Seat, meeting: Meeting) -> bool:
