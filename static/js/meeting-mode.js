@@ -156,9 +156,10 @@ function autosave(form, messages, onSaved) {
   };
 }
 
-/** Before another form of the page is sent (an agreement, a review: the page reloads), the
- *  notes still waiting to be saved are saved first; at most ``wait`` ms, and should that
- *  fail the browser still keeps them (``drafts``) and saves them when the page is back. */
+/** Before another form of the step is sent (the plan's adopt button, an agreement, a
+ *  review: another page loads), what still waits to be saved is saved first; at most
+ *  ``wait`` ms, and should that fail the browser still keeps the notes (``drafts``) and
+ *  saves them when their step is back. */
 function saveNotesFirst(form, savers, wait = 5000) {
   let through = false;
   form.addEventListener("submit", (event) => {
