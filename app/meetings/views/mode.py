@@ -108,6 +108,7 @@ def item_step(
         meeting=meeting,
         item=item,
         number=index + 1,
+        item_heading=nav.items[index].title,
         moments=moments,
         moment_texts=texts,
         row=saved,
