@@ -145,6 +145,8 @@ RULES = {
     "meetings.acknowledge": (Scope.CHILD, A.ACKNOWLEDGE_SUMMARY),
     # Meeting mode: the school side only (policy.may_run_meeting says why).
     "meetings.mode": (Scope.CHILD, A.RUN_MEETING),
+    "meetings.mode_item": (Scope.CHILD, A.RUN_MEETING),
+    "meetings.mode_agreements": (Scope.CHILD, A.RUN_MEETING),
     "meetings.save_notes": (Scope.CHILD, A.RUN_MEETING),
     "meetings.attendance": (Scope.CHILD, A.RUN_MEETING),
     # Agreements in meeting mode: the same rule as on the meeting's page.
@@ -736,6 +738,8 @@ MEETING_ROUTES = {
     "meetings.summary_pdf",
     "meetings.acknowledge",
     "meetings.mode",
+    "meetings.mode_item",
+    "meetings.mode_agreements",
     "meetings.save_notes",
     "meetings.attendance",
     "meetings.mode_add_agreement",

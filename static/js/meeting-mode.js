@@ -1,7 +1,8 @@
-// Meeting mode: one agenda item at a time, its fragment(s) in the clip player (a pair with
-// one play/pause), the notes saved as they are typed, attendance saved as it is ticked,
-// the agreements below, and keys. Without this script the page shows every item and saves
-// with its buttons.
+// Meeting mode: one step a page (an agenda item, or the agreements), each at its own
+// address. On an item's step: its fragment(s) in the clip player (a pair with one
+// play/pause) and the notes saved as they are typed; attendance saved as it is ticked; and
+// keys, among them [ and ] to the previous and next step, after saving what waits. Without
+// this script the steps are links and every form saves with its button.
 
 import { linkPlayers, setUpPlayer } from "./player.js";
 
@@ -155,9 +156,10 @@ function autosave(form, messages, onSaved) {
   };
 }
 
-/** Before another form of the page is sent (an agreement, a review: the page reloads), the
- *  notes still waiting to be saved are saved first; at most ``wait`` ms, and should that
- *  fail the browser still keeps them (``drafts``) and saves them when the page is back. */
+/** Before another form of the step is sent (the plan's adopt button, an agreement, a
+ *  review: another page loads), what still waits to be saved is saved first; at most
+ *  ``wait`` ms, and should that fail the browser still keeps the notes (``drafts``) and
+ *  saves them when their step is back. */
 function saveNotesFirst(form, savers, wait = 5000) {
   let through = false;
   form.addEventListener("submit", (event) => {
@@ -203,6 +205,17 @@ function followCitation(form) {
   });
 }
 
+/** Go to ``href`` (another step), the notes still waiting saved first: at most ``wait``
+ *  ms, and should that fail the browser keeps them (``drafts``) and saves them when the
+ *  step is opened again. */
+function leave(href, savers, wait = 5000) {
+  if (!href) return;
+  const timeout = new Promise((resolve) => { setTimeout(resolve, wait); });
+  Promise.race([Promise.allSettled(savers.map((s) => s.flush())), timeout]).then(() => {
+    location.assign(href);
+  });
+}
+
 if (page) {
   const messages = {
     unsaved: page.dataset.msgUnsaved,
@@ -213,85 +226,13 @@ if (page) {
   };
   for (const el of page.querySelectorAll("[data-js-only]")) el.hidden = false;
 
-  const items = [...page.querySelectorAll("[data-mode-item]")].map((section) => {
-    const players = [...section.querySelectorAll("[data-player]")]
-      .map((root) => setUpPlayer(root, { scope: section, keys: "none" }));
-    const group = linkPlayers(players, section.querySelector("[data-item-toggle]"));
-    return { section, players, group };
-  });
-  const links = [...page.querySelectorAll("[data-item-link]")];
-  // Which item was open, for coming back from a form sent further down the page.
-  const kept = `beeldbrug-mode-item:${location.pathname.replace(/\/mode\/.*$/, "/mode")}`;
-  let current = 0;
-
-  function show(index, { focus = true, keepHash = false } = {}) {
-    if (!items.length) return;
-    current = Math.min(Math.max(0, index), items.length - 1);
-    items.forEach((item, i) => {
-      if (i !== current) item.group.pause();
-      item.section.hidden = i !== current;
-    });
-    links.forEach((link, i) => {
-      if (i === current) link.setAttribute("aria-current", "step");
-      else link.removeAttribute("aria-current");
-    });
-    const id = items[current].section.id;
-    if (!keepHash) history.replaceState(null, "", `#${id}`);
-    try { sessionStorage.setItem(kept, id); } catch { /* unavailable */ }
-    if (focus) items[current].section.focus({ preventScroll: false });
-  }
-
-  const byId = (id) => items.findIndex((item) => item.section.id === id);
-  page.addEventListener("click", (event) => {
-    const link = event.target.closest("[data-item-link], [data-next-item]");
-    if (!link) return;
-    const index = byId(link.hash.slice(1));
-    if (index < 0) return;
-    event.preventDefault();
-    show(index);
-  });
-
-  function goTo(element) {
-    if (!element) return;
-    const section = element.closest("[data-mode-item]");
-    if (section && section.hidden) show(byId(section.id), { focus: false });
-    if (element.tabIndex < 0 && !element.hasAttribute("tabindex")) element.tabIndex = -1;
-    element.scrollIntoView({ block: "center" });
-    element.focus({ preventScroll: true });
-  }
-
-  // n: this item's notes; a: the new agreement (the list, for whoever only reads it).
-  const notesField = () => goTo(items[current]?.section.querySelector("textarea[name$='-seen']"));
-  const agreementField = () => goTo(
-    page.querySelector("#agreement-text") ?? page.querySelector("[data-agreements]"),
-  );
-
-  document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && typing(event.target)) {
-      const around = event.target.closest("[data-mode-item], #agreements, #review");
-      (around ?? items[current]?.section)?.focus();
-      return;
-    }
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-    const item = items[current];
-    const action = {
-      k: () => item?.group.toggle(),
-      "]": () => show(current + 1),
-      PageDown: () => show(current + 1),
-      "[": () => show(current - 1),
-      PageUp: () => show(current - 1),
-      n: notesField,
-      a: agreementField,
-    }[event.key];
-    if (action) {
-      event.preventDefault();
-      action();
-      return;
-    }
-    if (item && (event.key === "j" || event.key === "l")) {
-      for (const player of item.players) player.key(event);
-    }
-  });
+  // The step's item, if it is an item's step.
+  const section = page.querySelector("[data-mode-item]");
+  const players = section
+    ? [...section.querySelectorAll("[data-player]")]
+      .map((root) => setUpPlayer(root, { scope: section, keys: "none" }))
+    : [];
+  const group = section ? linkPlayers(players, section.querySelector("[data-item-toggle]")) : null;
 
   const savers = [];
   for (const form of page.querySelectorAll("form[data-autosave]")) {
@@ -302,26 +243,76 @@ if (page) {
     saveNotesFirst(form, savers);
   }
 
-  // Opened at an item, or back from a form further down (#agreements, a review): the item
-  // that was open, and that place on the page; a form shown again with a refusal: its field.
-  // The address is left as it came: an item's anchor put in now would have the browser
-  // move the focus there once the page has loaded, away from the field or list meant.
-  const hash = decodeURIComponent(location.hash.slice(1));
-  const start = byId(hash);
-  if (start >= 0) {
-    show(start, { focus: false, keepHash: true });
-  } else {
-    let was = -1;
-    try { was = byId(sessionStorage.getItem(kept) || ""); } catch { /* unavailable */ }
-    show(was < 0 ? 0 : was, { focus: false, keepHash: true });
+  // To another step: by its link or a key, what waits to be saved first.
+  const stepLinks = ".mode-agenda a[href], [data-next-item]";
+  page.addEventListener("click", (event) => {
+    const link = event.target.closest(stepLinks);
+    if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    if (!savers.some((s) => s.pending())) return;
+    event.preventDefault();
+    group?.pause();
+    leave(link.href, savers);
+  });
+  const step = (rel) => {
+    const link = page.querySelector(`.mode-agenda a[rel=${rel}]`);
+    if (!link) return;
+    group?.pause();
+    leave(link.href, savers);
+  };
+
+  function goTo(element) {
+    if (!element) return;
+    if (element.tabIndex < 0 && !element.hasAttribute("tabindex")) element.tabIndex = -1;
+    element.scrollIntoView({ block: "center" });
+    element.focus({ preventScroll: true });
   }
+
+  // n: this item's notes; a: the new agreement (the list, for whoever only reads it), on
+  // this step or on the agreements' step.
+  const notesField = () => goTo(section?.querySelector("textarea[name$='-seen']"));
+  function agreementField() {
+    const here = page.querySelector("#agreement-text") ?? page.querySelector("[data-agreements]");
+    if (here) { goTo(here); return; }
+    const link = page.querySelector("[data-step-agreements]");
+    if (link) leave(`${link.href}#${link.dataset.stepAgreements}`, savers);
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && typing(event.target)) {
+      const around = event.target.closest("[data-mode-item], #agreements, #review");
+      (around ?? section)?.focus();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+    const action = {
+      k: () => group?.toggle(),
+      "]": () => step("next"),
+      PageDown: () => step("next"),
+      "[": () => step("prev"),
+      PageUp: () => step("prev"),
+      n: notesField,
+      a: agreementField,
+    }[event.key];
+    if (action) {
+      event.preventDefault();
+      action();
+      return;
+    }
+    if (event.key === "j" || event.key === "l") {
+      for (const player of players) player.key(event);
+    }
+  });
+
+  // A form shown again with a refusal: its field; else the place the address names (back
+  // from a form: the attendance, the agreements, a review; the key a: the agreement's text).
   const problem = page.querySelector(".form-errors, [aria-invalid='true']");
+  const hash = decodeURIComponent(location.hash.slice(1));
   if (problem) {
     const form = problem.closest("form")
       ?? (problem.nextElementSibling?.matches("form") ? problem.nextElementSibling : null);
     goTo(form?.querySelector("[aria-invalid='true']")
       ?? form?.querySelector("textarea, select, input:not([type=hidden])") ?? problem);
-  } else if (start < 0 && hash) {
+  } else if (hash) {
     goTo(document.getElementById(hash));
   }
 }

@@ -3,14 +3,17 @@
 
 The meeting is made in the server's database first (``tests.support.meeting_mode``): a child
 of its own with a home/school pair and a second fragment on the agenda, and an agreement
-still open from an earlier meeting. Once the page is open, every step is a key press: ``k``
-plays the pair side by side and pauses both, ``n`` goes to the item's notes, typing saves
-itself, Tab reaches the cited moment's choice and link (Enter jumps the player there),
-``]`` / ``[`` move between items, and a reload shows what was typed. A teacher's laptop then
-saves the same notes first: the coach's next autosave is refused, the page says so, and the
-coach's text stays in the field. ``a`` goes to a new agreement, made and sent with the
-keyboard (a note not saved yet is not lost by the reload), and Tab reaches the earlier
-agreement's review.
+still open from an earlier meeting. Meeting mode is a sequence of steps, each at its own
+address: the items, then the agreements. Once the page is open, everything is a key press:
+``k`` plays the pair side by side and pauses both, ``n`` goes to the item's notes, typing
+saves itself, Tab reaches the cited moment's choice and link (Enter jumps the player there),
+``]`` / ``[`` go to the next and previous step (notes still waiting saved first), and a
+reload shows what was typed. A teacher's laptop then saves the same notes first: the
+coach's next autosave is refused, the page says so, and the coach's text stays in the field.
+``a`` goes to a new agreement on the agreements' step, made and sent with the keyboard (a
+note not saved when the connection failed is kept and saved when its step is back), and Tab
+reaches the earlier agreement's review. Without script the steps are links and every form
+saves with its button, back to its step.
 """
 
 from __future__ import annotations
@@ -43,6 +46,12 @@ def meeting(live_server: LiveServer) -> dict[str, Any]:
     return made
 
 
+def ready(page: Page) -> None:
+    """Wait for the step's script: it shows what only works with it (the keys' help) before
+    it listens to the keys, in the same task."""
+    expect(page.locator(".keys-help")).to_be_visible()
+
+
 def saved(page: Page) -> Any:
     """Wait for the next autosave of a notes form, and return its response."""
     return page.expect_response(
@@ -63,7 +72,7 @@ def test_the_coach_runs_a_meeting_with_the_keyboard_alone(
     page.goto(url)
     item = page.locator(f"#item-{first}")
     expect(item).to_be_visible()
-    expect(page.locator(f"#item-{second}")).to_be_hidden()
+    expect(page.locator(f"#item-{second}")).to_have_count(0)  # the next step's
     expect(page.locator(".mode-question-text")).to_contain_text("aan tafel te blijven zitten")
     # The pair side by side: two players in one row, each with its moment on the timeline.
     boxes = [v.bounding_box() for v in item.locator("video").all()]
@@ -112,15 +121,30 @@ def test_the_coach_runs_a_meeting_with_the_keyboard_alone(
     page.keyboard.press("k")  # pause both (the home fragment was playing)
     page.wait_for_function(BOTH_PAUSED % first)
 
-    # ] to the next item, [ back; the place survives a reload, and so do the notes.
+    # ] to the next step, [ back; the step survives a reload, and so do the notes.
+    steps = f"/children/{meeting['child_id']}/meetings/{meeting['meeting_id']}/mode"
     page.keyboard.press("Escape")
     page.keyboard.press("]")
+    page.wait_for_url(f"**{steps}/items/{second}")
     expect(page.locator(f"#item-{second}")).to_be_visible()
-    expect(item).to_be_hidden()
+    ready(page)
+    expect(page.locator(f".mode-agenda a[href$='/items/{second}']")).to_have_attribute(
+        "aria-current", "step"
+    )
+    expect(item).to_have_count(0)
     page.reload()
     expect(page.locator(f"#item-{second}")).to_be_visible()
-    page.keyboard.press("[")
+    ready(page)
+    # Notes typed on this step and the step left at once: saved before it is left.
+    page.keyboard.press("n")
+    with saved(page) as response:
+        page.keyboard.type("De kring duurt lang")
+        page.keyboard.press("Escape")
+        page.keyboard.press("[")
+        page.wait_for_url(f"**{steps}/items/{first}")
+    assert response.value.status == 200
     expect(item).to_be_visible()
+    ready(page)
     expect(need).to_have_value("Een vaste plek aan tafel, dichtbij een volwassene")
     expect(select).to_have_value(str(meeting["moments"]["home"]))
 
@@ -128,6 +152,7 @@ def test_the_coach_runs_a_meeting_with_the_keyboard_alone(
     teacher = new_context(**DESKTOP_CONTEXT).new_page()
     sign_in(teacher, TEACHER)
     teacher.goto(url + f"#item-{first}")
+    ready(teacher)
     teacher.keyboard.press("n")
     expect(teacher.locator(f"textarea[name='item-{first}-seen']")).to_be_focused()
     with saved(teacher) as response:
@@ -235,9 +260,12 @@ def test_the_coach_makes_and_reviews_agreements_with_the_keyboard_alone(
     page.keyboard.press("Escape")
     page.keyboard.press("]")  # on to the second item before the agreement
     expect(page.locator(f"#item-{second}")).to_be_visible()
+    ready(page)
 
-    # a: to the new agreement's text; Tab through party and owner; Enter sends it.
+    # a: to the agreements' step, at the new agreement's text; Tab through party and owner;
+    # Enter sends it.
     page.keyboard.press("a")
+    page.wait_for_url(re.compile(r"/mode/agreements#agreement-text$"))
     text = page.locator("#agreement-text")
     expect(text).to_be_focused()
     expect(text).to_be_in_viewport()
@@ -248,31 +276,38 @@ def test_the_coach_makes_and_reviews_agreements_with_the_keyboard_alone(
     choose(page, page.locator("select#owner"), str(meeting["teacher_id"]))
     submit = page.locator("#agreements button[type=submit]")
     tab_to(page, submit)
-    # No due date: meeting mode again, the typed text kept, the focus on the date and why
-    # beside it; the note kept in the browser is saved as soon as the page is back.
-    with notes_post(page) as restored, page.expect_navigation():
+    # No due date: the agreements' step again, the typed text kept, the focus on the date
+    # and why beside it.
+    with page.expect_navigation():
         page.keyboard.press("Enter")
-    assert restored.value.status == 200
     due_field = page.locator("input#due_on")
     expect(due_field).to_be_focused()
-    expect(page.locator("#due_on-error")).to_have_text("Please fill in this field.")
+    # (In Dutch from the agreements' step on: the steps' links do not carry ?lang=en on.)
+    expect(page.locator("#due_on-error")).to_have_text("Vul dit veld in.")
     expect(text).to_have_value("Juf Fatima zet Mila's stoel aan de hoek van de tafel")
     due = days_ahead(21)
     page.keyboard.type(due.strftime("%m%d%Y"))  # the date field as en-US shows it
     expect(due_field).to_have_value(due.isoformat())
     tab_to(page, submit)
-    # Recorded: back in meeting mode at the agreements, on the item that was open.
+    # Recorded: back at the agreements' step.
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/mode(\?lang=en)?#agreements$"))
+    page.wait_for_url(re.compile(r"/mode/agreements(\?lang=en)?#agreements$"))
     agreements = page.locator("#agreements")
     expect(agreements).to_be_focused()
     expect(agreements.locator(".agreement-list")).to_contain_text("aan de hoek van de tafel")
     expect(agreements.locator(".agreement-list")).to_contain_text("Fatima El Amrani")
-    expect(page.locator(f"#item-{second}")).to_be_visible()
-    # (In Dutch from here: a page shown again after a refusal does not carry ?lang=en on.)
+    expect(page.locator("[data-step-agreements]")).to_have_attribute("aria-current", "step")
     expect(page.locator(".flash-success")).to_be_visible()
+
+    # The first item's step by its link: the note kept in the browser is saved at once.
+    with notes_post(page) as restored:
+        page.locator(f".mode-agenda a[href$='/items/{first}']").click()
+    assert restored.value.status == 200
     page.reload()
     expect(seen).to_have_value("Mila wiebelt op haar stoel")
+    page.locator("[data-step-agreements]").click()
+    page.wait_for_url(re.compile(r"/mode/agreements$"))
+    ready(page)
 
     # The earlier agreement: Tab to its review, choose how it went, a note, Enter.
     review = page.locator(f"#agreement-{meeting['earlier_agreement']}")
@@ -291,3 +326,37 @@ def test_the_coach_makes_and_reviews_agreements_with_the_keyboard_alone(
     expect(review).to_be_focused()
     expect(review).to_contain_text("— Op drie van de vijf ochtenden")  # reviewed here
     expect(review.locator("select")).to_have_value("partly")
+
+
+def test_meeting_mode_works_without_script(
+    live_server: LiveServer, new_context: Callable[..., Any], meeting: dict[str, Any]
+) -> None:
+    """The steps are links, each form saves with its button and comes back to its step."""
+    first, second = meeting["items"]
+    steps = f"/children/{meeting['child_id']}/meetings/{meeting['meeting_id']}/mode"
+    page = new_context(**DESKTOP_CONTEXT, java_script_enabled=False).new_page()
+    sign_in(page, COACH)
+    page.goto(steps + "?lang=en")
+    expect(page.locator(f"#item-{first}")).to_be_visible()
+    expect(page.locator("#attendance button[type=submit]")).to_be_visible()
+    page.locator(".mode-agenda a[rel=next]").click()
+    page.wait_for_url(f"**{steps}/items/{second}*")
+    item = page.locator(f"#item-{second}")
+    expect(item).to_be_visible()
+    expect(page.locator(f"#item-{first}")).to_have_count(0)
+
+    item.locator(f"textarea[name='item-{second}-seen']").fill("Mila zingt mee")
+    item.locator("form[data-notes] button[type=submit]").click()
+    page.wait_for_url(f"**{steps}/items/{second}*#item-{second}")
+    expect(page.locator(".flash-success")).to_be_visible()
+    expect(item.locator(f"textarea[name='item-{second}-seen']")).to_have_value("Mila zingt mee")
+
+    page.locator(".mode-agenda a[rel=next]").click()  # the last item's next: the agreements
+    page.wait_for_url(f"**{steps}/agreements*")
+    page.locator("#agreement-text").fill("Mila zit naast de juf in de kring")
+    page.locator("input#due_on").fill(days_ahead(21).isoformat())
+    page.locator("#agreements button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/mode/agreements(\?lang=en)?#agreements$"))
+    expect(page.locator("#agreements .agreement-list")).to_contain_text("naast de juf")
+    page.locator(".mode-agenda a[rel=prev]").click()
+    page.wait_for_url(f"**{steps}/items/{second}*")

@@ -7,13 +7,17 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask_login import login_user
 from sqlalchemy import func, select, update
 
+from app.circle import policy
 from app.circle.audience import Audience
 from app.clips.models import Moment, Source, Tag
 from app.core.db import db
+from app.meetings.mode_forms import AttendanceForm
 from app.meetings.models import AgendaItem, ItemNotes, Meeting, MeetingInvitee, MeetingState
 from app.meetings.services.notes import NOTES_MAX
+from app.meetings.views.mode import item_step
 
 JSON = {"Accept": "application/json"}
 
@@ -223,6 +227,30 @@ def test_attendance_is_marked_and_shown(client, login_as, circle, planned, agend
         bad = client.post(url, data=data, headers=JSON)
         assert bad.status_code == 400 and bad.json["message"]
     assert attendance(planned) == want
+
+
+def test_the_attendance_drawn_by_hand_is_what_its_wtforms_form_draws(
+    app, monkeypatch, client, login_as, circle, planned, agenda
+):
+    login_as(circle.coach)
+    client.post(
+        mode_url(planned, "/attendance"), data={"marked": "1", "present": [circle.coach.id]}
+    )
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # the token drawn too
+
+    def form_of(html: str) -> str:
+        found = re.search(r'<form method="post" action="[^"]*/attendance".*?<button', html, re.S)
+        return re.sub(r">\s+<", "><", found.group(0))
+
+    with app.test_request_context("/"):
+        login_user(circle.coach)
+        seat = policy.seat_or_404(circle.child.id, circle.coach)
+        by_hand = form_of(item_step(seat, planned))
+        form = AttendanceForm(formdata=None)
+        form.present.data = [circle.coach.id]
+        through_wtforms = form_of(item_step(seat, planned, attendance=form))
+    assert by_hand == through_wtforms
+    assert by_hand.count("checked") == 1 and 'name="csrf_token"' in by_hand
 
 
 def attendance(meeting) -> dict[int, bool | None]:

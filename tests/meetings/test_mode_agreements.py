@@ -27,6 +27,11 @@ def mode_url(meeting, tail: str = "") -> str:
     return f"/children/{meeting.child_id}/meetings/{meeting.id}/mode{tail}"
 
 
+def step_url(meeting) -> str:
+    """The agreements' step, where agreements are made and reviewed."""
+    return mode_url(meeting, "/agreements") + "?lang=en"
+
+
 def add_url(meeting) -> str:
     return mode_url(meeting, "/agreements") + "?lang=en"
 
@@ -85,7 +90,9 @@ def test_the_coach_adds_an_agreement_inline_and_it_shows_in_mode_and_on_the_meet
     client, login_as, circle, planned
 ):
     login_as(circle.coach)
-    page = client.get(mode_url(planned) + "?lang=en").get_data(as_text=True)
+    # An empty agenda: meeting mode opens at the agreements' step.
+    page = client.get(step_url(planned)).get_data(as_text=True)
+    assert 'aria-current="step" data-step-agreements' in page
     assert "No agreements made in this meeting yet." in page
     # The form posts to meeting mode; its text field is where the key a goes.
     assert f'action="{mode_url(planned, "/agreements")}"' in page
@@ -96,11 +103,11 @@ def test_the_coach_adds_an_agreement_inline_and_it_shows_in_mode_and_on_the_meet
 
     response = client.post(add_url(planned), data=agreement_form(circle.teacher, days_ahead(21)))
     assert response.status_code == 302
-    assert back_to(response) == mode_url(planned) + "#agreements"
+    assert back_to(response) == mode_url(planned, "/agreements") + "#agreements"
     made = db.session.scalar(select(Agreement))
     assert (made.text, made.owner_id, made.party) == (TYPED, circle.teacher.id, Party.SCHOOL)
 
-    page = client.get(mode_url(planned) + "?lang=en").get_data(as_text=True)
+    page = client.get(step_url(planned)).get_data(as_text=True)
     assert "The agreement is recorded." in page
     listed = re.search(r'<section class="card" id="agreements".*?</ul>', page, flags=re.S)
     assert TYPED in listed.group(0) and circle.teacher.name in listed.group(0)
@@ -109,9 +116,10 @@ def test_the_coach_adds_an_agreement_inline_and_it_shows_in_mode_and_on_the_meet
 
     # Taken back from meeting mode (a slip of the keyboard): gone, and back in meeting mode.
     taken = client.post(mode_url(planned, f"/agreements/{made.id}/remove") + "?lang=en")
-    assert taken.status_code == 302 and back_to(taken) == mode_url(planned) + "#agreements"
+    assert taken.status_code == 302
+    assert back_to(taken) == mode_url(planned, "/agreements") + "#agreements"
     assert count(Agreement) == 0
-    page = client.get(mode_url(planned) + "?lang=en").get_data(as_text=True)
+    page = client.get(step_url(planned)).get_data(as_text=True)
     assert "The agreement is taken back." in page and TYPED not in page
 
 
@@ -148,17 +156,17 @@ def test_a_bad_agreement_shows_mode_again_with_why_and_stores_nothing(
 
 def test_the_coach_reviews_an_earlier_agreement_in_mode(client, login_as, circle, planned, earlier):
     login_as(circle.coach)
-    page = client.get(mode_url(planned) + "?lang=en").get_data(as_text=True)
+    page = client.get(step_url(planned)).get_data(as_text=True)
     assert "Earlier agreements to review" in page and "Voorlezen voor het slapen" in page
     assert f'action="{mode_url(planned, f"/agreements/{earlier.id}/review")}"' in page
 
     data = review_form(earlier, "partly", "Drie avonden van de vijf")
     response = client.post(review_url(planned, earlier), data=data)
     assert response.status_code == 302
-    assert back_to(response) == mode_url(planned) + f"#agreement-{earlier.id}"
+    assert back_to(response) == mode_url(planned, "/agreements") + f"#agreement-{earlier.id}"
     db.session.expire_all()
     assert db.session.get(Agreement, earlier.id).status is AgreementStatus.PARTLY
-    page = client.get(mode_url(planned) + "?lang=en").get_data(as_text=True)
+    page = client.get(step_url(planned)).get_data(as_text=True)
     assert "The review is saved." in page
     assert "Reviewed here:" in page and "Drie avonden van de vijf" in page
 
@@ -206,7 +214,7 @@ def test_only_the_coach_makes_or_reviews_agreements_in_mode(
     first = db.session.scalar(select(Agreement).where(Agreement.meeting_id == planned.id))
     # The teacher reads the list in meeting mode, without a form.
     teacher = login_as(circle.teacher, on=app.test_client())
-    page = teacher.get(mode_url(planned) + "?lang=en").get_data(as_text=True)
+    page = teacher.get(step_url(planned)).get_data(as_text=True)
     assert TYPED in page and "Voorlezen voor het slapen" in page
     assert 'class="agreement-form"' not in page and 'class="review-form"' not in page
     assert "To the agreements" in page
@@ -245,7 +253,7 @@ def test_a_finalised_meeting_shows_agreements_without_forms_and_refuses_posts(
     client, login_as, circle, finalised, earlier
 ):
     login_as(circle.coach)
-    page = client.get(mode_url(finalised) + "?lang=en").get_data(as_text=True)
+    page = client.get(step_url(finalised)).get_data(as_text=True)
     assert "no longer open" in page
     assert "Elke ochtend samen de dag doorlopen" in page  # the agreement made in it, listed
     assert 'class="agreement-form"' not in page and 'class="review-form"' not in page
@@ -273,7 +281,7 @@ def test_a_cancelled_meeting_takes_no_agreement_in_mode(client, login_as, circle
         update(Meeting).where(Meeting.id == planned.id).values(state=MeetingState.CANCELLED)
     )
     db.session.commit()
-    page = client.get(mode_url(planned) + "?lang=en").get_data(as_text=True)
+    page = client.get(step_url(planned)).get_data(as_text=True)
     assert 'class="agreement-form"' not in page
     added = client.post(add_url(planned), data=agreement_form(circle.teacher, days_ahead(21)))
     assert added.status_code == 400

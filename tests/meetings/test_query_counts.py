@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.circle.audience import Audience
 from app.clips.models import Moment, MomentTag
@@ -160,13 +160,17 @@ def test_a_meetings_page_asks_as_many_queries_however_full_it_is(
 def test_meeting_mode_asks_as_many_queries_however_full_the_agenda(
     client, login_as, circle, later, grow
 ):
+    """Each step of meeting mode (the first, an item's, the agreements') asks as many
+    queries however many items the agenda holds: a step draws its own item only."""
     grow(1)
     url = f"/children/{circle.child.id}/meetings/{later.id}/mode"
+    first = db.session.scalar(select(AgendaItem.id).where(AgendaItem.meeting_id == later.id))
+    steps = [url, f"{url}/items/{first}", f"{url}/agreements"]
     login_as(circle.coach)
-    few = queries(client, url)
+    few = [queries(client, step) for step in steps]
     grow(5)
-    assert "Eigen label 5" in client.get(url).get_data(as_text=True)
-    assert queries(client, url) == few
+    assert "Eigen label 5" in client.get(url).get_data(as_text=True)  # in the navigation
+    assert [queries(client, step) for step in steps] == few
 
 
 def test_an_agreements_history_and_the_list_ask_as_many_queries_however_long(

@@ -181,7 +181,8 @@ def test_a_need_written_in_meeting_mode_is_adopted_without_reloading_the_page(
     db.session.add(item)
     db.session.commit()
     mode = f"/children/{circle.child.id}/meetings/{meeting.id}/mode"
-    form = _adopt_form_of(client.get(mode).get_data(as_text=True), item.id)
+    step = client.get(f"{mode}/items/{item.id}")  # the item's step of meeting mode
+    form = _adopt_form_of(step.get_data(as_text=True), item.id)
     assert " hidden>" in form.split("\n", 1)[0]  # nothing to adopt yet
     assert 'name="source_id" value=""' in form
 
@@ -202,6 +203,7 @@ def test_a_need_written_in_meeting_mode_is_adopted_without_reloading_the_page(
     assert adopted.status_code == 302
     assert [(i.part, i.text, i.need_id) for i in items()] == [(Part.NEED, need, notes.id)]
     # Shown again (a reload), the button stands for the saved need, visible.
-    form = _adopt_form_of(client.get(mode).get_data(as_text=True), item.id)
+    step = client.get(f"{mode}/items/{item.id}")  # the item's step of meeting mode
+    form = _adopt_form_of(step.get_data(as_text=True), item.id)
     assert " hidden>" not in form.split("\n", 1)[0]
     assert f'name="source_id" value="{notes.id}"' in form

@@ -1,14 +1,16 @@
 """Meeting mode: one screen for the laptop on the big screen. The guiding question on top,
-the agenda in order, each item playing with its moments on the timeline (a pair side by side
-with one play/pause), the group's notes per item saved as they are typed, attendance, and
-the agreements: those made in the meeting, a form for a new one, and the earlier ones to
-review (their routes in ``views/mode_agreements.py``).
+then one step at a time: each agenda item playing with its moments on the timeline (a pair
+side by side with one play/pause) and the group's notes on it, saved as they are typed; and
+last the agreements: those made in the meeting, a form for a new one, and the earlier ones
+to review (``views/mode_agreements.py``). Every step has its own address and the same
+navigation (``views/mode_steps.py``); attendance sits on the first.
 
 Only the school side opens it (``policy.may_run_meeting`` says why parents do not). The page
-works without script: every item is shown one below the other and every form has a save
-button; ``static/js/meeting-mode.js`` shows one item at a time, saves as people type and
-adds the keys. A save from the script asks for JSON (``Accept: application/json``) and gets
-the new version, or 409 with what is saved now when someone else saved first.
+works without script: the steps are links and every form has a save button that comes back
+to its step; ``static/js/meeting-mode.js`` saves as people type and adds the keys (the
+previous and next step among them). A save from the script asks for JSON
+(``Accept: application/json``) and gets the new version, or 409 with what is saved now when
+someone else saved first.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from wtforms import SelectChoice
 from app.circle import routes
 from app.circle.policy import Action, Seat
 from app.clips.models import Moment
-from app.clips.services import picking
 from app.clips.services.moments import tag_label
 from app.core.concurrency import StaleEditError
 from app.core.db import db
@@ -32,12 +33,18 @@ from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
 from app.core.timecode import format_time
 from app.meetings import bp
-from app.meetings.mode_forms import AttendanceForm, ItemNotesForm
+from app.meetings.mode_forms import AttendanceForm, ItemNotesForm, notes_fields
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
 from app.meetings.services import agenda, notes, queries
-from app.meetings.views import parts
-
-MODE = "/children/<int:child_id>/meetings/<int:meeting_id>/mode"
+from app.meetings.views.mode_agreements import agreements_step
+from app.meetings.views.mode_steps import (
+    MODE,
+    attendance_parts,
+    item_of,
+    leads,
+    step_nav,
+    step_url,
+)
 
 
 def _meeting(seat: Seat, meeting_id: int) -> Meeting:
@@ -55,79 +62,76 @@ def _prefix(item_id: int) -> str:
 @bp.get(MODE)
 @routes.for_child(Action.RUN_MEETING)
 def mode(seat: Seat, meeting_id: int) -> Any:
-    return mode_page(seat, _meeting(seat, meeting_id))
+    """The first step: the first item shown, else the agreements."""
+    return item_step(seat, _meeting(seat, meeting_id))
 
 
-def mode_page(
+@bp.get(MODE + "/items/<int:item_id>")
+@routes.for_child(Action.RUN_MEETING)
+def mode_item(seat: Seat, meeting_id: int, item_id: int) -> Any:
+    return item_step(seat, _meeting(seat, meeting_id), item_id)
+
+
+def item_step(
     seat: Seat,
     meeting: Meeting,
+    item_id: int | None = None,
     *,
     posted: ItemNotesForm | None = None,
-    posted_item: int | None = None,
     attendance: AttendanceForm | None = None,
-    **followup: Any,
 ) -> str:
-    """The page; ``posted`` is a notes form sent back (its text kept) for item ``posted_item``,
-    ``followup`` an agreement or review form sent back (``parts.agreement_parts``)."""
-    items = agenda.agenda_of(db.session, meeting)
-    clip_ids = {i.clip_id for i in items} | {i.pair_clip_id for i in items if i.pair_clip_id}
-    watchable = picking.watchable_ids(db.session, seat, clip_ids)
-    shown = [
-        i
-        for i in items
-        if i.clip_id in watchable and (i.pair_clip_id is None or i.pair_clip_id in watchable)
-    ]
-    clips = {i.clip_id: i.clip for i in shown} | {
-        i.pair_clip_id: i.pair_clip for i in shown if i.pair_clip is not None
-    }
-    moments = notes.moments_for(db.session, seat, meeting, list(clips.values()))
-    saved = notes.notes_of(db.session, meeting)
-    # Every item's form is drawn from its saved notes and the labels, limits and token of one
-    # form for the page (a WTForms form per item cost most of the page); only a form sent
-    # back, with its text and errors, is drawn from itself.
-    notes_form = ItemNotesForm(formdata=None, prefix="item")
+    """Item ``item_id``'s step (None: the first step, the agreements' when no item is
+    shown); ``posted`` is its notes form sent back (its text kept), ``attendance`` the
+    attendance form sent back. NotFoundError for an item not shown to ``seat``."""
+    nav = step_nav(seat, meeting)
+    if item_id is None and not nav.items:
+        return agreements_step(seat, meeting, nav=nav, attendance=attendance)
+    index = 0 if item_id is None else nav.index_of(item_id)
+    item, saved = item_of(meeting, nav.items[index].id)
+    clips = [item.clip, *([item.pair_clip] if item.pair_clip is not None else [])]
+    moments = notes.moments_for(db.session, seat, meeting, clips)
+    # The form is drawn by hand from the saved notes and the labels, limits and token of
+    # the page (``meetings/mode.html``, as the rows of other pages); only a form sent back,
+    # with its text and errors, is drawn from itself.
+    need_label = _("What does %(name)s need?", name=seat.child.name)
     texts = {m.id: _texts(m) for listed in moments.values() for m in listed}
-    choices = {item.id: _moment_choices(item, moments, texts) for item in shown}
-    for form in (notes_form, *([posted] if posted is not None else [])):
-        form.need.label.text = _("What does %(name)s need?", name=seat.child.name)
-        form.seen.render_kw = {**(form.seen.render_kw or {}), "aria-keyshortcuts": "n"}
-    if posted is not None and posted_item in choices:
+    choices = _moment_choices(item, moments, texts)
+    if posted is not None:
+        posted.need.label.text = need_label
+        posted.seen.render_kw = {**(posted.seen.render_kw or {}), "aria-keyshortcuts": "n"}
         posted.moment.choices = [
-            SelectChoice(c.value, c.label, render_kw=c.render_kw) for c in choices[posted_item]
+            SelectChoice(c.value, c.label, render_kw=c.render_kw) for c in choices
         ]
-    invitees = queries.invitees_of(db.session, meeting)
-    if attendance is None:
-        attendance = AttendanceForm(formdata=None)
-        attendance.present.data = [i.user_id for i in invitees if i.attended]
-    attendance.present.choices = [SelectChoice(i.user_id, i.user.name) for i in invitees]
-    attendance.marked.data = "1"
     return render_template(
         "meetings/mode.html",
         child=seat.child,
         meeting=meeting,
-        items=shown,
-        hidden_items=len(items) - len(shown),
+        item=item,
+        number=index + 1,
+        item_heading=nav.items[index].title,
         moments=moments,
         moment_texts=texts,
-        saved=saved,
-        notes_form=notes_form,
-        notes_max=notes_form.seen.flags.maxlength,
-        notes_token=parts.page_token(notes_form),
+        row=saved,
+        notes_fields=notes_fields(need_label),
         moment_choices=choices,
-        forms={posted_item: posted} if posted is not None else {},
-        stale_item=posted_item if posted is not None and posted.version.errors else None,
-        invitees=invitees,
-        attendance=attendance,
+        form=posted,
+        stale=posted is not None and bool(posted.version.errors),
         writable=notes.is_writable(meeting),
         sees_notes=seat.may(Action.VIEW_PREP_NOTES),
+        leads_meeting=leads(seat, meeting),
+        can_adopt=seat.may(Action.EDIT_PLAN),
         player_of=_player_of,
-        notes_address=address_of_items(
-            "meetings.save_notes", "item_id", child_id=meeting.child_id, meeting_id=meeting.id
+        notes_address=url_for(
+            "meetings.save_notes",
+            child_id=meeting.child_id,
+            meeting_id=meeting.id,
+            item_id=item.id,
         ),
         clip_address=address_of_items("clips.show", "clip_id", child_id=meeting.child_id),
         video_address=address_of_items("clips.video", "clip_id", child_id=meeting.child_id),
         poster_address=address_of_items("clips.poster", "clip_id", child_id=meeting.child_id),
-        **parts.agreement_parts(seat, meeting, in_mode=True, **followup),
+        **nav.parts(index),
+        **(attendance_parts(meeting, attendance) if index == 0 else {}),
     )
 
 
@@ -212,7 +216,7 @@ def save_notes(seat: Seat, meeting_id: int, item_id: int) -> Any:
         # The notes' id and need: the page's "Adopt into the plan" button follows them.
         return jsonify(version=row.version, message=message, notes_id=row.id, need=row.need)
     flash(message, "success")
-    return redirect(mode_url(meeting, item.id))
+    return redirect(step_url(meeting, item.id) + f"#item-{item.id}")
 
 
 def _refused(
@@ -234,7 +238,7 @@ def _refused(
                 need=now.need if now else "",
             )
         return jsonify(body), status
-    return mode_page(seat, meeting, posted=form, posted_item=item.id), status
+    return item_step(seat, meeting, item.id, posted=form), status
 
 
 @bp.post(MODE + "/attendance")
@@ -254,16 +258,10 @@ def attendance(seat: Seat, meeting_id: int) -> Any:
             if _wants_json():
                 return jsonify(message=message)
             flash(message, "success")
-            return redirect(mode_url(meeting) + "#attendance")
+            return redirect(step_url(meeting) + "#attendance")
     elif form.marked.data != "1" and not form.errors:
         form.form_errors.append(_("The form was incomplete. Reload the page and try again."))
     if _wants_json():
         messages = [*form.form_errors] + [e for field in form for e in field.errors]
         return jsonify(message=" ".join(str(m) for m in messages)), 400
-    return mode_page(seat, meeting, attendance=form), 400
-
-
-def mode_url(meeting: Meeting, item_id: int | None = None) -> str:
-    """Meeting mode's address, at item ``item_id`` when given."""
-    anchor = f"#item-{item_id}" if item_id is not None else ""
-    return url_for("meetings.mode", child_id=meeting.child_id, meeting_id=meeting.id) + anchor
+    return item_step(seat, meeting, attendance=form), 400

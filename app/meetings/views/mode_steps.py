@@ -1,0 +1,177 @@
+"""Meeting mode's steps: one agenda item at a time, then the agreements. Every step has its
+own address (``mode.mode_item``, ``mode_agreements.mode_agreements``; the meeting's
+``/mode`` opens at the first), and every step shows the same navigation: the agenda's items
+the viewer may watch, by title, then the agreements, with the previous and next step.
+
+The navigation costs one query for the items' titles (plain columns) and one for which
+fragments the viewer may watch, however long the agenda: a step draws only its own item.
+Attendance sits on the first step, where a meeting starts (``attendance_parts``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from flask import url_for
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
+
+from app.circle.policy import Action, Seat
+from app.clips.forms import TAG_LABELS
+from app.clips.models import Clip, Moment, MomentTag, Tag
+from app.clips.services import picking
+from app.core.db import db
+from app.core.errors import NotFoundError
+from app.core.i18n import gettext as _
+from app.core.paging import address_of_items
+from app.core.timecode import format_time
+from app.meetings.mode_forms import PRESENT_LABEL, AttendanceForm, form_token
+from app.meetings.models import AgendaItem, ItemNotes, Meeting
+from app.meetings.services import queries
+
+#: Meeting mode's address; its steps' addresses go on from it.
+MODE = "/children/<int:child_id>/meetings/<int:meeting_id>/mode"
+
+#: The agenda's items in order, as the navigation names them. One query.
+_AGENDA = (
+    select(
+        AgendaItem.id,
+        AgendaItem.clip_id,
+        AgendaItem.pair_clip_id,
+        Clip.title,
+        Moment.start_s,
+        Moment.tag,
+        MomentTag.label,
+    )
+    .join(Clip, Clip.id == AgendaItem.clip_id)
+    .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
+    .outerjoin(MomentTag, MomentTag.id == Moment.custom_tag_id)
+    .where(AgendaItem.meeting_id == bindparam("meeting_id"))
+    .order_by(AgendaItem.position, AgendaItem.id)
+)
+
+#: One item of a meeting with what its step draws, and its notes (None: none yet) with the
+#: moment their need cites. One query.
+_ITEM = (
+    select(AgendaItem, ItemNotes)
+    .outerjoin(ItemNotes, ItemNotes.item_id == AgendaItem.id)
+    .where(AgendaItem.id == bindparam("item_id"), AgendaItem.meeting_id == bindparam("meeting_id"))
+    .options(
+        joinedload(AgendaItem.clip),
+        joinedload(AgendaItem.pair_clip),
+        joinedload(AgendaItem.moment).joinedload(Moment.custom_tag),
+        joinedload(ItemNotes.need_moment),
+    )
+)
+
+
+class Step(NamedTuple):
+    """An agenda item in the navigation: its id and its title."""
+
+    id: int
+    title: str
+
+
+class StepNav(NamedTuple):
+    """The steps of meeting mode for one viewer: the items shown (those whose fragments the
+    viewer may watch), how many are not, and the addresses of the steps."""
+
+    items: list[Step]
+    hidden: int
+    item_address: str
+    agreements_address: str
+
+    def index_of(self, item_id: int) -> int:
+        """The position of item ``item_id`` among the shown ones; NotFoundError for an item
+        not of this meeting or not shown to the viewer (as its fragment is hidden)."""
+        for n, step in enumerate(self.items):
+            if step.id == item_id:
+                return n
+        raise NotFoundError("agenda_item_not_shown")
+
+    def parts(self, current: int | None) -> dict[str, Any]:
+        """What the navigation draws with item number ``current`` (None: the agreements):
+        each item's address and title, the current one's position, the previous and next."""
+        last = len(self.items)
+        at = last if current is None else current
+        steps = [(self.item_address.format(id=s.id), s.title) for s in self.items]
+        addresses = [address for address, _title in steps] + [self.agreements_address]
+        return {
+            "steps": steps,
+            "current": current,
+            "hidden_items": self.hidden,
+            "agreements_address": self.agreements_address,
+            "prev_address": addresses[at - 1] if at > 0 else None,
+            "next_address": addresses[at + 1] if at < last else None,
+            "next_is_item": at + 1 < last,
+        }
+
+
+def _title(title: str, start_s: float | None, tag: Tag | None, own: str | None) -> str:
+    """An item's title as ``meetings/_macros.html``'s ``item_title`` writes it."""
+    if start_s is None:
+        return title
+    label = str(TAG_LABELS[Tag(tag)]) if tag is not None else own or _("Label removed")
+    return f"{title} · {format_time(start_s)} {label}"
+
+
+def step_nav(seat: Seat, meeting: Meeting) -> StepNav:
+    """The steps of ``meeting``'s meeting mode for ``seat``. Two queries."""
+    rows = db.session.execute(_AGENDA, {"meeting_id": meeting.id}).all()
+    clip_ids = {r.clip_id for r in rows} | {r.pair_clip_id for r in rows if r.pair_clip_id}
+    watchable = picking.watchable_ids(db.session, seat, clip_ids)
+    shown = [
+        Step(r.id, _title(r.title, r.start_s, r.tag, r.label))
+        for r in rows
+        if r.clip_id in watchable and (r.pair_clip_id is None or r.pair_clip_id in watchable)
+    ]
+    ids: dict[str, Any] = {"child_id": meeting.child_id, "meeting_id": meeting.id}
+    return StepNav(
+        shown,
+        len(rows) - len(shown),
+        address_of_items("meetings.mode_item", "item_id", **ids),
+        url_for("meetings.mode_agreements", **ids),
+    )
+
+
+def item_of(meeting: Meeting, item_id: int) -> tuple[AgendaItem, ItemNotes | None]:
+    """Item ``item_id`` of ``meeting`` with its clips and moment, and its notes if any (the
+    caller has checked the item is shown, :meth:`StepNav.index_of`)."""
+    row = db.session.execute(_ITEM, {"item_id": item_id, "meeting_id": meeting.id}).first()
+    if row is None:
+        raise NotFoundError("agenda_item_not_in_meeting")
+    return row[0], row[1]
+
+
+def leads(seat: Seat, meeting: Meeting) -> bool:
+    """True when ``seat`` makes agreements in ``meeting`` (as ``parts.agreement_parts``)."""
+    return seat.may(Action.PLAN_MEETING) and meeting.state.value in ("planned", "held")
+
+
+def attendance_parts(meeting: Meeting, form: AttendanceForm | None) -> dict[str, Any]:
+    """The attendance of the first step: who is invited, and either the form sent back with
+    why it was refused (``form``) or, drawn by hand, each invitee's id, name and whether
+    marked present, with the label and the page's form token."""
+    invitees = queries.invitees_of(db.session, meeting)
+    if form is not None:
+        form.present.choices = [SelectChoice(i.user_id, i.user.name) for i in invitees]
+        form.marked.data = "1"
+        return {"invitees": invitees, "attendance": form}
+    return {
+        "invitees": invitees,
+        "attendance": None,
+        "present": [(i.user_id, i.user.name, bool(i.attended)) for i in invitees],
+        "present_label": str(PRESENT_LABEL),
+        "attendance_token": form_token(),
+    }
+
+
+def step_url(meeting: Meeting, item_id: int | None = None, *, agreements: bool = False) -> str:
+    """The address of a step: item ``item_id``'s, the agreements' or (neither) the first."""
+    ids: dict[str, Any] = {"child_id": meeting.child_id, "meeting_id": meeting.id}
+    if agreements:
+        return url_for("meetings.mode_agreements", **ids)
+    if item_id is not None:
+        return url_for("meetings.mode_item", item_id=item_id, **ids)
+    return url_for("meetings.mode", **ids)
