@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, exists, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
 
 from app.circle import policy
 from app.circle.models import Membership, Role
@@ -45,15 +45,21 @@ def meeting_clause(seat: Seat) -> ColumnElement[bool]:
     return _visible(seat)
 
 
+#: Meeting ``meeting`` of child ``child``, with whether user ``user`` is invited to it.
+_MEETING = select(
+    Meeting,
+    exists()
+    .where(MeetingInvitee.meeting_id == Meeting.id, MeetingInvitee.user_id == bindparam("user"))
+    .label("invited"),
+).where(Meeting.id == bindparam("meeting"), Meeting.child_id == bindparam("child"))
+
+
 def meeting_or_404(session: DbSession, seat: Seat, meeting_id: int) -> SeenMeeting:
     """A meeting of ``seat``'s child that ``seat`` sees, with whether they are invited. One
     query. Raises NotFoundError for a missing id, another child's meeting and a meeting the
     person is not invited to (a parent's) alike: never a hint that it exists."""
-    row = session.execute(
-        select(Meeting, _invited(seat).label("invited")).where(
-            Meeting.id == meeting_id, Meeting.child_id == seat.child.id
-        )
-    ).first()
+    params = {"meeting": meeting_id, "child": seat.child.id, "user": seat.user.id}
+    row = session.execute(_MEETING, params).first()
     if row is None or not policy.sees_meeting(seat, invited=bool(row.invited)):
         policy.log_denied("meeting_missing_or_not_visible", seat.child.id)
         raise NotFoundError("meeting_missing_or_not_visible")
