@@ -33,7 +33,7 @@ from app.documents.models import Document, DocumentKind
 from app.documents.services import documents_for, issue_document
 from app.meetings.models import Meeting, MeetingState
 from app.meetings.models_summary import MeetingSummary
-from app.meetings.services import agreements, queries, summary_rows
+from app.meetings.services import agreement_rows, agreements, queries
 from app.meetings.services.summary_rows import printed_items
 
 NOTES_MAX = 8000
@@ -289,14 +289,14 @@ def pdf_values(session: DbSession, summary: MeetingSummary) -> dict[str, Any]:
 
 def page_values(session: DbSession, meeting: Meeting, summary: MeetingSummary) -> dict[str, Any]:
     """What ``meetings/summary.html`` shows of ``summary`` (of ``meeting``): the PDF's text
-    without its posters and evidence, the agreements as rows (``summary_rows``). Three
+    without its posters and evidence, the agreements as rows (``agreement_rows``). Three
     queries, four for an addendum (the summary it replaces)."""
     return {
         "summary": summary,
         "meeting": meeting,
         "items": printed_items(session, meeting),
-        "agreements": summary_rows.made_rows(session, meeting),
-        "reviewed": summary_rows.reviewed_rows(session, meeting),
+        "agreements": agreement_rows.made_in(session, meeting),
+        "reviewed": agreement_rows.reviewed_in(session, meeting),
         "replaced": summary.replaces if summary.replaces_id is not None else None,
     }
 

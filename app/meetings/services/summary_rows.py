@@ -1,7 +1,6 @@
-"""What a summary shows, read as plain rows: its agenda items with the group's notes (the
-sealed PDF's and the summary's page alike), and for the page the agreements made and the
-earlier ones reviewed. One query each, its statement built once: a page that only reads
-needs no entities (their loading cost the page most of its time).
+"""A summary's agenda items with the group's notes, read as plain rows (the sealed PDF's
+and the summary's page alike): one query, its statement built once. A page that only reads
+needs no entities (their loading cost the summary's page most of its time).
 """
 
 from __future__ import annotations
@@ -12,12 +11,10 @@ from typing import Any
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import aliased
 
-from app.circle.models import User
 from app.clips.models import Clip, Moment
 from app.core.db import DbSession
 from app.core.timecode import format_time
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
-from app.meetings.models_followup import Agreement, AgreementReview
 
 
 @dataclass(frozen=True)
@@ -104,52 +101,3 @@ def printed_items(session: DbSession, meeting: Meeting) -> list[PrintedItem]:
             )
         )
     return printed
-
-
-#: The agreements made in meeting ``meeting``, in the order they were made, with their
-#: owner's name (None for a former member).
-_MADE = (
-    select(Agreement.text, Agreement.party, User.name.label("owner"), Agreement.due_on)
-    .outerjoin(User, User.id == Agreement.owner_id)
-    .where(Agreement.meeting_id == bindparam("meeting"))
-    .order_by(Agreement.created_at, Agreement.id)
-)
-
-_earlier = (
-    select(Meeting.id)
-    .where(
-        Meeting.child_id == bindparam("child"),
-        Meeting.id != bindparam("meeting"),
-        Meeting.starts_at < bindparam("starts_at"),
-    )
-    .scalar_subquery()
-)
-
-#: The earlier agreements of child ``child`` that meeting ``meeting`` reviewed, with that
-#: review (``agreements.to_review``'s entries that hold a review).
-_REVIEWED = (
-    select(Agreement.text, AgreementReview.status, AgreementReview.note)
-    .join(
-        AgreementReview,
-        (AgreementReview.agreement_id == Agreement.id)
-        & (AgreementReview.meeting_id == bindparam("meeting")),
-    )
-    .where(Agreement.child_id == bindparam("child"), Agreement.meeting_id.in_(_earlier))
-    .order_by(Agreement.due_on, Agreement.id)
-)
-
-
-def made_rows(session: DbSession, meeting: Meeting) -> list[Row[Any]]:
-    """The agreements made in ``meeting`` as rows (text, party, owner, due_on). One query."""
-    return list(session.execute(_MADE, {"meeting": meeting.id}))
-
-
-def reviewed_rows(session: DbSession, meeting: Meeting) -> list[Row[Any]]:
-    """The earlier agreements ``meeting`` reviewed as rows (text, status, note), in the
-    order of ``agreements.to_review``. One query."""
-    return list(
-        session.execute(
-            _REVIEWED,
-            {"meeting": meeting.id, "child": meeting.child_id, "starts_at": meeting.starts_at},
-        )
-    )

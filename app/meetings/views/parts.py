@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from sqlalchemy import Row
 from wtforms import SelectChoice
 
 from app.circle.policy import Action, Seat
@@ -18,8 +19,8 @@ from app.core.paging import address_of_items
 from app.meetings import bp
 from app.meetings.forms_followup import PARTY_LABELS, STATUS_LABELS, AgreementForm, ReviewForm
 from app.meetings.models import Meeting
-from app.meetings.models_followup import Agreement, AgreementStatus
-from app.meetings.services import agreements, summary
+from app.meetings.models_followup import STILL_OPEN, AgreementStatus
+from app.meetings.services import agreement_rows, summary
 
 bp.add_app_template_global(lambda party: str(PARTY_LABELS[party]), "agreement_party_label")
 bp.add_app_template_global(lambda status: str(STATUS_LABELS[status]), "agreement_status_label")
@@ -51,34 +52,36 @@ class AgreementLine(NamedTuple):
 
 
 def agreement_lines(
-    seat: Seat, made: list[Agreement], listed: list[agreements.ToReview]
+    seat: Seat, made: list[Row[Any]], listed: list[Row[Any]]
 ) -> dict[int, AgreementLine]:
-    """The lines of the agreements made in a meeting and of those it reviews, by id."""
+    """The lines of the agreements made in a meeting and of those it reviews, by id (rows of
+    ``agreement_rows``)."""
     today = local_date()
     parties = {party: str(label) for party, label in PARTY_LABELS.items()}
     statuses = {status: str(label) for status, label in STATUS_LABELS.items()}
     former = _("a former member")
+    due_text = _("due %(date)s", date="\x00")  # the date goes in per row
+    sees_overdue = seat.is_coach
+    user_id = seat.user.id
 
-    def line(a: Agreement, **more: str) -> AgreementLine:
+    def line(a: Row[Any], **more: str) -> AgreementLine:
         return AgreementLine(
             parties[a.party],
-            a.owner.name if a.owner else former,
-            _("due %(date)s", date=format_date(a.due_on, "medium")),
+            former if a.owner is None else a.owner,
+            due_text.replace("\x00", format_date(a.due_on, "medium")),
             statuses[a.status],
             a.status is AgreementStatus.DONE,
-            agreements.overdue_for(seat, a, today),
+            # agreements.overdue_for: open, past its due date, and the seat owns it or coaches
+            a.status in STILL_OPEN and a.due_on < today and (sees_overdue or a.owner_id == user_id),
             **more,
         )
 
     lines = {a.id: line(a) for a in made}
-    for entry in listed:
-        a = entry.agreement
+    for a in listed:
         lines[a.id] = line(
             a,
-            made_in=_(
-                "Made in the meeting of %(date)s", date=format_date(a.meeting.starts_at, "long")
-            ),
-            reviewed=statuses[entry.review.status] if entry.review else "",
+            made_in=_("Made in the meeting of %(date)s", date=format_date(a.made_at, "long")),
+            reviewed=statuses[a.review_status] if a.review_id is not None else "",
         )
     return lines
 
@@ -92,7 +95,8 @@ def page_token(form: PortalForm) -> str | None:
 def owner_choices(seat: Seat, form: AgreementForm) -> None:
     """Who the agreement form offers as owner: the child's circle now."""
     form.owner.choices = [
-        SelectChoice(m.user_id, m.user.name) for m in agreements.owners_for(db.session, seat)
+        SelectChoice(user_id, name)
+        for user_id, name in agreement_rows.owner_choices(db.session, seat)
     ]
 
 
@@ -113,8 +117,8 @@ def agreement_parts(
     review form is drawn from the agreement and its review, with the labels and choices of
     one ``review_form`` built for the page (a WTForms form per row cost most of the page)."""
     leads = seat.may(Action.PLAN_MEETING) and meeting.state.value in ("planned", "held")
-    listed = agreements.to_review(db.session, meeting)
-    made = agreements.made_in(db.session, meeting)
+    listed = agreement_rows.to_review(db.session, meeting)
+    made = agreement_rows.made_in(db.session, meeting)
     to = "meetings.mode_" if in_mode else "meetings."
     ids = {"child_id": meeting.child_id, "meeting_id": meeting.id}
     parts = {
