@@ -4,8 +4,12 @@ earlier ones it reviews, and its summaries (``followup_parts``), handed to
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, NamedTuple
 
+from flask import current_app
+from jinja2.filters import do_truncate
+from markupsafe import Markup, escape
 from sqlalchemy import Row
 from wtforms import SelectChoice
 
@@ -26,27 +30,60 @@ bp.add_app_template_global(lambda party: str(PARTY_LABELS[party]), "agreement_pa
 bp.add_app_template_global(lambda status: str(STATUS_LABELS[status]), "agreement_status_label")
 
 
+#: Where a row's values go in a row's HTML drawn once for every row (:func:`fill`): an
+#: escaped value never holds a "<", so no value is taken for a hole.
+HOLES = {
+    name: Markup(f"<\x00{name}>")  # noqa: S704 - no value, a stand-in
+    for name in ("id", "address", "version", "options", "note", "what")
+}
+
+
+def fill(blank: Markup, **values: Any) -> Markup:
+    """``blank`` (HTML drawn once with :data:`HOLES` for a row's values) with ``values`` in
+    their holes, escaped as the template escapes them."""
+    text = str(blank)
+    for name, value in values.items():
+        text = text.replace(f"<\x00{name}>", escape(value))
+    return Markup(text)  # noqa: S704 - the values escaped
+
+
 class ReviewFields(NamedTuple):
-    """What every review row's fields show, in the page's language: worked out once."""
+    """What every review row's fields show, in the page's language: worked out once, with
+    the status's options drawn once for each status a row may have chosen (``options``)."""
 
     status_label: str
     statuses: list[tuple[str, str]]
     note_label: str
     note_max: int
     note_rows: int
+    options: dict[str | None, Markup]
+
+
+def _options(statuses: list[tuple[str, str]]) -> dict[str | None, Markup]:
+    """The ``<option>`` elements of the status, by the status chosen (None: none)."""
+    escaped = [(value, escape(value), escape(label)) for value, label in statuses]
+    return {
+        selected: Markup(  # noqa: S704 - escaped
+            "".join(
+                f'<option {"selected " if value == selected else ""}value="{v}">{label}</option>'
+                for value, v, label in escaped
+            )
+        )
+        for selected in [None, *(value for value, _label in statuses)]
+    }
 
 
 class AgreementLine(NamedTuple):
     """How an agreement's row on the meeting's page reads, in the page's language: worked
     out here once for the row (a translation with a date costs a template several times the
-    work). ``made_in`` and ``reviewed`` only for an earlier agreement reviewed here."""
+    work). ``made_in`` and ``reviewed`` only for an earlier agreement reviewed here;
+    ``short`` is its text as a button names it (truncated to 40 characters)."""
 
-    party: str
-    owner: str
-    due: str
+    facts: str
     status: str
     done: bool
     overdue: bool
+    short: str
     made_in: str = ""
     reviewed: str = ""
 
@@ -63,16 +100,23 @@ def agreement_lines(
     due_text = _("due %(date)s", date="\x00")  # the date goes in per row
     sees_overdue = seat.is_coach
     user_id = seat.user.id
+    env = current_app.jinja_env
+    dates: dict[tuple[date, str], str] = {}  # a date once in each format
+
+    def day(when: date, form: str) -> str:
+        if (when, form) not in dates:
+            dates[when, form] = format_date(when, form)
+        return dates[when, form]
 
     def line(a: Row[Any], **more: str) -> AgreementLine:
+        owner = former if a.owner is None else a.owner
         return AgreementLine(
-            parties[a.party],
-            former if a.owner is None else a.owner,
-            due_text.replace("\x00", format_date(a.due_on, "medium")),
+            f"{parties[a.party]} · {owner} · {due_text.replace(chr(0), day(a.due_on, 'medium'))}",
             statuses[a.status],
             a.status is AgreementStatus.DONE,
             # agreements.overdue_for: open, past its due date, and the seat owns it or coaches
             a.status in STILL_OPEN and a.due_on < today and (sees_overdue or a.owner_id == user_id),
+            do_truncate(env, a.text, 40),
             **more,
         )
 
@@ -80,7 +124,7 @@ def agreement_lines(
     for a in listed:
         lines[a.id] = line(
             a,
-            made_in=_("Made in the meeting of %(date)s", date=format_date(a.made_at, "long")),
+            made_in=_("Made in the meeting of %(date)s", date=day(a.made_at, "long")),
             reviewed=statuses[a.review_status] if a.review_id is not None else "",
         )
     return lines
@@ -133,6 +177,8 @@ def agreement_parts(
         "agreement_address": address_of_items(
             "meetings.agreement", "agreement_id", child_id=meeting.child_id
         ),
+        "holes": HOLES,
+        "fill": fill,
     }
     if not leads:  # no forms: the agreements are only read
         return parts
@@ -143,15 +189,17 @@ def agreement_parts(
     if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
         form.text.render_kw = {**(form.text.render_kw or {}), "aria-keyshortcuts": "a"}
     review_form = ReviewForm(prefix="review", formdata=None)
+    statuses = [(c.value, str(c.label)) for c in review_form.status.choices]
     return parts | {
         "agreement_form": form,
         "review_forms": review_forms or {},
         "review_fields": ReviewFields(
             str(review_form.status.label.text),
-            [(c.value, str(c.label)) for c in review_form.status.choices],
+            statuses,
             str(review_form.note.label.text),
             review_form.note.flags.maxlength,
             review_form.note.render_kw["rows"],
+            _options(statuses),
         ),
         "review_token": page_token(review_form),
         "remove_form": ConfirmForm(),
