@@ -5,11 +5,12 @@ ones they are invited to), never in Python."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
+from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, select, true
 
 from app.circle import policy
-from app.circle.models import Membership, Role
+from app.circle.models import Membership, Role, User
 from app.circle.policy import Seat
 from app.core.db import DbSession, utcnow
 from app.core.errors import NotFoundError
@@ -121,3 +122,30 @@ def home_side_invited(session: DbSession, meeting: Meeting) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+#: Who is invited to meeting ``meeting`` and in the circle of child ``child`` at ``now``:
+#: their user id and name.
+_INVITEE_NAMES = (
+    select(MeetingInvitee.user_id, User.name)
+    .join(User, User.id == MeetingInvitee.user_id)
+    .where(
+        MeetingInvitee.meeting_id == bindparam("meeting"),
+        MeetingInvitee.user_id.in_(
+            select(Membership.user_id)
+            .where(
+                Membership.child_id == bindparam("child"),
+                policy.active_membership_clause(bindparam("now")),
+            )
+            .scalar_subquery()
+        ),
+    )
+)
+
+
+def invitee_names(session: DbSession, meeting: Meeting) -> list[Row[Any]]:
+    """:func:`invitees_of` as rows (``user_id``, ``name``), for a page that names them. One
+    query."""
+    params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
+    rows = session.execute(_INVITEE_NAMES, params).all()
+    return sorted(rows, key=lambda row: (row.name.casefold(), row.user_id))

@@ -181,15 +181,16 @@ def _tell_parents(session: DbSession, summary: MeetingSummary) -> None:
     acknowledgement.tell_parents(session, summary)
 
 
+_SUMMARIES = (
+    select(MeetingSummary)
+    .where(MeetingSummary.meeting_id == bindparam("meeting"))
+    .order_by(MeetingSummary.number)
+)
+
+
 def summaries_of(session: DbSession, meeting: Meeting) -> list[MeetingSummary]:
     """Every summary of ``meeting``, the first first. One query."""
-    return list(
-        session.scalars(
-            select(MeetingSummary)
-            .where(MeetingSummary.meeting_id == meeting.id)
-            .order_by(MeetingSummary.number)
-        )
-    )
+    return list(session.scalars(_SUMMARIES, {"meeting": meeting.id}))
 
 
 _CURRENT = (
