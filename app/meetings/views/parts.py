@@ -25,38 +25,20 @@ from app.meetings.forms_followup import PARTY_LABELS, STATUS_LABELS, AgreementFo
 from app.meetings.models import Meeting
 from app.meetings.models_followup import STILL_OPEN, AgreementStatus
 from app.meetings.services import agreement_rows, summary
+from app.meetings.views.agreement_html import HOLES, AgreementRows
 
 bp.add_app_template_global(lambda party: str(PARTY_LABELS[party]), "agreement_party_label")
 bp.add_app_template_global(lambda status: str(STATUS_LABELS[status]), "agreement_status_label")
 
 
-#: Where a row's values go in a row's HTML drawn once for every row (:func:`fill`): an
-#: escaped value never holds a "<", so no value is taken for a hole.
-HOLES = {
-    name: Markup(f"<\x00{name}>")  # noqa: S704 - no value, a stand-in
-    for name in ("id", "address", "version", "options", "note", "what")
-}
-
-
-def fill(blank: Markup, **values: Any) -> Markup:
-    """``blank`` (HTML drawn once with :data:`HOLES` for a row's values) with ``values`` in
-    their holes, escaped as the template escapes them."""
-    text = str(blank)
-    for name, value in values.items():
-        text = text.replace(f"<\x00{name}>", escape(value))
-    return Markup(text)  # noqa: S704 - the values escaped
-
-
 class ReviewFields(NamedTuple):
-    """What every review row's fields show, in the page's language: worked out once, with
-    the status's options drawn once for each status a row may have chosen (``options``)."""
+    """What every review row's fields show, in the page's language: worked out once."""
 
     status_label: str
     statuses: list[tuple[str, str]]
     note_label: str
     note_max: int
     note_rows: int
-    options: dict[str | None, Markup]
 
 
 def _options(statuses: list[tuple[str, str]]) -> dict[str | None, Markup]:
@@ -178,10 +160,12 @@ def agreement_parts(
             "meetings.agreement", "agreement_id", child_id=meeting.child_id
         ),
         "holes": HOLES,
-        "fill": fill,
     }
+    lines = parts["lines"]
+    agreement_address = parts["agreement_address"]
     if not leads:  # no forms: the agreements are only read
-        return parts
+        rows = AgreementRows(made, listed, lines, agreement_address, "", "", {}, {})
+        return parts | {"rows": rows}
     form = agreement_form or AgreementForm()
     owner_choices(seat, form)
     if form.owner.data is None and not form.errors:
@@ -190,7 +174,20 @@ def agreement_parts(
         form.text.render_kw = {**(form.text.render_kw or {}), "aria-keyshortcuts": "a"}
     review_form = ReviewForm(prefix="review", formdata=None)
     statuses = [(c.value, str(c.label)) for c in review_form.status.choices]
+    remove_address = address_of_items(to + "remove_agreement", "agreement_id", **ids)
+    review_address = address_of_items(to + "review_agreement", "agreement_id", **ids)
+    rows = AgreementRows(
+        made,
+        listed,
+        lines,
+        agreement_address,
+        remove_address,
+        review_address,
+        _options(statuses),
+        review_forms or {},
+    )
     return parts | {
+        "rows": rows,
         "agreement_form": form,
         "review_forms": review_forms or {},
         "review_fields": ReviewFields(
@@ -199,13 +196,12 @@ def agreement_parts(
             str(review_form.note.label.text),
             review_form.note.flags.maxlength,
             review_form.note.render_kw["rows"],
-            _options(statuses),
         ),
         "review_token": page_token(review_form),
         "remove_form": ConfirmForm(),
         "add_agreement_to": to + "add_agreement",
-        "review_address": address_of_items(to + "review_agreement", "agreement_id", **ids),
-        "remove_address": address_of_items(to + "remove_agreement", "agreement_id", **ids),
+        "review_address": review_address,
+        "remove_address": remove_address,
     }
 
 
