@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, select
+from sqlalchemy import ColumnElement, Row, bindparam, select
 from sqlalchemy.orm import aliased
 
 from app.circle.models import Membership, Role, User
@@ -43,7 +43,7 @@ _MADE = (
 )
 
 
-def _to_review(open_too: bool) -> Select[Any]:
+def _to_review(open_too: bool) -> Any:
     """The earlier agreements of child ``child`` that meeting ``meeting`` (beginning at
     ``starts_at``) reviewed, and with ``open_too`` those still open."""
     made_in = aliased(Meeting)
@@ -114,6 +114,6 @@ _ROLE_ORDER = {Role.COACH: 0, Role.TEACHER: 1, Role.SPECIALIST: 2, Role.PARENT: 
 def owner_choices(session: DbSession, seat: Seat) -> list[tuple[int, str]]:
     """:func:`agreements.owners_for` as (user id, name) pairs, in its order (coaches first,
     then by name). One query."""
-    rows = session.execute(_OWNERS, {"child": seat.child.id, "now": utcnow()}).all()
+    rows: list[Any] = list(session.execute(_OWNERS, {"child": seat.child.id, "now": utcnow()}))
     rows.sort(key=lambda r: (_ROLE_ORDER[r.role], r.name.lower()))
     return [(r.user_id, r.name) for r in rows]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, exists, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
 
 from app.circle import policy
 from app.circle.models import Membership, Role, User
@@ -143,9 +143,9 @@ _INVITEE_NAMES = (
 )
 
 
-def invitee_names(session: DbSession, meeting: Meeting) -> list[Row[Any]]:
+def invitee_names(session: DbSession, meeting: Meeting) -> list[Any]:
     """:func:`invitees_of` as rows (``user_id``, ``name``), for a page that names them. One
     query."""
     params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
-    rows = session.execute(_INVITEE_NAMES, params).all()
+    rows: list[Any] = list(session.execute(_INVITEE_NAMES, params))
     return sorted(rows, key=lambda row: (row.name.casefold(), row.user_id))

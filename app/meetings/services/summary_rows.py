@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from app.clips.models import Clip, Moment
@@ -71,7 +71,7 @@ _ITEMS = (
 )
 
 
-def _time_range(row: Row[Any]) -> str:
+def _time_range(row: Any) -> str:
     if row.moment_id is not None and row.moment_start is not None:
         end = f"–{format_time(row.moment_end)}" if row.moment_end is not None else ""
         return f"{format_time(row.moment_start)}{end}"

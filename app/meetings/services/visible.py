@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from app.circle import policy
@@ -84,7 +84,7 @@ _AGENDA = (
 )
 
 
-def _title(row: Row[Any]) -> str:
+def _title(row: Any) -> str:
     """An item's title as ``meetings/_macros.html``'s ``item_title`` writes it."""
     if row.moment_id is None:
         return str(row.title)

@@ -80,6 +80,7 @@ def agreement_lines(
     statuses = {status: str(label) for status, label in STATUS_LABELS.items()}
     former = _("a former member")
     due_text = _("due %(date)s", date="\x00")  # the date goes in per row
+    made_text = _("Made in the meeting of %(date)s", date="\x00")
     sees_overdue = seat.is_coach
     user_id = seat.user.id
     env = current_app.jinja_env
@@ -106,7 +107,7 @@ def agreement_lines(
     for a in listed:
         lines[a.id] = line(
             a,
-            made_in=_("Made in the meeting of %(date)s", date=day(a.made_at, "long")),
+            made_in=made_text.replace("\x00", day(a.made_at, "long")),
             reviewed=statuses[a.review_status] if a.review_id is not None else "",
         )
     return lines
@@ -147,22 +148,22 @@ def agreement_parts(
     made = agreement_rows.made_in(db.session, meeting)
     to = "meetings.mode_" if in_mode else "meetings."
     ids = {"child_id": meeting.child_id, "meeting_id": meeting.id}
+    lines = agreement_lines(seat, made, listed)
+    agreement_address = address_of_items(
+        "meetings.agreement", "agreement_id", child_id=meeting.child_id
+    )
     parts = {
         "agreements_made": made,
-        "lines": agreement_lines(seat, made, listed),
+        "lines": lines,
         "to_review": listed,
         "leads_meeting": leads,
         "in_mode": in_mode,
         # The plan's "Adopt" button beside an agreement and a need (a route of the plans
         # feature).
         "can_adopt": seat.may(Action.EDIT_PLAN),
-        "agreement_address": address_of_items(
-            "meetings.agreement", "agreement_id", child_id=meeting.child_id
-        ),
+        "agreement_address": agreement_address,
         "holes": HOLES,
     }
-    lines = parts["lines"]
-    agreement_address = parts["agreement_address"]
     if not leads:  # no forms: the agreements are only read
         rows = AgreementRows(made, listed, lines, agreement_address, "", "", {}, {})
         return parts | {"rows": rows}
