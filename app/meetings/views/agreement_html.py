@@ -64,9 +64,10 @@ def esc(text: str) -> str:
 @dataclass(frozen=True)
 class AgreementRows:
     """The rows of the agreements part: those made in the meeting (``made``) and those it
-    reviews (``listed``), rows of ``agreement_rows``, with their ``lines`` (``parts``);
-    ``review`` holds what the review forms need while the meeting is led (None otherwise):
-    the status's options by the status chosen, the forms sent back by agreement id."""
+    reviews (``listed``), rows of ``agreement_rows``, with their ``lines``
+    (``parts.agreement_lines``) and the addresses of the agreements and their forms; while
+    the meeting is led, the status's options by the status chosen and the review forms sent
+    back (with their errors) by agreement id."""
 
     made: list[Row[Any]]
     listed: list[Row[Any]]

@@ -4,7 +4,6 @@ earlier ones it reviews, and its summaries (``followup_parts``), handed to
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -84,17 +83,12 @@ def agreement_lines(
     sees_overdue = seat.is_coach
     user_id = seat.user.id
     env = current_app.jinja_env
-    dates: dict[tuple[date, str], str] = {}  # a date once in each format
-
-    def day(when: date, form: str) -> str:
-        if (when, form) not in dates:
-            dates[when, form] = format_date(when, form)
-        return dates[when, form]
 
     def line(a: Row[Any], **more: str) -> AgreementLine:
         owner = former if a.owner is None else a.owner
+        due = due_text.replace("\x00", format_date(a.due_on, "medium"))
         return AgreementLine(
-            f"{parties[a.party]} · {owner} · {due_text.replace(chr(0), day(a.due_on, 'medium'))}",
+            f"{parties[a.party]} · {owner} · {due}",
             statuses[a.status],
             a.status is AgreementStatus.DONE,
             # agreements.overdue_for: open, past its due date, and the seat owns it or coaches
@@ -107,7 +101,7 @@ def agreement_lines(
     for a in listed:
         lines[a.id] = line(
             a,
-            made_in=made_text.replace("\x00", day(a.made_at, "long")),
+            made_in=made_text.replace("\x00", format_date(a.made_at, "long")),
             reviewed=statuses[a.review_status] if a.review_id is not None else "",
         )
     return lines
