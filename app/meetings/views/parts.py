@@ -4,6 +4,7 @@ earlier ones it reviews, and its summaries (``followup_parts``), handed to
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -98,10 +99,13 @@ def agreement_lines(
         )
 
     lines = {a.id: line(a) for a in made}
+    made_in: dict[datetime, str] = {}  # earlier agreements come from a few meetings
     for a in listed:
+        if a.made_at not in made_in:
+            made_in[a.made_at] = made_text.replace("\x00", format_date(a.made_at, "long"))
         lines[a.id] = line(
             a,
-            made_in=made_text.replace("\x00", format_date(a.made_at, "long")),
+            made_in=made_in[a.made_at],
             reviewed=statuses[a.review_status] if a.review_id is not None else "",
         )
     return lines
