@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.circle import policy
 from app.circle.models import Membership, Role, User
 from app.circle.policy import Action, Seat, active_membership_clause
 from app.core import audit
-from app.core.db import DbSession
+from app.core.db import DbSession, utcnow
 from app.core.errors import ForbiddenError, RefusedError
 from app.core.i18n import lazy_gettext as _l
 from app.core.mail import queue_mail, render_mail
@@ -179,15 +179,16 @@ def acknowledge(
     return record
 
 
+_ACKNOWLEDGEMENT = select(SummaryAcknowledgement).where(
+    SummaryAcknowledgement.summary_id == bindparam("summary"),
+    SummaryAcknowledgement.signer_id == bindparam("signer"),
+)
+
+
 def acknowledgement_of(
     session: DbSession, summary: MeetingSummary, user: User
 ) -> SummaryAcknowledgement | None:
-    return session.scalar(
-        select(SummaryAcknowledgement).where(
-            SummaryAcknowledgement.summary_id == summary.id,
-            SummaryAcknowledgement.signer_id == user.id,
-        )
-    )
+    return session.scalar(_ACKNOWLEDGEMENT, {"summary": summary.id, "signer": user.id})
 
 
 @dataclass(frozen=True)
@@ -213,11 +214,51 @@ def states(session: DbSession, summary: MeetingSummary) -> list[AckState]:
     ]
 
 
+#: For the coach: each parent (and the pupil) invited to meeting ``meeting`` and still in
+#: the circle of child ``child`` at ``now``, by name, with their acknowledgement of summary
+#: ``summary`` if any (``signed_at`` None without one).
+_ACK_LINES = (
+    select(
+        User.name,
+        SummaryAcknowledgement.agrees,
+        SummaryAcknowledgement.signed_at,
+        SummaryAcknowledgement.comment,
+    )
+    .join(MeetingInvitee, MeetingInvitee.user_id == User.id)
+    .join(Membership, (Membership.user_id == User.id) & (Membership.child_id == bindparam("child")))
+    .outerjoin(
+        SummaryAcknowledgement,
+        (SummaryAcknowledgement.signer_id == User.id)
+        & (SummaryAcknowledgement.summary_id == bindparam("summary")),
+    )
+    .where(
+        MeetingInvitee.meeting_id == bindparam("meeting"),
+        Membership.role.in_([Role.PARENT, Role.PUPIL]),
+        active_membership_clause(bindparam("now")),
+    )
+    .order_by(User.name, User.id)
+    .distinct()
+)
+
+
+def ack_lines(session: DbSession, summary: MeetingSummary) -> list[Any]:
+    """:func:`states` as rows (name, agrees, signed_at, comment), for the summary's page.
+    One query."""
+    params = {
+        "child": summary.child_id,
+        "summary": summary.id,
+        "meeting": summary.meeting_id,
+        "now": utcnow(),
+    }
+    return list(session.execute(_ACK_LINES, params))
+
+
 def parts_for(seat: Seat, seen: SeenMeeting, summary: MeetingSummary, session: DbSession) -> Any:
-    """What a summary's page shows of acknowledgements to ``seat``: their own (a parent),
-    everyone's (the school side)."""
+    """What a summary's page shows of acknowledgements to ``seat``: their own (a parent who
+    acknowledges), everyone's as rows (the school side: :func:`ack_lines`)."""
+    may = may_acknowledge(seat, seen)
     return {
-        "may_acknowledge": may_acknowledge(seat, seen),
-        "my_acknowledgement": acknowledgement_of(session, summary, seat.user),
-        "ack_states": states(session, summary) if seat.is_school_side else [],
+        "may_acknowledge": may,
+        "my_acknowledgement": acknowledgement_of(session, summary, seat.user) if may else None,
+        "ack_states": ack_lines(session, summary) if seat.is_school_side else [],
     }

@@ -3,9 +3,12 @@ home"), shown on the agenda with their author to everyone who sees the meeting."
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Row, bindparam, select
 
 from app.circle import policy
+from app.circle.models import User
 from app.circle.policy import Seat
 from app.core import audit
 from app.core.db import DbSession, utcnow
@@ -14,6 +17,21 @@ from app.core.i18n import lazy_gettext as _l
 from app.meetings.forms import CONTRIBUTION_MAX
 from app.meetings.models import MeetingContribution, MeetingState
 from app.meetings.services.queries import SeenMeeting
+
+#: What was brought to meeting ``meeting``, oldest first: the text, the author's name (None
+#: for a former member) and when.
+_BROUGHT = (
+    select(MeetingContribution.text, User.name.label("author"), MeetingContribution.created_at)
+    .outerjoin(User, User.id == MeetingContribution.author_id)
+    .where(MeetingContribution.meeting_id == bindparam("meeting"))
+    .order_by(MeetingContribution.created_at, MeetingContribution.id)
+)
+
+
+def brought_to(session: DbSession, seen: SeenMeeting) -> list[Row[Any]]:
+    """:func:`contributions_to` as rows (``text``, ``author``, ``created_at``), for the
+    meeting's page. One query."""
+    return list(session.execute(_BROUGHT, {"meeting": seen.meeting.id}))
 
 
 def contributions_to(session: DbSession, seen: SeenMeeting) -> list[MeetingContribution]:

@@ -5,11 +5,12 @@ ones they are invited to), never in Python."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
 
 from app.circle import policy
-from app.circle.models import Membership, Role
+from app.circle.models import Membership, Role, User
 from app.circle.policy import Seat
 from app.core.db import DbSession, utcnow
 from app.core.errors import NotFoundError
@@ -45,15 +46,21 @@ def meeting_clause(seat: Seat) -> ColumnElement[bool]:
     return _visible(seat)
 
 
+#: Meeting ``meeting`` of child ``child``, with whether user ``user`` is invited to it.
+_MEETING = select(
+    Meeting,
+    exists()
+    .where(MeetingInvitee.meeting_id == Meeting.id, MeetingInvitee.user_id == bindparam("user"))
+    .label("invited"),
+).where(Meeting.id == bindparam("meeting"), Meeting.child_id == bindparam("child"))
+
+
 def meeting_or_404(session: DbSession, seat: Seat, meeting_id: int) -> SeenMeeting:
     """A meeting of ``seat``'s child that ``seat`` sees, with whether they are invited. One
     query. Raises NotFoundError for a missing id, another child's meeting and a meeting the
     person is not invited to (a parent's) alike: never a hint that it exists."""
-    row = session.execute(
-        select(Meeting, _invited(seat).label("invited")).where(
-            Meeting.id == meeting_id, Meeting.child_id == seat.child.id
-        )
-    ).first()
+    params = {"meeting": meeting_id, "child": seat.child.id, "user": seat.user.id}
+    row = session.execute(_MEETING, params).first()
     if row is None or not policy.sees_meeting(seat, invited=bool(row.invited)):
         policy.log_denied("meeting_missing_or_not_visible", seat.child.id)
         raise NotFoundError("meeting_missing_or_not_visible")
@@ -115,3 +122,30 @@ def home_side_invited(session: DbSession, meeting: Meeting) -> bool:
         .limit(1)
     )
     return found is not None
+
+
+#: Who is invited to meeting ``meeting`` and in the circle of child ``child`` at ``now``:
+#: their user id and name.
+_INVITEE_NAMES = (
+    select(MeetingInvitee.user_id, User.name)
+    .join(User, User.id == MeetingInvitee.user_id)
+    .where(
+        MeetingInvitee.meeting_id == bindparam("meeting"),
+        MeetingInvitee.user_id.in_(
+            select(Membership.user_id)
+            .where(
+                Membership.child_id == bindparam("child"),
+                policy.active_membership_clause(bindparam("now")),
+            )
+            .scalar_subquery()
+        ),
+    )
+)
+
+
+def invitee_names(session: DbSession, meeting: Meeting) -> list[Any]:
+    """:func:`invitees_of` as rows (``user_id``, ``name``), for a page that names them. One
+    query."""
+    params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
+    rows: list[Any] = list(session.execute(_INVITEE_NAMES, params))
+    return sorted(rows, key=lambda row: (row.name.casefold(), row.user_id))

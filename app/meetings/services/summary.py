@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.circle import policy
 from app.circle.models import User
@@ -29,12 +29,12 @@ from app.core.db import DbSession, utcnow
 from app.core.errors import ForbiddenError, NotFoundError, RefusedError
 from app.core.i18n import gettext as _
 from app.core.i18n import lazy_gettext as _l
-from app.core.timecode import format_time
 from app.documents.models import Document, DocumentKind
 from app.documents.services import documents_for, issue_document
-from app.meetings.models import AgendaItem, Meeting, MeetingState
+from app.meetings.models import Meeting, MeetingState
 from app.meetings.models_summary import MeetingSummary
-from app.meetings.services import agenda, agreements, notes, queries
+from app.meetings.services import agreement_rows, agreements, queries
+from app.meetings.services.summary_rows import printed_items
 
 NOTES_MAX = 8000
 ALREADY_FINALISED = _l("This meeting is already finalised. A correction is an addendum.")
@@ -181,25 +181,29 @@ def _tell_parents(session: DbSession, summary: MeetingSummary) -> None:
     acknowledgement.tell_parents(session, summary)
 
 
+_SUMMARIES = (
+    select(MeetingSummary)
+    .where(MeetingSummary.meeting_id == bindparam("meeting"))
+    .order_by(MeetingSummary.number)
+)
+
+
 def summaries_of(session: DbSession, meeting: Meeting) -> list[MeetingSummary]:
     """Every summary of ``meeting``, the first first. One query."""
-    return list(
-        session.scalars(
-            select(MeetingSummary)
-            .where(MeetingSummary.meeting_id == meeting.id)
-            .order_by(MeetingSummary.number)
-        )
-    )
+    return list(session.scalars(_SUMMARIES, {"meeting": meeting.id}))
+
+
+_CURRENT = (
+    select(MeetingSummary)
+    .where(MeetingSummary.meeting_id == bindparam("meeting"))
+    .order_by(MeetingSummary.number.desc())
+    .limit(1)
+)
 
 
 def current_summary(session: DbSession, meeting: Meeting) -> MeetingSummary | None:
     """The summary in force: the latest addendum, else the first; None before finalising."""
-    return session.scalar(
-        select(MeetingSummary)
-        .where(MeetingSummary.meeting_id == meeting.id)
-        .order_by(MeetingSummary.number.desc())
-        .limit(1)
-    )
+    return session.scalar(_CURRENT, {"meeting": meeting.id})
 
 
 def document_of(session: DbSession, summary: MeetingSummary) -> Document | None:
@@ -221,55 +225,6 @@ def summary_or_404(session: DbSession, meeting: Meeting, number: int | None) -> 
     if found is None:
         raise NotFoundError("no_such_summary")
     return found
-
-
-@dataclass(frozen=True)
-class PrintedItem:
-    """An agenda item as the summary prints it: its titles, poster keys and time range, and
-    what the group wrote about it in meeting mode (what they saw, what the child needs, and
-    the time of the moment that need cites)."""
-
-    title: str
-    pair_title: str | None
-    setting: str
-    posters: tuple[str, ...]
-    time_range: str
-    seen: str = ""
-    need: str = ""
-    need_at: str | None = None
-
-
-def _time_range(item: AgendaItem) -> str:
-    if item.moment is not None:
-        end = f"–{format_time(item.moment.end_s)}" if item.moment.end_s is not None else ""
-        return f"{format_time(item.moment.start_s)}{end}"
-    clip = item.clip
-    if clip.start_s is not None and clip.end_s is not None:
-        return f"{format_time(clip.start_s)}–{format_time(clip.end_s)}"
-    return f"{format_time(0)}–{format_time(clip.duration_s or 0)}"
-
-
-def printed_items(session: DbSession, meeting: Meeting) -> list[PrintedItem]:
-    """The agenda as the summary prints it: never a preparation note."""
-    printed = []
-    written = notes.notes_of(session, meeting)
-    for item in agenda.agenda_of(session, meeting):
-        clips = [item.clip] + ([item.pair_clip] if item.pair_clip is not None else [])
-        note = written.get(item.id)
-        cited = note.need_moment if note is not None else None
-        printed.append(
-            PrintedItem(
-                title=item.clip.title,
-                pair_title=item.pair_clip.title if item.pair_clip is not None else None,
-                setting=" / ".join(c.source.value for c in clips),
-                posters=tuple(c.poster_key for c in clips if c.poster_key),
-                time_range=_time_range(item),
-                seen=note.seen if note is not None else "",
-                need=note.need if note is not None else "",
-                need_at=format_time(cited.start_s) if cited is not None else None,
-            )
-        )
-    return printed
 
 
 @dataclass(frozen=True)
@@ -330,6 +285,20 @@ def pdf_values(session: DbSession, summary: MeetingSummary) -> dict[str, Any]:
         "replaced": replaced,
         "replaced_document": document_of(session, replaced) if replaced is not None else None,
         "evidence": evidence_lines(session, meeting, None),
+    }
+
+
+def page_values(session: DbSession, meeting: Meeting, summary: MeetingSummary) -> dict[str, Any]:
+    """What ``meetings/summary.html`` shows of ``summary`` (of ``meeting``): the PDF's text
+    without its posters and evidence, the agreements as rows (``agreement_rows``). Three
+    queries, four for an addendum (the summary it replaces)."""
+    return {
+        "summary": summary,
+        "meeting": meeting,
+        "items": printed_items(session, meeting),
+        "agreements": agreement_rows.made_in(session, meeting),
+        "reviewed": agreement_rows.reviewed_in(session, meeting),
+        "replaced": summary.replaces if summary.replaces_id is not None else None,
     }
 
 

@@ -7,11 +7,19 @@ ask the same functions, so what leaves the portal follows the rules of the page.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import aliased
 
 from app.circle import policy
 from app.circle.policy import Action, Seat
+from app.clips.forms import TAG_LABELS
+from app.clips.models import Clip, Moment, MomentTag, Tag
 from app.clips.services import picking
 from app.core.db import DbSession
+from app.core.i18n import gettext as _
+from app.core.timecode import format_time
 from app.documents.models import Document
 from app.meetings.models import (
     AgendaItem,
@@ -39,6 +47,70 @@ def agenda_as_seen(
         if i.clip_id in watchable and (i.pair_clip_id is None or i.pair_clip_id in watchable)
     ]
     return shown, len(items) - len(shown)
+
+
+class AgendaLine(NamedTuple):
+    """An agenda item as the meeting's page shows it: its fragment (and pair) by id and
+    title, the title naming the item's moment and its label, and the preparation note."""
+
+    clip_id: int
+    pair_clip_id: int | None
+    title: str
+    pair_title: str | None
+    prep_note: str
+
+
+_clip, _pair = aliased(Clip), aliased(Clip)
+
+#: The agenda of meeting ``meeting`` in order, each item with what its title names.
+_AGENDA = (
+    select(
+        AgendaItem.clip_id,
+        AgendaItem.pair_clip_id,
+        AgendaItem.prep_note,
+        _clip.title,
+        _pair.title.label("pair_title"),
+        Moment.id.label("moment_id"),
+        Moment.start_s,
+        Moment.tag,
+        MomentTag.label,
+    )
+    .join(_clip, _clip.id == AgendaItem.clip_id)
+    .outerjoin(_pair, _pair.id == AgendaItem.pair_clip_id)
+    .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
+    .outerjoin(MomentTag, MomentTag.id == Moment.custom_tag_id)
+    .where(AgendaItem.meeting_id == bindparam("meeting"))
+    .order_by(AgendaItem.position, AgendaItem.id)
+)
+
+
+def _title(row: Any) -> str:
+    """An item's title as ``meetings/_macros.html``'s ``item_title`` writes it."""
+    if row.moment_id is None:
+        return str(row.title)
+    if row.tag is not None:
+        label = str(TAG_LABELS[Tag(row.tag)])
+    elif row.label is not None:
+        label = row.label
+    else:
+        label = _("Label removed")
+    return f"{row.title} · {format_time(row.start_s)} {label}"
+
+
+def agenda_lines_as_seen(
+    session: DbSession, seat: Seat, meeting: Meeting
+) -> tuple[list[AgendaLine], int]:
+    """:func:`agenda_as_seen` as plain lines (:class:`AgendaLine`), for the meeting's page.
+    Two queries."""
+    rows = session.execute(_AGENDA, {"meeting": meeting.id}).all()
+    clip_ids = {r.clip_id for r in rows} | {r.pair_clip_id for r in rows if r.pair_clip_id}
+    watchable = picking.watchable_ids(session, seat, clip_ids)
+    shown = [
+        AgendaLine(r.clip_id, r.pair_clip_id, _title(r), r.pair_title, r.prep_note)
+        for r in rows
+        if r.clip_id in watchable and (r.pair_clip_id is None or r.pair_clip_id in watchable)
+    ]
+    return shown, len(rows) - len(shown)
 
 
 @dataclass

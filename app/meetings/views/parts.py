@@ -4,8 +4,13 @@ earlier ones it reviews, and its summaries (``followup_parts``), handed to
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, NamedTuple
 
+from flask import current_app
+from jinja2.filters import do_truncate
+from markupsafe import Markup, escape
+from sqlalchemy import Row
 from wtforms import SelectChoice
 
 from app.circle.policy import Action, Seat
@@ -18,8 +23,9 @@ from app.core.paging import address_of_items
 from app.meetings import bp
 from app.meetings.forms_followup import PARTY_LABELS, STATUS_LABELS, AgreementForm, ReviewForm
 from app.meetings.models import Meeting
-from app.meetings.models_followup import Agreement, AgreementStatus
-from app.meetings.services import agreements, summary
+from app.meetings.models_followup import STILL_OPEN, AgreementStatus
+from app.meetings.services import agreement_rows, summary
+from app.meetings.views.agreement_html import HOLES, AgreementRows
 
 bp.add_app_template_global(lambda party: str(PARTY_LABELS[party]), "agreement_party_label")
 bp.add_app_template_global(lambda status: str(STATUS_LABELS[status]), "agreement_status_label")
@@ -35,50 +41,72 @@ class ReviewFields(NamedTuple):
     note_rows: int
 
 
+def _options(statuses: list[tuple[str, str]]) -> dict[str | None, Markup]:
+    """The ``<option>`` elements of the status, by the status chosen (None: none)."""
+    escaped = [(value, escape(value), escape(label)) for value, label in statuses]
+    return {
+        selected: Markup(  # noqa: S704 - escaped
+            "".join(
+                f'<option {"selected " if value == selected else ""}value="{v}">{label}</option>'
+                for value, v, label in escaped
+            )
+        )
+        for selected in [None, *(value for value, _label in statuses)]
+    }
+
+
 class AgreementLine(NamedTuple):
     """How an agreement's row on the meeting's page reads, in the page's language: worked
     out here once for the row (a translation with a date costs a template several times the
-    work). ``made_in`` and ``reviewed`` only for an earlier agreement reviewed here."""
+    work). ``made_in`` and ``reviewed`` only for an earlier agreement reviewed here;
+    ``short`` is its text as a button names it (truncated to 40 characters)."""
 
-    party: str
-    owner: str
-    due: str
+    facts: str
     status: str
     done: bool
     overdue: bool
+    short: str
     made_in: str = ""
     reviewed: str = ""
 
 
 def agreement_lines(
-    seat: Seat, made: list[Agreement], listed: list[agreements.ToReview]
+    seat: Seat, made: list[Row[Any]], listed: list[Row[Any]]
 ) -> dict[int, AgreementLine]:
-    """The lines of the agreements made in a meeting and of those it reviews, by id."""
+    """The lines of the agreements made in a meeting and of those it reviews, by id (rows of
+    ``agreement_rows``)."""
     today = local_date()
     parties = {party: str(label) for party, label in PARTY_LABELS.items()}
     statuses = {status: str(label) for status, label in STATUS_LABELS.items()}
     former = _("a former member")
+    due_text = _("due %(date)s", date="\x00")  # the date goes in per row
+    made_text = _("Made in the meeting of %(date)s", date="\x00")
+    sees_overdue = seat.is_coach
+    user_id = seat.user.id
+    env = current_app.jinja_env
 
-    def line(a: Agreement, **more: str) -> AgreementLine:
+    def line(a: Row[Any], **more: str) -> AgreementLine:
+        owner = former if a.owner is None else a.owner
+        due = due_text.replace("\x00", format_date(a.due_on, "medium"))
         return AgreementLine(
-            parties[a.party],
-            a.owner.name if a.owner else former,
-            _("due %(date)s", date=format_date(a.due_on, "medium")),
+            f"{parties[a.party]} · {owner} · {due}",
             statuses[a.status],
             a.status is AgreementStatus.DONE,
-            agreements.overdue_for(seat, a, today),
+            # agreements.overdue_for: open, past its due date, and the seat owns it or coaches
+            a.status in STILL_OPEN and a.due_on < today and (sees_overdue or a.owner_id == user_id),
+            do_truncate(env, a.text, 40),
             **more,
         )
 
     lines = {a.id: line(a) for a in made}
-    for entry in listed:
-        a = entry.agreement
+    made_in: dict[datetime, str] = {}  # earlier agreements come from a few meetings
+    for a in listed:
+        if a.made_at not in made_in:
+            made_in[a.made_at] = made_text.replace("\x00", format_date(a.made_at, "long"))
         lines[a.id] = line(
             a,
-            made_in=_(
-                "Made in the meeting of %(date)s", date=format_date(a.meeting.starts_at, "long")
-            ),
-            reviewed=statuses[entry.review.status] if entry.review else "",
+            made_in=made_in[a.made_at],
+            reviewed=statuses[a.review_status] if a.review_id is not None else "",
         )
     return lines
 
@@ -92,7 +120,8 @@ def page_token(form: PortalForm) -> str | None:
 def owner_choices(seat: Seat, form: AgreementForm) -> None:
     """Who the agreement form offers as owner: the child's circle now."""
     form.owner.choices = [
-        SelectChoice(m.user_id, m.user.name) for m in agreements.owners_for(db.session, seat)
+        SelectChoice(user_id, name)
+        for user_id, name in agreement_rows.owner_choices(db.session, seat)
     ]
 
 
@@ -113,25 +142,29 @@ def agreement_parts(
     review form is drawn from the agreement and its review, with the labels and choices of
     one ``review_form`` built for the page (a WTForms form per row cost most of the page)."""
     leads = seat.may(Action.PLAN_MEETING) and meeting.state.value in ("planned", "held")
-    listed = agreements.to_review(db.session, meeting)
-    made = agreements.made_in(db.session, meeting)
+    listed = agreement_rows.to_review(db.session, meeting)
+    made = agreement_rows.made_in(db.session, meeting)
     to = "meetings.mode_" if in_mode else "meetings."
     ids = {"child_id": meeting.child_id, "meeting_id": meeting.id}
+    lines = agreement_lines(seat, made, listed)
+    agreement_address = address_of_items(
+        "meetings.agreement", "agreement_id", child_id=meeting.child_id
+    )
     parts = {
         "agreements_made": made,
-        "lines": agreement_lines(seat, made, listed),
+        "lines": lines,
         "to_review": listed,
         "leads_meeting": leads,
         "in_mode": in_mode,
         # The plan's "Adopt" button beside an agreement and a need (a route of the plans
         # feature).
         "can_adopt": seat.may(Action.EDIT_PLAN),
-        "agreement_address": address_of_items(
-            "meetings.agreement", "agreement_id", child_id=meeting.child_id
-        ),
+        "agreement_address": agreement_address,
+        "holes": HOLES,
     }
     if not leads:  # no forms: the agreements are only read
-        return parts
+        rows = AgreementRows(made, listed, lines, agreement_address, "", "", {}, {})
+        return parts | {"rows": rows}
     form = agreement_form or AgreementForm()
     owner_choices(seat, form)
     if form.owner.data is None and not form.errors:
@@ -139,12 +172,26 @@ def agreement_parts(
     if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
         form.text.render_kw = {**(form.text.render_kw or {}), "aria-keyshortcuts": "a"}
     review_form = ReviewForm(prefix="review", formdata=None)
+    statuses = [(c.value, str(c.label)) for c in review_form.status.choices]
+    remove_address = address_of_items(to + "remove_agreement", "agreement_id", **ids)
+    review_address = address_of_items(to + "review_agreement", "agreement_id", **ids)
+    rows = AgreementRows(
+        made,
+        listed,
+        lines,
+        agreement_address,
+        remove_address,
+        review_address,
+        _options(statuses),
+        review_forms or {},
+    )
     return parts | {
+        "rows": rows,
         "agreement_form": form,
         "review_forms": review_forms or {},
         "review_fields": ReviewFields(
             str(review_form.status.label.text),
-            [(c.value, str(c.label)) for c in review_form.status.choices],
+            statuses,
             str(review_form.note.label.text),
             review_form.note.flags.maxlength,
             review_form.note.render_kw["rows"],
@@ -152,8 +199,8 @@ def agreement_parts(
         "review_token": page_token(review_form),
         "remove_form": ConfirmForm(),
         "add_agreement_to": to + "add_agreement",
-        "review_address": address_of_items(to + "review_agreement", "agreement_id", **ids),
-        "remove_address": address_of_items(to + "remove_agreement", "agreement_id", **ids),
+        "review_address": review_address,
+        "remove_address": remove_address,
     }
 
 

@@ -87,17 +87,17 @@ def meeting_page(
     ``followup`` hands forms shown again to the agreements part (``parts.followup_parts``)."""
     meeting = seen.meeting
     # A parent sees the items whose fragments they may watch: never a hint of the others.
-    shown, hidden = visible.agenda_as_seen(db.session, seat, meeting)
+    shown, hidden = visible.agenda_lines_as_seen(db.session, seat, meeting)
     return render_template(
         "meetings/show.html",
         child=seat.child,
         meeting=meeting,
         invited=seen.invited,
-        invitees=queries.invitees_of(db.session, meeting),
+        invitees=queries.invitee_names(db.session, meeting),
         items=shown,
         clip_address=paging.address_of_items("clips.show", "clip_id", child_id=seat.child.id),
         hidden_items=hidden if seat.is_school_side else 0,
-        contributions=contributions.contributions_to(db.session, seen),
+        contributions=contributions.brought_to(db.session, seen),
         form=form,
         may_contribute=contributions.may_contribute_now(seat, seen),
         can_plan=seat.may(Action.PLAN_MEETING) and meeting.is_planned,

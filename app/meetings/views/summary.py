@@ -110,11 +110,10 @@ def summary_page(seat: Seat, meeting_id: int) -> Any:
     current = summary.current_summary(db.session, meeting)
     if current is None:
         return render_template("meetings/no_summary.html", child=seat.child, meeting=meeting), 409
-    values = summary.pdf_values(db.session, current)  # child and meeting among them
     return render_template(
         "meetings/summary.html",
-        **values,
-        summaries=summary.summaries_of(db.session, meeting),
+        child=seat.child,
+        **summary.page_values(db.session, meeting, current),
         **acknowledgement.parts_for(seat, seen, current, db.session),
     )
 

@@ -1,0 +1,145 @@
+"""The rows of the agreements part (``meetings/_agreements.html``), drawn once and filled in.
+
+The part repeats a row for every agreement, and a row drawn by the template cost the page
+more than all else it drew (every value a call or more). So the template draws each kind of
+row once, with a hole (:data:`HOLES`) where a row's value goes, and :class:`AgreementRows`
+puts each row's values in their holes (:func:`pattern`), escaped as the template escapes
+them (:func:`esc`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import Row
+
+#: Where a row's values go in a row's HTML drawn once: an escaped value never holds a "<",
+#: so no value is taken for a hole.
+HOLES = {
+    name: Markup(f"<\x00{name}>")  # noqa: S704 - no value, a stand-in
+    for name in (
+        "id",
+        "link",
+        "text",
+        "facts",
+        "state",
+        "status",
+        "overdue",
+        "what",
+        "remove",
+        "made_in",
+        "review",
+        "reviewed",
+        "note",
+        "form",
+        "address",
+        "version",
+        "options",
+    )
+}
+
+
+#: What escaping does to text, as markupsafe (and so the template) does it.
+_ESCAPED = str.maketrans({"&": "&amp;", ">": "&gt;", "<": "&lt;", "'": "&#39;", '"': "&#34;"})
+
+
+def pattern(blank: Markup) -> str:
+    """``blank`` (HTML drawn with :data:`HOLES`) as a format string: a field for each hole,
+    its braces doubled."""
+    text = str(blank).replace("{", "{{").replace("}", "}}")
+    for name in HOLES:
+        text = text.replace(f"<\x00{name}>", "{" + name + "}")
+    return text
+
+
+def esc(text: str) -> str:
+    """``text`` escaped as the template escapes it (one call, where markupsafe's escape
+    makes several: it counts here, once for every value of every row)."""
+    return text.translate(_ESCAPED)
+
+
+@dataclass(frozen=True)
+class AgreementRows:
+    """The rows of the agreements part: those made in the meeting (``made``) and those it
+    reviews (``listed``), rows of ``agreement_rows``, with their ``lines``
+    (``parts.agreement_lines``) and the addresses of the agreements and their forms; while
+    the meeting is led, the status's options by the status chosen and the review forms sent
+    back (with their errors) by agreement id."""
+
+    made: list[Row[Any]]
+    listed: list[Row[Any]]
+    lines: dict[int, Any]
+    agreement_address: str
+    remove_address: str
+    review_address: str
+    options: dict[str | None, Markup]
+    sent_back_forms: dict[int, Any]
+
+    def _common(self, a: Row[Any], overdue: str) -> dict[str, Any]:
+        line = self.lines[a.id]
+        return {
+            "id": a.id,  # a number: nothing to escape
+            "link": esc(self.agreement_address.format(id=a.id)),
+            "text": esc(a.text),
+            "facts": esc(line.facts),
+            "state": "granted" if line.done else "unanswered",
+            "status": esc(line.status),
+            "overdue": overdue if line.overdue else "",
+            "what": esc(line.short),
+        }
+
+    def draw_made(self, blank: Markup, overdue: Markup) -> Markup:
+        """The rows of the agreements made: ``blank`` (``made_row``) filled in for each."""
+        row = pattern(blank)
+        return Markup(  # noqa: S704 - the values escaped
+            "".join(
+                row.format_map(
+                    self._common(a, overdue) | {"remove": esc(self.remove_address.format(id=a.id))}
+                )
+                for a in self.made
+            )
+        )
+
+    def draw_to_review(
+        self,
+        blank: Markup,
+        overdue: Markup,
+        reviewed: Markup,
+        form: Markup,
+        sent_back: Callable[..., Markup],
+    ) -> Markup:
+        """The rows of the earlier agreements: ``blank`` (``review_row``) filled in for
+        each, with its review here (``reviewed``) and its form: ``form`` filled in, or the
+        form sent back with its errors drawn by ``sent_back`` (none when ``form`` is
+        empty: the meeting is not led)."""
+        row, review_line, review_form = pattern(blank), pattern(reviewed), pattern(form)
+        drawn = []
+        for a in self.listed:
+            line = self.lines[a.id]
+            review, note, status = "", "", None
+            if a.review_id is not None:
+                note, status = esc(a.review_note or ""), a.review_status.value
+                review = review_line.format(
+                    reviewed=esc(line.reviewed), note=" — " + note if note else ""
+                )
+            address = self.review_address.format(id=a.id)
+            if not form:
+                shown = ""
+            elif a.id in self.sent_back_forms:
+                shown = str(sent_back(self.sent_back_forms[a.id], address, line.short))
+            else:
+                shown = review_form.format(
+                    id=f"review-{a.id}",
+                    address=esc(address),
+                    version=a.version,
+                    options=self.options[status],
+                    note=note,
+                    what=esc(line.short),
+                )
+            values = self._common(a, overdue)
+            values.update(made_in=esc(line.made_in), review=review, form=shown)
+            drawn.append(row.format_map(values))
+        return Markup("".join(drawn))  # noqa: S704 - the values escaped

@@ -1,0 +1,168 @@
+"""The meeting pages read plain rows where the services that change things load entities:
+the rows say what the entities say, in the same order (agreements made and to review,
+acknowledgements, the agenda's titles), and the agreements' rows drawn once and filled in
+are escaped as the template escapes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from app.circle.audience import Audience
+from app.circle.policy import seat_for
+from app.clips.models import Moment, MomentTag, Source, Tag
+from app.core.db import db
+from app.meetings.models import AgendaItem, Meeting, MeetingState
+from app.meetings.models_followup import Agreement, AgreementReview, AgreementStatus, Party
+from app.meetings.models_summary import MeetingSummary
+from app.meetings.services import acknowledgement, agreement_rows, agreements, visible
+from app.meetings.views.agreement_html import HOLES, esc, pattern
+from tests.support.meetings import days_ahead, plan
+
+
+def _agreement(circle: Any, meeting: Meeting, text: str, due: int, owner: Any) -> Agreement:
+    made = Agreement(
+        child_id=circle.child.id,
+        meeting_id=meeting.id,
+        text=text,
+        party=Party.HOME,
+        owner_id=owner.id,
+        due_on=days_ahead(due),
+        created_by_id=circle.coach.id,
+    )
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def test_agreement_rows_say_what_the_entities_say(app, circle, planned):
+    later = plan(app, circle.child, circle.coach, [circle.coach, circle.parent], day=days_ahead(28))
+    planned, later = db.session.get(Meeting, planned.id), db.session.get(Meeting, later.id)
+    first = _agreement(circle, planned, "Samen lezen", 30, circle.parent)
+    done = _agreement(circle, planned, "Een <vast> teken & meer", 29, circle.teacher)
+    _agreement(circle, planned, "Nog open", 31, circle.coach)
+    _agreement(circle, later, "Hier gemaakt", 40, circle.parent)
+    done.status = AgreementStatus.DONE
+    db.session.add(
+        AgreementReview(
+            agreement_id=done.id,
+            meeting_id=later.id,
+            child_id=circle.child.id,
+            status=AgreementStatus.DONE,
+            note="Gelukt",
+            reviewed_by_id=circle.coach.id,
+        )
+    )
+    db.session.commit()
+    with app.test_request_context():
+        for meeting in (planned, later):
+            made = agreement_rows.made_in(db.session, meeting)
+            assert [(r.id, r.text, r.owner) for r in made] == [
+                (a.id, a.text, a.owner.name) for a in agreements.made_in(db.session, meeting)
+            ]
+        listed = agreement_rows.to_review(db.session, later)
+        entries = agreements.to_review(db.session, later)
+        assert [r.id for r in listed] == [e.agreement.id for e in entries] != []
+        assert first.id in [r.id for r in listed]
+        for row, entry in zip(listed, entries, strict=True):
+            assert row.made_at == entry.agreement.meeting.starts_at
+            assert (row.review_id is None) is (entry.review is None)
+            if entry.review is not None:
+                assert (row.review_status, row.review_note) == (
+                    entry.review.status,
+                    entry.review.note,
+                )
+        assert [r.text for r in agreement_rows.reviewed_in(db.session, later)] == [done.text]
+        later.state = MeetingState.FINALISED  # then only what it reviewed
+        assert [r.id for r in agreement_rows.to_review(db.session, later)] == [
+            e.agreement.id for e in agreements.to_review(db.session, later)
+        ]
+        db.session.rollback()
+        seat = seat_for(circle.coach, circle.child)
+        assert agreement_rows.owner_choices(db.session, seat) == [
+            (m.user_id, m.user.name) for m in agreements.owners_for(db.session, seat)
+        ]
+
+
+def test_acknowledgement_lines_say_what_the_states_say(app, circle, planned):
+    meeting = db.session.get(Meeting, planned.id)
+    summary = MeetingSummary(
+        meeting_id=meeting.id,
+        child_id=meeting.child_id,
+        number=1,
+        seen="Gezien",
+        need="Nodig",
+        created_by_id=circle.coach.id,
+    )
+    db.session.add(summary)
+    db.session.commit()
+    with app.test_request_context():
+        states = acknowledgement.states(db.session, summary)
+        lines = acknowledgement.ack_lines(db.session, summary)
+        assert [line.name for line in lines] == [s.person.name for s in states] != []
+        assert all(line.signed_at is None for line in lines)
+
+
+def test_the_agenda_lines_read_as_the_items_titles(app, circle, planned, make_clip):
+    child, coach = circle.child, circle.coach
+    clip = make_clip(child, coach, audience=Audience.CIRCLE, title="Kring <1> & zo")
+    pair = make_clip(child, coach, audience=Audience.CIRCLE, source=Source.HOME, title="Thuis")
+    label = MomentTag(school_id=child.school_id, label="Eigen <label>")
+    db.session.add(label)
+    db.session.flush()
+    moments = [
+        Moment(
+            child_id=child.id,
+            clip_id=clip.id,
+            author_id=coach.id,
+            start_s=s,
+            audience=Audience.CIRCLE,
+            **kind,
+        )
+        for s, kind in (
+            (1.5, {"tag": Tag.SUCCESS}),
+            (62.25, {"tag": None, "custom_tag_id": label.id}),
+            (3.0, {"tag": None}),  # its label removed
+        )
+    ]
+    db.session.add_all(moments)
+    db.session.flush()
+    for position, (moment, paired) in enumerate(
+        [(None, None), (moments[0], None), (moments[1], pair), (moments[2], None)], start=1
+    ):
+        db.session.add(
+            AgendaItem(
+                meeting_id=planned.id,
+                child_id=child.id,
+                position=position,
+                clip_id=clip.id,
+                moment_id=moment.id if moment else None,
+                pair_clip_id=paired.id if paired else None,
+                prep_note=f"Noot {position}",
+            )
+        )
+    db.session.commit()
+    with app.test_request_context():
+        meeting = db.session.get(Meeting, planned.id)
+        seat = seat_for(coach, child)
+        item_title = app.jinja_env.get_template("meetings/_macros.html").module.item_title
+        items, hidden = visible.agenda_as_seen(db.session, seat, meeting)
+        lines, hidden_lines = visible.agenda_lines_as_seen(db.session, seat, meeting)
+        assert hidden_lines == hidden
+        assert len(lines) == len(items) == 4
+        for line, item in zip(lines, items, strict=True):
+            assert escape(line.title) == item_title(item)
+            assert (line.clip_id, line.pair_clip_id, line.prep_note) == (
+                item.clip_id,
+                item.pair_clip_id,
+                item.prep_note,
+            )
+            assert line.pair_title == (item.pair_clip.title if item.pair_clip else None)
+
+
+def test_a_row_drawn_once_is_filled_in_escaped_as_the_template_escapes():
+    text = "<b>\"Samen\" & 'zo'</b> {niet} een veld"
+    assert esc(text) == str(escape(text))
+    blank = Markup("<p data-x='{}'>") + HOLES["text"] + Markup("</p>")
+    assert pattern(blank).format(text=esc(text)) == "<p data-x='{}'>" + str(escape(text)) + "</p>"
