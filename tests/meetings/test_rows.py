@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 from app.circle.audience import Audience
 from app.circle.policy import seat_for
@@ -17,7 +17,6 @@ from app.meetings.models import AgendaItem, Meeting, MeetingState
 from app.meetings.models_followup import Agreement, AgreementReview, AgreementStatus, Party
 from app.meetings.models_summary import MeetingSummary
 from app.meetings.services import acknowledgement, agreement_rows, agreements, visible
-from app.meetings.views.agreement_html import HOLES, esc, pattern
 from tests.support.meetings import days_ahead, plan
 
 
@@ -159,10 +158,3 @@ def test_the_agenda_lines_read_as_the_items_titles(app, circle, planned, make_cl
                 item.prep_note,
             )
             assert line.pair_title == (item.pair_clip.title if item.pair_clip else None)
-
-
-def test_a_row_drawn_once_is_filled_in_escaped_as_the_template_escapes():
-    text = "<b>\"Samen\" & 'zo'</b> {niet} een veld"
-    assert esc(text) == str(escape(text))
-    blank = Markup("<p data-x='{}'>") + HOLES["text"] + Markup("</p>")
-    assert pattern(blank).format(text=esc(text)) == "<p data-x='{}'>" + str(escape(text)) + "</p>"

@@ -3,8 +3,8 @@
 The part repeats a row for every agreement, and a row drawn by the template cost the page
 more than all else it drew (every value a call or more). So the template draws each kind of
 row once, with a hole (:data:`HOLES`) where a row's value goes, and :class:`AgreementRows`
-puts each row's values in their holes (:func:`pattern`), escaped as the template escapes
-them (:func:`esc`).
+puts each row's values in their holes, escaped as the template escapes them
+(:mod:`app.core.holes`).
 """
 
 from __future__ import annotations
@@ -16,49 +16,34 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy import Row
 
-#: Where a row's values go in a row's HTML drawn once: an escaped value never holds a "<",
-#: so no value is taken for a hole.
-HOLES = {
-    name: Markup(f"<\x00{name}>")  # noqa: S704 - no value, a stand-in
-    for name in (
-        "id",
-        "link",
-        "text",
-        "facts",
-        "state",
-        "status",
-        "overdue",
-        "what",
-        "remove",
-        "made_in",
-        "review",
-        "reviewed",
-        "note",
-        "form",
-        "address",
-        "version",
-        "options",
-    )
-}
+from app.core import holes
+from app.core.holes import Holes, esc
 
-
-#: What escaping does to text, as markupsafe (and so the template) does it.
-_ESCAPED = str.maketrans({"&": "&amp;", ">": "&gt;", "<": "&lt;", "'": "&#39;", '"': "&#34;"})
+#: Where a row's values go in the rows drawn once.
+HOLES = Holes(
+    "id",
+    "link",
+    "text",
+    "facts",
+    "state",
+    "status",
+    "overdue",
+    "what",
+    "remove",
+    "made_in",
+    "review",
+    "reviewed",
+    "note",
+    "form",
+    "address",
+    "version",
+    "options",
+)
 
 
 def pattern(blank: Markup) -> str:
-    """``blank`` (HTML drawn with :data:`HOLES`) as a format string: a field for each hole,
-    its braces doubled."""
-    text = str(blank).replace("{", "{{").replace("}", "}}")
-    for name in HOLES:
-        text = text.replace(f"<\x00{name}>", "{" + name + "}")
-    return text
-
-
-def esc(text: str) -> str:
-    """``text`` escaped as the template escapes it (one call, where markupsafe's escape
-    makes several: it counts here, once for every value of every row)."""
-    return text.translate(_ESCAPED)
+    """``blank``, drawn with :data:`HOLES`, as a format string (:func:`app.core.holes.pattern`)."""
+    return holes.pattern(blank, HOLES)
 
 
 @dataclass(frozen=True)

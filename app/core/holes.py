@@ -1,0 +1,50 @@
+"""Rows drawn once and filled in: for a list whose every row costs a page more than all else.
+
+A template draws a kind of row once, with a hole where each of a row's values goes
+(:class:`Holes`: ``{{ holes.text }}``); :func:`pattern` turns that drawing into a format
+string, and each row's values, escaped as the template escapes them (:func:`esc`), fill it
+in. A value a template writes costs a call or more, and a macro per row many more; a filled
+format string costs one call a row. The rows' HTML is the template's, byte for byte.
+
+    blank = Markup(macro_drawn_with(holes))   # once
+    row = pattern(blank)
+    html = Markup("".join(row.format(text=esc(r.text), id=r.id) for r in rows))
+"""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+#: The stand-in of a hole: an escaped value never holds a "<", so no value is taken for one.
+_HOLE = "<\x00{}>"
+
+#: What escaping does to text, as markupsafe (and so the template) does it.
+_ESCAPED = str.maketrans({"&": "&amp;", ">": "&gt;", "<": "&lt;", "'": "&#39;", '"': "&#34;"})
+
+
+class Holes(dict[str, Markup]):
+    """The holes of some rows, by name, for a template: ``holes.text`` or ``holes["text"]``."""
+
+    def __init__(self, *names: str) -> None:
+        super().__init__((name, Markup(_HOLE.format(name))) for name in names)  # noqa: S704
+
+    def __getattr__(self, name: str) -> Markup:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def pattern(blank: Markup, holes: Holes) -> str:
+    """``blank`` (HTML drawn with ``holes``) as a format string: a field for each hole, the
+    drawing's own braces doubled."""
+    text = str(blank).replace("{", "{{").replace("}", "}}")
+    for name, hole in holes.items():
+        text = text.replace(str(hole), "{" + name + "}")
+    return text
+
+
+def esc(text: str) -> str:
+    """``text`` escaped as the template escapes it (one call, where markupsafe's escape
+    makes several: it counts once for every value of every row)."""
+    return text.translate(_ESCAPED)
