@@ -20,13 +20,14 @@ links to :data:`LINKS` and its words to ``templates/children/timeline.html``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import url_for
 from flask_babel import get_locale
+from markupsafe import Markup
 from sqlalchemy import Select
 
 from app.circle.audience import Audience
@@ -36,10 +37,14 @@ from app.clips.services import timeline as clips
 from app.consent import services as consent_texts
 from app.consent.models import Purpose
 from app.consent.services import timeline as consent
-from app.core import paging
+from app.core import i18n, paging
 from app.core.clock import display_zone
 from app.core.db import DbSession
 from app.core.timeline import COLUMNS, Event, newest_first
+from app.meetings.forms import KIND_LABELS
+from app.meetings.forms_followup import STATUS_LABELS
+from app.meetings.models import MeetingKind
+from app.meetings.models_followup import AgreementStatus
 from app.meetings.services import timeline as meetings
 from app.plans.services import timeline as plans
 
@@ -77,26 +82,28 @@ LINKS: dict[str, tuple[str, str | None]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
-    """One event as the page shows it: the event, who did it, where it links to, and what
-    more the page says of it (a record's purposes, a clip's new audience)."""
+    """One event as the page shows it, every value written out beforehand (a page shows many):
+    the headline and lines are markup (the catalogue's words, the values in them escaped)."""
 
-    event: Event
-    actor: str | None
+    at: str  # when it happened, ISO 8601, for ``<time datetime>``
+    time: str  # its time of day, as the page's language writes it
     link: str
-    more: Any = None
+    headline: str
+    note: str | None  # one line more: when a planned meeting is, what a withdrawal withdrew,
+    # a clip's new audience
+    answers: tuple[str, str] | None  # a consent's yes and no lines ("" for none)
+    title: str | None
+    by: str | None  # who did it
 
-    @property
-    def kind(self) -> str:
-        return self.event.kind
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Day:
     """The entries of one day on the school's calendar, newest first."""
 
-    day: date
+    at: str  # ISO 8601
+    label: str  # written out in full in the page's language
     entries: list[Entry] = field(default_factory=list)
 
 
@@ -121,15 +128,101 @@ def timeline_page(
     rows = [(Event.of(row), row[len(COLUMNS)]) for row in page.items]
     labels = _purpose_labels(session, seat) if any(e.kind in consent.KINDS for e, _ in rows) else {}
     links = _addresses(seat, {event.kind for event, _ in rows})
-    days: list[Day] = []
+    words = _Words()
     zone = display_zone()
+    days: list[Day] = []
+    current: date | None = None
+    times: dict[datetime, str] = {}
     for event, actor in rows:
-        day = event.occurred_at.astimezone(zone).date()
-        if not days or days[-1].day != day:
-            days.append(Day(day))
-        link = links[event.kind].format(id=event.subject_id)
-        days[-1].entries.append(Entry(event, actor, link, _more(event, labels)))
+        at = event.occurred_at
+        day = at.astimezone(zone).date()
+        if day != current:
+            current = day
+            days.append(Day(day.isoformat(), i18n.format_date(day, "full")))
+        time = times.get(at) or times.setdefault(at, i18n.format_time(at, "short"))
+        note, answers = _more(event, labels, words)
+        days[-1].entries.append(
+            Entry(
+                at.isoformat(),
+                time,
+                links[event.kind].format(id=event.subject_id),
+                _headline(event, words),
+                note,
+                answers,
+                event.title,
+                words("by %(name)s", name=actor) if actor else None,
+            )
+        )
     return replace(page, items=days)
+
+
+class _Words:
+    """The page's words, each looked up in the catalogue once a page (a page repeats them), as
+    a template says them: markup, with the values put in escaped."""
+
+    __slots__ = ("_found", "_translations", "_labels")
+
+    def __init__(self) -> None:
+        self._found: dict[str, Markup] = {}
+        self._translations: Any = i18n.translations()
+        self._labels: dict[Any, str] = {}
+
+    def __call__(self, text: str, **values: Any) -> Markup:
+        found = self._found.get(text)
+        if found is None:
+            found = self._found[text] = Markup(self._translations.ugettext(text))  # noqa: S704 - the catalogue
+        return found % values if values else found
+
+    def label(self, labels: Mapping[Any, Any], key: Any) -> str:
+        """``labels[key]`` (a lazy label) in the page's language, once a page."""
+        found = self._labels.get(key)
+        if found is None:
+            found = self._labels[key] = str(labels[key])
+        return found
+
+
+def _headline(event: Event, _: _Words) -> Markup:
+    """What the entry's link says ``event`` was."""
+    kind, detail = event.kind, event.detail
+    if kind in _MEETING_KINDS:
+        label = _.label(KIND_LABELS, MeetingKind(detail or ""))
+        if kind == meetings.PLANNED:
+            return _("%(kind)s planned", kind=label)
+        if kind == meetings.HELD:
+            return _("%(kind)s held", kind=label)
+        if kind == meetings.CANCELLED:
+            return _("%(kind)s cancelled", kind=label)
+        if kind == meetings.FINALISED:
+            return _("Summary issued: %(kind)s", kind=label.lower())
+        if kind == meetings.ADDENDUM:
+            return _("Addendum to the summary: %(kind)s", kind=label.lower())
+        return _("Summary acknowledged: %(kind)s", kind=label.lower())
+    if kind == meetings.AGREED:
+        return _("Agreement made")
+    if kind == meetings.REVIEWED:
+        status = _.label(STATUS_LABELS, AgreementStatus(detail or ""))
+        return _("Agreement reviewed: %(status)s", status=status.lower())
+    if kind == consent.SIGNED:
+        return _("Consent form signed")
+    if kind == consent.WITHDRAWN:
+        return _("Consent withdrawn")
+    if kind == clips.UPLOADED:
+        if detail == "home":
+            return _("Home recording uploaded")
+        return _("School recording uploaded")
+    if kind == clips.CUT:
+        return _("Fragment cut")
+    if kind == clips.SHARED:
+        return _("Who sees a clip changed")
+    if kind == plans.DRAFTED:
+        return _("Support plan: version %(number)s begun", number=detail)
+    if kind == plans.SENT:
+        return _("Support plan: version %(number)s sent to the parents", number=detail)
+    if kind == plans.AGREED:
+        return _("Support plan: agreed with version %(number)s", number=detail)
+    if kind == plans.DECLINED:
+        return _("Support plan: declined version %(number)s", number=detail)
+    return Markup.escape(kind)
 
 
 def _addresses(seat: Seat, kinds: set[str]) -> dict[str, str]:
@@ -146,22 +239,52 @@ def _addresses(seat: Seat, kinds: set[str]) -> dict[str, str]:
     return addresses
 
 
-def _more(event: Event, labels: dict[str, str]) -> Any:
-    """What the page says of ``event`` beyond its headline and title: a record's purposes
-    (answered yes and no, or withdrawn) by their labels, the audience a share set."""
-    if event.kind == consent.SIGNED:
+def _more(
+    event: Event, labels: dict[str, str], _: _Words
+) -> tuple[Markup | None, tuple[Markup, Markup] | None]:
+    """What the page says of ``event`` beyond its headline and title: when a planned meeting
+    takes place; a record's purposes (answered yes and no, or withdrawn) by their labels; the
+    audience a share set. As (a line, None) or (None, a consent's yes and no lines)."""
+    kind = event.kind
+    if kind == meetings.PLANNED and event.refers_at:
+        when = event.refers_at
+        date, time = i18n.format_date(when, "long"), i18n.format_time(when, "short")
+        return _("On %(date)s at %(time)s", date=date, time=time), None
+    if kind == consent.SIGNED:
         said = consent.answers(event.detail).answers
-        return {
-            answer: [label for purpose, label in labels.items() if said.get(purpose) == answer]
+        yes, no = (
+            [label for purpose, label in labels.items() if said.get(purpose) == answer]
             for answer in ("yes", "no")
-        }
-    if event.kind == consent.WITHDRAWN:
+        )
+        return None, (
+            _("Yes:") + " " + _LIST.join(yes) if yes else Markup(),
+            _("No:") + " " + _LIST.join(no) if no else Markup(),
+        )
+    if kind == consent.WITHDRAWN:
         withdrawn = consent.answers(event.detail).withdrawn
-        return [label for purpose, label in labels.items() if purpose in withdrawn]
-    if event.kind == clips.SHARED:
+        listed = _LIST.join(label for purpose, label in labels.items() if purpose in withdrawn)
+        return listed or None, None
+    if kind == clips.SHARED:
         audience = clips.audience_set(event.detail)
-        return Audience(audience).label if audience in set(Audience) else None
-    return None
+        if audience in _AUDIENCES:
+            return _("Now seen by: %(audience)s", audience=Audience(audience).label), None
+    return None, None
+
+
+#: The kinds of a meeting's events, whose headline names the meeting's kind.
+_MEETING_KINDS = frozenset(
+    (
+        meetings.PLANNED,
+        meetings.HELD,
+        meetings.CANCELLED,
+        meetings.FINALISED,
+        meetings.ADDENDUM,
+        meetings.ACKNOWLEDGED,
+    )
+)
+#: How a line lists labels (Jinja's ``join(", ")``: each label escaped).
+_LIST = Markup(", ")
+_AUDIENCES = frozenset(Audience)
 
 
 def _purpose_labels(session: DbSession, seat: Seat) -> dict[str, str]:
