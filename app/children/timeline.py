@@ -2,7 +2,7 @@
 the viewer may see it.
 
 Each feature offers its events as selects of the timeline's columns (``app.core.timeline``),
-filtered in SQL for a seat by the clause of the feature's own pages:
+filtered in SQL by the rule of the feature's own pages:
 
 - meetings (``app.meetings.services.timeline``): meetings planned, held and cancelled,
   summaries issued and acknowledged, agreements made and reviewed;
@@ -13,25 +13,28 @@ filtered in SQL for a seat by the clause of the feature's own pages:
   parents' signed answers.
 
 This module joins them with UNION ALL, joins the names of who did what, and pages them in that
-one query; a page showing a consent record asks one more, for the words of the purposes in the
-school's text. A feature adds its events by adding its ``events`` to :data:`SOURCES`, its
-links to :data:`LINKS` and its words to ``templates/children/timeline.html``.
+one query, built once per role and bound to the seat at each request; a page showing a
+consent record asks one more, for the words of the purposes in the school's text. A feature
+adds its events by adding its ``SOURCE`` to :data:`SOURCES`, its links to :data:`LINKS` and
+its words to :func:`_headline`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from flask import url_for
 from flask_babel import get_locale
 from markupsafe import Markup
-from sqlalchemy import Select
+from sqlalchemy import Integer, Select, bindparam, func, select
 
 from app.circle.audience import Audience
-from app.circle.models import User
+from app.circle.models import Role, User
 from app.circle.policy import Seat
 from app.clips.services import timeline as clips
 from app.consent import services as consent_texts
@@ -39,8 +42,8 @@ from app.consent.models import Purpose
 from app.consent.services import timeline as consent
 from app.core import i18n, paging
 from app.core.clock import display_zone
-from app.core.db import DbSession
-from app.core.timeline import COLUMNS, Event, newest_first
+from app.core.db import DbSession, utcnow
+from app.core.timeline import CHILD, COLUMNS, NOW, VIEWER, Event, Source, newest_first
 from app.meetings.forms import KIND_LABELS
 from app.meetings.forms_followup import STATUS_LABELS
 from app.meetings.models import MeetingKind
@@ -51,13 +54,8 @@ from app.plans.services import timeline as plans
 #: Entries on one page of the timeline.
 PER_PAGE = 25
 
-#: Every feature's events: each a function of the seat giving its selects.
-SOURCES: tuple[Callable[[Seat], list[Select[Any]]], ...] = (
-    plans.events,
-    meetings.events,
-    consent.events,
-    clips.events,
-)
+#: Every feature's events.
+SOURCES: tuple[Source, ...] = (plans.SOURCE, meetings.SOURCE, consent.SOURCE, clips.SOURCE)
 
 #: Where each kind of event links to: the endpoint and the name of its id there (the event's
 #: ``subject_id``); None for a page of the child without an id.
@@ -107,13 +105,49 @@ class Day:
     entries: list[Entry] = field(default_factory=list)
 
 
-def events_of(seat: Seat) -> Select[Any]:
-    """Every event of ``seat``'s child that ``seat`` may see, newest first, with the name of
-    who did it: one select (the sources joined with UNION ALL, the people's names joined to
-    it). Raises nothing."""
-    events = newest_first([stmt for source in SOURCES for stmt in source(seat)])
+@cache
+def _statements(role: Role) -> tuple[Select[Any], Select[Any]]:
+    """The timeline as someone in ``role`` sees it, built once per role: a page of it (the
+    events, the name of who did each, the list's total; :data:`_LIMIT` rows from
+    :data:`_OFFSET`), and its total alone (for a page past its end). Both bind the child and
+    the viewer (``app.core.timeline``)."""
+    events = newest_first([stmt for source in SOURCES for stmt in source.events(role)])
     actor = events.selected_columns.actor_id
-    return events.add_columns(User.name.label("actor_name")).outerjoin(User, User.id == actor)
+    named = events.add_columns(User.name.label("actor_name")).outerjoin(User, User.id == actor)
+    total = select(func.count()).select_from(events.order_by(None).subquery())
+    page = named.add_columns(total.scalar_subquery().label("list_total"))
+    return page.limit(_LIMIT).offset(_OFFSET), total
+
+
+_LIMIT = bindparam("timeline_limit", type_=Integer)
+_OFFSET = bindparam("timeline_offset", type_=Integer)
+
+
+def _bound(seat: Seat) -> dict[str, Any]:
+    """The values the timeline's selects bind for ``seat``."""
+    values = {CHILD.key: seat.child.id, VIEWER.key: seat.user.id, NOW.key: utcnow()}
+    for source in SOURCES:
+        values.update(source.values(seat))
+    return values
+
+
+def _paged(session: DbSession, seat: Seat, number: int, per_page: int) -> paging.Page:
+    """Page ``number`` of the timeline's rows for ``seat``, with the total, as
+    ``paging.paginate`` pages a list: one query, a second for an empty page, a number past
+    the end read as the last page."""
+    page, total_of = _statements(seat.role)
+    values = _bound(seat)
+    number = max(1, number)
+    offset = (number - 1) * per_page
+    rows = session.execute(page, {**values, _LIMIT.key: per_page, _OFFSET.key: offset}).all()
+    if rows:
+        total = rows[0][-1]
+    else:  # an empty timeline, or a page past its end
+        total = session.scalar(total_of, values) or 0
+        last = max(1, math.ceil(total / per_page))
+        if number > last:
+            return _paged(session, seat, last, per_page)
+    return paging.Page(rows, number, per_page, total)
 
 
 def timeline_page(
@@ -124,7 +158,7 @@ def timeline_page(
     last page. One query for the page, its total and the names in it, and one more when it
     shows a consent record (the purposes' words in the school's text), however long the
     timeline is; raises nothing beyond database errors."""
-    page = paging.paginate(session, events_of(seat), number, per_page)
+    page = _paged(session, seat, number, per_page)
     rows = [(Event.of(row), row[len(COLUMNS)]) for row in page.items]
     labels = _purpose_labels(session, seat) if any(e.kind in consent.KINDS for e, _ in rows) else {}
     links = _addresses(seat, {event.kind for event, _ in rows})
