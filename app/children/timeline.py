@@ -131,10 +131,10 @@ def _bound(seat: Seat) -> dict[str, Any]:
     return values
 
 
-def _paged(session: DbSession, seat: Seat, number: int, per_page: int) -> paging.Page:
-    """Page ``number`` of the timeline's rows for ``seat``, with the total, as
-    ``paging.paginate`` pages a list: one query, a second for an empty page, a number past
-    the end read as the last page."""
+def events_page(session: DbSession, seat: Seat, number: int, per_page: int) -> paging.Page:
+    """Page ``number`` of the timeline's rows for ``seat`` (each an event's :data:`COLUMNS`
+    and the name of who did it), with the total, as ``paging.paginate`` pages a list: one
+    query, a second for an empty page, a number past the end read as the last page."""
     page, total_of = _statements(seat.role)
     values = _bound(seat)
     number = max(1, number)
@@ -146,7 +146,7 @@ def _paged(session: DbSession, seat: Seat, number: int, per_page: int) -> paging
         total = session.scalar(total_of, values) or 0
         last = max(1, math.ceil(total / per_page))
         if number > last:
-            return _paged(session, seat, last, per_page)
+            return events_page(session, seat, last, per_page)
     return paging.Page(rows, number, per_page, total)
 
 
@@ -158,7 +158,7 @@ def timeline_page(
     last page. One query for the page, its total and the names in it, and one more when it
     shows a consent record (the purposes' words in the school's text), however long the
     timeline is; raises nothing beyond database errors."""
-    page = _paged(session, seat, number, per_page)
+    page = events_page(session, seat, number, per_page)
     rows = [(Event.of(row), row[len(COLUMNS)]) for row in page.items]
     labels = _purpose_labels(session, seat) if any(e.kind in consent.KINDS for e, _ in rows) else {}
     links = _addresses(seat, {event.kind for event, _ in rows})
