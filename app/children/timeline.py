@@ -166,25 +166,33 @@ def timeline_page(
     zone = display_zone()
     days: list[Day] = []
     current: date | None = None
+    # What many entries of a page share, written once: a time, a headline, who did it.
     times: dict[datetime, str] = {}
+    headlines: dict[tuple[str, str | None], Markup] = {}
+    by: dict[str, Markup] = {}
     for event, actor in rows:
-        at = event.occurred_at
+        at, kind = event.occurred_at, event.kind
         day = at.astimezone(zone).date()
         if day != current:
             current = day
             days.append(Day(day.isoformat(), i18n.format_date(day, "full")))
         time = times.get(at) or times.setdefault(at, i18n.format_time(at, "short"))
-        note, answers = _more(event, labels, words)
+        headline = headlines.get((kind, event.detail))
+        if headline is None:
+            headline = headlines[(kind, event.detail)] = _headline(event, words)
+        if actor and actor not in by:
+            by[actor] = words("by %(name)s", name=actor)
+        note, answers = _more(event, labels, words) if kind in _SAYS_MORE else (None, None)
         days[-1].entries.append(
             Entry(
                 at.isoformat(),
                 time,
-                links[event.kind].format(id=event.subject_id),
-                _headline(event, words),
+                links[kind].format(id=event.subject_id),
+                headline,
                 note,
                 answers,
                 event.title,
-                words("by %(name)s", name=actor) if actor else None,
+                by[actor] if actor else None,
             )
         )
     return replace(page, items=days)
@@ -316,6 +324,8 @@ _MEETING_KINDS = frozenset(
         meetings.ACKNOWLEDGED,
     )
 )
+#: The kinds of event the page says more of than a headline and a title (:func:`_more`).
+_SAYS_MORE = frozenset((meetings.PLANNED, consent.SIGNED, consent.WITHDRAWN, clips.SHARED))
 #: How a line lists labels (Jinja's ``join(", ")``: each label escaped).
 _LIST = Markup(", ")
 _AUDIENCES = frozenset(Audience)
