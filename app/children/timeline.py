@@ -89,8 +89,7 @@ class Entry:
     time: str  # its time of day, as the page's language writes it
     link: str
     headline: str
-    note: str | None  # one line more: when a planned meeting is, what a withdrawal withdrew,
-    # a clip's new audience
+    note: str | None  # a line more: when a planned meeting is, what a withdrawal withdrew...
     answers: tuple[str, str] | None  # a consent's yes and no lines ("" for none)
     title: str | None
     by: str | None  # who did it

@@ -148,8 +148,8 @@ def newest_first(sources: Sequence[Select[Any]]) -> Select[Any]:
     Raises ValueError for no source."""
     if not sources:
         raise ValueError("a timeline needs at least one source")
-    # A named WITH, not a subquery: a page that counts its list beside its rows (``paging``)
-    # reads it twice, and the database then works it out once.
+    # A named WITH, not a subquery: a page that counts the list beside its rows reads it
+    # twice, and the database then works it out once.
     events = union_all(*sources).cte("timeline")
     return select(*(events.c[name] for name in COLUMNS)).order_by(
         events.c.occurred_at.desc(), events.c.kind, events.c.object_id.desc()
