@@ -166,7 +166,7 @@ def timeline_page(
     days: list[Day] = []
     current: date | None = None
     # What many entries of a page share, written once: a time, a headline, who did it.
-    times: dict[datetime, str] = {}
+    times: dict[datetime, tuple[str, str]] = {}
     headlines: dict[tuple[str, str | None], Markup] = {}
     by: dict[str, Markup] = {}
     for event, actor in rows:
@@ -175,7 +175,9 @@ def timeline_page(
         if day != current:
             current = day
             days.append(Day(day.isoformat(), i18n.format_date(day, "full")))
-        time = times.get(at) or times.setdefault(at, i18n.format_time(at, "short"))
+        iso, time = times.get(at) or times.setdefault(
+            at, (at.isoformat(), i18n.format_time(at, "short"))
+        )
         headline = headlines.get((kind, event.detail))
         if headline is None:
             headline = headlines[(kind, event.detail)] = _headline(event, words)
@@ -184,7 +186,7 @@ def timeline_page(
         note, answers = _more(event, labels, words) if kind in _SAYS_MORE else (None, None)
         days[-1].entries.append(
             Entry(
-                at.isoformat(),
+                iso,
                 time,
                 links[kind].format(id=event.subject_id),
                 headline,
