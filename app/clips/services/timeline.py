@@ -1,11 +1,14 @@
 """The clips' events on a child's timeline (``app.core.timeline``): recordings uploaded,
 fragments cut, and changes of who sees a clip.
 
-Only clips the viewer sees now, by the clip list's own clause (``queries.clip_clause``:
-audience and consent), filtered in SQL. An upload or a cut is the clip's row; a change of
-audience keeps no row of its own, so it is read from the audit log (its event names the clip
-and the audiences it went from and to, in the event's ``detail``: :func:`audience_set`),
-joined to the clip under the same clause.
+Only clips the viewer sees now, by the clip list's own rule (``queries.clip_clause``: the
+audience, ``app.circle.audience``, and what consent allows, ``gate``), filtered in SQL. An
+upload or a cut is the clip's row; a change of audience keeps no row of its own, so it is read
+from the audit log (its event names the clip and the audiences it went from and to, in the
+event's ``detail``: :func:`audience_set`), joined to the clip under the same rule.
+
+Built once per role (the audiences a role sees); the child, the viewer and the sources consent
+lets them watch now are bound at each request (``app.core.timeline``).
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, or_, select
 
+from app.circle.audience import SEES, Audience
+from app.circle.models import Role
 from app.circle.policy import Seat
 from app.clips.models import Clip
-from app.clips.services import queries
+from app.clips.services import gate
 from app.core.audit import AuditEvent
-from app.core.timeline import event_columns, kind_when
+from app.core.timeline import CHILD, VIEWER, Source, event_columns, kind_when
 
 UPLOADED = "clip.uploaded"
 CUT = "clip.cut"
@@ -56,19 +61,48 @@ _SHARED = select(
 ).join(Clip, Clip.id == AuditEvent.object_id)
 
 
-def events(seat: Seat) -> list[Select[Any]]:
-    """The selects of the clip events of ``seat``'s child that ``seat`` sees, each of the
+#: The sources of others' clips consent lets the viewer watch now, and of their own uploads.
+_PLAYABLE: BindParameter[Any] = bindparam("timeline_clip_sources", expanding=True)
+_OWN_PLAYABLE: BindParameter[Any] = bindparam("timeline_clip_own_sources", expanding=True)
+
+
+def _seen(role: Role) -> Any:
+    """SQL for "the viewer, in ``role``, may see and watch this clip of the child now": the
+    clip list's ``queries.clip_clause``, its audiences by role, what consent allows bound."""
+    audiences = [audience for audience in Audience if role in SEES[audience]]
+    return and_(
+        Clip.child_id == CHILD,
+        or_(Clip.audience.in_(audiences), Clip.uploader_id == VIEWER),
+        or_(
+            Clip.source.in_(_PLAYABLE),
+            (Clip.uploader_id == VIEWER) & Clip.source.in_(_OWN_PLAYABLE),
+        ),
+    )
+
+
+def events(role: Role) -> list[Select[Any]]:
+    """The selects of the clip events of the child that someone in ``role`` sees, each of the
     timeline's columns. Raises nothing."""
-    clause = queries.clip_clause(seat)
-    return [_MADE.where(clause), _SHARED.where(_audience_changes(seat), clause)]
-
-
-def _audience_changes(seat: Seat) -> Any:
-    return (
-        (AuditEvent.child_id == seat.child.id)
+    seen = _seen(role)
+    changes = (
+        (AuditEvent.child_id == CHILD)
         & (AuditEvent.action == AUDIENCE_CHANGED)
         & (AuditEvent.object_type == Clip.__name__)
     )
+    return [_MADE.where(seen), _SHARED.where(changes, seen)]
+
+
+def values(seat: Seat) -> dict[str, Any]:
+    """What consent lets ``seat`` watch now, as :func:`events` binds it (``gate``: the sources
+    of others' clips, and of their own uploads). One query, which ``gate`` keeps for the
+    request."""
+    return {
+        _PLAYABLE.key: sorted(gate.playable_sources(seat)),
+        _OWN_PLAYABLE.key: [s for s in gate.PURPOSE_OF if gate.may_record(seat.child, s)],
+    }
+
+
+SOURCE = Source(events, values)
 
 
 def audience_set(detail: str | None) -> str:

@@ -3,7 +3,8 @@ consent (answers given) or a withdrawal.
 
 Filtered in SQL as the consent page lists records: the coach sees every signer's records
 (``Action.VIEW_ALL_CONSENT_RECORDS``), anyone else only their own; the status per purpose,
-which everyone in the circle sees, is on the consent page, not here.
+which everyone in the circle sees, is on the consent page, not here. Built once per role, the
+child and the viewer bound at each request (``app.core.timeline``).
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, Text, case, cast, select, true
 
-from app.circle.policy import Action, Seat
+from app.circle import policy
+from app.circle.models import Role
+from app.circle.policy import Action
 from app.consent.models import ConsentRecord, RecordKind
-from app.core.timeline import event_columns, kind_when
+from app.core.timeline import CHILD, VIEWER, Source, event_columns, kind_when
 
 SIGNED = "consent.signed"
 WITHDRAWN = "consent.withdrawn"
@@ -32,15 +35,16 @@ class Answers:
     withdrawn: list[str]
 
 
-def record_clause(seat: Seat) -> ColumnElement[bool]:
-    """SQL for "``seat`` sees this consent record of its child" (as the consent page lists
-    them: all for the coach, one's own for anyone else). Raises nothing."""
+def record_clause(role: Role) -> ColumnElement[bool]:
+    """SQL for "the viewer, in ``role``, sees this consent record of the child" (as the consent
+    page lists them: all for the coach, one's own for anyone else), of :data:`CHILD` and
+    :data:`VIEWER`. Raises nothing."""
     own = (
         true()
-        if seat.may(Action.VIEW_ALL_CONSENT_RECORDS)
-        else (ConsentRecord.signer_id == seat.user.id)
+        if policy.role_allows(role, Action.VIEW_ALL_CONSENT_RECORDS)
+        else (ConsentRecord.signer_id == VIEWER)
     )
-    return (ConsentRecord.child_id == seat.child.id) & own
+    return (ConsentRecord.child_id == CHILD) & own
 
 
 # What each record shows, built once: a request adds only whose records it sees.
@@ -60,11 +64,14 @@ _RECORDS = select(
 )
 
 
-def events(seat: Seat) -> list[Select[Any]]:
-    """The selects of the consent records of ``seat``'s child that ``seat`` sees, each of the
-    timeline's columns; ``detail`` holds what the record said, as JSON (see :func:`answers`).
-    Raises nothing."""
-    return [_RECORDS.where(record_clause(seat))]
+def events(role: Role) -> list[Select[Any]]:
+    """The selects of the consent records of the child that someone in ``role`` sees, each of
+    the timeline's columns; ``detail`` holds what the record said, as JSON (see
+    :func:`answers`). Raises nothing."""
+    return [_RECORDS.where(record_clause(role))]
+
+
+SOURCE = Source(events)
 
 
 def answers(detail: str | None) -> Answers:

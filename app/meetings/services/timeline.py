@@ -2,27 +2,28 @@
 and cancelled, summaries issued (the first at finalising, then each addendum) and
 acknowledged, agreements made and reviewed.
 
-Each select is filtered in SQL by the clause of the meetings' own pages: a meeting by
+Each select is filtered in SQL by the rule of the meetings' own pages: a meeting as
 ``queries.meeting_clause`` (the school side sees every meeting, parents and the pupil those
-they are invited to), an agreement and its reviews by ``agreements.agreement_clause``, an
-acknowledgement like the summary page shows it (the school side everyone's, a parent their
-own). Read from the feature's tables, never the audit log.
+they are invited to), an agreement and its reviews as ``agreements.agreement_clause`` (made in
+or reviewed in a meeting one sees, or one's own), an acknowledgement like the summary page
+shows it (the school side everyone's, a parent their own). Read from the feature's tables,
+never the audit log. Built once per role, the child, the viewer and the time bound at each
+request (``app.core.timeline``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, case, or_, select
+from sqlalchemy import ColumnElement, Select, case, exists, or_, select, true
 from sqlalchemy.orm import aliased
 
-from app.circle.policy import Seat
-from app.core.db import utcnow
-from app.core.timeline import event_columns, kind_when
-from app.meetings.models import Meeting, MeetingState
+from app.circle import policy
+from app.circle.models import Role
+from app.core.timeline import CHILD, NOW, VIEWER, Source, event_columns, kind_when
+from app.meetings.models import Meeting, MeetingInvitee, MeetingState
 from app.meetings.models_followup import Agreement, AgreementReview
 from app.meetings.models_summary import MeetingSummary, SummaryAcknowledgement
-from app.meetings.services import agreements, queries
 
 PLANNED = "meeting.planned"
 HELD = "meeting.held"
@@ -106,25 +107,54 @@ _REVIEWED = select(
 ).join(Agreement, Agreement.id == _REVIEW.agreement_id)
 
 
-def events(seat: Seat) -> list[Select[Any]]:
-    """The selects of the meetings' events of ``seat``'s child that ``seat`` sees, each of
-    the timeline's columns. Raises nothing."""
-    seen = queries.meeting_clause(seat)
-    agreement_seen = agreements.agreement_clause(seat)
-    acknowledged = _ACKNOWLEDGED.where(seen, SummaryAcknowledgement.child_id == seat.child.id)
-    if not seat.is_school_side:  # the summary page shows a parent only their own
-        acknowledged = acknowledged.where(SummaryAcknowledgement.signer_id == seat.user.id)
+def _seen(role: Role) -> ColumnElement[bool]:
+    """SQL for "the viewer, in ``role``, sees this meeting of the child": the rule of
+    ``queries.meeting_clause`` (``policy.sees_meeting``: the school side every meeting, anyone
+    else those they are invited to)."""
+    invited = exists().where(
+        MeetingInvitee.meeting_id == Meeting.id, MeetingInvitee.user_id == VIEWER
+    )
+    return (Meeting.child_id == CHILD) & (true() if role in policy.SEES_EVERY_MEETING else invited)
+
+
+def _agreement_seen(role: Role) -> ColumnElement[bool]:
+    """SQL for "the viewer, in ``role``, sees this agreement of the child": the rule of
+    ``agreements.agreement_clause`` (made in a meeting they see, reviewed in one, or theirs).
+    The meetings seen and the agreements reviewed in them are each asked once, not once an
+    agreement."""
+    seen = select(Meeting.id).where(_seen(role)).scalar_subquery()
+    reviewed_in_seen = select(AgreementReview.agreement_id).where(
+        AgreementReview.meeting_id.in_(seen)
+    )
+    return (Agreement.child_id == CHILD) & or_(
+        Agreement.meeting_id.in_(seen),
+        Agreement.owner_id == VIEWER,
+        Agreement.id.in_(reviewed_in_seen.scalar_subquery()),
+    )
+
+
+def events(role: Role) -> list[Select[Any]]:
+    """The selects of the meetings' events of the child that someone in ``role`` sees, each
+    of the timeline's columns. Raises nothing."""
+    seen = _seen(role)
+    agreement_seen = _agreement_seen(role)
+    acknowledged = _ACKNOWLEDGED.where(seen, SummaryAcknowledgement.child_id == CHILD)
+    if not policy.is_school_side(role):  # the summary page shows a parent only their own
+        acknowledged = acknowledged.where(SummaryAcknowledgement.signer_id == VIEWER)
     return [
         _PLANNED.where(seen),
         _HELD_OR_CANCELLED.where(
             seen,
             or_(
                 _IS_CANCELLED & Meeting.cancelled_at.is_not(None),
-                ~_IS_CANCELLED & (Meeting.starts_at <= utcnow()),
+                ~_IS_CANCELLED & (Meeting.starts_at <= NOW),
             ),
         ),
-        _SUMMARIES.where(seen, MeetingSummary.child_id == seat.child.id),
+        _SUMMARIES.where(seen, MeetingSummary.child_id == CHILD),
         acknowledged,
         _AGREED.where(agreement_seen),
-        _REVIEWED.where(agreement_seen, _REVIEW.child_id == seat.child.id),
+        _REVIEWED.where(agreement_seen, _REVIEW.child_id == CHILD),
     ]
+
+
+SOURCE = Source(events)
