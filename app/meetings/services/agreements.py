@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.circle import policy
-from app.circle.models import Membership
+from app.circle.models import Membership, Role
 from app.circle.policy import Action, Seat
 from app.core import audit
 from app.core.clock import display_zone, local_date
@@ -281,19 +281,26 @@ def review(
     return found
 
 
+def agreement_rule(role: Role, child: Any, viewer: Any) -> ColumnElement[bool]:
+    """SQL for "person ``viewer``, in ``role``, sees this agreement of child ``child``": they
+    see the meeting it was made in or one that reviewed it, or they own it. ``child`` and
+    ``viewer`` are ids, or bound parameters of a statement built once per role (the child's
+    timeline). The meetings seen, and the agreements reviewed in them, are each asked once,
+    not once an agreement."""
+    seen = select(Meeting.id).where(queries.meeting_rule(role, child, viewer)).scalar_subquery()
+    reviewed_in_seen = select(AgreementReview.agreement_id).where(
+        AgreementReview.meeting_id.in_(seen)
+    )
+    return (Agreement.child_id == child) & or_(
+        Agreement.meeting_id.in_(seen),
+        Agreement.owner_id == viewer,
+        Agreement.id.in_(reviewed_in_seen.scalar_subquery()),
+    )
+
+
 def _visible(seat: Seat) -> ColumnElement[bool]:
-    """SQL for "``seat`` sees this agreement of its child": they see the meeting it was made
-    in or one that reviewed it, or they own it."""
-    seen = queries.visible_meetings(seat).with_only_columns(Meeting.id).order_by(None)
-    reviewed_in_seen = exists().where(
-        AgreementReview.agreement_id == Agreement.id,
-        AgreementReview.meeting_id.in_(seen.scalar_subquery()),
-    )
-    return (Agreement.child_id == seat.child.id) & or_(
-        Agreement.meeting_id.in_(seen.scalar_subquery()),
-        Agreement.owner_id == seat.user.id,
-        reviewed_in_seen,
-    )
+    """SQL for "``seat`` sees this agreement of its child" (:func:`agreement_rule`)."""
+    return agreement_rule(seat.role, seat.child.id, seat.user.id)
 
 
 def agreement_clause(seat: Seat) -> ColumnElement[bool]:

@@ -28,16 +28,22 @@ class SeenMeeting:
     invited: bool
 
 
-def _invited(seat: Seat) -> ColumnElement[bool]:
-    return exists().where(
-        MeetingInvitee.meeting_id == Meeting.id, MeetingInvitee.user_id == seat.user.id
+def meeting_rule(role: Role, child: Any, viewer: Any) -> ColumnElement[bool]:
+    """SQL for "person ``viewer``, in ``role``, sees this meeting of child ``child``"
+    (``policy.sees_meeting``: the school side every meeting, anyone else those they are
+    invited to). ``child`` and ``viewer`` are ids, or bound parameters of a statement built
+    once per role (the child's timeline)."""
+    if role in policy.SEES_EVERY_MEETING:
+        return (Meeting.child_id == child) & true()
+    invited = exists().where(
+        MeetingInvitee.meeting_id == Meeting.id, MeetingInvitee.user_id == viewer
     )
+    return (Meeting.child_id == child) & invited
 
 
 def _visible(seat: Seat) -> ColumnElement[bool]:
     """SQL for "``seat`` sees this meeting of its child" (``policy.sees_meeting``)."""
-    sees_all = policy.sees_meeting(seat, invited=False)
-    return (Meeting.child_id == seat.child.id) & (true() if sees_all else _invited(seat))
+    return meeting_rule(seat.role, seat.child.id, seat.user.id)
 
 
 def meeting_clause(seat: Seat) -> ColumnElement[bool]:

@@ -2,9 +2,9 @@
 and cancelled, summaries issued (the first at finalising, then each addendum) and
 acknowledged, agreements made and reviewed.
 
-Each select is filtered in SQL by the rule of the meetings' own pages: a meeting as
-``queries.meeting_clause`` (the school side sees every meeting, parents and the pupil those
-they are invited to), an agreement and its reviews as ``agreements.agreement_clause`` (made in
+Each select is filtered in SQL by the rule of the meetings' own pages: a meeting by
+``queries.meeting_rule`` (the school side sees every meeting, parents and the pupil those
+they are invited to), an agreement and its reviews by ``agreements.agreement_rule`` (made in
 or reviewed in a meeting one sees, or one's own), an acknowledgement like the summary page
 shows it (the school side everyone's, a parent their own). Read from the feature's tables,
 never the audit log. Built once per role, the child, the viewer and the time bound at each
@@ -15,15 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, case, or_, select
 from sqlalchemy.orm import aliased
 
 from app.circle import policy
 from app.circle.models import Role
 from app.core.timeline import CHILD, NOW, VIEWER, Source, event_columns, kind_when
-from app.meetings.models import Meeting, MeetingInvitee, MeetingState
+from app.meetings.models import Meeting, MeetingState
 from app.meetings.models_followup import Agreement, AgreementReview
 from app.meetings.models_summary import MeetingSummary, SummaryAcknowledgement
+from app.meetings.services import agreements, queries
 
 PLANNED = "meeting.planned"
 HELD = "meeting.held"
@@ -108,29 +109,15 @@ _REVIEWED = select(
 
 
 def _seen(role: Role) -> ColumnElement[bool]:
-    """SQL for "the viewer, in ``role``, sees this meeting of the child": the rule of
-    ``queries.meeting_clause`` (``policy.sees_meeting``: the school side every meeting, anyone
-    else those they are invited to)."""
-    invited = exists().where(
-        MeetingInvitee.meeting_id == Meeting.id, MeetingInvitee.user_id == VIEWER
-    )
-    return (Meeting.child_id == CHILD) & (true() if role in policy.SEES_EVERY_MEETING else invited)
+    """SQL for "the viewer, in ``role``, sees this meeting of the child": the meetings' own
+    rule (``queries.meeting_rule``), the child and the viewer bound at each request."""
+    return queries.meeting_rule(role, CHILD, VIEWER)
 
 
 def _agreement_seen(role: Role) -> ColumnElement[bool]:
-    """SQL for "the viewer, in ``role``, sees this agreement of the child": the rule of
-    ``agreements.agreement_clause`` (made in a meeting they see, reviewed in one, or theirs).
-    The meetings seen and the agreements reviewed in them are each asked once, not once an
-    agreement."""
-    seen = select(Meeting.id).where(_seen(role)).scalar_subquery()
-    reviewed_in_seen = select(AgreementReview.agreement_id).where(
-        AgreementReview.meeting_id.in_(seen)
-    )
-    return (Agreement.child_id == CHILD) & or_(
-        Agreement.meeting_id.in_(seen),
-        Agreement.owner_id == VIEWER,
-        Agreement.id.in_(reviewed_in_seen.scalar_subquery()),
-    )
+    """SQL for "the viewer, in ``role``, sees this agreement of the child": the agreements'
+    own rule (``agreements.agreement_rule``)."""
+    return agreements.agreement_rule(role, CHILD, VIEWER)
 
 
 def events(role: Role) -> list[Select[Any]]:
