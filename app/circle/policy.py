@@ -153,7 +153,12 @@ def may_run_meeting(seat: Seat) -> bool:
 def sees_plan_drafts(seat: Seat) -> bool:
     """True when ``seat`` sees the support plan's draft, not only the versions sent to the
     parents: the school side. Never raises."""
-    return seat.role in SCHOOL_SIDE
+    return role_sees_plan_drafts(seat.role)
+
+
+def role_sees_plan_drafts(role: Role) -> bool:
+    """:func:`sees_plan_drafts` for anyone in ``role`` (a statement built once per role)."""
+    return role in SCHOOL_SIDE
 
 
 def answers_plan(seat: Seat) -> bool:

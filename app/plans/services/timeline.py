@@ -71,7 +71,7 @@ def events(role: Role) -> list[Select[Any]]:
     if not policy.role_allows(role, Action.VIEW_PLAN):
         return []
     found = [_SENT, _ANSWERED]
-    if role in policy.SCHOOL_SIDE:  # policy.sees_plan_drafts
+    if policy.role_sees_plan_drafts(role):
         found.append(_DRAFTED)
     return found
 
