@@ -5,8 +5,11 @@ ones they are invited to), never in Python."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, exists, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
 
 from app.circle import policy
 from app.circle.models import Membership, Role
@@ -69,14 +72,30 @@ def upcoming_for(
     session: DbSession, seat: Seat, limit: int = UPCOMING_ON_CHILD_PAGE
 ) -> list[Meeting]:
     """The next planned meetings of ``seat``'s child that ``seat`` sees and that have not
-    ended, soonest first, at most ``limit``. One query."""
-    stmt = (
-        select(Meeting)
-        .where(_visible(seat), Meeting.state == MeetingState.PLANNED, Meeting.ends_at > utcnow())
-        .order_by(Meeting.starts_at, Meeting.id)
-        .limit(limit)
+    ended, soonest first, at most ``limit``. One query, its statement built once per role."""
+    params = {"child_id": seat.child.id, "user_id": seat.user.id, "now": utcnow(), "limit": limit}
+    return list(session.scalars(_upcoming_statement(seat.role), params))
+
+
+@lru_cache(maxsize=8)
+def _upcoming_statement(role: Role) -> Select[tuple[Meeting]]:
+    # Built once: building the clause costs more than running it. The seat's person and
+    # child are bound parameters; the role decides the clause's shape.
+    asker = Seat(
+        cast(Any, SimpleNamespace(id=bindparam("user_id"))),
+        cast(Any, SimpleNamespace(id=bindparam("child_id"))),
+        role,
     )
-    return list(session.scalars(stmt))
+    return (
+        select(Meeting)
+        .where(
+            _visible(asker),
+            Meeting.state == MeetingState.PLANNED,
+            Meeting.ends_at > bindparam("now"),
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(bindparam("limit"))
+    )
 
 
 def invitees_of(session: DbSession, meeting: Meeting) -> list[MeetingInvitee]:
