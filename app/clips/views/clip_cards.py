@@ -69,6 +69,8 @@ def cards(
     }
     labels = {audience: audience.label for audience in Audience}
     days: dict[date, str] = {}
+    # Translated once per list; each card fills in its own date or name.
+    recorded_on, by = _("recorded on %(date)s"), _("by %(name)s")
 
     def card(clip: Clip, fragment: bool) -> ClipCard:
         if clip.recorded_on and clip.recorded_on not in days:
@@ -97,10 +99,8 @@ def cards(
             if fragment or clip.is_fragment
             else None,
             home=clip.source.value == "home",
-            recorded=_("recorded on %(date)s", date=days[clip.recorded_on])
-            if clip.recorded_on
-            else None,
-            by=_("by %(name)s", name=clip.uploader.name) if clip.uploader else None,
+            recorded=recorded_on % {"date": days[clip.recorded_on]} if clip.recorded_on else None,
+            by=by % {"name": clip.uploader.name} if clip.uploader else None,
             audience=clip.audience.value,
             audience_label=labels[clip.audience],
             state=state,
