@@ -11,15 +11,17 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.circle import policy
 from app.circle.audience import Audience, audience_or_403, visible_or_404
-from app.circle.models import Child, School, User
+from app.circle.models import Child, Role, School, User
 from app.circle.policy import Seat
 from app.clips.forms import NOTE_MAX, OWN_TAG_PREFIX, TAG_LABEL_MAX, TAG_LABELS
 from app.clips.models import Clip, Moment, MomentTag, Tag
@@ -49,10 +51,16 @@ class MomentData:
 
 def school_tags(session: DbSession, school_id: int) -> list[MomentTag]:
     """The school's own tags, by label."""
-    return list(
-        session.scalars(
-            select(MomentTag).where(MomentTag.school_id == school_id).order_by(MomentTag.label)
-        )
+    return list(session.scalars(_school_tags_statement(), {"school_id": school_id}))
+
+
+@lru_cache(maxsize=1)
+def _school_tags_statement() -> Select[tuple[MomentTag]]:
+    # Built once: every clip page's moment form asks it.
+    return (
+        select(MomentTag)
+        .where(MomentTag.school_id == bindparam("school_id"))
+        .order_by(MomentTag.label)
     )
 
 
@@ -220,10 +228,24 @@ def delete_moment(session: DbSession, moment: Moment, *, seat: Seat) -> None:
 def moments_for(session: DbSession, seat: Seat, clip: Clip) -> list[Moment]:
     """The moments of ``clip`` that ``seat`` may see, in time order, authors and tags loaded
     with them (a fixed number of queries however many moments there are)."""
-    stmt = queries.visible_moments(seat, clip).options(
+    params = {"child_id": seat.child.id, "user_id": seat.user.id, "clip_id": clip.id}
+    return list(session.scalars(_moments_statement(seat.role), params))
+
+
+@lru_cache(maxsize=8)
+def _moments_statement(role: Role) -> Select[tuple[Moment]]:
+    # ``queries.visible_moments`` built once per role, the seat's person and child and the
+    # clip as bound parameters: every clip page asks it, and building it costs more than
+    # running it.
+    asker = Seat(
+        cast(Any, SimpleNamespace(id=bindparam("user_id"))),
+        cast(Any, SimpleNamespace(id=bindparam("child_id"))),
+        role,
+    )
+    clip = cast(Clip, SimpleNamespace(id=bindparam("clip_id")))
+    return queries.visible_moments(asker, clip).options(
         joinedload(Moment.author), joinedload(Moment.custom_tag)
     )
-    return list(session.scalars(stmt))
 
 
 # --- exports -----------------------------------------------------------------------------

@@ -46,9 +46,15 @@ def moment_rows(
 ) -> list[MomentRow]:
     """The rows of ``shown``; ``addresses`` holds a moment's pages with ``{id}`` where its id
     goes (``moment_audience``, ``delete_moment``), linked for the ids in ``deletable``."""
-    labels = {audience: audience.label for audience in Audience}
+    labels = {audience: audience.label for audience in {m.audience for m in shown}}
+    # A tag reads the same on every moment: translated once per list.
+    tags: dict[tuple[str | None, int | None], str] = {}
+    moment_at = _("the moment at %(time)s")
     rows = []
     for m in shown:
+        key = (m.tag, m.custom_tag_id)
+        if key not in tags:
+            tags[key] = moments.tag_label(m)
         time = format_time(m.start_s)
         may = m.id in deletable
         rows.append(
@@ -58,7 +64,7 @@ def moment_rows(
                 end=m.end_s,
                 time=time,
                 end_time=format_time(m.end_s),
-                label=moments.tag_label(m),
+                label=tags[key],
                 mark=_MARKS.get(m.tag) if m.tag is not None else None,
                 jump=f"{m.start_s:g}",
                 tag=str(m.tag) if m.tag else "own",
@@ -67,7 +73,7 @@ def moment_rows(
                 audience=labels[m.audience],
                 audience_address=addresses["moment_audience"].format(id=m.id) if may else None,
                 delete_address=addresses["delete_moment"].format(id=m.id) if may else None,
-                delete_name=_("the moment at %(time)s", time=time) if may else "",
+                delete_name=moment_at % {"time": time} if may else "",
             )
         )
     return rows
