@@ -93,14 +93,14 @@ def open_invitations(session: DbSession, child: Child) -> list[Invitation]:
 
 
 @lru_cache(maxsize=1)
-def _circle_statement() -> Select[tuple[Membership]]:
+def _circle_statement() -> Select[Membership]:
     return select(Membership).where(
         Membership.child_id == bindparam("child_id"), active_membership_clause(bindparam("now"))
     )
 
 
 @lru_cache(maxsize=1)
-def _open_invitations_statement() -> Select[tuple[Invitation]]:
+def _open_invitations_statement() -> Select[Invitation]:
     return (
         select(Invitation)
         .where(

@@ -59,9 +59,9 @@ def clip_page(
 
 @dataclass(frozen=True)
 class _PageStatements:
-    rows: Select[tuple[Clip, int]]  # a page of entries, each with the list's total
-    total: Select[tuple[int]]
-    fragments: Select[tuple[Clip]]  # the visible fragments of the listed recordings
+    rows: Select[Clip, int]  # a page of entries, each with the list's total
+    total: Select[int]
+    fragments: Select[Clip]  # the visible fragments of the listed recordings
 
 
 @lru_cache(maxsize=64)
@@ -118,7 +118,7 @@ def count_visible(session: DbSession, seat: Seat) -> int:
 
 
 @lru_cache(maxsize=64)
-def _count_statement(shape: queries.Shape) -> Select[tuple[int]]:
+def _count_statement(shape: queries.Shape) -> Select[int]:
     return select(func.count()).select_from(Clip).where(queries.clause_of_shape(shape))
 
 

@@ -55,7 +55,7 @@ def school_tags(session: DbSession, school_id: int) -> list[MomentTag]:
 
 
 @lru_cache(maxsize=1)
-def _school_tags_statement() -> Select[tuple[MomentTag]]:
+def _school_tags_statement() -> Select[MomentTag]:
     # Built once: every clip page's moment form asks it.
     return (
         select(MomentTag)
@@ -233,7 +233,7 @@ def moments_for(session: DbSession, seat: Seat, clip: Clip) -> list[Moment]:
 
 
 @lru_cache(maxsize=8)
-def _moments_statement(role: Role) -> Select[tuple[Moment]]:
+def _moments_statement(role: Role) -> Select[Moment]:
     # ``queries.visible_moments`` built once per role, the seat's person and child and the
     # clip as bound parameters: every clip page asks it, and building it costs more than
     # running it.

@@ -17,7 +17,6 @@ from app.clips.models import Clip, ClipState, Moment, Source
 from app.clips.services import gate
 from app.core.errors import NotFoundError
 
-
 #: What a person's clause depends on besides the ids of the person and the child: their role,
 #: the sources they watch in others' uploads, and the sources of their own uploads they watch.
 Shape = tuple[Role, tuple[Source, ...], tuple[Source, ...]]
@@ -47,7 +46,7 @@ class _Bound:
     parameter, given its value (:func:`params_of`) each time a statement runs."""
 
     def __init__(self, name: str) -> None:
-        self.id = bindparam(name)
+        self.id: Any = bindparam(name)
 
 
 @lru_cache(maxsize=64)

@@ -7,7 +7,7 @@ in the template, each piece is a filter, a global or a method called through Jin
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from app.circle.audience import Audience
@@ -42,11 +42,16 @@ class MomentRow:
 
 
 def moment_rows(
-    shown: Sequence[Moment], deletable: Collection[int], addresses: dict[str, str]
+    shown: Sequence[Moment],
+    deletable: Collection[int],
+    addresses: dict[str, str],
+    labels: Mapping[Audience, str] | None = None,
 ) -> list[MomentRow]:
     """The rows of ``shown``; ``addresses`` holds a moment's pages with ``{id}`` where its id
-    goes (``moment_audience``, ``delete_moment``), linked for the ids in ``deletable``."""
-    labels = {audience: audience.label for audience in {m.audience for m in shown}}
+    goes (``moment_audience``, ``delete_moment``), linked for the ids in ``deletable``;
+    ``labels``: the audiences' names when the page has them already."""
+    if labels is None:
+        labels = {audience: audience.label for audience in {m.audience for m in shown}}
     # A tag reads the same on every moment: translated once per list.
     tags: dict[tuple[str | None, int | None], str] = {}
     moment_at = _("the moment at %(time)s")

@@ -44,7 +44,7 @@ def published_template(session: DbSession, school: School | int) -> ConsentTempl
 
 
 @lru_cache(maxsize=1)
-def _published_statement() -> Select[tuple[ConsentTemplate]]:
+def _published_statement() -> Select[ConsentTemplate]:
     return (
         select(ConsentTemplate)
         .where(

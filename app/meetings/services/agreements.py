@@ -362,7 +362,7 @@ def open_for_child_page(
 
 
 @lru_cache(maxsize=8)
-def _open_for_child_page_statement(role: Role) -> Select[tuple[Agreement]]:
+def _open_for_child_page_statement(role: Role) -> Select[Agreement]:
     # Built once: building the clause costs more than running it. The seat's person and
     # child are bound parameters; the role decides the clause's shape.
     asker = Seat(

@@ -78,7 +78,7 @@ def upcoming_for(
 
 
 @lru_cache(maxsize=8)
-def _upcoming_statement(role: Role) -> Select[tuple[Meeting]]:
+def _upcoming_statement(role: Role) -> Select[Meeting]:
     # Built once: building the clause costs more than running it. The seat's person and
     # child are bound parameters; the role decides the clause's shape.
     asker = Seat(
