@@ -13,9 +13,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -74,10 +74,17 @@ def tag_choices(session: DbSession, school_id: int) -> list[tuple[str, Any]]:
 
 def tag_label(moment: Moment) -> str:
     """How a moment's tag reads, in the current language."""
-    if moment.tag is not None:
-        return str(TAG_LABELS[Tag(moment.tag)])
-    if moment.custom_tag is not None:
-        return moment.custom_tag.label
+    custom = moment.custom_tag
+    return label_of_tag(moment.tag, None if custom is None else custom.label)
+
+
+def label_of_tag(tag: Tag | str | None, own_label: str | None) -> str:
+    """How a moment's tag reads, in the current language: one of the method's tags, else the
+    school's own label (``own_label``), else that the label was removed."""
+    if tag is not None:
+        return str(TAG_LABELS[Tag(tag)])
+    if own_label is not None:
+        return own_label
     return _("Label removed")
 
 
@@ -196,7 +203,7 @@ def moment_or_404(seat: Seat, clip: Clip, moment_id: int) -> Moment:
     return moment
 
 
-def may_delete(seat: Seat, moment: Moment) -> bool:
+def may_delete(seat: Seat, moment: Moment | MomentLine) -> bool:
     """The author deletes their own moment; a coach (``Action.EDIT_CLIP``) any, of the seat's
     child."""
     if moment.child_id != seat.child.id:
@@ -230,6 +237,53 @@ def moments_for(session: DbSession, seat: Seat, clip: Clip) -> list[Moment]:
     with them (a fixed number of queries however many moments there are)."""
     params = {"child_id": seat.child.id, "user_id": seat.user.id, "clip_id": clip.id}
     return list(session.scalars(_moments_statement(seat.role), params))
+
+
+class MomentLine(NamedTuple):
+    """A moment as its clip's page lists it: its columns, its author's name and its school's
+    own label, without loading the rows behind them."""
+
+    id: int
+    child_id: int
+    author_id: int | None
+    start_s: float
+    end_s: float | None
+    tag: Tag | None
+    own_label: str | None  # the school's own tag, when it is one
+    text: str
+    author_name: str | None  # None once the author's account is gone
+    audience: Audience
+
+
+def moment_lines(session: DbSession, seat: Seat, clip: Clip) -> list[MomentLine]:
+    """:func:`moments_for` as plain values for the clip's page: the same moments, in the same
+    order. One query, its statement built once per role."""
+    params = {"child_id": seat.child.id, "user_id": seat.user.id, "clip_id": clip.id}
+    return [MomentLine(*row) for row in session.execute(_lines_statement(seat.role), params)]
+
+
+@lru_cache(maxsize=8)
+def _lines_statement(role: Role) -> Select[*tuple[Any, ...]]:
+    # The moments' clause of :func:`_moments_statement`: the same moments, as columns.
+    visible = cast(ColumnElement[bool], _moments_statement(role).whereclause)
+    return (
+        select(
+            Moment.id,
+            Moment.child_id,
+            Moment.author_id,
+            Moment.start_s,
+            Moment.end_s,
+            Moment.tag,
+            MomentTag.label,
+            Moment.text,
+            User.name,
+            Moment.audience,
+        )
+        .outerjoin(MomentTag, MomentTag.id == Moment.custom_tag_id)
+        .outerjoin(User, User.id == Moment.author_id)
+        .where(visible)
+        .order_by(Moment.start_s, Moment.id)
+    )
 
 
 @lru_cache(maxsize=8)

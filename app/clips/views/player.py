@@ -22,7 +22,7 @@ from app.clips.forms import (
     MomentForm,
     MomentTagForm,
 )
-from app.clips.models import Clip, Moment, MomentTag
+from app.clips.models import Clip, MomentTag
 from app.clips.services import fragments, moments, queries
 from app.clips.views.moment_list import moment_rows
 from app.core import paging
@@ -235,7 +235,7 @@ def _page(
             audience_labels=labels,
             data={"title": _("Fragment of %(title)s", title=clip.title)[:160]},
         )
-    shown = moments.moments_for(db.session, seat, clip)
+    shown = moments.moment_lines(db.session, seat, clip)
     deletable = {m.id for m in shown if moments.may_delete(seat, m)}
     return render_template(
         "clips/show.html",
@@ -260,20 +260,18 @@ def _page(
 def _moment_values(
     child: Child,
     clip: Clip,
-    shown: list[Moment],
+    shown: list[moments.MomentLine],
     deletable: set[int],
     labels: Mapping[Audience, str],
 ) -> dict[str, Any]:
-    """The list of moments, worked out once: this clip's page and each moment's row."""
+    """The list of moments, worked out once: each moment's row."""
     ids: dict[str, Any] = {"child_id": child.id, "clip_id": clip.id}
     addresses = {
         name: paging.address_of_items(f"clips.{name}", "moment_id", **ids)
         for name in ("moment_audience", "delete_moment")
     }
-    return {
-        "here": url_for("clips.show", **ids),
-        "rows": moment_rows(shown, deletable, addresses, labels),
-    }
+    addresses["here"] = url_for("clips.show", **ids)
+    return {"rows": moment_rows(shown, deletable, addresses, labels)}
 
 
 def _start_at(clip: Clip) -> float:
