@@ -62,16 +62,18 @@ def show(seat: Seat) -> Any:
     template = consent.published_template(db.session, child.school_id)
     open_agreements = agreements.open_for_child_page(db.session, seat)
     overdue = {a.id for a in open_agreements if agreements.overdue_for(seat, a)}
+    invitations = people.open_invitations(db.session, child) if Action.INVITE in can else []
     return render_template(
         "children/show.html",
         child=child,
         members=rows.member_rows(
             child, members, seat.user.id, may_remove=Action.MANAGE_CIRCLE in can
         ),
-        invitations=people.open_invitations(db.session, child) if Action.INVITE in can else [],
+        invitations=invitations,
         can=can,
         my_role=seat.role,
-        confirm_form=ConfirmForm(),
+        # The withdraw buttons' token; no form to make without an invitation to withdraw.
+        confirm_form=ConfirmForm() if invitations else None,
         consent_status=consent.status(db.session, child),
         consent_labels=consent.text_in(template, str(get_locale()))["purposes"]
         if template

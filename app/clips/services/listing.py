@@ -17,6 +17,7 @@ from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.circle.audience import Audience, may_set_audience
+from app.circle.models import User
 from app.circle.policy import Action, Seat
 from app.clips.models import Clip, Source
 from app.clips.services import gate, queries
@@ -64,6 +65,11 @@ class _PageStatements:
     fragments: Select[Clip]  # the visible fragments of the listed recordings
 
 
+#: A card names its uploader: their row comes with the clip's, their school (which a user's row
+#: joins by default) does not.
+_UPLOADER = joinedload(Clip.uploader).lazyload(User.school)
+
+
 @lru_cache(maxsize=64)
 def _page_statements(shape: queries.Shape) -> _PageStatements:
     """The list's statements for one shape of the clip clause (``queries.clause_of_shape``),
@@ -76,14 +82,14 @@ def _page_statements(shape: queries.Shape) -> _PageStatements:
     rows = (
         queries.newest_first(select(Clip).where(clause, listed))
         .add_columns(total.scalar_subquery().label("list_total"))
-        .options(joinedload(Clip.uploader))
+        .options(_UPLOADER)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
     fragments = (
         select(Clip)
         .where(clause, Clip.parent_id.in_(bindparam("listed", expanding=True)))
-        .options(joinedload(Clip.uploader))
+        .options(_UPLOADER)
         .order_by(Clip.parent_id, Clip.start_s, Clip.id)
     )
     return _PageStatements(rows, total, fragments)

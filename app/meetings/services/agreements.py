@@ -17,10 +17,10 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, bindparam, exists, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defaultload, joinedload
 
 from app.circle import policy
-from app.circle.models import Membership, Role
+from app.circle.models import Membership, Role, User
 from app.circle.policy import Action, Seat
 from app.core import audit
 from app.core.clock import display_zone, local_date
@@ -370,7 +370,12 @@ def _open_for_child_page_statement(role: Role) -> Select[Agreement]:
         cast(Any, SimpleNamespace(id=bindparam("child_id"))),
         role,
     )
-    return visible_agreements(asker, open_only=True).limit(bindparam("limit"))
+    # The page names each owner; their school (which a user's row joins by default) it does not.
+    return (
+        visible_agreements(asker, open_only=True)
+        .options(defaultload(Agreement.owner).lazyload(User.school))
+        .limit(bindparam("limit"))
+    )
 
 
 def overdue_for(seat: Seat, agreement: Agreement, today: date | None = None) -> bool:
