@@ -10,11 +10,12 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select
 
 from app.circle import policy
-from app.circle.audience import visible_clause, visible_or_404
+from app.circle.audience import visible_clause
 from app.circle.models import Role
 from app.circle.policy import Seat
 from app.clips.models import Clip, ClipState, Moment, Source
 from app.clips.services import gate
+from app.core.db import db
 from app.core.errors import NotFoundError
 
 #: What a person's clause depends on besides the ids of the person and the child: their role,
@@ -95,11 +96,26 @@ def clip_or_404(seat: Seat, clip_id: int) -> Clip:
     Raises NotFoundError for a missing id, another child's clip, a clip outside the seat's
     audience and a clip whose consent was withdrawn alike (never a hint that it exists).
     """
-    clip = visible_or_404(Clip, seat, clip_id)
+    params = {**params_of(seat), "clip_id": clip_id}
+    clip = db.session.scalar(_visible_clip_statement(seat.role), params)
+    if clip is None:  # as ``audience.visible_or_404`` says it
+        policy.log_denied("clip_missing_or_not_visible", seat.child.id)
+        raise NotFoundError("clip_missing_or_not_visible")
     if not gate.may_watch(seat, source=clip.source, uploader_id=clip.uploader_id):
         policy.log_denied("clip_not_covered_by_consent", seat.child.id)
         raise NotFoundError("clip_not_covered_by_consent")
     return clip
+
+
+@lru_cache(maxsize=8)
+def _visible_clip_statement(role: Role) -> Select[Clip]:
+    # ``audience.visible_or_404`` for a clip, built once per role: every clip page and every
+    # range request of a playing video asks it.
+    asker = Seat(cast(Any, _Bound("clip_user")), cast(Any, _Bound("clip_child")), role)
+    audience = visible_clause(
+        asker, child_col=Clip.child_id, audience_col=Clip.audience, uploader_col=Clip.uploader_id
+    )
+    return select(Clip).where(Clip.id == bindparam("clip_id"), audience)
 
 
 def visible_moments(seat: Seat, clip: Clip) -> Select[Moment]:
