@@ -68,8 +68,15 @@ def tag_choices(session: DbSession, school_id: int) -> list[tuple[str, Any]]:
     """The choices of a moment's tag as (value, label): the method's tags first, then the
     school's own."""
     method = [(tag.value, TAG_LABELS[tag]) for tag in Tag]
-    own = [(f"{OWN_TAG_PREFIX}{t.id}", t.label) for t in school_tags(session, school_id)]
+    # The school's tags as (id, label) rows: the choices need no more of them.
+    rows = session.execute(_own_choices_statement(), {"school_id": school_id})
+    own: list[tuple[str, Any]] = [(f"{OWN_TAG_PREFIX}{id_}", label) for id_, label in rows]
     return method + own
+
+
+@lru_cache(maxsize=1)
+def _own_choices_statement() -> Select[int, str]:
+    return _school_tags_statement().with_only_columns(MomentTag.id, MomentTag.label)
 
 
 def tag_label(moment: Moment) -> str:
