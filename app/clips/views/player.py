@@ -249,7 +249,8 @@ def _page(
         start=start,
         moment_form=moment_form,
         fragment_form=fragment_form,
-        confirm_form=ConfirmForm(),
+        # The processing panel's buttons; the exports write the token without a form object.
+        confirm_form=None if clip.is_ready else ConfirmForm(),
         may_set_audience=bool(settable),
         min_fragment=fragments.MIN_SECONDS,
         max_fragment=fragments.MAX_SECONDS,
