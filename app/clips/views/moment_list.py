@@ -8,7 +8,7 @@ in the template, each piece is a filter, a global or a method called through Jin
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask import current_app
 
@@ -22,9 +22,8 @@ from app.core.timecode import format_time
 _MARKS = {Tag.NEED.value: "mark-need", Tag.SUCCESS.value: "mark-success"}
 
 
-@dataclass(frozen=True, slots=True)
-class MomentRow:
-    """One moment of the list, as the page writes it."""
+class MomentRow(NamedTuple):
+    """One moment of the list, as the page writes it; the template unpacks it in this order."""
 
     id: int
     start: float
