@@ -1,4 +1,5 @@
-"""The rows of the child's page, written out once in the view (templates/children/show.html).
+"""The rows of the child's page, written out once in the view (templates/children/show.html),
+which unpacks each row in its fields' order.
 
 In the template each piece of a row was a filter, an address, a global or a macro called
 through Jinja's context; here it is worked out in Python and the template reads plain values.
@@ -7,7 +8,7 @@ through Jinja's context; here it is worked out in Python and the template reads 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.circle.models import Child, Membership
 from app.core import paging
@@ -19,16 +20,14 @@ from app.meetings.models_followup import Agreement
 from app.people.forms import ROLE_LABELS
 
 
-@dataclass(frozen=True, slots=True)
-class MeetingRow:
+class MeetingRow(NamedTuple):
     address: str
     kind: str
     starts_at: str  # ISO 8601, for <time datetime>
     when: str  # the day and the time of day, as the language writes them
 
 
-@dataclass(frozen=True, slots=True)
-class AgreementRow:
+class AgreementRow(NamedTuple):
     address: str
     text: str
     owner: str | None  # None for a former member
@@ -36,14 +35,13 @@ class AgreementRow:
     overdue: bool
 
 
-@dataclass(frozen=True, slots=True)
-class MemberRow:
+class MemberRow(NamedTuple):
     name: str
     you: bool
     role: str
     role_label: str
     until: str | None
-    remove: str | None  # the address that removes them, for who may manage the circle
+    remove_address: str | None  # the address that removes them, for who may manage the circle
 
 
 def meeting_rows(child: Child, meetings: Sequence[Meeting]) -> list[MeetingRow]:
@@ -89,7 +87,7 @@ def member_rows(
             until=_("until %(date)s", date=format_date(m.active_until, "medium"))
             if m.active_until
             else None,
-            remove=address.format(id=m.id) if may_remove and m.user_id != user_id else None,
+            remove_address=address.format(id=m.id) if may_remove and m.user_id != user_id else None,
         )
         for m in members
     ]

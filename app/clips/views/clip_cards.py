@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from app.circle.audience import Audience
 from app.circle.models import Child
@@ -22,9 +23,8 @@ from app.core.i18n import gettext as _
 from app.core.timecode import format_time
 
 
-@dataclass(frozen=True, slots=True)
-class ClipCard:
-    """One clip of the list, as its card shows it."""
+class ClipCard(NamedTuple):
+    """One clip of the list, as its card shows it; the card's macro unpacks it in this order."""
 
     id: int
     title: str
