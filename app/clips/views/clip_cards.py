@@ -8,7 +8,6 @@ template reads plain values.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
@@ -45,9 +44,8 @@ class ClipCard(NamedTuple):
     share: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class CardEntry:
-    """A recording's card with its fragments' cards beneath it."""
+class CardEntry(NamedTuple):
+    """A recording's card with its fragments' cards beneath it (unpacked by the template)."""
 
     card: ClipCard
     fragments: list[ClipCard]
