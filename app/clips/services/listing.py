@@ -2,8 +2,9 @@
 a page at a time.
 
 A page costs two queries (the page's entries with their total, and their fragments), both
-filtered by ``queries.clip_clause``: a list never grows its number of queries with the number
-of clips, and never holds a clip the person may not see.
+filtered by ``queries.clip_clause`` (built once per shape, ``queries.clause_of_shape``): a list
+never grows its number of queries with the number of clips, and never holds a clip the person
+may not see.
 """
 
 from __future__ import annotations
