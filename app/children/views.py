@@ -14,6 +14,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.children import bp
+from app.children import page_rows as rows
 from app.children import timeline as child_timeline
 from app.circle import policy, routes
 from app.circle.models import Child, Role
@@ -60,14 +61,19 @@ def show(seat: Seat) -> Any:
     members = people.circle(db.session, child)
     template = consent.published_template(db.session, child.school_id)
     open_agreements = agreements.open_for_child_page(db.session, seat)
+    overdue = {a.id for a in open_agreements if agreements.overdue_for(seat, a)}
+    invitations = people.open_invitations(db.session, child) if Action.INVITE in can else []
     return render_template(
         "children/show.html",
         child=child,
-        members=members,
-        invitations=people.open_invitations(db.session, child) if Action.INVITE in can else [],
+        members=rows.member_rows(
+            child, members, seat.user.id, may_remove=Action.MANAGE_CIRCLE in can
+        ),
+        invitations=invitations,
         can=can,
         my_role=seat.role,
-        confirm_form=ConfirmForm(),
+        # The withdraw buttons' token; no form to make without an invitation to withdraw.
+        confirm_form=ConfirmForm() if invitations else None,
         consent_status=consent.status(db.session, child),
         consent_labels=consent.text_in(template, str(get_locale()))["purposes"]
         if template
@@ -76,9 +82,8 @@ def show(seat: Seat) -> Any:
         may_sign=policy.decides_for_child(seat),
         pupil_in_circle=any(m.role is Role.PUPIL for m in members),
         clip_count=clips.count_visible(db.session, seat),
-        upcoming_meetings=meetings.upcoming_for(db.session, seat),
-        open_agreements=open_agreements,
-        overdue_agreements={a.id for a in open_agreements if agreements.overdue_for(seat, a)},
+        upcoming_meetings=rows.meeting_rows(child, meetings.upcoming_for(db.session, seat)),
+        open_agreements=rows.agreement_rows(child, open_agreements, overdue),
     )
 
 

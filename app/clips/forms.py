@@ -6,6 +6,7 @@ may choose which audience, is decided by the services and ``app.circle.policy``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -128,9 +129,12 @@ def _audience_field(id: str | None = None) -> RadioField:
     )
 
 
-def audience_choices(audiences: tuple[Audience, ...]) -> list[SelectChoice]:
-    """The radio choices for the audiences a person may set (``settable_audiences``)."""
-    return [SelectChoice(a.value, a.label) for a in audiences]
+def audience_choices(
+    audiences: tuple[Audience, ...], labels: Mapping[Audience, str] | None = None
+) -> list[SelectChoice]:
+    """The radio choices for the audiences a person may set (``settable_audiences``);
+    ``labels``: the audiences' names when the page has them already."""
+    return [SelectChoice(a.value, labels[a] if labels is not None else a.label) for a in audiences]
 
 
 class MomentForm(PortalForm):
@@ -163,11 +167,12 @@ class MomentForm(PortalForm):
         *args: Any,
         tag_choices: list[tuple[str, Any]] | None = None,
         audiences: tuple[Audience, ...] = (),
+        audience_labels: Mapping[Audience, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.tag.choices = [SelectChoice(value, label) for value, label in tag_choices or []]
-        self.audience.choices = audience_choices(audiences)
+        self.audience.choices = audience_choices(audiences, audience_labels)
 
 
 class FragmentForm(PortalForm):
@@ -188,9 +193,15 @@ class FragmentForm(PortalForm):
     )
     audience = _audience_field(id="fragment-audience")
 
-    def __init__(self, *args: Any, audiences: tuple[Audience, ...] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        audiences: tuple[Audience, ...] = (),
+        audience_labels: Mapping[Audience, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.audience.choices = audience_choices(audiences)
+        self.audience.choices = audience_choices(audiences, audience_labels)
 
 
 def _not_blank(form: FlaskForm, field: Field) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from app.auth import services as auth
 from app.circle.consent_age import deciding_role
@@ -77,24 +78,37 @@ def update_child(session: DbSession, child: Child, data: ChildData, *, actor: Us
 def circle(session: DbSession, child: Child) -> list[Membership]:
     """The child's current circle, coaches first, then teachers, specialists, parents."""
     order = {Role.COACH: 0, Role.TEACHER: 1, Role.SPECIALIST: 2, Role.PARENT: 3, Role.PUPIL: 4}
-    members = session.scalars(
-        select(Membership).where(Membership.child_id == child.id, active_membership_clause())
-    ).all()
+    params = {"child_id": child.id, "now": utcnow()}
+    members = session.scalars(_circle_statement(), params).all()
     return sorted(members, key=lambda m: (order[m.role], m.user.name.lower()))
 
 
 def open_invitations(session: DbSession, child: Child) -> list[Invitation]:
     """Invitations into the circle that are neither accepted nor withdrawn, newest first."""
-    return list(
-        session.scalars(
-            select(Invitation)
-            .where(
-                Invitation.child_id == child.id,
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-            )
-            .order_by(Invitation.created_at.desc())
+    return list(session.scalars(_open_invitations_statement(), {"child_id": child.id}))
+
+
+# Built once, run with the child (and the moment) as parameters: the child's page asks them on
+# every visit, and building a statement costs more than running it.
+
+
+@lru_cache(maxsize=1)
+def _circle_statement() -> Select[Membership]:
+    return select(Membership).where(
+        Membership.child_id == bindparam("child_id"), active_membership_clause(bindparam("now"))
+    )
+
+
+@lru_cache(maxsize=1)
+def _open_invitations_statement() -> Select[Invitation]:
+    return (
+        select(Invitation)
+        .where(
+            Invitation.child_id == bindparam("child_id"),
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
         )
+        .order_by(Invitation.created_at.desc())
     )
 
 

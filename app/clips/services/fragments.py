@@ -12,8 +12,9 @@ points in two time lines. On a fragment's page the coach opens the recording to 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from app.circle import policy
 from app.circle.audience import Audience, settable_audiences
@@ -146,7 +147,15 @@ def visible_recording(session: DbSession, seat: Seat, clip: Clip) -> Clip | None
     """
     if not clip.is_fragment:
         return None
-    return session.scalar(select(Clip).where(Clip.id == clip.parent_id, queries.clip_clause(seat)))
+    params = {**queries.params_of(seat), "recording_id": clip.parent_id}
+    return session.scalar(_recording_statement(queries.shape_of(seat)), params)
+
+
+@lru_cache(maxsize=64)
+def _recording_statement(shape: queries.Shape) -> Select[Clip]:
+    # Built once per shape of the clip clause: every fragment's page asks it.
+    clause = queries.clause_of_shape(shape)
+    return select(Clip).where(Clip.id == bindparam("recording_id"), clause)
 
 
 def queue_cut(fragment: Clip) -> None:

@@ -11,15 +11,17 @@ import csv
 import io
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from app.circle import policy
 from app.circle.audience import Audience, audience_or_403, visible_or_404
-from app.circle.models import Child, School, User
+from app.circle.models import Child, Role, School, User
 from app.circle.policy import Seat
 from app.clips.forms import NOTE_MAX, OWN_TAG_PREFIX, TAG_LABEL_MAX, TAG_LABELS
 from app.clips.models import Clip, Moment, MomentTag, Tag
@@ -49,10 +51,16 @@ class MomentData:
 
 def school_tags(session: DbSession, school_id: int) -> list[MomentTag]:
     """The school's own tags, by label."""
-    return list(
-        session.scalars(
-            select(MomentTag).where(MomentTag.school_id == school_id).order_by(MomentTag.label)
-        )
+    return list(session.scalars(_school_tags_statement(), {"school_id": school_id}))
+
+
+@lru_cache(maxsize=1)
+def _school_tags_statement() -> Select[MomentTag]:
+    # Built once: every clip page's moment form asks it.
+    return (
+        select(MomentTag)
+        .where(MomentTag.school_id == bindparam("school_id"))
+        .order_by(MomentTag.label)
     )
 
 
@@ -60,16 +68,30 @@ def tag_choices(session: DbSession, school_id: int) -> list[tuple[str, Any]]:
     """The choices of a moment's tag as (value, label): the method's tags first, then the
     school's own."""
     method = [(tag.value, TAG_LABELS[tag]) for tag in Tag]
-    own = [(f"{OWN_TAG_PREFIX}{t.id}", t.label) for t in school_tags(session, school_id)]
+    # The school's tags as (id, label) rows: the choices need no more of them.
+    rows = session.execute(_own_choices_statement(), {"school_id": school_id})
+    own: list[tuple[str, Any]] = [(f"{OWN_TAG_PREFIX}{id_}", label) for id_, label in rows]
     return method + own
+
+
+@lru_cache(maxsize=1)
+def _own_choices_statement() -> Select[int, str]:
+    return _school_tags_statement().with_only_columns(MomentTag.id, MomentTag.label)
 
 
 def tag_label(moment: Moment) -> str:
     """How a moment's tag reads, in the current language."""
-    if moment.tag is not None:
-        return str(TAG_LABELS[Tag(moment.tag)])
-    if moment.custom_tag is not None:
-        return moment.custom_tag.label
+    custom = moment.custom_tag
+    return label_of_tag(moment.tag, None if custom is None else custom.label)
+
+
+def label_of_tag(tag: Tag | str | None, own_label: str | None) -> str:
+    """How a moment's tag reads, in the current language: one of the method's tags, else the
+    school's own label (``own_label``), else that the label was removed."""
+    if tag is not None:
+        return str(TAG_LABELS[Tag(tag)])
+    if own_label is not None:
+        return own_label
     return _("Label removed")
 
 
@@ -188,7 +210,7 @@ def moment_or_404(seat: Seat, clip: Clip, moment_id: int) -> Moment:
     return moment
 
 
-def may_delete(seat: Seat, moment: Moment) -> bool:
+def may_delete(seat: Seat, moment: Moment | MomentLine) -> bool:
     """The author deletes their own moment; a coach (``Action.EDIT_CLIP``) any, of the seat's
     child."""
     if moment.child_id != seat.child.id:
@@ -220,10 +242,71 @@ def delete_moment(session: DbSession, moment: Moment, *, seat: Seat) -> None:
 def moments_for(session: DbSession, seat: Seat, clip: Clip) -> list[Moment]:
     """The moments of ``clip`` that ``seat`` may see, in time order, authors and tags loaded
     with them (a fixed number of queries however many moments there are)."""
-    stmt = queries.visible_moments(seat, clip).options(
+    params = {"child_id": seat.child.id, "user_id": seat.user.id, "clip_id": clip.id}
+    return list(session.scalars(_moments_statement(seat.role), params))
+
+
+class MomentLine(NamedTuple):
+    """A moment as its clip's page lists it: its columns, its author's name and its school's
+    own label, without loading the rows behind them."""
+
+    id: int
+    child_id: int
+    author_id: int | None
+    start_s: float
+    end_s: float | None
+    tag: Tag | None
+    own_label: str | None  # the school's own tag, when it is one
+    text: str
+    author_name: str | None  # None once the author's account is gone
+    audience: Audience
+
+
+def moment_lines(session: DbSession, seat: Seat, clip: Clip) -> list[MomentLine]:
+    """:func:`moments_for` as plain values for the clip's page: the same moments, in the same
+    order. One query, its statement built once per role."""
+    params = {"child_id": seat.child.id, "user_id": seat.user.id, "clip_id": clip.id}
+    return [MomentLine(*row) for row in session.execute(_lines_statement(seat.role), params)]
+
+
+@lru_cache(maxsize=8)
+def _lines_statement(role: Role) -> Select[*tuple[Any, ...]]:
+    # The moments' clause of :func:`_moments_statement`: the same moments, as columns.
+    visible = cast(ColumnElement[bool], _moments_statement(role).whereclause)
+    return (
+        select(
+            Moment.id,
+            Moment.child_id,
+            Moment.author_id,
+            Moment.start_s,
+            Moment.end_s,
+            Moment.tag,
+            MomentTag.label,
+            Moment.text,
+            User.name,
+            Moment.audience,
+        )
+        .outerjoin(MomentTag, MomentTag.id == Moment.custom_tag_id)
+        .outerjoin(User, User.id == Moment.author_id)
+        .where(visible)
+        .order_by(Moment.start_s, Moment.id)
+    )
+
+
+@lru_cache(maxsize=8)
+def _moments_statement(role: Role) -> Select[Moment]:
+    # ``queries.visible_moments`` built once per role, the seat's person and child and the
+    # clip as bound parameters: every clip page asks it, and building it costs more than
+    # running it.
+    asker = Seat(
+        cast(Any, SimpleNamespace(id=bindparam("user_id"))),
+        cast(Any, SimpleNamespace(id=bindparam("child_id"))),
+        role,
+    )
+    clip = cast(Clip, SimpleNamespace(id=bindparam("clip_id")))
+    return queries.visible_moments(asker, clip).options(
         joinedload(Moment.author), joinedload(Moment.custom_tag)
     )
-    return list(session.scalars(stmt))
 
 
 # --- exports -----------------------------------------------------------------------------

@@ -9,11 +9,15 @@ clip pages (``queries.clip_clause``); nothing here decides a permission of its o
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from app.circle.audience import Audience, visible_clause, visible_or_404
+from app.circle.models import Role
 from app.circle.policy import Seat
 from app.clips.models import Clip, ClipState, Moment
 from app.clips.services import queries, sharing
@@ -37,17 +41,32 @@ def candidate_moments(session: DbSession, seat: Seat, clips: Collection[Clip]) -
     ids = [clip.id for clip in clips]
     if not ids:
         return []
-    audience = visible_clause(
-        seat, child_col=Moment.child_id, audience_col=Moment.audience, uploader_col=Moment.author_id
+    params = {"child_id": seat.child.id, "user_id": seat.user.id, "ids": ids}
+    return list(session.scalars(_moments_statement(seat.role), params))
+
+
+@lru_cache(maxsize=8)
+def _moments_statement(role: Role) -> Select[Moment]:
+    # Built once per role, the seat's person and child and the clips' ids bound when it runs:
+    # meeting mode asks it on every visit, and building it costs more than running it.
+    asker = Seat(
+        cast(Any, SimpleNamespace(id=bindparam("user_id"))),
+        cast(Any, SimpleNamespace(id=bindparam("child_id"))),
+        role,
     )
-    stmt = (
+    audience = visible_clause(
+        asker,
+        child_col=Moment.child_id,
+        audience_col=Moment.audience,
+        uploader_col=Moment.author_id,
+    )
+    return (
         select(Moment)
-        .where(audience, Moment.clip_id.in_(ids))
+        .where(audience, Moment.clip_id.in_(bindparam("ids", expanding=True)))
         .options(joinedload(Moment.clip), joinedload(Moment.custom_tag))
         .order_by(Moment.clip_id, Moment.start_s, Moment.id)
         .limit(PICK_LIMIT)
     )
-    return list(session.scalars(stmt))
 
 
 def clip_to_pick(seat: Seat, clip_id: int) -> Clip:
@@ -85,4 +104,12 @@ def watchable_ids(session: DbSession, seat: Seat, clip_ids: Collection[int]) -> 
     ids = set(clip_ids)
     if not ids:
         return set()
-    return set(session.scalars(select(Clip.id).where(queries.clip_clause(seat), Clip.id.in_(ids))))
+    params = {**queries.params_of(seat), "ids": sorted(ids)}
+    return set(session.scalars(_watchable_statement(queries.shape_of(seat)), params))
+
+
+@lru_cache(maxsize=64)
+def _watchable_statement(shape: queries.Shape) -> Select[int]:
+    # Built once per shape of the clip clause, the ids bound when it runs.
+    clause = queries.clause_of_shape(shape)
+    return select(Clip.id).where(clause, Clip.id.in_(bindparam("ids", expanding=True)))

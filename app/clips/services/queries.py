@@ -3,25 +3,71 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select
 
 from app.circle import policy
-from app.circle.audience import visible_clause, visible_or_404
+from app.circle.audience import visible_clause
+from app.circle.models import Role
 from app.circle.policy import Seat
-from app.clips.models import Clip, ClipState, Moment
+from app.clips.models import Clip, ClipState, Moment, Source
 from app.clips.services import gate
+from app.core.db import db
 from app.core.errors import NotFoundError
+
+#: What a person's clause depends on besides the ids of the person and the child: their role,
+#: the sources they watch in others' uploads, and the sources of their own uploads they watch.
+Shape = tuple[Role, tuple[Source, ...], tuple[Source, ...]]
 
 
 def clip_clause(seat: Seat) -> ColumnElement[bool]:
     """SQL for "``seat`` may see and watch this clip of its child now"."""
+    _, sources, own_sources = shape_of(seat)
+    return _clause(seat, sources, own_sources)
+
+
+def shape_of(seat: Seat) -> Shape:
+    """What :func:`clip_clause` depends on for ``seat`` beyond its ids (consent's status is
+    asked once per request): the key of :func:`clause_of_shape`."""
+    sources = tuple(sorted(gate.playable_sources(seat)))
+    own_sources = tuple(s for s in gate.PURPOSE_OF if gate.may_record(seat.child, s))
+    return seat.role, sources, own_sources
+
+
+def params_of(seat: Seat) -> dict[str, int]:
+    """The values of the bound parameters of :func:`clause_of_shape`'s clause for ``seat``."""
+    return {"clip_child": seat.child.id, "clip_user": seat.user.id}
+
+
+class _Bound:
+    """Stands in for a seat's person or child in a clause built once: its ``id`` is a bound
+    parameter, given its value (:func:`params_of`) each time a statement runs."""
+
+    def __init__(self, name: str) -> None:
+        self.id: Any = bindparam(name)
+
+
+@lru_cache(maxsize=64)
+def clause_of_shape(shape: Shape) -> ColumnElement[bool]:
+    """:func:`clip_clause` built once per shape, with the child's and the person's ids as bound
+    parameters (``clip_child``, ``clip_user``; see :func:`params_of`): statements built on it
+    once are run with the parameters, as building the clause costs more than running it."""
+    role, sources, own_sources = shape
+    asker = Seat(cast(Any, _Bound("clip_user")), cast(Any, _Bound("clip_child")), role)
+    return _clause(asker, sources, own_sources)
+
+
+def _clause(
+    seat: Seat, sources: Sequence[Source], own_sources: Sequence[Source]
+) -> ColumnElement[bool]:
     audience = visible_clause(
         seat, child_col=Clip.child_id, audience_col=Clip.audience, uploader_col=Clip.uploader_id
     )
-    sources = gate.playable_sources(seat)
-    own_sources = [s for s in gate.PURPOSE_OF if gate.may_record(seat.child, s)]
     consent = or_(
-        Clip.source.in_(sorted(sources)) if sources else false(),
+        Clip.source.in_(sources) if sources else false(),
         and_(Clip.uploader_id == seat.user.id, Clip.source.in_(own_sources))
         if own_sources
         else false(),
@@ -50,11 +96,26 @@ def clip_or_404(seat: Seat, clip_id: int) -> Clip:
     Raises NotFoundError for a missing id, another child's clip, a clip outside the seat's
     audience and a clip whose consent was withdrawn alike (never a hint that it exists).
     """
-    clip = visible_or_404(Clip, seat, clip_id)
+    params = {**params_of(seat), "clip_id": clip_id}
+    clip = db.session.scalar(_visible_clip_statement(seat.role), params)
+    if clip is None:  # as ``audience.visible_or_404`` says it
+        policy.log_denied("clip_missing_or_not_visible", seat.child.id)
+        raise NotFoundError("clip_missing_or_not_visible")
     if not gate.may_watch(seat, source=clip.source, uploader_id=clip.uploader_id):
         policy.log_denied("clip_not_covered_by_consent", seat.child.id)
         raise NotFoundError("clip_not_covered_by_consent")
     return clip
+
+
+@lru_cache(maxsize=8)
+def _visible_clip_statement(role: Role) -> Select[Clip]:
+    # ``audience.visible_or_404`` for a clip, built once per role: every clip page and every
+    # range request of a playing video asks it.
+    asker = Seat(cast(Any, _Bound("clip_user")), cast(Any, _Bound("clip_child")), role)
+    audience = visible_clause(
+        asker, child_col=Clip.child_id, audience_col=Clip.audience, uploader_col=Clip.uploader_id
+    )
+    return select(Clip).where(Clip.id == bindparam("clip_id"), audience)
 
 
 def visible_moments(seat: Seat, clip: Clip) -> Select[Moment]:

@@ -8,8 +8,8 @@ template reads plain values.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from app.circle.audience import Audience
 from app.circle.models import Child
@@ -22,9 +22,8 @@ from app.core.i18n import gettext as _
 from app.core.timecode import format_time
 
 
-@dataclass(frozen=True, slots=True)
-class ClipCard:
-    """One clip of the list, as its card shows it."""
+class ClipCard(NamedTuple):
+    """One clip of the list, as its card shows it; the card's macro unpacks it in this order."""
 
     id: int
     title: str
@@ -45,9 +44,8 @@ class ClipCard:
     share: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class CardEntry:
-    """A recording's card with its fragments' cards beneath it."""
+class CardEntry(NamedTuple):
+    """A recording's card with its fragments' cards beneath it (unpacked by the template)."""
 
     card: ClipCard
     fragments: list[ClipCard]
@@ -69,6 +67,8 @@ def cards(
     }
     labels = {audience: audience.label for audience in Audience}
     days: dict[date, str] = {}
+    # Translated once per list; each card fills in its own date or name.
+    recorded_on, by = _("recorded on %(date)s"), _("by %(name)s")
 
     def card(clip: Clip, fragment: bool) -> ClipCard:
         if clip.recorded_on and clip.recorded_on not in days:
@@ -97,10 +97,8 @@ def cards(
             if fragment or clip.is_fragment
             else None,
             home=clip.source.value == "home",
-            recorded=_("recorded on %(date)s", date=days[clip.recorded_on])
-            if clip.recorded_on
-            else None,
-            by=_("by %(name)s", name=clip.uploader.name) if clip.uploader else None,
+            recorded=recorded_on % {"date": days[clip.recorded_on]} if clip.recorded_on else None,
+            by=by % {"name": clip.uploader.name} if clip.uploader else None,
             audience=clip.audience.value,
             audience_label=labels[clip.audience],
             state=state,

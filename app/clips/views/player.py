@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -21,7 +22,7 @@ from app.clips.forms import (
     MomentForm,
     MomentTagForm,
 )
-from app.clips.models import Clip, Moment, MomentTag
+from app.clips.models import Clip, MomentTag
 from app.clips.services import fragments, moments, queries
 from app.clips.views.moment_list import moment_rows
 from app.core import paging
@@ -196,12 +197,23 @@ def remove_moment_tag(tag_id: int) -> Any:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _moment_form(seat: Seat, **kwargs: Any) -> MomentForm:
+def _moment_form(
+    seat: Seat, labels: Mapping[Audience, str] | None = None, **kwargs: Any
+) -> MomentForm:
     return MomentForm(
         tag_choices=moments.tag_choices(db.session, seat.child.school_id),
         audiences=settable_audiences(seat, uploader_id=seat.user.id, current=None),
+        audience_labels=labels,
         **kwargs,
     )
+
+
+class _AudienceLabels(dict[Audience, str]):
+    """The audiences' names a page shows, each translated once, when first asked."""
+
+    def __missing__(self, audience: Audience) -> str:
+        label = self[audience] = audience.label
+        return label
 
 
 def _page(
@@ -213,19 +225,23 @@ def _page(
 ) -> str:
     child, can = seat.child, seat.permissions
     start = _start_at(clip)
+    labels = _AudienceLabels()
     if moment_form is None and Action.ADD_MOMENT in can:
-        moment_form = _moment_form(seat, data={"start": start})
+        moment_form = _moment_form(seat, labels, data={"start": start})
+    settable = settable_audiences(seat, uploader_id=clip.uploader_id, current=clip.audience)
     if fragment_form is None and Action.EDIT_CLIP in can and not clip.is_fragment:
         fragment_form = FragmentForm(
-            audiences=fragments.audiences_for(seat, clip),
+            audiences=settable,  # fragments.audiences_for(seat, clip)
+            audience_labels=labels,
             data={"title": _("Fragment of %(title)s", title=clip.title)[:160]},
         )
-    shown = moments.moments_for(db.session, seat, clip)
+    shown = moments.moment_lines(db.session, seat, clip)
     deletable = {m.id for m in shown if moments.may_delete(seat, m)}
     return render_template(
         "clips/show.html",
         child=child,
         clip=clip,
+        audience_label=labels[clip.audience],
         recording=fragments.visible_recording(db.session, seat, clip),
         moments=shown,
         deletable=deletable,
@@ -233,29 +249,30 @@ def _page(
         start=start,
         moment_form=moment_form,
         fragment_form=fragment_form,
-        confirm_form=ConfirmForm(),
-        may_set_audience=bool(
-            settable_audiences(seat, uploader_id=clip.uploader_id, current=clip.audience)
-        ),
+        # The processing panel's buttons; the exports write the token without a form object.
+        confirm_form=None if clip.is_ready else ConfirmForm(),
+        may_set_audience=bool(settable),
         min_fragment=fragments.MIN_SECONDS,
         max_fragment=fragments.MAX_SECONDS,
-        moment_view=_moment_values(child, clip, shown, deletable),
+        moment_view=_moment_values(child, clip, shown, deletable, labels),
     )
 
 
 def _moment_values(
-    child: Child, clip: Clip, shown: list[Moment], deletable: set[int]
+    child: Child,
+    clip: Clip,
+    shown: list[moments.MomentLine],
+    deletable: set[int],
+    labels: Mapping[Audience, str],
 ) -> dict[str, Any]:
-    """The list of moments, worked out once: this clip's page and each moment's row."""
+    """The list of moments, worked out once: each moment's row."""
     ids: dict[str, Any] = {"child_id": child.id, "clip_id": clip.id}
     addresses = {
         name: paging.address_of_items(f"clips.{name}", "moment_id", **ids)
         for name in ("moment_audience", "delete_moment")
     }
-    return {
-        "here": url_for("clips.show", **ids),
-        "rows": moment_rows(shown, deletable, addresses),
-    }
+    addresses["here"] = url_for("clips.show", **ids)
+    return {"rows": moment_rows(shown, deletable, addresses, labels)}
 
 
 def _start_at(clip: Clip) -> float:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import Select, bindparam, select
 
 from app.circle.models import School, User
 from app.consent.default_texts import DEFAULT_RETENTION_MONTHS, DEFAULT_TEXTS
@@ -37,7 +39,21 @@ def published_template(session: DbSession, school: School | int) -> ConsentTempl
     """The school's current consent text: its newest published version, or None. Raises
     nothing beyond database errors."""
     school_id = school if isinstance(school, int) else school.id
-    return versions.published_version(session, ConsentTemplate, school_id=school_id)
+    # ``versions.published_version``, its statement built once: every child's page asks it.
+    return session.scalar(_published_statement(), {"school_id": school_id})
+
+
+@lru_cache(maxsize=1)
+def _published_statement() -> Select[ConsentTemplate]:
+    return (
+        select(ConsentTemplate)
+        .where(
+            ConsentTemplate.school_id == bindparam("school_id"),
+            ConsentTemplate.published_at.is_not(None),
+        )
+        .order_by(ConsentTemplate.version.desc())
+        .limit(1)
+    )
 
 
 def draft_template(session: DbSession, school: School) -> ConsentTemplate | None:

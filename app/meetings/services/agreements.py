@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from app.circle import policy
-from app.circle.models import Membership, Role
+from app.circle.models import Membership, Role, User
 from app.circle.policy import Action, Seat
 from app.core import audit
 from app.core.clock import display_zone, local_date
@@ -361,8 +362,24 @@ def open_for_child_page(
     session: DbSession, seat: Seat, limit: int = OPEN_ON_CHILD_PAGE
 ) -> list[Agreement]:
     """The open agreements of ``seat``'s child that ``seat`` sees, soonest due first, at
-    most ``limit``. One query."""
-    return list(session.scalars(visible_agreements(seat, open_only=True).limit(limit)))
+    most ``limit``. One query, its statement built once per role."""
+    params = {"child_id": seat.child.id, "user_id": seat.user.id, "limit": limit}
+    return list(session.scalars(_open_for_child_page_statement(seat.role), params))
+
+
+@lru_cache(maxsize=8)
+def _open_for_child_page_statement(role: Role) -> Select[Agreement]:
+    # Built once: building the clause costs more than running it. The person and the child
+    # are bound parameters; the role decides the rule's shape. The page names each owner;
+    # their school (which a user's row joins by default) it does not.
+    rule = agreement_rule(role, bindparam("child_id"), bindparam("user_id"))
+    return (
+        select(Agreement)
+        .where(rule, Agreement.status.in_(STILL_OPEN))
+        .options(joinedload(Agreement.owner).lazyload(User.school))
+        .order_by(Agreement.due_on, Agreement.id)
+        .limit(bindparam("limit"))
+    )
 
 
 def overdue_for(seat: Seat, agreement: Agreement, today: date | None = None) -> bool:

@@ -5,6 +5,7 @@ ones they are invited to), never in Python."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
@@ -82,14 +83,25 @@ def upcoming_for(
     session: DbSession, seat: Seat, limit: int = UPCOMING_ON_CHILD_PAGE
 ) -> list[Meeting]:
     """The next planned meetings of ``seat``'s child that ``seat`` sees and that have not
-    ended, soonest first, at most ``limit``. One query."""
-    stmt = (
+    ended, soonest first, at most ``limit``. One query, its statement built once per role."""
+    params = {"child_id": seat.child.id, "user_id": seat.user.id, "now": utcnow(), "limit": limit}
+    return list(session.scalars(_upcoming_statement(seat.role), params))
+
+
+@lru_cache(maxsize=8)
+def _upcoming_statement(role: Role) -> Select[Meeting]:
+    # Built once: building the clause costs more than running it. The person and the child
+    # are bound parameters; the role decides the rule's shape.
+    return (
         select(Meeting)
-        .where(_visible(seat), Meeting.state == MeetingState.PLANNED, Meeting.ends_at > utcnow())
+        .where(
+            meeting_rule(role, bindparam("child_id"), bindparam("user_id")),
+            Meeting.state == MeetingState.PLANNED,
+            Meeting.ends_at > bindparam("now"),
+        )
         .order_by(Meeting.starts_at, Meeting.id)
-        .limit(limit)
+        .limit(bindparam("limit"))
     )
-    return list(session.scalars(stmt))
 
 
 def invitees_of(session: DbSession, meeting: Meeting) -> list[MeetingInvitee]:
