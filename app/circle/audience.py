@@ -77,12 +77,25 @@ def visible_clause(
     The clause includes ``child_col = seat.child.id``, so a list built on it never mixes
     children. Never raises; an error while deciding gives a clause that matches nothing.
     """
+    return audience_rule(
+        seat.role,
+        seat.child.id,
+        seat.user.id,
+        child_col=child_col,
+        audience_col=audience_col,
+        uploader_col=uploader_col,
+    )
+
+
+def audience_rule(
+    role: Role, child: Any, viewer: Any, *, child_col: Any, audience_col: Any, uploader_col: Any
+) -> ColumnElement[bool]:
+    """:func:`visible_clause` for person ``viewer`` in ``role`` in child ``child``'s circle:
+    ids, or bound parameters of a statement built once per role (building a clause costs more
+    than running it). Never raises; an error while deciding matches nothing."""
     try:
-        seen = [audience for audience in Audience if seat.role in SEES[audience]]
-        return and_(
-            child_col == seat.child.id,
-            or_(audience_col.in_(seen), uploader_col == seat.user.id),
-        )
+        seen = [audience for audience in Audience if role in SEES[audience]]
+        return and_(child_col == child, or_(audience_col.in_(seen), uploader_col == viewer))
     except Exception:
         policy.log.exception("audience check failed; denying")
         return false()

@@ -12,7 +12,6 @@ import io
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from types import SimpleNamespace
 from typing import Any, NamedTuple, cast
 
 from sqlalchemy import ColumnElement, Select, bindparam, select
@@ -298,15 +297,10 @@ def _moments_statement(role: Role) -> Select[Moment]:
     # ``queries.visible_moments`` built once per role, the seat's person and child and the
     # clip as bound parameters: every clip page asks it, and building it costs more than
     # running it.
-    asker = Seat(
-        cast(Any, SimpleNamespace(id=bindparam("user_id"))),
-        cast(Any, SimpleNamespace(id=bindparam("child_id"))),
-        role,
+    seen = queries.moments_seen(
+        role, bindparam("child_id"), bindparam("user_id"), bindparam("clip_id")
     )
-    clip = cast(Clip, SimpleNamespace(id=bindparam("clip_id")))
-    return queries.visible_moments(asker, clip).options(
-        joinedload(Moment.author), joinedload(Moment.custom_tag)
-    )
+    return seen.options(joinedload(Moment.author), joinedload(Moment.custom_tag))
 
 
 # --- exports -----------------------------------------------------------------------------

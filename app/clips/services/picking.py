@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from functools import lru_cache
-from types import SimpleNamespace
-from typing import Any, cast
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
-from app.circle.audience import Audience, visible_clause, visible_or_404
+from app.circle.audience import Audience, visible_or_404
 from app.circle.models import Role
 from app.circle.policy import Seat
 from app.clips.models import Clip, ClipState, Moment
@@ -49,17 +47,7 @@ def candidate_moments(session: DbSession, seat: Seat, clips: Collection[Clip]) -
 def _moments_statement(role: Role) -> Select[Moment]:
     # Built once per role, the seat's person and child and the clips' ids bound when it runs:
     # meeting mode asks it on every visit, and building it costs more than running it.
-    asker = Seat(
-        cast(Any, SimpleNamespace(id=bindparam("user_id"))),
-        cast(Any, SimpleNamespace(id=bindparam("child_id"))),
-        role,
-    )
-    audience = visible_clause(
-        asker,
-        child_col=Moment.child_id,
-        audience_col=Moment.audience,
-        uploader_col=Moment.author_id,
-    )
+    audience = queries.moment_rule(role, bindparam("child_id"), bindparam("user_id"))
     return (
         select(Moment)
         .where(audience, Moment.clip_id.in_(bindparam("ids", expanding=True)))

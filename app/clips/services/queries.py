@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, false, or_, select
 
 from app.circle import policy
-from app.circle.audience import visible_clause
+from app.circle.audience import audience_rule
 from app.circle.models import Role
 from app.circle.policy import Seat
 from app.clips.models import Clip, ClipState, Moment, Source
@@ -26,7 +25,33 @@ Shape = tuple[Role, tuple[Source, ...], tuple[Source, ...]]
 def clip_clause(seat: Seat) -> ColumnElement[bool]:
     """SQL for "``seat`` may see and watch this clip of its child now"."""
     _, sources, own_sources = shape_of(seat)
-    return _clause(seat, sources, own_sources)
+    return clip_rule(seat.role, seat.child.id, seat.user.id, sources, own_sources)
+
+
+def clip_rule(
+    role: Role, child: Any, viewer: Any, sources: Any, own_sources: Any
+) -> ColumnElement[bool]:
+    """SQL for "person ``viewer``, in ``role``, may see and watch this clip of child ``child``
+    now": its audience (``audience.audience_rule``) and what consent lets them watch
+    (``gate``): ``sources`` of anyone's clips, ``own_sources`` of their own uploads.
+    ``child`` and ``viewer`` are ids or bound parameters; the sources are lists, or
+    expanding bound parameters, of a statement built once (the child's timeline)."""
+    audience = audience_rule(
+        role,
+        child,
+        viewer,
+        child_col=Clip.child_id,
+        audience_col=Clip.audience,
+        uploader_col=Clip.uploader_id,
+    )
+    consent = or_(_source_in(sources), and_(Clip.uploader_id == viewer, _source_in(own_sources)))
+    return and_(audience, consent)
+
+
+def _source_in(sources: Any) -> ColumnElement[bool]:
+    if isinstance(sources, BindParameter):  # filled in when the statement runs
+        return Clip.source.in_(sources)
+    return Clip.source.in_(sources) if sources else false()
 
 
 def shape_of(seat: Seat) -> Shape:
@@ -42,12 +67,9 @@ def params_of(seat: Seat) -> dict[str, int]:
     return {"clip_child": seat.child.id, "clip_user": seat.user.id}
 
 
-class _Bound:
-    """Stands in for a seat's person or child in a clause built once: its ``id`` is a bound
-    parameter, given its value (:func:`params_of`) each time a statement runs."""
-
-    def __init__(self, name: str) -> None:
-        self.id: Any = bindparam(name)
+#: The bound parameters of the statements built once (:func:`params_of` gives their values).
+_CHILD: BindParameter[int] = bindparam("clip_child")
+_USER: BindParameter[int] = bindparam("clip_user")
 
 
 @lru_cache(maxsize=64)
@@ -56,23 +78,7 @@ def clause_of_shape(shape: Shape) -> ColumnElement[bool]:
     parameters (``clip_child``, ``clip_user``; see :func:`params_of`): statements built on it
     once are run with the parameters, as building the clause costs more than running it."""
     role, sources, own_sources = shape
-    asker = Seat(cast(Any, _Bound("clip_user")), cast(Any, _Bound("clip_child")), role)
-    return _clause(asker, sources, own_sources)
-
-
-def _clause(
-    seat: Seat, sources: Sequence[Source], own_sources: Sequence[Source]
-) -> ColumnElement[bool]:
-    audience = visible_clause(
-        seat, child_col=Clip.child_id, audience_col=Clip.audience, uploader_col=Clip.uploader_id
-    )
-    consent = or_(
-        Clip.source.in_(sources) if sources else false(),
-        and_(Clip.uploader_id == seat.user.id, Clip.source.in_(own_sources))
-        if own_sources
-        else false(),
-    )
-    return and_(audience, consent)
+    return clip_rule(role, _CHILD, _USER, sources, own_sources)
 
 
 def visible_clips(seat: Seat, *, ready_only: bool = False) -> Select[Clip]:
@@ -111,23 +117,40 @@ def clip_or_404(seat: Seat, clip_id: int) -> Clip:
 def _visible_clip_statement(role: Role) -> Select[Clip]:
     # ``audience.visible_or_404`` for a clip, built once per role: every clip page and every
     # range request of a playing video asks it.
-    asker = Seat(cast(Any, _Bound("clip_user")), cast(Any, _Bound("clip_child")), role)
-    audience = visible_clause(
-        asker, child_col=Clip.child_id, audience_col=Clip.audience, uploader_col=Clip.uploader_id
+    audience = audience_rule(
+        role,
+        _CHILD,
+        _USER,
+        child_col=Clip.child_id,
+        audience_col=Clip.audience,
+        uploader_col=Clip.uploader_id,
     )
     return select(Clip).where(Clip.id == bindparam("clip_id"), audience)
 
 
 def visible_moments(seat: Seat, clip: Clip) -> Select[Moment]:
     """The moments of ``clip`` that ``seat`` may see, in time order."""
-    audience = visible_clause(
-        seat,
+    return moments_seen(seat.role, seat.child.id, seat.user.id, clip.id)
+
+
+def moments_seen(role: Role, child: Any, viewer: Any, clip: Any) -> Select[Moment]:
+    """:func:`visible_moments` for person ``viewer`` in ``role`` and clip ``clip`` of child
+    ``child``: ids, or bound parameters of a statement built once per role."""
+    return (
+        select(Moment)
+        .where(moment_rule(role, child, viewer), Moment.clip_id == clip)
+        .order_by(Moment.start_s, Moment.id)
+    )
+
+
+def moment_rule(role: Role, child: Any, viewer: Any) -> ColumnElement[bool]:
+    """SQL for "person ``viewer``, in ``role``, sees this moment of child ``child``" (its
+    audience, ``audience.audience_rule``); ids or bound parameters."""
+    return audience_rule(
+        role,
+        child,
+        viewer,
         child_col=Moment.child_id,
         audience_col=Moment.audience,
         uploader_col=Moment.author_id,
-    )
-    return (
-        select(Moment)
-        .where(audience, Moment.clip_id == clip.id)
-        .order_by(Moment.start_s, Moment.id)
     )

@@ -1,7 +1,7 @@
 """The clips' events on a child's timeline (``app.core.timeline``): recordings uploaded,
 fragments cut, and changes of who sees a clip.
 
-Only clips the viewer sees now, by the clip list's own rule (``queries.clip_clause``: the
+Only clips the viewer sees now, by the clip list's own rule (``queries.clip_rule``: the
 audience, ``app.circle.audience``, and what consent allows, ``gate``), filtered in SQL. An
 upload or a cut is the clip's row; a change of audience keeps no row of its own, so it is read
 from the audit log (its event names the clip and the audiences it went from and to, in the
@@ -16,13 +16,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, and_, bindparam, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, select
 
-from app.circle.audience import SEES, Audience
 from app.circle.models import Role
 from app.circle.policy import Seat
 from app.clips.models import Clip
-from app.clips.services import gate
+from app.clips.services import gate, queries
 from app.core.audit import AuditEvent
 from app.core.timeline import CHILD, VIEWER, Source, event_columns, kind_when
 
@@ -68,16 +67,8 @@ _OWN_PLAYABLE: BindParameter[Any] = bindparam("timeline_clip_own_sources", expan
 
 def _seen(role: Role) -> Any:
     """SQL for "the viewer, in ``role``, may see and watch this clip of the child now": the
-    clip list's ``queries.clip_clause``, its audiences by role, what consent allows bound."""
-    audiences = [audience for audience in Audience if role in SEES[audience]]
-    return and_(
-        Clip.child_id == CHILD,
-        or_(Clip.audience.in_(audiences), Clip.uploader_id == VIEWER),
-        or_(
-            Clip.source.in_(_PLAYABLE),
-            (Clip.uploader_id == VIEWER) & Clip.source.in_(_OWN_PLAYABLE),
-        ),
-    )
+    clip list's own rule (``queries.clip_rule``), what consent allows bound at each request."""
+    return queries.clip_rule(role, CHILD, VIEWER, _PLAYABLE, _OWN_PLAYABLE)
 
 
 def events(role: Role) -> list[Select[Any]]:
