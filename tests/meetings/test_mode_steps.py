@@ -12,9 +12,10 @@ from app.circle.audience import Audience
 from app.clips.models import Source
 from app.core.db import db
 from app.meetings.models import AgendaItem
+from app.meetings.services import queries
 from app.meetings.services.notes import NOTES_MAX
 from tests.meetings.test_mode import fields, mode_url, notes_url
-from tests.support.meetings import plan
+from tests.support.meetings import days_ahead, plan
 
 
 @pytest.fixture
@@ -145,3 +146,18 @@ def test_a_refused_note_is_shown_again_on_its_step(client, login_as, circle, pla
     assert f'id="item-{second.id}"' in page and "Rust</textarea>" in page
     saved = client.post(notes_url(planned, second), data=fields(second, seen="Kort"))
     assert saved.headers["Location"].endswith(f"/mode/items/{second.id}#item-{second.id}")
+
+
+def test_the_attendees_are_the_invitees_with_the_home_side_marked(app, circle, planned):
+    """``queries.attendees`` (the first step's attendance, and whether parents watch) says
+    what ``invitees_of`` and ``home_side_invited`` say, in one query."""
+    team = plan(app, circle.child, circle.coach, [circle.coach, circle.teacher], day=days_ahead(9))
+    for meeting in (planned, team):
+        found = queries.attendees(db.session, meeting)
+        invitees = queries.invitees_of(db.session, meeting)
+        assert [(a.user_id, a.name, a.attended) for a in found] == [
+            (i.user_id, i.user.name, i.attended) for i in invitees
+        ]
+        assert any(a.home_side for a in found) is queries.home_side_invited(db.session, meeting)
+    assert [a.home_side for a in queries.attendees(db.session, planned)].count(True) == 1
+    assert not any(a.home_side for a in queries.attendees(db.session, team))

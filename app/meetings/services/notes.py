@@ -91,14 +91,22 @@ def notes_of(session: DbSession, meeting: Meeting) -> dict[int, ItemNotes]:
 
 
 def moments_for(
-    session: DbSession, seat: Seat, meeting: Meeting, clips: Collection[Clip]
+    session: DbSession,
+    seat: Seat,
+    meeting: Meeting,
+    clips: Collection[Clip],
+    *,
+    parents: bool | None = None,
 ) -> dict[int, list[Moment]]:
     """The moments shown in meeting mode for ``clips`` (clips ``seat`` may watch), by clip id
     and time: those ``seat`` sees, and while parents are invited only those shown to the
-    whole circle (they watch the same screen). Two queries, none for no clips."""
+    whole circle (they watch the same screen). ``parents``: whether they are, when the
+    caller knows (``queries.attendees``). Two queries (one with ``parents``), none for no
+    clips."""
     if not clips:
         return {}
-    parents = home_side_invited(session, meeting)
+    if parents is None:
+        parents = home_side_invited(session, meeting)
     by_clip: dict[int, list[Moment]] = {clip.id: [] for clip in clips}
     for moment in picking.candidate_moments(session, seat, clips):
         if parents and not picking.moment_reaches_parents(moment):

@@ -149,19 +149,23 @@ def leads(seat: Seat, meeting: Meeting) -> bool:
     return seat.may(Action.PLAN_MEETING) and meeting.state.value in ("planned", "held")
 
 
-def attendance_parts(meeting: Meeting, form: AttendanceForm | None) -> dict[str, Any]:
-    """The attendance of the first step: who is invited, and either the form sent back with
-    why it was refused (``form``) or, drawn by hand, each invitee's id, name and whether
-    marked present, with the label and the page's form token."""
-    invitees = queries.invitees_of(db.session, meeting)
+def attendance_parts(
+    meeting: Meeting, form: AttendanceForm | None, invitees: list[queries.Attendee] | None = None
+) -> dict[str, Any]:
+    """The attendance of the first step: who is invited (``invitees`` when the caller has
+    them already, ``queries.attendees``), and either the form sent back with why it was
+    refused (``form``) or, drawn by hand, each invitee's id, name and whether marked
+    present, with the label and the page's form token."""
+    if invitees is None:
+        invitees = queries.attendees(db.session, meeting)
     if form is not None:
-        form.present.choices = [SelectChoice(i.user_id, i.user.name) for i in invitees]
+        form.present.choices = [SelectChoice(i.user_id, i.name) for i in invitees]
         form.marked.data = "1"
         return {"invitees": invitees, "attendance": form}
     return {
         "invitees": invitees,
         "attendance": None,
-        "present": [(i.user_id, i.user.name, bool(i.attended)) for i in invitees],
+        "present": [(i.user_id, i.name, bool(i.attended)) for i in invitees],
         "present_label": str(PRESENT_LABEL),
         "attendance_token": form_token(),
     }
