@@ -20,7 +20,7 @@ from app.core import holes
 from app.core.holes import Holes, esc
 from app.core.i18n import gettext as _
 from app.core.timecode import format_time
-from app.meetings.models import AgendaItem
+from app.meetings.views.mode_steps import ShownItem
 
 #: Where a moment's values go in the rows drawn once.
 HOLES = Holes(
@@ -43,7 +43,7 @@ HOLES = Holes(
 _MARKS = {"need": "need", "success": "success"}
 
 
-def player_of(item: AgendaItem, clip_id: int | None) -> str:
+def player_of(item: ShownItem, clip_id: int | None) -> str:
     """The id of the player element of ``clip_id`` in ``item``'s section."""
     side = "b" if clip_id is not None and clip_id == item.pair_clip_id else "a"
     return f"player-{item.id}-{side}"
@@ -72,7 +72,7 @@ class MomentChoice(NamedTuple):
 
 
 def moment_choices(
-    item: AgendaItem, moments: dict[int, list[Moment]], texts: dict[int, MomentTexts]
+    item: ShownItem, moments: dict[int, list[Moment]], texts: dict[int, MomentTexts]
 ) -> list[MomentChoice]:
     """The choices of the moment ``item``'s need cites: none, or one of its clips'."""
     cited = [*moments.get(item.clip_id, []), *moments.get(item.pair_clip_id or 0, [])]
