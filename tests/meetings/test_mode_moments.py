@@ -12,11 +12,14 @@ from sqlalchemy import select
 
 from app.circle.audience import Audience
 from app.clips.models import Moment, MomentTag, Tag
+from app.clips.services.moments import tag_label
 from app.core.db import db
 from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
+from app.core.timecode import format_time
 from app.meetings.models import ItemNotes
-from app.meetings.views.mode_moments import player_of, texts_of
+from app.meetings.views.mode_moments import MomentTexts, player_of
+from app.meetings.views.mode_steps import time_writer
 from tests.meetings.test_mode import agenda, mode_url  # noqa: F401 - the fixture
 
 #: The template's rows as they were drawn for each moment, before the holes.
@@ -93,7 +96,11 @@ def test_the_moments_drawn_once_are_the_rows_the_template_drew(
                 )
                 for clip in (school, home)
             ]
-            texts = {m.id: texts_of(m) for listed in shown for m in listed}
+            texts = {
+                m.id: MomentTexts(format_time(m.start_s), tag_label(m), f"{m.start_s:g}")
+                for listed in shown
+                for m in listed
+            }
             address = address_of_items("clips.show", "clip_id", child_id=circle.child.id)
             play_from = _("Play from")
             expected = [
@@ -128,3 +135,13 @@ def test_the_moments_drawn_once_are_the_rows_the_template_drew(
         assert lists == expected, lang
         assert options is not None and options.group(1) == drawn_options, lang
         assert "data-end=" in page and "mark-success" in page and "&lt;kijkt&gt;" in page
+
+
+def test_a_steps_times_are_written_as_format_time_writes_them(app):
+    values = [0, 0.04, 0.05, 0.96, 9.95, 59.94, 59.96, 61.25, 599.99, 3599.95, 3600, 3725.5, 7.0]
+    for lang in ("nl", "en"):
+        with app.test_request_context(f"/?lang={lang}"):
+            app.preprocess_request()
+            write = time_writer()
+            assert [write(v) for v in values] == [format_time(v) for v in values], lang
+            assert any("," in write(v) for v in values) is (lang == "nl")

@@ -101,7 +101,7 @@ def item_step(
     # the page (``meetings/mode.html``, as the rows of other pages); only a form sent back,
     # with its text and errors, is drawn from itself.
     need_label = _("What does %(name)s need?", name=seat.child.name)
-    texts = {m.id: texts_of(m) for listed in moments.values() for m in listed}
+    texts = texts_of(moments)
     choices = moment_choices(item, moments, texts)
     if posted is not None:
         posted.need.label.text = need_label

@@ -14,13 +14,12 @@ from typing import NamedTuple
 
 from markupsafe import Markup
 
-from app.clips.models import Moment
+from app.clips.models import Moment, Tag
 from app.clips.services.moments import tag_label
 from app.core import holes
 from app.core.holes import Holes, esc
 from app.core.i18n import gettext as _
-from app.core.timecode import format_time
-from app.meetings.views.mode_steps import ShownItem
+from app.meetings.views.mode_steps import ShownItem, time_writer
 
 #: Where a moment's values go in the rows drawn once.
 HOLES = Holes(
@@ -58,8 +57,19 @@ class MomentTexts(NamedTuple):
     start: str
 
 
-def texts_of(moment: Moment) -> MomentTexts:
-    return MomentTexts(format_time(moment.start_s), tag_label(moment), f"{moment.start_s:g}")
+def texts_of(moments: dict[int, list[Moment]]) -> dict[int, MomentTexts]:
+    """The texts of ``moments`` (lists by clip) by moment id, each tag's label said once."""
+    write, labels = time_writer(), dict[Tag, str]()
+    texts = {}
+    for listed in moments.values():
+        for m in listed:
+            tag = m.tag
+            if tag is None:
+                label = tag_label(m)
+            else:
+                label = labels.get(tag) or labels.setdefault(tag, tag_label(m))
+            texts[m.id] = MomentTexts(write(m.start_s), label, f"{m.start_s:g}")
+    return texts
 
 
 class MomentChoice(NamedTuple):

@@ -10,6 +10,7 @@ Attendance sits on the first step, where a meeting starts (``attendance_parts``)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from flask import url_for
@@ -25,7 +26,7 @@ from app.core.db import db
 from app.core.errors import NotFoundError
 from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
-from app.core.timecode import format_time
+from app.core.timecode import decimal_mark, format_time
 from app.meetings.mode_forms import PRESENT_LABEL, AttendanceForm, form_token
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
 from app.meetings.services import queries
@@ -171,12 +172,34 @@ class StepNav(NamedTuple):
         }
 
 
-def _title(title: str, start_s: float | None, tag: Tag | None, own: str | None) -> str:
-    """An item's title as ``meetings/_macros.html``'s ``item_title`` writes it."""
-    if start_s is None:
-        return title
-    label = str(TAG_LABELS[Tag(tag)]) if tag is not None else own or _("Label removed")
-    return f"{title} · {format_time(start_s)} {label}"
+def time_writer() -> Callable[[float], str]:
+    """:func:`app.core.timecode.format_time` for a step's many times, the page's decimal
+    mark looked up once: the whole seconds as it writes them, then the tenths."""
+    mark = decimal_mark()
+
+    def write(seconds: float) -> str:
+        whole, tenth = divmod(round(seconds * 10), 10)
+        text = format_time(whole)
+        return f"{text}{mark}{tenth}" if tenth else text
+
+    return write
+
+
+def _titles(rows: list[Any]) -> dict[int, str]:
+    """The items' titles by id, as ``meetings/_macros.html``'s ``item_title`` writes them;
+    each tag's label said once."""
+    write, labels = time_writer(), dict[Tag, str]()
+    titles = {}
+    for r in rows:
+        if r.start_s is None:
+            titles[r.id] = r.title
+            continue
+        if r.tag is not None:
+            label = labels.get(r.tag) or labels.setdefault(r.tag, str(TAG_LABELS[Tag(r.tag)]))
+        else:
+            label = r.label or _("Label removed")
+        titles[r.id] = f"{r.title} · {write(r.start_s)} {label}"
+    return titles
 
 
 def step_nav(seat: Seat, meeting: Meeting) -> StepNav:
@@ -184,11 +207,13 @@ def step_nav(seat: Seat, meeting: Meeting) -> StepNav:
     rows = db.session.execute(_AGENDA, {"meeting_id": meeting.id}).all()
     clip_ids = {r.clip_id for r in rows} | {r.pair_clip_id for r in rows if r.pair_clip_id}
     watchable = picking.watchable_ids(db.session, seat, clip_ids)
-    shown = [
-        Step(r.id, _title(r.title, r.start_s, r.tag, r.label))
+    kept = [
+        r
         for r in rows
         if r.clip_id in watchable and (r.pair_clip_id is None or r.pair_clip_id in watchable)
     ]
+    titles = _titles(kept)
+    shown = [Step(r.id, titles[r.id]) for r in kept]
     ids: dict[str, Any] = {"child_id": meeting.child_id, "meeting_id": meeting.id}
     return StepNav(
         shown,
