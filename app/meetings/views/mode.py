@@ -35,7 +35,7 @@ from app.meetings.models import AgendaItem, ItemNotes, Meeting
 from app.meetings.services import agenda, notes, queries
 from app.meetings.views.mode_agreements import agreements_step
 from app.meetings.views.mode_moments import (
-    HOLES,
+    BLANK_HOLES,
     MomentRows,
     moment_choices,
     player_of,
@@ -48,6 +48,7 @@ from app.meetings.views.mode_steps import (
     leads,
     step_nav,
     step_url,
+    time_writer,
 )
 
 
@@ -87,7 +88,8 @@ def item_step(
     """Item ``item_id``'s step (None: the first step, the agreements' when no item is
     shown); ``posted`` is its notes form sent back (its text kept), ``attendance`` the
     attendance form sent back. NotFoundError for an item not shown to ``seat``."""
-    nav = step_nav(seat, meeting)
+    write = time_writer()  # the page's times: the titles of its steps, its moments'
+    nav = step_nav(seat, meeting, write)
     if item_id is None and not nav.items:
         return agreements_step(seat, meeting, nav=nav, attendance=attendance)
     index = 0 if item_id is None else nav.index_of(item_id)
@@ -101,7 +103,7 @@ def item_step(
     # the page (``meetings/mode.html``, as the rows of other pages); only a form sent back,
     # with its text and errors, is drawn from itself.
     need_label = _("What does %(name)s need?", name=seat.child.name)
-    texts = texts_of(moments)
+    texts = texts_of(moments, write)
     choices = moment_choices(item, moments, texts)
     if posted is not None:
         posted.need.label.text = need_label
@@ -110,6 +112,7 @@ def item_step(
             SelectChoice(c.value, c.label, render_kw=c.render_kw) for c in choices
         ]
     cited = str(saved.need_moment_id) if saved is not None and saved.need_moment_id else ""
+    fields = notes_fields(need_label)
     clip_address = address_of_items("clips.show", "clip_id", child_id=meeting.child_id)
     return render_template(
         "meetings/mode.html",
@@ -120,9 +123,9 @@ def item_step(
         item_heading=nav.items[index].title,
         moments=moments,
         moment_rows=MomentRows(moments, texts, choices, cited, clip_address),
-        moment_holes=HOLES,
+        moment_holes=BLANK_HOLES,
         row=saved,
-        notes_fields=notes_fields(need_label),
+        notes_fields=fields,
         form=posted,
         stale=posted is not None and bool(posted.version.errors),
         writable=notes.is_writable(meeting),
@@ -140,7 +143,7 @@ def item_step(
         video_address=address_of_items("clips.video", "clip_id", child_id=meeting.child_id),
         poster_address=address_of_items("clips.poster", "clip_id", child_id=meeting.child_id),
         **nav.parts(index),
-        **(attendance_parts(meeting, attendance, invitees) if index == 0 else {}),
+        **(attendance_parts(meeting, attendance, fields.token, invitees) if index == 0 else {}),
     )
 
 

@@ -9,7 +9,9 @@ each moment, escaped as the template escapes them (:mod:`app.core.holes`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from markupsafe import Markup
@@ -19,7 +21,7 @@ from app.clips.services.moments import tag_label
 from app.core import holes
 from app.core.holes import Holes, esc
 from app.core.i18n import gettext as _
-from app.meetings.views.mode_steps import ShownItem, time_writer
+from app.meetings.views.mode_steps import ShownItem
 
 #: Where a moment's values go in the rows drawn once.
 HOLES = Holes(
@@ -37,6 +39,10 @@ HOLES = Holes(
     "selected",
     "next",
 )
+
+#: The holes as the template reads them: plain attributes, each read one call (a template
+#: reads every hole of the blanks once a step).
+BLANK_HOLES = SimpleNamespace(**HOLES)
 
 #: The tags whose moments are marked on the timeline, and how.
 _MARKS = {"need": "need", "success": "success"}
@@ -57,9 +63,12 @@ class MomentTexts(NamedTuple):
     start: str
 
 
-def texts_of(moments: dict[int, list[Moment]]) -> dict[int, MomentTexts]:
-    """The texts of ``moments`` (lists by clip) by moment id, each tag's label said once."""
-    write, labels = time_writer(), dict[Tag, str]()
+def texts_of(
+    moments: dict[int, list[Moment]], write: Callable[[float], str]
+) -> dict[int, MomentTexts]:
+    """The texts of ``moments`` (lists by clip) by moment id, their times written by
+    ``write`` (``mode_steps.time_writer``), each tag's label said once."""
+    labels = dict[Tag, str]()
     texts = {}
     for listed in moments.values():
         for m in listed:

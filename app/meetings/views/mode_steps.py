@@ -27,7 +27,7 @@ from app.core.errors import NotFoundError
 from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
 from app.core.timecode import decimal_mark, format_time
-from app.meetings.mode_forms import PRESENT_LABEL, AttendanceForm, form_token
+from app.meetings.mode_forms import PRESENT_LABEL, AttendanceForm
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
 from app.meetings.services import queries
 
@@ -185,10 +185,10 @@ def time_writer() -> Callable[[float], str]:
     return write
 
 
-def _titles(rows: list[Any]) -> dict[int, str]:
-    """The items' titles by id, as ``meetings/_macros.html``'s ``item_title`` writes them;
-    each tag's label said once."""
-    write, labels = time_writer(), dict[Tag, str]()
+def _titles(rows: list[Any], write: Callable[[float], str]) -> dict[int, str]:
+    """The items' titles by id, as ``meetings/_macros.html``'s ``item_title`` writes them
+    (their times by ``write``, :func:`time_writer`); each tag's label said once."""
+    labels = dict[Tag, str]()
     titles = {}
     for r in rows:
         if r.start_s is None:
@@ -202,8 +202,9 @@ def _titles(rows: list[Any]) -> dict[int, str]:
     return titles
 
 
-def step_nav(seat: Seat, meeting: Meeting) -> StepNav:
-    """The steps of ``meeting``'s meeting mode for ``seat``. Two queries."""
+def step_nav(seat: Seat, meeting: Meeting, write: Callable[[float], str] | None = None) -> StepNav:
+    """The steps of ``meeting``'s meeting mode for ``seat``, the items' times written by
+    ``write`` (:func:`time_writer` when the caller has none). Two queries."""
     rows = db.session.execute(_AGENDA, {"meeting_id": meeting.id}).all()
     clip_ids = {r.clip_id for r in rows} | {r.pair_clip_id for r in rows if r.pair_clip_id}
     watchable = picking.watchable_ids(db.session, seat, clip_ids)
@@ -212,7 +213,7 @@ def step_nav(seat: Seat, meeting: Meeting) -> StepNav:
         for r in rows
         if r.clip_id in watchable and (r.pair_clip_id is None or r.pair_clip_id in watchable)
     ]
-    titles = _titles(kept)
+    titles = _titles(kept, write or time_writer())
     shown = [Step(r.id, titles[r.id]) for r in kept]
     ids: dict[str, Any] = {"child_id": meeting.child_id, "meeting_id": meeting.id}
     return StepNav(
@@ -229,7 +230,7 @@ def item_of(meeting: Meeting, item_id: int) -> tuple[ShownItem, ShownNotes | Non
     row = db.session.execute(_ITEM, {"item_id": item_id, "meeting_id": meeting.id}).first()
     if row is None:
         raise NotFoundError("agenda_item_not_in_meeting")
-    values, first, size = row._tuple(), 4, len(_CLIP_COLUMNS)  # the clips' columns follow 4
+    values, first, size = tuple(row), 4, len(_CLIP_COLUMNS)  # the clips' columns follow 4
     clip = ShownClip(*values[first : first + size])
     pair = None
     if row.pair_clip_id is not None:
@@ -253,12 +254,15 @@ def leads(seat: Seat, meeting: Meeting) -> bool:
 
 
 def attendance_parts(
-    meeting: Meeting, form: AttendanceForm | None, invitees: list[queries.Attendee] | None = None
+    meeting: Meeting,
+    form: AttendanceForm | None,
+    token: str | None,
+    invitees: list[queries.Attendee] | None = None,
 ) -> dict[str, Any]:
     """The attendance of the first step: who is invited (``invitees`` when the caller has
     them already, ``queries.attendees``), and either the form sent back with why it was
     refused (``form``) or, drawn by hand, each invitee's id, name and whether marked
-    present, with the label and the page's form token."""
+    present, with the label and the page's form token (``token``, ``form_token``)."""
     if invitees is None:
         invitees = queries.attendees(db.session, meeting)
     if form is not None:
@@ -270,7 +274,7 @@ def attendance_parts(
         "attendance": None,
         "present": [(i.user_id, i.name, bool(i.attended)) for i in invitees],
         "present_label": str(PRESENT_LABEL),
-        "attendance_token": form_token(),
+        "attendance_token": token,
     }
 
 
