@@ -14,6 +14,7 @@ from app.core.db import db
 from app.meetings.models import AgendaItem
 from app.meetings.services import queries
 from app.meetings.services.notes import NOTES_MAX
+from app.meetings.views.mode_steps import item_of
 from tests.meetings.test_mode import fields, mode_url, notes_url
 from tests.support.meetings import days_ahead, plan
 
@@ -148,16 +149,22 @@ def test_a_refused_note_is_shown_again_on_its_step(client, login_as, circle, pla
     assert saved.headers["Location"].endswith(f"/mode/items/{second.id}#item-{second.id}")
 
 
-def test_the_attendees_are_the_invitees_with_the_home_side_marked(app, circle, planned):
-    """``queries.attendees`` (the first step's attendance, and whether parents watch) says
-    what ``invitees_of`` and ``home_side_invited`` say, in one query."""
+def test_the_attendees_are_the_invitees_and_the_item_knows_whether_parents_watch(
+    app, circle, planned, three_items
+):
+    """``queries.attendees`` (the first step's attendance) says what ``invitees_of`` says,
+    and an item's step knows in its own query what ``home_side_invited`` says."""
     team = plan(app, circle.child, circle.coach, [circle.coach, circle.teacher], day=days_ahead(9))
-    for meeting in (planned, team):
+    item = AgendaItem(
+        meeting_id=team.id, child_id=circle.child.id, position=1, clip_id=three_items[0].clip_id
+    )
+    db.session.add(item)
+    db.session.commit()
+    for meeting, its_item in ((planned, three_items[0]), (team, item)):
         found = queries.attendees(db.session, meeting)
         invitees = queries.invitees_of(db.session, meeting)
-        assert [(a.user_id, a.name, a.attended) for a in found] == [
-            (i.user_id, i.user.name, i.attended) for i in invitees
-        ]
-        assert any(a.home_side for a in found) is queries.home_side_invited(db.session, meeting)
-    assert [a.home_side for a in queries.attendees(db.session, planned)].count(True) == 1
-    assert not any(a.home_side for a in queries.attendees(db.session, team))
+        assert found == [(i.user_id, i.user.name, i.attended) for i in invitees]
+        shown, _notes = item_of(meeting, its_item.id)
+        assert shown.home_side is queries.home_side_invited(db.session, meeting)
+    assert queries.home_side_invited(db.session, planned)
+    assert not queries.home_side_invited(db.session, team)

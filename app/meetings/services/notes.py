@@ -109,8 +109,8 @@ def moments_for(
     """The moments shown in meeting mode for ``clips`` (clips ``seat`` may watch), by clip id
     and time: those ``seat`` sees, and while parents are invited only those shown to the
     whole circle (they watch the same screen). ``parents``: whether they are, when the
-    caller knows (``queries.attendees``). Two queries (one with ``parents``), none for no
-    clips."""
+    caller knows (``queries.HOME_SIDE_INVITED``). Two queries (one with ``parents``), none
+    for no clips."""
     if not clips:
         return {}
     if parents is None:

@@ -106,69 +106,60 @@ def invitees_of(session: DbSession, meeting: Meeting) -> list[MeetingInvitee]:
 #: The roles of the home side of a circle (parents, the pupil).
 _HOME_ROLES = [role for role in Role if not policy.is_school_side(role)]
 
-#: An invitee of meeting ``meeting`` with a home-side place at ``now`` in the circle of child
-#: ``child``, if any.
-_HOME_SIDE_INVITED = (
-    select(MeetingInvitee.id)
-    .join(
-        Membership,
-        (Membership.user_id == MeetingInvitee.user_id)
-        & (Membership.child_id == bindparam("child")),
-    )
-    .where(
-        MeetingInvitee.meeting_id == bindparam("meeting"),
-        Membership.role.in_(_HOME_ROLES),
-        policy.active_membership_clause(bindparam("now")),
-    )
-    .limit(1)
+#: SQL for "a parent or the pupil, with a place at ``now`` in the circle of child ``child``,
+#: is invited to meeting ``meeting``" (bound parameters ``meeting``, ``child``, ``now``): a
+#: column of a statement that asks more at once (meeting mode's item).
+HOME_SIDE_INVITED = exists().where(
+    MeetingInvitee.meeting_id == bindparam("meeting"),
+    Membership.user_id == MeetingInvitee.user_id,
+    Membership.child_id == bindparam("child"),
+    Membership.role.in_(_HOME_ROLES),
+    policy.active_membership_clause(bindparam("now")),
 )
+
+_HOME_SIDE_INVITED = select(HOME_SIDE_INVITED)
 
 
 def home_side_invited(session: DbSession, meeting: Meeting) -> bool:
     """True when a parent or the pupil is invited to ``meeting``: then its agenda may hold
     only what everyone in the circle sees. One query."""
     params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
-    found: int | None = session.scalar(_HOME_SIDE_INVITED, params)
-    return found is not None
+    return bool(session.scalar(_HOME_SIDE_INVITED, params))
 
 
 class Attendee(NamedTuple):
-    """An invitee as meeting mode's attendance shows them: user id, name, whether marked
-    present (None: not marked yet), and whether on the home side of the circle."""
+    """An invitee as meeting mode's attendance shows them: user id, name, and whether
+    marked present (None: not marked yet)."""
 
     user_id: int
     name: str
     attended: bool | None
-    home_side: bool
 
 
-#: Who is invited to meeting ``meeting`` with a place at ``now`` in the circle of child
-#: ``child``: user id, name, attendance mark and role, a row for each such place.
+#: Who is invited to meeting ``meeting`` and in the circle of child ``child`` at ``now``:
+#: user id, name and attendance mark.
 _ATTENDEES = (
-    select(MeetingInvitee.user_id, User.name, MeetingInvitee.attended, Membership.role)
+    select(MeetingInvitee.user_id, User.name, MeetingInvitee.attended)
     .join(User, User.id == MeetingInvitee.user_id)
-    .join(
-        Membership,
-        (Membership.user_id == MeetingInvitee.user_id)
-        & (Membership.child_id == bindparam("child")),
-    )
     .where(
         MeetingInvitee.meeting_id == bindparam("meeting"),
-        policy.active_membership_clause(bindparam("now")),
+        MeetingInvitee.user_id.in_(
+            select(Membership.user_id)
+            .where(
+                Membership.child_id == bindparam("child"),
+                policy.active_membership_clause(bindparam("now")),
+            )
+            .scalar_subquery()
+        ),
     )
 )
 
 
 def attendees(session: DbSession, meeting: Meeting) -> list[Attendee]:
-    """:func:`invitees_of` as plain values, by name, each marked home side as
-    :func:`home_side_invited` counts them (so that ``any(a.home_side ...)`` answers it). One
-    query."""
+    """:func:`invitees_of` as plain values, by name. One query."""
     params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
-    found: dict[int, Attendee] = {}
-    for user_id, name, attended, role in session.execute(_ATTENDEES, params):
-        home = role in _HOME_ROLES or (user_id in found and found[user_id].home_side)
-        found[user_id] = Attendee(user_id, name, attended, home)
-    return sorted(found.values(), key=lambda a: (a.name.casefold(), a.user_id))
+    found = [Attendee(*row) for row in session.execute(_ATTENDEES, params)]
+    return sorted(found, key=lambda a: (a.name.casefold(), a.user_id))
 
 
 #: Who is invited to meeting ``meeting`` and in the circle of child ``child`` at ``now``:

@@ -95,10 +95,7 @@ def item_step(
     index = 0 if item_id is None else nav.index_of(item_id)
     item, saved = item_of(meeting, nav.items[index].id)
     clips = [item.clip, *([item.pair_clip] if item.pair_clip is not None else [])]
-    # The first step names the invitees: whether parents are among them follows from them.
-    invitees = queries.attendees(db.session, meeting) if index == 0 else None
-    parents = None if invitees is None else any(i.home_side for i in invitees)
-    moments = notes.moments_for(db.session, seat, meeting, clips, parents=parents)
+    moments = notes.moments_for(db.session, seat, meeting, clips, parents=item.home_side)
     # The form is drawn by hand from the saved notes and the labels, limits and token of
     # the page (``meetings/mode.html``, as the rows of other pages); only a form sent back,
     # with its text and errors, is drawn from itself.
@@ -143,7 +140,7 @@ def item_step(
         video_address=address_of_items("clips.video", "clip_id", child_id=meeting.child_id),
         poster_address=address_of_items("clips.poster", "clip_id", child_id=meeting.child_id),
         **nav.parts(index),
-        **(attendance_parts(meeting, attendance, fields.token, invitees) if index == 0 else {}),
+        **(attendance_parts(meeting, attendance, fields.token) if index == 0 else {}),
     )
 
 

@@ -22,7 +22,7 @@ from app.circle.policy import Action, Seat
 from app.clips.forms import TAG_LABELS
 from app.clips.models import Clip, Moment, MomentTag, Source, Tag
 from app.clips.services import picking
-from app.core.db import db
+from app.core.db import db, utcnow
 from app.core.errors import NotFoundError
 from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
@@ -59,7 +59,8 @@ _PAIR = aliased(Clip)
 _CITED = aliased(Moment)
 
 #: One item of a meeting with what its step draws as plain columns: its clips, its moment,
-#: and its notes (None: none yet) with the moment their need cites. One query.
+#: its notes (None: none yet) with the moment their need cites, and whether parents watch
+#: (``queries.HOME_SIDE_INVITED``). One query.
 _ITEM = (
     select(
         AgendaItem.id,
@@ -77,13 +78,14 @@ _ITEM = (
         ItemNotes.need_moment_id,
         _CITED.clip_id.label("cited_clip_id"),
         _CITED.start_s.label("cited_start_s"),
+        queries.HOME_SIDE_INVITED.label("home_side"),
     )
     .join(Clip, Clip.id == AgendaItem.clip_id)
     .outerjoin(_PAIR, _PAIR.id == AgendaItem.pair_clip_id)
     .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
     .outerjoin(ItemNotes, ItemNotes.item_id == AgendaItem.id)
     .outerjoin(_CITED, _CITED.id == ItemNotes.need_moment_id)
-    .where(AgendaItem.id == bindparam("item_id"), AgendaItem.meeting_id == bindparam("meeting_id"))
+    .where(AgendaItem.id == bindparam("item_id"), AgendaItem.meeting_id == bindparam("meeting"))
 )
 
 
@@ -108,7 +110,8 @@ class MomentAt(NamedTuple):
 
 class ShownItem(NamedTuple):
     """An agenda item as its step draws it: its clip, the clip beside it (None: none) and
-    the moment it starts at (None: the clip's start)."""
+    the moment it starts at (None: the clip's start); and whether a parent or the pupil is
+    invited to its meeting (``home_side``)."""
 
     id: int
     clip_id: int
@@ -117,6 +120,7 @@ class ShownItem(NamedTuple):
     clip: ShownClip
     pair_clip: ShownClip | None
     moment: MomentAt | None
+    home_side: bool
 
 
 class ShownNotes(NamedTuple):
@@ -227,7 +231,8 @@ def step_nav(seat: Seat, meeting: Meeting, write: Callable[[float], str] | None 
 def item_of(meeting: Meeting, item_id: int) -> tuple[ShownItem, ShownNotes | None]:
     """Item ``item_id`` of ``meeting`` with its clips and moment, and its notes if any (the
     caller has checked the item is shown, :meth:`StepNav.index_of`)."""
-    row = db.session.execute(_ITEM, {"item_id": item_id, "meeting_id": meeting.id}).first()
+    params = {"item_id": item_id, "meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
+    row = db.session.execute(_ITEM, params).first()
     if row is None:
         raise NotFoundError("agenda_item_not_in_meeting")
     values, first, size = tuple(row), 4, len(_CLIP_COLUMNS)  # the clips' columns follow 4
@@ -238,7 +243,9 @@ def item_of(meeting: Meeting, item_id: int) -> tuple[ShownItem, ShownNotes | Non
     moment = None
     if row.moment_clip_id is not None:
         moment = MomentAt(row.moment_clip_id, row.moment_start_s)
-    item = ShownItem(row.id, row.clip_id, row.pair_clip_id, row.prep_note, clip, pair, moment)
+    item = ShownItem(
+        row.id, row.clip_id, row.pair_clip_id, row.prep_note, clip, pair, moment, row.home_side
+    )
     if row.notes_id is None:
         return item, None
     cited = None
@@ -254,17 +261,13 @@ def leads(seat: Seat, meeting: Meeting) -> bool:
 
 
 def attendance_parts(
-    meeting: Meeting,
-    form: AttendanceForm | None,
-    token: str | None,
-    invitees: list[queries.Attendee] | None = None,
+    meeting: Meeting, form: AttendanceForm | None, token: str | None
 ) -> dict[str, Any]:
-    """The attendance of the first step: who is invited (``invitees`` when the caller has
-    them already, ``queries.attendees``), and either the form sent back with why it was
-    refused (``form``) or, drawn by hand, each invitee's id, name and whether marked
-    present, with the label and the page's form token (``token``, ``form_token``)."""
-    if invitees is None:
-        invitees = queries.attendees(db.session, meeting)
+    """The attendance of the first step: who is invited, and either the form sent back
+    with why it was refused (``form``) or, drawn by hand, each invitee's id, name and
+    whether marked present, with the label and the page's form token (``token``,
+    ``form_token``). One query."""
+    invitees = queries.attendees(db.session, meeting)
     if form is not None:
         form.present.choices = [SelectChoice(i.user_id, i.name) for i in invitees]
         form.marked.data = "1"
