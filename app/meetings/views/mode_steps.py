@@ -160,11 +160,16 @@ class StepNav(NamedTuple):
 
     def parts(self, current: int | None) -> dict[str, Any]:
         """What the navigation draws with item number ``current`` (None: the agreements):
-        each item's address and title, the current one's position, the previous and next."""
+        each item's address, title and whether it is the current one, the current one's
+        position, the previous and next."""
         last = len(self.items)
         at = last if current is None else current
-        steps = [(self.item_address.format(id=s.id), s.title) for s in self.items]
-        addresses = [address for address, _title in steps] + [self.agreements_address]
+        addresses = [self.item_address.format(id=s.id) for s in self.items]
+        steps = [
+            (address, s.title, n == at)
+            for n, (address, s) in enumerate(zip(addresses, self.items, strict=True))
+        ]
+        addresses.append(self.agreements_address)
         return {
             "steps": steps,
             "current": current,
