@@ -4,8 +4,9 @@ own address (``mode.mode_item``, ``mode_agreements.mode_agreements``; the meetin
 the viewer may watch, by title, then the agreements, with the previous and next step.
 
 The navigation costs one query for the items' titles (plain columns) and one for which
-fragments the viewer may watch, however long the agenda: a step draws only its own item.
-Attendance sits on the first step, where a meeting starts (``attendance_parts``).
+fragments the viewer may watch, however long the agenda: a step draws only its own item,
+read in one query as plain values (``item_of``). Attendance sits on the first step, where a
+meeting starts (``attendance_parts``).
 """
 
 from __future__ import annotations
