@@ -12,9 +12,11 @@ from app.circle.audience import Audience
 from app.clips.models import Source
 from app.core.db import db
 from app.meetings.models import AgendaItem
+from app.meetings.services import queries
 from app.meetings.services.notes import NOTES_MAX
+from app.meetings.views.mode_steps import item_of
 from tests.meetings.test_mode import fields, mode_url, notes_url
-from tests.support.meetings import plan
+from tests.support.meetings import days_ahead, plan
 
 
 @pytest.fixture
@@ -145,3 +147,24 @@ def test_a_refused_note_is_shown_again_on_its_step(client, login_as, circle, pla
     assert f'id="item-{second.id}"' in page and "Rust</textarea>" in page
     saved = client.post(notes_url(planned, second), data=fields(second, seen="Kort"))
     assert saved.headers["Location"].endswith(f"/mode/items/{second.id}#item-{second.id}")
+
+
+def test_the_attendees_are_the_invitees_and_the_item_knows_whether_parents_watch(
+    app, circle, planned, three_items
+):
+    """``queries.attendees`` (the first step's attendance) says what ``invitees_of`` says,
+    and an item's step knows in its own query what ``home_side_invited`` says."""
+    team = plan(app, circle.child, circle.coach, [circle.coach, circle.teacher], day=days_ahead(9))
+    item = AgendaItem(
+        meeting_id=team.id, child_id=circle.child.id, position=1, clip_id=three_items[0].clip_id
+    )
+    db.session.add(item)
+    db.session.commit()
+    for meeting, its_item in ((planned, three_items[0]), (team, item)):
+        found = queries.attendees(db.session, meeting)
+        invitees = queries.invitees_of(db.session, meeting)
+        assert found == [(i.user_id, i.user.name, i.attended) for i in invitees]
+        shown, _notes = item_of(meeting, its_item.id)
+        assert shown.home_side is queries.home_side_invited(db.session, meeting)
+    assert queries.home_side_invited(db.session, planned)
+    assert not queries.home_side_invited(db.session, team)

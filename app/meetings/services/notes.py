@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Protocol, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -50,6 +51,13 @@ NOT_WRITABLE = _l("This meeting is no longer open: its notes and attendance cann
 MOMENT_NOT_OF_ITEM = _l("Choose a moment of this item's fragments from the list.")
 MOMENT_NEEDS_TEXT = _l("Write what the child needs before citing a moment for it.")
 NOT_INVITED = _l("Mark only the people invited to this meeting.")
+
+
+class HasId(Protocol):
+    """A clip (or a clip's plain values) of which :func:`moments_for` reads the id."""
+
+    @property
+    def id(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -91,16 +99,25 @@ def notes_of(session: DbSession, meeting: Meeting) -> dict[int, ItemNotes]:
 
 
 def moments_for(
-    session: DbSession, seat: Seat, meeting: Meeting, clips: Collection[Clip]
+    session: DbSession,
+    seat: Seat,
+    meeting: Meeting,
+    clips: Collection[HasId],
+    *,
+    parents: bool | None = None,
 ) -> dict[int, list[Moment]]:
     """The moments shown in meeting mode for ``clips`` (clips ``seat`` may watch), by clip id
     and time: those ``seat`` sees, and while parents are invited only those shown to the
-    whole circle (they watch the same screen). Two queries, none for no clips."""
+    whole circle (they watch the same screen). ``parents``: whether they are, when the
+    caller knows (``queries.HOME_SIDE_INVITED``). Two queries (one with ``parents``), none
+    for no clips."""
     if not clips:
         return {}
-    parents = home_side_invited(session, meeting)
+    if parents is None:
+        parents = home_side_invited(session, meeting)
     by_clip: dict[int, list[Moment]] = {clip.id: [] for clip in clips}
-    for moment in picking.candidate_moments(session, seat, clips):
+    # picking reads only the clips' ids: a clip as a page shows it (plain values) will do.
+    for moment in picking.candidate_moments(session, seat, cast("Collection[Clip]", clips)):
         if parents and not picking.moment_reaches_parents(moment):
             continue
         by_clip.setdefault(moment.clip_id, []).append(moment)

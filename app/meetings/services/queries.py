@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
 
@@ -121,25 +121,63 @@ def invitees_of(session: DbSession, meeting: Meeting) -> list[MeetingInvitee]:
     )
 
 
+#: The roles of the home side of a circle (parents, the pupil).
+_HOME_ROLES = [role for role in Role if not policy.is_school_side(role)]
+
+#: SQL for "a parent or the pupil, with a place at ``now`` in the circle of child ``child``,
+#: is invited to meeting ``meeting``" (bound parameters ``meeting``, ``child``, ``now``): a
+#: column of a statement that asks more at once (meeting mode's item).
+HOME_SIDE_INVITED = exists().where(
+    MeetingInvitee.meeting_id == bindparam("meeting"),
+    Membership.user_id == MeetingInvitee.user_id,
+    Membership.child_id == bindparam("child"),
+    Membership.role.in_(_HOME_ROLES),
+    policy.active_membership_clause(bindparam("now")),
+)
+
+_HOME_SIDE_INVITED = select(HOME_SIDE_INVITED)
+
+
 def home_side_invited(session: DbSession, meeting: Meeting) -> bool:
     """True when a parent or the pupil is invited to ``meeting``: then its agenda may hold
     only what everyone in the circle sees. One query."""
-    roles = [role for role in Role if not policy.is_school_side(role)]
-    found: int | None = session.scalar(
-        select(MeetingInvitee.id)
-        .join(
-            Membership,
-            (Membership.user_id == MeetingInvitee.user_id)
-            & (Membership.child_id == meeting.child_id),
-        )
-        .where(
-            MeetingInvitee.meeting_id == meeting.id,
-            Membership.role.in_(roles),
-            policy.active_membership_clause(),
-        )
-        .limit(1)
+    params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
+    return bool(session.scalar(_HOME_SIDE_INVITED, params))
+
+
+class Attendee(NamedTuple):
+    """An invitee as meeting mode's attendance shows them: user id, name, and whether
+    marked present (None: not marked yet)."""
+
+    user_id: int
+    name: str
+    attended: bool | None
+
+
+#: Who is invited to meeting ``meeting`` and in the circle of child ``child`` at ``now``:
+#: user id, name and attendance mark.
+_ATTENDEES = (
+    select(MeetingInvitee.user_id, User.name, MeetingInvitee.attended)
+    .join(User, User.id == MeetingInvitee.user_id)
+    .where(
+        MeetingInvitee.meeting_id == bindparam("meeting"),
+        MeetingInvitee.user_id.in_(
+            select(Membership.user_id)
+            .where(
+                Membership.child_id == bindparam("child"),
+                policy.active_membership_clause(bindparam("now")),
+            )
+            .scalar_subquery()
+        ),
     )
-    return found is not None
+)
+
+
+def attendees(session: DbSession, meeting: Meeting) -> list[Attendee]:
+    """:func:`invitees_of` as plain values, by name. One query."""
+    params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
+    found = [Attendee(*row) for row in session.execute(_ATTENDEES, params)]
+    return sorted(found, key=lambda a: (a.name.casefold(), a.user_id))
 
 
 #: Who is invited to meeting ``meeting`` and in the circle of child ``child`` at ``now``:

@@ -15,7 +15,7 @@ someone else saved first.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_time as babel_time
@@ -23,20 +23,24 @@ from wtforms import SelectChoice
 
 from app.circle import routes
 from app.circle.policy import Action, Seat
-from app.clips.models import Moment
-from app.clips.services.moments import tag_label
 from app.core.concurrency import StaleEditError
 from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import show_refusal
 from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
-from app.core.timecode import format_time
 from app.meetings import bp
 from app.meetings.mode_forms import AttendanceForm, ItemNotesForm, notes_fields
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
 from app.meetings.services import agenda, notes, queries
 from app.meetings.views.mode_agreements import agreements_step
+from app.meetings.views.mode_moments import (
+    BLANK_HOLES,
+    MomentRows,
+    moment_choices,
+    player_of,
+    texts_of,
+)
 from app.meetings.views.mode_steps import (
     MODE,
     attendance_parts,
@@ -44,6 +48,7 @@ from app.meetings.views.mode_steps import (
     leads,
     step_nav,
     step_url,
+    time_writer,
 )
 
 
@@ -83,25 +88,29 @@ def item_step(
     """Item ``item_id``'s step (None: the first step, the agreements' when no item is
     shown); ``posted`` is its notes form sent back (its text kept), ``attendance`` the
     attendance form sent back. NotFoundError for an item not shown to ``seat``."""
-    nav = step_nav(seat, meeting)
+    write = time_writer()  # the page's times: the titles of its steps, its moments'
+    nav = step_nav(seat, meeting, write)
     if item_id is None and not nav.items:
         return agreements_step(seat, meeting, nav=nav, attendance=attendance)
     index = 0 if item_id is None else nav.index_of(item_id)
     item, saved = item_of(meeting, nav.items[index].id)
     clips = [item.clip, *([item.pair_clip] if item.pair_clip is not None else [])]
-    moments = notes.moments_for(db.session, seat, meeting, clips)
+    moments = notes.moments_for(db.session, seat, meeting, clips, parents=item.home_side)
     # The form is drawn by hand from the saved notes and the labels, limits and token of
     # the page (``meetings/mode.html``, as the rows of other pages); only a form sent back,
     # with its text and errors, is drawn from itself.
     need_label = _("What does %(name)s need?", name=seat.child.name)
-    texts = {m.id: _texts(m) for listed in moments.values() for m in listed}
-    choices = _moment_choices(item, moments, texts)
+    texts = texts_of(moments, write)
+    choices = moment_choices(item, moments, texts)
     if posted is not None:
         posted.need.label.text = need_label
         posted.seen.render_kw = {**(posted.seen.render_kw or {}), "aria-keyshortcuts": "n"}
         posted.moment.choices = [
             SelectChoice(c.value, c.label, render_kw=c.render_kw) for c in choices
         ]
+    cited = str(saved.need_moment_id) if saved is not None and saved.need_moment_id else ""
+    fields = notes_fields(need_label)
+    clip_address = address_of_items("clips.show", "clip_id", child_id=meeting.child_id)
     return render_template(
         "meetings/mode.html",
         child=seat.child,
@@ -110,71 +119,29 @@ def item_step(
         number=index + 1,
         item_heading=nav.items[index].title,
         moments=moments,
-        moment_texts=texts,
+        moment_rows=MomentRows(moments, texts, choices, cited, clip_address),
+        moment_holes=BLANK_HOLES,
         row=saved,
-        notes_fields=notes_fields(need_label),
-        moment_choices=choices,
+        notes_fields=fields,
         form=posted,
         stale=posted is not None and bool(posted.version.errors),
         writable=notes.is_writable(meeting),
         sees_notes=seat.may(Action.VIEW_PREP_NOTES),
         leads_meeting=leads(seat, meeting),
         can_adopt=seat.may(Action.EDIT_PLAN),
-        player_of=_player_of,
+        player_of=player_of,
         notes_address=url_for(
             "meetings.save_notes",
             child_id=meeting.child_id,
             meeting_id=meeting.id,
             item_id=item.id,
         ),
-        clip_address=address_of_items("clips.show", "clip_id", child_id=meeting.child_id),
+        clip_address=clip_address,
         video_address=address_of_items("clips.video", "clip_id", child_id=meeting.child_id),
         poster_address=address_of_items("clips.poster", "clip_id", child_id=meeting.child_id),
         **nav.parts(index),
-        **(attendance_parts(meeting, attendance) if index == 0 else {}),
+        **(attendance_parts(meeting, attendance, fields.token) if index == 0 else {}),
     )
-
-
-def _player_of(item: AgendaItem, clip_id: int | None) -> str:
-    """The id of the player element of ``clip_id`` in ``item``'s section."""
-    side = "b" if clip_id is not None and clip_id == item.pair_clip_id else "a"
-    return f"player-{item.id}-{side}"
-
-
-class MomentTexts(NamedTuple):
-    """How a moment reads on the page, worked out once for its list and its choices: its
-    time, its tag, and its start as its address and ``data-start`` write it."""
-
-    time: str
-    label: str
-    start: str
-
-
-def _texts(moment: Moment) -> MomentTexts:
-    return MomentTexts(format_time(moment.start_s), tag_label(moment), f"{moment.start_s:g}")
-
-
-class MomentChoice(NamedTuple):
-    """A choice of the moment a need cites: its ``render_kw`` tells static/js/meeting-mode.js
-    where the cited moment plays."""
-
-    value: str
-    label: str
-    render_kw: dict[str, str] | None = None
-
-
-def _moment_choices(
-    item: AgendaItem, moments: dict[int, list[Moment]], texts: dict[int, MomentTexts]
-) -> list[MomentChoice]:
-    cited = [*moments.get(item.clip_id, []), *moments.get(item.pair_clip_id or 0, [])]
-    return [MomentChoice("", _("No moment"))] + [
-        MomentChoice(
-            str(m.id),
-            f"{texts[m.id].time} · {texts[m.id].label} ({m.clip.title})",
-            {"data-cite-player": _player_of(item, m.clip_id), "data-start": texts[m.id].start},
-        )
-        for m in cited
-    ]
 
 
 def _moment_id(value: str | None) -> int | None:

@@ -15,7 +15,7 @@ from app.circle.policy import Action, Seat
 from app.core.db import db
 from app.meetings import bp
 from app.meetings.forms_followup import AgreementForm, ReviewForm
-from app.meetings.mode_forms import AttendanceForm
+from app.meetings.mode_forms import AttendanceForm, form_token
 from app.meetings.models import Meeting
 from app.meetings.services import agreements, notes, queries
 from app.meetings.views import agreement_steps as steps
@@ -48,7 +48,7 @@ def agreements_step(
         item=None,
         writable=notes.is_writable(meeting),
         **nav.parts(None),
-        **(attendance_parts(meeting, attendance) if not nav.items else {}),
+        **(attendance_parts(meeting, attendance, form_token()) if not nav.items else {}),
         **parts.agreement_parts(seat, meeting, in_mode=True, **followup),
     )
 

@@ -1,0 +1,166 @@
+"""The moments of an item's step in meeting mode (``views/mode.py``): the list beside each
+player and the choices of the moment a need cites.
+
+Both repeat for every moment, and a row drawn by the template cost the step more than all
+else it drew (every value a call or more). So ``meetings/mode.html`` draws a row once, with
+a hole (:data:`HOLES`) where a moment's value goes, and :class:`MomentRows` fills it in for
+each moment, escaped as the template escapes them (:mod:`app.core.holes`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import NamedTuple
+
+from markupsafe import Markup
+
+from app.clips.models import Moment, Tag
+from app.clips.services.moments import tag_label
+from app.core import holes
+from app.core.holes import Holes, esc
+from app.core.i18n import gettext as _
+from app.meetings.views.mode_steps import ShownItem
+
+#: Where a moment's values go in the rows drawn once.
+HOLES = Holes(
+    "start",
+    "end",
+    "time",
+    "label",
+    "mark",
+    "address",
+    "jump",
+    "tag",
+    "text",
+    "player",
+    "value",
+    "selected",
+    "next",
+)
+
+#: The holes as the template reads them: plain attributes, each read one call (a template
+#: reads every hole of the blanks once a step).
+BLANK_HOLES = SimpleNamespace(**HOLES)
+
+#: The tags whose moments are marked on the timeline, and how.
+_MARKS = {"need": "need", "success": "success"}
+
+
+def player_of(item: ShownItem, clip_id: int | None) -> str:
+    """The id of the player element of ``clip_id`` in ``item``'s section."""
+    side = "b" if clip_id is not None and clip_id == item.pair_clip_id else "a"
+    return f"player-{item.id}-{side}"
+
+
+class MomentTexts(NamedTuple):
+    """How a moment reads on the page, worked out once for its list and its choices: its
+    time, its tag, and its start as its address and ``data-start`` write it."""
+
+    time: str
+    label: str
+    start: str
+
+
+def texts_of(
+    moments: dict[int, list[Moment]], write: Callable[[float], str]
+) -> dict[int, MomentTexts]:
+    """The texts of ``moments`` (lists by clip) by moment id, their times written by
+    ``write`` (``mode_steps.time_writer``), each tag's label said once."""
+    labels = dict[Tag, str]()
+    texts = {}
+    for listed in moments.values():
+        for m in listed:
+            tag = m.tag
+            if tag is None:
+                label = tag_label(m)
+            else:
+                label = labels.get(tag) or labels.setdefault(tag, tag_label(m))
+            texts[m.id] = MomentTexts(write(m.start_s), label, f"{m.start_s:g}")
+    return texts
+
+
+class MomentChoice(NamedTuple):
+    """A choice of the moment a need cites: its ``render_kw`` tells static/js/meeting-mode.js
+    where the cited moment plays."""
+
+    value: str
+    label: str
+    render_kw: dict[str, str] | None = None
+
+
+def moment_choices(
+    item: ShownItem, moments: dict[int, list[Moment]], texts: dict[int, MomentTexts]
+) -> list[MomentChoice]:
+    """The choices of the moment ``item``'s need cites: none, or one of its clips'."""
+    cited = [*moments.get(item.clip_id, []), *moments.get(item.pair_clip_id or 0, [])]
+    return [MomentChoice("", _("No moment"))] + [
+        MomentChoice(
+            str(m.id),
+            f"{texts[m.id].time} · {texts[m.id].label} ({m.clip.title})",
+            {"data-cite-player": player_of(item, m.clip_id), "data-start": texts[m.id].start},
+        )
+        for m in cited
+    ]
+
+
+@dataclass(frozen=True)
+class MomentRows:
+    """The moments of a step by clip id (``notes.moments_for``) and their texts by moment
+    id, the choices of the cited moment and the value chosen (``cited``), and the address
+    of a clip (``clip_address``, ``{id}`` for its id): drawn into the rows the template
+    draws once."""
+
+    moments: dict[int, list[Moment]]
+    texts: dict[int, MomentTexts]
+    choices: list[MomentChoice]
+    cited: str
+    clip_address: str
+
+    def draw(self, blanks: Markup) -> tuple[dict[int, Markup], Markup]:
+        """The list of each clip's moments by clip id and the options of the cited moment,
+        from ``blanks``: a moment's row, its end, its mark on the timeline and its text,
+        the choice of no moment and of a moment, parted by ``HOLES.next``."""
+        row, end, mark, text, plain, playing = holes.pattern(blanks, HOLES).split("{next}")
+        lists = {}
+        for clip_id, listed in self.moments.items():
+            address = esc(self.clip_address.format(id=clip_id))
+            drawn = []
+            for m in listed:
+                time, label, jump = self.texts[m.id]
+                tag, end_s, note = m.tag, m.end_s, m.text
+                shown = esc(label)
+                drawn.append(
+                    row.format(
+                        start=m.start_s,
+                        end=end.format(end=end_s) if end_s is not None else "",
+                        time=time,
+                        label=shown,
+                        mark=mark.format(mark=_MARKS[tag]) if tag in _MARKS else "",
+                        address=address,
+                        jump=jump,
+                        tag=tag.value if tag else "own",
+                        text=text.format(text=esc(note)) if note else "",
+                    )
+                )
+            lists[clip_id] = Markup("".join(drawn))  # noqa: S704 - the values escaped
+        return lists, self._options(plain, playing)
+
+    def _options(self, plain: str, playing: str) -> Markup:
+        drawn = []
+        for value, label, render_kw in self.choices:
+            selected = "selected " if value == self.cited else ""
+            if render_kw is None:
+                drawn.append(plain.format(selected=selected, value=value, label=esc(label)))
+                continue
+            drawn.append(
+                playing.format(
+                    player=render_kw["data-cite-player"],
+                    jump=render_kw["data-start"],
+                    selected=selected,
+                    value=value,
+                    label=esc(label),
+                )
+            )
+        return Markup("".join(drawn))  # noqa: S704 - the values escaped

@@ -1,0 +1,147 @@
+"""Meeting mode's moments, drawn once with holes and filled in (views/mode_moments.py): the
+list beside each player and the choices of the cited moment are the HTML the template drew
+for each moment, whatever a moment holds (an end, a text to escape, a mark, a label of the
+school's own or one removed)."""
+
+from __future__ import annotations
+
+import re
+
+from flask import render_template_string
+from sqlalchemy import select
+
+from app.circle.audience import Audience
+from app.clips.models import Moment, MomentTag, Tag
+from app.clips.services.moments import tag_label
+from app.core.db import db
+from app.core.i18n import gettext as _
+from app.core.paging import address_of_items
+from app.core.timecode import format_time
+from app.meetings.models import ItemNotes
+from app.meetings.views.mode_moments import MomentTexts, player_of
+from app.meetings.views.mode_steps import time_writer
+from tests.meetings.test_mode import agenda, mode_url  # noqa: F401 - the fixture
+
+#: The template's rows as they were drawn for each moment, before the holes.
+LIST = """{% for m in moments %}
+    {% set time, label, start = moment_texts[m.id] %}
+    <li class="moment" data-moment data-start="{{ m.start_s }}"{% if m.end_s is not none %} data-end="{{ m.end_s }}"{% endif %}
+        data-label="{{ time }} {{ label }}"{% if m.tag == 'need' %} data-mark="mark-need"{% elif m.tag == 'success' %} data-mark="mark-success"{% endif %}>
+      <a class="moment-time" href="{{ address }}?t={{ start }}#player" data-jump="{{ m.start_s }}"><span class="visually-hidden">{{ play_from }} </span>{{ time }}</a>
+      <span class="tag tag-{{ m.tag or 'own' }}">{{ label }}</span>
+      {% if m.text %}<span class="moment-text">{{ m.text }}</span>{% endif %}
+    </li>
+    {% endfor %}"""  # noqa: E501
+
+OPTIONS = """{%- for c in moment_choices %}<option {% if c.render_kw %}data-cite-player="{{ c.render_kw['data-cite-player'] }}" data-start="{{ c.render_kw['data-start'] }}" {% endif %}{% if c.value == cited %}selected {% endif %}value="{{ c.value }}">{{ c.label }}</option>{% endfor -%}"""  # noqa: E501
+
+
+def test_the_moments_drawn_once_are_the_rows_the_template_drew(
+    app,
+    client,
+    login_as,
+    circle,
+    planned,
+    agenda,  # noqa: F811
+):
+    item = agenda["item"]
+    school, home = item.clip, item.pair_clip
+    own = MomentTag(school_id=circle.child.school_id, label='Eigen <"label"> & zo')
+    db.session.add(own)
+    db.session.flush()
+    for clip, start, end, tag, custom, text in [
+        (school, 4.0, 6.25, Tag.SUCCESS, None, "Lacht 'breed' & <kijkt>"),
+        (school, 5.1, None, None, own.id, ""),
+        (school, 7.0, 9.0, None, None, "Label weg"),
+        (home, 0.5, None, Tag.GUIDING, None, "Wijst {aan}"),
+    ]:
+        db.session.add(
+            Moment(
+                child_id=circle.child.id,
+                clip_id=clip.id,
+                author_id=circle.coach.id,
+                start_s=start,
+                end_s=end,
+                tag=tag,
+                custom_tag_id=custom,
+                audience=Audience.CIRCLE,
+                text=text,
+            )
+        )
+    notes = ItemNotes(
+        item_id=item.id,
+        meeting_id=planned.id,
+        child_id=circle.child.id,
+        need="Rust",
+        need_moment_id=agenda["home"].id,
+    )
+    db.session.add(notes)
+    db.session.commit()
+    login_as(circle.coach)
+    for lang in ("", "?lang=en"):
+        page = client.get(mode_url(planned, f"/items/{item.id}{lang}")).get_data(as_text=True)
+        lists = re.findall(
+            r'<ol class="moment-list mode-moments"[^>]*>\n    (.*?)\n  </ol>', page, re.S
+        )
+        options = re.search(r'<select id="item-\d+-moment"[^>]*>(.*?)</select>', page, re.S)
+        with app.test_request_context(f"/{lang}"):
+            app.preprocess_request()
+            shown = [
+                list(
+                    db.session.scalars(
+                        select(Moment)
+                        .where(Moment.clip_id == clip.id, Moment.audience == Audience.CIRCLE)
+                        .order_by(Moment.start_s, Moment.id)
+                    )
+                )
+                for clip in (school, home)
+            ]
+            texts = {
+                m.id: MomentTexts(format_time(m.start_s), tag_label(m), f"{m.start_s:g}")
+                for listed in shown
+                for m in listed
+            }
+            address = address_of_items("clips.show", "clip_id", child_id=circle.child.id)
+            play_from = _("Play from")
+            expected = [
+                render_template_string(
+                    LIST,
+                    moments=listed,
+                    moment_texts=texts,
+                    address=address.format(id=clip.id),
+                    play_from=play_from,
+                )
+                for clip, listed in zip((school, home), shown, strict=True)
+            ]
+            choices = [("", _("No moment"), None)] + [
+                (
+                    str(m.id),
+                    f"{texts[m.id].time} · {texts[m.id].label} ({m.clip.title})",
+                    {
+                        "data-cite-player": player_of(item, m.clip_id),
+                        "data-start": texts[m.id].start,
+                    },
+                )
+                for listed in shown
+                for m in listed
+            ]
+            drawn_options = render_template_string(
+                OPTIONS,
+                moment_choices=[
+                    dict(zip(("value", "label", "render_kw"), c, strict=True)) for c in choices
+                ],
+                cited=str(notes.need_moment_id),
+            )
+        assert lists == expected, lang
+        assert options is not None and options.group(1) == drawn_options, lang
+        assert "data-end=" in page and "mark-success" in page and "&lt;kijkt&gt;" in page
+
+
+def test_a_steps_times_are_written_as_format_time_writes_them(app):
+    values = [0, 0.04, 0.05, 0.96, 9.95, 59.94, 59.96, 61.25, 599.99, 3599.95, 3600, 3725.5, 7.0]
+    for lang in ("nl", "en"):
+        with app.test_request_context(f"/?lang={lang}"):
+            app.preprocess_request()
+            write = time_writer()
+            assert [write(v) for v in values] == [format_time(v) for v in values], lang
+            assert any("," in write(v) for v in values) is (lang == "nl")
