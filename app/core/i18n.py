@@ -199,6 +199,23 @@ def install(app: Flask) -> None:
     # Jinja's, whether the word is markup (an HTML page) or text (a mail).
     app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext)
     app.jinja_env.globals["ngettext"] = _template_ngettext
+    app.context_processor(_words_of_this_render)
+
+
+def _words_of_this_render() -> dict[str, Any]:
+    """``_`` for one render, the request's translations found once: a page says fifty words
+    or more, and finding them costs more than looking a word up. Macros imported without the
+    context say theirs through the globals above, the same words."""
+    ugettext = translations().ugettext  # type: ignore[attr-defined]
+
+    @pass_eval_context
+    def say(eval_ctx: EvalContext, string: str, /, **variables: Any) -> str:
+        text = ugettext(string)
+        if eval_ctx.autoescape:
+            text = Markup(text)  # noqa: S704 - the catalogue, as Jinja's newstyle gettext
+        return text % variables if variables or "%" in text else text  # type: ignore[no-any-return]
+
+    return {"_": say, "gettext": say}
 
 
 @pass_eval_context

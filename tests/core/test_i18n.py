@@ -134,3 +134,16 @@ def test_templates_say_words_as_jinjas_own_gettext_says_them(app, lang, autoesca
     assert ("&lt;b&gt;Noah" in said) is autoescape
     if lang == "nl":
         assert "Kinderen" in said
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_a_rendered_page_says_its_words_as_the_template_globals_say_them(app, lang):
+    """``render_template`` hands the template a ``_`` with the request's words found once; it
+    says what the globals say, escapes alike, and follows a language forced for a mail."""
+    with app.test_request_context(f"/?lang={lang}"):
+        expected = app.jinja_env.from_string(SAID).render(who="<b>Noah</b> & Co")
+        said = render_template_string(SAID, who="<b>Noah</b> & Co")
+        with force_locale("nl" if lang == "en" else "en"):
+            forced = render_template_string("{{ _('Children') }}")
+    assert said == expected
+    assert forced == ("Kinderen" if lang == "en" else "Children")
