@@ -14,7 +14,6 @@ from app.core.clock import local_date
 from app.core.db import db
 from app.core.errors import NotFoundError
 from app.meetings import bp
-from app.meetings.forms import ContributionForm
 from app.meetings.forms_followup import AgreementForm, ReviewForm
 from app.meetings.models import Meeting
 from app.meetings.services import agreements, queries
@@ -41,7 +40,7 @@ def add_agreement(seat: Seat, meeting_id: int) -> Any:
     form = AgreementForm()
     if steps.record_agreement(seat, seen.meeting, form):
         return _to_meeting(seen.meeting, "#agreements")
-    return meeting_page(seat, seen, ContributionForm(), agreement_form=form), 400
+    return meeting_page(seat, seen, agreement_form=form), 400
 
 
 @bp.post("/children/<int:child_id>/meetings/<int:meeting_id>/agreements/<int:agreement_id>/remove")
@@ -62,7 +61,7 @@ def review_agreement(seat: Seat, meeting_id: int, agreement_id: int) -> Any:
     status = steps.record_review(seat, meeting, agreement, form)
     if status == 200:
         return _to_meeting(meeting, f"#agreement-{agreement_id}")
-    return meeting_page(seat, seen, ContributionForm(), review_forms={agreement_id: form}), status
+    return meeting_page(seat, seen, review_forms={agreement_id: form}), status
 
 
 @bp.get("/children/<int:child_id>/agreements")

@@ -77,15 +77,19 @@ def new(seat: Seat) -> Any:
 @routes.for_child(Action.VIEW_MEETINGS)
 def show(seat: Seat, meeting_id: int) -> Any:
     seen = queries.meeting_or_404(db.session, seat, meeting_id)
-    return meeting_page(seat, seen, ContributionForm())
+    return meeting_page(seat, seen)
 
 
 def meeting_page(
-    seat: Seat, seen: queries.SeenMeeting, form: ContributionForm, **followup: Any
+    seat: Seat, seen: queries.SeenMeeting, form: ContributionForm | None = None, **followup: Any
 ) -> str:
-    """The meeting's page as ``seat`` sees it, with ``form`` for a question to bring;
-    ``followup`` hands forms shown again to the agreements part (``parts.followup_parts``)."""
+    """The meeting's page as ``seat`` sees it, with ``form`` for a question to bring (sent
+    back; a new one when ``seat`` may bring one now, else none); ``followup`` hands forms
+    shown again to the agreements part (``parts.followup_parts``)."""
     meeting = seen.meeting
+    may_contribute = contributions.may_contribute_now(seat, seen)
+    if form is None and may_contribute:
+        form = ContributionForm()
     # A parent sees the items whose fragments they may watch: never a hint of the others.
     shown, hidden = visible.agenda_lines_as_seen(db.session, seat, meeting)
     return render_template(
@@ -99,7 +103,7 @@ def meeting_page(
         hidden_items=hidden if seat.is_school_side else 0,
         contributions=contributions.brought_to(db.session, seen),
         form=form,
-        may_contribute=contributions.may_contribute_now(seat, seen),
+        may_contribute=may_contribute,
         can_plan=seat.may(Action.PLAN_MEETING) and meeting.is_planned,
         sees_notes=seat.may(Action.VIEW_PREP_NOTES),
         **parts.followup_parts(seat, meeting, **followup),
