@@ -1,8 +1,8 @@
 """The rows the meeting's page and meeting mode repeat (an earlier agreement's review form,
 an agenda item's notes form), and the new agreement's form, are drawn from plain values, not
-from a WTForms form each; a
-form sent back is still drawn through ``render_field``. Both must give the same HTML: the
-same fields, names, ids, labels, limits, choices, chosen values and form token."""
+from a WTForms form each; a form sent back is still drawn through ``render_field``. Both must
+give the same HTML: the same fields, names, ids, labels, limits, choices, chosen values and
+form token."""
 
 from __future__ import annotations
 
