@@ -30,7 +30,7 @@ from app.meetings.services import (
     queries,
     visible,
 )
-from app.meetings.views import parts
+from app.meetings.views import agenda_html, parts
 
 PER_PAGE = 20
 
@@ -92,6 +92,8 @@ def meeting_page(
         form = ContributionForm()
     # A parent sees the items whose fragments they may watch: never a hint of the others.
     shown, hidden = visible.agenda_lines_as_seen(db.session, seat, meeting)
+    clip_address = paging.address_of_items("clips.show", "clip_id", child_id=seat.child.id)
+    sees_notes = seat.may(Action.VIEW_PREP_NOTES)
     return render_template(
         "meetings/show.html",
         child=seat.child,
@@ -99,13 +101,14 @@ def meeting_page(
         invited=seen.invited,
         invitees=queries.invitee_names(db.session, meeting),
         items=shown,
-        clip_address=paging.address_of_items("clips.show", "clip_id", child_id=seat.child.id),
+        agenda=agenda_html.AgendaRows(shown, clip_address, sees_notes),
+        agenda_holes=agenda_html.HOLES,
         hidden_items=hidden if seat.is_school_side else 0,
         contributions=contributions.brought_to(db.session, seen),
         form=form,
         may_contribute=may_contribute,
         can_plan=seat.may(Action.PLAN_MEETING) and meeting.is_planned,
-        sees_notes=seat.may(Action.VIEW_PREP_NOTES),
+        sees_notes=sees_notes,
         **parts.followup_parts(seat, meeting, **followup),
         can_run=policy.may_run_meeting(seat),
     )
