@@ -16,8 +16,9 @@ from app.core.errors import NotFoundError
 from app.meetings import bp
 from app.meetings.forms_followup import AgreementForm, ReviewForm
 from app.meetings.models import Meeting
-from app.meetings.services import agreements, queries
+from app.meetings.services import agreements, lists, queries
 from app.meetings.views import agreement_steps as steps
+from app.meetings.views import list_rows
 from app.meetings.views.planning import meeting_page
 
 PER_PAGE = 20
@@ -68,15 +69,16 @@ def review_agreement(seat: Seat, meeting_id: int, agreement_id: int) -> Any:
 @routes.for_child(Action.VIEW_MEETINGS)
 def agreement_list(seat: Seat) -> Any:
     number = paging.page_number(request.args.get("page"))
-    page = paging.paginate(
-        db.session, agreements.visible_agreements(seat), number, PER_PAGE, scalars=True
-    )
-    today = local_date()
+    page = lists.agreements_page(db.session, seat, number, PER_PAGE)
+    address = paging.address_of_items("meetings.agreement", "agreement_id", child_id=seat.child.id)
     return render_template(
         "meetings/agreements.html",
         child=seat.child,
         page=page,
-        overdue={a.id for a in page.items if agreements.overdue_for(seat, a, today)},
+        rows=list_rows.AgreementListRows(
+            list(page.items), address, local_date(), seat.is_coach, seat.user.id
+        ),
+        holes=list_rows.HOLES,
     )
 
 

@@ -25,12 +25,13 @@ from app.meetings.models import Meeting, MeetingKind
 from app.meetings.services import (
     calendar,
     contributions,
+    lists,
     notices,
     planning,
     queries,
     visible,
 )
-from app.meetings.views import agenda_html, parts
+from app.meetings.views import agenda_html, list_rows, parts
 
 PER_PAGE = 20
 
@@ -41,13 +42,14 @@ bp.add_app_template_global(lambda kind: str(KIND_LABELS[MeetingKind(kind)]), "me
 @routes.for_child(Action.VIEW_MEETINGS)
 def index(seat: Seat) -> Any:
     number = paging.page_number(request.args.get("page"))
-    page = paging.paginate(
-        db.session, queries.visible_meetings(seat), number, PER_PAGE, scalars=True
-    )
+    page = lists.meetings_page(db.session, seat, number, PER_PAGE)
+    address = paging.address_of_items("meetings.show", "meeting_id", child_id=seat.child.id)
     return render_template(
         "meetings/index.html",
         child=seat.child,
         page=page,
+        rows=list_rows.MeetingRows(list(page.items), address),
+        holes=list_rows.HOLES,
         can_plan=seat.may(Action.PLAN_MEETING),
     )
 
