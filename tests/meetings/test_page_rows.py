@@ -1,7 +1,8 @@
 """The rows the meeting's page and meeting mode repeat (an earlier agreement's review form,
-an agenda item's notes form) are drawn from plain values, not from a WTForms form each; a
-form sent back is still drawn through ``render_field``. Both must give the same HTML: the
-same fields, names, ids, labels, limits, choices, chosen values and form token."""
+an agenda item's notes form), and the new agreement's form, are drawn from plain values, not
+from a WTForms form each; a form sent back is still drawn through ``render_field``. Both must
+give the same HTML: the same fields, names, ids, labels, limits, choices, chosen values and
+form token."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from app.circle.audience import Audience
 from app.clips.models import Moment, Tag
 from app.core.db import db
 from app.meetings.forms import ContributionForm
-from app.meetings.forms_followup import ReviewForm
+from app.meetings.forms_followup import AgreementForm, ReviewForm
 from app.meetings.mode_forms import ItemNotesForm
 from app.meetings.models import AgendaItem, ItemNotes
 from app.meetings.models_followup import (
@@ -26,6 +27,7 @@ from app.meetings.models_followup import (
 )
 from app.meetings.services import queries
 from app.meetings.views.mode import item_step
+from app.meetings.views.mode_agreements import agreements_step
 from app.meetings.views.planning import meeting_page
 from tests.support.meetings import days_ahead, plan
 
@@ -153,3 +155,43 @@ def test_an_item_notes_form_draws_what_its_wtforms_form_draws(
     assert 'aria-keyshortcuts="n"' in first and "Hij &lt;wacht&gt; &amp; kijkt</textarea>" in first
     assert f'data-start="12" selected value="{moments[1].id}">0:12 · ' in first
     assert '<option selected value="">' in by_hand[1]
+
+
+def _new_agreement_form(html: str) -> str:
+    """The new agreement's form on ``html``, exactly as written."""
+    found = re.search(
+        r'<form method="post" action="[^"]*" novalidate class="agreement-form".*?</form>',
+        html,
+        re.S,
+    )
+    assert found is not None
+    return found.group(0)
+
+
+@pytest.mark.parametrize("in_mode", [False, True])
+def test_the_new_agreement_form_draws_what_its_wtforms_form_draws(
+    app, circle, planned, csrf_on, in_mode
+):
+    with app.test_request_context("/"):
+        login_user(circle.coach)
+        seat = policy.seat_or_404(circle.child.id, circle.coach)
+        seen = queries.meeting_or_404(db.session, seat, planned.id)
+
+        def page(**followup):
+            if in_mode:
+                return agreements_step(seat, seen.meeting, **followup)
+            return meeting_page(seat, seen, **followup)
+
+        drawn = page()
+        through_wtforms = page(agreement_form=AgreementForm(formdata=None))
+    by_hand = _new_agreement_form(drawn)
+    assert by_hand == _new_agreement_form(through_wtforms)
+    assert '<input name="csrf_token" type="hidden" value="' in by_hand
+    assert f'<option selected value="{circle.coach.id}">' in by_hand
+    assert ('aria-keyshortcuts="a"' in by_hand) is in_mode
+    # the form above it says nothing wrong, as form_errors says it of a form with no errors
+    heading = '<h3 id="new-agreement-title">'
+    assert (
+        drawn.split(heading)[1].split("<form")[0]
+        == through_wtforms.split(heading)[1].split("<form")[0]
+    )

@@ -1,12 +1,13 @@
 """The meeting pages read plain rows where the services that change things load entities:
 the rows say what the entities say, in the same order (agreements made and to review,
-acknowledgements, the agenda's titles), and the agreements' rows drawn once and filled in
-are escaped as the template escapes them."""
+acknowledgements, the agenda's titles), and the agreements' and the agenda's rows drawn once
+and filled in are escaped as the template escapes them."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from markupsafe import escape
 
 from app.circle.audience import Audience
@@ -17,6 +18,7 @@ from app.meetings.models import AgendaItem, Meeting, MeetingState
 from app.meetings.models_followup import Agreement, AgreementReview, AgreementStatus, Party
 from app.meetings.models_summary import MeetingSummary
 from app.meetings.services import acknowledgement, agreement_rows, agreements, visible
+from app.meetings.views import agenda_html
 from tests.support.meetings import days_ahead, plan
 
 
@@ -158,3 +160,50 @@ def test_the_agenda_lines_read_as_the_items_titles(app, circle, planned, make_cl
                 item.prep_note,
             )
             assert line.pair_title == (item.pair_clip.title if item.pair_clip else None)
+
+
+#: The agenda's rows as meetings/show.html drew them, an item at a time, before they were
+#: drawn once and filled in.
+_AGENDA_LOOP = (
+    "{% for item in items %}\n"
+    '    <li class="agenda-item">\n'
+    '      <p class="agenda-title">\n'
+    '        <a href="{{ clip_address.format(id=item.clip_id) }}">{{ item.title }}</a>\n'
+    "        {% if item.pair_title is not none %}"
+    '<span class="agenda-pair">{{ _("beside") }} '
+    '<a href="{{ clip_address.format(id=item.pair_clip_id) }}">{{ item.pair_title }}</a>'
+    "</span>{% endif %}\n"
+    "      </p>\n"
+    "      {% if sees_notes and item.prep_note %}\n"
+    '      <div class="prep-note">\n'
+    '        <p class="prep-note-label">{{ _("Preparation note (school team only)") }}</p>\n'
+    '        <p class="prep-note-text">{{ item.prep_note }}</p>\n'
+    "      </div>\n"
+    "      {% endif %}\n"
+    "    </li>\n"
+    "    {% endfor %}"
+)
+
+
+@pytest.mark.parametrize("sees_notes", [True, False])
+def test_the_agenda_rows_filled_in_read_as_the_template_wrote_them(app, sees_notes):
+    items = [
+        visible.AgendaLine(1, None, 'Kring <1> & "zo" {0}', None, ""),
+        visible.AgendaLine(2, 3, "Twee · 0:01,5", "Thuis {id} <b>", "Let op: <niet> & 'wel'"),
+        visible.AgendaLine(4, None, "Vier", None, "Noot {}"),
+    ]
+    address = "/children/1/clips/{id}?a=1&b=2"
+    holes = agenda_html.HOLES
+    with app.test_request_context():
+        drawn_once = app.jinja_env.get_template("meetings/_agenda.html").module
+        drawn = agenda_html.AgendaRows(items, address, sees_notes).draw(
+            drawn_once.agenda_row(holes),
+            drawn_once.agenda_pair(holes),
+            drawn_once.agenda_prep(holes) if sees_notes else "",
+        )
+        expected = app.jinja_env.from_string(_AGENDA_LOOP).render(
+            items=items, clip_address=address, sees_notes=sees_notes
+        )
+    assert str(drawn) == expected
+    assert ("&lt;niet&gt;" in expected) is sees_notes
+    assert "Thuis {id} &lt;b&gt;" in expected

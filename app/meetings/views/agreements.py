@@ -14,11 +14,11 @@ from app.core.clock import local_date
 from app.core.db import db
 from app.core.errors import NotFoundError
 from app.meetings import bp
-from app.meetings.forms import ContributionForm
 from app.meetings.forms_followup import AgreementForm, ReviewForm
 from app.meetings.models import Meeting
-from app.meetings.services import agreements, queries
+from app.meetings.services import agreements, lists, queries
 from app.meetings.views import agreement_steps as steps
+from app.meetings.views import list_rows
 from app.meetings.views.planning import meeting_page
 
 PER_PAGE = 20
@@ -41,7 +41,7 @@ def add_agreement(seat: Seat, meeting_id: int) -> Any:
     form = AgreementForm()
     if steps.record_agreement(seat, seen.meeting, form):
         return _to_meeting(seen.meeting, "#agreements")
-    return meeting_page(seat, seen, ContributionForm(), agreement_form=form), 400
+    return meeting_page(seat, seen, agreement_form=form), 400
 
 
 @bp.post("/children/<int:child_id>/meetings/<int:meeting_id>/agreements/<int:agreement_id>/remove")
@@ -62,22 +62,23 @@ def review_agreement(seat: Seat, meeting_id: int, agreement_id: int) -> Any:
     status = steps.record_review(seat, meeting, agreement, form)
     if status == 200:
         return _to_meeting(meeting, f"#agreement-{agreement_id}")
-    return meeting_page(seat, seen, ContributionForm(), review_forms={agreement_id: form}), status
+    return meeting_page(seat, seen, review_forms={agreement_id: form}), status
 
 
 @bp.get("/children/<int:child_id>/agreements")
 @routes.for_child(Action.VIEW_MEETINGS)
 def agreement_list(seat: Seat) -> Any:
     number = paging.page_number(request.args.get("page"))
-    page = paging.paginate(
-        db.session, agreements.visible_agreements(seat), number, PER_PAGE, scalars=True
-    )
-    today = local_date()
+    page = lists.agreements_page(db.session, seat, number, PER_PAGE)
+    address = paging.address_of_items("meetings.agreement", "agreement_id", child_id=seat.child.id)
     return render_template(
         "meetings/agreements.html",
         child=seat.child,
         page=page,
-        overdue={a.id for a in page.items if agreements.overdue_for(seat, a, today)},
+        rows=list_rows.AgreementListRows(
+            list(page.items), address, local_date(), seat.is_coach, seat.user.id
+        ),
+        holes=list_rows.HOLES,
     )
 
 

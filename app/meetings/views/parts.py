@@ -4,7 +4,7 @@ earlier ones it reviews, and its summaries (``followup_parts``), handed to
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -16,12 +16,19 @@ from wtforms import SelectChoice
 from app.circle.policy import Action, Seat
 from app.core.clock import local_date
 from app.core.db import db, utcnow
-from app.core.forms import ConfirmForm, PortalForm
+from app.core.forms import PortalForm
 from app.core.i18n import format_date
 from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
 from app.meetings import bp
-from app.meetings.forms_followup import PARTY_LABELS, STATUS_LABELS, AgreementForm, ReviewForm
+from app.meetings.forms_followup import (
+    PARTY_LABELS,
+    STATUS_LABELS,
+    TEXT_MAX,
+    AgreementForm,
+    ReviewForm,
+)
+from app.meetings.mode_forms import form_token
 from app.meetings.models import Meeting
 from app.meetings.models_followup import STILL_OPEN, AgreementStatus
 from app.meetings.services import agreement_rows, summary
@@ -41,18 +48,78 @@ class ReviewFields(NamedTuple):
     note_rows: int
 
 
+def _escaped(choices: list[tuple[Any, str]]) -> list[tuple[Any, str, str]]:
+    return [(value, escape(value), escape(label)) for value, label in choices]
+
+
+def _choices(escaped: list[tuple[Any, str, str]], selected: Any = None) -> Markup:
+    """The ``<option>`` elements of ``escaped`` choices (value, value escaped, label
+    escaped), ``selected`` chosen, as ``render_field`` writes a select's
+    (app.core.widgets)."""
+    return Markup(  # noqa: S704 - escaped
+        "".join(
+            f'<option {"selected " if value == selected else ""}value="{v}">{label}</option>'
+            for value, v, label in escaped
+        )
+    )
+
+
 def _options(statuses: list[tuple[str, str]]) -> dict[str | None, Markup]:
     """The ``<option>`` elements of the status, by the status chosen (None: none)."""
-    escaped = [(value, escape(value), escape(label)) for value, label in statuses]
+    escaped = _escaped(statuses)
     return {
-        selected: Markup(  # noqa: S704 - escaped
-            "".join(
-                f'<option {"selected " if value == selected else ""}value="{v}">{label}</option>'
-                for value, v, label in escaped
-            )
-        )
+        selected: _choices(escaped, selected)
         for selected in [None, *(value for value, _label in statuses)]
     }
+
+
+def review_fields() -> ReviewFields:
+    """What every review row's fields show, from the review form's fields (the class's: no
+    form is built for the rows drawn by hand)."""
+    status, note = ReviewForm.status, ReviewForm.note
+    return ReviewFields(
+        str(status.args[0]),
+        [(c.value, str(c.label)) for c in status.kwargs["choices"]],
+        str(note.args[0]),
+        TEXT_MAX,
+        note.kwargs["render_kw"]["rows"],
+    )
+
+
+#: What ``form_errors`` reads of a form with no errors, where no form is built.
+NO_ERRORS: dict[str, Any] = {"errors": {}, "form_errors": []}
+
+
+class NewAgreementFields(NamedTuple):
+    """The new agreement's form drawn by hand (nothing sent back): its labels, the text's
+    size and limit, and the options of the party and the owner (the person at the page
+    chosen), in the page's language; ``render_field``'s HTML (tests/meetings/test_page_rows.py)."""
+
+    text_label: str
+    text_rows: int
+    text_max: int
+    party_label: str
+    parties: Markup
+    owner_label: str
+    owners: Markup
+    due_label: str
+
+
+def new_agreement_fields(seat: Seat) -> NewAgreementFields:
+    """:class:`NewAgreementFields` from the agreement form's fields (the class's) and the
+    child's circle now (``owner_choices``)."""
+    form = AgreementForm
+    owners = agreement_rows.owner_choices(db.session, seat)
+    return NewAgreementFields(
+        str(form.text.args[0]),
+        form.text.kwargs["render_kw"]["rows"],
+        TEXT_MAX,
+        str(form.party.args[0]),
+        _choices(_escaped([(c.value, str(c.label)) for c in form.party.kwargs["choices"]])),
+        str(form.owner.args[0]),
+        _choices(_escaped(owners), seat.user.id),
+        str(form.due_on.args[0]),
+    )
 
 
 class AgreementLine(NamedTuple):
@@ -84,10 +151,13 @@ def agreement_lines(
     sees_overdue = seat.is_coach
     user_id = seat.user.id
     env = current_app.jinja_env
+    dues: dict[date, str] = {}  # a date said once, however many agreements are due then
 
     def line(a: Row[Any], **more: str) -> AgreementLine:
         owner = former if a.owner is None else a.owner
-        due = due_text.replace("\x00", format_date(a.due_on, "medium"))
+        due = dues.get(a.due_on)
+        if due is None:
+            due = dues[a.due_on] = due_text.replace("\x00", format_date(a.due_on, "medium"))
         return AgreementLine(
             f"{parties[a.party]} · {owner} · {due}",
             statuses[a.status],
@@ -138,9 +208,11 @@ def agreement_parts(
     a form for a new agreement. ``in_mode`` points the forms at meeting mode's routes, so
     that a save there comes back to meeting mode.
 
-    ``review_forms`` holds the review forms sent back (with their errors); every other
-    review form is drawn from the agreement and its review, with the labels and choices of
-    one ``review_form`` built for the page (a WTForms form per row cost most of the page)."""
+    ``agreement_form`` and ``review_forms`` are the forms sent back (with their errors);
+    every other form is drawn by hand from plain values: the labels and choices of the
+    forms' fields (``new_agreement``, ``review_fields``), each review from the agreement and
+    its review, and the page's form token (a WTForms form per row cost most of the page, and
+    a form built for its labels alone a good part of what was left)."""
     leads = seat.may(Action.PLAN_MEETING) and meeting.state.value in ("planned", "held")
     listed = agreement_rows.to_review(db.session, meeting)
     made = agreement_rows.made_in(db.session, meeting)
@@ -161,18 +233,22 @@ def agreement_parts(
         "can_adopt": seat.may(Action.EDIT_PLAN),
         "agreement_address": agreement_address,
         "holes": HOLES,
+        "no_errors": NO_ERRORS,
     }
     if not leads:  # no forms: the agreements are only read
         rows = AgreementRows(made, listed, lines, agreement_address, "", "", {}, {})
         return parts | {"rows": rows}
-    form = agreement_form or AgreementForm()
-    owner_choices(seat, form)
-    if form.owner.data is None and not form.errors:
-        form.owner.data = seat.user.id
-    if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
-        form.text.render_kw = {**(form.text.render_kw or {}), "aria-keyshortcuts": "a"}
-    review_form = ReviewForm(prefix="review", formdata=None)
-    statuses = [(c.value, str(c.label)) for c in review_form.status.choices]
+    new_fields = None
+    if agreement_form is None:  # drawn by hand: no form built
+        new_fields = new_agreement_fields(seat)
+    else:  # sent back, with what was sent and its errors
+        owner_choices(seat, agreement_form)
+        if agreement_form.owner.data is None and not agreement_form.errors:
+            agreement_form.owner.data = seat.user.id
+        if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
+            kw = agreement_form.text.render_kw or {}
+            agreement_form.text.render_kw = {**kw, "aria-keyshortcuts": "a"}
+    fields = review_fields()
     remove_address = address_of_items(to + "remove_agreement", "agreement_id", **ids)
     review_address = address_of_items(to + "review_agreement", "agreement_id", **ids)
     rows = AgreementRows(
@@ -182,22 +258,16 @@ def agreement_parts(
         agreement_address,
         remove_address,
         review_address,
-        _options(statuses),
+        _options(fields.statuses),
         review_forms or {},
     )
     return parts | {
         "rows": rows,
-        "agreement_form": form,
+        "agreement_form": agreement_form,
+        "new_agreement": new_fields,
         "review_forms": review_forms or {},
-        "review_fields": ReviewFields(
-            str(review_form.status.label.text),
-            statuses,
-            str(review_form.note.label.text),
-            review_form.note.flags.maxlength,
-            review_form.note.render_kw["rows"],
-        ),
-        "review_token": page_token(review_form),
-        "remove_form": ConfirmForm(),
+        "review_fields": fields,
+        "form_token": form_token(),
         "add_agreement_to": to + "add_agreement",
         "review_address": review_address,
         "remove_address": remove_address,

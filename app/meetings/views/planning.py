@@ -25,12 +25,13 @@ from app.meetings.models import Meeting, MeetingKind
 from app.meetings.services import (
     calendar,
     contributions,
+    lists,
     notices,
     planning,
     queries,
     visible,
 )
-from app.meetings.views import parts
+from app.meetings.views import agenda_html, list_rows, parts
 
 PER_PAGE = 20
 
@@ -41,13 +42,14 @@ bp.add_app_template_global(lambda kind: str(KIND_LABELS[MeetingKind(kind)]), "me
 @routes.for_child(Action.VIEW_MEETINGS)
 def index(seat: Seat) -> Any:
     number = paging.page_number(request.args.get("page"))
-    page = paging.paginate(
-        db.session, queries.visible_meetings(seat), number, PER_PAGE, scalars=True
-    )
+    page = lists.meetings_page(db.session, seat, number, PER_PAGE)
+    address = paging.address_of_items("meetings.show", "meeting_id", child_id=seat.child.id)
     return render_template(
         "meetings/index.html",
         child=seat.child,
         page=page,
+        rows=list_rows.MeetingRows(list(page.items), address),
+        holes=list_rows.HOLES,
         can_plan=seat.may(Action.PLAN_MEETING),
     )
 
@@ -77,17 +79,23 @@ def new(seat: Seat) -> Any:
 @routes.for_child(Action.VIEW_MEETINGS)
 def show(seat: Seat, meeting_id: int) -> Any:
     seen = queries.meeting_or_404(db.session, seat, meeting_id)
-    return meeting_page(seat, seen, ContributionForm())
+    return meeting_page(seat, seen)
 
 
 def meeting_page(
-    seat: Seat, seen: queries.SeenMeeting, form: ContributionForm, **followup: Any
+    seat: Seat, seen: queries.SeenMeeting, form: ContributionForm | None = None, **followup: Any
 ) -> str:
-    """The meeting's page as ``seat`` sees it, with ``form`` for a question to bring;
-    ``followup`` hands forms shown again to the agreements part (``parts.followup_parts``)."""
+    """The meeting's page as ``seat`` sees it, with ``form`` for a question to bring (sent
+    back; a new one when ``seat`` may bring one now, else none); ``followup`` hands forms
+    shown again to the agreements part (``parts.followup_parts``)."""
     meeting = seen.meeting
+    may_contribute = contributions.may_contribute_now(seat, seen)
+    if form is None and may_contribute:
+        form = ContributionForm()
     # A parent sees the items whose fragments they may watch: never a hint of the others.
     shown, hidden = visible.agenda_lines_as_seen(db.session, seat, meeting)
+    clip_address = paging.address_of_items("clips.show", "clip_id", child_id=seat.child.id)
+    sees_notes = seat.may(Action.VIEW_PREP_NOTES)
     return render_template(
         "meetings/show.html",
         child=seat.child,
@@ -95,13 +103,14 @@ def meeting_page(
         invited=seen.invited,
         invitees=queries.invitee_names(db.session, meeting),
         items=shown,
-        clip_address=paging.address_of_items("clips.show", "clip_id", child_id=seat.child.id),
+        agenda=agenda_html.AgendaRows(shown, clip_address, sees_notes),
+        agenda_holes=agenda_html.HOLES,
         hidden_items=hidden if seat.is_school_side else 0,
         contributions=contributions.brought_to(db.session, seen),
         form=form,
-        may_contribute=contributions.may_contribute_now(seat, seen),
+        may_contribute=may_contribute,
         can_plan=seat.may(Action.PLAN_MEETING) and meeting.is_planned,
-        sees_notes=seat.may(Action.VIEW_PREP_NOTES),
+        sees_notes=sees_notes,
         **parts.followup_parts(seat, meeting, **followup),
         can_run=policy.may_run_meeting(seat),
     )
