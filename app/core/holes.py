@@ -18,8 +18,6 @@ from markupsafe import Markup
 #: The stand-in of a hole: an escaped value never holds a "<", so no value is taken for one.
 _HOLE = "<\x00{}>"
 
-#: What escaping does to text, as markupsafe (and so the template) does it.
-_ESCAPED = str.maketrans({"&": "&amp;", ">": "&gt;", "<": "&lt;", "'": "&#39;", '"': "&#34;"})
 
 
 class Holes(dict[str, Markup]):
@@ -45,6 +43,13 @@ def pattern(blank: Markup, holes: Holes) -> str:
 
 
 def esc(text: str) -> str:
-    """``text`` escaped as the template escapes it (one call, where markupsafe's escape
-    makes several: it counts once for every value of every row)."""
-    return text.translate(_ESCAPED)
+    """``text`` escaped as the template escapes it, as markupsafe does it, as plain text: it
+    counts once for every value of every row. Five replaces in C take a fifth of the time of
+    one ``str.translate``, which looks every character up in a Python table."""
+    return (
+        text.replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
