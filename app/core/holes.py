@@ -19,7 +19,6 @@ from markupsafe import Markup
 _HOLE = "<\x00{}>"
 
 
-
 class Holes(dict[str, Markup]):
     """The holes of some rows, by name, for a template: ``holes.text`` or ``holes["text"]``."""
 

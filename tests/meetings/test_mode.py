@@ -12,65 +12,15 @@ from sqlalchemy import func, select, update
 
 from app.circle import policy
 from app.circle.audience import Audience
-from app.clips.models import Moment, Source, Tag
+from app.clips.models import Moment, Tag
 from app.core.db import db
 from app.meetings.mode_forms import AttendanceForm
-from app.meetings.models import AgendaItem, ItemNotes, Meeting, MeetingInvitee, MeetingState
+from app.meetings.models import ItemNotes, Meeting, MeetingInvitee, MeetingState
 from app.meetings.services.notes import NOTES_MAX
 from app.meetings.views.mode import item_step
+from tests.support.meetings import fields, mode_url, notes_url
 
 JSON = {"Accept": "application/json"}
-
-
-@pytest.fixture
-def agenda(circle, planned, make_clip):
-    """The planned meeting's agenda: a school fragment beside a home fragment (both for the
-    whole circle), with a moment for the circle in each and one for the team only."""
-    school = make_clip(circle.child, circle.coach, audience=Audience.CIRCLE, title="Kring school")
-    home = make_clip(
-        circle.child, circle.parent, source=Source.HOME, audience=Audience.CIRCLE, title="Thuis"
-    )
-    moments = {
-        name: Moment(
-            child_id=circle.child.id,
-            clip_id=clip.id,
-            author_id=circle.coach.id,
-            start_s=start,
-            tag=Tag.NEED,
-            audience=audience,
-            text=name,
-        )
-        for name, clip, start, audience in [
-            ("school", school, 2.5, Audience.CIRCLE),
-            ("home", home, 1.5, Audience.CIRCLE),
-            ("team", school, 3.0, Audience.TEAM),
-        ]
-    }
-    db.session.add_all(moments.values())
-    item = AgendaItem(
-        meeting_id=planned.id,
-        child_id=circle.child.id,
-        position=1,
-        clip_id=school.id,
-        pair_clip_id=home.id,
-        prep_note="Let op de overgang",
-    )
-    db.session.add(item)
-    db.session.commit()
-    return {"item": item, "school": school, "home": home, **moments}
-
-
-def mode_url(meeting, tail: str = "") -> str:
-    return f"/children/{meeting.child_id}/meetings/{meeting.id}/mode{tail}"
-
-
-def notes_url(meeting, item) -> str:
-    return mode_url(meeting, f"/items/{item.id}/notes")
-
-
-def fields(item, seen="", need="", moment="", version="0") -> dict[str, str]:
-    p = f"item-{item.id}-"
-    return {p + "seen": seen, p + "need": need, p + "moment": moment, p + "version": version}
 
 
 def stored(item) -> ItemNotes | None:

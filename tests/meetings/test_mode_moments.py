@@ -20,7 +20,7 @@ from app.core.timecode import format_time
 from app.meetings.models import ItemNotes
 from app.meetings.views.mode_moments import MomentTexts, player_of
 from app.meetings.views.mode_steps import time_writer
-from tests.meetings.test_mode import agenda, mode_url  # noqa: F401 - the fixture
+from tests.support.meetings import mode_url
 
 #: The template's rows as they were drawn for each moment, before the holes.
 LIST = """{% for m in moments %}
@@ -42,7 +42,7 @@ def test_the_moments_drawn_once_are_the_rows_the_template_drew(
     login_as,
     circle,
     planned,
-    agenda,  # noqa: F811
+    agenda,
 ):
     item = agenda["item"]
     school, home = item.clip, item.pair_clip

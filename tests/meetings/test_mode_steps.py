@@ -15,8 +15,7 @@ from app.meetings.models import AgendaItem
 from app.meetings.services import queries
 from app.meetings.services.notes import NOTES_MAX
 from app.meetings.views.mode_steps import item_of
-from tests.meetings.test_mode import fields, mode_url, notes_url
-from tests.support.meetings import days_ahead, plan
+from tests.support.meetings import days_ahead, fields, mode_url, notes_url, plan
 
 
 @pytest.fixture

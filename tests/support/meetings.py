@@ -103,3 +103,16 @@ def edit_form(meeting: Meeting, invitees: list[User], **values: Any) -> dict[str
     }
     data.update(values)
     return data
+
+
+def mode_url(meeting, tail: str = "") -> str:
+    return f"/children/{meeting.child_id}/meetings/{meeting.id}/mode{tail}"
+
+
+def notes_url(meeting, item) -> str:
+    return mode_url(meeting, f"/items/{item.id}/notes")
+
+
+def fields(item, seen="", need="", moment="", version="0") -> dict[str, str]:
+    p = f"item-{item.id}-"
+    return {p + "seen": seen, p + "need": need, p + "moment": moment, p + "version": version}
