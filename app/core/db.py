@@ -9,11 +9,12 @@ of one failing half-way; requests with a safe method (GET, HEAD, OPTIONS) read w
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, Executable, MetaData, Row, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -32,6 +33,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: hands every call on to the session of the current context) or a plain ``Session`` (a test,
 #: a job, an event listener).
 DbSession: TypeAlias = Session | scoped_session[Session]
+
+
+def rows(
+    session: DbSession, statement: Executable, params: Mapping[str, Any] | None = None
+) -> Sequence[Row[Any]]:
+    """The rows of a statement that selects plain columns, not entities, run on the session's
+    connection: the ORM's execution (its compile state, its loading of rows) is skipped, a
+    third to a half of a small statement's time. Pending changes are flushed first, as the
+    session's own ``execute`` does."""
+    session.flush()
+    return session.connection().execute(statement, params or {}).all()
 
 
 def utcnow() -> datetime:

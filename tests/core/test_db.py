@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import OperationalError
 
-from app.core.db import db, make_engine
+from app.circle.models import Child
+from app.core.db import db, make_engine, rows
 
 
 def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(tmp_path):
@@ -52,3 +53,13 @@ def test_a_get_that_writes_takes_the_write_lock_before_it_reads(app, tmp_path):
             assert conn.scalar(text("SELECT count(*) FROM plays")) == 2
     mine.dispose()
     other.dispose()
+
+
+def test_rows_of_plain_columns_see_what_the_session_has_pending(app_ctx, circle):
+    """``rows`` runs on the session's connection, skipping the ORM's execution, and sees a
+    change made in the session but not yet flushed, as the session's own execute does."""
+    names = select(Child.id, Child.name).where(Child.id == bindparam("child"))
+    circle.child.name = "Noor de Vries"  # pending, not flushed
+    found = rows(db.session, names, {"child": circle.child.id})
+    assert [(r.id, r.name) for r in found] == [(circle.child.id, "Noor de Vries")]
+    assert rows(db.session, names, {"child": circle.child.id + 1000}) == []

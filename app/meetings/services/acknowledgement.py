@@ -18,7 +18,7 @@ from app.circle import policy
 from app.circle.models import Membership, Role, User
 from app.circle.policy import Action, Seat, active_membership_clause
 from app.core import audit
-from app.core.db import DbSession, utcnow
+from app.core.db import DbSession, rows, utcnow
 from app.core.errors import ForbiddenError, RefusedError
 from app.core.i18n import lazy_gettext as _l
 from app.core.mail import queue_mail, render_mail
@@ -250,7 +250,7 @@ def ack_lines(session: DbSession, summary: MeetingSummary) -> list[Any]:
         "meeting": summary.meeting_id,
         "now": utcnow(),
     }
-    return list(session.execute(_ACK_LINES, params))
+    return list(rows(session, _ACK_LINES, params))
 
 
 def parts_for(seat: Seat, seen: SeenMeeting, summary: MeetingSummary, session: DbSession) -> Any:

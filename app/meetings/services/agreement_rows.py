@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 
 from app.circle.models import Membership, Role, User
 from app.circle.policy import Seat, active_membership_clause
-from app.core.db import DbSession, utcnow
+from app.core.db import DbSession, rows, utcnow
 from app.meetings.models import Meeting, MeetingState
 from app.meetings.models_followup import STILL_OPEN, Agreement, AgreementReview
 
@@ -84,7 +84,7 @@ _TO_REVIEW = {True: _to_review(True), False: _to_review(False)}
 
 def made_in(session: DbSession, meeting: Meeting) -> list[Row[Any]]:
     """:func:`agreements.made_in` as rows. One query."""
-    return list(session.execute(_MADE, {"meeting": meeting.id}))
+    return list(rows(session, _MADE, {"meeting": meeting.id}))
 
 
 def to_review(session: DbSession, meeting: Meeting) -> list[Row[Any]]:
@@ -93,7 +93,7 @@ def to_review(session: DbSession, meeting: Meeting) -> list[Row[Any]]:
     One query."""
     stmt = _TO_REVIEW[meeting.state is not MeetingState.FINALISED]
     params = {"meeting": meeting.id, "child": meeting.child_id, "starts_at": meeting.starts_at}
-    return list(session.execute(stmt, params))
+    return list(rows(session, stmt, params))
 
 
 def reviewed_in(session: DbSession, meeting: Meeting) -> list[Row[Any]]:
@@ -114,6 +114,6 @@ _ROLE_ORDER = {Role.COACH: 0, Role.TEACHER: 1, Role.SPECIALIST: 2, Role.PARENT: 
 def owner_choices(session: DbSession, seat: Seat) -> list[tuple[int, str]]:
     """:func:`agreements.owners_for` as (user id, name) pairs, in its order (coaches first,
     then by name). One query."""
-    rows: list[Any] = list(session.execute(_OWNERS, {"child": seat.child.id, "now": utcnow()}))
-    rows.sort(key=lambda r: (_ROLE_ORDER[r.role], r.name.lower()))
-    return [(r.user_id, r.name) for r in rows]
+    found: list[Any] = list(rows(session, _OWNERS, {"child": seat.child.id, "now": utcnow()}))
+    found.sort(key=lambda r: (_ROLE_ORDER[r.role], r.name.lower()))
+    return [(r.user_id, r.name) for r in found]

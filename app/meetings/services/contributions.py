@@ -11,7 +11,7 @@ from app.circle import policy
 from app.circle.models import User
 from app.circle.policy import Seat
 from app.core import audit
-from app.core.db import DbSession, utcnow
+from app.core.db import DbSession, rows, utcnow
 from app.core.errors import ForbiddenError, RefusedError
 from app.core.i18n import lazy_gettext as _l
 from app.meetings.forms import CONTRIBUTION_MAX
@@ -31,7 +31,7 @@ _BROUGHT = (
 def brought_to(session: DbSession, seen: SeenMeeting) -> list[Row[Any]]:
     """:func:`contributions_to` as rows (``text``, ``author``, ``created_at``), for the
     meeting's page. One query."""
-    return list(session.execute(_BROUGHT, {"meeting": seen.meeting.id}))
+    return list(rows(session, _BROUGHT, {"meeting": seen.meeting.id}))
 
 
 def contributions_to(session: DbSession, seen: SeenMeeting) -> list[MeetingContribution]:

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, exists, select, true
 from app.circle import policy
 from app.circle.models import Membership, Role, User
 from app.circle.policy import Seat
-from app.core.db import DbSession, utcnow
+from app.core.db import DbSession, rows, utcnow
 from app.core.errors import NotFoundError
 from app.meetings.models import Meeting, MeetingInvitee, MeetingState
 
@@ -176,7 +176,7 @@ _ATTENDEES = (
 def attendees(session: DbSession, meeting: Meeting) -> list[Attendee]:
     """:func:`invitees_of` as plain values, by name. One query."""
     params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
-    found = [Attendee(*row) for row in session.execute(_ATTENDEES, params)]
+    found = [Attendee._make(row) for row in rows(session, _ATTENDEES, params)]
     return sorted(found, key=lambda a: (a.name.casefold(), a.user_id))
 
 
@@ -203,5 +203,5 @@ def invitee_names(session: DbSession, meeting: Meeting) -> list[Any]:
     """:func:`invitees_of` as rows (``user_id``, ``name``), for a page that names them. One
     query."""
     params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
-    rows: list[Any] = list(session.execute(_INVITEE_NAMES, params))
-    return sorted(rows, key=lambda row: (row.name.casefold(), row.user_id))
+    found = rows(session, _INVITEE_NAMES, params)
+    return sorted(found, key=lambda row: (row.name.casefold(), row.user_id))

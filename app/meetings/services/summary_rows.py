@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from app.clips.models import Clip, Moment
-from app.core.db import DbSession
+from app.core.db import DbSession, rows
 from app.core.timecode import format_time
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
 
@@ -83,7 +83,7 @@ def _time_range(row: Any) -> str:
 def printed_items(session: DbSession, meeting: Meeting) -> list[PrintedItem]:
     """The agenda as the summary prints it: never a preparation note. One query."""
     printed = []
-    for row in session.execute(_ITEMS, {"meeting": meeting.id}):
+    for row in rows(session, _ITEMS, {"meeting": meeting.id}):
         paired = row.pair_id is not None
         noted = row.notes_id is not None
         sources = (row.source, row.pair_source) if paired else (row.source,)

@@ -17,7 +17,7 @@ from app.circle.policy import Action, Seat
 from app.clips.forms import TAG_LABELS
 from app.clips.models import Clip, Moment, MomentTag, Tag
 from app.clips.services import picking
-from app.core.db import DbSession
+from app.core.db import DbSession, rows
 from app.core.i18n import gettext as _
 from app.core.timecode import format_time
 from app.documents.models import Document
@@ -102,15 +102,15 @@ def agenda_lines_as_seen(
 ) -> tuple[list[AgendaLine], int]:
     """:func:`agenda_as_seen` as plain lines (:class:`AgendaLine`), for the meeting's page.
     Two queries."""
-    rows = session.execute(_AGENDA, {"meeting": meeting.id}).all()
-    clip_ids = {r.clip_id for r in rows} | {r.pair_clip_id for r in rows if r.pair_clip_id}
+    found = rows(session, _AGENDA, {"meeting": meeting.id})
+    clip_ids = {r.clip_id for r in found} | {r.pair_clip_id for r in found if r.pair_clip_id}
     watchable = picking.watchable_ids(session, seat, clip_ids)
     shown = [
         AgendaLine(r.clip_id, r.pair_clip_id, _title(r), r.pair_title, r.prep_note)
-        for r in rows
+        for r in found
         if r.clip_id in watchable and (r.pair_clip_id is None or r.pair_clip_id in watchable)
     ]
-    return shown, len(rows) - len(shown)
+    return shown, len(found) - len(shown)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from app.circle.policy import Action, Seat
 from app.clips.forms import TAG_LABELS
 from app.clips.models import Clip, Moment, MomentTag, Source, Tag
 from app.clips.services import picking
-from app.core.db import db, utcnow
+from app.core.db import db, rows, utcnow
 from app.core.errors import NotFoundError
 from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
@@ -215,12 +215,12 @@ def _titles(rows: list[Any], write: Callable[[float], str]) -> dict[int, str]:
 def step_nav(seat: Seat, meeting: Meeting, write: Callable[[float], str] | None = None) -> StepNav:
     """The steps of ``meeting``'s meeting mode for ``seat``, the items' times written by
     ``write`` (:func:`time_writer` when the caller has none). Two queries."""
-    rows = db.session.execute(_AGENDA, {"meeting_id": meeting.id}).all()
-    clip_ids = {r.clip_id for r in rows} | {r.pair_clip_id for r in rows if r.pair_clip_id}
+    found = rows(db.session, _AGENDA, {"meeting_id": meeting.id})
+    clip_ids = {r.clip_id for r in found} | {r.pair_clip_id for r in found if r.pair_clip_id}
     watchable = picking.watchable_ids(db.session, seat, clip_ids)
     kept = [
         r
-        for r in rows
+        for r in found
         if r.clip_id in watchable and (r.pair_clip_id is None or r.pair_clip_id in watchable)
     ]
     titles = _titles(kept, write or time_writer())
@@ -228,7 +228,7 @@ def step_nav(seat: Seat, meeting: Meeting, write: Callable[[float], str] | None 
     ids: dict[str, Any] = {"child_id": meeting.child_id, "meeting_id": meeting.id}
     return StepNav(
         shown,
-        len(rows) - len(shown),
+        len(found) - len(shown),
         address_of_items("meetings.mode_item", "item_id", **ids),
         url_for("meetings.mode_agreements", **ids),
     )
@@ -238,7 +238,7 @@ def item_of(meeting: Meeting, item_id: int) -> tuple[ShownItem, ShownNotes | Non
     """Item ``item_id`` of ``meeting`` with its clips and moment, and its notes if any (the
     caller has checked the item is shown, :meth:`StepNav.index_of`)."""
     params = {"item_id": item_id, "meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
-    row = db.session.execute(_ITEM, params).first()
+    row = next(iter(rows(db.session, _ITEM, params)), None)
     if row is None:
         raise NotFoundError("agenda_item_not_in_meeting")
     values, first, size = tuple(row), 4, len(_CLIP_COLUMNS)  # the clips' columns follow 4
