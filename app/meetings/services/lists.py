@@ -1,8 +1,9 @@
 """The child's meetings and agreements as their list pages read them: plain rows, a page at a
-time, the statements built once (with ``bindparam``) for each way a person sees the child's
-meetings. The same rows, in the same order, as :func:`queries.visible_meetings` and
-:func:`agreements.visible_agreements` page through (an entity a row, and statements built
-anew on every request, cost those pages more than all they drew).
+time, the statements built once (with ``bindparam``) per role, on the meetings' own rules
+(``queries.meeting_rule``, ``agreements.agreement_rule``). The same rows, in the same order,
+as :func:`queries.visible_meetings` and :func:`agreements.visible_agreements` page through
+(an entity a row, and statements built anew on every request, cost those pages more than all
+they drew).
 
 A meeting's row holds ``id``, ``kind``, ``starts_at``, ``ends_at``, ``place`` and ``state``;
 an agreement's ``id``, ``text``, ``party``, ``status``, ``due_on``, ``owner_id`` and its
@@ -12,17 +13,18 @@ owner's name (``owner``, None for a former member).
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, exists, func, or_, select
+from sqlalchemy import BindParameter, Select, bindparam, func, select
 
-from app.circle import policy
-from app.circle.models import User
+from app.circle.models import Role, User
 from app.circle.policy import Seat
-from app.core.db import DbSession
+from app.core.db import DbSession, rows
 from app.core.paging import Page
-from app.meetings.models import Meeting, MeetingInvitee
-from app.meetings.models_followup import Agreement, AgreementReview
+from app.meetings.models import Meeting
+from app.meetings.models_followup import Agreement
+from app.meetings.services import agreements, queries
 
 
 class _Paged:
@@ -43,29 +45,24 @@ class _Paged:
         last page. One query; a second one only for an empty page."""
         number = max(1, number)
         found = {**params, "page_size": per_page, "skip": (number - 1) * per_page}
-        rows = session.execute(self.counted, found).all()
-        if rows:
-            return Page(rows, number, per_page, rows[0].list_total)
+        listed = rows(session, self.counted, found)
+        if listed:
+            return Page(list(listed), number, per_page, listed[0].list_total)
         total = session.scalar(self.total, params) or 0
         last = max(1, math.ceil(total / per_page))
         if number > last:
             return self.page(session, params, last, per_page)
-        return Page(rows, number, per_page, total)
+        return Page([], number, per_page, total)
 
 
-def _meeting_clause(sees_all: bool) -> ColumnElement[bool]:
-    """SQL for "user ``user`` sees this meeting of child ``child``": every one, or those
-    they are invited to (``queries.meeting_clause``)."""
-    clause: ColumnElement[bool] = Meeting.child_id == bindparam("child")
-    if not sees_all:
-        invited = exists().where(
-            MeetingInvitee.meeting_id == Meeting.id, MeetingInvitee.user_id == bindparam("user")
-        )
-        clause = clause & invited
-    return clause
+#: The bound parameters of the lists' statements, built once per role.
+_CHILD: BindParameter[int] = bindparam("child")
+_USER: BindParameter[int] = bindparam("user")
 
 
-def _meetings(sees_all: bool) -> _Paged:
+@lru_cache(maxsize=8)
+def _meetings(role: Role) -> _Paged:
+    """The meetings someone in ``role`` sees (``queries.meeting_rule``), the latest first."""
     return _Paged(
         select(
             Meeting.id,
@@ -75,15 +72,15 @@ def _meetings(sees_all: bool) -> _Paged:
             Meeting.place,
             Meeting.state,
         )
-        .where(_meeting_clause(sees_all))
+        .where(queries.meeting_rule(role, _CHILD, _USER))
         .order_by(Meeting.starts_at.desc(), Meeting.id)
     )
 
 
-def _agreements(sees_all: bool) -> _Paged:
-    """``agreements.agreement_clause``: made in a meeting seen, owned, or reviewed in a
-    meeting seen."""
-    seen = select(Meeting.id).where(_meeting_clause(sees_all)).scalar_subquery()
+@lru_cache(maxsize=8)
+def _agreements(role: Role) -> _Paged:
+    """The agreements someone in ``role`` sees (``agreements.agreement_rule``), the soonest
+    due first."""
     return _Paged(
         select(
             Agreement.id,
@@ -95,42 +92,22 @@ def _agreements(sees_all: bool) -> _Paged:
             User.name.label("owner"),
         )
         .outerjoin(User, User.id == Agreement.owner_id)
-        .where(
-            Agreement.child_id == bindparam("child"),
-            or_(
-                Agreement.meeting_id.in_(seen),
-                Agreement.owner_id == bindparam("user"),
-                exists().where(
-                    AgreementReview.agreement_id == Agreement.id,
-                    AgreementReview.meeting_id.in_(seen),
-                ),
-            ),
-        )
+        .where(agreements.agreement_rule(role, _CHILD, _USER))
         .order_by(Agreement.due_on, Agreement.id)
     )
 
 
-#: By whether the person sees every meeting of the child.
-_MEETINGS = {True: _meetings(True), False: _meetings(False)}
-_AGREEMENTS = {True: _agreements(True), False: _agreements(False)}
-
-
-def _params(seat: Seat) -> tuple[bool, dict[str, Any]]:
-    return policy.sees_meeting(seat, invited=False), {
-        "child": seat.child.id,
-        "user": seat.user.id,
-    }
+def _params(seat: Seat) -> dict[str, Any]:
+    return {"child": seat.child.id, "user": seat.user.id}
 
 
 def meetings_page(session: DbSession, seat: Seat, number: int, per_page: int) -> Page:
     """Page ``number`` of the meetings of ``seat``'s child that ``seat`` sees, the latest
     first, as rows. One query (two for an empty page)."""
-    sees_all, params = _params(seat)
-    return _MEETINGS[sees_all].page(session, params, number, per_page)
+    return _meetings(seat.role).page(session, _params(seat), number, per_page)
 
 
 def agreements_page(session: DbSession, seat: Seat, number: int, per_page: int) -> Page:
     """Page ``number`` of the agreements of ``seat``'s child that ``seat`` sees, the soonest
     due first, as rows. One query (two for an empty page)."""
-    sees_all, params = _params(seat)
-    return _AGREEMENTS[sees_all].page(session, params, number, per_page)
+    return _agreements(seat.role).page(session, _params(seat), number, per_page)
