@@ -31,7 +31,7 @@ from typing import Any
 from flask import url_for
 from flask_babel import get_locale
 from markupsafe import Markup
-from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy import Integer, Select, bindparam, select
 
 from app.circle.audience import Audience
 from app.circle.models import Role, User
@@ -43,7 +43,17 @@ from app.consent.services import timeline as consent
 from app.core import i18n, paging
 from app.core.clock import display_zone
 from app.core.db import DbSession, utcnow
-from app.core.timeline import CHILD, COLUMNS, NOW, VIEWER, Event, Source, newest_first
+from app.core.timeline import (
+    CHILD,
+    COLUMNS,
+    NOW,
+    UPTO,
+    VIEWER,
+    Event,
+    Source,
+    newest_first,
+    total,
+)
 from app.meetings.forms import KIND_LABELS
 from app.meetings.forms_followup import STATUS_LABELS
 from app.meetings.models import MeetingKind
@@ -108,14 +118,15 @@ class Day:
 def _statements(role: Role) -> tuple[Select[Any], Select[Any]]:
     """The timeline as someone in ``role`` sees it, built once per role: a page of it (the
     events, the name of who did each, the list's total; :data:`_LIMIT` rows from
-    :data:`_OFFSET`), and its total alone (for a page past its end). Both bind the child and
-    the viewer (``app.core.timeline``)."""
-    events = newest_first([stmt for source in SOURCES for stmt in source.events(role)])
+    :data:`_OFFSET`, reading each source up to ``UPTO``, their sum), and its total alone (for
+    a page past its end). Both bind the child and the viewer (``app.core.timeline``)."""
+    sources = [stmt for source in SOURCES for stmt in source.events(role)]
+    events = newest_first(sources)
     actor = events.selected_columns.actor_id
     named = events.add_columns(User.name.label("actor_name")).outerjoin(User, User.id == actor)
-    total = select(func.count()).select_from(events.order_by(None).subquery())
-    page = named.add_columns(total.scalar_subquery().label("list_total"))
-    return page.limit(_LIMIT).offset(_OFFSET), total
+    count = total(sources)
+    page = named.add_columns(count.label("list_total"))
+    return page.limit(_LIMIT).offset(_OFFSET), select(count)
 
 
 _LIMIT = bindparam("timeline_limit", type_=Integer)
@@ -138,7 +149,8 @@ def events_page(session: DbSession, seat: Seat, number: int, per_page: int) -> p
     values = _bound(seat)
     number = max(1, number)
     offset = (number - 1) * per_page
-    rows = session.execute(page, {**values, _LIMIT.key: per_page, _OFFSET.key: offset}).all()
+    bound = {**values, _LIMIT.key: per_page, _OFFSET.key: offset, UPTO.key: offset + per_page}
+    rows = session.execute(page, bound).all()
     if rows:
         total = rows[0][-1]
     else:  # an empty timeline, or a page past its end
