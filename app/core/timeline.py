@@ -152,8 +152,8 @@ def event_columns(
     ]
 
 
-#: How many rows of the list a page reads up to: its offset and its size together. Each source
-#: gives only its newest so many, since a row on that page is among them in its own source.
+#: How many rows of the list a page reads up to (:func:`newest_first_up_to`): its offset and
+#: its size together.
 UPTO = bindparam("timeline_upto", type_=Integer)
 
 
@@ -164,11 +164,22 @@ def _order(columns: Any) -> list[ColumnElement[Any]]:
 
 
 def newest_first(sources: Sequence[Select[Any]]) -> Select[Any]:
-    """The sources' events in the timeline's order (:func:`_order`), up to :data:`UPTO` rows:
-    each source's newest :data:`UPTO` rows joined with UNION ALL, so the database reads a
-    page's worth of each source (straight from an index where one is in that order), not
-    every event of the child. Page it with LIMIT and OFFSET within :data:`UPTO`.
+    """The sources joined with UNION ALL, in the timeline's order (:func:`_order`).
     Raises ValueError for no source."""
+    if not sources:
+        raise ValueError("a timeline needs at least one source")
+    # A named WITH, not a subquery: a page that counts the list beside its rows reads it
+    # twice, and the database then works it out once.
+    events = union_all(*sources).cte("timeline")
+    return select(*(events.c[name] for name in COLUMNS)).order_by(*_order(events.c))
+
+
+def newest_first_up_to(sources: Sequence[Select[Any]]) -> Select[Any]:
+    """The first :data:`UPTO` rows of :func:`newest_first`'s list, from each source's newest
+    :data:`UPTO` rows alone (a row among the first so many of the list is among the first so
+    many of its own source): a page near the top reads a page's worth of each source,
+    straight from an index where one is in that order, not every event of the child. Page it
+    with LIMIT and OFFSET within :data:`UPTO`. Raises ValueError for no source."""
     if not sources:
         raise ValueError("a timeline needs at least one source")
     newest = [

@@ -138,11 +138,14 @@ def test_one_person_s_select_is_another_s_with_their_own_values(app, world):
         assert signers == {user.id}
 
 
+@pytest.mark.parametrize("near", [True, False])
 @pytest.mark.parametrize("who", WHO)
-def test_small_pages_in_turn_are_the_whole_list_with_its_total(app, world, who):
-    """Each source gives a page only its newest rows (up to the page's end), and the total
-    is the sum of each source's count: page after page of 4 is the list of one long page,
-    in the same order, each page with the same total; past the end is the last page."""
+def test_small_pages_in_turn_are_the_whole_list_with_its_total(app, world, who, near, monkeypatch):
+    """Page after page of 4 is the list of one long page, in the same order, each page with
+    the same total, and past the end is the last page: read near the top (each source's
+    newest rows up to the page's end, the total the sum of each source's count) or further
+    on (every event read once)."""
+    monkeypatch.setattr(timeline, "_NEAR", 10_000 if near else 0)
     c = world["circle"]
     seat = _seat(world["pupil"] if who == "pupil" else getattr(c, who), c.child)
     whole = _events(app, seat)
