@@ -13,7 +13,7 @@ by name to narrow a list is :mod:`app.core.search`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +58,10 @@ class Page:
         """The position of the page's last row in the whole list; 0 when empty."""
         return self.first + len(self.items) - 1 if self.items else 0
 
+    def address(self, endpoint: str, values: Mapping[str, Any]) -> tuple[str, str]:
+        """The address of any page of this list (:func:`address_of_pages`), for the pager."""
+        return address_of_pages(endpoint, **values)
+
     def window(self, around: int = 1) -> list[int | None]:
         """The page numbers to link: the first, the last, and ``around`` either side of this
         one, in order; None where numbers are left out."""
@@ -75,6 +79,15 @@ class Page:
 
 #: An id no row has (the largest 32-bit integer): where :func:`address_of_items` puts ``{id}``.
 _MARKER = 2147483647
+
+
+def address_of_pages(endpoint: str, **values: Any) -> tuple[str, str]:
+    """The address of ``endpoint`` for any page of a list, as what comes before the page's
+    number and what comes after it (the pager's links: ``url_for`` once a pager, not once a
+    link); ``values`` are the address's other values, after ``page`` as ``url_for`` puts
+    them."""
+    before, _, after = url_for(endpoint, page=_MARKER, **values).partition(str(_MARKER))
+    return before, after
 
 
 def address_of_items(endpoint: str, key: str, **values: Any) -> str:
@@ -100,22 +113,25 @@ def paginate(
     per_page: int,
     *,
     scalars: bool = False,
+    params: Mapping[str, Any] | None = None,
 ) -> Page:
     """Page ``number`` of ``stmt`` (which sets its own order), ``per_page`` rows, with the
-    total; a number past the end gives the last page. One query: the total is a subquery the
-    database counts once beside the page's rows (a window function, ``count() OVER ()``, made
-    SQLite keep every row of the list and took twice as long); a second one only for an empty
-    page. Raises nothing beyond database errors."""
+    total; a number past the end gives the last page. ``params``: the values of the bound
+    parameters of a ``stmt`` built once. One query: the total is a subquery the database
+    counts once beside the page's rows (a window function, ``count() OVER ()``, made SQLite
+    keep every row of the list and took twice as long); a second one only for an empty page.
+    Raises nothing beyond database errors."""
     total_of = select(func.count()).select_from(stmt.order_by(None).subquery())
     counted = stmt.add_columns(total_of.scalar_subquery().label("list_total"))
     number = max(1, number)
-    rows = session.execute(counted.limit(per_page).offset((number - 1) * per_page)).all()
+    page = counted.limit(per_page).offset((number - 1) * per_page)
+    rows = session.execute(page, params).all()
     if rows:
         total = rows[0][-1]
     else:  # an empty list, or a page past its end
-        total = session.scalar(total_of) or 0
+        total = session.scalar(total_of, params) or 0
         last = max(1, math.ceil(total / per_page))
         if number > last:
-            return paginate(session, stmt, last, per_page, scalars=scalars)
+            return paginate(session, stmt, last, per_page, scalars=scalars, params=params)
     items = [row[0] if scalars else tuple(row[:-1]) for row in rows]
     return Page(items, number, per_page, total)

@@ -21,6 +21,8 @@ more to them (the name of who did it) by ``stmt.selected_columns``.
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,7 +36,8 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    literal,
+    func,
+    literal_column,
     null,
     select,
     type_coerce,
@@ -108,11 +111,18 @@ def _typed(value: Any, type_: Any) -> ColumnElement[Any]:
     return cast(null(), type_) if value is None else type_coerce(value, type_)
 
 
+def _written(kind: str) -> ColumnElement[str]:
+    """The name of a kind, written into the SQL (a constant of the feature's code, never a
+    value from a request): a bound value instead would be one more to send at each request,
+    twice for every source."""
+    return literal_column("'" + kind.replace("'", "''") + "'", String)
+
+
 def kind_when(whens: Sequence[tuple[Any, str]], otherwise: str) -> ColumnElement[str]:
     """A ``kind`` that depends on the row (``whens``: a condition and its kind, in order;
     ``otherwise`` the kind of the rest): one select for events of one table that differ by a
     column (a consent or a withdrawal), instead of a select for each. Raises nothing."""
-    return case(*((when, literal(kind)) for when, kind in whens), else_=literal(otherwise))
+    return case(*((when, _written(kind)) for when, kind in whens), else_=_written(otherwise))
 
 
 def event_columns(
@@ -132,7 +142,7 @@ def event_columns(
     ``kind`` is a plain string (a literal in the SQL), or :func:`kind_when`. Raises nothing."""
     return [
         type_coerce(occurred_at, UTCDateTime).label("occurred_at"),
-        cast(literal(kind) if isinstance(kind, str) else kind, String(40)).label("kind"),
+        cast(_written(kind) if isinstance(kind, str) else kind, String(40)).label("kind"),
         type_coerce(object_id, Integer).label("object_id"),
         _typed(subject_id, Integer).label("subject_id"),
         _typed(actor_id, Integer).label("actor_id"),
@@ -142,15 +152,55 @@ def event_columns(
     ]
 
 
+#: How many rows of the list a page reads up to (:func:`newest_first_up_to`): its offset and
+#: its size together.
+UPTO = bindparam("timeline_upto", type_=Integer)
+
+
+def _order(columns: Any) -> list[ColumnElement[Any]]:
+    """The timeline's order, of ``columns``: newest first; events at the same instant by kind,
+    then the newest row first, so a page never shifts between requests."""
+    return [columns.occurred_at.desc(), columns.kind, columns.object_id.desc()]
+
+
 def newest_first(sources: Sequence[Select[Any]]) -> Select[Any]:
-    """The sources joined with UNION ALL, newest first; events at the same instant in a fixed
-    order (by kind, then the newest row first), so a page never shifts between requests.
+    """The sources joined with UNION ALL, in the timeline's order (:func:`_order`).
     Raises ValueError for no source."""
     if not sources:
         raise ValueError("a timeline needs at least one source")
     # A named WITH, not a subquery: a page that counts the list beside its rows reads it
     # twice, and the database then works it out once.
     events = union_all(*sources).cte("timeline")
-    return select(*(events.c[name] for name in COLUMNS)).order_by(
-        events.c.occurred_at.desc(), events.c.kind, events.c.object_id.desc()
-    )
+    return select(*(events.c[name] for name in COLUMNS)).order_by(*_order(events.c))
+
+
+def newest_first_up_to(sources: Sequence[Select[Any]]) -> Select[Any]:
+    """The first :data:`UPTO` rows of :func:`newest_first`'s list, from each source's newest
+    :data:`UPTO` rows alone (a row among the first so many of the list is among the first so
+    many of its own source): a page near the top reads a page's worth of each source,
+    straight from an index where one is in that order, not every event of the child. Page it
+    with LIMIT and OFFSET within :data:`UPTO`. Raises ValueError for no source."""
+    if not sources:
+        raise ValueError("a timeline needs at least one source")
+    newest = [
+        select(*part.c).select_from(part)
+        for part in (
+            source.order_by(*_order(source.selected_columns)).limit(UPTO).subquery()
+            for source in sources
+        )
+    ]
+    events = union_all(*newest).subquery("timeline")
+    return select(*(events.c[name] for name in COLUMNS)).order_by(*_order(events.c))
+
+
+def total(sources: Sequence[Select[Any]]) -> ColumnElement[int]:
+    """How many events the sources have: each source counted alone and added up (cheaper
+    than counting their union, whose rows the database would first write out). Raises
+    ValueError for no source."""
+    if not sources:
+        raise ValueError("a timeline needs at least one source")
+    counts = [
+        source.with_only_columns(func.count(), maintain_column_froms=True).scalar_subquery()
+        for source in sources
+    ]
+    return functools.reduce(operator.add, counts)

@@ -61,6 +61,8 @@ class Agreement(Immutable, Base):
     __table_args__ = (
         Index("ix_agreements_child_status", "child_id", "status"),
         Index("ix_agreements_owner_status", "owner_id", "status"),
+        # The child's newest first (the timeline reads a page's worth, counts them all).
+        Index("ix_agreements_child_created", "child_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,7 +116,11 @@ class AgreementReview(Immutable, Base):
     meeting; it may be corrected until that meeting is finalised, then it is fixed."""
 
     __tablename__ = "agreement_reviews"
-    __table_args__ = (UniqueConstraint("agreement_id", "meeting_id"),)
+    __table_args__ = (
+        UniqueConstraint("agreement_id", "meeting_id"),
+        # The child's newest first (the timeline reads a page's worth, counts them all).
+        Index("ix_agreement_reviews_child_reviewed", "child_id", "reviewed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(

@@ -136,3 +136,24 @@ def test_one_person_s_select_is_another_s_with_their_own_values(app, world):
     for seat, user in ((first, c.parent), (second, c.parent2)):
         signers = {e.actor_id for e in _events(app, seat) if e.kind.startswith("consent.")}
         assert signers == {user.id}
+
+
+@pytest.mark.parametrize("near", [True, False])
+@pytest.mark.parametrize("who", WHO)
+def test_small_pages_in_turn_are_the_whole_list_with_its_total(app, world, who, near, monkeypatch):
+    """Page after page of 4 is the list of one long page, in the same order, each page with
+    the same total, and past the end is the last page: read near the top (each source's
+    newest rows up to the page's end, the total the sum of each source's count) or further
+    on (every event read once)."""
+    monkeypatch.setattr(timeline, "_NEAR", 10_000 if near else 0)
+    c = world["circle"]
+    seat = _seat(world["pupil"] if who == "pupil" else getattr(c, who), c.child)
+    whole = _events(app, seat)
+    last = max(1, -(-len(whole) // 4))
+    with app.test_request_context():
+        pages = [timeline.events_page(db.session, seat, n, 4) for n in range(1, last + 1)]
+        past_end = timeline.events_page(db.session, seat, last + 1, 4)
+    assert len(whole) > 4  # more than one page
+    assert {page.total for page in pages} == {len(whole)}
+    assert [Event.of(row) for page in pages for row in page.items] == whole
+    assert (past_end.number, past_end.items) == (last, pages[-1].items)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from flask import url_for
 
+from app.core import paging
 from app.core.paging import Page, page_number
 from app.core.search import FOLDS, fold, search_text
 
@@ -50,3 +52,10 @@ def test_a_search_is_tidied_and_cut_short():
     assert search_text("  Zoë \t Bakker \n") == "Zoë Bakker"
     assert len(search_text("x" * 500)) == 100
     assert search_text(None) == ""
+
+
+def test_the_address_of_any_page_is_url_for_s_around_the_number(app):
+    with app.test_request_context():
+        before, after = paging.address_of_pages("children.index", q="a&b")
+        for number in (1, 2, 2147483647):
+            assert f"{before}{number}{after}" == url_for("children.index", page=number, q="a&b")

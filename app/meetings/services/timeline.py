@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, or_, select
+from sqlalchemy import CTE, ColumnElement, Select, case, or_, select
 from sqlalchemy.orm import aliased
 
 from app.circle import policy
@@ -114,17 +114,22 @@ def _seen(role: Role) -> ColumnElement[bool]:
     return queries.meeting_rule(role, CHILD, VIEWER)
 
 
-def _agreement_seen(role: Role) -> ColumnElement[bool]:
-    """SQL for "the viewer, in ``role``, sees this agreement of the child": the agreements'
-    own rule (``agreements.agreement_rule``)."""
-    return agreements.agreement_rule(role, CHILD, VIEWER)
+def _agreements_seen(role: Role) -> CTE:
+    """The ids of the child's agreements that the viewer, in ``role``, sees: the agreements'
+    own rule (``agreements.agreement_rule``), asked once a statement (a named WITH) for the
+    agreements, their reviews and the count of each alike."""
+    return (
+        select(Agreement.id)
+        .where(agreements.agreement_rule(role, CHILD, VIEWER))
+        .cte("agreements_seen")
+    )
 
 
 def events(role: Role) -> list[Select[Any]]:
     """The selects of the meetings' events of the child that someone in ``role`` sees, each
     of the timeline's columns. Raises nothing."""
     seen = _seen(role)
-    agreement_seen = _agreement_seen(role)
+    agreements_seen = select(_agreements_seen(role).c.id)
     acknowledged = _ACKNOWLEDGED.where(seen, SummaryAcknowledgement.child_id == CHILD)
     if not policy.is_school_side(role):  # the summary page shows a parent only their own
         acknowledged = acknowledged.where(SummaryAcknowledgement.signer_id == VIEWER)
@@ -139,8 +144,8 @@ def events(role: Role) -> list[Select[Any]]:
         ),
         _SUMMARIES.where(seen, MeetingSummary.child_id == CHILD),
         acknowledged,
-        _AGREED.where(agreement_seen),
-        _REVIEWED.where(agreement_seen, _REVIEW.child_id == CHILD),
+        _AGREED.where(Agreement.child_id == CHILD, Agreement.id.in_(agreements_seen)),
+        _REVIEWED.where(_REVIEW.child_id == CHILD, _REVIEW.agreement_id.in_(agreements_seen)),
     ]
 
 
