@@ -24,7 +24,7 @@ from app.clips.forms import (
 )
 from app.clips.models import Clip, MomentTag
 from app.clips.services import fragments, moments, queries
-from app.clips.views.moment_list import moment_rows
+from app.clips.views.moment_list import HOLES, moment_rows
 from app.core import paging
 from app.core.db import db
 from app.core.errors import RefusedError
@@ -265,14 +265,14 @@ def _moment_values(
     deletable: set[int],
     labels: Mapping[Audience, str],
 ) -> dict[str, Any]:
-    """The list of moments, worked out once: each moment's row."""
+    """The list of moments: its rows, to fill in the row the template draws with ``holes``."""
     ids: dict[str, Any] = {"child_id": child.id, "clip_id": clip.id}
     addresses = {
         name: paging.address_of_items(f"clips.{name}", "moment_id", **ids)
         for name in ("moment_audience", "delete_moment")
     }
     addresses["here"] = url_for("clips.show", **ids)
-    return {"rows": moment_rows(shown, deletable, addresses, labels)}
+    return {"rows": moment_rows(shown, deletable, addresses, labels), "holes": HOLES}
 
 
 def _start_at(clip: Clip) -> float:
