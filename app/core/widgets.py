@@ -165,6 +165,11 @@ def _select(widget: Any, field: Any, kwargs: dict[str, Any]) -> Markup:
     html = [f"<select {attributes(dict(name=field.name, **kwargs))}>"]
     for choice in field._iter_choices_normalized():
         value = choice.value
+        if type(value) is str and not choice.render_kw:  # attributes() of value (and selected)
+            head = "<option selected" if choice.selected else "<option"
+            text = _escaped(_text(choice.label) or value)
+            html.append(f'{head} value="{esc(value)}">{text}</option>')
+            continue
         options = {"value": str(value) if isinstance(value, bool) else value}
         if choice.render_kw:
             options.update(choice.render_kw)
@@ -228,6 +233,22 @@ def radio_buttons(field: Any) -> list[tuple[Markup, Any]]:
     if type(widget).__call__ is not wt.RadioInput.__call__:
         return [(option(), option.label.text) for option in field]
     own = {_cleaned(k): v for k, v in (field.render_kw or {}).items()}
+    flagged: dict[str, Any] = {}
+    _flags(widget, field, flagged, call=True)  # a button's flags are its field's
+    if not own and not flagged:
+        # attributes() of a button's checked, id, name, type and value, in that order
+        head = f'id="{esc(field.id)}-'
+        tail = f'" name="{esc(field.name)}" type="{esc(widget.input_type)}" value="'
+        return [
+            (
+                Markup(  # noqa: S704 - escaped
+                    f"<input {'checked ' if choice.selected else ''}{head}{i}{tail}"
+                    f'{esc(str(choice.value))}">'
+                ),
+                _text(choice.label) or choice.value,
+            )
+            for i, choice in enumerate(field._iter_choices_normalized())
+        ]
     buttons = []
     for i, choice in enumerate(field._iter_choices_normalized()):
         kwargs = dict(own)
