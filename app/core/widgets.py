@@ -66,6 +66,8 @@ def attributes(values: dict[str, Any]) -> str:
             continue
         elif type(value) is str:  # escaped, it holds no quote
             params.append(f'{_key(name)}="{esc(value)}"')
+        elif type(value) is int:
+            params.append(f'{_key(name)}="{value}"')
         else:
             params.append(f'{_key(name)}="{str.replace(escape(value), chr(34), "&quot;")}"')
     return " ".join(params)
@@ -73,7 +75,11 @@ def attributes(values: dict[str, Any]) -> str:
 
 def label(field_label: Label) -> Markup:
     """``field.label`` as WTForms writes it (``<label for="id">text</label>``)."""
-    for_ = attributes({"for": field_label.field_id})
+    field_id = field_label.field_id
+    if type(field_id) is str:  # attributes() of one plain name
+        for_ = f'for="{esc(field_id)}"'
+    else:
+        for_ = attributes({"for": field_id})
     text = _escaped(field_label.text)
     return Markup(f"<label{' ' if for_ else ''}{for_}>{text}</label>")  # noqa: S704 - escaped
 

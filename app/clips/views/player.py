@@ -236,7 +236,7 @@ def _page(
             data={"title": _("Fragment of %(title)s", title=clip.title)[:160]},
         )
     shown = moments.moment_lines(db.session, seat, clip)
-    deletable = {m.id for m in shown if moments.may_delete(seat, m)}
+    deletable = moments.deletable_ids(seat, shown)
     return render_template(
         "clips/show.html",
         child=child,
