@@ -24,6 +24,7 @@ from app.clips.forms import (
 )
 from app.clips.models import Clip, MomentTag
 from app.clips.services import fragments, moments, queries
+from app.clips.views.blank_forms import blank_moment_form
 from app.clips.views.moment_list import HOLES, moment_rows
 from app.core import paging
 from app.core.db import db
@@ -226,8 +227,16 @@ def _page(
     child, can = seat.child, seat.permissions
     start = _start_at(clip)
     labels = _AudienceLabels()
+    moment_blank = None
     if moment_form is None and Action.ADD_MOMENT in can:
-        moment_form = _moment_form(seat, labels, data={"start": start})
+        # The empty form, drawn from plain values (blank_forms); a form sent back is drawn
+        # with its errors.
+        moment_blank = blank_moment_form(
+            start,
+            moments.tag_choices(db.session, seat.child.school_id),
+            settable_audiences(seat, uploader_id=seat.user.id, current=None),
+            labels,
+        )
     settable = settable_audiences(seat, uploader_id=clip.uploader_id, current=clip.audience)
     if fragment_form is None and Action.EDIT_CLIP in can and not clip.is_fragment:
         fragment_form = FragmentForm(
@@ -248,6 +257,7 @@ def _page(
         can=can,
         start=start,
         moment_form=moment_form,
+        moment_blank=moment_blank,
         fragment_form=fragment_form,
         # The processing panel's buttons; the exports write the token without a form object.
         confirm_form=None if clip.is_ready else ConfirmForm(),
