@@ -76,10 +76,9 @@ def attributes(values: dict[str, Any]) -> str:
 def label(field_label: Label) -> Markup:
     """``field.label`` as WTForms writes it (``<label for="id">text</label>``)."""
     field_id = field_label.field_id
-    if type(field_id) is str:  # attributes() of one plain name
-        for_ = f'for="{esc(field_id)}"'
-    else:
-        for_ = attributes({"for": field_id})
+    # attributes() of one plain name written at once
+    plain = type(field_id) is str
+    for_ = f'for="{esc(field_id)}"' if plain else attributes({"for": field_id})
     text = _escaped(field_label.text)
     return Markup(f"<label{' ' if for_ else ''}{for_}>{text}</label>")  # noqa: S704 - escaped
 
