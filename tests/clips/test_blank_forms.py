@@ -16,8 +16,7 @@ from app.clips.views.blank_forms import blank_moment_form
 NASTY = "<b>\"Samen\" & 'zo'</b> {niet}"
 
 _CARD = (
-    '{% from "clips/_moments.html" import moment_card %}'
-    "{{ moment_card(child, clip, form, blank) }}"
+    '{% from "clips/_moments.html" import moment_card %}{{ moment_card(child, clip, form, blank) }}'
 )
 
 
