@@ -10,8 +10,8 @@ import pytest
 from flask import render_template_string
 
 from app.circle.audience import AUDIENCE_LABELS, Audience
-from app.clips.forms import TAG_LABELS, MomentForm
-from app.clips.views.blank_forms import blank_moment_form
+from app.clips.forms import TAG_LABELS, FragmentForm, MomentForm
+from app.clips.views.blank_forms import blank_fragment_form, blank_moment_form
 
 NASTY = "<b>\"Samen\" & 'zo'</b> {niet}"
 
@@ -53,3 +53,32 @@ def test_the_empty_moment_form_draws_what_its_wtforms_form_draws(app, csrf_on, l
     assert "&lt;b&gt;&#34;Samen&#34; &amp; &#39;zo&#39;&lt;/b&gt; {niet}</option>" in by_hand
     assert ("checked " in by_hand) is (Audience.TEAM in audiences)
     assert 'value="1:23.3"' in by_hand or 'value="1:23,3"' in by_hand
+
+
+_FRAGMENT_CARD = (
+    '{% from "clips/_moments.html" import fragment_card %}'
+    "{{ fragment_card(child, clip, form, 1, 300, blank) }}"
+)
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+@pytest.mark.parametrize(
+    "audiences",
+    [tuple(Audience), (Audience.PRIVATE,)],
+    ids=["every audience", "without the default"],
+)
+def test_the_empty_fragment_form_draws_what_its_wtforms_form_draws(app, csrf_on, lang, audiences):
+    title = f"Fragment of {NASTY}"
+    ids = SimpleNamespace(id=7)
+    with app.test_request_context(f"/?lang={lang}"):
+        app.preprocess_request()
+        labels = {a: str(AUDIENCE_LABELS[a]) for a in Audience}
+        form = FragmentForm(audiences=audiences, audience_labels=labels, data={"title": title})
+        values = {"child": ids, "clip": ids}
+        through_wtforms = render_template_string(_FRAGMENT_CARD, form=form, blank=None, **values)
+        blank = blank_fragment_form(title, audiences, labels)
+        by_hand = render_template_string(_FRAGMENT_CARD, form=None, blank=blank, **values)
+    assert by_hand == through_wtforms
+    assert 'name="csrf_token" type="hidden" value="' in by_hand
+    assert 'value="Fragment of &lt;b&gt;&#34;Samen&#34;' in by_hand
+    assert ("checked " in by_hand) is (Audience.TEAM in audiences)

@@ -18,13 +18,14 @@ from app.circle.policy import Action, Seat
 from app.clips import bp
 from app.clips.forms import (
     TAG_LABELS,
+    TITLE_MAX,
     FragmentForm,
     MomentForm,
     MomentTagForm,
 )
 from app.clips.models import Clip, MomentTag
 from app.clips.services import fragments, moments, queries
-from app.clips.views.blank_forms import blank_moment_form
+from app.clips.views.blank_forms import blank_fragment_form, blank_moment_form
 from app.clips.views.moment_list import HOLES, moment_rows
 from app.core import paging
 from app.core.db import db
@@ -238,11 +239,12 @@ def _page(
             labels,
         )
     settable = settable_audiences(seat, uploader_id=clip.uploader_id, current=clip.audience)
+    fragment_blank = None
     if fragment_form is None and Action.EDIT_CLIP in can and not clip.is_fragment:
-        fragment_form = FragmentForm(
-            audiences=settable,  # fragments.audiences_for(seat, clip)
-            audience_labels=labels,
-            data={"title": _("Fragment of %(title)s", title=clip.title)[:160]},
+        fragment_blank = blank_fragment_form(
+            _("Fragment of %(title)s", title=clip.title)[:TITLE_MAX],
+            settable,  # fragments.audiences_for(seat, clip)
+            labels,
         )
     shown = moments.moment_lines(db.session, seat, clip)
     deletable = moments.deletable_ids(seat, shown)
@@ -259,6 +261,7 @@ def _page(
         moment_form=moment_form,
         moment_blank=moment_blank,
         fragment_form=fragment_form,
+        fragment_blank=fragment_blank,
         # The processing panel's buttons; the exports write the token without a form object.
         confirm_form=None if clip.is_ready else ConfirmForm(),
         may_set_audience=bool(settable),
