@@ -58,8 +58,9 @@ def _time(seconds: float, mark: str) -> str:
     return f"{format_time(whole)}{mark}{tenth}" if tenth else format_time(whole)
 
 
-def _pattern(blank: Markup) -> str:
-    return holes.pattern(blank, HOLES)
+#: The holes of each piece drawn once (a piece's format string is made by looking for these).
+_LINKS = Holes("audience_address", "delete_address", "delete_name")
+_ROW = Holes(*(name for name in HOLES if name not in _LINKS))
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,9 @@ class MomentRows:
     def draw(self, blank: Markup, end: Markup, mark: Markup, text: Markup, links: Markup) -> Markup:
         """The rows: ``blank`` filled in for each moment, with ``end``, ``mark``, ``text`` and
         ``links`` filled in where the moment has them (each drawn with :data:`HOLES`)."""
-        row, end_of, mark_of, text_of, links_of = map(_pattern, (blank, end, mark, text, links))
+        row = holes.pattern(blank, _ROW)
+        end_of, mark_of = holes.pattern(end, Holes("end")), holes.pattern(mark, Holes("mark"))
+        text_of, links_of = holes.pattern(text, Holes("text")), holes.pattern(links, _LINKS)
         # A tag reads the same on every moment, and the words around the values are the same:
         # translated once per list.
         tags: dict[tuple[Tag | None, str | None], str] = {}
