@@ -5,8 +5,8 @@ processing a WTForms form and writing its fields (a select of every tag, a radio
 audience) cost the page more than its list of moments. So ``templates/clips/_moments.html``
 draws the empty forms itself from :func:`blank_moment_form` and :func:`blank_fragment_form`,
 the HTML that ``render_field`` and ``audience_field`` write for them character for character
-(tests/clips/test_blank_forms.py holds the two together); a form sent back with its errors
-is drawn from the WTForms form as before.
+(tests/clips/test_blank_forms.py holds the two together). A page shown after a form was
+sent (the form with its errors) draws both forms from WTForms forms, as before.
 """
 
 from __future__ import annotations

@@ -228,24 +228,32 @@ def _page(
     child, can = seat.child, seat.permissions
     start = _start_at(clip)
     labels = _AudienceLabels()
-    moment_blank = None
+    # An empty form is drawn from plain values (blank_forms). On a page sent back after a
+    # form was sent, each form is a WTForms form: the one sent with its errors, the other
+    # with what of the sent fields it shares (a time, an audience), as ever.
+    sent = request.method not in ("GET", "HEAD")
+    moment_blank = fragment_blank = None
     if moment_form is None and Action.ADD_MOMENT in can:
-        # The empty form, drawn from plain values (blank_forms); a form sent back is drawn
-        # with its errors.
-        moment_blank = blank_moment_form(
-            start,
-            moments.tag_choices(db.session, seat.child.school_id),
-            settable_audiences(seat, uploader_id=seat.user.id, current=None),
-            labels,
-        )
+        if sent:
+            moment_form = _moment_form(seat, labels, data={"start": start})
+        else:
+            moment_blank = blank_moment_form(
+                start,
+                moments.tag_choices(db.session, seat.child.school_id),
+                settable_audiences(seat, uploader_id=seat.user.id, current=None),
+                labels,
+            )
     settable = settable_audiences(seat, uploader_id=clip.uploader_id, current=clip.audience)
-    fragment_blank = None
     if fragment_form is None and Action.EDIT_CLIP in can and not clip.is_fragment:
-        fragment_blank = blank_fragment_form(
-            _("Fragment of %(title)s", title=clip.title)[:TITLE_MAX],
-            settable,  # fragments.audiences_for(seat, clip)
-            labels,
-        )
+        title = _("Fragment of %(title)s", title=clip.title)[:TITLE_MAX]
+        if sent:
+            fragment_form = FragmentForm(
+                audiences=settable,  # fragments.audiences_for(seat, clip)
+                audience_labels=labels,
+                data={"title": title},
+            )
+        else:
+            fragment_blank = blank_fragment_form(title, settable, labels)
     shown = moments.moment_lines(db.session, seat, clip)
     deletable = moments.deletable_ids(seat, shown)
     return render_template(
