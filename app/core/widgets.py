@@ -17,10 +17,13 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, cast
 
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 from wtforms import Field
 from wtforms.fields.core import Label
 from wtforms.widgets import core as wt
+
+from app.core.holes import esc
 
 __all__ = ["attributes", "field_block", "label", "render"]
 
@@ -37,6 +40,21 @@ def _cleaned(key: str) -> str:
     return wt.clean_key(key)  # type: ignore[no-any-return]
 
 
+def _text(value: Any) -> Any:
+    """A translation put off (``lazy_gettext``) as what ``escape`` makes of it (its
+    ``__html__``: its text, taken as safe), anything else as it is: a lazy string translates
+    itself each time it is asked anything (its length, whether it has ``__html__``, its
+    text), three times in ``escape(label or value)``."""
+    return Markup(str(value)) if type(value) is LazyString else value  # noqa: S704
+
+
+def _escaped(value: Any) -> str:
+    """``escape(value)`` as text: a plain string in one call."""
+    if type(value) is str:
+        return esc(value)
+    return str(escape(_text(value)))
+
+
 def attributes(values: dict[str, Any]) -> str:
     """``wtforms.widgets.html_params(**values)``: sorted by name, ``True`` written as a bare
     name, ``False`` left out, every other value escaped (quotes too)."""
@@ -44,15 +62,24 @@ def attributes(values: dict[str, Any]) -> str:
     for name, value in sorted(values.items()):
         if value is True:
             params.append(_key(name))
-        elif value is not False:
+        elif value is False:
+            continue
+        elif type(value) is str:  # escaped, it holds no quote
+            params.append(f'{_key(name)}="{esc(value)}"')
+        elif type(value) is int:
+            params.append(f'{_key(name)}="{value}"')
+        else:
             params.append(f'{_key(name)}="{str.replace(escape(value), chr(34), "&quot;")}"')
     return " ".join(params)
 
 
 def label(field_label: Label) -> Markup:
     """``field.label`` as WTForms writes it (``<label for="id">text</label>``)."""
-    for_ = attributes({"for": field_label.field_id})
-    text = escape(field_label.text)
+    field_id = field_label.field_id
+    # attributes() of one plain name written at once
+    plain = type(field_id) is str
+    for_ = f'for="{esc(field_id)}"' if plain else attributes({"for": field_id})
+    text = _escaped(field_label.text)
     return Markup(f"<label{' ' if for_ else ''}{for_}>{text}</label>")  # noqa: S704 - escaped
 
 
@@ -143,12 +170,17 @@ def _select(widget: Any, field: Any, kwargs: dict[str, Any]) -> Markup:
     html = [f"<select {attributes(dict(name=field.name, **kwargs))}>"]
     for choice in field._iter_choices_normalized():
         value = choice.value
+        if type(value) is str and not choice.render_kw:  # attributes() of value (and selected)
+            head = "<option selected" if choice.selected else "<option"
+            text = _escaped(_text(choice.label) or value)
+            html.append(f'{head} value="{esc(value)}">{text}</option>')
+            continue
         options = {"value": str(value) if isinstance(value, bool) else value}
         if choice.render_kw:
             options.update(choice.render_kw)
         if choice.selected:
             options["selected"] = True
-        text = escape(choice.label or choice.value)
+        text = _escaped(_text(choice.label) or choice.value)
         html.append(f"<option {attributes(options)}>{text}</option>")
     html.append("</select>")
     return Markup("".join(html))  # noqa: S704 - escaped attributes and labels
@@ -170,7 +202,7 @@ def field_block(field: Field, hint: Any = None) -> Markup:
     ``templates/_macros/forms.html`` shows it (one element a line): the hint and the errors
     are named by the field's ``aria-describedby``, an invalid field says so."""
     errors = field.errors
-    described = hint or field.description
+    described = _text(hint) or _text(field.description)
     describedby = []
     if described:
         describedby.append(f"{field.id}-hint")
@@ -188,7 +220,7 @@ def field_block(field: Field, hint: Any = None) -> Markup:
         lines.append(field(**{"aria-describedby": names}))
     lines.append(label(field.label))
     if described:
-        lines.append(f'<p class="hint" id="{escape(field.id)}-hint">{escape(described)}</p>')
+        lines.append(f'<p class="hint" id="{escape(field.id)}-hint">{_escaped(described)}</p>')
     if errors:
         said = " ".join(escape(error) for error in errors)
         lines.append(f'<p class="field-error" id="{escape(field.id)}-error">{said}</p>')
@@ -206,6 +238,22 @@ def radio_buttons(field: Any) -> list[tuple[Markup, Any]]:
     if type(widget).__call__ is not wt.RadioInput.__call__:
         return [(option(), option.label.text) for option in field]
     own = {_cleaned(k): v for k, v in (field.render_kw or {}).items()}
+    flagged: dict[str, Any] = {}
+    _flags(widget, field, flagged, call=True)  # a button's flags are its field's
+    if not own and not flagged:
+        # attributes() of a button's checked, id, name, type and value, in that order
+        head = f'id="{esc(field.id)}-'
+        tail = f'" name="{esc(field.name)}" type="{esc(widget.input_type)}" value="'
+        return [
+            (
+                Markup(  # noqa: S704 - escaped
+                    f"<input {'checked ' if choice.selected else ''}{head}{i}{tail}"
+                    f'{esc(str(choice.value))}">'
+                ),
+                _text(choice.label) or choice.value,
+            )
+            for i, choice in enumerate(field._iter_choices_normalized())
+        ]
     buttons = []
     for i, choice in enumerate(field._iter_choices_normalized()):
         kwargs = dict(own)
@@ -217,5 +265,5 @@ def radio_buttons(field: Any) -> list[tuple[Markup, Any]]:
             kwargs["value"] = str(choice.value)
         _flags(widget, field, kwargs, call=True)  # a button's flags are its field's
         button = Markup(f"<input {attributes(dict(name=field.name, **kwargs))}>")  # noqa: S704
-        buttons.append((button, choice.label or choice.value))
+        buttons.append((button, _text(choice.label) or choice.value))
     return buttons

@@ -255,3 +255,29 @@ def test_use_the_current_time_stands_under_the_time_it_fills_in(
         form.index('name="end"'),
     )
     assert start < button < end
+
+
+NASTY = "<b>\"Samen\" & 'zo'</b> {niet} een veld"
+
+
+@pytest.mark.usefixtures("consent_one_parent_in_english")
+def test_a_moments_values_are_escaped_in_its_row_and_the_long_note_cut(
+    client, login_as, circle, make_clip
+):
+    # The rows are drawn once and filled in (app/clips/views/moment_list.py): each value
+    # escaped as the template escapes it, braces and all, the adopt button's note cut as
+    # |truncate(40) cuts it.
+    clip = make_clip(circle.child, circle.coach)
+    add(clip, circle.teacher, 1.25, text=NASTY + " lang" * 20, end=2)
+    add(clip, circle.teacher, 3, text="")
+    login_as(circle.coach)
+    html = page(client, clip).get_data(as_text=True)
+    escaped = "&lt;b&gt;&#34;Samen&#34; &amp; &#39;zo&#39;&lt;/b&gt; {niet} een veld"
+    assert f'<p class="moment-text">{escaped}{" lang" * 20}</p>' in html
+    assert 'data-start="1.25" data-end="2.0"' in html
+    assert "0:01.2–0:02" in html
+    cut = "&lt;b&gt;&#34;Samen&#34; &amp; &#39;zo&#39;&lt;/b&gt; {niet} een..."
+    assert f"data-adopt-what>: {cut}</span>" in html
+    # A moment without a note: no paragraph, the time named on the adopt button.
+    assert "data-adopt-what>: 0:03</span>" in html
+    assert html.count('<p class="moment-text">') == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
@@ -215,6 +216,15 @@ def may_delete(seat: Seat, moment: Moment | MomentLine) -> bool:
     if moment.child_id != seat.child.id:
         return False
     return seat.owns(moment.author_id) or seat.may(policy.Action.EDIT_CLIP)
+
+
+def deletable_ids(seat: Seat, lines: Sequence[MomentLine]) -> set[int]:
+    """The ids of the moments of ``lines`` that :func:`may_delete` lets ``seat`` delete, its
+    role asked once for the list."""
+    child_id, user_id = seat.child.id, seat.user.id
+    if seat.may(policy.Action.EDIT_CLIP):
+        return {m.id for m in lines if m.child_id == child_id}
+    return {m.id for m in lines if m.child_id == child_id and m.author_id == user_id}
 
 
 def delete_moment(session: DbSession, moment: Moment, *, seat: Seat) -> None:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from app.circle.audience import Audience
 from app.circle.models import Child
-from app.clips.models import Clip, ClipState
+from app.clips.models import Clip, ClipState, Source
 from app.clips.services import listing
 from app.clips.views.processing import processing_status
 from app.core import paging
@@ -71,13 +71,20 @@ def cards(
     recorded_on, by = _("recorded on %(date)s"), _("by %(name)s")
 
     def card(clip: Clip, fragment: bool) -> ClipCard:
-        if clip.recorded_on and clip.recorded_on not in days:
-            days[clip.recorded_on] = format_date(clip.recorded_on, "medium")
+        # Each column read once: an attribute of a loaded row is a call each time.
+        id_, recorded, duration, uploader = (
+            clip.id,
+            clip.recorded_on,
+            clip.duration_s,
+            clip.uploader,
+        )
+        if recorded and recorded not in days:
+            days[recorded] = format_date(recorded, "medium")
         others = None
         if school_side and clip.shows_others:
             others = "cleared" if clip.others_cleared_at else "pending"
         state, state_text = None, ""
-        if clip.state.value != ClipState.READY.value:
+        if clip.state != ClipState.READY:
             status = processing_status(clip)
             if status["state"] == "failed":
                 state, state_text = "failed", status["label"]
@@ -86,28 +93,29 @@ def cards(
                 state, state_text = "busy", _("Being converted: %(percent)d%%", percent=percent)
             else:
                 state, state_text = "busy", status["label"]
+        audience = clip.audience
         return ClipCard(
-            id=clip.id,
+            id=id_,
             title=clip.title,
             fragment=fragment,
-            address=addresses["show"].format(id=clip.id),
-            poster=addresses["poster"].format(id=clip.id) if clip.poster_key else None,
-            duration=None if clip.duration_s is None else format_time(round(clip.duration_s, 0)),
+            address=addresses["show"].format(id=id_),
+            poster=addresses["poster"].format(id=id_) if clip.poster_key else None,
+            duration=None if duration is None else format_time(round(duration, 0)),
             span=f"{format_time(clip.start_s)}–{format_time(clip.end_s)}"
-            if fragment or clip.is_fragment
+            if fragment or clip.parent_id is not None  # clip.is_fragment
             else None,
-            home=clip.source.value == "home",
-            recorded=recorded_on % {"date": days[clip.recorded_on]} if clip.recorded_on else None,
-            by=by % {"name": clip.uploader.name} if clip.uploader else None,
-            audience=clip.audience.value,
-            audience_label=labels[clip.audience],
+            home=clip.source == Source.HOME,
+            recorded=recorded_on % {"date": days[recorded]} if recorded else None,
+            by=by % {"name": uploader.name} if uploader else None,
+            audience=str(audience),
+            audience_label=labels[audience],
             state=state,
             state_text=state_text,
             others=others,
-            confirm_others=addresses["others_cleared"].format(id=clip.id)
+            confirm_others=addresses["others_cleared"].format(id=id_)
             if others == "pending" and edit_clip
             else None,
-            share=addresses["audience"].format(id=clip.id) if clip.id in may_share else None,
+            share=addresses["audience"].format(id=id_) if id_ in may_share else None,
         )
 
     return [CardEntry(card(e.clip, False), [card(f, True) for f in e.fragments]) for e in entries]

@@ -18,13 +18,15 @@ from app.circle.policy import Action, Seat
 from app.clips import bp
 from app.clips.forms import (
     TAG_LABELS,
+    TITLE_MAX,
     FragmentForm,
     MomentForm,
     MomentTagForm,
 )
 from app.clips.models import Clip, MomentTag
 from app.clips.services import fragments, moments, queries
-from app.clips.views.moment_list import moment_rows
+from app.clips.views.blank_forms import blank_fragment_form, blank_moment_form
+from app.clips.views.moment_list import HOLES, moment_rows
 from app.core import paging
 from app.core.db import db
 from app.core.errors import RefusedError
@@ -226,17 +228,34 @@ def _page(
     child, can = seat.child, seat.permissions
     start = _start_at(clip)
     labels = _AudienceLabels()
+    # An empty form is drawn from plain values (blank_forms). On a page sent back after a
+    # form was sent, each form is a WTForms form: the one sent with its errors, the other
+    # with what of the sent fields it shares (a time, an audience), as ever.
+    sent = request.method not in ("GET", "HEAD")
+    moment_blank = fragment_blank = None
     if moment_form is None and Action.ADD_MOMENT in can:
-        moment_form = _moment_form(seat, labels, data={"start": start})
+        if sent:
+            moment_form = _moment_form(seat, labels, data={"start": start})
+        else:
+            moment_blank = blank_moment_form(
+                start,
+                moments.tag_choices(db.session, seat.child.school_id),
+                settable_audiences(seat, uploader_id=seat.user.id, current=None),
+                labels,
+            )
     settable = settable_audiences(seat, uploader_id=clip.uploader_id, current=clip.audience)
     if fragment_form is None and Action.EDIT_CLIP in can and not clip.is_fragment:
-        fragment_form = FragmentForm(
-            audiences=settable,  # fragments.audiences_for(seat, clip)
-            audience_labels=labels,
-            data={"title": _("Fragment of %(title)s", title=clip.title)[:160]},
-        )
+        title = _("Fragment of %(title)s", title=clip.title)[:TITLE_MAX]
+        if sent:
+            fragment_form = FragmentForm(
+                audiences=settable,  # fragments.audiences_for(seat, clip)
+                audience_labels=labels,
+                data={"title": title},
+            )
+        else:
+            fragment_blank = blank_fragment_form(title, settable, labels)
     shown = moments.moment_lines(db.session, seat, clip)
-    deletable = {m.id for m in shown if moments.may_delete(seat, m)}
+    deletable = moments.deletable_ids(seat, shown)
     return render_template(
         "clips/show.html",
         child=child,
@@ -248,7 +267,9 @@ def _page(
         can=can,
         start=start,
         moment_form=moment_form,
+        moment_blank=moment_blank,
         fragment_form=fragment_form,
+        fragment_blank=fragment_blank,
         # The processing panel's buttons; the exports write the token without a form object.
         confirm_form=None if clip.is_ready else ConfirmForm(),
         may_set_audience=bool(settable),
@@ -265,14 +286,14 @@ def _moment_values(
     deletable: set[int],
     labels: Mapping[Audience, str],
 ) -> dict[str, Any]:
-    """The list of moments, worked out once: each moment's row."""
+    """The list of moments: its rows, to fill in the row the template draws with ``holes``."""
     ids: dict[str, Any] = {"child_id": child.id, "clip_id": clip.id}
     addresses = {
         name: paging.address_of_items(f"clips.{name}", "moment_id", **ids)
         for name in ("moment_audience", "delete_moment")
     }
     addresses["here"] = url_for("clips.show", **ids)
-    return {"rows": moment_rows(shown, deletable, addresses, labels)}
+    return {"rows": moment_rows(shown, deletable, addresses, labels), "holes": HOLES}
 
 
 def _start_at(clip: Clip) -> float:
