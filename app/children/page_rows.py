@@ -8,15 +8,14 @@ through Jinja's context; here it is worked out in Python and the template reads 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from app.circle.models import Child, Membership
+from app.circle.models import Child
 from app.core import paging
 from app.core.i18n import format_date, format_time
 from app.core.i18n import gettext as _
 from app.meetings.forms import KIND_LABELS
-from app.meetings.models import Meeting, MeetingKind
-from app.meetings.models_followup import Agreement
+from app.meetings.models import MeetingKind
 from app.people.forms import ROLE_LABELS
 
 
@@ -44,7 +43,8 @@ class MemberRow(NamedTuple):
     remove_address: str | None  # the address that removes them, for who may manage the circle
 
 
-def meeting_rows(child: Child, meetings: Sequence[Meeting]) -> list[MeetingRow]:
+def meeting_rows(child: Child, meetings: Sequence[Any]) -> list[MeetingRow]:
+    """The upcoming meetings' rows (``queries.upcoming_for``: ``id``, ``kind``, ``starts_at``)."""
     address = paging.address_of_items("meetings.show", "meeting_id", child_id=child.id)
     return [
         MeetingRow(
@@ -58,14 +58,15 @@ def meeting_rows(child: Child, meetings: Sequence[Meeting]) -> list[MeetingRow]:
 
 
 def agreement_rows(
-    child: Child, agreements: Sequence[Agreement], overdue: Collection[int]
+    child: Child, agreements: Sequence[Any], overdue: Collection[int]
 ) -> list[AgreementRow]:
+    """The open agreements' rows (``agreements.open_for_child_page``)."""
     address = paging.address_of_items("meetings.agreement", "agreement_id", child_id=child.id)
     return [
         AgreementRow(
             address=address.format(id=a.id),
             text=a.text,
-            owner=a.owner.name if a.owner else None,
+            owner=a.owner,
             due=_("due %(date)s", date=format_date(a.due_on, "medium")),
             overdue=a.id in overdue,
         )
@@ -74,13 +75,14 @@ def agreement_rows(
 
 
 def member_rows(
-    child: Child, members: Sequence[Membership], user_id: int, *, may_remove: bool
+    child: Child, members: Sequence[Any], user_id: int, *, may_remove: bool
 ) -> list[MemberRow]:
+    """The circle's rows (``people.circle_rows``)."""
     address = paging.address_of_items("people.remove_member", "membership_id", child_id=child.id)
     labels = {role: str(ROLE_LABELS[role]) for role in {m.role for m in members}}
     return [
         MemberRow(
-            name=m.user.name,
+            name=m.name,
             you=m.user_id == user_id,
             role=m.role.value,
             role_label=labels[m.role],

@@ -58,7 +58,7 @@ def index() -> Any:
 def show(seat: Seat) -> Any:
     child = seat.child
     can = seat.permissions
-    members = people.circle(db.session, child)
+    members = people.circle_rows(db.session, child)
     template = consent.published_template(db.session, child.school_id)
     open_agreements = agreements.open_for_child_page(db.session, seat)
     overdue = {a.id for a in open_agreements if agreements.overdue_for(seat, a)}
@@ -78,7 +78,7 @@ def show(seat: Seat) -> Any:
         consent_labels=consent.text_in(template, str(get_locale()))["purposes"]
         if template
         else None,
-        signer_names={m.user_id: m.user.name for m in members},
+        signer_names={m.user_id: m.name for m in members},
         may_sign=policy.decides_for_child(seat),
         pupil_in_circle=any(m.role is Role.PUPIL for m in members),
         clip_count=clips.count_visible(db.session, seat),

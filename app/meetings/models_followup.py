@@ -50,6 +50,13 @@ REVIEW_STATUSES = (
     AgreementStatus.DROPPED,
 )
 
+
+def is_overdue(status: AgreementStatus, due_on: date, today: date) -> bool:
+    """True when an agreement with ``status`` and ``due_on`` is still open and its due date
+    has passed on ``today`` (an agreement's, or a row's that holds both)."""
+    return status in STILL_OPEN and due_on < today
+
+
 #: The columns a review moves on; every other column is what was agreed.
 _FOLLOWED_UP = frozenset({"status", "version"})
 
@@ -96,7 +103,7 @@ class Agreement(Immutable, Base):
 
     def is_overdue(self, today: date) -> bool:
         """True when it is still open and its due date has passed on ``today``."""
-        return self.is_open and self.due_on < today
+        return is_overdue(self.status, self.due_on, today)
 
     def refuses_update(self) -> bool:
         """What was agreed is fixed once its meeting is finalised; a review may still move

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, func, select
@@ -20,7 +21,7 @@ from app.circle.models import Child, Invitation, Membership, Role, School, User
 from app.circle.policy import active_membership_clause, becomes_staff_account
 from app.core import audit
 from app.core.clock import end_of_local_day, local_date
-from app.core.db import DbSession, utcnow
+from app.core.db import DbSession, rows, utcnow
 from app.core.errors import RefusedError
 from app.core.i18n import lazy_gettext as _l
 from app.core.links import absolute_url
@@ -77,10 +78,21 @@ def update_child(session: DbSession, child: Child, data: ChildData, *, actor: Us
 
 def circle(session: DbSession, child: Child) -> list[Membership]:
     """The child's current circle, coaches first, then teachers, specialists, parents."""
-    order = {Role.COACH: 0, Role.TEACHER: 1, Role.SPECIALIST: 2, Role.PARENT: 3, Role.PUPIL: 4}
     params = {"child_id": child.id, "now": utcnow()}
     members = session.scalars(_circle_statement(), params).all()
-    return sorted(members, key=lambda m: (order[m.role], m.user.name.lower()))
+    return sorted(members, key=lambda m: (_CIRCLE_ORDER[m.role], m.user.name.lower()))
+
+
+#: A circle's order: coaches first, then teachers, specialists, parents, the pupil.
+_CIRCLE_ORDER = {Role.COACH: 0, Role.TEACHER: 1, Role.SPECIALIST: 2, Role.PARENT: 3, Role.PUPIL: 4}
+
+
+def circle_rows(session: DbSession, child: Child) -> list[Any]:
+    """:func:`circle` as rows (``id``, ``user_id``, ``role``, ``active_until`` and the member's
+    ``name``), in the same order, for a page that names them. One query."""
+    params = {"child_id": child.id, "now": utcnow()}
+    members = rows(session, _circle_rows_statement(), params)
+    return sorted(members, key=lambda m: (_CIRCLE_ORDER[m.role], m.name.lower()))
 
 
 def open_invitations(session: DbSession, child: Child) -> list[Invitation]:
@@ -96,6 +108,24 @@ def open_invitations(session: DbSession, child: Child) -> list[Invitation]:
 def _circle_statement() -> Select[Membership]:
     return select(Membership).where(
         Membership.child_id == bindparam("child_id"), active_membership_clause(bindparam("now"))
+    )
+
+
+@lru_cache(maxsize=1)
+def _circle_rows_statement() -> Select[*tuple[Any, ...]]:
+    return (
+        select(
+            Membership.id,
+            Membership.user_id,
+            Membership.role,
+            Membership.active_until,
+            User.name,
+        )
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.child_id == bindparam("child_id"),
+            active_membership_clause(bindparam("now")),
+        )
     )
 
 

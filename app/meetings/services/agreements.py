@@ -24,7 +24,7 @@ from app.circle.policy import Action, Seat
 from app.core import audit
 from app.core.clock import display_zone, local_date
 from app.core.concurrency import expect_version, flush_versioned
-from app.core.db import DbSession
+from app.core.db import DbSession, rows
 from app.core.errors import ForbiddenError, NotFoundError, RefusedError
 from app.core.i18n import lazy_gettext as _l
 from app.meetings.models import Meeting, MeetingState
@@ -35,6 +35,7 @@ from app.meetings.models_followup import (
     AgreementReview,
     AgreementStatus,
     Party,
+    is_overdue,
 )
 from app.meetings.services import queries
 from app.people import services as people
@@ -360,30 +361,40 @@ def visible_agreements(seat: Seat, *, open_only: bool = False) -> Select[Agreeme
 
 def open_for_child_page(
     session: DbSession, seat: Seat, limit: int = OPEN_ON_CHILD_PAGE
-) -> list[Agreement]:
+) -> list[Any]:
     """The open agreements of ``seat``'s child that ``seat`` sees, soonest due first, at
-    most ``limit``. One query, its statement built once per role."""
+    most ``limit``, as rows (``id``, ``text``, ``status``, ``due_on``, ``owner_id`` and the
+    owner's name, ``owner``: None for a former member). One query, its statement built once
+    per role."""
     params = {"child_id": seat.child.id, "user_id": seat.user.id, "limit": limit}
-    return list(session.scalars(_open_for_child_page_statement(seat.role), params))
+    return list(rows(session, _open_for_child_page_statement(seat.role), params))
 
 
 @lru_cache(maxsize=8)
-def _open_for_child_page_statement(role: Role) -> Select[Agreement]:
+def _open_for_child_page_statement(role: Role) -> Select[*tuple[Any, ...]]:
     # Built once: building the clause costs more than running it. The person and the child
-    # are bound parameters; the role decides the rule's shape. The page names each owner;
-    # their school (which a user's row joins by default) it does not.
+    # are bound parameters; the role decides the rule's shape.
     rule = agreement_rule(role, bindparam("child_id"), bindparam("user_id"))
     return (
-        select(Agreement)
+        select(
+            Agreement.id,
+            Agreement.text,
+            Agreement.status,
+            Agreement.due_on,
+            Agreement.owner_id,
+            User.name.label("owner"),
+        )
+        .outerjoin(User, User.id == Agreement.owner_id)
         .where(rule, Agreement.status.in_(STILL_OPEN))
-        .options(joinedload(Agreement.owner).lazyload(User.school))
         .order_by(Agreement.due_on, Agreement.id)
         .limit(bindparam("limit"))
     )
 
 
-def overdue_for(seat: Seat, agreement: Agreement, today: date | None = None) -> bool:
-    """True when ``agreement`` shows as overdue to ``seat``: it is open, past its due date,
-    and ``seat`` is its owner or the coach."""
+def overdue_for(seat: Seat, agreement: Agreement | Any, today: date | None = None) -> bool:
+    """True when ``agreement`` (an agreement, or a row with its ``status``, ``due_on`` and
+    ``owner_id``) shows as overdue to ``seat``: it is open, past its due date, and ``seat``
+    is its owner or the coach."""
     today = today or local_date()
-    return agreement.is_overdue(today) and (seat.is_coach or agreement.owner_id == seat.user.id)
+    late = is_overdue(agreement.status, agreement.due_on, today)
+    return late and (seat.is_coach or agreement.owner_id == seat.user.id)

@@ -79,21 +79,20 @@ def visible_meetings(seat: Seat) -> Select[Meeting]:
     return select(Meeting).where(_visible(seat)).order_by(Meeting.starts_at.desc(), Meeting.id)
 
 
-def upcoming_for(
-    session: DbSession, seat: Seat, limit: int = UPCOMING_ON_CHILD_PAGE
-) -> list[Meeting]:
+def upcoming_for(session: DbSession, seat: Seat, limit: int = UPCOMING_ON_CHILD_PAGE) -> list[Any]:
     """The next planned meetings of ``seat``'s child that ``seat`` sees and that have not
-    ended, soonest first, at most ``limit``. One query, its statement built once per role."""
+    ended, soonest first, at most ``limit``, as rows (``id``, ``kind``, ``starts_at``). One
+    query, its statement built once per role."""
     params = {"child_id": seat.child.id, "user_id": seat.user.id, "now": utcnow(), "limit": limit}
-    return list(session.scalars(_upcoming_statement(seat.role), params))
+    return list(rows(session, _upcoming_statement(seat.role), params))
 
 
 @lru_cache(maxsize=8)
-def _upcoming_statement(role: Role) -> Select[Meeting]:
+def _upcoming_statement(role: Role) -> Select[*tuple[Any, ...]]:
     # Built once: building the clause costs more than running it. The person and the child
     # are bound parameters; the role decides the rule's shape.
     return (
-        select(Meeting)
+        select(Meeting.id, Meeting.kind, Meeting.starts_at)
         .where(
             meeting_rule(role, bindparam("child_id"), bindparam("user_id")),
             Meeting.state == MeetingState.PLANNED,
@@ -178,30 +177,3 @@ def attendees(session: DbSession, meeting: Meeting) -> list[Attendee]:
     params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
     found = [Attendee._make(row) for row in rows(session, _ATTENDEES, params)]
     return sorted(found, key=lambda a: (a.name.casefold(), a.user_id))
-
-
-#: Who is invited to meeting ``meeting`` and in the circle of child ``child`` at ``now``:
-#: their user id and name.
-_INVITEE_NAMES = (
-    select(MeetingInvitee.user_id, User.name)
-    .join(User, User.id == MeetingInvitee.user_id)
-    .where(
-        MeetingInvitee.meeting_id == bindparam("meeting"),
-        MeetingInvitee.user_id.in_(
-            select(Membership.user_id)
-            .where(
-                Membership.child_id == bindparam("child"),
-                policy.active_membership_clause(bindparam("now")),
-            )
-            .scalar_subquery()
-        ),
-    )
-)
-
-
-def invitee_names(session: DbSession, meeting: Meeting) -> list[Any]:
-    """:func:`invitees_of` as rows (``user_id``, ``name``), for a page that names them. One
-    query."""
-    params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
-    found = rows(session, _INVITEE_NAMES, params)
-    return sorted(found, key=lambda row: (row.name.casefold(), row.user_id))

@@ -101,7 +101,7 @@ def meeting_page(
         child=seat.child,
         meeting=meeting,
         invited=seen.invited,
-        invitees=queries.invitee_names(db.session, meeting),
+        invitees=queries.attendees(db.session, meeting),
         items=shown,
         agenda=agenda_html.AgendaRows(shown, clip_address, sees_notes),
         agenda_holes=agenda_html.HOLES,
