@@ -223,6 +223,7 @@ _ACK_LINES = (
         SummaryAcknowledgement.agrees,
         SummaryAcknowledgement.signed_at,
         SummaryAcknowledgement.comment,
+        User.id.label("user_id"),  # ordered by: PostgreSQL's DISTINCT wants it selected
     )
     .join(MeetingInvitee, MeetingInvitee.user_id == User.id)
     .join(Membership, (Membership.user_id == User.id) & (Membership.child_id == bindparam("child")))
@@ -242,7 +243,7 @@ _ACK_LINES = (
 
 
 def ack_lines(session: DbSession, summary: MeetingSummary) -> list[Any]:
-    """:func:`states` as rows (name, agrees, signed_at, comment), for the summary's page.
+    """:func:`states` as rows (name, agrees, signed_at, comment, user_id), for the summary's page.
     One query."""
     params = {
         "child": summary.child_id,
