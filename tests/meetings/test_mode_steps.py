@@ -14,7 +14,7 @@ from app.core.db import db
 from app.meetings.models import AgendaItem
 from app.meetings.services import queries
 from app.meetings.services.notes import NOTES_MAX
-from app.meetings.views.mode_steps import item_of
+from app.meetings.services.steps import item_of
 from tests.support.meetings import days_ahead, fields, mode_url, notes_url, plan
 
 
@@ -163,7 +163,7 @@ def test_the_attendees_are_the_invitees_and_the_item_knows_whether_parents_watch
         found = queries.attendees(db.session, meeting)
         invitees = queries.invitees_of(db.session, meeting)
         assert found == [(i.user_id, i.user.name, i.attended) for i in invitees]
-        shown, _notes = item_of(meeting, its_item.id)
+        shown, _notes = item_of(db.session, meeting, its_item.id)
         assert shown.home_side is queries.home_side_invited(db.session, meeting)
     assert queries.home_side_invited(db.session, planned)
     assert not queries.home_side_invited(db.session, team)

@@ -6,8 +6,9 @@ ask the same functions, so what leaves the portal follows the rules of the page.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
@@ -31,6 +32,8 @@ from app.meetings.models import (
 from app.meetings.models_summary import MeetingSummary
 from app.meetings.services import agenda, contributions, notes, queries, summary
 
+ItemT = TypeVar("ItemT")
+
 
 def agenda_as_seen(
     session: DbSession, seat: Seat, meeting: Meeting
@@ -39,14 +42,22 @@ def agenda_as_seen(
     order, and how many others there are: a parent never gets a hint of those (the page
     tells only the school side how many it leaves out). Two queries."""
     items = agenda.agenda_of(session, meeting)
-    clip_ids = {i.clip_id for i in items} | {i.pair_clip_id for i in items if i.pair_clip_id}
+    shown = watchable_items(session, seat, items)
+    return shown, len(items) - len(shown)
+
+
+def watchable_items(session: DbSession, seat: Seat, items: Sequence[ItemT]) -> list[ItemT]:
+    """Those of ``items`` (agenda items, or rows with their ``clip_id`` and ``pair_clip_id``)
+    whose fragment and pair ``seat`` may watch now, in order. One query."""
+    listed: Sequence[Any] = items  # either kind reads the same two ids
+    clip_ids = {i.clip_id for i in listed} | {i.pair_clip_id for i in listed if i.pair_clip_id}
     watchable = picking.watchable_ids(session, seat, clip_ids)
     shown = [
         i
-        for i in items
+        for i in listed
         if i.clip_id in watchable and (i.pair_clip_id is None or i.pair_clip_id in watchable)
     ]
-    return shown, len(items) - len(shown)
+    return cast("list[ItemT]", shown)
 
 
 class AgendaLine(NamedTuple):
@@ -65,6 +76,7 @@ _clip, _pair = aliased(Clip), aliased(Clip)
 #: The agenda of meeting ``meeting`` in order, each item with what its title names.
 _AGENDA = (
     select(
+        AgendaItem.id,
         AgendaItem.clip_id,
         AgendaItem.pair_clip_id,
         AgendaItem.prep_note,
@@ -84,17 +96,33 @@ _AGENDA = (
 )
 
 
-def _title(row: Any) -> str:
-    """An item's title as ``meetings/_macros.html``'s ``item_title`` writes it."""
-    if row.moment_id is None:
-        return str(row.title)
-    if row.tag is not None:
-        label = str(TAG_LABELS[Tag(row.tag)])
-    elif row.label is not None:
-        label = row.label
-    else:
-        label = _("Label removed")
-    return f"{row.title} · {format_time(row.start_s)} {label}"
+def agenda_rows_as_seen(session: DbSession, seat: Seat, meeting: Meeting) -> tuple[list[Any], int]:
+    """:func:`agenda_as_seen` as rows (``id``, ``clip_id``, ``pair_clip_id``, ``prep_note``,
+    ``title``, ``pair_title``, and the moment its title names: ``moment_id``, ``start_s``,
+    ``tag``, ``label``), and how many others there are. Two queries."""
+    found = rows(session, _AGENDA, {"meeting": meeting.id})
+    shown = watchable_items(session, seat, found)
+    return shown, len(found) - len(shown)
+
+
+def item_titles(
+    items: Sequence[Any], write: Callable[[float], str] = format_time
+) -> dict[int, str]:
+    """The titles of agenda rows (:func:`agenda_rows_as_seen`) by id, as
+    ``meetings/_macros.html``'s ``item_title`` writes them, the moments' times written by
+    ``write``; each tag's label said once."""
+    labels = dict[Tag, str]()
+    titles = {}
+    for r in items:
+        if r.moment_id is None:
+            titles[r.id] = str(r.title)
+            continue
+        if r.tag is not None:
+            label = labels.get(r.tag) or labels.setdefault(r.tag, str(TAG_LABELS[Tag(r.tag)]))
+        else:
+            label = r.label if r.label is not None else _("Label removed")
+        titles[r.id] = f"{r.title} · {write(r.start_s)} {label}"
+    return titles
 
 
 def agenda_lines_as_seen(
@@ -102,15 +130,13 @@ def agenda_lines_as_seen(
 ) -> tuple[list[AgendaLine], int]:
     """:func:`agenda_as_seen` as plain lines (:class:`AgendaLine`), for the meeting's page.
     Two queries."""
-    found = rows(session, _AGENDA, {"meeting": meeting.id})
-    clip_ids = {r.clip_id for r in found} | {r.pair_clip_id for r in found if r.pair_clip_id}
-    watchable = picking.watchable_ids(session, seat, clip_ids)
-    shown = [
-        AgendaLine(r.clip_id, r.pair_clip_id, _title(r), r.pair_title, r.prep_note)
-        for r in found
-        if r.clip_id in watchable and (r.pair_clip_id is None or r.pair_clip_id in watchable)
+    shown, hidden = agenda_rows_as_seen(session, seat, meeting)
+    titles = item_titles(shown)
+    lines = [
+        AgendaLine(r.clip_id, r.pair_clip_id, titles[r.id], r.pair_title, r.prep_note)
+        for r in shown
     ]
-    return shown, len(found) - len(shown)
+    return lines, hidden
 
 
 @dataclass

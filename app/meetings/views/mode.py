@@ -32,7 +32,7 @@ from app.core.paging import address_of_items
 from app.meetings import bp
 from app.meetings.mode_forms import AttendanceForm, ItemNotesForm, notes_fields
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
-from app.meetings.services import agenda, notes, queries
+from app.meetings.services import agenda, notes, queries, steps
 from app.meetings.views.mode_agreements import agreements_step
 from app.meetings.views.mode_moments import (
     BLANK_HOLES,
@@ -44,7 +44,6 @@ from app.meetings.views.mode_moments import (
 from app.meetings.views.mode_steps import (
     MODE,
     attendance_parts,
-    item_of,
     leads,
     step_nav,
     step_url,
@@ -93,7 +92,7 @@ def item_step(
     if item_id is None and not nav.items:
         return agreements_step(seat, meeting, nav=nav, attendance=attendance)
     index = 0 if item_id is None else nav.index_of(item_id)
-    item, saved = item_of(meeting, nav.items[index].id)
+    item, saved = steps.item_of(db.session, meeting, nav.items[index].id)
     clips = [item.clip, *([item.pair_clip] if item.pair_clip is not None else [])]
     moments = notes.moments_for(db.session, seat, meeting, clips, parents=item.home_side)
     # The form is drawn by hand from the saved notes and the labels, limits and token of

@@ -21,7 +21,7 @@ from app.clips.services.moments import tag_label
 from app.core import holes
 from app.core.holes import Holes, esc
 from app.core.i18n import gettext as _
-from app.meetings.views.mode_steps import ShownItem
+from app.meetings.services.steps import ShownItem
 
 #: Where a moment's values go in the rows drawn once.
 HOLES = Holes(
