@@ -39,7 +39,7 @@ def index() -> Any:
     query = search.search_text(request.args.get("q"))
     stmt = policy.children_of(current_user)
     if query:
-        stmt = stmt.where(search.name_contains(Child.name, query))
+        stmt = stmt.where(search.folded_contains(Child.name_folded, query))
     page = paging.paginate(db.session, stmt, paging.page_number(request.args.get("page")), PER_PAGE)
     return render_template(
         "children/index.html",

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.core.db import Base, UTCDateTime, enum_column, utcnow
+from app.core.search import fold
 
 
 class Role(enum.StrEnum):
@@ -75,6 +77,11 @@ class User(UserMixin, Base):
         return not self.is_deactivated
 
 
+def _folded_name(context: Any) -> str:
+    # The default of ``Child.name_folded`` on an insert that gives the name alone.
+    return fold(context.get_current_parameters()["name"]) or ""
+
+
 class Child(Base):
     """A child with an open (or ended) video interaction guidance trajectory."""
 
@@ -86,6 +93,10 @@ class Child(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
+    # The name in lower case without accents (``search.fold``), kept beside it: a search by
+    # name compares stored text, with no function called per child. Set with the name (and
+    # by default on a plain insert that leaves it out).
+    name_folded: Mapped[str] = mapped_column(Text, default=_folded_name, deferred=True)
     date_of_birth: Mapped[date] = mapped_column(Date)
     group_name: Mapped[str] = mapped_column(String(60))
     guiding_question: Mapped[str] = mapped_column(Text)
@@ -97,6 +108,11 @@ class Child(Base):
     consent_age_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     school: Mapped[School] = relationship()
+
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        self.name_folded = fold(name) or ""
+        return name
 
     def __repr__(self) -> str:
         return f"<Child {self.id} school={self.school_id}>"
