@@ -24,9 +24,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, case, select
+from sqlalchemy import Select, and_, bindparam, case, select
 
 from app.circle.audience import Audience
 from app.circle.models import User
@@ -36,6 +38,7 @@ from app.clips.services import queries
 from app.core import audit, ranges
 from app.core.audit import AuditEvent
 from app.core.db import DbSession, utcnow
+from app.core.db import rows as rows_of
 from app.core.errors import NotFoundError
 
 #: Starts of the same clip by the same person closer together than this are one playback.
@@ -166,31 +169,12 @@ def watched(session: DbSession, seat: Seat, *, page: int = 1) -> WatchedPage:
     Raises nothing beyond database errors.
     """
     page = max(1, page)
-    child = seat.child
-    visible = queries.clip_clause(seat)
-    rows = session.execute(
-        select(
-            AuditEvent.created_at,
-            User.name,
-            Clip.id,
-            case((visible, Clip.title), else_=None),
-            Clip.audience,
-            Clip.parent_id,
-        )
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .outerjoin(
-            Clip,
-            and_(
-                AuditEvent.object_type == Clip.__name__,
-                Clip.id == AuditEvent.object_id,
-                Clip.child_id == child.id,
-            ),
-        )
-        .where(AuditEvent.action == PLAYED, AuditEvent.child_id == child.id)
-        .order_by(AuditEvent.id.desc())
-        .offset((page - 1) * WATCHED_PAGE)
-        .limit(WATCHED_PAGE + 1)
-    ).all()
+    params = {
+        **queries.params_of(seat),
+        "offset": (page - 1) * WATCHED_PAGE,
+        "limit": WATCHED_PAGE + 1,
+    }
+    rows = rows_of(session, _watched_statement(queries.shape_of(seat)), params)
     watches = [
         Watch(
             at=at,
@@ -203,3 +187,33 @@ def watched(session: DbSession, seat: Seat, *, page: int = 1) -> WatchedPage:
         for at, name, clip_id, title, audience, parent_id in rows[:WATCHED_PAGE]
     ]
     return WatchedPage(watches, page, has_next=len(rows) > WATCHED_PAGE)
+
+
+@lru_cache(maxsize=64)
+def _watched_statement(shape: queries.Shape) -> Select[Any]:
+    # Built once per shape of the clip clause, the child, the person and the page bound when it
+    # runs (``queries.params_of``): building the clause costs more than running it.
+    child = bindparam("clip_child")
+    return (
+        select(
+            AuditEvent.created_at,
+            User.name,
+            Clip.id,
+            case((queries.clause_of_shape(shape), Clip.title), else_=None),
+            Clip.audience,
+            Clip.parent_id,
+        )
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .outerjoin(
+            Clip,
+            and_(
+                AuditEvent.object_type == Clip.__name__,
+                Clip.id == AuditEvent.object_id,
+                Clip.child_id == child,
+            ),
+        )
+        .where(AuditEvent.action == PLAYED, AuditEvent.child_id == child)
+        .order_by(AuditEvent.id.desc())
+        .offset(bindparam("offset"))
+        .limit(bindparam("limit"))
+    )
