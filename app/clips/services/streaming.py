@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, bindparam, case, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, case, select
 
 from app.circle.audience import Audience
 from app.circle.models import User
@@ -177,14 +177,14 @@ def watched(session: DbSession, seat: Seat, *, page: int = 1) -> WatchedPage:
     rows = rows_of(session, _watched_statement(queries.shape_of(seat)), params)
     watches = [
         Watch(
-            at=at,
-            watcher=name,
-            clip_id=clip_id if title is not None else None,
-            title=title,
-            audience=audience,
-            is_fragment=parent_id is not None,
+            at=r.created_at,
+            watcher=r.name,
+            clip_id=r.id if r.title is not None else None,
+            title=r.title,
+            audience=r.audience,
+            is_fragment=r.parent_id is not None,
         )
-        for at, name, clip_id, title, audience, parent_id in rows[:WATCHED_PAGE]
+        for r in rows[:WATCHED_PAGE]
     ]
     return WatchedPage(watches, page, has_next=len(rows) > WATCHED_PAGE)
 
@@ -193,13 +193,13 @@ def watched(session: DbSession, seat: Seat, *, page: int = 1) -> WatchedPage:
 def _watched_statement(shape: queries.Shape) -> Select[Any]:
     # Built once per shape of the clip clause, the child, the person and the page bound when it
     # runs (``queries.params_of``): building the clause costs more than running it.
-    child = bindparam("clip_child")
+    child: BindParameter[int] = bindparam("clip_child")
     return (
         select(
             AuditEvent.created_at,
             User.name,
             Clip.id,
-            case((queries.clause_of_shape(shape), Clip.title), else_=None),
+            case((queries.clause_of_shape(shape), Clip.title), else_=None).label("title"),
             Clip.audience,
             Clip.parent_id,
         )
