@@ -1,7 +1,8 @@
 """Meeting mode's moments, drawn once with holes and filled in (views/mode_moments.py): the
 list beside each player and the choices of the cited moment are the HTML the template drew
 for each moment, whatever a moment holds (an end, a text to escape, a mark, a label of the
-school's own or one removed)."""
+school's own or one removed); and read as plain values, they are the moments the entities
+and their rule gave."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ import re
 from flask import render_template_string
 from sqlalchemy import select
 
+from app.circle import policy
 from app.circle.audience import Audience
 from app.clips.models import Moment, MomentTag, Tag
+from app.clips.services import picking
 from app.clips.services.moments import tag_label
-from app.core.db import db
+from app.core.db import db, utcnow
 from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
 from app.core.timecode import format_time
-from app.meetings.models import ItemNotes
+from app.meetings.models import AgendaItem, ItemNotes
+from app.meetings.services import notes
+from app.meetings.services.steps import item_of
 from app.meetings.views.mode_moments import MomentTexts, player_of
 from app.meetings.views.mode_steps import time_writer
 from tests.support.meetings import mode_url
@@ -145,3 +150,69 @@ def test_a_steps_times_are_written_as_format_time_writes_them(app):
             write = time_writer()
             assert [write(v) for v in values] == [format_time(v) for v in values], lang
             assert any("," in write(v) for v in values) is (lang == "nl")
+
+
+def test_an_items_moments_as_plain_values_are_the_moments_and_rule_of_the_entities(
+    app, app_ctx, circle, planned, make_clip
+):
+    """``notes.moments_for`` (plain values, the item's clips as its step reads them) keeps
+    the moments that ``picking.candidate_moments`` loads and ``moment_reaches_parents``
+    keeps, with the same values: for clips of each audience, showing others or not, cleared
+    or not, parents invited or not, and for every role that runs a meeting."""
+    own = MomentTag(school_id=circle.child.school_id, label="Eigen")
+    db.session.add(own)
+    db.session.flush()
+    clips = []
+    for audience in (Audience.CIRCLE, Audience.TEAM):
+        for shows_others, cleared in ((False, None), (True, None), (True, utcnow())):
+            clip = make_clip(circle.child, circle.coach, audience=audience, title=f"{audience}")
+            clip.shows_others, clip.others_cleared_at = shows_others, cleared
+            clips.append(clip)
+    for n, clip in enumerate(clips):
+        for audience in Audience:
+            db.session.add(
+                Moment(
+                    child_id=circle.child.id,
+                    clip_id=clip.id,
+                    author_id=circle.coach.id,
+                    start_s=float(n),
+                    end_s=n + 0.5 if audience is Audience.TEAM else None,
+                    tag=None if audience is Audience.PRIVATE else Tag.NEED,
+                    custom_tag_id=own.id if audience is Audience.PRIVATE else None,
+                    audience=audience,
+                    text=f"{audience} {n}",
+                )
+            )
+    items = [
+        AgendaItem(
+            meeting_id=planned.id,
+            child_id=circle.child.id,
+            position=n,
+            clip_id=clip.id,
+            pair_clip_id=pair.id if pair is not None else None,
+        )
+        for n, (clip, pair) in enumerate(zip(clips, [*clips[1:], None], strict=True))
+    ]
+    db.session.add_all(items)
+    db.session.commit()
+    for user in (circle.coach, circle.teacher):
+        seat = policy.seat_for(user, circle.child)
+        for item in items:
+            shown, _notes = item_of(db.session, planned, item.id)
+            pair = [item.pair_clip] if item.pair_clip is not None else []
+            loaded = picking.candidate_moments(db.session, seat, [item.clip, *pair])
+            for parents in (False, True):
+                got = notes.moments_for(
+                    db.session, seat, planned, shown.clip, shown.pair_clip, parents=parents
+                )
+                expected: dict[int, list[tuple]] = {c.id: [] for c in [item.clip, *pair]}
+                for m in loaded:
+                    if not parents or picking.moment_reaches_parents(m):
+                        own_label = m.custom_tag.label if m.custom_tag else None
+                        expected[m.clip_id].append(
+                            (m.id, m.clip_id, m.start_s, m.end_s, m.tag, own_label, m.text)
+                            + (m.audience,)
+                        )
+                assert {k: [tuple(m) for m in v] for k, v in got.items()} == expected
+                if parents:
+                    assert sum(map(len, got.values())) < len(loaded)

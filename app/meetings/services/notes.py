@@ -16,9 +16,9 @@ refused with the person's text kept, never written over someone else's.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,8 +26,9 @@ from sqlalchemy.orm import joinedload
 
 from app.circle import policy
 from app.circle.policy import Seat
-from app.clips.models import Clip, Moment
-from app.clips.services import picking
+from app.clips.models import Moment
+from app.clips.services import picking, sharing
+from app.clips.services.picking import MomentRow
 from app.core import audit
 from app.core.concurrency import (
     StaleEditError,
@@ -53,8 +54,9 @@ MOMENT_NEEDS_TEXT = _l("Write what the child needs before citing a moment for it
 NOT_INVITED = _l("Mark only the people invited to this meeting.")
 
 
-class HasId(Protocol):
-    """A clip (or a clip's plain values) of which :func:`moments_for` reads the id."""
+class ShownClip(sharing.PeopleInView, Protocol):
+    """A clip's plain values (a page's) as :func:`moments_for` reads them: its id, and
+    whether it reaches the parents (``picking.reaches_parents``)."""
 
     @property
     def id(self) -> int: ...
@@ -102,25 +104,25 @@ def moments_for(
     session: DbSession,
     seat: Seat,
     meeting: Meeting,
-    clips: Collection[HasId],
+    clip: ShownClip,
+    pair: ShownClip | None = None,
     *,
     parents: bool | None = None,
-) -> dict[int, list[Moment]]:
-    """The moments shown in meeting mode for ``clips`` (clips ``seat`` may watch), by clip id
-    and time: those ``seat`` sees, and while parents are invited only those shown to the
-    whole circle (they watch the same screen). ``parents``: whether they are, when the
-    caller knows (``queries.HOME_SIDE_INVITED``). Two queries (one with ``parents``), none
-    for no clips."""
-    if not clips:
-        return {}
+) -> dict[int, list[MomentRow]]:
+    """The moments shown in meeting mode for an item's clip and the clip beside it (None:
+    none), clips ``seat`` may watch, as plain values: by clip id and time, those ``seat``
+    sees, and while parents are invited only those shown to the whole circle (they watch
+    the same screen). ``parents``: whether they are, when the caller knows
+    (``queries.HOME_SIDE_INVITED``). Two queries (one with ``parents``)."""
     if parents is None:
         parents = home_side_invited(session, meeting)
-    by_clip: dict[int, list[Moment]] = {clip.id: [] for clip in clips}
-    # picking reads only the clips' ids: a clip as a page shows it (plain values) will do.
-    for moment in picking.candidate_moments(session, seat, cast("Collection[Clip]", clips)):
-        if parents and not picking.moment_reaches_parents(moment):
+    by_id = {clip.id: clip, **({pair.id: pair} if pair is not None else {})}
+    by_clip: dict[int, list[MomentRow]] = {clip_id: [] for clip_id in by_id}
+    pair_id = pair.id if pair is not None else None
+    for moment in picking.candidate_rows(session, seat, clip.id, pair_id):
+        if parents and not picking.shown_to_parents(moment, by_id[moment.clip_id]):
             continue
-        by_clip.setdefault(moment.clip_id, []).append(moment)
+        by_clip[moment.clip_id].append(moment)
     return by_clip
 
 

@@ -93,8 +93,9 @@ def item_step(
         return agreements_step(seat, meeting, nav=nav, attendance=attendance)
     index = 0 if item_id is None else nav.index_of(item_id)
     item, saved = steps.item_of(db.session, meeting, nav.items[index].id)
-    clips = [item.clip, *([item.pair_clip] if item.pair_clip is not None else [])]
-    moments = notes.moments_for(db.session, seat, meeting, clips, parents=item.home_side)
+    moments = notes.moments_for(
+        db.session, seat, meeting, item.clip, item.pair_clip, parents=item.home_side
+    )
     # The form is drawn by hand from the saved notes and the labels, limits and token of
     # the page (``meetings/mode.html``, as the rows of other pages); only a form sent back,
     # with its text and errors, is drawn from itself.

@@ -16,8 +16,9 @@ from typing import NamedTuple
 
 from markupsafe import Markup
 
-from app.clips.models import Moment, Tag
-from app.clips.services.moments import tag_label
+from app.clips.models import Tag
+from app.clips.services.moments import label_of_tag
+from app.clips.services.picking import MomentRow
 from app.core import holes
 from app.core.holes import Holes, esc
 from app.core.i18n import gettext as _
@@ -64,7 +65,7 @@ class MomentTexts(NamedTuple):
 
 
 def texts_of(
-    moments: dict[int, list[Moment]], write: Callable[[float], str]
+    moments: dict[int, list[MomentRow]], write: Callable[[float], str]
 ) -> dict[int, MomentTexts]:
     """The texts of ``moments`` (lists by clip) by moment id, their times written by
     ``write`` (``mode_steps.time_writer``), each tag's label said once."""
@@ -74,9 +75,9 @@ def texts_of(
         for m in listed:
             tag = m.tag
             if tag is None:
-                label = tag_label(m)
+                label = label_of_tag(None, m.own_label)
             else:
-                label = labels.get(tag) or labels.setdefault(tag, tag_label(m))
+                label = labels.get(tag) or labels.setdefault(tag, label_of_tag(tag, None))
             texts[m.id] = MomentTexts(write(m.start_s), label, f"{m.start_s:g}")
     return texts
 
@@ -91,14 +92,15 @@ class MomentChoice(NamedTuple):
 
 
 def moment_choices(
-    item: ShownItem, moments: dict[int, list[Moment]], texts: dict[int, MomentTexts]
+    item: ShownItem, moments: dict[int, list[MomentRow]], texts: dict[int, MomentTexts]
 ) -> list[MomentChoice]:
     """The choices of the moment ``item``'s need cites: none, or one of its clips'."""
     cited = [*moments.get(item.clip_id, []), *moments.get(item.pair_clip_id or 0, [])]
+    titles = {clip.id: clip.title for clip in (item.clip, item.pair_clip) if clip is not None}
     return [MomentChoice("", _("No moment"))] + [
         MomentChoice(
             str(m.id),
-            f"{texts[m.id].time} · {texts[m.id].label} ({m.clip.title})",
+            f"{texts[m.id].time} · {texts[m.id].label} ({titles[m.clip_id]})",
             {"data-cite-player": player_of(item, m.clip_id), "data-start": texts[m.id].start},
         )
         for m in cited
@@ -112,7 +114,7 @@ class MomentRows:
     of a clip (``clip_address``, ``{id}`` for its id): drawn into the rows the template
     draws once."""
 
-    moments: dict[int, list[Moment]]
+    moments: dict[int, list[MomentRow]]
     texts: dict[int, MomentTexts]
     choices: list[MomentChoice]
     cited: str
