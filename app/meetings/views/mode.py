@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request
 from flask_babel import format_time as babel_time
 from wtforms import SelectChoice
 
@@ -28,7 +28,6 @@ from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import show_refusal
 from app.core.i18n import gettext as _
-from app.core.paging import address_of_items
 from app.meetings import bp
 from app.meetings.mode_forms import AttendanceForm, ItemNotesForm, notes_fields
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
@@ -43,6 +42,7 @@ from app.meetings.views.mode_moments import (
 )
 from app.meetings.views.mode_steps import (
     MODE,
+    address,
     attendance_parts,
     leads,
     step_nav,
@@ -110,7 +110,7 @@ def item_step(
         ]
     cited = str(saved.need_moment_id) if saved is not None and saved.need_moment_id else ""
     fields = notes_fields(need_label)
-    clip_address = address_of_items("clips.show", "clip_id", child_id=meeting.child_id)
+    clip_address = address("clips.show", "clip_id", child_id=meeting.child_id)
     return render_template(
         "meetings/mode.html",
         child=seat.child,
@@ -130,15 +130,15 @@ def item_step(
         leads_meeting=leads(seat, meeting),
         can_adopt=seat.may(Action.EDIT_PLAN),
         player_of=player_of,
-        notes_address=url_for(
+        notes_address=address(
             "meetings.save_notes",
             child_id=meeting.child_id,
             meeting_id=meeting.id,
             item_id=item.id,
         ),
         clip_address=clip_address,
-        video_address=address_of_items("clips.video", "clip_id", child_id=meeting.child_id),
-        poster_address=address_of_items("clips.poster", "clip_id", child_id=meeting.child_id),
+        video_address=address("clips.video", "clip_id", child_id=meeting.child_id),
+        poster_address=address("clips.poster", "clip_id", child_id=meeting.child_id),
         **nav.parts(index),
         **(attendance_parts(meeting, attendance, fields.token) if index == 0 else {}),
     )
