@@ -125,6 +125,9 @@ class MomentRows:
         from ``blanks``: a moment's row, its end, its mark on the timeline and its text,
         the choice of no moment and of a moment, parted by ``HOLES.next``."""
         row, end, mark, text, plain, playing = holes.pattern(blanks, HOLES).split("{next}")
+        # What a moment's tag and label draw (its label escaped, its mark, the tag's class),
+        # worked out once for each that the moments share.
+        kinds: dict[tuple[Tag | None, str], tuple[str, str, str]] = {}
         lists = {}
         for clip_id, listed in self.moments.items():
             address = esc(self.clip_address.format(id=clip_id))
@@ -132,17 +135,21 @@ class MomentRows:
             for m in listed:
                 time, label, jump = self.texts[m.id]
                 tag, end_s, note = m.tag, m.end_s, m.text
-                shown = esc(label)
+                kind = kinds.get((tag, label))
+                if kind is None:
+                    marked = mark.format(mark=_MARKS[tag]) if tag in _MARKS else ""
+                    kind = kinds[tag, label] = (esc(label), marked, tag or "own")
+                shown, marked, tag_class = kind
                 drawn.append(
                     row.format(
                         start=m.start_s,
                         end=end.format(end=end_s) if end_s is not None else "",
                         time=time,
                         label=shown,
-                        mark=mark.format(mark=_MARKS[tag]) if tag in _MARKS else "",
+                        mark=marked,
                         address=address,
                         jump=jump,
-                        tag=tag.value if tag else "own",
+                        tag=tag_class,
                         text=text.format(text=esc(note)) if note else "",
                     )
                 )
