@@ -216,3 +216,47 @@ def test_an_items_moments_as_plain_values_are_the_moments_and_rule_of_the_entiti
                 assert {k: [tuple(m) for m in v] for k, v in got.items()} == expected
                 if parents:
                     assert sum(map(len, got.values())) < len(loaded)
+
+
+#: A player's video as the template drew it from the item and the clip, before the view
+#: worked out its start and addresses (``mode_moments.players_of``).
+PLAYER = """<div class="player" id="{{ id }}" data-player data-player-managed data-duration="{{ clip.duration_s or 0 }}"
+       data-start="{{ item.moment.start_s if item.moment and item.moment.clip_id == clip.id else 0 }}" data-decimal="{{ clip_decimal_mark() }}">
+    <video class="player-video" data-video controls preload="none" playsinline
+           controlslist="nodownload noremoteplayback" disablepictureinpicture
+           src="{{ video_address.format(id=clip.id) }}"
+           {% if clip.poster_key %}poster="{{ poster_address.format(id=clip.id) }}"{% endif %}
+           {% if clip.width and clip.height %}width="{{ clip.width }}" height="{{ clip.height }}"{% endif %}>"""  # noqa: E501
+
+
+def test_the_players_are_drawn_as_the_template_drew_them_from_the_item(
+    app, client, login_as, circle, planned, agenda
+):
+    """Each player's start, decimal mark, video and poster: the item's moment in the clip it
+    is in (else 0), a clip without a poster or a size, in both languages."""
+    item, school, home = agenda["item"], agenda["school"], agenda["home"]
+    item.moment_id = agenda["home"].id
+    home.poster_key, home.width, home.duration_s = None, None, 12.5
+    db.session.commit()
+    login_as(circle.coach)
+    for lang in ("", "?lang=en"):
+        page = client.get(mode_url(planned, f"/items/{item.id}{lang}")).get_data(as_text=True)
+        drawn = re.findall(r'<div class="player" id=.*?<video.*?>', page, re.S)
+        with app.test_request_context(f"/{lang}"):
+            app.preprocess_request()
+            item = db.session.get(AgendaItem, item.id)
+            school, home = item.clip, item.pair_clip
+            ids = {"child_id": circle.child.id}
+            expected = [
+                render_template_string(
+                    PLAYER,
+                    item=item,
+                    clip=clip,
+                    id=player_of(item, clip.id),
+                    video_address=address_of_items("clips.video", "clip_id", **ids),
+                    poster_address=address_of_items("clips.poster", "clip_id", **ids),
+                )
+                for clip in (school, home)
+            ]
+        assert drawn == expected, lang
+    assert 'data-start="1.5"' in page and 'data-start="0"' in page

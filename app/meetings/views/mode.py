@@ -28,6 +28,7 @@ from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import show_refusal
 from app.core.i18n import gettext as _
+from app.core.timecode import decimal_mark
 from app.meetings import bp
 from app.meetings.mode_forms import AttendanceForm, ItemNotesForm, notes_fields
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
@@ -38,6 +39,7 @@ from app.meetings.views.mode_moments import (
     MomentRows,
     moment_choices,
     player_of,
+    players_of,
     texts_of,
 )
 from app.meetings.views.mode_steps import (
@@ -137,8 +139,12 @@ def item_step(
             item_id=item.id,
         ),
         clip_address=clip_address,
-        video_address=address("clips.video", "clip_id", child_id=meeting.child_id),
-        poster_address=address("clips.poster", "clip_id", child_id=meeting.child_id),
+        players=players_of(
+            item,
+            address("clips.video", "clip_id", child_id=meeting.child_id),
+            address("clips.poster", "clip_id", child_id=meeting.child_id),
+        ),
+        decimal=decimal_mark(),
         **nav.parts(index),
         **(attendance_parts(meeting, attendance, fields.token) if index == 0 else {}),
     )

@@ -1,5 +1,6 @@
-"""The moments of an item's step in meeting mode (``views/mode.py``): the list beside each
-player and the choices of the moment a need cites.
+"""The players and moments of an item's step in meeting mode (``views/mode.py``): each
+player's start and addresses (:func:`players_of`), the list of moments beside each player
+and the choices of the moment a need cites.
 
 Both repeat for every moment, and a row drawn by the template cost the step more than all
 else it drew (every value a call or more). So ``meetings/mode.html`` draws a row once, with
@@ -22,7 +23,7 @@ from app.clips.services.picking import MomentRow
 from app.core import holes
 from app.core.holes import Holes, esc
 from app.core.i18n import gettext as _
-from app.meetings.services.steps import ShownItem
+from app.meetings.services.steps import ShownClip, ShownItem
 
 #: Where a moment's values go in the rows drawn once.
 HOLES = Holes(
@@ -53,6 +54,35 @@ def player_of(item: ShownItem, clip_id: int | None) -> str:
     """The id of the player element of ``clip_id`` in ``item``'s section."""
     side = "b" if clip_id is not None and clip_id == item.pair_clip_id else "a"
     return f"player-{item.id}-{side}"
+
+
+class Player(NamedTuple):
+    """A player of an item's step: its clip, its element's id (:func:`player_of`), where it
+    starts (the item's moment when it is in this clip, else 0), and the addresses of its
+    video and poster (None: no poster)."""
+
+    clip: ShownClip
+    id: str
+    start: float
+    video: str
+    poster: str | None
+
+
+def players_of(item: ShownItem, video_address: str, poster_address: str) -> list[Player]:
+    """The players of ``item``'s step: its clip's, and the clip's beside it if it has one;
+    the addresses of a clip's video and poster ``{id}`` for its id."""
+    moment = item.moment
+    return [
+        Player(
+            clip,
+            player_of(item, clip.id),
+            moment.start_s if moment is not None and moment.clip_id == clip.id else 0,
+            video_address.format(id=clip.id),
+            poster_address.format(id=clip.id) if clip.poster_key else None,
+        )
+        for clip in (item.clip, item.pair_clip)
+        if clip is not None
+    ]
 
 
 class MomentTexts(NamedTuple):
