@@ -46,7 +46,7 @@ def candidate_moments(session: DbSession, seat: Seat, clips: Collection[Clip]) -
 
 class MomentRow(NamedTuple):
     """A moment of :func:`candidate_rows` as plain values: what a page draws of it and what
-    :func:`shown_to_parents` reads (with its clip's values)."""
+    :func:`shown_to_parents` reads."""
 
     id: int
     clip_id: int
@@ -143,13 +143,14 @@ def reaches_parents(clip: sharing.PeopleInView) -> bool:
 
 def moment_reaches_parents(moment: Moment) -> bool:
     """True when ``moment`` and its clip are both shown to the parents."""
-    return shown_to_parents(moment, moment.clip)
+    return shown_to_parents(moment, reaches_parents(moment.clip))
 
 
-def shown_to_parents(moment: Moment | MomentRow, clip: sharing.PeopleInView) -> bool:
-    """True when ``moment`` (a moment or its plain values) and ``clip``, its clip (a clip or
-    its plain values), are both shown to the parents."""
-    return moment.audience is Audience.CIRCLE and reaches_parents(clip)
+def shown_to_parents(moment: Moment | MomentRow, clip_reaches: bool) -> bool:
+    """True when ``moment`` (a moment or its plain values) and its clip are both shown to
+    the parents; ``clip_reaches``: whether its clip is (:func:`reaches_parents`, asked once
+    for all the moments of a clip)."""
+    return clip_reaches and moment.audience is Audience.CIRCLE
 
 
 def watchable_ids(session: DbSession, seat: Seat, clip_ids: Collection[int]) -> set[int]:

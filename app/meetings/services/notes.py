@@ -116,11 +116,12 @@ def moments_for(
     (``queries.HOME_SIDE_INVITED``). Two queries (one with ``parents``)."""
     if parents is None:
         parents = home_side_invited(session, meeting)
-    by_id = {clip.id: clip, **({pair.id: pair} if pair is not None else {})}
-    by_clip: dict[int, list[MomentRow]] = {clip_id: [] for clip_id in by_id}
+    clips = [clip] if pair is None else [clip, pair]
+    by_clip: dict[int, list[MomentRow]] = {c.id: [] for c in clips}
+    reaching = {c.id: picking.reaches_parents(c) for c in clips} if parents else {}
     pair_id = pair.id if pair is not None else None
     for moment in picking.candidate_rows(session, seat, clip.id, pair_id):
-        if parents and not picking.shown_to_parents(moment, by_id[moment.clip_id]):
+        if parents and not picking.shown_to_parents(moment, reaching[moment.clip_id]):
             continue
         by_clip[moment.clip_id].append(moment)
     return by_clip
