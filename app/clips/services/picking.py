@@ -12,13 +12,13 @@ from collections.abc import Collection
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, String, bindparam, select, type_coerce
 from sqlalchemy.orm import joinedload
 
 from app.circle.audience import Audience, visible_or_404
 from app.circle.models import Role
 from app.circle.policy import Seat
-from app.clips.models import Clip, ClipState, Moment, MomentTag, Tag
+from app.clips.models import Clip, ClipState, Moment, MomentTag
 from app.clips.services import queries, sharing
 from app.core.db import DbSession, rows
 from app.core.errors import NotFoundError
@@ -46,16 +46,18 @@ def candidate_moments(session: DbSession, seat: Seat, clips: Collection[Clip]) -
 
 class MomentRow(NamedTuple):
     """A moment of :func:`candidate_rows` as plain values: what a page draws of it and what
-    :func:`shown_to_parents` reads."""
+    :func:`shown_to_parents` reads. Its tag and audience as the values of their enums (a
+    ``StrEnum`` equals its value): turning each row's into members cost the page more than
+    the rest of the row."""
 
     id: int
     clip_id: int
     start_s: float
     end_s: float | None
-    tag: Tag | None
+    tag: str | None  # a Tag's value; None for a tag of the school's own
     own_label: str | None  # the school's own tag, when it is one
     text: str
-    audience: Audience
+    audience: str  # an Audience's value
 
 
 def candidate_rows(
@@ -107,10 +109,10 @@ def _rows_statement(role: Role) -> Select[*tuple[Any, ...]]:
         Moment.clip_id,
         Moment.start_s,
         Moment.end_s,
-        Moment.tag,
+        type_coerce(Moment.tag, String).label("tag"),
         MomentTag.label,
         Moment.text,
-        Moment.audience,
+        type_coerce(Moment.audience, String).label("audience"),
     ).outerjoin(MomentTag, MomentTag.id == Moment.custom_tag_id)
     in_clips = Moment.clip_id.in_([bindparam("clip"), bindparam("pair")])
     return _candidates(role, columns, in_clips)
@@ -150,7 +152,7 @@ def shown_to_parents(moment: Moment | MomentRow, clip_reaches: bool) -> bool:
     """True when ``moment`` (a moment or its plain values) and its clip are both shown to
     the parents; ``clip_reaches``: whether its clip is (:func:`reaches_parents`, asked once
     for all the moments of a clip)."""
-    return clip_reaches and moment.audience is Audience.CIRCLE
+    return clip_reaches and moment.audience == Audience.CIRCLE
 
 
 def watchable_ids(session: DbSession, seat: Seat, clip_ids: Collection[int]) -> set[int]:

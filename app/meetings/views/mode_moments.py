@@ -17,7 +17,6 @@ from typing import NamedTuple
 
 from markupsafe import Markup
 
-from app.clips.models import Tag
 from app.clips.services.moments import label_of_tag
 from app.clips.services.picking import MomentRow
 from app.core import holes
@@ -99,7 +98,7 @@ def texts_of(
 ) -> dict[int, MomentTexts]:
     """The texts of ``moments`` (lists by clip) by moment id, their times written by
     ``write`` (``mode_steps.time_writer``), each tag's label said once."""
-    labels = dict[Tag, str]()
+    labels = dict[str, str]()
     texts = {}
     for listed in moments.values():
         for m in listed:
@@ -157,7 +156,7 @@ class MomentRows:
         row, end, mark, text, plain, playing = holes.pattern(blanks, HOLES).split("{next}")
         # What a moment's tag and label draw (its label escaped, its mark, the tag's class),
         # worked out once for each that the moments share.
-        kinds: dict[tuple[Tag | None, str], tuple[str, str, str]] = {}
+        kinds: dict[tuple[str | None, str], tuple[str, str, str]] = {}
         lists = {}
         for clip_id, listed in self.moments.items():
             address = esc(self.clip_address.format(id=clip_id))
