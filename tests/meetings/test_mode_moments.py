@@ -229,19 +229,32 @@ PLAYER = """<div class="player" id="{{ id }}" data-player data-player-managed da
            {% if clip.width and clip.height %}width="{{ clip.width }}" height="{{ clip.height }}"{% endif %}>"""  # noqa: E501
 
 
+#: The link to the cited moment as the template drew it from the saved notes' moment.
+CITED = """<a href="{{ clip_address.format(id=cm.clip_id) ~ '?t=' ~ ('%g'|format(cm.start_s)) ~ '#player' if cm else '#' }}"
+                 data-jump="{{ cm.start_s if cm else '' }}" data-for-player="{{ player_of(item, cm.clip_id) if cm else '' }}">{{ _("Play the cited moment") }} <span data-cited-time>{{ cm.start_s|clip_time if cm else '' }}</span></a>"""  # noqa: E501
+
+
 def test_the_players_are_drawn_as_the_template_drew_them_from_the_item(
     app, client, login_as, circle, planned, agenda
 ):
     """Each player's start, decimal mark, video and poster: the item's moment in the clip it
-    is in (else 0), a clip without a poster or a size, in both languages."""
+    is in (else 0), a clip without a poster or a size; and the link to the cited moment,
+    none or one with tenths; in both languages."""
     item, school, home = agenda["item"], agenda["school"], agenda["home"]
     item.moment_id = agenda["home"].id
     home.poster_key, home.width, home.duration_s = None, None, 12.5
+    agenda["home"].start_s = 61.25
+    notes = ItemNotes(item_id=item.id, meeting_id=planned.id, child_id=circle.child.id)
+    db.session.add(notes)
     db.session.commit()
     login_as(circle.coach)
-    for lang in ("", "?lang=en"):
+    for lang, cited in [("", None), ("?lang=en", agenda["home"].id), ("", agenda["home"].id)]:
+        notes = db.session.get(ItemNotes, notes.id)
+        notes.need, notes.need_moment_id = ("Rust", cited) if cited else ("", None)
+        db.session.commit()
         page = client.get(mode_url(planned, f"/items/{item.id}{lang}")).get_data(as_text=True)
         drawn = re.findall(r'<div class="player" id=.*?<video.*?>', page, re.S)
+        link = re.search(r'<p class="cited small".*?\n\s*\n\s*(<a .*?</a>)', page, re.S)
         with app.test_request_context(f"/{lang}"):
             app.preprocess_request()
             item = db.session.get(AgendaItem, item.id)
@@ -258,5 +271,15 @@ def test_the_players_are_drawn_as_the_template_drew_them_from_the_item(
                 )
                 for clip in (school, home)
             ]
+            cm = db.session.get(ItemNotes, notes.id).need_moment
+            expected_link = render_template_string(
+                CITED,
+                cm=cm,
+                item=item,
+                player_of=player_of,
+                clip_address=address_of_items("clips.show", "clip_id", **ids),
+            )
         assert drawn == expected, lang
-    assert 'data-start="1.5"' in page and 'data-start="0"' in page
+        assert link is not None and link.group(1) == expected_link, lang
+    assert 'data-start="61.25"' in page and 'data-start="0"' in page
+    assert "?t=61.25#player" in page

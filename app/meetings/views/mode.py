@@ -37,6 +37,7 @@ from app.meetings.views.mode_agreements import agreements_step
 from app.meetings.views.mode_moments import (
     BLANK_HOLES,
     MomentRows,
+    cited_link,
     moment_choices,
     player_of,
     players_of,
@@ -122,6 +123,7 @@ def item_step(
         item_heading=nav.items[index].title,
         moments=moments,
         moment_rows=MomentRows(moments, texts, choices, cited, clip_address),
+        cited_link=cited_link(item, saved, clip_address, write),
         moment_holes=BLANK_HOLES,
         row=saved,
         notes_fields=fields,

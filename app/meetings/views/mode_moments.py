@@ -22,7 +22,7 @@ from app.clips.services.picking import MomentRow
 from app.core import holes
 from app.core.holes import Holes, esc
 from app.core.i18n import gettext as _
-from app.meetings.services.steps import ShownClip, ShownItem
+from app.meetings.services.steps import ShownClip, ShownItem, ShownNotes
 
 #: Where a moment's values go in the rows drawn once.
 HOLES = Holes(
@@ -82,6 +82,36 @@ def players_of(item: ShownItem, video_address: str, poster_address: str) -> list
         for clip in (item.clip, item.pair_clip)
         if clip is not None
     ]
+
+
+class CitedLink(NamedTuple):
+    """The link to the moment a need cites: its address on its clip's page, its start, the
+    player of the step it plays in (:func:`player_of`) and its time as the page writes it."""
+
+    address: str
+    start: float
+    player: str
+    time: str
+
+
+def cited_link(
+    item: ShownItem,
+    notes: ShownNotes | None,
+    clip_address: str,
+    write: Callable[[float], str],
+) -> CitedLink | None:
+    """The link to the moment ``item``'s saved ``notes`` cite (None: none); ``clip_address``
+    a clip's address, ``{id}`` for its id; times written by ``write``."""
+    moment = notes.need_moment if notes is not None else None
+    if moment is None:
+        return None
+    start = moment.start_s
+    return CitedLink(
+        f"{clip_address.format(id=moment.clip_id)}?t={start:g}#player",
+        start,
+        player_of(item, moment.clip_id),
+        write(start),
+    )
 
 
 class MomentTexts(NamedTuple):
