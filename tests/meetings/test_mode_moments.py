@@ -243,7 +243,7 @@ def test_the_players_are_drawn_as_the_template_drew_them_from_the_item(
     item, school, home = agenda["item"], agenda["school"], agenda["home"]
     item.moment_id = agenda["home"].id
     home.poster_key, home.width, home.duration_s = None, None, 12.5
-    agenda["home"].start_s = 61.25
+    agenda["home"].start_s = 61.2345678
     notes = ItemNotes(item_id=item.id, meeting_id=planned.id, child_id=circle.child.id)
     db.session.add(notes)
     db.session.commit()
@@ -281,5 +281,5 @@ def test_the_players_are_drawn_as_the_template_drew_them_from_the_item(
             )
         assert drawn == expected, lang
         assert link is not None and link.group(1) == expected_link, lang
-    assert 'data-start="61.25"' in page and 'data-start="0"' in page
-    assert "?t=61.25#player" in page
+    assert 'data-start="61.2345678"' in page and 'data-start="0"' in page
+    assert "?t=61.2346#player" in page
