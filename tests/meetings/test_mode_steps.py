@@ -5,6 +5,7 @@ note shown again on its own step."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from flask import url_for
@@ -192,3 +193,22 @@ def test_a_steps_addresses_are_what_url_for_builds(app):
                     else:
                         assert found.format(id=42) == url_for(endpoint, **ids, **{hole: 42})
                         assert found.startswith(root + "/children/")
+
+
+def test_what_meeting_mode_writes_unescaped_is_words_of_the_catalogue_and_holes():
+    """The parts of meeting mode's templates written without escaping hold only words of
+    the catalogue without values (``_("…")``, and the word the moments' blanks are handed,
+    ``play_from``) and the holes of rows drawn once (``h.…``): no value can slip into them
+    unescaped."""
+    allowed = re.compile(r"""^(_\("[^"%]*"\)|_\('[^'%]*'\)|h\.\w+|play_from)$""")
+    root = Path(__file__).parents[2] / "templates" / "meetings"
+    found = 0
+    for name in ("mode.html", "_mode_steps.html"):
+        source = (root / name).read_text()
+        parts = re.findall(r"{%-? autoescape false -?%}(.*?){%-? endautoescape -?%}", source, re.S)
+        assert parts, name
+        for part in parts:
+            for output in re.findall(r"{{-?(.*?)-?}}", part, re.S):
+                assert allowed.match(output.strip()), (name, output)
+                found += 1
+    assert found > 20
