@@ -155,12 +155,14 @@ def moment_choices(
 ) -> list[MomentChoice]:
     """The choices of the moment ``item``'s need cites: none, or one of its clips'."""
     cited = [*moments.get(item.clip_id, []), *moments.get(item.pair_clip_id or 0, [])]
-    titles = {clip.id: clip.title for clip in (item.clip, item.pair_clip) if clip is not None}
+    clips = [clip for clip in (item.clip, item.pair_clip) if clip is not None]
+    titles = {clip.id: clip.title for clip in clips}
+    players = {clip.id: player_of(item, clip.id) for clip in clips}
     return [MomentChoice("", _("No moment"))] + [
         MomentChoice(
             str(m.id),
             f"{texts[m.id].time} · {texts[m.id].label} ({titles[m.clip_id]})",
-            {"data-cite-player": player_of(item, m.clip_id), "data-start": texts[m.id].start},
+            {"data-cite-player": players[m.clip_id], "data-start": texts[m.id].start},
         )
         for m in cited
     ]

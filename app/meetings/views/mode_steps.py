@@ -134,8 +134,8 @@ def attendance_parts(
 ) -> dict[str, Any]:
     """The attendance of the first step: who is invited, where the form goes, and either
     the form sent back with why it was refused (``form``) or, drawn by hand, each invitee's
-    id, name and whether marked present, with the label and the page's form token
-    (``token``, ``form_token``). One query."""
+    position, id, name and whether marked present, with the label and the page's form
+    token (``token``, ``form_token``). One query."""
     invitees = queries.attendees(db.session, meeting)
     to = address("meetings.attendance", child_id=meeting.child_id, meeting_id=meeting.id)
     parts = {"invitees": invitees, "attendance_address": to}
@@ -146,7 +146,7 @@ def attendance_parts(
     return {
         **parts,
         "attendance": None,
-        "present": [(i.user_id, i.name, bool(i.attended)) for i in invitees],
+        "present": [(n, i.user_id, i.name, bool(i.attended)) for n, i in enumerate(invitees)],
         "present_label": str(PRESENT_LABEL),
         "attendance_token": token,
     }
