@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +26,7 @@ from sqlalchemy.orm import joinedload
 from app.circle import policy
 from app.circle.policy import Seat
 from app.clips.models import Moment
-from app.clips.services import picking, sharing
+from app.clips.services import picking
 from app.clips.services.picking import MomentRow
 from app.core import audit
 from app.core.concurrency import (
@@ -41,6 +40,7 @@ from app.core.errors import ForbiddenError, NotFoundError, RefusedError
 from app.core.i18n import lazy_gettext as _l
 from app.meetings.models import AgendaItem, ItemNotes, Meeting, MeetingInvitee, MeetingState
 from app.meetings.services.queries import home_side_invited, invitees_of
+from app.meetings.services.steps import ShownClip
 
 #: The longest note of either kind, in characters.
 NOTES_MAX = 4000
@@ -52,14 +52,6 @@ NOT_WRITABLE = _l("This meeting is no longer open: its notes and attendance cann
 MOMENT_NOT_OF_ITEM = _l("Choose a moment of this item's fragments from the list.")
 MOMENT_NEEDS_TEXT = _l("Write what the child needs before citing a moment for it.")
 NOT_INVITED = _l("Mark only the people invited to this meeting.")
-
-
-class ShownClip(sharing.PeopleInView, Protocol):
-    """A clip's plain values (a page's) as :func:`moments_for` reads them: its id, and
-    whether it reaches the parents (``picking.reaches_parents``)."""
-
-    @property
-    def id(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -110,10 +102,11 @@ def moments_for(
     parents: bool | None = None,
 ) -> dict[int, list[MomentRow]]:
     """The moments shown in meeting mode for an item's clip and the clip beside it (None:
-    none), clips ``seat`` may watch, as plain values: by clip id and time, those ``seat``
-    sees, and while parents are invited only those shown to the whole circle (they watch
-    the same screen). ``parents``: whether they are, when the caller knows
-    (``queries.HOME_SIDE_INVITED``). Two queries (one with ``parents``)."""
+    none; both as the item's step reads them, ``steps.item_of``), clips ``seat`` may watch,
+    as plain values by clip id and time: those ``seat`` sees, and while parents are invited
+    only those shown to the whole circle (they watch the same screen). ``parents``: whether
+    they are, when the caller knows (``queries.HOME_SIDE_INVITED``). Two queries (one with
+    ``parents``)."""
     if parents is None:
         parents = home_side_invited(session, meeting)
     clips = [clip] if pair is None else [clip, pair]
