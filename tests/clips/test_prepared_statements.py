@@ -84,6 +84,13 @@ def test_built_once_they_see_what_the_seats_own_clause_sees(
     for clip in clips:
         lines = moments.moment_lines(db.session, seat, clip)
         assert [m.id for m in lines] == [m.id for m in moments.moments_for(db.session, seat, clip)]
+    for clip, pair in zip(clips, [*clips[1:], None], strict=True):
+        both = [clip] if pair is None else [clip, pair]
+        loaded = picking.candidate_moments(db.session, seat, both)
+        shown = picking.candidate_rows(db.session, seat, clip.id, pair.id if pair else None)
+        assert [(m.id, m.clip_id, m.audience) for m in shown] == [
+            (m.id, m.clip_id, m.audience) for m in loaded
+        ]
 
 
 def test_one_statement_serves_each_child_with_its_own_clips(

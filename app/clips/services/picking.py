@@ -10,16 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, String, bindparam, select, type_coerce
 from sqlalchemy.orm import joinedload
 
 from app.circle.audience import Audience, visible_or_404
 from app.circle.models import Role
 from app.circle.policy import Seat
-from app.clips.models import Clip, ClipState, Moment
+from app.clips.models import Clip, ClipState, Moment, MomentTag
 from app.clips.services import queries, sharing
-from app.core.db import DbSession
+from app.core.db import DbSession, rows
 from app.core.errors import NotFoundError
 
 #: The most clips (and moments) a picking list offers: the newest first.
@@ -43,18 +44,78 @@ def candidate_moments(session: DbSession, seat: Seat, clips: Collection[Clip]) -
     return list(session.scalars(_moments_statement(seat.role), params))
 
 
-@lru_cache(maxsize=8)
-def _moments_statement(role: Role) -> Select[Moment]:
-    # Built once per role, the seat's person and child and the clips' ids bound when it runs:
-    # meeting mode asks it on every visit, and building it costs more than running it.
+class MomentRow(NamedTuple):
+    """A moment of :func:`candidate_rows` as plain values: what a page draws of it and what
+    :func:`shown_to_parents` reads. Its tag and audience as the values of their enums (a
+    ``StrEnum`` equals its value): turning each row's into members cost the page more than
+    the rest of the row."""
+
+    id: int
+    clip_id: int
+    start_s: float
+    end_s: float | None
+    tag: str | None  # a Tag's value; None for a tag of the school's own
+    own_label: str | None  # the school's own tag, when it is one
+    text: str
+    audience: str  # an Audience's value
+
+
+def candidate_rows(
+    session: DbSession, seat: Seat, clip_id: int, pair_id: int | None = None
+) -> list[MomentRow]:
+    """:func:`candidate_moments` of clip ``clip_id`` and the clip beside it (``pair_id``,
+    None: none), both clips ``seat`` may watch, as plain values for a page that draws them
+    (meeting mode's item): the same moments in the same order, without loading the rows
+    behind them. One query, its statement built once per role."""
+    params = {
+        "child_id": seat.child.id,
+        "user_id": seat.user.id,
+        "clip": clip_id,
+        "pair": clip_id if pair_id is None else pair_id,
+    }
+    return [MomentRow._make(row) for row in rows(session, _rows_statement(seat.role), params)]
+
+
+def _candidates(
+    role: Role, stmt: Select[*tuple[Any, ...]], in_clips: ColumnElement[bool]
+) -> Select[*tuple[Any, ...]]:
+    """``stmt`` limited to the moments of :func:`candidate_moments`: those ``role``'s person
+    sees in the clips ``in_clips`` says, by clip and time, at most :data:`PICK_LIMIT`."""
     audience = queries.moment_rule(role, bindparam("child_id"), bindparam("user_id"))
     return (
-        select(Moment)
-        .where(audience, Moment.clip_id.in_(bindparam("ids", expanding=True)))
-        .options(joinedload(Moment.clip), joinedload(Moment.custom_tag))
+        stmt.where(audience, in_clips)
         .order_by(Moment.clip_id, Moment.start_s, Moment.id)
         .limit(PICK_LIMIT)
     )
+
+
+@lru_cache(maxsize=8)
+def _moments_statement(role: Role) -> Select[Moment]:
+    # Built once per role, the seat's person and child and the clips' ids bound when it runs:
+    # the agenda's form asks it on every visit, and building it costs more than running it.
+    in_clips = Moment.clip_id.in_(bindparam("ids", expanding=True))
+    return _candidates(role, select(Moment), in_clips).options(
+        joinedload(Moment.clip), joinedload(Moment.custom_tag)
+    )
+
+
+@lru_cache(maxsize=8)
+def _rows_statement(role: Role) -> Select[*tuple[Any, ...]]:
+    # The same moments as columns, built once per role as :func:`_moments_statement` is; a
+    # clip and its pair as two plain parameters: an expanding list of ids is written into
+    # the statement anew on every run, and meeting mode asks this on every step.
+    columns = select(
+        Moment.id,
+        Moment.clip_id,
+        Moment.start_s,
+        Moment.end_s,
+        type_coerce(Moment.tag, String).label("tag"),
+        MomentTag.label,
+        Moment.text,
+        type_coerce(Moment.audience, String).label("audience"),
+    ).outerjoin(MomentTag, MomentTag.id == Moment.custom_tag_id)
+    in_clips = Moment.clip_id.in_([bindparam("clip"), bindparam("pair")])
+    return _candidates(role, columns, in_clips)
 
 
 def clip_to_pick(seat: Seat, clip_id: int) -> Clip:
@@ -75,15 +136,23 @@ def moment_to_pick(seat: Seat, moment_id: int) -> Moment:
     return moment
 
 
-def reaches_parents(clip: Clip) -> bool:
-    """True when ``clip`` is shown to everyone in the circle, parents included (its audience
-    is the circle, and the people in view were cleared where that was needed)."""
+def reaches_parents(clip: sharing.PeopleInView) -> bool:
+    """True when ``clip`` (a clip or its plain values) is shown to everyone in the circle,
+    parents included (its audience is the circle, and the people in view were cleared where
+    that was needed)."""
     return clip.audience is Audience.CIRCLE and sharing.may_reach_circle(clip)
 
 
 def moment_reaches_parents(moment: Moment) -> bool:
     """True when ``moment`` and its clip are both shown to the parents."""
-    return moment.audience is Audience.CIRCLE and reaches_parents(moment.clip)
+    return shown_to_parents(moment, reaches_parents(moment.clip))
+
+
+def shown_to_parents(moment: Moment | MomentRow, clip_reaches: bool) -> bool:
+    """True when ``moment`` (a moment or its plain values) and its clip are both shown to
+    the parents; ``clip_reaches``: whether its clip is (:func:`reaches_parents`, asked once
+    for all the moments of a clip)."""
+    return clip_reaches and moment.audience == Audience.CIRCLE
 
 
 def watchable_ids(session: DbSession, seat: Seat, clip_ids: Collection[int]) -> set[int]:
@@ -93,7 +162,7 @@ def watchable_ids(session: DbSession, seat: Seat, clip_ids: Collection[int]) -> 
     if not ids:
         return set()
     params = {**queries.params_of(seat), "ids": sorted(ids)}
-    return set(session.scalars(_watchable_statement(queries.shape_of(seat)), params))
+    return {row[0] for row in rows(session, _watchable_statement(queries.shape_of(seat)), params)}
 
 
 @lru_cache(maxsize=64)

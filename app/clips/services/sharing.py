@@ -14,6 +14,9 @@ narrows it to the team. Services add, flush and audit; the caller commits.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Protocol
+
 from sqlalchemy import select
 
 from app.circle import policy
@@ -32,8 +35,21 @@ OTHERS_NOT_CLEARED = _l(
 )
 
 
-def may_reach_circle(clip: Clip) -> bool:
-    """True when nothing about the people in view keeps ``clip`` from the circle."""
+class PeopleInView(Protocol):
+    """A clip, or a clip's plain values (a page's), as :func:`may_reach_circle` and the
+    rules built on it read it."""
+
+    @property
+    def audience(self) -> Audience: ...
+    @property
+    def shows_others(self) -> bool: ...
+    @property
+    def others_cleared_at(self) -> datetime | None: ...
+
+
+def may_reach_circle(clip: PeopleInView) -> bool:
+    """True when nothing about the people in view keeps ``clip`` (a clip or its plain
+    values) from the circle."""
     return not clip.shows_others or clip.others_cleared_at is not None
 
 

@@ -16,9 +16,8 @@ refused with the person's text kept, never written over someone else's.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol, cast
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -26,8 +25,9 @@ from sqlalchemy.orm import joinedload
 
 from app.circle import policy
 from app.circle.policy import Seat
-from app.clips.models import Clip, Moment
+from app.clips.models import Moment
 from app.clips.services import picking
+from app.clips.services.picking import MomentRow
 from app.core import audit
 from app.core.concurrency import (
     StaleEditError,
@@ -40,6 +40,7 @@ from app.core.errors import ForbiddenError, NotFoundError, RefusedError
 from app.core.i18n import lazy_gettext as _l
 from app.meetings.models import AgendaItem, ItemNotes, Meeting, MeetingInvitee, MeetingState
 from app.meetings.services.queries import home_side_invited, invitees_of
+from app.meetings.services.steps import ShownClip
 
 #: The longest note of either kind, in characters.
 NOTES_MAX = 4000
@@ -51,13 +52,6 @@ NOT_WRITABLE = _l("This meeting is no longer open: its notes and attendance cann
 MOMENT_NOT_OF_ITEM = _l("Choose a moment of this item's fragments from the list.")
 MOMENT_NEEDS_TEXT = _l("Write what the child needs before citing a moment for it.")
 NOT_INVITED = _l("Mark only the people invited to this meeting.")
-
-
-class HasId(Protocol):
-    """A clip (or a clip's plain values) of which :func:`moments_for` reads the id."""
-
-    @property
-    def id(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -102,25 +96,27 @@ def moments_for(
     session: DbSession,
     seat: Seat,
     meeting: Meeting,
-    clips: Collection[HasId],
+    clip: ShownClip,
+    pair: ShownClip | None = None,
     *,
     parents: bool | None = None,
-) -> dict[int, list[Moment]]:
-    """The moments shown in meeting mode for ``clips`` (clips ``seat`` may watch), by clip id
-    and time: those ``seat`` sees, and while parents are invited only those shown to the
-    whole circle (they watch the same screen). ``parents``: whether they are, when the
-    caller knows (``queries.HOME_SIDE_INVITED``). Two queries (one with ``parents``), none
-    for no clips."""
-    if not clips:
-        return {}
+) -> dict[int, list[MomentRow]]:
+    """The moments shown in meeting mode for an item's clip and the clip beside it (None:
+    none; both as the item's step reads them, ``steps.item_of``), clips ``seat`` may watch,
+    as plain values by clip id and time: those ``seat`` sees, and while parents are invited
+    only those shown to the whole circle (they watch the same screen). ``parents``: whether
+    they are, when the caller knows (``queries.HOME_SIDE_INVITED``). Two queries (one with
+    ``parents``)."""
     if parents is None:
         parents = home_side_invited(session, meeting)
-    by_clip: dict[int, list[Moment]] = {clip.id: [] for clip in clips}
-    # picking reads only the clips' ids: a clip as a page shows it (plain values) will do.
-    for moment in picking.candidate_moments(session, seat, cast("Collection[Clip]", clips)):
-        if parents and not picking.moment_reaches_parents(moment):
+    clips = [clip] if pair is None else [clip, pair]
+    by_clip: dict[int, list[MomentRow]] = {c.id: [] for c in clips}
+    reaching = {c.id: picking.reaches_parents(c) for c in clips} if parents else {}
+    pair_id = pair.id if pair is not None else None
+    for moment in picking.candidate_rows(session, seat, clip.id, pair_id):
+        if parents and not picking.shown_to_parents(moment, reaching[moment.clip_id]):
             continue
-        by_clip.setdefault(moment.clip_id, []).append(moment)
+        by_clip[moment.clip_id].append(moment)
     return by_clip
 
 

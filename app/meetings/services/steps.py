@@ -4,11 +4,13 @@ clips, its moment, its notes with the moment their need cites, and whether paren
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
+from app.circle.audience import Audience
 from app.clips.models import Clip, Moment, Source
 from app.core.db import DbSession, rows, utcnow
 from app.core.errors import NotFoundError
@@ -16,7 +18,18 @@ from app.meetings.models import AgendaItem, ItemNotes, Meeting
 from app.meetings.services import queries
 
 #: The columns of a clip that an item's step draws (:class:`ShownClip`).
-_CLIP_COLUMNS = ("id", "title", "source", "duration_s", "poster_key", "width", "height")
+_CLIP_COLUMNS = (
+    "id",
+    "title",
+    "source",
+    "duration_s",
+    "poster_key",
+    "width",
+    "height",
+    "audience",
+    "shows_others",
+    "others_cleared_at",
+)
 
 _PAIR = aliased(Clip)
 _CITED = aliased(Moment)
@@ -53,7 +66,8 @@ _ITEM = (
 
 
 class ShownClip(NamedTuple):
-    """A clip of an item's step, as its player draws it."""
+    """A clip of an item's step, as its player draws it, and who it reaches (the values of
+    ``picking.reaches_parents``)."""
 
     id: int
     title: str
@@ -62,6 +76,9 @@ class ShownClip(NamedTuple):
     poster_key: str | None
     width: int | None
     height: int | None
+    audience: Audience
+    shows_others: bool
+    others_cleared_at: datetime | None
 
 
 class MomentAt(NamedTuple):

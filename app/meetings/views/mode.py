@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request
 from flask_babel import format_time as babel_time
 from wtforms import SelectChoice
 
@@ -28,7 +28,7 @@ from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import show_refusal
 from app.core.i18n import gettext as _
-from app.core.paging import address_of_items
+from app.core.timecode import decimal_mark
 from app.meetings import bp
 from app.meetings.mode_forms import AttendanceForm, ItemNotesForm, notes_fields
 from app.meetings.models import AgendaItem, ItemNotes, Meeting
@@ -37,12 +37,15 @@ from app.meetings.views.mode_agreements import agreements_step
 from app.meetings.views.mode_moments import (
     BLANK_HOLES,
     MomentRows,
+    cited_link,
     moment_choices,
     player_of,
+    players_of,
     texts_of,
 )
 from app.meetings.views.mode_steps import (
     MODE,
+    address,
     attendance_parts,
     leads,
     step_nav,
@@ -93,8 +96,9 @@ def item_step(
         return agreements_step(seat, meeting, nav=nav, attendance=attendance)
     index = 0 if item_id is None else nav.index_of(item_id)
     item, saved = steps.item_of(db.session, meeting, nav.items[index].id)
-    clips = [item.clip, *([item.pair_clip] if item.pair_clip is not None else [])]
-    moments = notes.moments_for(db.session, seat, meeting, clips, parents=item.home_side)
+    moments = notes.moments_for(
+        db.session, seat, meeting, item.clip, item.pair_clip, parents=item.home_side
+    )
     # The form is drawn by hand from the saved notes and the labels, limits and token of
     # the page (``meetings/mode.html``, as the rows of other pages); only a form sent back,
     # with its text and errors, is drawn from itself.
@@ -109,7 +113,7 @@ def item_step(
         ]
     cited = str(saved.need_moment_id) if saved is not None and saved.need_moment_id else ""
     fields = notes_fields(need_label)
-    clip_address = address_of_items("clips.show", "clip_id", child_id=meeting.child_id)
+    clip_address = address("clips.show", "clip_id", child_id=meeting.child_id)
     return render_template(
         "meetings/mode.html",
         child=seat.child,
@@ -117,8 +121,9 @@ def item_step(
         item=item,
         number=index + 1,
         item_heading=nav.items[index].title,
-        moments=moments,
         moment_rows=MomentRows(moments, texts, choices, cited, clip_address),
+        has_moments=any(moments.values()),
+        cited_link=cited_link(item, saved, clip_address, write),
         moment_holes=BLANK_HOLES,
         row=saved,
         notes_fields=fields,
@@ -129,15 +134,19 @@ def item_step(
         leads_meeting=leads(seat, meeting),
         can_adopt=seat.may(Action.EDIT_PLAN),
         player_of=player_of,
-        notes_address=url_for(
+        notes_address=address(
             "meetings.save_notes",
             child_id=meeting.child_id,
             meeting_id=meeting.id,
             item_id=item.id,
         ),
         clip_address=clip_address,
-        video_address=address_of_items("clips.video", "clip_id", child_id=meeting.child_id),
-        poster_address=address_of_items("clips.poster", "clip_id", child_id=meeting.child_id),
+        players=players_of(
+            item,
+            address("clips.video", "clip_id", child_id=meeting.child_id),
+            address("clips.poster", "clip_id", child_id=meeting.child_id),
+        ),
+        decimal=decimal_mark(),
         **nav.parts(index),
         **(attendance_parts(meeting, attendance, fields.token) if index == 0 else {}),
     )
