@@ -50,9 +50,9 @@ def pattern(blank: Markup) -> str:
 class AgreementRows:
     """The rows of the agreements part: those made in the meeting (``made``) and those it
     reviews (``listed``), rows of ``agreement_rows``, with their ``lines``
-    (``parts.agreement_lines``) and the addresses of the agreements and their forms; while
-    the meeting is led, the status's options by the status chosen and the review forms sent
-    back (with their errors) by agreement id."""
+    (``parts.agreement_lines``, escaped already) and the addresses of the agreements and
+    their forms; while the meeting is led, the status's options by the status chosen and the
+    review forms sent back (with their errors) by agreement id."""
 
     made: list[Row[Any]]
     listed: list[Row[Any]]
@@ -63,27 +63,27 @@ class AgreementRows:
     options: dict[str | None, Markup]
     sent_back_forms: dict[int, Any]
 
-    def _common(self, a: Row[Any], overdue: str) -> dict[str, Any]:
+    def _common(self, a: Row[Any], link: str, overdue: str) -> dict[str, Any]:
         line = self.lines[a.id]
         return {
             "id": a.id,  # a number: nothing to escape
-            "link": esc(self.agreement_address.format(id=a.id)),
-            "text": esc(a.text),
-            "facts": esc(line.facts),
+            "link": link.format(id=a.id),
+            "text": line.text,
+            "facts": line.facts,
             "state": "granted" if line.done else "unanswered",
-            "status": esc(line.status),
+            "status": line.status,
             "overdue": overdue if line.overdue else "",
-            "what": esc(line.short),
+            "what": line.short,
         }
 
     def draw_made(self, blank: Markup, overdue: Markup) -> Markup:
         """The rows of the agreements made: ``blank`` (``made_row``) filled in for each."""
         row = pattern(blank)
+        # The addresses escaped once: an id (a number) changes nothing of that.
+        link, remove = esc(self.agreement_address), esc(self.remove_address)
         return Markup(  # noqa: S704 - the values escaped
             "".join(
-                row.format_map(
-                    self._common(a, overdue) | {"remove": esc(self.remove_address.format(id=a.id))}
-                )
+                row.format_map(self._common(a, link, overdue) | {"remove": remove.format(id=a.id)})
                 for a in self.made
             )
         )
@@ -101,6 +101,7 @@ class AgreementRows:
         form sent back with its errors drawn by ``sent_back`` (none when ``form`` is
         empty: the meeting is not led)."""
         row, review_line, review_form = pattern(blank), pattern(reviewed), pattern(form)
+        link, review_address = esc(self.agreement_address), esc(self.review_address)
         drawn = []
         for a in self.listed:
             line = self.lines[a.id]
@@ -108,23 +109,24 @@ class AgreementRows:
             if a.review_id is not None:
                 note, status = esc(a.review_note or ""), a.review_status.value
                 review = review_line.format(
-                    reviewed=esc(line.reviewed), note=" — " + note if note else ""
+                    reviewed=line.reviewed, note=" — " + note if note else ""
                 )
-            address = self.review_address.format(id=a.id)
             if not form:
                 shown = ""
             elif a.id in self.sent_back_forms:
-                shown = str(sent_back(self.sent_back_forms[a.id], address, line.short))
+                address = self.review_address.format(id=a.id)
+                what = Markup(line.short)  # noqa: S704 - escaped
+                shown = str(sent_back(self.sent_back_forms[a.id], address, what))
             else:
                 shown = review_form.format(
                     id=f"review-{a.id}",
-                    address=esc(address),
+                    address=review_address.format(id=a.id),
                     version=a.version,
                     options=self.options[status],
                     note=note,
-                    what=esc(line.short),
+                    what=line.short,
                 )
-            values = self._common(a, overdue)
-            values.update(made_in=esc(line.made_in), review=review, form=shown)
+            values = self._common(a, link, overdue)
+            values.update(made_in=line.made_in, review=review, form=shown)
             drawn.append(row.format_map(values))
         return Markup("".join(drawn))  # noqa: S704 - the values escaped

@@ -5,6 +5,7 @@ earlier ones it reviews, and its summaries (``followup_parts``), handed to
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from flask import current_app
@@ -14,9 +15,11 @@ from sqlalchemy import Row
 from wtforms import SelectChoice
 
 from app.circle.policy import Action, Seat
+from app.core import i18n
 from app.core.clock import local_date
 from app.core.db import db, utcnow
 from app.core.forms import PortalForm
+from app.core.holes import esc
 from app.core.i18n import format_date
 from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
@@ -123,11 +126,14 @@ def new_agreement_fields(seat: Seat) -> NewAgreementFields:
 
 
 class AgreementLine(NamedTuple):
-    """How an agreement's row on the meeting's page reads, in the page's language: worked
-    out here once for the row (a translation with a date costs a template several times the
-    work). ``made_in`` and ``reviewed`` only for an earlier agreement reviewed here;
-    ``short`` is its text as a button names it (truncated to 40 characters)."""
+    """How an agreement's row on the meeting's page reads, in the page's language and escaped
+    as the template escapes it: worked out here once for the row (a translation with a date
+    costs a template several times the work, and every value escaped a call or more).
+    ``text`` is the agreement's text; ``made_in`` and ``reviewed`` only for an earlier
+    agreement reviewed here; ``short`` is its text as a button names it (truncated to 40
+    characters)."""
 
+    text: str
     facts: str
     status: str
     done: bool
@@ -141,30 +147,34 @@ def agreement_lines(
     seat: Seat, made: list[Row[Any]], listed: list[Row[Any]]
 ) -> dict[int, AgreementLine]:
     """The lines of the agreements made in a meeting and of those it reviews, by id (rows of
-    ``agreement_rows``)."""
+    ``agreement_rows``), escaped (:class:`AgreementLine`)."""
     today = local_date()
-    parties = {party: str(label) for party, label in PARTY_LABELS.items()}
-    statuses = {status: str(label) for status, label in STATUS_LABELS.items()}
-    former = _("a former member")
+    parties = {party: esc(str(label)) for party, label in PARTY_LABELS.items()}
+    statuses = {status: esc(str(label)) for status, label in STATUS_LABELS.items()}
+    owners = {None: esc(_("a former member"))}  # a name escaped once, however many it owns
     due_text = _("due %(date)s", date="\x00")  # the date goes in per row
     made_text = _("Made in the meeting of %(date)s", date="\x00")
     sees_overdue = seat.is_coach
     user_id = seat.user.id
     env = current_app.jinja_env
+    longest = 40 + env.policies["truncate.leeway"]  # do_truncate leaves shorter texts whole
+    language = str(i18n.locale())
     dues: dict[date, str] = {}  # a date said once, however many agreements are due then
 
     def line(a: Row[Any], **more: str) -> AgreementLine:
-        owner = former if a.owner is None else a.owner
-        due = dues.get(a.due_on)
-        if due is None:
-            due = dues[a.due_on] = due_text.replace("\x00", format_date(a.due_on, "medium"))
+        if a.owner not in owners:
+            owners[a.owner] = esc(a.owner)
+        if a.due_on not in dues:
+            dues[a.due_on] = esc(due_text.replace("\x00", _day(language, a.due_on)))
+        text = esc(a.text)
         return AgreementLine(
-            f"{parties[a.party]} · {owner} · {due}",
+            text,
+            f"{parties[a.party]} · {owners[a.owner]} · {dues[a.due_on]}",
             statuses[a.status],
             a.status is AgreementStatus.DONE,
             # agreements.overdue_for: open, past its due date, and the seat owns it or coaches
             a.status in STILL_OPEN and a.due_on < today and (sees_overdue or a.owner_id == user_id),
-            do_truncate(env, a.text, 40),
+            text if len(a.text) <= longest else esc(do_truncate(env, a.text, 40)),
             **more,
         )
 
@@ -172,13 +182,21 @@ def agreement_lines(
     made_in: dict[datetime, str] = {}  # earlier agreements come from a few meetings
     for a in listed:
         if a.made_at not in made_in:
-            made_in[a.made_at] = made_text.replace("\x00", format_date(a.made_at, "long"))
+            made_in[a.made_at] = esc(made_text.replace("\x00", format_date(a.made_at, "long")))
         lines[a.id] = line(
             a,
             made_in=made_in[a.made_at],
             reviewed=statuses[a.review_status] if a.review_id is not None else "",
         )
     return lines
+
+
+@lru_cache(maxsize=1024)
+def _day(language: str, day: date) -> str:
+    """``day`` as ``format_date`` writes it ("medium") in ``language``: an agreement's due
+    date, remembered by the language's name (a list of agreements names many days, and
+    ``format_date`` costs some thirty calls for each, a look-up here one)."""
+    return format_date(day, "medium")
 
 
 def page_token(form: PortalForm) -> str | None:
