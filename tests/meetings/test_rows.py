@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask_babel import force_locale
 from markupsafe import escape
 
 from app.circle.audience import Audience
@@ -19,6 +20,8 @@ from app.meetings.models_followup import Agreement, AgreementReview, AgreementSt
 from app.meetings.models_summary import MeetingSummary
 from app.meetings.services import acknowledgement, agreement_rows, agreements, visible
 from app.meetings.views import agenda_html
+from app.meetings.views.escaped import esc_all
+from app.meetings.views.mode_steps import time_writer
 from tests.support.meetings import days_ahead, plan
 
 
@@ -151,6 +154,12 @@ def test_the_agenda_lines_read_as_the_items_titles(app, circle, planned, make_cl
         items, hidden = visible.agenda_as_seen(db.session, seat, meeting)
         lines, hidden_lines = visible.agenda_lines_as_seen(db.session, seat, meeting)
         assert hidden_lines == hidden
+        # the meeting's page writes the times with the decimal mark looked up once
+        for language in ("nl", "en"):
+            with force_locale(language):
+                assert visible.agenda_lines_as_seen(db.session, seat, meeting, time_writer()) == (
+                    visible.agenda_lines_as_seen(db.session, seat, meeting)
+                )
         assert len(lines) == len(items) == 4
         for line, item in zip(lines, items, strict=True):
             assert escape(line.title) == item_title(item)
@@ -344,3 +353,12 @@ def test_the_agreement_rows_read_as_the_template_wrote_them(app, circle, planned
         found = page.find(piece, at)
         assert found >= 0, piece
         at = found + len(piece)
+
+
+def test_values_escaped_together_are_each_escaped():
+    texts = ["Kring <1> & 'zo'", "", 'Een "noot"', "{id} {0}", "gewoon"]
+    assert esc_all(texts) == [str(escape(t)) for t in texts]
+    assert esc_all([]) == []
+    # a value holding the joining character after all: each escaped on its own
+    odd = ["a\x00<b>", "c & d"]
+    assert esc_all(odd) == [str(escape(t)) for t in odd]

@@ -147,12 +147,12 @@ def item_titles(
 
 
 def agenda_lines_as_seen(
-    session: DbSession, seat: Seat, meeting: Meeting
+    session: DbSession, seat: Seat, meeting: Meeting, write: Callable[[float], str] = format_time
 ) -> tuple[list[AgendaLine], int]:
-    """:func:`agenda_as_seen` as plain lines (:class:`AgendaLine`), for the meeting's page.
-    Two queries."""
+    """:func:`agenda_as_seen` as plain lines (:class:`AgendaLine`), for the meeting's page,
+    the moments' times written by ``write`` (:func:`item_titles`). One query."""
     shown, hidden = agenda_rows_as_seen(session, seat, meeting)
-    titles = item_titles(shown)
+    titles = item_titles(shown, write)
     lines = [
         AgendaLine(r.clip_id, r.pair_clip_id, titles[r.id], r.pair_title, r.prep_note)
         for r in shown

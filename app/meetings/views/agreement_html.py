@@ -107,7 +107,7 @@ class AgreementRows:
             line = self.lines[a.id]
             review, note, status = "", "", None
             if a.review_id is not None:
-                note, status = esc(a.review_note or ""), a.review_status.value
+                note, status = line.note, a.review_status.value
                 review = review_line.format(
                     reviewed=line.reviewed, note=" — " + note if note else ""
                 )

@@ -32,6 +32,7 @@ from app.meetings.services import (
     visible,
 )
 from app.meetings.views import agenda_html, list_rows, parts
+from app.meetings.views.mode_steps import time_writer
 
 PER_PAGE = 20
 
@@ -93,7 +94,7 @@ def meeting_page(
     if form is None and may_contribute:
         form = ContributionForm()
     # A parent sees the items whose fragments they may watch: never a hint of the others.
-    shown, hidden = visible.agenda_lines_as_seen(db.session, seat, meeting)
+    shown, hidden = visible.agenda_lines_as_seen(db.session, seat, meeting, time_writer())
     clip_address = paging.address_of_items("clips.show", "clip_id", child_id=seat.child.id)
     sees_notes = seat.may(Action.VIEW_PREP_NOTES)
     return render_template(
