@@ -362,3 +362,27 @@ def test_values_escaped_together_are_each_escaped():
     # a value holding the joining character after all: each escaped on its own
     odd = ["a\x00<b>", "c & d"]
     assert esc_all(odd) == [str(escape(t)) for t in odd]
+
+
+def test_the_agreement_forms_words_are_said_in_the_pages_language(app):
+    # Said once per language (parts._review_words, _agreement_words), never in another's.
+    from app.meetings.forms_followup import AgreementForm, ReviewForm
+    from app.meetings.views import parts
+
+    said = {}
+    with app.test_request_context():
+        for language in ("en", "nl", "en"):
+            with force_locale(language):
+                fields = parts.review_fields()
+                assert fields.status_label == str(ReviewForm.status.args[0])
+                assert fields.note_label == str(ReviewForm.note.args[0])
+                assert fields.statuses == [
+                    (c.value, str(c.label)) for c in ReviewForm.status.kwargs["choices"]
+                ]
+                words = parts._agreement_words(language)
+                assert words[0] == str(AgreementForm.text.args[0])
+                assert [label for _, _, label in words[2]] == [
+                    str(escape(c.label)) for c in AgreementForm.party.kwargs["choices"]
+                ]
+                said[language] = fields.status_label
+    assert said["en"] != said["nl"]

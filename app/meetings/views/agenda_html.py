@@ -40,9 +40,9 @@ class AgendaRows:
         # Every item's texts escaped in one pass, in this order.
         escaped = esc_all(
             [
-                *(item.title for item in items),
-                *(item.pair_title or "" for item in items),
-                *(item.prep_note if notes else "" for item in items),
+                *[item.title for item in items],
+                *[item.pair_title or "" for item in items],
+                *[item.prep_note if notes else "" for item in items],
             ]
         )
         n = len(items)

@@ -83,8 +83,12 @@ class AgreementRows:
         link, remove = esc(self.agreement_address), esc(self.remove_address)
         return Markup(  # noqa: S704 - the values escaped
             "".join(
-                row.format_map(self._common(a, link, overdue) | {"remove": remove.format(id=a.id)})
-                for a in self.made
+                [
+                    row.format_map(
+                        self._common(a, link, overdue) | {"remove": remove.format(id=a.id)}
+                    )
+                    for a in self.made
+                ]
             )
         )
 

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from flask import current_app
 from jinja2.filters import do_truncate
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import Row
 from wtforms import SelectChoice
 
@@ -53,7 +53,13 @@ class ReviewFields(NamedTuple):
 
 
 def _escaped(choices: list[tuple[Any, str]]) -> list[tuple[Any, str, str]]:
-    return [(value, escape(value), escape(label)) for value, label in choices]
+    """``choices`` (value, label) with the value and the label escaped too, in one pass."""
+    n = len(choices)
+    escaped = esc_all([*[str(value) for value, _ in choices], *[label for _, label in choices]])
+    return [
+        (value, v, label)
+        for (value, _), v, label in zip(choices, escaped[:n], escaped[n:], strict=True)
+    ]
 
 
 def _choices(escaped: list[tuple[Any, str, str]], selected: Any = None) -> Markup:
@@ -62,32 +68,42 @@ def _choices(escaped: list[tuple[Any, str, str]], selected: Any = None) -> Marku
     (app.core.widgets)."""
     return Markup(  # noqa: S704 - escaped
         "".join(
-            f'<option {"selected " if value == selected else ""}value="{v}">{label}</option>'
-            for value, v, label in escaped
+            [
+                f'<option {"selected " if value == selected else ""}value="{v}">{label}</option>'
+                for value, v, label in escaped
+            ]
         )
     )
 
 
-def _options(statuses: list[tuple[str, str]]) -> dict[str | None, Markup]:
-    """The ``<option>`` elements of the status, by the status chosen (None: none)."""
-    escaped = _escaped(statuses)
+def _options(escaped: list[tuple[str, str, str]]) -> dict[str | None, Markup]:
+    """The ``<option>`` elements of the status (``escaped`` choices), by the status chosen
+    (None: none)."""
     return {
         selected: _choices(escaped, selected)
-        for selected in [None, *(value for value, _label in statuses)]
+        for selected in [None, *[value for value, _v, _label in escaped]]
     }
 
 
 def review_fields() -> ReviewFields:
     """What every review row's fields show, from the review form's fields (the class's: no
-    form is built for the rows drawn by hand)."""
+    form is built for the rows drawn by hand), in the request's language."""
+    return _review_words(str(i18n.locale()))[0]
+
+
+@lru_cache(maxsize=16)
+def _review_words(language: str) -> tuple[ReviewFields, list[tuple[str, str, str]]]:
+    """:func:`review_fields` in ``language``, the request's, and its statuses escaped
+    (:func:`_escaped`): the same for every page in that language."""
     status, note = ReviewForm.status, ReviewForm.note
-    return ReviewFields(
+    fields = ReviewFields(
         str(status.args[0]),
         [(c.value, str(c.label)) for c in status.kwargs["choices"]],
         str(note.args[0]),
         TEXT_MAX,
         note.kwargs["render_kw"]["rows"],
     )
+    return fields, _escaped(fields.statuses)
 
 
 #: What ``form_errors`` reads of a form with no errors, where no form is built.
@@ -112,16 +128,30 @@ class NewAgreementFields(NamedTuple):
 def new_agreement_fields(seat: Seat) -> NewAgreementFields:
     """:class:`NewAgreementFields` from the agreement form's fields (the class's) and the
     child's circle now (``owner_choices``)."""
-    form = AgreementForm
+    text_label, party_label, parties, owner_label, due_label = _agreement_words(str(i18n.locale()))
     owners = agreement_rows.owner_choices(db.session, seat)
     return NewAgreementFields(
-        str(form.text.args[0]),
-        form.text.kwargs["render_kw"]["rows"],
+        text_label,
+        AgreementForm.text.kwargs["render_kw"]["rows"],
         TEXT_MAX,
-        str(form.party.args[0]),
-        _choices(_escaped([(c.value, str(c.label)) for c in form.party.kwargs["choices"]])),
-        str(form.owner.args[0]),
+        party_label,
+        _choices(parties),
+        owner_label,
         _choices(_escaped(owners), seat.user.id),
+        due_label,
+    )
+
+
+@lru_cache(maxsize=16)
+def _agreement_words(language: str) -> tuple[str, str, list[tuple[Any, str, str]], str, str]:
+    """The agreement form's labels in ``language``, the request's, and its parties escaped
+    (:func:`_escaped`): the same for every page in that language."""
+    form = AgreementForm
+    return (
+        str(form.text.args[0]),
+        str(form.party.args[0]),
+        _escaped([(c.value, str(c.label)) for c in form.party.kwargs["choices"]]),
+        str(form.owner.args[0]),
         str(form.due_on.args[0]),
     )
 
@@ -162,15 +192,15 @@ def agreement_lines(
     made_at = list({a.made_at for a in listed})  # earlier agreements come from a few meetings
     escaped = esc_all(
         [
-            *(a.text for a in every),
-            *(a.text if len(a.text) <= longest else do_truncate(env, a.text, 40) for a in every),
-            *(a.review_note or "" for a in listed),
-            *(words.former if owner is None else owner for owner in owners),
-            *(words.due.replace("\x00", _day(language, day, "medium")) for day in dues),
-            *(
+            *[a.text for a in every],
+            *[a.text if len(a.text) <= longest else do_truncate(env, a.text, 40) for a in every],
+            *[a.review_note or "" for a in listed],
+            *[words.former if owner is None else owner for owner in owners],
+            *[words.due.replace("\x00", _day(language, day, "medium")) for day in dues],
+            *[
                 words.made_in.replace("\x00", _day(language, at.astimezone(zone).date(), "long"))
                 for at in made_at
-            ),
+            ],
         ]
     )
     n, m = len(every), len(listed)
@@ -305,7 +335,7 @@ def agreement_parts(
         if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
             kw = agreement_form.text.render_kw or {}
             agreement_form.text.render_kw = {**kw, "aria-keyshortcuts": "a"}
-    fields = review_fields()
+    fields, statuses = _review_words(str(i18n.locale()))
     remove_address = address_of_items(to + "remove_agreement", "agreement_id", **ids)
     review_address = address_of_items(to + "review_agreement", "agreement_id", **ids)
     rows = AgreementRows(
@@ -315,7 +345,7 @@ def agreement_parts(
         agreement_address,
         remove_address,
         review_address,
-        _options(fields.statuses),
+        _options(statuses),
         review_forms or {},
     )
     return parts | {
@@ -340,7 +370,8 @@ def followup_parts(
 ) -> dict[str, Any]:
     """What the meeting's page shows of the follow-up: the agreements part
     (:func:`agreement_parts`) and the meeting's summaries."""
-    summaries = summary.summaries_of(db.session, meeting)
+    # Only finalising issues a summary, and a finalised meeting stays so: no other has any.
+    summaries = summary.summaries_of(db.session, meeting) if meeting.is_finalised else []
     return {
         "summaries": summaries,
         "may_finalise": seat.may(Action.PLAN_MEETING)
