@@ -386,3 +386,29 @@ def test_the_agreement_forms_words_are_said_in_the_pages_language(app):
                 ]
                 said[language] = fields.status_label
     assert said["en"] != said["nl"]
+
+
+def test_the_circle_at_a_meeting_says_who_is_invited_and_who_may_own(app, circle, planned):
+    # One statement (queries.circle_at) for the page's invitees and the owners it offers:
+    # the same people, in the same order, as the two statements it replaces.
+    from datetime import timedelta
+
+    from app.circle.models import Membership
+    from app.core.db import utcnow
+    from app.meetings.services import queries
+
+    left = db.session.query(Membership).filter_by(
+        child_id=circle.child.id, user_id=circle.teacher.id
+    )
+    left.one().active_until = utcnow() - timedelta(days=1)  # invited, then left the circle
+    db.session.commit()
+    with app.test_request_context():
+        meeting = db.session.get(Meeting, planned.id)
+        seat = seat_for(circle.coach, circle.child)
+        members = queries.circle_at(db.session, meeting)
+        attendees = queries.attendees_in(members)
+        assert attendees == queries.attendees(db.session, meeting)
+        assert {a.user_id for a in attendees} == {circle.coach.id, circle.parent.id}
+        owners = agreement_rows.owners_in(members)
+        assert owners == agreement_rows.owner_choices(db.session, seat)
+        assert circle.parent2.id in dict(owners) and circle.teacher.id not in dict(owners)

@@ -125,11 +125,15 @@ class NewAgreementFields(NamedTuple):
     due_label: str
 
 
-def new_agreement_fields(seat: Seat) -> NewAgreementFields:
+def new_agreement_fields(seat: Seat, circle: list[Any] | None = None) -> NewAgreementFields:
     """:class:`NewAgreementFields` from the agreement form's fields (the class's) and the
-    child's circle now (``owner_choices``)."""
+    child's circle now (``owner_choices``, or the rows of ``queries.circle_at`` when the
+    page has them)."""
     text_label, party_label, parties, owner_label, due_label = _agreement_words(str(i18n.locale()))
-    owners = agreement_rows.owner_choices(db.session, seat)
+    if circle is None:
+        owners = agreement_rows.owner_choices(db.session, seat)
+    else:
+        owners = agreement_rows.owners_in(circle)
     return NewAgreementFields(
         text_label,
         AgreementForm.text.kwargs["render_kw"]["rows"],
@@ -289,6 +293,7 @@ def agreement_parts(
     agreement_form: AgreementForm | None = None,
     review_forms: dict[int, ReviewForm] | None = None,
     in_mode: bool = False,
+    circle: list[Any] | None = None,
 ) -> dict[str, Any]:
     """What ``meetings/_agreements.html`` shows: the agreements made in ``meeting``, the
     earlier ones it reviews (with a form each for the coach while the meeting is open), and
@@ -327,7 +332,7 @@ def agreement_parts(
         return parts | {"rows": rows}
     new_fields = None
     if agreement_form is None:  # drawn by hand: no form built
-        new_fields = new_agreement_fields(seat)
+        new_fields = new_agreement_fields(seat, circle)
     else:  # sent back, with what was sent and its errors
         owner_choices(seat, agreement_form)
         if agreement_form.owner.data is None and not agreement_form.errors:
@@ -367,9 +372,11 @@ def followup_parts(
     *,
     agreement_form: AgreementForm | None = None,
     review_forms: dict[int, ReviewForm] | None = None,
+    circle: list[Any] | None = None,
 ) -> dict[str, Any]:
     """What the meeting's page shows of the follow-up: the agreements part
-    (:func:`agreement_parts`) and the meeting's summaries."""
+    (:func:`agreement_parts`; ``circle``: the rows of ``queries.circle_at``, when the page
+    has them) and the meeting's summaries."""
     # Only finalising issues a summary, and a finalised meeting stays so: no other has any.
     summaries = summary.summaries_of(db.session, meeting) if meeting.is_finalised else []
     return {
@@ -378,5 +385,7 @@ def followup_parts(
         and meeting.state.value in ("planned", "held")
         and meeting.starts_at <= utcnow(),
         "may_addendum": seat.may(Action.PLAN_MEETING) and meeting.is_finalised,
-        **agreement_parts(seat, meeting, agreement_form=agreement_form, review_forms=review_forms),
+        **agreement_parts(
+            seat, meeting, agreement_form=agreement_form, review_forms=review_forms, circle=circle
+        ),
     }

@@ -97,12 +97,13 @@ def meeting_page(
     shown, hidden = visible.agenda_lines_as_seen(db.session, seat, meeting, time_writer())
     clip_address = paging.address_of_items("clips.show", "clip_id", child_id=seat.child.id)
     sees_notes = seat.may(Action.VIEW_PREP_NOTES)
+    circle = queries.circle_at(db.session, meeting)  # who is invited, and who may own
     return render_template(
         "meetings/show.html",
         child=seat.child,
         meeting=meeting,
         invited=seen.invited,
-        invitees=queries.attendees(db.session, meeting),
+        invitees=queries.attendees_in(circle),
         items=shown,
         agenda=agenda_html.AgendaRows(shown, clip_address, sees_notes),
         agenda_holes=agenda_html.HOLES,
@@ -112,7 +113,7 @@ def meeting_page(
         may_contribute=may_contribute,
         can_plan=seat.may(Action.PLAN_MEETING) and meeting.is_planned,
         sees_notes=sees_notes,
-        **parts.followup_parts(seat, meeting, **followup),
+        **parts.followup_parts(seat, meeting, circle=circle, **followup),
         can_run=policy.may_run_meeting(seat),
     )
 
