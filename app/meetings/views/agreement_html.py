@@ -41,9 +41,23 @@ HOLES = Holes(
 )
 
 
-def pattern(blank: Markup) -> str:
-    """``blank``, drawn with :data:`HOLES`, as a format string (:func:`app.core.holes.pattern`)."""
-    return holes.pattern(blank, HOLES)
+#: The holes each kind of row drawn once has (``made_row``, ``review_row``,
+#: ``reviewed_here``, ``review_form``): its drawing is searched for those alone.
+_MADE_ROW = Holes("id", "link", "text", "facts", "state", "status", "overdue", "what", "remove")
+_REVIEW_ROW = Holes(
+    "id", "link", "text", "facts", "state", "status", "overdue", "made_in", "review", "form"
+)
+_REVIEWED = Holes("reviewed", "note")
+_REVIEW_FORM = Holes("id", "address", "version", "options", "note", "what")
+
+
+def pattern(blank: Markup, kind: Holes = HOLES) -> str:
+    """``blank``, drawn with :data:`HOLES`, as a format string (:func:`app.core.holes.pattern`)
+    with a field for each of the holes of its ``kind`` of row; ValueError when it has another."""
+    text = holes.pattern(blank, kind)
+    if "\x00" in text:  # a hole of another kind: it would show as it is
+        raise ValueError("a hole not of this kind of row")
+    return text
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,7 @@ class AgreementRows:
 
     def draw_made(self, blank: Markup, overdue: Markup) -> Markup:
         """The rows of the agreements made: ``blank`` (``made_row``) filled in for each."""
-        row = pattern(blank)
+        row = pattern(blank, _MADE_ROW)
         # The addresses escaped once: an id (a number) changes nothing of that.
         link, remove = esc(self.agreement_address), esc(self.remove_address)
         return Markup(  # noqa: S704 - the values escaped
@@ -104,7 +118,8 @@ class AgreementRows:
         each, with its review here (``reviewed``) and its form: ``form`` filled in, or the
         form sent back with its errors drawn by ``sent_back`` (none when ``form`` is
         empty: the meeting is not led)."""
-        row, review_line, review_form = pattern(blank), pattern(reviewed), pattern(form)
+        row, review_line = pattern(blank, _REVIEW_ROW), pattern(reviewed, _REVIEWED)
+        review_form = pattern(form, _REVIEW_FORM)
         link, review_address = esc(self.agreement_address), esc(self.review_address)
         drawn = []
         for a in self.listed:
