@@ -20,6 +20,10 @@ from app.meetings.views.escaped import esc_all
 
 #: Where an item's values go in the rows drawn once.
 HOLES = Holes("link", "title", "pair", "pair_link", "pair_title", "prep")
+#: The holes of each part drawn once (a row, the clip beside, the preparation note): its
+#: drawing is searched for those alone.
+_ROW = Holes("link", "title", "pair", "prep")
+_PAIR, _PREP = Holes("pair_link", "pair_title"), Holes("prep")
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,8 @@ class AgendaRows:
     def draw(self, blank: Markup, pair: Markup, prep: Markup) -> Markup:
         """The items' rows: ``blank`` (a row) filled in for each, with ``pair`` (the clip
         it is set beside) and ``prep`` (its preparation note) filled in where it has them."""
-        row, pair_part, prep_part = (holes.pattern(b, HOLES) for b in (blank, pair, prep))
+        row = holes.pattern(blank, _ROW)
+        pair_part, prep_part = holes.pattern(pair, _PAIR), holes.pattern(prep, _PREP)
         address = esc(self.clip_address)  # escaped once: an id (a number) changes nothing of it
         items, notes = self.items, self.sees_notes
         # Every item's texts escaped in one pass, in this order.

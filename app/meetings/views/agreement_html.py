@@ -126,7 +126,7 @@ class AgreementRows:
             line = self.lines[a.id]
             review, note, status = "", "", None
             if a.review_id is not None:
-                note, status = line.note, a.review_status.value
+                note, status = line.note, a.review_status  # a StrEnum: its value as a key
                 review = review_line.format(
                     reviewed=line.reviewed, note=" — " + note if note else ""
                 )

@@ -9,7 +9,6 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from flask import current_app
-from jinja2.filters import do_truncate
 from markupsafe import Markup
 from sqlalchemy import Row
 from wtforms import SelectChoice
@@ -186,8 +185,11 @@ def agreement_lines(
     ``agreement_rows``), escaped (:class:`AgreementLine`)."""
     language = str(i18n.locale())
     words = _words(language)
-    env = current_app.jinja_env
-    longest = 40 + env.policies["truncate.leeway"]  # do_truncate leaves shorter texts whole
+    # A button names an agreement by its text as Jinja's ``truncate(40)`` writes it
+    # (``do_truncate``, written out: five calls a row; tests/meetings/test_rows.py holds the
+    # two to each other): whole up to the leeway, else cut at the last space in its first
+    # 37 characters, and "...".
+    longest = 40 + current_app.jinja_env.policies["truncate.leeway"]
     zone = display_zone()
     every = [*made, *listed]
     # Each name and date said once, however many agreements name it.
@@ -197,7 +199,10 @@ def agreement_lines(
     escaped = esc_all(
         [
             *[a.text for a in every],
-            *[a.text if len(a.text) <= longest else do_truncate(env, a.text, 40) for a in every],
+            *[
+                a.text if len(a.text) <= longest else a.text[:37].rsplit(" ", 1)[0] + "..."
+                for a in every
+            ],
             *[a.review_note or "" for a in listed],
             *[words.former if owner is None else owner for owner in owners],
             *[words.due.replace("\x00", _day(language, day, "medium")) for day in dues],
