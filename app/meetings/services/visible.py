@@ -139,7 +139,9 @@ def item_titles(
             titles[r.id] = str(r.title)
             continue
         if r.tag is not None:
-            label = labels.get(r.tag) or labels.setdefault(r.tag, str(TAG_LABELS[Tag(r.tag)]))
+            if r.tag not in labels:
+                labels[r.tag] = str(TAG_LABELS[Tag(r.tag)])
+            label = labels[r.tag]
         else:
             label = r.label if r.label is not None else _("Label removed")
         titles[r.id] = f"{r.title} · {write(r.start_s)} {label}"

@@ -124,11 +124,14 @@ class NewAgreementFields(NamedTuple):
     due_label: str
 
 
-def new_agreement_fields(seat: Seat, circle: list[Any] | None = None) -> NewAgreementFields:
+def new_agreement_fields(
+    seat: Seat, circle: list[Any] | None = None, language: str | None = None
+) -> NewAgreementFields:
     """:class:`NewAgreementFields` from the agreement form's fields (the class's) and the
     child's circle now (``owner_choices``, or the rows of ``queries.circle_at`` when the
     page has them)."""
-    text_label, party_label, parties, owner_label, due_label = _agreement_words(str(i18n.locale()))
+    language = language or str(i18n.locale())
+    text_label, party_label, parties, owner_label, due_label = _agreement_words(language)
     if circle is None:
         owners = agreement_rows.owner_choices(db.session, seat)
     else:
@@ -179,11 +182,11 @@ class AgreementLine(NamedTuple):
 
 
 def agreement_lines(
-    seat: Seat, made: list[Row[Any]], listed: list[Row[Any]]
+    seat: Seat, made: list[Row[Any]], listed: list[Row[Any]], language: str | None = None
 ) -> dict[int, AgreementLine]:
     """The lines of the agreements made in a meeting and of those it reviews, by id (rows of
     ``agreement_rows``), escaped (:class:`AgreementLine`)."""
-    language = str(i18n.locale())
+    language = language or str(i18n.locale())
     words = _words(language)
     # A button names an agreement by its text as Jinja's ``truncate(40)`` writes it
     # (``do_truncate``, written out: five calls a row; tests/meetings/test_rows.py holds the
@@ -315,7 +318,8 @@ def agreement_parts(
     made = agreement_rows.made_in(db.session, meeting)
     to = "meetings.mode_" if in_mode else "meetings."
     ids = {"child_id": meeting.child_id, "meeting_id": meeting.id}
-    lines = agreement_lines(seat, made, listed)
+    language = str(i18n.locale())  # the request's, said once for the part's words
+    lines = agreement_lines(seat, made, listed, language)
     agreement_address = address_of_items(
         "meetings.agreement", "agreement_id", child_id=meeting.child_id
     )
@@ -337,7 +341,7 @@ def agreement_parts(
         return parts | {"rows": rows}
     new_fields = None
     if agreement_form is None:  # drawn by hand: no form built
-        new_fields = new_agreement_fields(seat, circle)
+        new_fields = new_agreement_fields(seat, circle, language)
     else:  # sent back, with what was sent and its errors
         owner_choices(seat, agreement_form)
         if agreement_form.owner.data is None and not agreement_form.errors:
@@ -345,7 +349,7 @@ def agreement_parts(
         if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
             kw = agreement_form.text.render_kw or {}
             agreement_form.text.render_kw = {**kw, "aria-keyshortcuts": "a"}
-    fields, statuses = _review_words(str(i18n.locale()))
+    fields, statuses = _review_words(language)
     remove_address = address_of_items(to + "remove_agreement", "agreement_id", **ids)
     review_address = address_of_items(to + "review_agreement", "agreement_id", **ids)
     rows = AgreementRows(

@@ -36,7 +36,8 @@ from app.meetings.views.mode_steps import time_writer
 
 PER_PAGE = 20
 
-bp.add_app_template_global(lambda kind: str(KIND_LABELS[MeetingKind(kind)]), "meeting_kind_label")
+# A kind is a MeetingKind or its value: either finds its label (a StrEnum hashes as its value).
+bp.add_app_template_global(lambda kind: str(KIND_LABELS[kind]), "meeting_kind_label")
 
 
 @bp.get("/children/<int:child_id>/meetings")
