@@ -75,13 +75,13 @@ def _choices(escaped: list[tuple[Any, str, str]], selected: Any = None) -> Marku
     )
 
 
-def _options(escaped: list[tuple[str, str, str]]) -> dict[str | None, Markup]:
+def _options(
+    escaped: list[tuple[str, str, str]], listed: list[Row[Any]]
+) -> dict[str | None, Markup]:
     """The ``<option>`` elements of the status (``escaped`` choices), by the status chosen
-    (None: none)."""
-    return {
-        selected: _choices(escaped, selected)
-        for selected in [None, *[value for value, _v, _label in escaped]]
-    }
+    (None: none), for the statuses the reviews of ``listed`` chose (a few of them)."""
+    chosen = {None, *[a.review_status for a in listed if a.review_id is not None]}
+    return {selected: _choices(escaped, selected) for selected in chosen}
 
 
 def review_fields() -> ReviewFields:
@@ -313,7 +313,8 @@ def agreement_parts(
     forms' fields (``new_agreement``, ``review_fields``), each review from the agreement and
     its review, and the page's form token (a WTForms form per row cost most of the page, and
     a form built for its labels alone a good part of what was left)."""
-    leads = seat.may(Action.PLAN_MEETING) and meeting.state.value in ("planned", "held")
+    # A state is a StrEnum: equal to its value.
+    leads = seat.may(Action.PLAN_MEETING) and meeting.state in ("planned", "held")
     listed = agreement_rows.to_review(db.session, meeting)
     made = agreement_rows.made_in(db.session, meeting)
     to = "meetings.mode_" if in_mode else "meetings."
@@ -359,7 +360,7 @@ def agreement_parts(
         agreement_address,
         remove_address,
         review_address,
-        _options(statuses),
+        _options(statuses, listed),
         review_forms or {},
     )
     return parts | {
@@ -391,7 +392,7 @@ def followup_parts(
     return {
         "summaries": summaries,
         "may_finalise": seat.may(Action.PLAN_MEETING)
-        and meeting.state.value in ("planned", "held")
+        and meeting.state in ("planned", "held")
         and meeting.starts_at <= utcnow(),
         "may_addendum": seat.may(Action.PLAN_MEETING) and meeting.is_finalised,
         **agreement_parts(
