@@ -64,7 +64,7 @@ def pattern(blank: Markup, kind: Holes = HOLES) -> str:
 class AgreementRows:
     """The rows of the agreements part: those made in the meeting (``made``) and those it
     reviews (``listed``), rows of ``agreement_rows``, with their ``lines``
-    (``parts.agreement_lines``, escaped already) and the addresses of the agreements and
+    (``agreement_lines.agreement_lines``, escaped already) and the addresses of the agreements and
     their forms; while the meeting is led, the status's options by the status chosen and the
     review forms sent back (with their errors) by agreement id."""
 
