@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask_babel import force_locale
 from markupsafe import escape
 
 from app.circle.audience import Audience
@@ -19,6 +20,7 @@ from app.meetings.models_followup import Agreement, AgreementReview, AgreementSt
 from app.meetings.models_summary import MeetingSummary
 from app.meetings.services import acknowledgement, agreement_rows, agreements, visible
 from app.meetings.views import agenda_html
+from app.meetings.views.mode_steps import time_writer
 from tests.support.meetings import days_ahead, plan
 
 
@@ -151,6 +153,12 @@ def test_the_agenda_lines_read_as_the_items_titles(app, circle, planned, make_cl
         items, hidden = visible.agenda_as_seen(db.session, seat, meeting)
         lines, hidden_lines = visible.agenda_lines_as_seen(db.session, seat, meeting)
         assert hidden_lines == hidden
+        # the meeting's page writes the times with the decimal mark looked up once
+        for language in ("nl", "en"):
+            with force_locale(language):
+                assert visible.agenda_lines_as_seen(db.session, seat, meeting, time_writer()) == (
+                    visible.agenda_lines_as_seen(db.session, seat, meeting)
+                )
         assert len(lines) == len(items) == 4
         for line, item in zip(lines, items, strict=True):
             assert escape(line.title) == item_title(item)
@@ -160,6 +168,44 @@ def test_the_agenda_lines_read_as_the_items_titles(app, circle, planned, make_cl
                 item.prep_note,
             )
             assert line.pair_title == (item.pair_clip.title if item.pair_clip else None)
+
+
+def test_the_agenda_rows_keep_the_items_the_clip_clause_lets_each_seat_watch(
+    app, circle, planned, make_clip
+):
+    # One statement asks whether an item's fragment and pair may be watched: it keeps what
+    # watchable_items (picking.watchable_ids, a statement of its own) keeps, for every seat.
+    child, coach = circle.child, circle.coach
+    team = make_clip(child, coach, audience=Audience.TEAM, title="Team")
+    own = make_clip(child, coach, audience=Audience.PRIVATE, title="Eigen")
+    whole = make_clip(child, coach, audience=Audience.CIRCLE, title="Kring")
+    home = make_clip(child, circle.parent, audience=Audience.CIRCLE, source=Source.HOME)
+    hers = make_clip(child, circle.parent, audience=Audience.PRIVATE, source=Source.HOME)
+    pairs = [(whole, None), (team, None), (own, None), (whole, team), (whole, home)]
+    pairs += [(home, whole), (hers, None), (whole, hers), (team, whole)]
+    for position, (clip, pair) in enumerate(pairs, start=1):
+        db.session.add(
+            AgendaItem(
+                meeting_id=planned.id,
+                child_id=child.id,
+                position=position,
+                clip_id=clip.id,
+                pair_clip_id=pair.id if pair else None,
+            )
+        )
+    db.session.commit()
+    kept_by_seat = {}
+    with app.test_request_context():
+        meeting = db.session.get(Meeting, planned.id)
+        for person in (coach, circle.teacher, circle.specialist, circle.parent, circle.parent2):
+            seat = seat_for(person, child)
+            items, hidden = visible.agenda_as_seen(db.session, seat, meeting)
+            kept, hidden_rows = visible.agenda_rows_as_seen(db.session, seat, meeting)
+            assert [r.id for r in kept] == [i.id for i in items]
+            assert hidden_rows == hidden
+            kept_by_seat[person.id] = len(kept)
+    assert kept_by_seat[coach.id] == len(pairs)
+    assert 0 < kept_by_seat[circle.parent.id] < kept_by_seat[circle.teacher.id] < len(pairs)
 
 
 #: The agenda's rows as meetings/show.html drew them, an item at a time, before they were

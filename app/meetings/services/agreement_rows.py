@@ -114,6 +114,11 @@ _ROLE_ORDER = {Role.COACH: 0, Role.TEACHER: 1, Role.SPECIALIST: 2, Role.PARENT: 
 def owner_choices(session: DbSession, seat: Seat) -> list[tuple[int, str]]:
     """:func:`agreements.owners_for` as (user id, name) pairs, in its order (coaches first,
     then by name). One query."""
-    found: list[Any] = list(rows(session, _OWNERS, {"child": seat.child.id, "now": utcnow()}))
-    found.sort(key=lambda r: (_ROLE_ORDER[r.role], r.name.lower()))
+    return owners_in(list(rows(session, _OWNERS, {"child": seat.child.id, "now": utcnow()})))
+
+
+def owners_in(circle: list[Any]) -> list[tuple[int, str]]:
+    """:func:`owner_choices` from rows of the circle's members (``user_id``, ``role``,
+    ``name``: those of ``queries.circle_at`` too), in its order."""
+    found = sorted(circle, key=lambda r: (_ROLE_ORDER[r.role], r.name.lower()))
     return [(r.user_id, r.name) for r in found]

@@ -177,3 +177,41 @@ def attendees(session: DbSession, meeting: Meeting) -> list[Attendee]:
     params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
     found = [Attendee._make(row) for row in rows(session, _ATTENDEES, params)]
     return sorted(found, key=lambda a: (a.name.casefold(), a.user_id))
+
+
+#: The circle of child ``child`` at ``now``: each member's user id, role and name, with
+#: whether they are invited to meeting ``meeting`` (``invitee_id``, None if not) and their
+#: attendance mark.
+_CIRCLE = (
+    select(
+        Membership.user_id,
+        Membership.role,
+        User.name,
+        MeetingInvitee.user_id.label("invitee_id"),
+        MeetingInvitee.attended,
+    )
+    .join(User, User.id == Membership.user_id)
+    .outerjoin(
+        MeetingInvitee,
+        (MeetingInvitee.user_id == Membership.user_id)
+        & (MeetingInvitee.meeting_id == bindparam("meeting")),
+    )
+    .where(
+        Membership.child_id == bindparam("child"),
+        policy.active_membership_clause(bindparam("now")),
+    )
+)
+
+
+def circle_at(session: DbSession, meeting: Meeting) -> list[Any]:
+    """The circle of ``meeting``'s child now, each member with whether invited to
+    ``meeting``: what :func:`attendees` and ``agreement_rows.owner_choices`` each ask, in one
+    query, for a page that shows both (:func:`attendees_in`, ``agreement_rows.owners_in``)."""
+    params = {"meeting": meeting.id, "child": meeting.child_id, "now": utcnow()}
+    return list(rows(session, _CIRCLE, params))
+
+
+def attendees_in(circle: list[Any]) -> list[Attendee]:
+    """:func:`attendees` from the rows of :func:`circle_at`: the members invited, by name."""
+    found = {r.user_id: Attendee(r.user_id, r.name, r.attended) for r in circle if r.invitee_id}
+    return sorted(found.values(), key=lambda a: (a.name.casefold(), a.user_id))

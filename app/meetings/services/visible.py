@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import aliased
 
 from app.circle import policy
@@ -18,6 +19,7 @@ from app.circle.policy import Action, Seat
 from app.clips.forms import TAG_LABELS
 from app.clips.models import Clip, Moment, MomentTag, Tag
 from app.clips.services import picking
+from app.clips.services import queries as clip_queries
 from app.core.db import DbSession, rows
 from app.core.i18n import gettext as _
 from app.core.timecode import format_time
@@ -73,35 +75,54 @@ class AgendaLine(NamedTuple):
 
 _clip, _pair = aliased(Clip), aliased(Clip)
 
-#: The agenda of meeting ``meeting`` in order, each item with what its title names.
-_AGENDA = (
-    select(
-        AgendaItem.id,
-        AgendaItem.clip_id,
-        AgendaItem.pair_clip_id,
-        AgendaItem.prep_note,
-        _clip.title,
-        _pair.title.label("pair_title"),
-        Moment.id.label("moment_id"),
-        Moment.start_s,
-        Moment.tag,
-        MomentTag.label,
+
+@lru_cache(maxsize=64)
+def _agenda_statement(shape: clip_queries.Shape) -> Select[*tuple[Any, ...]]:
+    """The agenda of meeting ``meeting`` in order, each item with what its title names and
+    whether its fragment and pair may be watched (``watchable``) by a person whose clip
+    clause has ``shape``: the clause of :func:`picking.watchable_ids`, built once per shape,
+    the child's and the person's ids bound when it runs (``clip_queries.params_of``)."""
+    clause = clip_queries.clause_of_shape(shape)
+
+    def may_watch(clip_id: Any) -> Any:
+        return select(Clip.id).where(Clip.id == clip_id, clause).exists()
+
+    watchable = may_watch(AgendaItem.clip_id) & (
+        AgendaItem.pair_clip_id.is_(None) | may_watch(AgendaItem.pair_clip_id)
     )
-    .join(_clip, _clip.id == AgendaItem.clip_id)
-    .outerjoin(_pair, _pair.id == AgendaItem.pair_clip_id)
-    .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
-    .outerjoin(MomentTag, MomentTag.id == Moment.custom_tag_id)
-    .where(AgendaItem.meeting_id == bindparam("meeting"))
-    .order_by(AgendaItem.position, AgendaItem.id)
-)
+    return (
+        select(
+            AgendaItem.id,
+            AgendaItem.clip_id,
+            AgendaItem.pair_clip_id,
+            AgendaItem.prep_note,
+            _clip.title,
+            _pair.title.label("pair_title"),
+            Moment.id.label("moment_id"),
+            Moment.start_s,
+            Moment.tag,
+            MomentTag.label,
+            watchable.label("watchable"),
+        )
+        .join(_clip, _clip.id == AgendaItem.clip_id)
+        .outerjoin(_pair, _pair.id == AgendaItem.pair_clip_id)
+        .outerjoin(Moment, Moment.id == AgendaItem.moment_id)
+        .outerjoin(MomentTag, MomentTag.id == Moment.custom_tag_id)
+        .where(AgendaItem.meeting_id == bindparam("meeting"))
+        .order_by(AgendaItem.position, AgendaItem.id)
+    )
 
 
 def agenda_rows_as_seen(session: DbSession, seat: Seat, meeting: Meeting) -> tuple[list[Any], int]:
     """:func:`agenda_as_seen` as rows (``id``, ``clip_id``, ``pair_clip_id``, ``prep_note``,
     ``title``, ``pair_title``, and the moment its title names: ``moment_id``, ``start_s``,
-    ``tag``, ``label``), and how many others there are. Two queries."""
-    found = rows(session, _AGENDA, {"meeting": meeting.id})
-    shown = watchable_items(session, seat, found)
+    ``tag``, ``label``), and how many others there are. One query: whether ``seat`` may
+    watch an item's fragment and pair is asked in it, by the clip clause
+    :func:`watchable_items` asks."""
+    stmt = _agenda_statement(clip_queries.shape_of(seat))
+    params = {**clip_queries.params_of(seat), "meeting": meeting.id}
+    found = rows(session, stmt, params)
+    shown = [r for r in found if r.watchable]
     return shown, len(found) - len(shown)
 
 
@@ -118,7 +139,9 @@ def item_titles(
             titles[r.id] = str(r.title)
             continue
         if r.tag is not None:
-            label = labels.get(r.tag) or labels.setdefault(r.tag, str(TAG_LABELS[Tag(r.tag)]))
+            if r.tag not in labels:
+                labels[r.tag] = str(TAG_LABELS[Tag(r.tag)])
+            label = labels[r.tag]
         else:
             label = r.label if r.label is not None else _("Label removed")
         titles[r.id] = f"{r.title} · {write(r.start_s)} {label}"
@@ -126,12 +149,12 @@ def item_titles(
 
 
 def agenda_lines_as_seen(
-    session: DbSession, seat: Seat, meeting: Meeting
+    session: DbSession, seat: Seat, meeting: Meeting, write: Callable[[float], str] = format_time
 ) -> tuple[list[AgendaLine], int]:
-    """:func:`agenda_as_seen` as plain lines (:class:`AgendaLine`), for the meeting's page.
-    Two queries."""
+    """:func:`agenda_as_seen` as plain lines (:class:`AgendaLine`), for the meeting's page,
+    the moments' times written by ``write`` (:func:`item_titles`). One query."""
     shown, hidden = agenda_rows_as_seen(session, seat, meeting)
-    titles = item_titles(shown)
+    titles = item_titles(shown, write)
     lines = [
         AgendaLine(r.clip_id, r.pair_clip_id, titles[r.id], r.pair_title, r.prep_note)
         for r in shown

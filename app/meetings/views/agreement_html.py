@@ -41,18 +41,32 @@ HOLES = Holes(
 )
 
 
-def pattern(blank: Markup) -> str:
-    """``blank``, drawn with :data:`HOLES`, as a format string (:func:`app.core.holes.pattern`)."""
-    return holes.pattern(blank, HOLES)
+#: The holes each kind of row drawn once has (``made_row``, ``review_row``,
+#: ``reviewed_here``, ``review_form``): its drawing is searched for those alone.
+_MADE_ROW = Holes("id", "link", "text", "facts", "state", "status", "overdue", "what", "remove")
+_REVIEW_ROW = Holes(
+    "id", "link", "text", "facts", "state", "status", "overdue", "made_in", "review", "form"
+)
+_REVIEWED = Holes("reviewed", "note")
+_REVIEW_FORM = Holes("id", "address", "version", "options", "note", "what")
+
+
+def pattern(blank: Markup, kind: Holes = HOLES) -> str:
+    """``blank``, drawn with :data:`HOLES`, as a format string (:func:`app.core.holes.pattern`)
+    with a field for each of the holes of its ``kind`` of row; ValueError when it has another."""
+    text = holes.pattern(blank, kind)
+    if "\x00" in text:  # a hole of another kind: it would show as it is
+        raise ValueError("a hole not of this kind of row")
+    return text
 
 
 @dataclass(frozen=True)
 class AgreementRows:
     """The rows of the agreements part: those made in the meeting (``made``) and those it
     reviews (``listed``), rows of ``agreement_rows``, with their ``lines``
-    (``parts.agreement_lines``) and the addresses of the agreements and their forms; while
-    the meeting is led, the status's options by the status chosen and the review forms sent
-    back (with their errors) by agreement id."""
+    (``agreement_lines.agreement_lines``, escaped already) and the addresses of the agreements and
+    their forms; while the meeting is led, the status's options by the status chosen and the
+    review forms sent back (with their errors) by agreement id."""
 
     made: list[Row[Any]]
     listed: list[Row[Any]]
@@ -63,28 +77,32 @@ class AgreementRows:
     options: dict[str | None, Markup]
     sent_back_forms: dict[int, Any]
 
-    def _common(self, a: Row[Any], overdue: str) -> dict[str, Any]:
+    def _common(self, a: Row[Any], link: str, overdue: str) -> dict[str, Any]:
         line = self.lines[a.id]
         return {
             "id": a.id,  # a number: nothing to escape
-            "link": esc(self.agreement_address.format(id=a.id)),
-            "text": esc(a.text),
-            "facts": esc(line.facts),
+            "link": link.format(id=a.id),
+            "text": line.text,
+            "facts": line.facts,
             "state": "granted" if line.done else "unanswered",
-            "status": esc(line.status),
+            "status": line.status,
             "overdue": overdue if line.overdue else "",
-            "what": esc(line.short),
+            "what": line.short,
         }
 
     def draw_made(self, blank: Markup, overdue: Markup) -> Markup:
         """The rows of the agreements made: ``blank`` (``made_row``) filled in for each."""
-        row = pattern(blank)
+        row = pattern(blank, _MADE_ROW)
+        # The addresses escaped once: an id (a number) changes nothing of that.
+        link, remove = esc(self.agreement_address), esc(self.remove_address)
         return Markup(  # noqa: S704 - the values escaped
             "".join(
-                row.format_map(
-                    self._common(a, overdue) | {"remove": esc(self.remove_address.format(id=a.id))}
-                )
-                for a in self.made
+                [
+                    row.format_map(
+                        self._common(a, link, overdue) | {"remove": remove.format(id=a.id)}
+                    )
+                    for a in self.made
+                ]
             )
         )
 
@@ -100,31 +118,34 @@ class AgreementRows:
         each, with its review here (``reviewed``) and its form: ``form`` filled in, or the
         form sent back with its errors drawn by ``sent_back`` (none when ``form`` is
         empty: the meeting is not led)."""
-        row, review_line, review_form = pattern(blank), pattern(reviewed), pattern(form)
+        row, review_line = pattern(blank, _REVIEW_ROW), pattern(reviewed, _REVIEWED)
+        review_form = pattern(form, _REVIEW_FORM)
+        link, review_address = esc(self.agreement_address), esc(self.review_address)
         drawn = []
         for a in self.listed:
             line = self.lines[a.id]
             review, note, status = "", "", None
             if a.review_id is not None:
-                note, status = esc(a.review_note or ""), a.review_status.value
+                note, status = line.note, a.review_status  # a StrEnum: its value as a key
                 review = review_line.format(
-                    reviewed=esc(line.reviewed), note=" — " + note if note else ""
+                    reviewed=line.reviewed, note=" — " + note if note else ""
                 )
-            address = self.review_address.format(id=a.id)
             if not form:
                 shown = ""
             elif a.id in self.sent_back_forms:
-                shown = str(sent_back(self.sent_back_forms[a.id], address, line.short))
+                address = self.review_address.format(id=a.id)
+                what = Markup(line.short)  # noqa: S704 - escaped
+                shown = str(sent_back(self.sent_back_forms[a.id], address, what))
             else:
                 shown = review_form.format(
                     id=f"review-{a.id}",
-                    address=esc(address),
+                    address=review_address.format(id=a.id),
                     version=a.version,
                     options=self.options[status],
                     note=note,
-                    what=esc(line.short),
+                    what=line.short,
                 )
-            values = self._common(a, overdue)
-            values.update(made_in=esc(line.made_in), review=review, form=shown)
+            values = self._common(a, link, overdue)
+            values.update(made_in=line.made_in, review=review, form=shown)
             drawn.append(row.format_map(values))
         return Markup("".join(drawn))  # noqa: S704 - the values escaped

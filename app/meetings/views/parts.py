@@ -4,21 +4,17 @@ earlier ones it reviews, and its summaries (``followup_parts``), handed to
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
-from flask import current_app
-from jinja2.filters import do_truncate
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import Row
 from wtforms import SelectChoice
 
 from app.circle.policy import Action, Seat
-from app.core.clock import local_date
+from app.core import i18n
 from app.core.db import db, utcnow
 from app.core.forms import PortalForm
-from app.core.i18n import format_date
-from app.core.i18n import gettext as _
 from app.core.paging import address_of_items
 from app.meetings import bp
 from app.meetings.forms_followup import (
@@ -30,9 +26,10 @@ from app.meetings.forms_followup import (
 )
 from app.meetings.mode_forms import form_token
 from app.meetings.models import Meeting
-from app.meetings.models_followup import STILL_OPEN, AgreementStatus
 from app.meetings.services import agreement_rows, summary
 from app.meetings.views.agreement_html import HOLES, AgreementRows
+from app.meetings.views.agreement_lines import agreement_lines
+from app.meetings.views.escaped import esc_all
 
 bp.add_app_template_global(lambda party: str(PARTY_LABELS[party]), "agreement_party_label")
 bp.add_app_template_global(lambda status: str(STATUS_LABELS[status]), "agreement_status_label")
@@ -49,7 +46,13 @@ class ReviewFields(NamedTuple):
 
 
 def _escaped(choices: list[tuple[Any, str]]) -> list[tuple[Any, str, str]]:
-    return [(value, escape(value), escape(label)) for value, label in choices]
+    """``choices`` (value, label) with the value and the label escaped too, in one pass."""
+    n = len(choices)
+    escaped = esc_all([*[str(value) for value, _ in choices], *[label for _, label in choices]])
+    return [
+        (value, v, label)
+        for (value, _), v, label in zip(choices, escaped[:n], escaped[n:], strict=True)
+    ]
 
 
 def _choices(escaped: list[tuple[Any, str, str]], selected: Any = None) -> Markup:
@@ -58,32 +61,42 @@ def _choices(escaped: list[tuple[Any, str, str]], selected: Any = None) -> Marku
     (app.core.widgets)."""
     return Markup(  # noqa: S704 - escaped
         "".join(
-            f'<option {"selected " if value == selected else ""}value="{v}">{label}</option>'
-            for value, v, label in escaped
+            [
+                f'<option {"selected " if value == selected else ""}value="{v}">{label}</option>'
+                for value, v, label in escaped
+            ]
         )
     )
 
 
-def _options(statuses: list[tuple[str, str]]) -> dict[str | None, Markup]:
-    """The ``<option>`` elements of the status, by the status chosen (None: none)."""
-    escaped = _escaped(statuses)
-    return {
-        selected: _choices(escaped, selected)
-        for selected in [None, *(value for value, _label in statuses)]
-    }
+def _options(
+    escaped: list[tuple[str, str, str]], listed: list[Row[Any]]
+) -> dict[str | None, Markup]:
+    """The ``<option>`` elements of the status (``escaped`` choices), by the status chosen
+    (None: none), for the statuses the reviews of ``listed`` chose (a few of them)."""
+    chosen = {None, *[a.review_status for a in listed if a.review_id is not None]}
+    return {selected: _choices(escaped, selected) for selected in chosen}
 
 
 def review_fields() -> ReviewFields:
     """What every review row's fields show, from the review form's fields (the class's: no
-    form is built for the rows drawn by hand)."""
+    form is built for the rows drawn by hand), in the request's language."""
+    return _review_words(str(i18n.locale()))[0]
+
+
+@lru_cache(maxsize=16)
+def _review_words(language: str) -> tuple[ReviewFields, list[tuple[str, str, str]]]:
+    """:func:`review_fields` in ``language``, the request's, and its statuses escaped
+    (:func:`_escaped`): the same for every page in that language."""
     status, note = ReviewForm.status, ReviewForm.note
-    return ReviewFields(
+    fields = ReviewFields(
         str(status.args[0]),
         [(c.value, str(c.label)) for c in status.kwargs["choices"]],
         str(note.args[0]),
         TEXT_MAX,
         note.kwargs["render_kw"]["rows"],
     )
+    return fields, _escaped(fields.statuses)
 
 
 #: What ``form_errors`` reads of a form with no errors, where no form is built.
@@ -105,80 +118,42 @@ class NewAgreementFields(NamedTuple):
     due_label: str
 
 
-def new_agreement_fields(seat: Seat) -> NewAgreementFields:
+def new_agreement_fields(
+    seat: Seat, circle: list[Any] | None = None, language: str | None = None
+) -> NewAgreementFields:
     """:class:`NewAgreementFields` from the agreement form's fields (the class's) and the
-    child's circle now (``owner_choices``)."""
-    form = AgreementForm
-    owners = agreement_rows.owner_choices(db.session, seat)
+    child's circle now (``owner_choices``, or the rows of ``queries.circle_at`` when the
+    page has them)."""
+    language = language or str(i18n.locale())
+    text_label, party_label, parties, owner_label, due_label = _agreement_words(language)
+    if circle is None:
+        owners = agreement_rows.owner_choices(db.session, seat)
+    else:
+        owners = agreement_rows.owners_in(circle)
     return NewAgreementFields(
-        str(form.text.args[0]),
-        form.text.kwargs["render_kw"]["rows"],
+        text_label,
+        AgreementForm.text.kwargs["render_kw"]["rows"],
         TEXT_MAX,
-        str(form.party.args[0]),
-        _choices(_escaped([(c.value, str(c.label)) for c in form.party.kwargs["choices"]])),
-        str(form.owner.args[0]),
+        party_label,
+        _choices(parties),
+        owner_label,
         _choices(_escaped(owners), seat.user.id),
-        str(form.due_on.args[0]),
+        due_label,
     )
 
 
-class AgreementLine(NamedTuple):
-    """How an agreement's row on the meeting's page reads, in the page's language: worked
-    out here once for the row (a translation with a date costs a template several times the
-    work). ``made_in`` and ``reviewed`` only for an earlier agreement reviewed here;
-    ``short`` is its text as a button names it (truncated to 40 characters)."""
-
-    facts: str
-    status: str
-    done: bool
-    overdue: bool
-    short: str
-    made_in: str = ""
-    reviewed: str = ""
-
-
-def agreement_lines(
-    seat: Seat, made: list[Row[Any]], listed: list[Row[Any]]
-) -> dict[int, AgreementLine]:
-    """The lines of the agreements made in a meeting and of those it reviews, by id (rows of
-    ``agreement_rows``)."""
-    today = local_date()
-    parties = {party: str(label) for party, label in PARTY_LABELS.items()}
-    statuses = {status: str(label) for status, label in STATUS_LABELS.items()}
-    former = _("a former member")
-    due_text = _("due %(date)s", date="\x00")  # the date goes in per row
-    made_text = _("Made in the meeting of %(date)s", date="\x00")
-    sees_overdue = seat.is_coach
-    user_id = seat.user.id
-    env = current_app.jinja_env
-    dues: dict[date, str] = {}  # a date said once, however many agreements are due then
-
-    def line(a: Row[Any], **more: str) -> AgreementLine:
-        owner = former if a.owner is None else a.owner
-        due = dues.get(a.due_on)
-        if due is None:
-            due = dues[a.due_on] = due_text.replace("\x00", format_date(a.due_on, "medium"))
-        return AgreementLine(
-            f"{parties[a.party]} · {owner} · {due}",
-            statuses[a.status],
-            a.status is AgreementStatus.DONE,
-            # agreements.overdue_for: open, past its due date, and the seat owns it or coaches
-            a.status in STILL_OPEN and a.due_on < today and (sees_overdue or a.owner_id == user_id),
-            do_truncate(env, a.text, 40),
-            **more,
-        )
-
-    lines = {a.id: line(a) for a in made}
-    made_in: dict[datetime, str] = {}  # earlier agreements come from a few meetings
-    for a in listed:
-        if a.made_at not in made_in:
-            made_in[a.made_at] = made_text.replace("\x00", format_date(a.made_at, "long"))
-        lines[a.id] = line(
-            a,
-            made_in=made_in[a.made_at],
-            reviewed=statuses[a.review_status] if a.review_id is not None else "",
-        )
-    return lines
+@lru_cache(maxsize=16)
+def _agreement_words(language: str) -> tuple[str, str, list[tuple[Any, str, str]], str, str]:
+    """The agreement form's labels in ``language``, the request's, and its parties escaped
+    (:func:`_escaped`): the same for every page in that language."""
+    form = AgreementForm
+    return (
+        str(form.text.args[0]),
+        str(form.party.args[0]),
+        _escaped([(c.value, str(c.label)) for c in form.party.kwargs["choices"]]),
+        str(form.owner.args[0]),
+        str(form.due_on.args[0]),
+    )
 
 
 def page_token(form: PortalForm) -> str | None:
@@ -202,6 +177,7 @@ def agreement_parts(
     agreement_form: AgreementForm | None = None,
     review_forms: dict[int, ReviewForm] | None = None,
     in_mode: bool = False,
+    circle: list[Any] | None = None,
 ) -> dict[str, Any]:
     """What ``meetings/_agreements.html`` shows: the agreements made in ``meeting``, the
     earlier ones it reviews (with a form each for the coach while the meeting is open), and
@@ -213,12 +189,14 @@ def agreement_parts(
     forms' fields (``new_agreement``, ``review_fields``), each review from the agreement and
     its review, and the page's form token (a WTForms form per row cost most of the page, and
     a form built for its labels alone a good part of what was left)."""
-    leads = seat.may(Action.PLAN_MEETING) and meeting.state.value in ("planned", "held")
+    # A state is a StrEnum: equal to its value.
+    leads = seat.may(Action.PLAN_MEETING) and meeting.state in ("planned", "held")
     listed = agreement_rows.to_review(db.session, meeting)
     made = agreement_rows.made_in(db.session, meeting)
     to = "meetings.mode_" if in_mode else "meetings."
     ids = {"child_id": meeting.child_id, "meeting_id": meeting.id}
-    lines = agreement_lines(seat, made, listed)
+    language = str(i18n.locale())  # the request's, said once for the part's words
+    lines = agreement_lines(seat, made, listed, language)
     agreement_address = address_of_items(
         "meetings.agreement", "agreement_id", child_id=meeting.child_id
     )
@@ -240,7 +218,7 @@ def agreement_parts(
         return parts | {"rows": rows}
     new_fields = None
     if agreement_form is None:  # drawn by hand: no form built
-        new_fields = new_agreement_fields(seat)
+        new_fields = new_agreement_fields(seat, circle, language)
     else:  # sent back, with what was sent and its errors
         owner_choices(seat, agreement_form)
         if agreement_form.owner.data is None and not agreement_form.errors:
@@ -248,7 +226,7 @@ def agreement_parts(
         if in_mode:  # the key a goes to it there (static/js/meeting-mode.js)
             kw = agreement_form.text.render_kw or {}
             agreement_form.text.render_kw = {**kw, "aria-keyshortcuts": "a"}
-    fields = review_fields()
+    fields, statuses = _review_words(language)
     remove_address = address_of_items(to + "remove_agreement", "agreement_id", **ids)
     review_address = address_of_items(to + "review_agreement", "agreement_id", **ids)
     rows = AgreementRows(
@@ -258,7 +236,7 @@ def agreement_parts(
         agreement_address,
         remove_address,
         review_address,
-        _options(fields.statuses),
+        _options(statuses, listed),
         review_forms or {},
     )
     return parts | {
@@ -280,15 +258,20 @@ def followup_parts(
     *,
     agreement_form: AgreementForm | None = None,
     review_forms: dict[int, ReviewForm] | None = None,
+    circle: list[Any] | None = None,
 ) -> dict[str, Any]:
     """What the meeting's page shows of the follow-up: the agreements part
-    (:func:`agreement_parts`) and the meeting's summaries."""
-    summaries = summary.summaries_of(db.session, meeting)
+    (:func:`agreement_parts`; ``circle``: the rows of ``queries.circle_at``, when the page
+    has them) and the meeting's summaries."""
+    # Only finalising issues a summary, and a finalised meeting stays so: no other has any.
+    summaries = summary.summaries_of(db.session, meeting) if meeting.is_finalised else []
     return {
         "summaries": summaries,
         "may_finalise": seat.may(Action.PLAN_MEETING)
-        and meeting.state.value in ("planned", "held")
+        and meeting.state in ("planned", "held")
         and meeting.starts_at <= utcnow(),
         "may_addendum": seat.may(Action.PLAN_MEETING) and meeting.is_finalised,
-        **agreement_parts(seat, meeting, agreement_form=agreement_form, review_forms=review_forms),
+        **agreement_parts(
+            seat, meeting, agreement_form=agreement_form, review_forms=review_forms, circle=circle
+        ),
     }

@@ -32,10 +32,12 @@ from app.meetings.services import (
     visible,
 )
 from app.meetings.views import agenda_html, list_rows, parts
+from app.meetings.views.mode_steps import time_writer
 
 PER_PAGE = 20
 
-bp.add_app_template_global(lambda kind: str(KIND_LABELS[MeetingKind(kind)]), "meeting_kind_label")
+# A kind is a MeetingKind or its value: either finds its label (a StrEnum hashes as its value).
+bp.add_app_template_global(lambda kind: str(KIND_LABELS[kind]), "meeting_kind_label")
 
 
 @bp.get("/children/<int:child_id>/meetings")
@@ -93,15 +95,16 @@ def meeting_page(
     if form is None and may_contribute:
         form = ContributionForm()
     # A parent sees the items whose fragments they may watch: never a hint of the others.
-    shown, hidden = visible.agenda_lines_as_seen(db.session, seat, meeting)
+    shown, hidden = visible.agenda_lines_as_seen(db.session, seat, meeting, time_writer())
     clip_address = paging.address_of_items("clips.show", "clip_id", child_id=seat.child.id)
     sees_notes = seat.may(Action.VIEW_PREP_NOTES)
+    circle = queries.circle_at(db.session, meeting)  # who is invited, and who may own
     return render_template(
         "meetings/show.html",
         child=seat.child,
         meeting=meeting,
         invited=seen.invited,
-        invitees=queries.attendees(db.session, meeting),
+        invitees=queries.attendees_in(circle),
         items=shown,
         agenda=agenda_html.AgendaRows(shown, clip_address, sees_notes),
         agenda_holes=agenda_html.HOLES,
@@ -111,7 +114,7 @@ def meeting_page(
         may_contribute=may_contribute,
         can_plan=seat.may(Action.PLAN_MEETING) and meeting.is_planned,
         sees_notes=sees_notes,
-        **parts.followup_parts(seat, meeting, **followup),
+        **parts.followup_parts(seat, meeting, circle=circle, **followup),
         can_run=policy.may_run_meeting(seat),
     )
 
