@@ -14,7 +14,13 @@ worker_class = "gthread"
 # One process keeps the embedded default's in-memory rate limits consistent; scale-out
 # (Redis limits) raises WEB_PROCESSES.
 workers = int(os.environ.get("WEB_PROCESSES", "1"))
-threads = int(os.environ.get("WEB_THREADS", "8"))
+# Four threads a process: a page is Python work, and more threads of one process only take
+# turns at its interpreter lock, each turn costing more (on 2 cores the coach's busiest page
+# took about a third more processor time per request at 16 connections with 8 threads than
+# with 4; README, "Benchmarks", run G). A thread waits for the network only while it sends a
+# capped range of video without nginx, or receives an upload's chunk: raise WEB_THREADS where
+# many uploads run at once.
+threads = int(os.environ.get("WEB_THREADS", "4"))
 timeout = 60
 graceful_timeout = 20
 control_socket_disable = True

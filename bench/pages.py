@@ -70,8 +70,7 @@ def prepare(scratch: Path) -> dict[str, str]:
         "JOBS_URL": f"sqlite:///{scratch / 'jobs.db'}",
         "MEDIA_ROOT": str(scratch / "media"),
         "MAIL_BACKEND": "console",
-        "WEB_THREADS": os.environ.get("WEB_THREADS", "8"),
-    }
+    }  # WEB_THREADS as set, else gunicorn.conf.py's default
     os.environ.update(env)
     from alembic import command
 
@@ -79,6 +78,15 @@ def prepare(scratch: Path) -> dict[str, str]:
 
     command.upgrade(alembic_config(env["DATABASE_URL"]), "head")
     return env
+
+
+def threads_of_gunicorn() -> str:
+    """The threads per process gunicorn runs with: WEB_THREADS, else gunicorn.conf.py's."""
+    if "WEB_THREADS" in os.environ:
+        return os.environ["WEB_THREADS"]
+    settings = (Path(__file__).resolve().parents[1] / "gunicorn.conf.py").read_text()
+    found = re.search(r'"WEB_THREADS", "(\d+)"', settings)
+    return found.group(1) if found else "?"
 
 
 def query_counts(app: Any, pages: list[Page], password: str) -> dict[str, int]:
@@ -348,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         return 1 if grow else 0
     print(
-        f"gunicorn.conf.py with {args.processes} process(es) x {os.environ['WEB_THREADS']} "
+        f"gunicorn.conf.py with {args.processes} process(es) x {threads_of_gunicorn()} "
         f"threads; {args.requests} requests a page over {CONNECTIONS} keep-alive connections "
         f"at once, each page between two such rounds of the static file {STATIC}; then "
         f"{SINGLE} requests on one connection alone"

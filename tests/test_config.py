@@ -220,6 +220,19 @@ def test_gunicorn_binds_what_the_settings_assume(monkeypatch: pytest.MonkeyPatch
     assert settings["serving_address"]("unix:/run/beeldbrug.sock") == "unix:/run/beeldbrug.sock"
 
 
+def test_gunicorn_runs_one_process_of_four_threads_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("WEB_PROCESSES", raising=False)
+    monkeypatch.delenv("WEB_THREADS", raising=False)
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert (settings["workers"], settings["threads"], settings["worker_class"]) == (1, 4, "gthread")
+    monkeypatch.setenv("WEB_PROCESSES", "2")
+    monkeypatch.setenv("WEB_THREADS", "8")
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    assert (settings["workers"], settings["threads"]) == (2, 8)
+
+
 def test_make_run_prints_the_address_it_serves(tmp_path: Path) -> None:
     """scripts/serve.sh (what `make run` ends with) on a free port says that port, once open."""
     port = free_port()
