@@ -13,6 +13,8 @@ format string costs one call a row. The rows' HTML is the template's, byte for b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from markupsafe import Markup
 
 #: The stand-in of a hole: an escaped value never holds a "<", so no value is taken for one.
@@ -52,3 +54,20 @@ def esc(text: str) -> str:
         .replace("'", "&#39;")
         .replace('"', "&#34;")
     )
+
+
+#: What joins the values :func:`esc_all` escapes together: escaping leaves it alone, and no
+#: text of the portal holds it.
+_JOIN = "\x00"
+
+
+def esc_all(texts: Sequence[str]) -> list[str]:
+    """Each of ``texts`` escaped as :func:`esc` escapes it, in order, in one pass: a page fills
+    in a few values for each of its rows, and each value escaped on its own costs six calls
+    where all of them together cost about ten. :func:`esc` works a character at a time, so the
+    values joined, escaped and split again are the values escaped; each is escaped on its own
+    when one of them holds the joining character after all."""
+    escaped = esc(_JOIN.join(texts)).split(_JOIN)
+    if len(escaped) != len(texts):
+        return [esc(text) for text in texts]
+    return escaped

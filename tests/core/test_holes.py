@@ -5,7 +5,7 @@ from __future__ import annotations
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
-from app.core.holes import Holes, esc, pattern
+from app.core.holes import Holes, esc, esc_all, pattern
 
 NASTY = "<b>\"Samen\" & 'zo'</b> {niet} een veld"
 
@@ -36,3 +36,12 @@ def test_an_unknown_hole_is_an_attribute_error_as_for_any_object():
         assert str(error) == "other"
     else:
         raise AssertionError("an unknown hole was answered")
+
+
+def test_values_escaped_together_are_each_escaped():
+    texts = ["Kring <1> & 'zo'", "", 'Een "noot"', "{id} {0}", "gewoon"]
+    assert esc_all(texts) == [str(escape(t)) for t in texts]
+    assert esc_all([]) == []
+    # a value holding the joining character after all: each escaped on its own
+    odd = ["a\x00<b>", "c & d"]
+    assert esc_all(odd) == [str(escape(t)) for t in odd]

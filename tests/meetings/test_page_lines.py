@@ -1,6 +1,6 @@
 """The agreements part of the meeting's page reads plain lines worked out once by the view
 (``app.meetings.views.agreement_lines``: the words said once per language, the texts escaped
-in one pass, ``escaped.esc_all``) and the circle at the meeting in one statement: the page
+in one pass, ``holes.esc_all``) and the circle at the meeting in one statement: the page
 must still say, escaped, what the template said of each agreement a row at a time, and the
 same invitees and owners as the statements the circle replaced."""
 
@@ -22,7 +22,6 @@ from app.meetings.models import Meeting
 from app.meetings.models_followup import Agreement, AgreementReview, AgreementStatus, Party
 from app.meetings.services import agreement_rows, queries
 from app.meetings.views import parts
-from app.meetings.views.escaped import esc_all
 from app.meetings.views.planning import meeting_page
 from tests.support.meetings import days_ahead, plan
 
@@ -134,15 +133,6 @@ def test_the_agreement_rows_read_as_the_template_wrote_them(app, circle, planned
         found = page.find(piece, at)
         assert found >= 0, piece
         at = found + len(piece)
-
-
-def test_values_escaped_together_are_each_escaped():
-    texts = ["Kring <1> & 'zo'", "", 'Een "noot"', "{id} {0}", "gewoon"]
-    assert esc_all(texts) == [str(escape(t)) for t in texts]
-    assert esc_all([]) == []
-    # a value holding the joining character after all: each escaped on its own
-    odd = ["a\x00<b>", "c & d"]
-    assert esc_all(odd) == [str(escape(t)) for t in odd]
 
 
 def test_the_agreement_forms_words_are_said_in_the_pages_language(app):

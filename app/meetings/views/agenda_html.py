@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from app.core import holes
-from app.core.holes import Holes, esc
+from app.core.holes import Holes, esc, esc_all
 from app.meetings.services.visible import AgendaLine
-from app.meetings.views.escaped import esc_all
 
 #: Where an item's values go in the rows drawn once.
 HOLES = Holes("link", "title", "pair", "pair_link", "pair_title", "prep")

@@ -15,12 +15,11 @@ from sqlalchemy import Row
 from app.circle.policy import Seat
 from app.core import i18n
 from app.core.clock import display_zone, local_date
-from app.core.holes import esc
+from app.core.holes import esc, esc_all
 from app.core.i18n import format_date
 from app.core.i18n import gettext as _
 from app.meetings.forms_followup import PARTY_LABELS, STATUS_LABELS
 from app.meetings.models_followup import STILL_OPEN, AgreementStatus, Party
-from app.meetings.views.escaped import esc_all
 
 
 class AgreementLine(NamedTuple):

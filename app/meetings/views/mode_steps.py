@@ -112,7 +112,7 @@ def time_writer() -> Callable[[float], str]:
 
 def step_nav(seat: Seat, meeting: Meeting, write: Callable[[float], str] | None = None) -> StepNav:
     """The steps of ``meeting``'s meeting mode for ``seat``, the items' times written by
-    ``write`` (:func:`time_writer` when the caller has none). Two queries."""
+    ``write`` (:func:`time_writer` when the caller has none). One query."""
     kept, hidden = visible.agenda_rows_as_seen(db.session, seat, meeting)
     titles = visible.item_titles(kept, write or time_writer())
     child_id, meeting_id = meeting.child_id, meeting.id

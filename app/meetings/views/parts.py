@@ -15,6 +15,7 @@ from app.circle.policy import Action, Seat
 from app.core import i18n
 from app.core.db import db, utcnow
 from app.core.forms import PortalForm
+from app.core.holes import esc_all
 from app.core.paging import address_of_items
 from app.meetings import bp
 from app.meetings.forms_followup import (
@@ -29,7 +30,6 @@ from app.meetings.models import Meeting
 from app.meetings.services import agreement_rows, summary
 from app.meetings.views.agreement_html import HOLES, AgreementRows
 from app.meetings.views.agreement_lines import agreement_lines
-from app.meetings.views.escaped import esc_all
 
 bp.add_app_template_global(lambda party: str(PARTY_LABELS[party]), "agreement_party_label")
 bp.add_app_template_global(lambda status: str(STATUS_LABELS[status]), "agreement_status_label")
