@@ -7,7 +7,6 @@ same invitees and owners as the statements the circle replaced."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from flask_babel import force_locale
@@ -19,27 +18,11 @@ from app.circle.policy import seat_for
 from app.core.db import db, utcnow
 from app.meetings.forms_followup import AgreementForm, ReviewForm
 from app.meetings.models import Meeting
-from app.meetings.models_followup import Agreement, AgreementReview, AgreementStatus, Party
+from app.meetings.models_followup import AgreementReview, AgreementStatus
 from app.meetings.services import agreement_rows, queries
 from app.meetings.views import parts
 from app.meetings.views.planning import meeting_page
-from tests.support.meetings import days_ahead, plan
-
-
-def _agreement(circle: Any, meeting: Meeting, text: str, due: int, owner: Any) -> Agreement:
-    made = Agreement(
-        child_id=circle.child.id,
-        meeting_id=meeting.id,
-        text=text,
-        party=Party.HOME,
-        owner_id=owner.id,
-        due_on=days_ahead(due),
-        created_by_id=circle.coach.id,
-    )
-    db.session.add(made)
-    db.session.flush()
-    return made
-
+from tests.support.meetings import agreement_made, days_ahead, plan
 
 #: An agreement's texts as meetings/_agreements.html drew them, a row at a time from the
 #: agreement itself, before its lines were worked out and escaped by the view.
@@ -76,10 +59,10 @@ def test_the_agreement_rows_read_as_the_template_wrote_them(app, circle, planned
     parent.name = "Ouder 'Petra' & <co>"
     long = 'Elke avond <samen> lezen & daarna "praten" over {id} het verhaal van de dag'
     earlier = [
-        _agreement(circle, planned, 'Een <vast> teken & "meer" {0}', -3, circle.parent),
-        _agreement(circle, planned, long, 5, circle.coach),
-        _agreement(circle, planned, "Zelfde dag", 5, circle.teacher),
-        _agreement(circle, planned, "Van een oud lid", -2, circle.parent),
+        agreement_made(circle, planned, 'Een <vast> teken & "meer" {0}', -3, circle.parent),
+        agreement_made(circle, planned, long, 5, circle.coach),
+        agreement_made(circle, planned, "Zelfde dag", 5, circle.teacher),
+        agreement_made(circle, planned, "Van een oud lid", -2, circle.parent),
     ]
     earlier[3].owner_id = None
     db.session.add(
@@ -93,13 +76,15 @@ def test_the_agreement_rows_read_as_the_template_wrote_them(app, circle, planned
         )
     )
     here = [
-        _agreement(circle, later, long + " en nog wat", -1, circle.coach),
-        _agreement(circle, later, "Gedaan & <klaar>", -1, circle.parent),
+        agreement_made(circle, later, long + " en nog wat", -1, circle.coach),
+        agreement_made(circle, later, "Gedaan & <klaar>", -1, circle.parent),
         # just over and just at what truncate leaves whole (40 and a leeway of 5)
-        _agreement(
+        agreement_made(
             circle, later, "Samen <lezen> & praten over het boek van de da", 9, circle.coach
         ),
-        _agreement(circle, later, "Samen <lezen> & praten over het boek van de d", 9, circle.coach),
+        agreement_made(
+            circle, later, "Samen <lezen> & praten over het boek van de d", 9, circle.coach
+        ),
     ]
     here[1].status = AgreementStatus.DONE
     db.session.commit()

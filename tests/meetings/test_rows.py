@@ -5,8 +5,6 @@ and filled in are escaped as the template escapes them."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from flask_babel import force_locale
 from markupsafe import escape
@@ -16,36 +14,21 @@ from app.circle.policy import seat_for
 from app.clips.models import Moment, MomentTag, Source, Tag
 from app.core.db import db
 from app.meetings.models import AgendaItem, Meeting, MeetingState
-from app.meetings.models_followup import Agreement, AgreementReview, AgreementStatus, Party
+from app.meetings.models_followup import AgreementReview, AgreementStatus
 from app.meetings.models_summary import MeetingSummary
 from app.meetings.services import acknowledgement, agreement_rows, agreements, visible
 from app.meetings.views import agenda_html
 from app.meetings.views.mode_steps import time_writer
-from tests.support.meetings import days_ahead, plan
-
-
-def _agreement(circle: Any, meeting: Meeting, text: str, due: int, owner: Any) -> Agreement:
-    made = Agreement(
-        child_id=circle.child.id,
-        meeting_id=meeting.id,
-        text=text,
-        party=Party.HOME,
-        owner_id=owner.id,
-        due_on=days_ahead(due),
-        created_by_id=circle.coach.id,
-    )
-    db.session.add(made)
-    db.session.flush()
-    return made
+from tests.support.meetings import agreement_made, days_ahead, plan
 
 
 def test_agreement_rows_say_what_the_entities_say(app, circle, planned):
     later = plan(app, circle.child, circle.coach, [circle.coach, circle.parent], day=days_ahead(28))
     planned, later = db.session.get(Meeting, planned.id), db.session.get(Meeting, later.id)
-    first = _agreement(circle, planned, "Samen lezen", 30, circle.parent)
-    done = _agreement(circle, planned, "Een <vast> teken & meer", 29, circle.teacher)
-    _agreement(circle, planned, "Nog open", 31, circle.coach)
-    _agreement(circle, later, "Hier gemaakt", 40, circle.parent)
+    first = agreement_made(circle, planned, "Samen lezen", 30, circle.parent)
+    done = agreement_made(circle, planned, "Een <vast> teken & meer", 29, circle.teacher)
+    agreement_made(circle, planned, "Nog open", 31, circle.coach)
+    agreement_made(circle, later, "Hier gemaakt", 40, circle.parent)
     done.status = AgreementStatus.DONE
     db.session.add(
         AgreementReview(

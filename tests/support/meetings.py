@@ -14,6 +14,7 @@ from app.circle.models import Child, User
 from app.circle.policy import seat_for
 from app.core.db import db, utcnow
 from app.meetings.models import Meeting, MeetingKind
+from app.meetings.models_followup import Agreement, Party
 from app.meetings.services import planning
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -22,6 +23,23 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 def days_ahead(days: int) -> date:
     """The date ``days`` from today on the school's calendar."""
     return utcnow().astimezone(AMSTERDAM).date() + timedelta(days=days)
+
+
+def agreement_made(circle: Any, meeting: Meeting, text: str, due: int, owner: Any) -> Agreement:
+    """An agreement for the home made in ``meeting`` by the circle's coach, owned by
+    ``owner`` and due in ``due`` days, flushed."""
+    made = Agreement(
+        child_id=circle.child.id,
+        meeting_id=meeting.id,
+        text=text,
+        party=Party.HOME,
+        owner_id=owner.id,
+        due_on=days_ahead(due),
+        created_by_id=circle.coach.id,
+    )
+    db.session.add(made)
+    db.session.flush()
+    return made
 
 
 def plan(
