@@ -96,7 +96,9 @@ class Child(Base):
     # The name in lower case without accents (``search.fold``), kept beside it: a search by
     # name compares stored text, with no function called per child. Set with the name (and
     # by default on a plain insert that leaves it out).
-    name_folded: Mapped[str] = mapped_column(Text, default=_folded_name, deferred=True)
+    name_folded: Mapped[str] = mapped_column(
+        Text, default=_folded_name, server_default="", deferred=True
+    )
     date_of_birth: Mapped[date] = mapped_column(Date)
     group_name: Mapped[str] = mapped_column(String(60))
     guiding_question: Mapped[str] = mapped_column(Text)

@@ -6,8 +6,9 @@ Create Date: 2026-12-06 00:40:00.000000+00:00
 
 ``children.name_folded`` holds ``app.core.search.fold`` of ``children.name``: a search by name
 compares it with the folded search, and no longer folds every child's name in SQL (a Python
-function on SQLite, called once per row). The column is added empty, filled a batch of rows at
-a time, then made NOT NULL. Down drops it.
+function on SQLite, called once per row). The column is added NOT NULL with an empty default
+and filled a batch of rows at a time, in place: rebuilding the table on SQLite would lose its
+AUTOINCREMENT and the highest id handed out, which an erased child keeps. Down drops it.
 """
 
 from collections.abc import Sequence
@@ -29,7 +30,9 @@ children = sa.table(
 
 
 def upgrade() -> None:
-    op.add_column("children", sa.Column("name_folded", sa.Text(), nullable=True))
+    op.add_column(
+        "children", sa.Column("name_folded", sa.Text(), nullable=False, server_default="")
+    )
     conn = op.get_bind()
     last = 0
     while True:
@@ -48,10 +51,7 @@ def upgrade() -> None:
             [{"child_id": id_, "folded": fold(name) or ""} for id_, name in batch],
         )
         last = batch[-1].id
-    with op.batch_alter_table("children", schema=None) as batch_op:
-        batch_op.alter_column("name_folded", existing_type=sa.Text(), nullable=False)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("children", schema=None) as batch_op:
-        batch_op.drop_column("name_folded")
+    op.drop_column("children", "name_folded")

@@ -75,6 +75,22 @@ def test_the_migration_fills_in_the_folded_names_and_goes_down_again(tmp_path_fa
                 ],
             )
 
+            # An erased child's id is never handed out again: the migration keeps that so.
+            erased = conn.execute(
+                t["children"]
+                .insert()
+                .values(
+                    school_id=school,
+                    name="Gewist Kind",
+                    date_of_birth=date(2018, 5, 1),
+                    group_name="groep 3",
+                    guiding_question="?",
+                    started_on=date(2026, 9, 1),
+                    created_at=at,
+                )
+            ).inserted_primary_key[0]
+            conn.execute(t["children"].delete().where(t["children"].c.id == erased))
+
         command.upgrade(cfg, FOLDED_NAMES)
 
         meta = MetaData()
@@ -84,6 +100,20 @@ def test_the_migration_fills_in_the_folded_names_and_goes_down_again(tmp_path_fa
         with engine.connect() as conn:
             stored = conn.execute(select(kids.c.name_folded).order_by(kids.c.id)).scalars().all()
         assert stored == ["zoe bakker", "celik omer", "daan de vries", "lucja oster"] * 300
+        with engine.begin() as conn:
+            newcomer = conn.execute(
+                kids.insert().values(
+                    school_id=school,
+                    name="Nieuw Kind",
+                    name_folded="nieuw kind",
+                    date_of_birth=date(2018, 5, 1),
+                    group_name="groep 3",
+                    guiding_question="?",
+                    started_on=date(2026, 9, 1),
+                    created_at=at,
+                )
+            ).inserted_primary_key[0]
+        assert newcomer > erased
 
         command.downgrade(cfg, f"{FOLDED_NAMES}-1")
         meta = MetaData()
@@ -91,6 +121,6 @@ def test_the_migration_fills_in_the_folded_names_and_goes_down_again(tmp_path_fa
         assert "name_folded" not in meta.tables["children"].c
         with engine.connect() as conn:
             kept = conn.execute(select(meta.tables["children"].c.name)).scalars().all()
-        assert sorted(kept) == sorted(names)
+        assert sorted(kept) == sorted([*names, "Nieuw Kind"])
     finally:
         engine.dispose()
