@@ -16,7 +16,7 @@ from app.core import i18n
 from app.core.db import db, utcnow
 from app.core.forms import PortalForm
 from app.core.holes import esc_all
-from app.core.paging import address_of_items
+from app.core.templating import id_url
 from app.meetings import bp
 from app.meetings.forms_followup import (
     PARTY_LABELS,
@@ -197,9 +197,7 @@ def agreement_parts(
     ids = {"child_id": meeting.child_id, "meeting_id": meeting.id}
     language = str(i18n.locale())  # the request's, said once for the part's words
     lines = agreement_lines(seat, made, listed, language)
-    agreement_address = address_of_items(
-        "meetings.agreement", "agreement_id", child_id=meeting.child_id
-    )
+    agreement_address = id_url("meetings.agreement", "agreement_id", child_id=meeting.child_id)
     parts = {
         "agreements_made": made,
         "lines": lines,
@@ -227,8 +225,8 @@ def agreement_parts(
             kw = agreement_form.text.render_kw or {}
             agreement_form.text.render_kw = {**kw, "aria-keyshortcuts": "a"}
     fields, statuses = _review_words(language)
-    remove_address = address_of_items(to + "remove_agreement", "agreement_id", **ids)
-    review_address = address_of_items(to + "review_agreement", "agreement_id", **ids)
+    remove_address = id_url(to + "remove_agreement", "agreement_id", **ids)
+    review_address = id_url(to + "review_agreement", "agreement_id", **ids)
     rows = AgreementRows(
         made,
         listed,
