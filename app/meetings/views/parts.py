@@ -191,8 +191,7 @@ def agreement_parts(
     a form built for its labels alone a good part of what was left)."""
     # A state is a StrEnum: equal to its value.
     leads = seat.may(Action.PLAN_MEETING) and meeting.state in ("planned", "held")
-    listed = agreement_rows.to_review(db.session, meeting)
-    made = agreement_rows.made_in(db.session, meeting)
+    made, listed = agreement_rows.made_and_to_review(db.session, meeting)
     to = "meetings.mode_" if in_mode else "meetings."
     ids = {"child_id": meeting.child_id, "meeting_id": meeting.id}
     language = str(i18n.locale())  # the request's, said once for the part's words
