@@ -99,8 +99,15 @@ def _review_words(language: str) -> tuple[ReviewFields, list[tuple[str, str, str
     return fields, _escaped(fields.statuses)
 
 
-#: What ``form_errors`` reads of a form with no errors, where no form is built.
-NO_ERRORS: dict[str, Any] = {"errors": {}, "form_errors": []}
+class _NoErrors(NamedTuple):
+    errors: dict[str, Any]
+    form_errors: list[str]
+
+
+#: What ``form_errors`` reads of a form with no errors, where no form is built: attributes,
+#: as a form has them (a template's ``form.errors`` of a dictionary tries the attribute,
+#: fails and then looks the key up).
+NO_ERRORS = _NoErrors({}, [])
 
 
 class NewAgreementFields(NamedTuple):
