@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-from flask import url_for
 
 from app.circle.audience import Audience
 from app.clips.models import Source
@@ -17,7 +16,6 @@ from app.meetings.models import AgendaItem
 from app.meetings.services import queries
 from app.meetings.services.notes import NOTES_MAX
 from app.meetings.services.steps import item_of
-from app.meetings.views.mode_steps import address
 from tests.support.meetings import days_ahead, fields, mode_url, notes_url, plan
 
 
@@ -170,29 +168,6 @@ def test_the_attendees_are_the_invitees_and_the_item_knows_whether_parents_watch
         assert shown.home_side is queries.home_side_invited(db.session, meeting)
     assert queries.home_side_invited(db.session, planned)
     assert not queries.home_side_invited(db.session, team)
-
-
-def test_a_steps_addresses_are_what_url_for_builds(app):
-    """``mode_steps.address`` (an address remembered with stand-ins, the ids put in) is
-    ``url_for``'s address, with ``{id}`` where the hole is, under any script root."""
-    cases = [
-        ("meetings.mode_item", "item_id", {"child_id": 7, "meeting_id": 12}),
-        ("meetings.mode_agreements", None, {"child_id": 7, "meeting_id": 120}),
-        ("meetings.save_notes", None, {"child_id": 70, "meeting_id": 7, "item_id": 1}),
-        ("meetings.attendance", None, {"child_id": 1, "meeting_id": 11}),
-        ("clips.show", "clip_id", {"child_id": 3}),
-        ("clips.video", "clip_id", {"child_id": 33}),
-    ]
-    for root in ("", "/portaal"):
-        with app.test_request_context("/", base_url=f"http://localhost{root}"):
-            for endpoint, hole, ids in cases:
-                for _ in range(2):  # built, then remembered
-                    found = address(endpoint, hole, **ids)
-                    if hole is None:
-                        assert found == url_for(endpoint, **ids)
-                    else:
-                        assert found.format(id=42) == url_for(endpoint, **ids, **{hole: 42})
-                        assert found.startswith(root + "/children/")
 
 
 def test_what_meeting_mode_writes_unescaped_is_words_of_the_catalogue_and_holes():

@@ -60,15 +60,62 @@ def test_agreement_rows_say_what_the_entities_say(app, circle, planned):
                     entry.review.note,
                 )
         assert [r.text for r in agreement_rows.reviewed_in(db.session, later)] == [done.text]
+        for meeting in (planned, later):  # both lists in one query: the same rows
+            made, listed = agreement_rows.made_and_to_review(db.session, meeting)
+            assert [tuple(r)[:12] for r in made] == [
+                (*r, None, None, None, None) for r in agreement_rows.made_in(db.session, meeting)
+            ]
+            assert [tuple(r)[:12] for r in listed] == [
+                tuple(r) for r in agreement_rows.to_review(db.session, meeting)
+            ]
         later.state = MeetingState.FINALISED  # then only what it reviewed
         assert [r.id for r in agreement_rows.to_review(db.session, later)] == [
             e.agreement.id for e in agreements.to_review(db.session, later)
         ]
+        made, listed = agreement_rows.made_and_to_review(db.session, later)
+        assert [r.id for r in made] == [r.id for r in agreement_rows.made_in(db.session, later)]
+        assert [r.id for r in listed] == [done.id]
         db.session.rollback()
         seat = seat_for(circle.coach, circle.child)
         assert agreement_rows.owner_choices(db.session, seat) == [
             (m.user_id, m.user.name) for m in agreements.owners_for(db.session, seat)
         ]
+
+
+def test_the_agreements_to_review_are_found_once_each_and_only_earlier_ones(app, circle, planned):
+    """An open agreement reviewed here is listed once (found through the review, not again
+    as open), in due-date order with the others; an agreement made in a later meeting, or a
+    closed one not reviewed here, is not listed."""
+    child, coach = circle.child, circle.coach
+    later = plan(app, child, coach, [coach, circle.parent], day=days_ahead(28))
+    latest = plan(app, child, coach, [coach, circle.parent], day=days_ahead(56))
+    planned, later = db.session.get(Meeting, planned.id), db.session.get(Meeting, later.id)
+    latest = db.session.get(Meeting, latest.id)
+    reviewed_open = agreement_made(circle, planned, "Half gelukt", 33, coach)
+    still_open = agreement_made(circle, planned, "Nog open", 31, circle.parent)
+    closed = agreement_made(circle, planned, "Gestopt", 30, coach)
+    closed.status = AgreementStatus.DROPPED
+    agreement_made(circle, latest, "Later gemaakt", 60, coach)
+    db.session.add(
+        AgreementReview(
+            agreement_id=reviewed_open.id,
+            meeting_id=later.id,
+            child_id=child.id,
+            status=AgreementStatus.PARTLY,
+            note="",
+            reviewed_by_id=coach.id,
+        )
+    )
+    db.session.commit()
+    with app.test_request_context():
+        listed = agreement_rows.to_review(db.session, later)
+        assert [r.id for r in listed] == [still_open.id, reviewed_open.id]
+        assert [r.id for r in listed] == [
+            e.agreement.id for e in agreements.to_review(db.session, later)
+        ]
+        both = agreement_rows.made_and_to_review(db.session, later)[1]
+        assert [tuple(r)[:12] for r in both] == [tuple(r) for r in listed]
+        assert [r.id for r in agreement_rows.reviewed_in(db.session, later)] == [reviewed_open.id]
 
 
 def test_acknowledgement_lines_say_what_the_states_say(app, circle, planned):

@@ -2,7 +2,8 @@
 built once. The same agreements as :func:`agreements.made_in` and
 :func:`agreements.to_review`, in the same order, for pages that only read them (an entity
 with its owner and meeting cost a page several times a row's work); the services that change
-agreements keep the entities.
+agreements keep the entities. A page that shows both lists asks them in one query
+(:func:`made_and_to_review`).
 
 Every row holds the agreement (``id``, ``text``, ``version``, ``party``, ``status``,
 ``due_on``, ``owner_id``) and its owner's name (``owner``, None for a former member); a row
@@ -14,8 +15,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, bindparam, select
+from sqlalchemy import Row, bindparam, literal_column, null, or_, select, type_coerce, union_all
 from sqlalchemy.orm import aliased
+from sqlalchemy.types import NullType
 
 from app.circle.models import Membership, Role, User
 from app.circle.policy import Seat, active_membership_clause
@@ -43,43 +45,110 @@ _MADE = (
 )
 
 
+#: The meeting an earlier agreement was made in.
+_made_in = aliased(Meeting)
+
+#: An earlier agreement's columns: the agreement's, the day its meeting began, and the review
+#: that meeting ``meeting`` made of it (None without one).
+_EARLIER = (
+    *_AGREEMENT,
+    _made_in.starts_at.label("made_at"),
+    AgreementReview.id.label("review_id"),
+    AgreementReview.status.label("review_status"),
+    AgreementReview.note.label("review_note"),
+)
+
+#: The earlier agreements meeting ``meeting`` reviewed, found through its reviews: those of
+#: child ``child`` made in another of the child's meetings that began before ``starts_at``.
+_REVIEWED = (
+    select(*_EARLIER)
+    .select_from(AgreementReview)
+    .join(Agreement, Agreement.id == AgreementReview.agreement_id)
+    .join(_made_in, _made_in.id == Agreement.meeting_id)
+    .outerjoin(User, User.id == Agreement.owner_id)
+    .where(
+        AgreementReview.meeting_id == bindparam("meeting"),
+        Agreement.child_id == bindparam("child"),
+        _made_in.child_id == bindparam("child"),
+        _made_in.id != bindparam("meeting"),
+        _made_in.starts_at < bindparam("starts_at"),
+    )
+)
+
+#: The earlier agreements still open that meeting ``meeting`` did not review, found through
+#: the child's open agreements (``ix_agreements_child_status``): the child's earlier meetings
+#: asked as a list, so that SQLite does not go through every agreement of each of them.
+_OPEN = (
+    select(*_EARLIER)
+    .join(_made_in, _made_in.id == Agreement.meeting_id)
+    .outerjoin(User, User.id == Agreement.owner_id)
+    .outerjoin(
+        AgreementReview,
+        (AgreementReview.agreement_id == Agreement.id)
+        & (AgreementReview.meeting_id == bindparam("meeting")),
+    )
+    .where(
+        Agreement.child_id == bindparam("child"),
+        # One bound value each, not a list to expand when the statement runs.
+        or_(*[Agreement.status == status for status in sorted(STILL_OPEN)]),
+        Agreement.meeting_id.in_(
+            select(Meeting.id).where(
+                Meeting.child_id == bindparam("child"),
+                Meeting.id != bindparam("meeting"),
+                Meeting.starts_at < bindparam("starts_at"),
+            )
+        ),
+        AgreementReview.id.is_(None),
+    )
+)
+
+
 def _to_review(open_too: bool) -> Any:
     """The earlier agreements of child ``child`` that meeting ``meeting`` (beginning at
-    ``starts_at``) reviewed, and with ``open_too`` those still open."""
-    made_in = aliased(Meeting)
-    earlier = (
-        select(Meeting.id)
-        .where(
-            Meeting.child_id == bindparam("child"),
-            Meeting.id != bindparam("meeting"),
-            Meeting.starts_at < bindparam("starts_at"),
-        )
-        .scalar_subquery()
-    )
-    which: ColumnElement[bool] = AgreementReview.id.is_not(None)
-    if open_too:
-        which = which | Agreement.status.in_(STILL_OPEN)
-    return (
-        select(
-            *_AGREEMENT,
-            made_in.starts_at.label("made_at"),
-            AgreementReview.id.label("review_id"),
-            AgreementReview.status.label("review_status"),
-            AgreementReview.note.label("review_note"),
-        )
-        .join(made_in, made_in.id == Agreement.meeting_id)
-        .outerjoin(User, User.id == Agreement.owner_id)
-        .outerjoin(
-            AgreementReview,
-            (AgreementReview.agreement_id == Agreement.id)
-            & (AgreementReview.meeting_id == bindparam("meeting")),
-        )
-        .where(Agreement.child_id == bindparam("child"), Agreement.meeting_id.in_(earlier), which)
-        .order_by(Agreement.due_on, Agreement.id)
-    )
+    ``starts_at``) reviewed, and with ``open_too`` those still open, by due date. Each part
+    is found through an index of its own (a review's meeting, a child's open agreements),
+    where one clause for both went through every agreement of the child."""
+    if not open_too:
+        return _REVIEWED.order_by(Agreement.due_on, Agreement.id)
+    both = union_all(_REVIEWED, _OPEN).subquery()
+    return select(*both.c).order_by(both.c.due_on, both.c.id)
 
 
 _TO_REVIEW = {True: _to_review(True), False: _to_review(False)}
+
+
+def _made_and_to_review(open_too: bool) -> Any:
+    """:data:`_MADE` and :func:`_to_review` in one statement: each row with its ``part``
+    (0: made in the meeting, 1: to review) and sorted by part, then by each part's order
+    (``made_order``: when made, for the made ones; ``review_order``: the due date, for the
+    others), then by id."""
+    nothing = [type_coerce(null(), c.type).label(c.name) for c in _EARLIER[len(_AGREEMENT) :]]
+    made = (
+        select(
+            *_AGREEMENT,
+            *nothing,
+            literal_column("0").label("part"),
+            type_coerce(Agreement.created_at, NullType()).label("made_order"),
+            null().label("review_order"),
+        )
+        .outerjoin(User, User.id == Agreement.owner_id)
+        .where(Agreement.meeting_id == bindparam("meeting"))
+    )
+    earlier = [
+        part.add_columns(
+            literal_column("1").label("part"),
+            null().label("made_order"),
+            type_coerce(Agreement.due_on, NullType()).label("review_order"),
+        )
+        for part in ((_REVIEWED, _OPEN) if open_too else (_REVIEWED,))
+    ]
+    every = union_all(made, *earlier).subquery()
+    return select(*every.c).order_by(
+        every.c.part, every.c.made_order, every.c.review_order, every.c.id
+    )
+
+
+_MADE_AND_TO_REVIEW = {True: _made_and_to_review(True), False: _made_and_to_review(False)}
 
 
 def made_in(session: DbSession, meeting: Meeting) -> list[Row[Any]]:
@@ -96,10 +165,22 @@ def to_review(session: DbSession, meeting: Meeting) -> list[Row[Any]]:
     return list(rows(session, stmt, params))
 
 
+def made_and_to_review(
+    session: DbSession, meeting: Meeting
+) -> tuple[list[Row[Any]], list[Row[Any]]]:
+    """:func:`made_in` and :func:`to_review` (their rows, in their orders) in one query, for
+    a page that shows both."""
+    stmt = _MADE_AND_TO_REVIEW[meeting.state is not MeetingState.FINALISED]
+    params = {"meeting": meeting.id, "child": meeting.child_id, "starts_at": meeting.starts_at}
+    found = rows(session, stmt, params)
+    return [r for r in found if not r.part], [r for r in found if r.part]
+
+
 def reviewed_in(session: DbSession, meeting: Meeting) -> list[Row[Any]]:
-    """The earlier agreements ``meeting`` reviewed, as rows (the summary's list). One
-    query."""
-    return [row for row in to_review(session, meeting) if row.review_id is not None]
+    """The earlier agreements ``meeting`` reviewed, as rows (the summary's list): those of
+    :func:`to_review` with a review. One query."""
+    params = {"meeting": meeting.id, "child": meeting.child_id, "starts_at": meeting.starts_at}
+    return list(rows(session, _TO_REVIEW[False], params))
 
 
 #: The circle of child ``child`` at ``now``: who can own an agreement.

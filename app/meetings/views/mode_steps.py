@@ -6,7 +6,9 @@ the viewer may watch, by title, then the agreements, with the previous and next 
 The navigation costs one query for the items' titles (plain columns) and one for which
 fragments the viewer may watch, however long the agenda: a step draws only its own item,
 read in one query as plain values (``services.steps.item_of``). Attendance sits on the first
-step, where a meeting starts (``attendance_parts``).
+step, where a meeting starts (``attendance_parts``). Addresses are built by ``address``
+(``app.core.templating.id_url``, the ids put into an address built once; meeting mode's
+views take it from here).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from wtforms import SelectChoice
 from app.circle.policy import Action, Seat
 from app.core.db import db
 from app.core.errors import NotFoundError
-from app.core.templating import fixed_url
+from app.core.templating import id_url as address
 from app.core.timecode import decimal_mark, format_time
 from app.meetings.mode_forms import PRESENT_LABEL, AttendanceForm
 from app.meetings.models import Meeting
@@ -28,26 +30,6 @@ from app.meetings.services import queries, visible
 
 #: Meeting mode's address; its steps' addresses go on from it.
 MODE = "/children/<int:child_id>/meetings/<int:meeting_id>/mode"
-
-
-#: Stand-ins for the ids of an address in :func:`address`: whole numbers that the routes'
-#: converters take, and that nothing else in an address writes.
-_STAND_IN = 2147483600
-
-
-def address(endpoint: str, hole: str | None = None, **ids: int) -> str:
-    """``url_for(endpoint, **ids)``, with ``{id}`` where the value named ``hole`` goes (as
-    ``paging.address_of_items``, filled in with ``.format(id=…)``). The address with
-    stand-ins for the ids holds nothing of the request, so it is remembered
-    (``fixed_url``), and the ids are put in: a step builds seven addresses, and ``url_for``
-    cost it more than a quarter of its drawing."""
-    stand_ins = {key: _STAND_IN + n for n, key in enumerate(ids)}
-    if hole is not None:
-        stand_ins[hole] = _STAND_IN + len(ids)
-    text = fixed_url(endpoint, **stand_ins)
-    for key, value in ids.items():
-        text = text.replace(str(stand_ins[key]), str(value))
-    return text if hole is None else text.replace(str(stand_ins[hole]), "{id}")
 
 
 class Step(NamedTuple):

@@ -16,7 +16,7 @@ from app.core import i18n
 from app.core.db import db, utcnow
 from app.core.forms import PortalForm
 from app.core.holes import esc_all
-from app.core.paging import address_of_items
+from app.core.templating import id_url
 from app.meetings import bp
 from app.meetings.forms_followup import (
     PARTY_LABELS,
@@ -99,8 +99,15 @@ def _review_words(language: str) -> tuple[ReviewFields, list[tuple[str, str, str
     return fields, _escaped(fields.statuses)
 
 
-#: What ``form_errors`` reads of a form with no errors, where no form is built.
-NO_ERRORS: dict[str, Any] = {"errors": {}, "form_errors": []}
+class _NoErrors(NamedTuple):
+    errors: dict[str, Any]
+    form_errors: list[str]
+
+
+#: What ``form_errors`` reads of a form with no errors, where no form is built: attributes,
+#: as a form has them (a template's ``form.errors`` of a dictionary tries the attribute,
+#: fails and then looks the key up).
+NO_ERRORS = _NoErrors({}, [])
 
 
 class NewAgreementFields(NamedTuple):
@@ -191,15 +198,12 @@ def agreement_parts(
     a form built for its labels alone a good part of what was left)."""
     # A state is a StrEnum: equal to its value.
     leads = seat.may(Action.PLAN_MEETING) and meeting.state in ("planned", "held")
-    listed = agreement_rows.to_review(db.session, meeting)
-    made = agreement_rows.made_in(db.session, meeting)
+    made, listed = agreement_rows.made_and_to_review(db.session, meeting)
     to = "meetings.mode_" if in_mode else "meetings."
     ids = {"child_id": meeting.child_id, "meeting_id": meeting.id}
     language = str(i18n.locale())  # the request's, said once for the part's words
     lines = agreement_lines(seat, made, listed, language)
-    agreement_address = address_of_items(
-        "meetings.agreement", "agreement_id", child_id=meeting.child_id
-    )
+    agreement_address = id_url("meetings.agreement", "agreement_id", child_id=meeting.child_id)
     parts = {
         "agreements_made": made,
         "lines": lines,
@@ -227,8 +231,8 @@ def agreement_parts(
             kw = agreement_form.text.render_kw or {}
             agreement_form.text.render_kw = {**kw, "aria-keyshortcuts": "a"}
     fields, statuses = _review_words(language)
-    remove_address = address_of_items(to + "remove_agreement", "agreement_id", **ids)
-    review_address = address_of_items(to + "review_agreement", "agreement_id", **ids)
+    remove_address = id_url(to + "remove_agreement", "agreement_id", **ids)
+    review_address = id_url(to + "review_agreement", "agreement_id", **ids)
     rows = AgreementRows(
         made,
         listed,

@@ -19,6 +19,7 @@ from app.core.db import db
 from app.core.errors import RefusedError
 from app.core.forms import attempt, show_refusal
 from app.core.i18n import gettext as _
+from app.core.templating import id_url
 from app.meetings import bp
 from app.meetings.forms import KIND_LABELS, CancelForm, ContributionForm, MeetingForm
 from app.meetings.models import Meeting, MeetingKind
@@ -45,7 +46,7 @@ bp.add_app_template_global(lambda kind: str(KIND_LABELS[kind]), "meeting_kind_la
 def index(seat: Seat) -> Any:
     number = paging.page_number(request.args.get("page"))
     page = lists.meetings_page(db.session, seat, number, PER_PAGE)
-    address = paging.address_of_items("meetings.show", "meeting_id", child_id=seat.child.id)
+    address = id_url("meetings.show", "meeting_id", child_id=seat.child.id)
     return render_template(
         "meetings/index.html",
         child=seat.child,
@@ -96,7 +97,7 @@ def meeting_page(
         form = ContributionForm()
     # A parent sees the items whose fragments they may watch: never a hint of the others.
     shown, hidden = visible.agenda_lines_as_seen(db.session, seat, meeting, time_writer())
-    clip_address = paging.address_of_items("clips.show", "clip_id", child_id=seat.child.id)
+    clip_address = id_url("clips.show", "clip_id", child_id=seat.child.id)
     sees_notes = seat.may(Action.VIEW_PREP_NOTES)
     circle = queries.circle_at(db.session, meeting)  # who is invited, and who may own
     return render_template(
