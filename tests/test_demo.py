@@ -83,7 +83,7 @@ def check_footage(app, noah: Child, elif_: Child) -> None:
             assert clip.original_key is None  # only the stripped web version is kept
             assert clip.width == 640 and clip.height == 360
     assert all(20 <= c.duration_s <= 40 for c in recordings)
-    assert [round(f.duration_s) for f in fragments] == [10, 12]
+    assert sorted(round(f.duration_s) for f in fragments) == [10, 12]  # in no set order
     assert {f.audience for f in fragments} == {Audience.CIRCLE}
     assert {f.source for f in fragments} == {Source.SCHOOL, Source.HOME}
     assert {c.audience for c in recordings} == {Audience.TEAM}
