@@ -5,6 +5,7 @@ children already there."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from alembic import command
 from sqlalchemy import MetaData, select
@@ -44,12 +45,27 @@ def test_a_plain_insert_that_gives_the_name_alone_gets_its_folded_name(app_ctx, 
     assert sorted(tuple(row) for row in stored) == [("Noor 50%", "noor 50%"), ("Zoë", "zoe")]
 
 
+AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def _child(school: int, name: str) -> dict[str, Any]:
+    """A row of ``children`` as the schema before the folded names holds it."""
+    return {
+        "school_id": school,
+        "name": name,
+        "date_of_birth": date(2018, 5, 1),
+        "group_name": "groep 3",
+        "guiding_question": "Wat heeft dit kind nodig?",
+        "started_on": date(2026, 9, 1),
+        "created_at": AT,
+    }
+
+
 def test_the_migration_fills_in_the_folded_names_and_goes_down_again(tmp_path_factory):
     url = fresh_database_url(tmp_path_factory, "folded")
     cfg = alembic_config(url)
     command.upgrade(cfg, f"{FOLDED_NAMES}-1")
     engine = make_engine(url)
-    at = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     names = ["Zoë Bakker", "Çelik Ömer", "Daan de Vries", "Łucja Øster"] * 300  # a few batches
     try:
         meta = MetaData()
@@ -57,37 +73,12 @@ def test_the_migration_fills_in_the_folded_names_and_goes_down_again(tmp_path_fa
         t = meta.tables
         with engine.begin() as conn:
             school = conn.execute(
-                t["schools"].insert().values(name="OBS De Regenboog", city="Utrecht", created_at=at)
+                t["schools"].insert().values(name="OBS De Regenboog", city="Utrecht", created_at=AT)
             ).inserted_primary_key[0]
-            conn.execute(
-                t["children"].insert(),
-                [
-                    {
-                        "school_id": school,
-                        "name": name,
-                        "date_of_birth": date(2018, 5, 1),
-                        "group_name": "groep 3",
-                        "guiding_question": "Wat heeft dit kind nodig?",
-                        "started_on": date(2026, 9, 1),
-                        "created_at": at,
-                    }
-                    for name in names
-                ],
-            )
-
+            conn.execute(t["children"].insert(), [_child(school, name) for name in names])
             # An erased child's id is never handed out again: the migration keeps that so.
             erased = conn.execute(
-                t["children"]
-                .insert()
-                .values(
-                    school_id=school,
-                    name="Gewist Kind",
-                    date_of_birth=date(2018, 5, 1),
-                    group_name="groep 3",
-                    guiding_question="?",
-                    started_on=date(2026, 9, 1),
-                    created_at=at,
-                )
+                t["children"].insert().values(**_child(school, "Gewist Kind"))
             ).inserted_primary_key[0]
             conn.execute(t["children"].delete().where(t["children"].c.id == erased))
 
@@ -102,16 +93,7 @@ def test_the_migration_fills_in_the_folded_names_and_goes_down_again(tmp_path_fa
         assert stored == ["zoe bakker", "celik omer", "daan de vries", "lucja oster"] * 300
         with engine.begin() as conn:
             newcomer = conn.execute(
-                kids.insert().values(
-                    school_id=school,
-                    name="Nieuw Kind",
-                    name_folded="nieuw kind",
-                    date_of_birth=date(2018, 5, 1),
-                    group_name="groep 3",
-                    guiding_question="?",
-                    started_on=date(2026, 9, 1),
-                    created_at=at,
-                )
+                kids.insert().values(**_child(school, "Nieuw Kind"), name_folded="nieuw kind")
             ).inserted_primary_key[0]
         assert newcomer > erased
 

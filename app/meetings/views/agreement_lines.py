@@ -19,7 +19,8 @@ from app.core.holes import esc, esc_all
 from app.core.i18n import format_date
 from app.core.i18n import gettext as _
 from app.meetings.forms_followup import PARTY_LABELS, STATUS_LABELS
-from app.meetings.models_followup import STILL_OPEN, AgreementStatus, Party
+from app.meetings.models_followup import AgreementStatus, Party
+from app.meetings.services import agreements
 
 
 class AgreementLine(NamedTuple):
@@ -81,8 +82,6 @@ def agreement_lines(
     due_of = dict(zip(dues, said[len(owners) : day], strict=True))
     made_in = dict(zip(made_at, said[day:], strict=True))
     today = local_date()
-    sees_overdue = seat.is_coach
-    user_id = seat.user.id
     parties, statuses = words.parties, words.statuses
 
     def line(a: Row[Any], text: str, short: str, *more: str) -> AgreementLine:
@@ -91,8 +90,7 @@ def agreement_lines(
             f"{parties[a.party]} · {owner_of[a.owner]} · {due_of[a.due_on]}",
             statuses[a.status],
             a.status is AgreementStatus.DONE,
-            # agreements.overdue_for: open, past its due date, and the seat owns it or coaches
-            a.status in STILL_OPEN and a.due_on < today and (sees_overdue or a.owner_id == user_id),
+            agreements.overdue_for(seat, a, today),
             short,
             *more,
         )

@@ -75,9 +75,7 @@ def agreement_list(seat: Seat) -> Any:
         "meetings/agreements.html",
         child=seat.child,
         page=page,
-        rows=list_rows.AgreementListRows(
-            list(page.items), address, local_date(), seat.is_coach, seat.user.id
-        ),
+        rows=list_rows.AgreementListRows(list(page.items), address, local_date(), seat),
         holes=list_rows.HOLES,
     )
 

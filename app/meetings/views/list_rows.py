@@ -21,13 +21,15 @@ from jinja2.filters import do_truncate
 from markupsafe import Markup
 from sqlalchemy import Row
 
+from app.circle.policy import Seat
 from app.core import holes
 from app.core.clock import display_zone
 from app.core.holes import Holes, esc
 from app.core.i18n import format_date, format_time
 from app.meetings.forms import KIND_LABELS
 from app.meetings.forms_followup import PARTY_LABELS, STATUS_LABELS
-from app.meetings.models_followup import STILL_OPEN, AgreementStatus
+from app.meetings.models_followup import AgreementStatus
+from app.meetings.services import agreements
 
 #: Where a row's values go in the rows drawn once.
 HOLES = Holes(
@@ -113,14 +115,13 @@ class _When:
 @dataclass(frozen=True)
 class AgreementListRows:
     """The agreements list's ``rows`` (``lists.agreements_page``), with the address of any
-    agreement, the day it is, whether the person sees every open agreement past its date
-    as overdue (the coach) or only their own (``agreements.overdue_for``)."""
+    agreement, the day it is, and the seat that reads them (what it sees overdue:
+    ``agreements.overdue_for``)."""
 
     rows: list[Row[Any]]
     address: str
     today: date
-    sees_overdue: bool
-    user_id: int
+    seat: Seat
 
     def draw(self, blank: Markup, overdue: Markup, former: Markup) -> Markup:
         """The rows: ``blank`` filled in for each, with ``overdue`` for an overdue one and
@@ -135,11 +136,7 @@ class AgreementListRows:
             due = days.get(a.due_on)
             if due is None:
                 due = days[a.due_on] = esc(format_date(a.due_on, "medium"))
-            late = (
-                a.status in STILL_OPEN
-                and a.due_on < self.today
-                and (self.sees_overdue or a.owner_id == self.user_id)
-            )
+            late = agreements.overdue_for(self.seat, a, self.today)
             drawn.append(
                 row.format(
                     link=esc(self.address.format(id=a.id)),
