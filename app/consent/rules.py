@@ -16,10 +16,11 @@ from __future__ import annotations
 import enum
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 from app.circle.consent_age import CONSENT_AGE, consent_age_on, pupil_decides
-from app.consent.models import Answer, ConsentRecord, Purpose, RecordKind, SignerRole
+from app.consent.models import Answer, Purpose, RecordKind, SignerRole
 
 __all__ = ["CONSENT_AGE", "consent_age_on"]  # the circle's fact, named here where rules use it
 
@@ -27,6 +28,38 @@ __all__ = ["CONSENT_AGE", "consent_age_on"]  # the circle's fact, named here whe
 def signer_role_for(date_of_birth: date, on: date) -> SignerRole:
     """Who decides about consent on ``on``: the guardians, or the pupil."""
     return SignerRole.PUPIL if pupil_decides(date_of_birth, on) else SignerRole.GUARDIAN
+
+
+class Signed(NamedTuple):
+    """What the rules read of a signed consent record, as plain values (the status is asked
+    on every page of a child and every range request of a video: no entity is loaded for
+    it); ``template_id`` names the text it answered (its retention term)."""
+
+    id: int
+    signer_id: int | None
+    kind: RecordKind
+    answers: dict[str, str]
+    withdrawn: list[str]
+    signed_at: datetime
+    template_id: int
+
+    def answer(self, purpose: Purpose) -> Answer | None:
+        """The signer's answer for ``purpose``, as ``ConsentRecord.answer``."""
+        value = (self.answers or {}).get(purpose.value)
+        return Answer(value) if value else None
+
+    @classmethod
+    def of(cls, row: Any) -> Signed:
+        """From a row with the record's columns under their own names."""
+        return cls(
+            row.id,
+            row.signer_id,
+            row.kind,
+            row.answers,
+            row.withdrawn,
+            row.signed_at,
+            row.template_id,
+        )
 
 
 class PurposeState(enum.StrEnum):
@@ -61,7 +94,7 @@ class ConsentStatus:
     purposes: Mapping[Purpose, PurposeStatus]
     signers: tuple[int, ...]
     pending: tuple[int, ...]  # signers who have not answered at all
-    latest: Mapping[int, ConsentRecord] = field(default_factory=dict)
+    latest: Mapping[int, Signed] = field(default_factory=dict)
 
     def allows(self, purpose: Purpose) -> bool:
         return self.purposes[purpose].granted
@@ -73,7 +106,7 @@ class ConsentStatus:
 
 def purpose_status(
     purpose: Purpose,
-    latest: Mapping[int, ConsentRecord],
+    latest: Mapping[int, Signed],
     waiting: bool = False,
     withdrawn: Mapping[int, Collection[str]] | None = None,
 ) -> PurposeStatus:
@@ -102,7 +135,7 @@ def purpose_status(
     return PurposeStatus(purpose, state, yes, no)
 
 
-def withdrawn_since_consent(records: Iterable[ConsentRecord]) -> dict[int, frozenset[str]]:
+def withdrawn_since_consent(records: Iterable[Signed]) -> dict[int, frozenset[str]]:
     """Per signer, the purposes withdrawn since their latest consent record, from records in
     the order they were signed (a new consent asks every part again and withdraws nothing)."""
     withdrawn: dict[int, frozenset[str]] = {}
@@ -118,7 +151,7 @@ def withdrawn_since_consent(records: Iterable[ConsentRecord]) -> dict[int, froze
 def combine(
     signer_role: SignerRole,
     signer_ids: Iterable[int],
-    latest: Mapping[int, ConsentRecord],
+    latest: Mapping[int, Signed],
     withdrawn: Mapping[int, Collection[str]] | None = None,
 ) -> ConsentStatus:
     """The status of every purpose from the latest record of each current signer, and what

@@ -89,10 +89,9 @@ def expiries(session: DbSession, child: Child, today: date | None = None) -> dic
     retention_end: date | None = None
     if child.ended_on is not None:
         retention_end = child.ended_on
-        granted = status.purposes[consent.Purpose.RETENTION]
-        if granted.granted:
-            terms = [status.latest[sid].template.retention_months for sid in granted.yes]
-            retention_end = add_months(child.ended_on, min(terms))
+        term = consent.retention_months(session, status)
+        if term is not None:
+            retention_end = add_months(child.ended_on, term)
     result: dict[Source, Expiry] = {}
     for source in Source:
         withdrawn = status.purposes[PURPOSE_OF[source]].state in TAKEN_BACK

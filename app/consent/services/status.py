@@ -13,17 +13,24 @@ from itertools import chain
 from typing import Any
 
 from flask import g, has_request_context
-from sqlalchemy import and_, bindparam, event, select
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy import and_, bindparam, event, func, select
+from sqlalchemy.orm import Session
 
 from app.circle.consent_age import deciding_role
 from app.circle.models import Child, Membership, Role, User
 from app.circle.policy import Action, Seat, active_membership_clause, members_with
 from app.consent import rules
-from app.consent.models import PURPOSES, Answer, ConsentRecord, Purpose, SignerRole
+from app.consent.models import (
+    PURPOSES,
+    Answer,
+    ConsentRecord,
+    ConsentTemplate,
+    Purpose,
+    SignerRole,
+)
 from app.consent.rules import ConsentStatus
 from app.core.clock import local_date
-from app.core.db import DbSession, db, utcnow
+from app.core.db import DbSession, db, rows, utcnow
 
 
 def signer_role_for(child: Child, on: date | None = None) -> SignerRole:
@@ -62,24 +69,14 @@ def latest_records(
     return {r.signer_id: r for r in _history(session, child, signer_ids, at)}  # type: ignore[misc]
 
 
-#: What the status needs of a record; the text, signature and evidence stay in the database.
-_STATUS_COLUMNS = load_only(
-    ConsentRecord.child_id,
-    ConsentRecord.signer_id,
-    ConsentRecord.kind,
-    ConsentRecord.answers,
-    ConsentRecord.withdrawn,
-    ConsentRecord.signed_at,
-)
-
-
 def status(session: DbSession, child: Child, at: datetime | None = None) -> ConsentStatus:
     """The status of every purpose for ``child`` at ``at`` (default: now). Raises nothing
     beyond database errors.
 
     One query: the current signers (in name order, as :func:`signers`) with every record each
     signed up to ``at``, in signing order. It is asked on every range request of a playing
-    video, so it stays one query and loads only the columns the rules read. The status now is
+    video, so it stays one query and reads only the columns the rules read, as plain values
+    (``ConsentStatus.latest`` holds :class:`rules.Signed`, not records). The status now is
     remembered for the rest of the request (a page asks it for every source and role) until a
     record or a membership changes in the session (see :func:`_remembered`).
     """
@@ -130,13 +127,13 @@ def _status(session: DbSession, child: Child, at: datetime | None) -> ConsentSta
     signer_role = signer_role_for(child, local_date(at_time))
     role = Role.PUPIL if signer_role is SignerRole.PUPIL else Role.PARENT
     params = {"child_id": child.id, "role": role, "at": at_time}
-    rows = session.execute(_status_statement(dated=at is not None), params).all()
-    ids = list(dict.fromkeys(user_id for user_id, _ in rows))
-    history = [record for _, record in rows if record is not None]
+    found = rows(session, _status_statement(dated=at is not None), params)
+    ids = list(dict.fromkeys(row.user_id for row in found))
+    history = [rules.Signed.of(row) for row in found if row.id is not None]
     return rules.combine(
         signer_role,
         ids,
-        {r.signer_id: r for r in history},
+        {r.signer_id: r for r in history if r.signer_id is not None},
         rules.withdrawn_since_consent(history),
     )
 
@@ -152,13 +149,39 @@ def _status_statement(*, dated: bool) -> Any:
     if dated:
         joined.append(ConsentRecord.signed_at <= at)
     return (
-        select(Membership.user_id, ConsentRecord)
+        select(Membership.user_id, *_SIGNED_COLUMNS)
         .join(User, User.id == Membership.user_id)
         .outerjoin(ConsentRecord, and_(*joined))
         .where(Membership.child_id == child_id, Membership.role == bindparam("role"))
         .where(active_membership_clause(at))
         .order_by(User.name, User.id, ConsentRecord.signed_at, ConsentRecord.id)
-        .options(_STATUS_COLUMNS)
+    )
+
+
+#: What the status reads of a record (``rules.Signed``); the text, signature and evidence
+#: stay in the database.
+_SIGNED_COLUMNS = (
+    ConsentRecord.id,
+    ConsentRecord.signer_id,
+    ConsentRecord.kind,
+    ConsentRecord.answers,
+    ConsentRecord.withdrawn,
+    ConsentRecord.signed_at,
+    ConsentRecord.template_id,
+)
+
+
+def retention_months(session: DbSession, current: ConsentStatus) -> int | None:
+    """How many months footage may be kept after the trajectory under ``current``: the
+    retention term of the texts the signers who grant keeping it signed (the shortest, when
+    they signed different versions); None while keeping it is not granted. One query when
+    granted. Raises nothing beyond database errors."""
+    granted = current.purposes[Purpose.RETENTION]
+    if not granted.granted:
+        return None
+    texts = {current.latest[signer_id].template_id for signer_id in granted.yes}
+    return session.scalar(
+        select(func.min(ConsentTemplate.retention_months)).where(ConsentTemplate.id.in_(texts))
     )
 
 
