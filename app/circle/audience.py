@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 from app.circle import policy
 from app.circle.models import Membership, Role
 from app.circle.policy import Seat
-from app.core.db import Base, db
+from app.core.db import Base, db, one_of
 from app.core.errors import ForbiddenError, NotFoundError
 from app.core.i18n import lazy_gettext as _l
 
@@ -95,7 +95,7 @@ def audience_rule(
     than running it). Never raises; an error while deciding matches nothing."""
     try:
         seen = [audience for audience in Audience if role in SEES[audience]]
-        return and_(child_col == child, or_(audience_col.in_(seen), uploader_col == viewer))
+        return and_(child_col == child, or_(one_of(audience_col, seen), uploader_col == viewer))
     except Exception:
         policy.log.exception("audience check failed; denying")
         return false()

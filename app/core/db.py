@@ -9,12 +9,24 @@ of one failing half-way; requests with a safe method (GET, HEAD, OPTIONS) read w
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeAlias
 
 from flask import Flask, g, has_request_context, request
-from sqlalchemy import DateTime, Engine, Enum, Executable, MetaData, Row, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    Enum,
+    Executable,
+    MetaData,
+    Row,
+    create_engine,
+    event,
+    false,
+    literal,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -44,6 +56,16 @@ def rows(
     session's own ``execute`` does."""
     session.flush()
     return session.connection().execute(statement, params or {}).all()
+
+
+def one_of(column: Any, values: Collection[Any]) -> ColumnElement[bool]:
+    """``column IN (values)`` with a plain bound parameter for each value, or a clause that
+    matches nothing for no values. For a statement built once with a short fixed list: ``in_``
+    given the list itself makes one expanding parameter, which is written out again on every
+    run of the statement."""
+    if not values:
+        return false()
+    return column.in_([literal(value, column.type) for value in values])  # type: ignore[no-any-return]
 
 
 def utcnow() -> datetime:

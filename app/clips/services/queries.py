@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, false, or_, select
+from sqlalchemy import BindParameter, ColumnElement, Select, and_, bindparam, or_, select
 
 from app.circle import policy
 from app.circle.audience import audience_rule
@@ -14,7 +14,7 @@ from app.circle.models import Role
 from app.circle.policy import Seat
 from app.clips.models import Clip, ClipState, Moment, Source
 from app.clips.services import gate
-from app.core.db import db
+from app.core.db import db, one_of
 from app.core.errors import NotFoundError
 
 #: What a person's clause depends on besides the ids of the person and the child: their role,
@@ -51,7 +51,7 @@ def clip_rule(
 def _source_in(sources: Any) -> ColumnElement[bool]:
     if isinstance(sources, BindParameter):  # filled in when the statement runs
         return Clip.source.in_(sources)
-    return Clip.source.in_(sources) if sources else false()
+    return one_of(Clip.source, sources)
 
 
 def shape_of(seat: Seat) -> Shape:
