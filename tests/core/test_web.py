@@ -247,3 +247,18 @@ def test_a_signing_form_takes_a_drawn_signature_larger_than_other_forms(client, 
         data={"full_name": "Peter Bakker", "signature": drawing},
     )
     assert response.status_code != 413
+
+
+def test_the_main_menu_marks_the_section_of_the_page(client, login_as, circle):
+    login_as(circle.coach)
+
+    def current(path: str) -> list[str]:
+        html = client.get(path).get_data(as_text=True)
+        nav = html[html.index('<nav class="main-nav"') : html.index("</nav>")]
+        return re.findall(r'aria-current="page">([^<]+)</a>', nav)
+
+    # The children list and everything under a child belong to "Children".
+    assert current("/?lang=en") == ["Children"]
+    assert current(f"/children/{circle.child.id}?lang=en") == ["Children"]
+    assert current(f"/children/{circle.child.id}/edit?lang=en") == ["Children"]
+    assert current("/account?lang=en") == ["My account"]
