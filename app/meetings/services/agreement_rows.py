@@ -118,10 +118,12 @@ _TO_REVIEW = {True: _to_review(True), False: _to_review(False)}
 
 
 def _made_and_to_review(open_too: bool) -> Any:
-    """:data:`_MADE` and :func:`_to_review` in one statement: each row with its ``part``
-    (0: made in the meeting, 1: to review) and sorted by part, then by each part's order
-    (``made_order``: when made, for the made ones; ``review_order``: the due date, for the
-    others), then by id."""
+    """:data:`_MADE` and :func:`_to_review` in one statement, with :data:`_EARLIER`'s columns
+    (``made_at`` None for the rows made in the meeting), sorted by part (0: made in the
+    meeting, 1: to review), then by each part's order (``made_order``: when made, for the
+    made ones; ``review_order``: the due date, for the others), then by id. The sorting
+    columns are not fetched: SQLite's module lets go of Python's lock for every value of
+    every row it hands over, and a page's threads then queue for it again."""
     nothing = [type_coerce(null(), c.type).label(c.name) for c in _EARLIER[len(_AGREEMENT) :]]
     made = (
         select(
@@ -143,7 +145,8 @@ def _made_and_to_review(open_too: bool) -> Any:
         for part in ((_REVIEWED, _OPEN) if open_too else (_REVIEWED,))
     ]
     every = union_all(made, *earlier).subquery()
-    return select(*every.c).order_by(
+    shown = [every.c[c.name] for c in _EARLIER]
+    return select(*shown).order_by(
         every.c.part, every.c.made_order, every.c.review_order, every.c.id
     )
 
@@ -173,7 +176,8 @@ def made_and_to_review(
     stmt = _MADE_AND_TO_REVIEW[meeting.state is not MeetingState.FINALISED]
     params = {"meeting": meeting.id, "child": meeting.child_id, "starts_at": meeting.starts_at}
     found = rows(session, stmt, params)
-    return [r for r in found if not r.part], [r for r in found if r.part]
+    # An earlier agreement has the day its meeting began; one made in this meeting has none.
+    return [r for r in found if r.made_at is None], [r for r in found if r.made_at is not None]
 
 
 def reviewed_in(session: DbSession, meeting: Meeting) -> list[Row[Any]]:
