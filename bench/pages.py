@@ -50,7 +50,7 @@ BUDGET_RATIO = 0.33  # at CONNECTIONS: a page's rate against the static file's
 CONNECTIONS = 16
 #: Each page's rate at CONNECTIONS is measured this many times, each time between two rounds
 #: of the static file; its share is the median of the shares of its rounds.
-ROUNDS = 3
+ROUNDS = 5
 # The small dataset, where queries are first counted: the demo school and a handful more, so
 # that the demo parent sees a clip with moments by several authors.
 SMALL = (2, 8, 40)
