@@ -37,6 +37,13 @@ class Answer(enum.StrEnum):
     NO = "no"
 
 
+def answer_in(answers: dict[str, str] | None, purpose: Purpose) -> Answer | None:
+    """The answer for ``purpose`` in a record's ``answers``, None when it holds none: how a
+    record and its plain values (``rules.Signed``) read it."""
+    value = (answers or {}).get(purpose.value)
+    return Answer(value) if value else None
+
+
 class RecordKind(enum.StrEnum):
     CONSENT = "consent"  # answers given with the full text in view, name and signature
     WITHDRAWAL = "withdrawal"  # one or more earlier yeses turned into no
@@ -102,8 +109,7 @@ class ConsentRecord(SignedRecordMixin, Immutable, Base):
         )
 
     def answer(self, purpose: Purpose) -> Answer | None:
-        value = (self.answers or {}).get(purpose.value)
-        return Answer(value) if value else None
+        return answer_in(self.answers, purpose)
 
 
 # Kept importable from here: older code and tests name them as consent's.

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from app.circle.consent_age import CONSENT_AGE, consent_age_on, pupil_decides
-from app.consent.models import Answer, Purpose, RecordKind, SignerRole
+from app.consent.models import Answer, Purpose, RecordKind, SignerRole, answer_in
 
 __all__ = ["CONSENT_AGE", "consent_age_on"]  # the circle's fact, named here where rules use it
 
@@ -45,8 +45,7 @@ class Signed(NamedTuple):
 
     def answer(self, purpose: Purpose) -> Answer | None:
         """The signer's answer for ``purpose``, as ``ConsentRecord.answer``."""
-        value = (self.answers or {}).get(purpose.value)
-        return Answer(value) if value else None
+        return answer_in(self.answers, purpose)
 
     @classmethod
     def of(cls, row: Any) -> Signed:

@@ -138,6 +138,19 @@ def _status(session: DbSession, child: Child, at: datetime | None) -> ConsentSta
     )
 
 
+#: What the status reads of a record (``rules.Signed``); the text, signature and evidence
+#: stay in the database.
+_SIGNED_COLUMNS = (
+    ConsentRecord.id,
+    ConsentRecord.signer_id,
+    ConsentRecord.kind,
+    ConsentRecord.answers,
+    ConsentRecord.withdrawn,
+    ConsentRecord.signed_at,
+    ConsentRecord.template_id,
+)
+
+
 @lru_cache(maxsize=2)
 def _status_statement(*, dated: bool) -> Any:
     """The status query with the child, the signers' role and the moment as parameters: built
@@ -156,19 +169,6 @@ def _status_statement(*, dated: bool) -> Any:
         .where(active_membership_clause(at))
         .order_by(User.name, User.id, ConsentRecord.signed_at, ConsentRecord.id)
     )
-
-
-#: What the status reads of a record (``rules.Signed``); the text, signature and evidence
-#: stay in the database.
-_SIGNED_COLUMNS = (
-    ConsentRecord.id,
-    ConsentRecord.signer_id,
-    ConsentRecord.kind,
-    ConsentRecord.answers,
-    ConsentRecord.withdrawn,
-    ConsentRecord.signed_at,
-    ConsentRecord.template_id,
-)
 
 
 def retention_months(session: DbSession, current: ConsentStatus) -> int | None:
