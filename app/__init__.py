@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, Config, config_from_env
@@ -79,6 +79,7 @@ def _init_extensions(app: Flask) -> None:
         return {
             "lang": locale,
             "text_dir": web.text_direction(locale),
+            "menu_section": web.menu_section(request.path) if has_request_context() else None,
             "now": utcnow(),
             "nav": policy.navigation(current_user),
         }

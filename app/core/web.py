@@ -108,6 +108,25 @@ def text_direction(locale: str) -> str:
     return "rtl" if locale.split("_")[0] in {"ar", "he", "fa", "ur"} else "ltr"
 
 
+#: The main menu's entries by the addresses under them: a child's every page is under
+#: "/children/" (whichever feature draws it), the school's under "/admin/".
+_MENU_SECTIONS = (
+    ("/children/", "children"),
+    ("/admin/", "school"),
+    ("/documents/verify", "documents"),
+    ("/account/", "account"),
+)
+
+
+def menu_section(path: str) -> str | None:
+    """The entry of the main menu that the page at ``path`` belongs to (``base.html`` marks
+    it as the current one), None for a page under none of them."""
+    if path == "/":  # the children list
+        return "children"
+    below = path if path.endswith("/") else path + "/"
+    return next((name for prefix, name in _MENU_SECTIONS if below.startswith(prefix)), None)
+
+
 def _error_page(status: int, title: str, message: str, **headers: str) -> Any:
     body = render_template("errors/error.html", status=status, title=title, message=message)
     return body, status, headers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 import pytest
 from flask import abort
@@ -12,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.circle.models import Child, Invitation
+from app.core import web
 from app.core.db import db
 from app.core.errors import ForbiddenError, NotFoundError
 from app.core.logs import SafeFormatter
@@ -249,16 +251,32 @@ def test_a_signing_form_takes_a_drawn_signature_larger_than_other_forms(client, 
     assert response.status_code != 413
 
 
-def test_the_main_menu_marks_the_section_of_the_page(client, login_as, circle):
-    login_as(circle.coach)
-
-    def current(path: str) -> list[str]:
-        html = client.get(path).get_data(as_text=True)
+def test_the_main_menu_marks_the_section_of_the_page(client, login_as, circle, make_user):
+    def current(path: str, who: Any = client) -> list[str]:
+        html = who.get(path).get_data(as_text=True)
         nav = html[html.index('<nav class="main-nav"') : html.index("</nav>")]
         return re.findall(r'aria-current="page">([^<]+)</a>', nav)
 
-    # The children list and everything under a child belong to "Children".
-    assert current("/?lang=en") == ["Children"]
-    assert current(f"/children/{circle.child.id}?lang=en") == ["Children"]
-    assert current(f"/children/{circle.child.id}/edit?lang=en") == ["Children"]
+    login_as(circle.coach)
+    # The children list and every page of a child, whichever feature draws it.
+    child = f"/children/{circle.child.id}"
+    for path in ("/", child, f"{child}/edit", f"{child}/clips", f"{child}/meetings"):
+        assert current(f"{path}?lang=en") == ["Children"], path
+    assert current("/documents/verify?lang=en") == ["Check a document"]
     assert current("/account?lang=en") == ["My account"]
+    assert current("/account/second-factor?lang=en") == ["My account"]
+    # The school's pages, those drawn by other features too (the consent texts).
+    admin = login_as(make_user("Beheerder Bea", admin=True), on=client.application.test_client())
+    assert current("/admin/?lang=en", admin) == ["School"]
+    assert current("/admin/consent?lang=en", admin) == ["School"]
+
+
+def test_the_menu_section_of_an_address():
+    assert web.menu_section("/") == "children"
+    assert web.menu_section("/children/7/meetings/3") == "children"
+    assert web.menu_section("/admin/children/7/erase") == "school"
+    assert web.menu_section("/admin") == "school"
+    assert web.menu_section("/account/passkeys") == "account"
+    assert web.menu_section("/documents/verify") == "documents"
+    assert web.menu_section("/sign-in") is None
+    assert web.menu_section("/childrenx") is None
